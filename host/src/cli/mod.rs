@@ -1,0 +1,93 @@
+//! Command-line arguments and dispatch; each subcommand lives in its own file.
+
+mod build;
+mod inspect;
+mod run;
+mod schema;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use cityrank::edition::LimitsSpec;
+use cityrank::sandbox::Sandbox;
+
+/// Run city-ranking methodologies as sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "cityrank", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an edition: score, rank and tier its units.
+    Run(run::RunArgs),
+    /// Build a plugin crate into a methodology component.
+    Build(build::BuildArgs),
+    /// Load a plugin in the sandbox, check its manifest and print a summary.
+    Validate(validate::ValidateArgs),
+    /// Print a plugin's framework tree with its weights and ladders.
+    Inspect(inspect::InspectArgs),
+    /// Print the JSON Schema of a document (edition, manifest, dataset, results).
+    Schema(schema::SchemaArgs),
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Build(a) => build::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Schema(a) => schema::run(a),
+    }
+}
+
+/// Sandbox limits and cache settings shared by the commands that load plugins.
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Fuel (CPU budget) per plugin call [default: 10000000000, or the edition's].
+    #[arg(long, value_name = "UNITS")]
+    fuel: Option<u64>,
+    /// Memory limit per plugin instance, in MiB [default: 256, or the edition's].
+    #[arg(long, value_name = "MIB")]
+    memory_mib: Option<u64>,
+    /// Limit on what one plugin call may return, in MiB [default: 64, or the edition's].
+    #[arg(long, value_name = "MIB")]
+    output_mib: Option<u64>,
+    /// Do not read or write the compiled-component cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl SandboxArgs {
+    fn limits(&self) -> LimitsSpec {
+        LimitsSpec { fuel: self.fuel, memory_mib: self.memory_mib, output_mib: self.output_mib }
+    }
+
+    fn sandbox(&self) -> Result<Sandbox> {
+        Sandbox::new(if self.no_cache { None } else { Sandbox::default_cache_dir() })
+    }
+}
+
+/// Writes `text` to `output` atomically, or to standard output.
+fn emit(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(path) => cityrank::fsutil::write_atomically(path, text.as_bytes()),
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// A plugin argument: a crate directory or a component file.
+fn plugin_source(path: &PathBuf) -> Result<cityrank::edition::PluginSource> {
+    cityrank::edition::PluginSource::from_path(path)
+}

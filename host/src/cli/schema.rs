@@ -1,0 +1,44 @@
+//! `cityrank schema`.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::Args;
+use cityrank::schema::Document;
+
+/// Arguments of `cityrank schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// edition, manifest, dataset or results (all when absent, with --write).
+    name: Option<String>,
+    /// Write `<name>.schema.json` files into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    write: Option<PathBuf>,
+}
+
+/// Prints or writes the schemas.
+pub fn run(args: SchemaArgs) -> Result<()> {
+    let docs: Vec<Document> = match &args.name {
+        Some(n) => match Document::from_name(n) {
+            Some(d) => vec![d],
+            None => bail!("no schema named `{n}`; the schemas are: edition, manifest, dataset, results"),
+        },
+        None => Document::ALL.to_vec(),
+    };
+    match &args.write {
+        Some(dir) => {
+            for d in docs {
+                let path = dir.join(d.file_name());
+                cityrank::fsutil::write_atomically(&path, d.schema_text().as_bytes())?;
+                println!("wrote {}", path.display());
+            }
+        }
+        None => {
+            if docs.len() > 1 {
+                bail!("name one schema to print (edition, manifest, dataset, results), or pass --write DIR");
+            }
+            print!("{}", docs[0].schema_text());
+        }
+    }
+    Ok(())
+}

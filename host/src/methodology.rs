@@ -1,0 +1,599 @@
+//! The methodology manifest (what a plugin declares) and the framework tree built
+//! from it.
+//!
+//! The manifest is TOML text returned by the plugin's `manifest` export. It is
+//! validated against `schemas/manifest.schema.json` (generated from [`Manifest`])
+//! and then checked for what a schema cannot say: unique ids, parents that exist,
+//! no cycles, positive weights, ladders on ladder-scored indicators.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{Result, bail};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Version of the manifest format this host reads.
+pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
+
+/// A methodology: the framework tree, its weights, its scoring rules, the pipeline
+/// steps and the tiers. Written by the methodology's author as TOML.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Format version of this document; must be 1.
+    pub schema_version: u32,
+    /// Stable identifier, lowercase letters, digits and dashes (e.g. `harbor-ladder`).
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Version of the methodology (semantic versioning).
+    #[schemars(regex(pattern = r"^\d+\.\d+\.\d+([-+].*)?$"))]
+    pub version: String,
+    /// What the methodology measures and how, in a paragraph.
+    pub description: String,
+    /// What published method this reconstructs, and the disclaimer that it is not
+    /// the official method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconstructs: Option<String>,
+    /// Sources the methodology is based on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Reference>,
+    /// Ids of the editions this methodology was written for (informative).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editions: Vec<String>,
+    /// The raw variables the dataset must provide; the plugin's `derive` receives them.
+    pub inputs: Vec<Input>,
+    /// The root of the framework tree.
+    pub index: IndexSpec,
+    /// Intermediate nodes of the tree (pillars, sub-pillars, ...), any depth.
+    #[serde(default)]
+    pub nodes: Vec<NodeSpec>,
+    /// The leaves of the tree.
+    pub indicators: Vec<IndicatorSpec>,
+    /// The standard steps and their parameters.
+    #[serde(default)]
+    pub pipeline: PipelineSpec,
+    /// Tiers by cumulative share of ranked units, best first.
+    pub tiers: Vec<TierSpec>,
+}
+
+/// A bibliographic or data source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Title or short citation.
+    pub title: String,
+    /// Where to find it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// What was taken from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The type of a raw variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VariableType {
+    /// A number (missing = empty cell).
+    Number,
+    /// Text (missing = empty cell).
+    Text,
+}
+
+/// A raw variable the methodology needs from the dataset.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Column id in the dataset.
+    pub id: String,
+    /// Expected type.
+    #[serde(rename = "type")]
+    pub kind: VariableType,
+    /// What it is used for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The root of the framework tree (the overall index).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    /// Node id of the index (e.g. `index`).
+    pub id: String,
+    /// Name shown in reports.
+    pub name: String,
+    /// How the index aggregates its children (default: the pipeline's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateSpec>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// An intermediate node of the framework (pillar, sub-pillar, ...).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Node id, unique across the framework.
+    pub id: String,
+    /// Name shown in reports.
+    pub name: String,
+    /// Id of the parent node (the index or another node).
+    pub parent: String,
+    /// Weight of the edge to the parent, relative to its siblings (default 1).
+    #[serde(default = "one")]
+    #[schemars(range(min = 0.0))]
+    pub weight: f64,
+    /// How this node aggregates its children (default: the pipeline's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateSpec>,
+    /// What the node stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Whether a higher indicator value is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Higher is better.
+    Higher,
+    /// Lower is better.
+    Lower,
+}
+
+impl From<Direction> for cityrank_steps::Direction {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Higher => cityrank_steps::Direction::HigherIsBetter,
+            Direction::Lower => cityrank_steps::Direction::LowerIsBetter,
+        }
+    }
+}
+
+/// A leaf of the framework: one indicator.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorSpec {
+    /// Indicator id, unique across the framework.
+    pub id: String,
+    /// Name shown in reports.
+    pub name: String,
+    /// Id of the parent node.
+    pub parent: String,
+    /// Weight of the edge to the parent, relative to its siblings (default 1).
+    #[serde(default = "one")]
+    #[schemars(range(min = 0.0))]
+    pub weight: f64,
+    /// Whether higher values are better.
+    pub direction: Direction,
+    /// Unit of the derived value (e.g. `routes`, `%`, `km per million people`).
+    pub unit: String,
+    /// How the value is derived and what it proxies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How this indicator is normalised (default: the pipeline's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalise: Option<NormaliseSpec>,
+    /// The rungs of an ordinal ladder (for `ladder` normalisation), any order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ladder: Vec<LadderLevel>,
+}
+
+/// One rung of a ladder: the points earned by a value in `[min, max)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LadderLevel {
+    /// Points earned on this rung.
+    pub points: f64,
+    /// What the rung means (e.g. `gigabit`, `all-optical`).
+    pub label: String,
+    /// Inclusive lower bound of the value, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Exclusive upper bound of the value, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// Normalisation method of an indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum NormaliseSpec {
+    /// Min-max onto `[lo, hi]` (default `[0, 100]`).
+    MinMax {
+        /// Lower end of the range.
+        #[serde(default)]
+        lo: f64,
+        /// Upper end of the range.
+        #[serde(default = "hundred")]
+        hi: f64,
+    },
+    /// Ladder points: each value earns the points of the best rung it reaches
+    /// (0 below every rung). With `out_of`, points are rescaled so that the top rung
+    /// is worth `out_of`.
+    Ladder {
+        /// Rescale points so the top rung is worth this much.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_of: Option<f64>,
+    },
+    /// Values are used as they are.
+    None,
+    /// The plugin's own code (`run-step` with step `normalise`).
+    Plugin {
+        /// Method name passed to the plugin.
+        name: String,
+        /// Parameters passed to the plugin as JSON.
+        #[serde(default)]
+        params: BTreeMap<String, serde_json::Value>,
+    },
+}
+
+fn hundred() -> f64 {
+    100.0
+}
+
+impl Default for NormaliseSpec {
+    fn default() -> Self {
+        NormaliseSpec::MinMax { lo: 0.0, hi: 100.0 }
+    }
+}
+
+/// Aggregation method of a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AggregateSpec {
+    /// Weighted arithmetic mean.
+    Arithmetic,
+    /// Weighted geometric mean (every value must be > 0).
+    Geometric,
+    /// The plugin's own code (`run-step` with step `aggregate`, one call per node).
+    Plugin {
+        /// Method name passed to the plugin.
+        name: String,
+        /// Parameters passed to the plugin as JSON.
+        #[serde(default)]
+        params: BTreeMap<String, serde_json::Value>,
+    },
+}
+
+impl Default for AggregateSpec {
+    fn default() -> Self {
+        AggregateSpec::Arithmetic
+    }
+}
+
+/// What aggregation does with missing children.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MissingSpec {
+    /// Aggregate over present children with rescaled weights; missing when the
+    /// present children carry less than `min_share` of the weight.
+    Reweight {
+        /// Minimum share of the node's weight that must be present (0–1).
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 1.0))]
+        min_share: f64,
+    },
+    /// Any missing child makes the node missing.
+    Propagate,
+    /// Any missing child is an error.
+    Fail,
+}
+
+impl Default for MissingSpec {
+    fn default() -> Self {
+        MissingSpec::Reweight { min_share: 0.0 }
+    }
+}
+
+impl From<MissingSpec> for cityrank_steps::aggregate::MissingPolicy {
+    fn from(m: MissingSpec) -> Self {
+        use cityrank_steps::aggregate::MissingPolicy as P;
+        match m {
+            MissingSpec::Reweight { min_share } => P::Reweight { min_share },
+            MissingSpec::Propagate => P::Propagate,
+            MissingSpec::Fail => P::Fail,
+        }
+    }
+}
+
+/// The standard steps of the pipeline and their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    /// Default normalisation (indicators may override).
+    #[serde(default)]
+    pub normalise: NormaliseSpec,
+    /// Default aggregation (nodes may override).
+    #[serde(default)]
+    pub aggregate: AggregateSpec,
+    /// Missing-value policy of aggregation.
+    #[serde(default)]
+    pub missing: MissingSpec,
+}
+
+/// One tier: the units whose rank falls within the cumulative share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    /// Label shown in reports (e.g. `top 10%`).
+    pub label: String,
+    /// Cumulative upper share of ranked units (e.g. 0.1, 0.3, 0.6, 1.0).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub upper_share: f64,
+}
+
+/// The kind of a framework node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    /// The root.
+    Index,
+    /// An intermediate node.
+    Pillar,
+    /// A leaf.
+    Indicator,
+}
+
+/// One node of the validated framework tree.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Node id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind of node.
+    pub kind: NodeKind,
+    /// Position of the parent in [`Framework::nodes`] (`None` for the root).
+    pub parent: Option<usize>,
+    /// Positions of the children, in manifest order.
+    pub children: Vec<usize>,
+    /// Weight of the edge to the parent (1 for the root).
+    pub weight: f64,
+    /// Depth below the root (root = 0).
+    pub depth: usize,
+    /// Product of normalised weights from the root down to this node.
+    pub effective_weight: f64,
+    /// Position in [`Manifest::indicators`] for indicators.
+    pub indicator: Option<usize>,
+    /// How the node aggregates its children (resolved; `None` for indicators).
+    pub aggregate: Option<AggregateSpec>,
+}
+
+/// The framework tree of a manifest, checked and resolved.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    /// All nodes; the root is at position 0 and every parent comes before its children.
+    pub nodes: Vec<Node>,
+}
+
+impl Framework {
+    /// Position of node `id`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == id)
+    }
+
+    /// Positions of the indicator nodes, in manifest order.
+    pub fn indicators(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut leaves: Vec<(usize, usize)> =
+            self.nodes.iter().enumerate().filter_map(|(p, n)| n.indicator.map(|i| (i, p))).collect();
+        leaves.sort_unstable();
+        leaves.into_iter().map(|(_, p)| p)
+    }
+
+    /// Positions of the aggregate nodes, deepest first (the order to aggregate in).
+    pub fn bottom_up(&self) -> Vec<usize> {
+        let mut order: Vec<usize> =
+            (0..self.nodes.len()).filter(|&p| self.nodes[p].kind != NodeKind::Indicator).collect();
+        order.sort_by_key(|&p| std::cmp::Reverse(self.nodes[p].depth));
+        order
+    }
+}
+
+impl Manifest {
+    /// Checks what the schema cannot express and builds the framework tree.
+    /// Errors name the key path inside the manifest and say how to fix it.
+    pub fn framework(&self) -> Result<Framework> {
+        if self.schema_version != MANIFEST_SCHEMA_VERSION {
+            bail!(
+                "schema_version: this host reads manifest version {MANIFEST_SCHEMA_VERSION}, got {}",
+                self.schema_version
+            );
+        }
+        // Unique ids across the whole framework.
+        let mut paths: HashMap<&str, String> = HashMap::new();
+        let all = std::iter::once((self.index.id.as_str(), "index.id".to_string()))
+            .chain(self.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), format!("nodes[{i}].id"))))
+            .chain(
+                self.indicators
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.id.as_str(), format!("indicators[{i}].id"))),
+            );
+        for (id, path) in all {
+            if let Some(first) = paths.insert(id, path.clone()) {
+                bail!("{path}: id `{id}` is already used at {first}; give every node a unique id");
+            }
+        }
+        let input_ids: Vec<&str> = self.inputs.iter().map(|i| i.id.as_str()).collect();
+        for (i, input) in self.inputs.iter().enumerate() {
+            if input_ids[..i].contains(&input.id.as_str()) {
+                bail!("inputs[{i}].id: input `{}` is declared twice", input.id);
+            }
+        }
+
+        // Root first, then nodes in an order where parents precede children.
+        let mut nodes = vec![Node {
+            id: self.index.id.clone(),
+            name: self.index.name.clone(),
+            kind: NodeKind::Index,
+            parent: None,
+            children: Vec::new(),
+            weight: 1.0,
+            depth: 0,
+            effective_weight: 1.0,
+            indicator: None,
+            aggregate: Some(self.index.aggregate.clone().unwrap_or_else(|| self.pipeline.aggregate.clone())),
+        }];
+        let mut pending: Vec<usize> = (0..self.nodes.len()).collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|&i| {
+                let spec = &self.nodes[i];
+                match nodes.iter().position(|n| n.id == spec.parent) {
+                    Some(parent) => {
+                        nodes.push(Node {
+                            id: spec.id.clone(),
+                            name: spec.name.clone(),
+                            kind: NodeKind::Pillar,
+                            parent: Some(parent),
+                            children: Vec::new(),
+                            weight: spec.weight,
+                            depth: nodes[parent].depth + 1,
+                            effective_weight: 0.0,
+                            indicator: None,
+                            aggregate: Some(
+                                spec.aggregate.clone().unwrap_or_else(|| self.pipeline.aggregate.clone()),
+                            ),
+                        });
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if pending.len() == before {
+                let i = pending[0];
+                let parent = &self.nodes[i].parent;
+                if self.indicators.iter().any(|x| &x.id == parent) {
+                    bail!("nodes[{i}].parent: `{parent}` is an indicator; only the index and nodes can have children");
+                }
+                if self.nodes.iter().any(|n| &n.id == parent) {
+                    bail!("nodes[{i}].parent: `{parent}` is part of a cycle of parents; the tree must lead up to `{}`", self.index.id);
+                }
+                bail!(
+                    "nodes[{i}].parent: no node `{parent}`; parents can be {}",
+                    known(std::iter::once(&self.index.id).chain(self.nodes.iter().map(|n| &n.id)))
+                );
+            }
+        }
+        for (i, spec) in self.indicators.iter().enumerate() {
+            let Some(parent) = nodes.iter().position(|n| n.id == spec.parent && n.kind != NodeKind::Indicator)
+            else {
+                if self.indicators.iter().any(|x| x.id == spec.parent) {
+                    bail!("indicators[{i}].parent: `{}` is an indicator; indicators hang under the index or a node", spec.parent);
+                }
+                bail!(
+                    "indicators[{i}].parent: no node `{}`; parents can be {}",
+                    spec.parent,
+                    known(std::iter::once(&self.index.id).chain(self.nodes.iter().map(|n| &n.id)))
+                );
+            };
+            check_indicator(i, spec, &self.pipeline.normalise)?;
+            nodes.push(Node {
+                id: spec.id.clone(),
+                name: spec.name.clone(),
+                kind: NodeKind::Indicator,
+                parent: Some(parent),
+                children: Vec::new(),
+                weight: spec.weight,
+                depth: nodes[parent].depth + 1,
+                effective_weight: 0.0,
+                indicator: Some(i),
+                aggregate: None,
+            });
+        }
+        for p in 1..nodes.len() {
+            let parent = nodes[p].parent.unwrap_or(0);
+            nodes[parent].children.push(p);
+        }
+        for p in 0..nodes.len() {
+            let node = &nodes[p];
+            if node.kind != NodeKind::Indicator && node.children.is_empty() {
+                bail!("{}: node `{}` has no children; hang indicators under it or remove it", path_of(self, &node.id), node.id);
+            }
+            let total: f64 = node.children.iter().map(|&c| nodes[c].weight).sum();
+            if node.kind != NodeKind::Indicator && total <= 0.0 {
+                bail!(
+                    "{}: the weights of the children of `{}` sum to 0; give at least one a positive weight",
+                    path_of(self, &node.id),
+                    node.id
+                );
+            }
+        }
+        // Effective weights: parents precede children, so one pass suffices.
+        for p in 1..nodes.len() {
+            let parent = nodes[p].parent.unwrap_or(0);
+            let total: f64 = nodes[parent].children.iter().map(|&c| nodes[c].weight).sum();
+            nodes[p].effective_weight = nodes[parent].effective_weight * nodes[p].weight / total;
+        }
+        check_tiers(&self.tiers)?;
+        Ok(Framework { nodes })
+    }
+}
+
+fn known<'a>(ids: impl Iterator<Item = &'a String>) -> String {
+    ids.map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn path_of(manifest: &Manifest, id: &str) -> String {
+    if manifest.index.id == id {
+        return "index".into();
+    }
+    match manifest.nodes.iter().position(|n| n.id == id) {
+        Some(i) => format!("nodes[{i}]"),
+        None => "indicators".into(),
+    }
+}
+
+fn check_indicator(i: usize, spec: &IndicatorSpec, default: &NormaliseSpec) -> Result<()> {
+    let method = spec.normalise.as_ref().unwrap_or(default);
+    if matches!(method, NormaliseSpec::Ladder { .. }) && spec.ladder.is_empty() {
+        bail!(
+            "indicators[{i}].ladder: indicator `{}` is scored on a ladder but declares no rungs; add [[indicators.ladder]] entries with points and min/max",
+            spec.id
+        );
+    }
+    for (j, level) in spec.ladder.iter().enumerate() {
+        if let (Some(lo), Some(hi)) = (level.min, level.max) {
+            if lo >= hi {
+                bail!("indicators[{i}].ladder[{j}]: min {lo} is not below max {hi}");
+            }
+        }
+        if level.min.is_none() && level.max.is_none() {
+            bail!("indicators[{i}].ladder[{j}]: rung `{}` has neither min nor max; give it a bound", level.label);
+        }
+        if !level.points.is_finite() {
+            bail!("indicators[{i}].ladder[{j}].points: expected a finite number");
+        }
+    }
+    if !spec.weight.is_finite() {
+        bail!("indicators[{i}].weight: expected a finite number");
+    }
+    Ok(())
+}
+
+/// Checks a tier list: labels present, shares increasing and ending at 1.
+pub fn check_tiers(tiers: &[TierSpec]) -> Result<()> {
+    if tiers.is_empty() {
+        bail!("tiers: declare at least one tier (e.g. label = \"all\", upper_share = 1.0)");
+    }
+    for (k, pair) in tiers.windows(2).enumerate() {
+        if pair[1].upper_share <= pair[0].upper_share {
+            bail!(
+                "tiers[{}].upper_share: {} must be above the previous tier's {}; shares are cumulative",
+                k + 1,
+                pair[1].upper_share,
+                pair[0].upper_share
+            );
+        }
+    }
+    let last = tiers.len() - 1;
+    if (tiers[last].upper_share - 1.0).abs() > 1e-12 {
+        bail!("tiers[{last}].upper_share: the last tier must end at 1.0 (all units), got {}", tiers[last].upper_share);
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Rendering results for people and programs: a terminal table, JSON and CSV.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+
+use crate::methodology::NodeKind;
+use crate::results::Results;
+
+/// Output formats of `cityrank run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for the terminal.
+    Table,
+    /// The results document (see `schemas/results.schema.json`).
+    Json,
+    /// One row per unit, one column per framework node.
+    Csv,
+}
+
+/// Renders `results` in `format`.
+pub fn render(results: &Results, format: Format) -> Result<String> {
+    Ok(match format {
+        Format::Table => table(results),
+        Format::Json => json(results)?,
+        Format::Csv => csv(results)?,
+    })
+}
+
+/// Pretty JSON with a trailing newline; byte-identical for identical results.
+pub fn json(results: &Results) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(results)?;
+    s.push('\n');
+    Ok(s)
+}
+
+fn fmt_score(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
+}
+
+/// The ranking as an aligned table: rank, tier, city, country, score and the
+/// score of each first-level node (pillar).
+pub fn table(results: &Results) -> String {
+    let pillars: Vec<&crate::results::NodeInfo> = results
+        .framework
+        .iter()
+        .filter(|n| n.kind != NodeKind::Indicator && n.parent.as_deref() == results.framework.first().map(|r| r.id.as_str()))
+        .collect();
+    let mut header: Vec<String> = ["rank", "tier", "city", "country", "score"].iter().map(|s| s.to_string()).collect();
+    header.extend(pillars.iter().map(|p| p.id.clone()));
+    let rows: Vec<Vec<String>> = results
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![
+                u.rank.map_or("–".into(), |r| r.to_string()),
+                u.tier.clone().unwrap_or_else(|| "–".into()),
+                u.name.clone(),
+                u.country.clone().unwrap_or_default(),
+                fmt_score(u.score),
+            ];
+            row.extend(pillars.iter().map(|p| fmt_score(u.scores.get(&p.id).copied().flatten())));
+            row
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].chars().count()]).max().unwrap_or(0))
+        .collect();
+    let numeric = |c: usize| c == 0 || c >= 4;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} v{} ({} units)",
+        results.edition.name, results.methodology.name, results.methodology.version, results.dataset.units
+    );
+    let line = |cells: &[String], out: &mut String| {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                let pad = widths[c] - s.chars().count();
+                if numeric(c) { format!("{}{s}", " ".repeat(pad)) } else { format!("{s}{}", " ".repeat(pad)) }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", parts.join("  ").trim_end());
+    };
+    line(&header, &mut out);
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    let _ = writeln!(out, "{}", rule.join("  "));
+    for r in &rows {
+        line(r, &mut out);
+    }
+    let tiers: Vec<String> = results.tiers.iter().map(|t| format!("{}: {}", t.label, t.count)).collect();
+    let _ = writeln!(out, "tiers — {}", tiers.join(", "));
+    if !results.missing.is_empty() {
+        let cells: usize = results.missing.values().map(Vec::len).sum();
+        let _ = writeln!(
+            out,
+            "missing — {cells} indicator value(s) in {} unit(s) (see `missing` in --format json)",
+            results.missing.len()
+        );
+    }
+    out
+}
+
+/// CSV: `rank,tier,id,name,country,score` then one column per framework node.
+pub fn csv(results: &Results) -> Result<String> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = ["rank", "tier", "id", "name", "country", "score"].iter().map(|s| s.to_string()).collect();
+    header.extend(results.framework.iter().map(|n| n.id.clone()));
+    w.write_record(&header)?;
+    for u in &results.units {
+        let mut row = vec![
+            u.rank.map(|r| r.to_string()).unwrap_or_default(),
+            u.tier.clone().unwrap_or_default(),
+            u.id.clone(),
+            u.name.clone(),
+            u.country.clone().unwrap_or_default(),
+            u.score.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        row.extend(results.framework.iter().map(|n| u.scores.get(&n.id).copied().flatten().map(|s| s.to_string()).unwrap_or_default()));
+        w.write_record(&row)?;
+    }
+    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+}

@@ -1,0 +1,143 @@
+//! The results of a run: what `cityrank run --format json` writes, validated
+//! against `schemas/results.schema.json`. Same inputs give byte-identical JSON:
+//! no timestamps, no paths, maps ordered by key.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::methodology::NodeKind;
+
+/// Version of the results format.
+pub const RESULTS_SCHEMA_VERSION: u32 = 1;
+
+/// The results of running one edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    /// Format version of this document.
+    pub schema_version: u32,
+    /// Version of cityrank that computed it.
+    pub cityrank: String,
+    /// The edition that was run.
+    pub edition: EditionInfo,
+    /// The methodology that scored it.
+    pub methodology: MethodologyInfo,
+    /// The dataset it was scored on.
+    pub dataset: DatasetInfo,
+    /// The framework tree, root first.
+    pub framework: Vec<NodeInfo>,
+    /// The tiers and how many units each holds.
+    pub tiers: Vec<TierInfo>,
+    /// Every unit, best rank first (unranked units last, in dataset order).
+    pub units: Vec<UnitResult>,
+    /// Indicator values missing after derivation (unit id → indicator ids).
+    pub missing: BTreeMap<String, Vec<String>>,
+    /// Resources the plugin used.
+    pub usage: Usage,
+}
+
+/// Which edition was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditionInfo {
+    /// Edition id.
+    pub id: String,
+    /// Edition name.
+    pub name: String,
+    /// Edition year.
+    pub year: i32,
+}
+
+/// Which methodology scored the edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MethodologyInfo {
+    /// Methodology id.
+    pub id: String,
+    /// Methodology name.
+    pub name: String,
+    /// Methodology version.
+    pub version: String,
+    /// SHA-256 of the component's bytes.
+    pub sha256: String,
+    /// The plugin contract it implements (e.g. `cityrank:methodology@0.1.0`).
+    pub contract: String,
+}
+
+/// Which data were scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetInfo {
+    /// Dataset id.
+    pub id: String,
+    /// Reference year.
+    pub year: i32,
+    /// SHA-256 of the CSV's bytes.
+    pub sha256: String,
+    /// Number of units.
+    pub units: usize,
+}
+
+/// One node of the framework tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeInfo {
+    /// Node id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind of node.
+    pub kind: NodeKind,
+    /// Parent id (absent for the root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Weight on the edge to the parent.
+    pub weight: f64,
+    /// Product of normalised weights from the root.
+    pub effective_weight: f64,
+}
+
+/// One tier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierInfo {
+    /// Label.
+    pub label: String,
+    /// Cumulative upper share of ranked units.
+    pub upper_share: f64,
+    /// Units in the tier.
+    pub count: usize,
+}
+
+/// The result of one unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitResult {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Country code, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Overall score (null when it cannot be computed).
+    pub score: Option<f64>,
+    /// Competition rank (ties share the best rank; null when unscored).
+    pub rank: Option<u32>,
+    /// Tier label (null when unranked).
+    pub tier: Option<String>,
+    /// Score of every framework node (normalised values for indicators).
+    pub scores: BTreeMap<String, Option<f64>>,
+}
+
+/// What the plugin consumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Usage {
+    /// Fuel consumed by all plugin calls of the run (deterministic).
+    pub fuel: u64,
+    /// Number of plugin calls.
+    pub calls: u32,
+}

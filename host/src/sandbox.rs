@@ -1,0 +1,426 @@
+//! The sandbox: the only module that touches wasmtime.
+//!
+//! One [`Sandbox`] owns the engine and every engine-level decision: fuel metering
+//! (a deterministic CPU budget), NaN canonicalisation, no relaxed SIMD, and no WASI
+//! at all — the only function a plugin can import is the contract's `log`. Limits
+//! belong to each call's `Store`: every call runs in a fresh instance (cheap from a
+//! pre-instantiated component), so a trapped or misbehaving plugin cannot affect
+//! the next call. Compiled components are cached on disk, keyed by the component's
+//! SHA-256 and the engine's compatibility hash.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../schemas/wit",
+        world: "methodology",
+    });
+}
+
+pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};
+use bindings::cityrank::methodology::host::Level;
+
+/// The contract version this host implements.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+/// The WIT package of the contract.
+pub const CONTRACT_PACKAGE: &str = "cityrank:methodology";
+const HOST_IMPORT: &str = "cityrank:methodology/host@0.1.0";
+const PLUGIN_EXPORT: &str = "cityrank:methodology/plugin@0.1.0";
+
+/// Resource limits of one plugin call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel: deterministic units of CPU work (roughly one per Wasm instruction).
+    pub fuel: u64,
+    /// Maximum linear memory of the instance, in bytes.
+    pub memory_bytes: usize,
+    /// Maximum size of what one call may return, in bytes.
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 10 billion fuel, 256 MiB of memory, 64 MiB of output.
+    fn default() -> Self {
+        Limits { fuel: 10_000_000_000, memory_bytes: 256 << 20, output_bytes: 64 << 20 }
+    }
+}
+
+/// Most table elements an instance may have.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// Most log messages kept per call (the rest are counted).
+const MAX_LOG_MESSAGES: usize = 200;
+/// Most bytes of one log message kept.
+const MAX_LOG_MESSAGE_BYTES: usize = 4096;
+
+/// The error a plugin gets when it asks for more memory than its limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryLimitExceeded {
+    /// The limit, in bytes.
+    pub limit: usize,
+    /// What the plugin asked for, in bytes.
+    pub requested: usize,
+}
+
+impl fmt::Display for MemoryLimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "memory limit exceeded: the plugin asked to grow its memory to {} but the limit is {} \
+             (raise [limits] memory_mib in the edition or pass --memory-mib)",
+            mib(self.requested),
+            mib(self.limit)
+        )
+    }
+}
+
+impl std::error::Error for MemoryLimitExceeded {}
+
+fn mib(bytes: usize) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// A message the plugin logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogMessage {
+    /// Severity: `debug`, `info`, `warn` or `error`.
+    pub level: &'static str,
+    /// The message (truncated to 4 KiB).
+    pub message: String,
+}
+
+struct HostState {
+    memory_limit: usize,
+    log: Vec<LogMessage>,
+    dropped_log: usize,
+}
+
+impl ResourceLimiter for HostState {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            return Err(MemoryLimitExceeded { limit: self.memory_limit, requested: desired }.into());
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > MAX_TABLE_ELEMENTS {
+            wasmtime::bail!(
+                "table limit exceeded: the plugin asked for {desired} table elements, the limit is {MAX_TABLE_ELEMENTS}"
+            );
+        }
+        Ok(true)
+    }
+}
+
+impl bindings::cityrank::methodology::host::Host for HostState {
+    fn log(&mut self, level: Level, message: String) {
+        if self.log.len() >= MAX_LOG_MESSAGES {
+            self.dropped_log += 1;
+            return;
+        }
+        let mut message = message;
+        if message.len() > MAX_LOG_MESSAGE_BYTES {
+            let mut cut = MAX_LOG_MESSAGE_BYTES;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" […]");
+        }
+        let level = match level {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        self.log.push(LogMessage { level, message });
+    }
+}
+
+/// What one plugin call used and logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallReport {
+    /// Fuel consumed.
+    pub fuel: u64,
+    /// Messages logged, in order.
+    pub log: Vec<LogMessage>,
+    /// Messages dropped beyond the log cap.
+    pub dropped_log: usize,
+}
+
+/// The wasmtime engine, configured once for every plugin, and the compile cache.
+pub struct Sandbox {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache_dir: Option<PathBuf>,
+}
+
+impl Sandbox {
+    /// A sandbox caching compiled components in `cache_dir` (`None`: no cache).
+    pub fn new(cache_dir: Option<PathBuf>) -> Result<Sandbox> {
+        let mut config = Config::new();
+        config
+            .consume_fuel(true)
+            .cranelift_nan_canonicalization(true)
+            .wasm_relaxed_simd(false)
+            .wasm_component_model(true)
+            .max_wasm_stack(1 << 20);
+        let engine =
+            Engine::new(&config).map_err(|e| anyhow!("cannot configure the WebAssembly engine: {e:#}"))?;
+        let mut linker = Linker::new(&engine);
+        bindings::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(|e| anyhow!("cannot link the host interface: {e:#}"))?;
+        Ok(Sandbox { engine, linker, cache_dir })
+    }
+
+    /// The default cache directory: `$CITYRANK_CACHE_DIR`, else `$XDG_CACHE_HOME/cityrank`,
+    /// else `~/.cache/cityrank`.
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("CITYRANK_CACHE_DIR") {
+            return Some(PathBuf::from(dir));
+        }
+        if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(dir).join("cityrank"));
+        }
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("cityrank"))
+    }
+
+    fn engine_key(&self) -> String {
+        let mut h = std::hash::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+
+    /// Loads the component at `path`: checks it is a component, compiles it (or
+    /// loads it from the cache), refuses any import other than the contract's `log`
+    /// and checks it exports the contract's `plugin` interface.
+    pub fn load(&self, path: &Path) -> Result<Plugin> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read plugin `{}`", path.display()))?;
+        let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        self.load_bytes(&bytes, &label)
+    }
+
+    /// Like [`Sandbox::load`], from bytes; `label` names the plugin in errors.
+    pub fn load_bytes(&self, bytes: &[u8], label: &str) -> Result<Plugin> {
+        check_header(bytes).map_err(|e| anyhow!("plugin `{label}` is refused: {e}"))?;
+        let sha256 = crate::digest::sha256_hex(bytes);
+        let (component, cached) = self
+            .compile(bytes, &sha256)
+            .map_err(|e| anyhow!("plugin `{label}` is refused: it is not a valid WebAssembly component: {e:#}"))?;
+        let ty = component.component_type();
+        for (name, _) in ty.imports(&self.engine) {
+            if name != HOST_IMPORT {
+                let hint = if name.starts_with("wasi:") {
+                    " (build for wasm32-unknown-unknown with the cityrank SDK, not for a WASI target)"
+                } else if name.starts_with("cityrank:methodology/host@") {
+                    " (it was built against another version of the contract)"
+                } else {
+                    ""
+                };
+                bail!(
+                    "plugin `{label}` is refused: it imports `{name}`, but plugins get no capabilities; \
+                     the only import allowed is `{HOST_IMPORT}`{hint}"
+                );
+            }
+        }
+        let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_string()).collect();
+        if !exports.iter().any(|e| e == PLUGIN_EXPORT) {
+            if let Some(other) = exports.iter().find(|e| e.starts_with("cityrank:methodology/plugin@")) {
+                bail!(
+                    "plugin `{label}` is refused: it implements `{other}`, but this host supports only \
+                     contract version {CONTRACT_VERSION} (`{PLUGIN_EXPORT}`)"
+                );
+            }
+            bail!(
+                "plugin `{label}` is refused: it does not export `{PLUGIN_EXPORT}` (its exports: {}); \
+                 build it with the cityrank SDK",
+                if exports.is_empty() { "none".to_string() } else { exports.join(", ") }
+            );
+        }
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(bindings::MethodologyPre::new)
+            .map_err(|e| anyhow!("plugin `{label}` does not match contract {CONTRACT_VERSION}: {e:#}"))?;
+        Ok(Plugin { label: label.to_string(), sha256, size: bytes.len(), cached, pre })
+    }
+
+    fn compile(&self, bytes: &[u8], sha256: &str) -> Result<(Component, bool)> {
+        let cache_file = self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{}.cwasm", self.engine_key())));
+        if let Some(file) = &cache_file {
+            if file.is_file() {
+                // SAFETY-REASON: `deserialize_file` trusts that the file is a component
+                // serialised by this engine configuration. The cache directory is
+                // cityrank's own; files are written atomically (temp + rename) from
+                // `Component::serialize` under a name that includes the source's
+                // SHA-256 and the engine's compatibility hash, and wasmtime itself
+                // checks the engine version and configuration in the file's header.
+                #[allow(unsafe_code)]
+                let loaded = unsafe { Component::deserialize_file(&self.engine, file) };
+                if let Ok(component) = loaded {
+                    return Ok((component, true));
+                }
+                // A stale or damaged cache entry: recompile and overwrite it.
+            }
+        }
+        let component = Component::new(&self.engine, bytes)?;
+        if let Some(file) = &cache_file {
+            // The cache is an optimisation: failing to write it is not an error.
+            if let Ok(serialized) = component.serialize() {
+                let _ = crate::fsutil::write_atomically(file, &serialized);
+            }
+        }
+        Ok((component, false))
+    }
+}
+
+/// Checks the 8-byte header: WebAssembly, and a component rather than a core module.
+fn check_header(bytes: &[u8]) -> Result<()> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        bail!("it is not a WebAssembly file (no `\\0asm` header)");
+    }
+    match (bytes[4..6] == [1, 0], bytes[6..8] == [0, 0]) {
+        (true, true) => bail!(
+            "it is a core WebAssembly module, not a component; turn it into one with `cityrank build` \
+             (or wit-component)"
+        ),
+        (_, false) => Ok(()),
+        (false, true) => bail!("unknown WebAssembly module version"),
+    }
+}
+
+/// A loaded, pre-instantiated methodology component. Each call instantiates it
+/// afresh in its own `Store` with its own limits.
+pub struct Plugin {
+    label: String,
+    sha256: String,
+    size: usize,
+    cached: bool,
+    pre: bindings::MethodologyPre<HostState>,
+}
+
+impl Plugin {
+    /// Name used in errors (the component's file name).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// SHA-256 of the component's bytes.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Size of the component in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether the compiled component came from the cache.
+    pub fn was_cached(&self) -> bool {
+        self.cached
+    }
+
+    /// Calls `manifest`.
+    pub fn manifest(&self, limits: &Limits) -> Result<(String, CallReport)> {
+        self.call(limits, "manifest", |p, s| p.call_manifest(s).map(Ok), |m| m.len())
+    }
+
+    /// Calls `derive` with the raw variables of an edition's dataset.
+    pub fn derive(&self, limits: &Limits, edition: &str, input: &Table) -> Result<(Table, CallReport)> {
+        self.call(limits, "derive", |p, s| p.call_derive(s, edition, input), table_size)
+    }
+
+    /// Calls `run-step`.
+    pub fn run_step(&self, limits: &Limits, request: &StepRequest) -> Result<(Table, CallReport)> {
+        self.call(limits, "run-step", |p, s| p.call_run_step(s, request), table_size)
+    }
+
+    fn call<R>(
+        &self,
+        limits: &Limits,
+        func: &str,
+        f: impl FnOnce(&bindings::exports::cityrank::methodology::plugin::Guest, &mut Store<HostState>) -> wasmtime::Result<Result<R, String>>,
+        size: impl FnOnce(&R) -> usize,
+    ) -> Result<(R, CallReport)> {
+        let engine = self.pre.engine();
+        let mut store = Store::new(engine, HostState { memory_limit: limits.memory_bytes, log: Vec::new(), dropped_log: 0 });
+        store.limiter(|s| s as &mut dyn ResourceLimiter);
+        store.set_fuel(limits.fuel).map_err(|e| anyhow!("cannot set the fuel budget: {e:#}"))?;
+        let outcome = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|instance| f(instance.cityrank_methodology_plugin(), &mut store));
+        let fuel = limits.fuel - store.get_fuel().unwrap_or(0);
+        let state = store.into_data();
+        let report = CallReport { fuel, log: state.log, dropped_log: state.dropped_log };
+        let who = format!("plugin `{}`, function `{func}`", self.label);
+        match outcome {
+            Ok(Ok(value)) => {
+                let bytes = size(&value);
+                if bytes > limits.output_bytes {
+                    bail!(
+                        "{who}: returned {} of data, above the output limit of {} \
+                         (raise [limits] output_mib in the edition or pass --output-mib)",
+                        mib(bytes),
+                        mib(limits.output_bytes)
+                    );
+                }
+                Ok((value, report))
+            }
+            Ok(Err(message)) => bail!("{who}: the plugin reported an error: {message}"),
+            Err(e) => Err(anyhow!("{who}: {}", describe_trap(&e, limits, &report))),
+        }
+    }
+}
+
+/// One sentence for a failed call: the cause, and the plugin's own last words.
+fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> String {
+    let panic = report.log.iter().rev().find(|m| m.level == "error" && m.message.starts_with("panic"));
+    let cause = if let Some(limit) = e.downcast_ref::<MemoryLimitExceeded>() {
+        limit.to_string()
+    } else if let Some(trap) = e.downcast_ref::<Trap>() {
+        match trap {
+            Trap::OutOfFuel => format!(
+                "ran out of fuel after {} units (the CPU budget; raise [limits] fuel in the edition or pass --fuel)",
+                limits.fuel
+            ),
+            Trap::StackOverflow => "stack overflow (infinite or too deep recursion)".to_string(),
+            Trap::UnreachableCodeReached if panic.is_some() => "the plugin panicked".to_string(),
+            other => format!("trapped: {other}"),
+        }
+    } else {
+        format!("failed: {e:#}")
+    };
+    match panic {
+        Some(p) => format!("{cause}: {}", p.message),
+        None => cause,
+    }
+}
+
+fn table_size(t: &Table) -> usize {
+    let units: usize = t.units.iter().map(|u| u.len() + 8).sum();
+    let numbers: usize = t.numbers.iter().map(|c| c.id.len() + 8 * c.values.len()).sum();
+    let texts: usize =
+        t.texts.iter().map(|c| c.id.len() + c.values.iter().map(|v| v.as_ref().map_or(1, |s| s.len() + 8)).sum::<usize>()).sum();
+    units + numbers + texts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_check_tells_module_from_component() {
+        assert!(check_header(b"garbage!").unwrap_err().to_string().contains("not a WebAssembly file"));
+        let core = [0, b'a', b's', b'm', 1, 0, 0, 0];
+        assert!(check_header(&core).unwrap_err().to_string().contains("core WebAssembly module"));
+        let component = [0, b'a', b's', b'm', 0x0d, 0, 1, 0];
+        assert!(check_header(&component).is_ok());
+    }
+}

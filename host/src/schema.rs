@@ -1,0 +1,149 @@
+//! JSON Schemas of the documents cityrank reads and writes, generated from the
+//! host's types, and validation of documents against them.
+//!
+//! The schemas under `schemas/` are these generated ones, committed; a test fails
+//! when they drift. Every document is validated before it is deserialised, so an
+//! error names the file, the key path inside it and what was expected.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, anyhow};
+use jsonschema::paths::LocationSegment;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The documents that have a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// An edition file.
+    Edition,
+    /// A methodology manifest.
+    Manifest,
+    /// A dataset description.
+    Dataset,
+    /// Run results.
+    Results,
+}
+
+impl Document {
+    /// Every document kind.
+    pub const ALL: [Document; 4] = [Document::Edition, Document::Manifest, Document::Dataset, Document::Results];
+
+    /// Short name (`edition`, `manifest`, `dataset`, `results`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Document::Edition => "edition",
+            Document::Manifest => "manifest",
+            Document::Dataset => "dataset",
+            Document::Results => "results",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn from_name(name: &str) -> Option<Document> {
+        Document::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// File name of the committed schema (`<name>.schema.json`).
+    pub fn file_name(self) -> String {
+        format!("{}.schema.json", self.name())
+    }
+
+    /// The schema, generated from the host's types.
+    pub fn schema(self) -> Value {
+        let schema = match self {
+            Document::Edition => schemars::schema_for!(crate::edition::Edition),
+            Document::Manifest => schemars::schema_for!(crate::methodology::Manifest),
+            Document::Dataset => schemars::schema_for!(crate::dataset::DatasetDescription),
+            Document::Results => schemars::schema_for!(crate::results::Results),
+        };
+        schema.to_value()
+    }
+
+    /// The schema as committed: pretty JSON with a trailing newline.
+    pub fn schema_text(self) -> String {
+        let mut text = serde_json::to_string_pretty(&self.schema()).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    fn validator(self) -> &'static jsonschema::Validator {
+        static CELLS: [OnceLock<jsonschema::Validator>; 4] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let i = Document::ALL.iter().position(|d| *d == self).unwrap_or(0);
+        CELLS[i].get_or_init(|| {
+            // The schema is generated from our own types; failing to compile it is a
+            // bug in cityrank, caught by the schema tests.
+            #[allow(clippy::expect_used)]
+            jsonschema::validator_for(&self.schema()).expect("generated schema compiles")
+        })
+    }
+}
+
+/// Validates `value` as a `doc`; the error names `origin`, the key path and the
+/// expectation (up to five problems).
+pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
+    let problems: Vec<String> = doc
+        .validator()
+        .iter_errors(value)
+        .take(5)
+        .map(|e| format!("{}: {}", key_path(e.instance_path()), e))
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!("{origin}: not a valid {} document:\n  {}", doc.name(), problems.join("\n  ")))
+}
+
+/// Renders a JSON pointer as a key path: `indicators[2].weight`.
+fn key_path(location: &jsonschema::paths::Location) -> String {
+    let mut out = String::new();
+    for segment in location {
+        match segment {
+            LocationSegment::Property(p) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&p);
+            }
+            LocationSegment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if out.is_empty() { "(top level)".into() } else { out }
+}
+
+/// Parses TOML text as a `doc`: TOML syntax, then the schema, then the type.
+pub fn parse_toml<T: DeserializeOwned>(text: &str, doc: Document, origin: &str) -> Result<T> {
+    let value: toml::Value = toml::from_str(text).map_err(|e| anyhow!("{origin}: invalid TOML: {e}"))?;
+    let json = serde_json::to_value(&value).with_context(|| format!("{origin}: cannot represent the TOML as data"))?;
+    validate(&json, doc, origin)?;
+    serde_json::from_value(json).map_err(|e| anyhow!("{origin}: {e}"))
+}
+
+/// Reads and parses the TOML file at `path` as a `doc`.
+pub fn load_toml<T: DeserializeOwned>(path: &Path, doc: Document) -> Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {} file `{}`", doc.name(), path.display()))?;
+    parse_toml(&text, doc, &path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_compiles() {
+        for doc in Document::ALL {
+            let _ = doc.validator();
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key_path() {
+        let text = "schema_version = 1\nid = \"x\"\nname = \"X\"\nyear = \"2024\"\nmethodology = \"p\"\ndataset = \"d\"\n";
+        let err = parse_toml::<crate::edition::Edition>(text, Document::Edition, "e.toml").unwrap_err().to_string();
+        assert!(err.contains("e.toml"), "{err}");
+        assert!(err.contains("year:"), "{err}");
+        assert!(err.contains("\"2024\" is not of type \"integer\""), "{err}");
+    }
+}

@@ -1,0 +1,156 @@
+//! The guest SDK for cityrank methodology plugins.
+//!
+//! A methodology author writes the manifest as TOML (the framework tree, weights,
+//! ladders, pipeline steps and tiers; see `schemas/manifest.schema.json`), implements
+//! [`Methodology`] and registers the type with [`export_methodology!`]:
+//!
+//! ```ignore
+//! use cityrank_sdk::{Methodology, Table, export_methodology};
+//!
+//! struct MyRanking;
+//!
+//! impl Methodology for MyRanking {
+//!     const MANIFEST: &'static str = include_str!("../methodology.toml");
+//!
+//!     fn derive(edition: &str, input: Table) -> Result<Table, String> {
+//!         let pop = input.number("population_k")?;
+//!         let mut out = Table::like(&input);
+//!         out.push("population_m", pop.iter().map(|p| p / 1000.0).collect());
+//!         Ok(out)
+//!     }
+//! }
+//!
+//! export_methodology!(MyRanking);
+//! ```
+//!
+//! Build the crate for `wasm32-unknown-unknown` and turn it into a component with
+//! `cityrank build <plugin-dir>` (a run does this by itself when the component is
+//! missing or stale). The plugin gets no capabilities: only [`log`] reaches the host.
+//! A panic is reported to the host through the log before the plugin traps.
+
+// The generated code names this crate by its external path, so that the export
+// macro also works from plugin crates.
+extern crate self as cityrank_sdk;
+
+#[allow(missing_docs, unsafe_code, clippy::all)]
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../schemas/wit",
+        world: "methodology",
+        pub_export_macro: true,
+        export_macro_name: "__export_methodology_world",
+        default_bindings_module: "cityrank_sdk::bindings",
+        runtime_path: "cityrank_sdk::__wit_bindgen::rt",
+    });
+}
+
+#[doc(hidden)]
+pub use wit_bindgen as __wit_bindgen;
+
+pub use bindings::cityrank::methodology::host::Level;
+pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};
+
+/// The version of the plugin contract (the WIT package) this SDK builds against.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+/// A methodology: its manifest and the code the host calls with data.
+pub trait Methodology {
+    /// The manifest as TOML text, usually `include_str!("../methodology.toml")`.
+    const MANIFEST: &'static str;
+
+    /// Derives the indicator values of `edition` from the raw variables in `input`:
+    /// one numeric column per indicator of the manifest, same units in the same order
+    /// (missing = `f64::NAN`).
+    fn derive(edition: &str, input: Table) -> Result<Table, String>;
+
+    /// Runs a pipeline step that the manifest assigns to the plugin's own code
+    /// (`method = "plugin"`, `name = request.method`). The default refuses.
+    fn run_step(request: StepRequest) -> Result<Table, String> {
+        Err(format!(
+            "this methodology has no custom `{}` method for step `{}`",
+            request.method, request.step
+        ))
+    }
+}
+
+impl Table {
+    /// An empty table over the same units as `other`.
+    pub fn like(other: &Table) -> Table {
+        Table { units: other.units.clone(), numbers: Vec::new(), texts: Vec::new() }
+    }
+
+    /// The numeric column `id`, or an error naming it.
+    pub fn number(&self, id: &str) -> Result<&[f64], String> {
+        self.numbers
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.values.as_slice())
+            .ok_or_else(|| format!("the input has no numeric column `{id}`"))
+    }
+
+    /// The text column `id`, or an error naming it.
+    pub fn text(&self, id: &str) -> Result<&[Option<String>], String> {
+        self.texts
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.values.as_slice())
+            .ok_or_else(|| format!("the input has no text column `{id}`"))
+    }
+
+    /// Appends a numeric column.
+    pub fn push(&mut self, id: &str, values: Vec<f64>) {
+        self.numbers.push(Column { id: id.to_string(), values });
+    }
+}
+
+/// Writes a message to the host's log.
+pub fn log(level: Level, message: &str) {
+    bindings::cityrank::methodology::host::log(level, message);
+}
+
+/// Installs (once) a panic hook that sends the panic message to the host's log, so
+/// that a panic is reported with its message instead of a bare trap.
+#[doc(hidden)]
+pub fn __install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            log(Level::Error, &format!("panic: {info}"));
+        }));
+    });
+}
+
+/// Exports a [`Methodology`] implementation as the plugin's component interface.
+#[macro_export]
+macro_rules! export_methodology {
+    ($ty:ty) => {
+        const _: () = {
+            struct CityrankExport;
+
+            impl $crate::bindings::exports::cityrank::methodology::plugin::Guest for CityrankExport {
+                fn manifest() -> ::std::string::String {
+                    $crate::__install_panic_hook();
+                    <$ty as $crate::Methodology>::MANIFEST.to_string()
+                }
+
+                fn derive(
+                    edition: ::std::string::String,
+                    input: $crate::Table,
+                ) -> ::std::result::Result<$crate::Table, ::std::string::String> {
+                    $crate::__install_panic_hook();
+                    <$ty as $crate::Methodology>::derive(&edition, input)
+                }
+
+                fn run_step(
+                    request: $crate::StepRequest,
+                ) -> ::std::result::Result<$crate::Table, ::std::string::String> {
+                    $crate::__install_panic_hook();
+                    <$ty as $crate::Methodology>::run_step(request)
+                }
+            }
+
+            $crate::bindings::__export_methodology_world!(CityrankExport);
+        };
+    };
+}
