@@ -391,6 +391,11 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> S
                 limits.fuel
             ),
             Trap::StackOverflow => "stack overflow (infinite or too deep recursion)".to_string(),
+            // Rust and C guests keep their stack in linear memory, below the data:
+            // running off its end is an out-of-bounds access, not a wasm stack overflow.
+            Trap::MemoryOutOfBounds => "out-of-bounds memory access (in a plugin built with the SDK this is \
+                                        usually a stack overflow: infinite or too deep recursion)"
+                .to_string(),
             Trap::UnreachableCodeReached if panic.is_some() => "the plugin panicked".to_string(),
             other => format!("trapped: {other}"),
         }
@@ -398,7 +403,7 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> S
         format!("failed: {e:#}")
     };
     match panic {
-        Some(p) => format!("{cause}: {}", p.message),
+        Some(p) => format!("{cause}: {}", p.message.split_whitespace().collect::<Vec<_>>().join(" ")),
         None => cause,
     }
 }

@@ -189,6 +189,7 @@ pub fn impute_columns(
     let mut report = Vec::new();
     let mut buf: Vec<f64> = Vec::with_capacity(n);
     let mut per_group: Vec<f64> = vec![f64::NAN; k];
+    let mut sums = vec![stats::Sum::default(); k];
     for (j, col) in cols.iter_mut().enumerate() {
         if !col.iter().any(|v| is_missing(*v)) {
             continue;
@@ -218,22 +219,30 @@ pub fn impute_columns(
                 }
             }
             Imputation::GroupMean | Imputation::GroupMedian => {
-                for (g, slot) in per_group.iter_mut().enumerate() {
-                    let needed = (0..n).any(|u| groups[u] == g && is_missing(col[u]));
-                    *slot = if !needed {
-                        f64::NAN
-                    } else {
-                        let members = (0..n)
-                            .filter(|&u| groups[u] == g && !is_missing(col[u]))
-                            .map(|u| col[u]);
-                        if *method == Imputation::GroupMean {
-                            stats::accurate_mean(members)
-                        } else {
-                            buf.clear();
-                            buf.extend(members);
-                            median_in_place(&mut buf)
+                if *method == Imputation::GroupMean {
+                    // One pass: a compensated sum per group.
+                    sums.fill(stats::Sum::default());
+                    for (&v, &g) in col.iter().zip(groups) {
+                        if g != NO_GROUP && !is_missing(v) {
+                            sums[g].add(v);
                         }
-                    };
+                    }
+                    for (slot, sum) in per_group.iter_mut().zip(&sums) {
+                        *slot = sum.mean();
+                    }
+                } else {
+                    for (g, slot) in per_group.iter_mut().enumerate() {
+                        let needed = (0..n).any(|u| groups[u] == g && is_missing(col[u]));
+                        buf.clear();
+                        if needed {
+                            buf.extend(
+                                (0..n)
+                                    .filter(|&u| groups[u] == g && !is_missing(col[u]))
+                                    .map(|u| col[u]),
+                            );
+                        }
+                        *slot = median_in_place(&mut buf);
+                    }
                 }
                 for (u, v) in col.iter_mut().enumerate() {
                     let g = groups[u];

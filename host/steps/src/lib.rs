@@ -14,16 +14,21 @@
 //!   ratio-based methods stay meaningful for lower-is-better indicators.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod denominate;
 pub mod error;
 pub mod impute;
 pub mod normalise;
+pub mod panel;
 pub mod rank;
 pub mod screen;
 pub mod stats;
 pub mod tiers;
+pub mod weight;
 
+mod linalg;
 mod lp;
+mod optimise;
 pub mod treat;
 
 pub use error::StepError;

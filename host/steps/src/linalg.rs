@@ -24,8 +24,10 @@ pub(crate) fn symmetric_eigen(a: &[f64], n: usize) -> SymEigen {
     }
     let scale: f64 = m.iter().map(|x| x * x).sum::<f64>().max(f64::MIN_POSITIVE);
     for _sweep in 0..100 {
-        let off: f64 =
-            (0..n).flat_map(|p| (p + 1..n).map(move |q| (p, q))).map(|(p, q)| m[p * n + q].powi(2)).sum();
+        let off: f64 = (0..n)
+            .flat_map(|p| (p + 1..n).map(move |q| (p, q)))
+            .map(|(p, q)| m[p * n + q].powi(2))
+            .sum();
         if off <= 1e-32 * scale {
             break;
         }
@@ -69,7 +71,10 @@ pub(crate) fn symmetric_eigen(a: &[f64], n: usize) -> SymEigen {
     order.sort_by(|&i, &j| m[j * n + j].total_cmp(&m[i * n + i]));
     SymEigen {
         values: order.iter().map(|&k| m[k * n + k]).collect(),
-        vectors: order.iter().map(|&k| (0..n).map(|i| v[i * n + k]).collect()).collect(),
+        vectors: order
+            .iter()
+            .map(|&k| (0..n).map(|i| v[i * n + k]).collect())
+            .collect(),
     }
 }
 

@@ -66,7 +66,8 @@ impl Simplex {
                         None => true,
                         Some((l, r)) => {
                             ratio < r - EPS * r.abs().max(1.0)
-                                || (ratio <= r + EPS * r.abs().max(1.0) && self.basis[i] < self.basis[l])
+                                || (ratio <= r + EPS * r.abs().max(1.0)
+                                    && self.basis[i] < self.basis[l])
                         }
                     };
                     if better {
@@ -113,7 +114,11 @@ mod tests {
         // (the classic Hillier–Lieberman example).
         let mut s = Simplex::default();
         let v = s
-            .maximise(&[3.0, 5.0], &[1.0, 0.0, 0.0, 2.0, 3.0, 2.0], &[4.0, 12.0, 18.0])
+            .maximise(
+                &[3.0, 5.0],
+                &[1.0, 0.0, 0.0, 2.0, 3.0, 2.0],
+                &[4.0, 12.0, 18.0],
+            )
             .unwrap();
         assert!((v - 36.0).abs() < 1e-12);
     }
@@ -122,10 +127,17 @@ mod tests {
     fn unbounded_and_degenerate() {
         let mut s = Simplex::default();
         // max x with only y constrained: unbounded.
-        assert_eq!(s.maximise(&[1.0, 0.0], &[0.0, 1.0], &[1.0]), Err(LpError::Unbounded));
+        assert_eq!(
+            s.maximise(&[1.0, 0.0], &[0.0, 1.0], &[1.0]),
+            Err(LpError::Unbounded)
+        );
         // Degenerate vertex: max x + y s.t. x + y ≤ 1, x ≤ 1, y ≤ 1, x + 2y ≤ 1 → 1.
         let v = s
-            .maximise(&[1.0, 1.0], &[1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 2.0], &[1.0, 1.0, 1.0, 1.0])
+            .maximise(
+                &[1.0, 1.0],
+                &[1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 2.0],
+                &[1.0, 1.0, 1.0, 1.0],
+            )
             .unwrap();
         assert!((v - 1.0).abs() < 1e-12);
     }

@@ -40,7 +40,12 @@ pub(crate) fn nelder_mead<E>(
     let mut count = 0usize;
     let f0 = eval(x0, &mut count)?;
     if n == 0 || max_evaluations == 0 {
-        return Ok(NmResult { x: x0.to_vec(), value: f0, evaluations: count, converged: true });
+        return Ok(NmResult {
+            x: x0.to_vec(),
+            value: f0,
+            evaluations: count,
+            converged: true,
+        });
     }
     let convtol = reltol * (f0.abs() + reltol);
     // Simplex vertices (n + 1 points) with their values; one extra slot for the centroid.
@@ -148,7 +153,12 @@ pub(crate) fn nelder_mead<E>(
             break;
         }
     }
-    Ok(NmResult { x: p[lo].clone(), value: fv[lo], evaluations: count, converged })
+    Ok(NmResult {
+        x: p[lo].clone(),
+        value: fv[lo],
+        evaluations: count,
+        converged,
+    })
 }
 
 #[cfg(test)]
@@ -166,18 +176,28 @@ mod tests {
         )
         .unwrap();
         assert!(r.converged);
-        assert!((r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] + 2.0).abs() < 1e-4, "{r:?}");
+        assert!(
+            (r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] + 2.0).abs() < 1e-4,
+            "{r:?}"
+        );
     }
 
     #[test]
     fn rosenbrock_and_limits() {
         // R's optim example: fr(x) = 100(x₂ − x₁²)² + (1 − x₁)² from (−1.2, 1); minimum at (1, 1).
-        let fr = |x: &[f64]| Ok::<f64, ()>(100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2));
+        let fr =
+            |x: &[f64]| Ok::<f64, ()>(100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2));
         let r = nelder_mead(fr, &[-1.2, 1.0], 1e-14, 5000).unwrap();
-        assert!((r.x[0] - 1.0).abs() < 1e-3 && (r.x[1] - 1.0).abs() < 1e-3, "{r:?}");
+        assert!(
+            (r.x[0] - 1.0).abs() < 1e-3 && (r.x[1] - 1.0).abs() < 1e-3,
+            "{r:?}"
+        );
         // An evaluation budget stops the search early; errors propagate.
         let r = nelder_mead(fr, &[-1.2, 1.0], 1e-14, 10).unwrap();
         assert!(!r.converged && r.evaluations < 20);
-        assert_eq!(nelder_mead(|_| Err::<f64, &str>("boom"), &[0.0], 0.1, 10), Err("boom"));
+        assert_eq!(
+            nelder_mead(|_| Err::<f64, &str>("boom"), &[0.0], 0.1, 10),
+            Err("boom")
+        );
     }
 }

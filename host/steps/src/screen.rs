@@ -118,18 +118,23 @@ pub fn screen_by(
             expected: format!("unit indices below {n}, got {u}"),
         });
     }
+    // Missing and zero counts per unit, column by column (contiguous reads).
+    let mut missing = vec![0u32; n];
+    let mut zeros = vec![0u32; n];
+    for c in cols {
+        for ((a, z), &v) in missing.iter_mut().zip(zeros.iter_mut()).zip(c) {
+            *a += u32::from(is_missing(v));
+            *z += u32::from(v == 0.0);
+        }
+    }
     let m = cols.len() as f64;
     let mut availability = Vec::with_capacity(n);
     let mut nonzero = Vec::with_capacity(n);
     let mut kept = Vec::with_capacity(n);
     let mut removed = Vec::new();
     for u in 0..n {
-        let (missing, zeros) = cols.iter().fold((0usize, 0usize), |(a, z), c| {
-            let v = c[u];
-            (a + usize::from(is_missing(v)), z + usize::from(v == 0.0))
-        });
-        let avail = 1.0 - missing as f64 / m;
-        let nz = 1.0 - zeros as f64 / (m - missing as f64);
+        let avail = 1.0 - f64::from(missing[u]) / m;
+        let nz = 1.0 - f64::from(zeros[u]) / (m - f64::from(missing[u]));
         let low_data = min_avail.is_some_and(|t| avail < t);
         let low_nonzero = min_nonzero.is_some_and(|t| nz.is_nan() || nz < t);
         let mut include = !(low_data || low_nonzero);

@@ -70,49 +70,61 @@ pub fn kurtosis(x: &[f64]) -> f64 {
     (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * m4 / (m2 * m2) - 3.0 * (n - 1.0))
 }
 
-/// Neumaier-compensated sum of the values (no missing-value filtering).
-fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for v in values {
-        let t = s + v;
-        c += if s.abs() >= v.abs() {
-            (s - t) + v
-        } else {
-            (v - t) + s
-        };
-        s = t;
-    }
-    s + c
+/// A Neumaier-compensated running sum: `(sum, carry)` holds the exact sum of the
+/// values added to about twice `f64` precision.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sum {
+    s: f64,
+    c: f64,
+    /// How many values were added.
+    pub(crate) n: usize,
 }
 
-/// Mean of the values yielded by `values` (none may be missing), from a compensated
-/// sum divided with one rounding: the exact mean to within an ulp, as R's `mean()`
-/// (extended-precision sum, then a refinement pass) gives it.
-/// `NaN` when there are none. Used where results must match COINr to the last bits
-/// (imputation, moments).
-pub(crate) fn accurate_mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (mut n, mut s, mut c) = (0usize, 0.0f64, 0.0f64);
-    for v in values {
-        let t = s + v;
-        c += if s.abs() >= v.abs() {
-            (s - t) + v
+impl Sum {
+    /// Adds `v`.
+    #[inline]
+    pub(crate) fn add(&mut self, v: f64) {
+        let t = self.s + v;
+        self.c += if self.s.abs() >= v.abs() {
+            (self.s - t) + v
         } else {
-            (v - t) + s
+            (v - t) + self.s
         };
-        s = t;
-        n += 1;
+        self.s = t;
+        self.n += 1;
     }
-    if n == 0 {
-        return f64::NAN;
+
+    /// The sum, rounded once.
+    #[inline]
+    pub(crate) fn total(&self) -> f64 {
+        self.s + self.c
     }
-    // (s, c) carries the sum to about twice f64 precision; divide it as a pair so the
-    // mean is rounded once, not twice (`q` then the exact residual `s − q·n` via fma).
-    let nf = n as f64;
-    let q = s / nf;
-    if !q.is_finite() {
-        return (s + c) / nf;
+
+    /// The mean, rounded once (`NaN` when empty): the quotient `q = s/n` corrected
+    /// by the exact residual `s − q·n` (an fma) plus the carry. This is the exact
+    /// mean to within an ulp, as R's `mean()` (extended-precision sum, then a
+    /// refinement pass) gives it.
+    #[inline]
+    pub(crate) fn mean(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let nf = self.n as f64;
+        let q = self.s / nf;
+        if !q.is_finite() {
+            return (self.s + self.c) / nf;
+        }
+        q + ((-q).mul_add(nf, self.s) + self.c) / nf
     }
-    q + ((-q).mul_add(nf, s) + c) / nf
+}
+
+/// Mean of the values yielded by `values` (none may be missing) from a compensated
+/// sum, rounded once (see `Sum::mean`). `NaN` when there are none. Used where results
+/// must match COINr to the last bit (imputation, moments).
+pub(crate) fn accurate_mean(values: impl Iterator<Item = f64>) -> f64 {
+    let mut sum = Sum::default();
+    values.for_each(|v| sum.add(v));
+    sum.mean()
 }
 
 /// Bias-corrected sample skewness and excess kurtosis of the present values in one
@@ -123,24 +135,37 @@ pub(crate) fn accurate_mean(values: impl Iterator<Item = f64>) -> f64 {
 /// - kurtosis `((n+1)(r−3)+6)(n−1)/((n−2)(n−3))` with `r = n·Σd⁴/(Σd²)²`
 ///   (`NaN` with fewer than 4 values).
 ///
-/// Both are `NaN` for a constant column (`Σd² = 0`). Sums are compensated so that
-/// the results agree with R's extended-precision sums to about 1e-15.
+/// Both are `NaN` for a constant column (`Σd² = 0`). Two passes over `x`; the sums
+/// are compensated so that the results agree with R's extended-precision sums to
+/// about 1e-15.
 pub fn skew_kurt(x: &[f64]) -> (f64, f64) {
-    let n = count(x);
-    let m = accurate_mean(present(x));
-    let nf = n as f64;
-    let s2 = compensated_sum(present(x).map(|v| (v - m) * (v - m)));
-    let skew = if n < 3 {
-        f64::NAN
-    } else {
-        let s3 = compensated_sum(present(x).map(|v| (v - m).powi(3)));
-        nf.sqrt() * s3 / s2.powf(1.5) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0)
-    };
+    let mut sum = Sum::default();
+    for &v in x {
+        if !v.is_nan() {
+            sum.add(v);
+        }
+    }
+    let n = sum.n;
+    if n < 3 {
+        return (f64::NAN, f64::NAN);
+    }
+    let m = sum.mean();
+    let (mut s2, mut s3, mut s4) = (Sum::default(), Sum::default(), Sum::default());
+    for &v in x {
+        if !v.is_nan() {
+            let d = v - m;
+            let d2 = d * d;
+            s2.add(d2);
+            s3.add(d2 * d);
+            s4.add(d2 * d2);
+        }
+    }
+    let (nf, s2) = (n as f64, s2.total());
+    let skew = nf.sqrt() * s3.total() / s2.powf(1.5) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
     let kurt = if n < 4 {
         f64::NAN
     } else {
-        let s4 = compensated_sum(present(x).map(|v| (v - m).powi(4)));
-        let r = nf * s4 / (s2 * s2);
+        let r = nf * s4.total() / (s2 * s2);
         ((nf + 1.0) * (r - 3.0) + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
     };
     (skew, kurt)

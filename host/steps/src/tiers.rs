@@ -1,6 +1,9 @@
-//! Tiers: groups of units by rank, such as "top 10%", "10–30%", "30–60%", "60–100%".
+//! Tiers: groups of units by rank, such as "top 10%", "10–30%", "30–60%", "60–100%";
+//! by score thresholds; and within peer groups (e.g. ratings within quartiles of a
+//! covariate such as HDI, as the IMD does).
 
-use crate::StepError;
+use crate::rank::{Ranking, within_groups};
+use crate::{StepError, is_missing};
 
 /// Assigns tiers by cumulative share of the ranked units.
 ///
@@ -46,6 +49,140 @@ pub fn by_cumulative_share(
         .collect())
 }
 
+/// Assigns tiers by score thresholds: `lower_bounds` are the minimum scores of the
+/// tiers, best tier first and strictly decreasing (e.g. `[75, 50, 25]`). A unit gets
+/// the first tier whose bound its score reaches; a score below every bound gets the
+/// extra last tier (`lower_bounds.len()`). Missing scores get `None`.
+pub fn by_thresholds(
+    scores: &[f64],
+    lower_bounds: &[f64],
+) -> Result<Vec<Option<usize>>, StepError> {
+    let valid = !lower_bounds.is_empty()
+        && lower_bounds.iter().all(|b| b.is_finite())
+        && lower_bounds.windows(2).all(|w| w[0] > w[1]);
+    if !valid {
+        return Err(StepError::InvalidParameter {
+            name: "thresholds".into(),
+            expected: format!("finite, strictly decreasing lower bounds, got {lower_bounds:?}"),
+        });
+    }
+    Ok(scores
+        .iter()
+        .map(|&s| {
+            if is_missing(s) {
+                None
+            } else {
+                Some(
+                    lower_bounds
+                        .iter()
+                        .position(|&b| s >= b)
+                        .unwrap_or(lower_bounds.len()),
+                )
+            }
+        })
+        .collect())
+}
+
+/// Peer groups by quantiles of a covariate: with `n_groups` groups the cut points are
+/// the `1/n, 2/n, …` quantiles of the present values (R's default type-7 quantile)
+/// and group `g` holds the values in `(q_g, q_{g+1}]`, the lowest group also its lower
+/// end — R's `cut(x, quantile(x, 0:n/n), include.lowest = TRUE)`. Group 0 has the
+/// lowest covariate. Equal values always share a group; a unit with a missing
+/// covariate gets `None`.
+pub fn quantile_groups(
+    covariate: &[f64],
+    n_groups: usize,
+) -> Result<Vec<Option<usize>>, StepError> {
+    if n_groups == 0 {
+        return Err(StepError::InvalidParameter {
+            name: "groups".into(),
+            expected: "at least one group".into(),
+        });
+    }
+    let mut sorted: Vec<f64> = covariate
+        .iter()
+        .copied()
+        .filter(|v| !is_missing(*v))
+        .collect();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return Ok(vec![None; covariate.len()]);
+    }
+    let n = sorted.len();
+    // Interior cut points q_1 … q_{n_groups−1} (type 7: h = (n − 1)p).
+    let cuts: Vec<f64> = (1..n_groups)
+        .map(|g| {
+            let h = (n - 1) as f64 * g as f64 / n_groups as f64;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        })
+        .collect();
+    Ok(covariate
+        .iter()
+        .map(|&v| {
+            if is_missing(v) {
+                None
+            } else {
+                Some(cuts.iter().take_while(|&&c| v > c).count())
+            }
+        })
+        .collect())
+}
+
+/// A rule that turns scores into tiers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierRule {
+    /// By cumulative share of the ranked units (see [`by_cumulative_share`]).
+    CumulativeShare(Vec<f64>),
+    /// By score thresholds (see [`by_thresholds`]).
+    Thresholds(Vec<f64>),
+}
+
+/// Assigns tiers within peer groups: units are ranked only against their own group
+/// (`groups[u]`, e.g. from [`quantile_groups`] of HDI) and the rule is applied per
+/// group, so "top 10%" means the top 10% of the unit's peers. Units without a group
+/// or a score get `None`.
+pub fn within_peer_groups(
+    scores: &[f64],
+    groups: &[Option<usize>],
+    rule: &TierRule,
+) -> Result<Vec<Option<usize>>, StepError> {
+    if groups.len() != scores.len() {
+        return Err(StepError::Shape {
+            what: format!("{} scores but {} group labels", scores.len(), groups.len()),
+        });
+    }
+    match rule {
+        TierRule::Thresholds(bounds) => {
+            let t = by_thresholds(scores, bounds)?;
+            Ok(t.into_iter().zip(groups).map(|(t, g)| g.and(t)).collect())
+        }
+        TierRule::CumulativeShare(shares) => {
+            let ranks = within_groups(scores, groups, Ranking::Competition)?;
+            // Validate once, even when no group has members.
+            by_cumulative_share(&[], shares)?;
+            let mut out = vec![None; scores.len()];
+            let mut labels: Vec<usize> = groups.iter().flatten().copied().collect();
+            labels.sort_unstable();
+            labels.dedup();
+            let mut sub = Vec::new();
+            for g in labels {
+                let members: Vec<usize> = (0..scores.len())
+                    .filter(|&u| groups[u] == Some(g))
+                    .collect();
+                sub.clear();
+                sub.extend(members.iter().map(|&u| ranks[u]));
+                let t = by_cumulative_share(&sub, shares)?;
+                for (&u, t) in members.iter().zip(t) {
+                    out[u] = t;
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +205,107 @@ mod tests {
         let t = by_cumulative_share(&ranks, &[0.1, 1.0]).unwrap();
         assert_eq!(&t[..3], &[Some(0), Some(0), Some(1)]);
         assert_eq!(t[10], None);
+    }
+
+    #[test]
+    fn thresholds_by_hand() {
+        // Bounds 75, 50, 25: 80 → 0, 75 → 0 (inclusive), 60 → 1, 25 → 2, 10 → 3.
+        let t = by_thresholds(
+            &[80.0, 75.0, 60.0, 25.0, 10.0, f64::NAN],
+            &[75.0, 50.0, 25.0],
+        )
+        .unwrap();
+        assert_eq!(t, vec![Some(0), Some(0), Some(1), Some(2), Some(3), None]);
+        assert!(by_thresholds(&[1.0], &[25.0, 50.0]).is_err());
+        assert!(by_thresholds(&[1.0], &[]).is_err());
+    }
+
+    #[test]
+    fn quartiles_of_a_covariate() {
+        // Sorted: .5 .55 .6 .65 .7 .8 .9 .95 (n = 8, h = 7p).
+        // q.25: h = 1.75 → .55 + .75·.05 = .5875; q.5: h = 3.5 → .675;
+        // q.75: h = 5.25 → .8 + .25·.1 = .825.
+        let hdi = [0.5, 0.6, 0.7, 0.8, 0.9, 0.55, 0.65, 0.95, f64::NAN];
+        let g = quantile_groups(&hdi, 4).unwrap();
+        assert_eq!(
+            g,
+            vec![
+                Some(0),
+                Some(1),
+                Some(2),
+                Some(2),
+                Some(3),
+                Some(0),
+                Some(1),
+                Some(3),
+                None
+            ]
+        );
+        // A value equal to a cut point goes to the lower group; ties share a group.
+        let g = quantile_groups(&[1.0, 2.0, 2.0, 3.0], 2).unwrap(); // median 2
+        assert_eq!(g, vec![Some(0), Some(0), Some(0), Some(1)]);
+        assert_eq!(
+            quantile_groups(&[4.0, 4.0], 4).unwrap(),
+            vec![Some(0), Some(0)]
+        );
+        assert!(quantile_groups(&[1.0], 0).is_err());
+    }
+
+    #[test]
+    fn ratings_within_peer_groups() {
+        // Two HDI groups of four units; within each, the top half (cumulative share
+        // .5 of 4 = 2 units) is tier 0. Group 0 scores 10, 40, 30, 20 → units with 40
+        // and 30 are tier 0. Group 1 scores 90, 50, 70, 60 → 90 and 70.
+        let scores = [10.0, 40.0, 30.0, 20.0, 90.0, 50.0, 70.0, 60.0, 99.0];
+        let groups = [
+            Some(0),
+            Some(0),
+            Some(0),
+            Some(0),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            None,
+        ];
+        let t = within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5, 1.0]))
+            .unwrap();
+        assert_eq!(
+            t,
+            vec![
+                Some(1),
+                Some(0),
+                Some(0),
+                Some(1),
+                Some(0),
+                Some(1),
+                Some(0),
+                Some(1),
+                None
+            ]
+        );
+        // Thresholds apply to scores directly, but only to units with a group.
+        let t = within_peer_groups(&scores, &groups, &TierRule::Thresholds(vec![50.0])).unwrap();
+        assert_eq!(
+            t,
+            vec![
+                Some(1),
+                Some(1),
+                Some(1),
+                Some(1),
+                Some(0),
+                Some(0),
+                Some(0),
+                Some(0),
+                None
+            ]
+        );
+        assert!(
+            within_peer_groups(&scores, &groups[..2], &TierRule::Thresholds(vec![50.0])).is_err()
+        );
+        assert!(
+            within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5])).is_err()
+        );
     }
 
     #[test]

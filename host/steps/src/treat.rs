@@ -289,18 +289,22 @@ fn coinr(
     let mut current = before;
     while current.pass == Some(false) && nwin < winmax {
         let high = current.skew >= 0.0;
-        let (hi, lo) = extremes(&y);
-        let target = if high { hi } else { lo };
+        // One pass on the skewed side (values flipped for the low tail, exactly): the
+        // extreme value and the runner-up among the other values.
+        let sign = if high { 1.0 } else { -1.0 };
+        let (mut top, mut next) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for w in present(&y).map(|v| sign * v) {
+            if w > top {
+                next = top;
+                top = w;
+            } else if w < top && w > next {
+                next = w;
+            }
+        }
+        let (target, replacement) = (sign * top, sign * next);
         let group = if high { &mut imax } else { &mut imin };
         group.clear();
         group.extend((0..y.len()).filter(|&u| y[u] == target));
-        // The extreme among the other present values.
-        let others = present(&y).filter(|&v| v != target);
-        let replacement = if high {
-            others.fold(f64::NEG_INFINITY, f64::max)
-        } else {
-            others.fold(f64::INFINITY, f64::min)
-        };
         if replacement.is_infinite() {
             // Every present value is tied: COINr's test becomes NA and it gives up.
             return untreated(x, before, None, 0);

@@ -1,0 +1,112 @@
+//! End to end: the 2024 LAS edition runs through the sandboxed harbor-ladder
+//! plugin and produces a complete, consistent, reproducible ranking.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn run_las(cache: &std::path::Path, out: &std::path::Path) -> Vec<u8> {
+    let o = output(cityrank(cache).args(["run", "methodologies/las-2024.toml", "--format", "json", "--output"]).arg(out));
+    assert!(o.status.success(), "run failed: {}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "with --output nothing goes to stdout");
+    std::fs::read(out).expect("results written")
+}
+
+#[test]
+fn las_2024_ranks_every_city_consistently_and_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run_las(&dir.path().join("cache"), &dir.path().join("a.json"));
+    // A second run, from the compile cache this time, is byte-identical.
+    let second = run_las(&dir.path().join("cache"), &dir.path().join("b.json"));
+    assert!(first == second, "two runs differ");
+
+    let results: Value = serde_json::from_slice(&first).unwrap();
+    cityrank::schema::validate(&results, cityrank::schema::Document::Results, "results").unwrap();
+    assert_eq!(results["edition"]["id"], "las-2024");
+    assert_eq!(results["methodology"]["id"], "harbor-ladder");
+    assert_eq!(results["methodology"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(results["dataset"]["sha256"].as_str().unwrap().len(), 64);
+    let units = results["units"].as_array().unwrap();
+    // The dataset's rule gives 62 cities (as many as the published edition).
+    assert_eq!(units.len(), 62);
+    assert_eq!(results["dataset"]["units"], 62);
+
+    let labels = ["top 10%", "10-30%", "30-60%", "60-100%"];
+    let mut previous: Option<(f64, u64)> = None;
+    for (position, u) in units.iter().enumerate() {
+        let score = u["score"].as_f64().unwrap_or_else(|| panic!("{} has no score", u["id"]));
+        let rank = u["rank"].as_u64().unwrap();
+        let tier = u["tier"].as_str().unwrap();
+        assert!(labels.contains(&tier), "unknown tier {tier}");
+        // Every framework node has a score entry (pillars, indicators, index).
+        assert_eq!(u["scores"]["index"].as_f64(), Some(score));
+        for pillar in ["traditional", "digital", "institutional"] {
+            assert!(u["scores"][pillar].is_number(), "{} lacks {pillar}", u["id"]);
+        }
+        // Units come best first; a unit tied with the previous one shares its rank,
+        // otherwise its rank is its 1-based position (competition ranking).
+        match previous {
+            Some((s, r)) if s == score => assert_eq!(rank, r),
+            Some((s, _)) => {
+                assert!(score < s, "not sorted by score");
+                assert_eq!(rank, position as u64 + 1);
+            }
+            None => assert_eq!(rank, 1),
+        }
+        previous = Some((score, rank));
+    }
+    // Tiers by cumulative share of 62 units: cut-offs round(6.2)=6, round(18.6)=19,
+    // round(37.2)=37 (ties at a cut-off go to the better tier).
+    let tier_of_rank = |r: u64| if r <= 6 { 0 } else if r <= 19 { 1 } else if r <= 37 { 2 } else { 3 };
+    for u in units {
+        assert_eq!(u["tier"], labels[tier_of_rank(u["rank"].as_u64().unwrap())], "{}", u["id"]);
+    }
+    // Indicator scores are ladder points rescaled to 0–100 (rungs 1–4 → 25 … 100).
+    let allowed = [0.0, 25.0, 50.0, 75.0, 100.0];
+    for u in units {
+        let v = u["scores"]["internet_use"].as_f64().unwrap();
+        assert!(allowed.contains(&v), "internet_use {v} is not a rescaled ladder point");
+    }
+    // New Cairo has no population in the data: its population-based indicator is
+    // missing and reported, not invented.
+    assert_eq!(results["missing"]["egy-new-cairo"], serde_json::json!(["connected_people"]));
+}
+
+#[test]
+fn table_and_csv_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = output(cityrank(dir.path()).args(["run", "methodologies/las-2024.toml"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.lines().nth(1).unwrap().starts_with("rank  tier"), "{table}");
+    assert!(table.contains("tiers — top 10%: 6, 10-30%: 13, 30-60%: 18, 60-100%: 25"), "{table}");
+
+    let o = output(cityrank(dir.path()).args(["run", "methodologies/las-2024.toml", "--format", "csv"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("rank,tier,id,name,country,score,index,"), "{header}");
+    assert_eq!(csv.lines().count(), 63);
+}
+
+#[test]
+fn inspect_validate_and_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = output(cityrank(dir.path()).args(["inspect", "plugins/harbor-ladder"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    // The tree: pillar weights 0.35/0.40/0.25 (sum 1), and ladders with their points.
+    assert!(text.contains("traditional — Traditional infrastructure  weight 0.35 (effective 0.3500)"), "{text}");
+    assert!(text.contains("4 pt  x ≥ 300  global hub (≥ 300)"), "{text}");
+
+    let o = output(cityrank(dir.path()).args(["validate", "plugins/harbor-ladder"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("ok: harbor-ladder v0.1.0"), "{text}");
+    assert!(text.contains("1 index, 3 nodes, 16 indicators, depth 2"), "{text}");
+
+    let o = output(cityrank(dir.path()).args(["build", "plugins/harbor-ladder"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("harbor-ladder.component.wasm"));
+}

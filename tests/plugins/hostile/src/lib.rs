@@ -1,0 +1,63 @@
+//! A test fixture: a methodology whose `derive` misbehaves as its edition id says.
+//!
+//! - `well-behaved`: returns `x` unchanged;
+//! - `loop`: loops forever (stopped by fuel);
+//! - `oom`: allocates until the memory limit;
+//! - `panic`: panics with a message;
+//! - `stack-overflow`: recurses without end;
+//! - `huge-output`: returns 4 million values per unit column (beyond an output limit);
+//! - `extra-column`: returns a column the manifest does not declare;
+//! - `error`: returns an error message.
+
+use cityrank_sdk::{Level, Methodology, Table, export_methodology, log};
+
+struct Hostile;
+
+#[inline(never)]
+fn recurse(n: u64) -> u64 {
+    let local = std::hint::black_box([n; 64]);
+    recurse(local[3] + 1) + local[7]
+}
+
+impl Methodology for Hostile {
+    const MANIFEST: &'static str = include_str!("../methodology.toml");
+
+    fn derive(edition: &str, input: Table) -> Result<Table, String> {
+        let mut out = Table::like(&input);
+        log(Level::Info, &format!("derive for `{edition}`"));
+        match edition {
+            "loop" => {
+                let mut i: u64 = 0;
+                loop {
+                    i = std::hint::black_box(i.wrapping_add(1));
+                }
+            }
+            "oom" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "panic" => panic!("deliberate panic in derive"),
+            "stack-overflow" => {
+                std::hint::black_box(recurse(0));
+            }
+            "huge-output" => {
+                out.push("x", vec![0.5; 4_000_000]);
+                return Ok(out);
+            }
+            "extra-column" => {
+                out.push("x", input.number("x")?.to_vec());
+                out.push("surprise", input.number("x")?.to_vec());
+                return Ok(out);
+            }
+            "error" => return Err("the data of this edition are not usable".into()),
+            _ => {}
+        }
+        out.push("x", input.number("x")?.to_vec());
+        Ok(out)
+    }
+}
+
+export_methodology!(Hostile);

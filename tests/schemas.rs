@@ -1,0 +1,100 @@
+//! The committed JSON Schemas match the host's types, and invalid documents fail
+//! with messages that name the file and the key path.
+
+mod common;
+
+use cityrank::schema::{self, Document};
+use common::*;
+
+#[test]
+fn committed_schemas_match_the_types() {
+    // Regenerate with `cargo run -- schema --write schemas` after changing a type.
+    for doc in Document::ALL {
+        let path = root().join("schemas").join(doc.file_name());
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == doc.schema_text(),
+            "{} is out of date: run `cargo run -p cityrank -- schema --write schemas`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn schema_command_prints_each_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = output(cityrank(dir.path()).args(["schema", "results"]));
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), Document::Results.schema_text());
+    let o = output(cityrank(dir.path()).args(["schema", "nope"]));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no schema named `nope`"));
+}
+
+#[test]
+fn invalid_edition_names_file_and_key_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "schema_version = 1\nid = \"bad\"\nname = \"Bad\"\nyear = 2024\nmethodology = \"x\"\n\
+         dataset = \"y\"\n[limits]\nfuel = \"lots\"\n",
+    )
+    .unwrap();
+    let o = output(cityrank(dir.path()).arg("run").arg(&path));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{}: not a valid edition document", path.display())), "{err}");
+    assert!(err.contains("limits.fuel: \"lots\" is not of types \"null\", \"integer\""), "{err}");
+
+    std::fs::write(&path, "schema_version = 1\nid = \"bad\"\nname = \"Bad\"\nyear = 2024\nmethodology = \"x\"\ndataset = \"y\"\ncolour = 3\n").unwrap();
+    let err = stderr(&output(cityrank(dir.path()).arg("run").arg(&path)));
+    assert!(err.contains("(top level): Additional properties are not allowed ('colour' was unexpected)"), "{err}");
+}
+
+const MANIFEST: &str = r#"
+schema_version = 1
+id = "m"
+name = "M"
+version = "0.1.0"
+description = "d"
+inputs = [{ id = "x", type = "number" }]
+index = { id = "index", name = "Index" }
+nodes = [{ id = "p", name = "P", parent = "index" }]
+indicators = [{ id = "x", name = "X", parent = "p", direction = "higher", unit = "1" }]
+tiers = [{ label = "all", upper_share = 1.0 }]
+"#;
+
+fn manifest_error(text: &str) -> String {
+    let parsed: Result<cityrank::methodology::Manifest, _> = schema::parse_toml(text, Document::Manifest, "manifest of plugin `m.wasm`");
+    match parsed {
+        Ok(m) => m.framework().map(|_| ()).map_err(|e| e.to_string()).expect_err("invalid manifest accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn valid_manifest_passes() {
+    let m: cityrank::methodology::Manifest = schema::parse_toml(MANIFEST, Document::Manifest, "m").unwrap();
+    let f = m.framework().unwrap();
+    assert_eq!(f.nodes.len(), 3);
+}
+
+#[test]
+fn invalid_manifests_name_the_key_path() {
+    let err = manifest_error(&MANIFEST.replace("direction = \"higher\"", "direction = \"up\""));
+    assert!(err.contains("manifest of plugin `m.wasm`: not a valid manifest document"), "{err}");
+    assert!(err.contains("indicators[0].direction: "), "{err}");
+
+    let err = manifest_error(&MANIFEST.replace("weight", "x").replace("parent = \"index\" }", "parent = \"index\", weight = -1 }"));
+    assert!(err.contains("nodes[0].weight: -1 is less than the minimum of 0"), "{err}");
+
+    let err = manifest_error(&MANIFEST.replace("parent = \"p\"", "parent = \"q\""));
+    assert!(err.contains("indicators[0].parent: no node `q`; parents can be `index`, `p`"), "{err}");
+
+    let err = manifest_error(&MANIFEST.replace("upper_share = 1.0", "upper_share = 0.5"));
+    assert!(err.contains("tiers[0].upper_share: the last tier must end at 1.0"), "{err}");
+
+    let err = manifest_error(&MANIFEST.replace("parent = \"p\", direction", "parent = \"p\", weight = 0, direction"));
+    assert!(err.contains("the weights of the children of `p` sum to 0; give at least one a positive weight"), "{err}");
+}
