@@ -1,5 +1,6 @@
 //! End to end: the 2024 LAS edition runs through the sandboxed harbor-ladder
 //! plugin and produces a complete, consistent, reproducible ranking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -7,7 +8,11 @@ use common::*;
 use serde_json::Value;
 
 fn run_las(cache: &std::path::Path, out: &std::path::Path) -> Vec<u8> {
-    let o = output(cityrank(cache).args(["run", "methodologies/las-2024.toml", "--format", "json", "--output"]).arg(out));
+    let o = output(
+        cityrank(cache)
+            .args(["run", "methodologies/las-2024.toml", "--format", "json", "--output"])
+            .arg(out),
+    );
     assert!(o.status.success(), "run failed: {}", stderr(&o));
     assert!(stdout(&o).is_empty(), "with --output nothing goes to stdout");
     std::fs::read(out).expect("results written")
@@ -35,7 +40,9 @@ fn las_2024_ranks_every_city_consistently_and_reproducibly() {
     let labels = ["top 10%", "10-30%", "30-60%", "60-100%"];
     let mut previous: Option<(f64, u64)> = None;
     for (position, u) in units.iter().enumerate() {
-        let score = u["score"].as_f64().unwrap_or_else(|| panic!("{} has no score", u["id"]));
+        let score = u["score"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{} has no score", u["id"]));
         let rank = u["rank"].as_u64().unwrap();
         let tier = u["tier"].as_str().unwrap();
         assert!(labels.contains(&tier), "unknown tier {tier}");
@@ -58,9 +65,24 @@ fn las_2024_ranks_every_city_consistently_and_reproducibly() {
     }
     // Tiers by cumulative share of 62 units: cut-offs round(6.2)=6, round(18.6)=19,
     // round(37.2)=37 (ties at a cut-off go to the better tier).
-    let tier_of_rank = |r: u64| if r <= 6 { 0 } else if r <= 19 { 1 } else if r <= 37 { 2 } else { 3 };
+    let tier_of_rank = |r: u64| {
+        if r <= 6 {
+            0
+        } else if r <= 19 {
+            1
+        } else if r <= 37 {
+            2
+        } else {
+            3
+        }
+    };
     for u in units {
-        assert_eq!(u["tier"], labels[tier_of_rank(u["rank"].as_u64().unwrap())], "{}", u["id"]);
+        assert_eq!(
+            u["tier"],
+            labels[tier_of_rank(u["rank"].as_u64().unwrap())],
+            "{}",
+            u["id"]
+        );
     }
     // Indicator scores are ladder points rescaled to 0–100 (rungs 1–4 → 25 … 100).
     let allowed = [0.0, 25.0, 50.0, 75.0, 100.0];
@@ -70,7 +92,10 @@ fn las_2024_ranks_every_city_consistently_and_reproducibly() {
     }
     // New Cairo has no population in the data: its population-based indicator is
     // missing and reported, not invented.
-    assert_eq!(results["missing"]["egy-new-cairo"], serde_json::json!(["connected_people"]));
+    assert_eq!(
+        results["missing"]["egy-new-cairo"],
+        serde_json::json!(["connected_people"])
+    );
 }
 
 #[test]
@@ -80,7 +105,10 @@ fn table_and_csv_formats() {
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
     assert!(table.lines().nth(1).unwrap().starts_with("rank  tier"), "{table}");
-    assert!(table.contains("tiers — top 10%: 6, 10-30%: 13, 30-60%: 18, 60-100%: 25"), "{table}");
+    assert!(
+        table.contains("tiers — top 10%: 6, 10-30%: 13, 30-60%: 18, 60-100%: 25"),
+        "{table}"
+    );
 
     let o = output(cityrank(dir.path()).args(["run", "methodologies/las-2024.toml", "--format", "csv"]));
     assert!(o.status.success(), "{}", stderr(&o));
@@ -97,7 +125,10 @@ fn inspect_validate_and_build() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     // The tree: pillar weights 0.35/0.40/0.25 (sum 1), and ladders with their points.
-    assert!(text.contains("traditional — Traditional infrastructure  weight 0.35 (effective 0.3500)"), "{text}");
+    assert!(
+        text.contains("traditional — Traditional infrastructure  weight 0.35 (effective 0.3500)"),
+        "{text}"
+    );
     assert!(text.contains("4 pt  x ≥ 300  global hub (≥ 300)"), "{text}");
 
     let o = output(cityrank(dir.path()).args(["validate", "plugins/harbor-ladder"]));

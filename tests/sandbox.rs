@@ -1,5 +1,6 @@
 //! The sandbox against hostile and broken plugins: each case asserts the one
 //! message the user sees, a non-zero exit, and that no output file was written.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -24,26 +25,44 @@ fn hostile_edition(dir: &Path, id: &str, limits: &str) -> PathBuf {
 /// Runs the edition with `--output`, expects failure, returns stderr.
 fn fails(dir: &Path, edition: &Path, extra: &[&str]) -> String {
     let out = dir.join("out.json");
-    let o = output(cityrank(&dir.join("cache")).arg("run").arg(edition).args(["--format", "json", "--output"]).arg(&out).args(extra));
+    let o = output(
+        cityrank(&dir.join("cache"))
+            .arg("run")
+            .arg(edition)
+            .args(["--format", "json", "--output"])
+            .arg(&out)
+            .args(extra),
+    );
     assert!(!o.status.success(), "expected a failure, got: {}", stdout(&o));
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists(), "a failed run must not leave an output file");
     let err = stderr(&o);
     // One clear message: the last line is the error; cargo's build output may precede it.
-    err.lines().filter(|l| l.starts_with("error: ")).last().unwrap_or_else(|| panic!("no error line in: {err}")).to_string()
+    err.lines()
+        .rfind(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in: {err}"))
+        .to_string()
 }
 
 #[test]
 fn well_behaved_plugin_runs() {
     let dir = tempfile::tempdir().unwrap();
     let edition = hostile_edition(dir.path(), "well-behaved", "");
-    let o = output(cityrank(&dir.path().join("cache")).arg("run").arg(&edition).args(["--format", "csv"]));
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("run")
+            .arg(&edition)
+            .args(["--format", "csv"]),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     // x = 1, 3, 2 → min-max 0, 100, 50 → ranks b, c, a.
     let csv = stdout(&o);
     let ids: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
     assert_eq!(ids, ["b", "c", "a"]);
-    assert!(csv.lines().nth(1).unwrap().starts_with("1,all,b,Beta,BBB,100,"), "{csv}");
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("1,all,b,Beta,BBB,100,"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -65,7 +84,10 @@ fn memory_growth_stops_at_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let edition = hostile_edition(dir.path(), "oom", "[limits]\nmemory_mib = 16");
     let err = fails(dir.path(), &edition, &[]);
-    assert!(err.contains("function `derive`: memory limit exceeded: the plugin asked to grow its memory to"), "{err}");
+    assert!(
+        err.contains("function `derive`: memory limit exceeded: the plugin asked to grow its memory to"),
+        "{err}"
+    );
     assert!(err.contains("but the limit is 16.0 MiB"), "{err}");
 }
 
@@ -96,16 +118,25 @@ fn output_is_capped() {
     let edition = hostile_edition(dir.path(), "huge-output", "[limits]\noutput_mib = 8");
     let err = fails(dir.path(), &edition, &[]);
     // 4,000,000 × 8 bytes = 30.5 MiB of values, above 8 MiB.
-    assert!(err.contains("returned 30.5 MiB of data, above the output limit of 8.0 MiB"), "{err}");
+    assert!(
+        err.contains("returned 30.5 MiB of data, above the output limit of 8.0 MiB"),
+        "{err}"
+    );
 }
 
 #[test]
 fn plugin_errors_and_bad_tables_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let err = fails(dir.path(), &hostile_edition(dir.path(), "error", ""), &[]);
-    assert!(err.contains("the plugin reported an error: the data of this edition are not usable"), "{err}");
+    assert!(
+        err.contains("the plugin reported an error: the data of this edition are not usable"),
+        "{err}"
+    );
     let err = fails(dir.path(), &hostile_edition(dir.path(), "extra-column", ""), &[]);
-    assert!(err.contains("returned column `surprise`, which is not an indicator of the manifest"), "{err}");
+    assert!(
+        err.contains("returned column `surprise`, which is not an indicator of the manifest"),
+        "{err}"
+    );
 }
 
 /// Writes an edition whose methodology is the component `bytes`.
@@ -129,37 +160,80 @@ fn wat(name: &str) -> Vec<u8> {
 #[test]
 fn wasi_and_unknown_imports_are_refused_at_load() {
     let dir = tempfile::tempdir().unwrap();
-    let err = fails(dir.path(), &component_edition(dir.path(), "wasi.wasm", &wat("imports-wasi.wat")), &[]);
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "wasi.wasm", &wat("imports-wasi.wat")),
+        &[],
+    );
     assert!(
-        err.contains("plugin `wasi.wasm` is refused: it imports `wasi:filesystem/types@0.2.0`, but plugins get no capabilities"),
+        err.contains(
+            "plugin `wasi.wasm` is refused: it imports `wasi:filesystem/types@0.2.0`, but plugins get no capabilities"
+        ),
         "{err}"
     );
-    let err = fails(dir.path(), &component_edition(dir.path(), "evil.wasm", &wat("imports-unknown.wat")), &[]);
-    assert!(err.contains("plugin `evil.wasm` is refused: it imports `steal-secrets`"), "{err}");
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "evil.wasm", &wat("imports-unknown.wat")),
+        &[],
+    );
+    assert!(
+        err.contains("plugin `evil.wasm` is refused: it imports `steal-secrets`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn non_components_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let err = fails(dir.path(), &component_edition(dir.path(), "garbage.wasm", b"this is not wasm at all"), &[]);
-    assert!(err.contains("plugin `garbage.wasm` is refused: it is not a WebAssembly file"), "{err}");
-    let err = fails(dir.path(), &component_edition(dir.path(), "core.wasm", &wat("core-module.wat")), &[]);
-    assert!(err.contains("plugin `core.wasm` is refused: it is a core WebAssembly module, not a component"), "{err}");
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "garbage.wasm", b"this is not wasm at all"),
+        &[],
+    );
+    assert!(
+        err.contains("plugin `garbage.wasm` is refused: it is not a WebAssembly file"),
+        "{err}"
+    );
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "core.wasm", &wat("core-module.wat")),
+        &[],
+    );
+    assert!(
+        err.contains("plugin `core.wasm` is refused: it is a core WebAssembly module, not a component"),
+        "{err}"
+    );
     // A valid header followed by garbage.
     let mut broken = wat("exports-nothing.wat");
     broken.extend_from_slice(b"\x01\x02garbage");
     let err = fails(dir.path(), &component_edition(dir.path(), "broken.wasm", &broken), &[]);
-    assert!(err.contains("plugin `broken.wasm` is refused: it is not a valid WebAssembly component"), "{err}");
+    assert!(
+        err.contains("plugin `broken.wasm` is refused: it is not a valid WebAssembly component"),
+        "{err}"
+    );
 }
 
 #[test]
 fn components_without_the_contract_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let err = fails(dir.path(), &component_edition(dir.path(), "empty.wasm", &wat("exports-nothing.wat")), &[]);
-    assert!(err.contains("plugin `empty.wasm` is refused: it does not export `cityrank:methodology/plugin@0.1.0`"), "{err}");
-    let err = fails(dir.path(), &component_edition(dir.path(), "future.wasm", &wat("future-contract.wat")), &[]);
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "empty.wasm", &wat("exports-nothing.wat")),
+        &[],
+    );
     assert!(
-        err.contains("it implements `cityrank:methodology/plugin@9.0.0`, but this host supports only contract version 0.1.0"),
+        err.contains("plugin `empty.wasm` is refused: it does not export `cityrank:methodology/plugin@0.1.0`"),
+        "{err}"
+    );
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "future.wasm", &wat("future-contract.wat")),
+        &[],
+    );
+    assert!(
+        err.contains(
+            "it implements `cityrank:methodology/plugin@9.0.0`, but this host supports only contract version 0.1.0"
+        ),
         "{err}"
     );
 }
@@ -173,7 +247,10 @@ fn compiled_components_are_cached() {
         let o = output(cityrank(&cache).arg("run").arg(&edition));
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(entries.len(), 1, "one compiled component: {entries:?}");
     let name = entries[0].to_string_lossy().into_owned();
     assert!(name.ends_with(".cwasm") && name.len() == 64 + 1 + 16 + 6, "{name}");

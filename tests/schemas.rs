@@ -1,5 +1,6 @@
 //! The committed JSON Schemas match the host's types, and invalid documents fail
 //! with messages that name the file and the key path.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -44,12 +45,21 @@ fn invalid_edition_names_file_and_key_path() {
     let o = output(cityrank(dir.path()).arg("run").arg(&path));
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains(&format!("{}: not a valid edition document", path.display())), "{err}");
-    assert!(err.contains("limits.fuel: \"lots\" is not of types \"null\", \"integer\""), "{err}");
+    assert!(
+        err.contains(&format!("{}: not a valid edition document", path.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("limits.fuel: \"lots\" is not of types \"null\", \"integer\""),
+        "{err}"
+    );
 
     std::fs::write(&path, "schema_version = 1\nid = \"bad\"\nname = \"Bad\"\nyear = 2024\nmethodology = \"x\"\ndataset = \"y\"\ncolour = 3\n").unwrap();
     let err = stderr(&output(cityrank(dir.path()).arg("run").arg(&path)));
-    assert!(err.contains("(top level): Additional properties are not allowed ('colour' was unexpected)"), "{err}");
+    assert!(
+        err.contains("(top level): Additional properties are not allowed ('colour' was unexpected)"),
+        "{err}"
+    );
 }
 
 const MANIFEST: &str = r#"
@@ -66,9 +76,14 @@ tiers = [{ label = "all", upper_share = 1.0 }]
 "#;
 
 fn manifest_error(text: &str) -> String {
-    let parsed: Result<cityrank::methodology::Manifest, _> = schema::parse_toml(text, Document::Manifest, "manifest of plugin `m.wasm`");
+    let parsed: Result<cityrank::methodology::Manifest, _> =
+        schema::parse_toml(text, Document::Manifest, "manifest of plugin `m.wasm`");
     match parsed {
-        Ok(m) => m.framework().map(|_| ()).map_err(|e| e.to_string()).expect_err("invalid manifest accepted"),
+        Ok(m) => m
+            .framework()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+            .expect_err("invalid manifest accepted"),
         Err(e) => e.to_string(),
     }
 }
@@ -83,18 +98,37 @@ fn valid_manifest_passes() {
 #[test]
 fn invalid_manifests_name_the_key_path() {
     let err = manifest_error(&MANIFEST.replace("direction = \"higher\"", "direction = \"up\""));
-    assert!(err.contains("manifest of plugin `m.wasm`: not a valid manifest document"), "{err}");
+    assert!(
+        err.contains("manifest of plugin `m.wasm`: not a valid manifest document"),
+        "{err}"
+    );
     assert!(err.contains("indicators[0].direction: "), "{err}");
 
-    let err = manifest_error(&MANIFEST.replace("weight", "x").replace("parent = \"index\" }", "parent = \"index\", weight = -1 }"));
-    assert!(err.contains("nodes[0].weight: -1 is less than the minimum of 0"), "{err}");
+    let err = manifest_error(
+        &MANIFEST
+            .replace("weight", "x")
+            .replace("parent = \"index\" }", "parent = \"index\", weight = -1 }"),
+    );
+    assert!(
+        err.contains("nodes[0].weight: -1 is less than the minimum of 0"),
+        "{err}"
+    );
 
     let err = manifest_error(&MANIFEST.replace("parent = \"p\"", "parent = \"q\""));
-    assert!(err.contains("indicators[0].parent: no node `q`; parents can be `index`, `p`"), "{err}");
+    assert!(
+        err.contains("indicators[0].parent: no node `q`; parents can be `index`, `p`"),
+        "{err}"
+    );
 
     let err = manifest_error(&MANIFEST.replace("upper_share = 1.0", "upper_share = 0.5"));
-    assert!(err.contains("tiers[0].upper_share: the last tier must end at 1.0"), "{err}");
+    assert!(
+        err.contains("tiers[0].upper_share: the last tier must end at 1.0"),
+        "{err}"
+    );
 
     let err = manifest_error(&MANIFEST.replace("parent = \"p\", direction", "parent = \"p\", weight = 0, direction"));
-    assert!(err.contains("the weights of the children of `p` sum to 0; give at least one a positive weight"), "{err}");
+    assert!(
+        err.contains("the weights of the children of `p` sum to 0; give at least one a positive weight"),
+        "{err}"
+    );
 }

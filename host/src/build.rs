@@ -31,11 +31,17 @@ pub fn build_if_stale(dir: &Path) -> Result<Built> {
     let stamp = dir.join(format!("{name}.component.fingerprint"));
     let fingerprint = fingerprint(dir)?;
     if component.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
-        return Ok(Built { component, rebuilt: false });
+        return Ok(Built {
+            component,
+            rebuilt: false,
+        });
     }
     build(dir, &name, &component)?;
     crate::fsutil::write_atomically(&stamp, fingerprint.as_bytes())?;
-    Ok(Built { component, rebuilt: true })
+    Ok(Built {
+        component,
+        rebuilt: true,
+    })
 }
 
 /// Builds the plugin crate in `dir` unconditionally.
@@ -45,14 +51,24 @@ pub fn build_now(dir: &Path) -> Result<Built> {
     build(dir, &name, &component)?;
     let stamp = dir.join(format!("{name}.component.fingerprint"));
     crate::fsutil::write_atomically(&stamp, fingerprint(dir)?.as_bytes())?;
-    Ok(Built { component, rebuilt: true })
+    Ok(Built {
+        component,
+        rebuilt: true,
+    })
 }
 
 fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
     let manifest = dir.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
-        .args(["build", "--release", "--target", TARGET, "--message-format=json-render-diagnostics", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         // Settings of an outer cargo (when run from tests) must not leak in.
         .env_remove("RUSTFLAGS")
@@ -61,7 +77,13 @@ fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
-        .with_context(|| format!("cannot run `{}` to build plugin `{}`", cargo.to_string_lossy(), dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot run `{}` to build plugin `{}`",
+                cargo.to_string_lossy(),
+                dir.display()
+            )
+        })?;
     if !output.status.success() {
         bail!(
             "building plugin `{}` failed (cargo exited with {}); see cargo's messages above. \
@@ -70,10 +92,15 @@ fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
             output.status
         );
     }
-    let module = core_module_path(&output.stdout, name)
-        .with_context(|| format!("cargo built plugin `{}` but reported no `{name}.wasm` (is it a cdylib?)", dir.display()))?;
+    let module = core_module_path(&output.stdout, name).with_context(|| {
+        format!(
+            "cargo built plugin `{}` but reported no `{name}.wasm` (is it a cdylib?)",
+            dir.display()
+        )
+    })?;
     let bytes = std::fs::read(&module).with_context(|| format!("cannot read `{}`", module.display()))?;
-    let encoded = componentize(&bytes).with_context(|| format!("cannot turn `{}` into a component", module.display()))?;
+    let encoded =
+        componentize(&bytes).with_context(|| format!("cannot turn `{}` into a component", module.display()))?;
     crate::fsutil::write_atomically(component, &encoded)
 }
 
@@ -96,7 +123,11 @@ fn core_module_path(stdout: &[u8], name: &str) -> Option<PathBuf> {
         .flat_map(|m| {
             m["filenames"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|f| f.as_str().map(PathBuf::from)).collect::<Vec<_>>())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f.as_str().map(PathBuf::from))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
         .find(|f| f.extension().is_some_and(|e| e == "wasm"))
@@ -120,13 +151,16 @@ fn input_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
-        let d = d.canonicalize().with_context(|| format!("cannot find `{}`", d.display()))?;
+        let d = d
+            .canonicalize()
+            .with_context(|| format!("cannot find `{}`", d.display()))?;
         if dirs.contains(&d) {
             continue;
         }
         let manifest = d.join("Cargo.toml");
         if let Ok(text) = std::fs::read_to_string(&manifest) {
-            let doc: toml::Table = toml::from_str(&text).with_context(|| format!("{}: invalid TOML", manifest.display()))?;
+            let doc: toml::Table =
+                toml::from_str(&text).with_context(|| format!("{}: invalid TOML", manifest.display()))?;
             for section in ["dependencies", "build-dependencies"] {
                 if let Some(deps) = doc.get(section).and_then(|v| v.as_table()) {
                     for dep in deps.values() {
@@ -203,10 +237,12 @@ fn workspace_path_deps(root: &Path) -> Option<Vec<PathBuf>> {
 }
 
 fn workspace_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().skip(1).find(|a| {
-        std::fs::read_to_string(a.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
-    })
-    .map(Path::to_path_buf)
+    dir.ancestors()
+        .skip(1)
+        .find(|a| {
+            std::fs::read_to_string(a.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

@@ -155,8 +155,13 @@ impl Dataset {
             );
         }
         let csv_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
-        let bytes = std::fs::read(&csv_path)
-            .with_context(|| format!("{}: cannot read the dataset's CSV `{}`", path.display(), csv_path.display()))?;
+        let bytes = std::fs::read(&csv_path).with_context(|| {
+            format!(
+                "{}: cannot read the dataset's CSV `{}`",
+                path.display(),
+                csv_path.display()
+            )
+        })?;
         Self::from_csv(description, &bytes, csv_path)
     }
 
@@ -173,13 +178,25 @@ impl Dataset {
             .collect();
         let col = |name: &str, what: &str| -> Result<usize> {
             headers.iter().position(|h| h == name).with_context(|| {
-                format!("{file}: the description names `{name}` as the {what} column, but the header has no such column")
+                format!(
+                    "{file}: the description names `{name}` as the {what} column, but the header has no such column"
+                )
             })
         };
         let id_col = col(&description.columns.id, "id")?;
         let name_col = col(&description.columns.name, "name")?;
-        let country_col = description.columns.country.as_deref().map(|c| col(c, "country")).transpose()?;
-        let group_cols = description.columns.groups.iter().map(|g| col(g, "group")).collect::<Result<Vec<_>>>()?;
+        let country_col = description
+            .columns
+            .country
+            .as_deref()
+            .map(|c| col(c, "country"))
+            .transpose()?;
+        let group_cols = description
+            .columns
+            .groups
+            .iter()
+            .map(|g| col(g, "group"))
+            .collect::<Result<Vec<_>>>()?;
         let var_cols = description
             .variables
             .iter()
@@ -196,10 +213,10 @@ impl Dataset {
             bail!("{file}: column `{h}` is not described in the dataset description; add a [[variables]] entry for it");
         }
         for (i, v) in description.variables.iter().enumerate() {
-            if let Some(s) = &v.source {
-                if !description.sources.iter().any(|src| &src.id == s) {
-                    bail!("{file}: variables[{i}].source: no source `{s}` in [[sources]]");
-                }
+            if let Some(s) = &v.source
+                && !description.sources.iter().any(|src| &src.id == s)
+            {
+                bail!("{file}: variables[{i}].source: no source `{s}` in [[sources]]");
             }
         }
 
@@ -211,11 +228,18 @@ impl Dataset {
             let line = row + 2;
             let record = record.with_context(|| format!("{file}: line {line}: malformed CSV row"))?;
             if record.len() != headers.len() {
-                bail!("{file}: line {line}: {} fields, the header has {}", record.len(), headers.len());
+                bail!(
+                    "{file}: line {line}: {} fields, the header has {}",
+                    record.len(),
+                    headers.len()
+                );
             }
             let id = record[id_col].trim().to_string();
             if id.is_empty() {
-                bail!("{file}: line {line}: empty unit id in column `{}`", description.columns.id);
+                bail!(
+                    "{file}: line {line}: empty unit id in column `{}`",
+                    description.columns.id
+                );
             }
             if !ids.insert(id.clone()) {
                 bail!("{file}: line {line}: unit id `{id}` appears twice; ids must be unique");
@@ -238,7 +262,10 @@ impl Dataset {
                                 anyhow::anyhow!("{file}: line {line}, column `{}`: `{cell}` is not a number", var.id)
                             })?;
                             if !x.is_finite() {
-                                bail!("{file}: line {line}, column `{}`: `{cell}` is not a finite number; leave the cell empty for a missing value", var.id);
+                                bail!(
+                                    "{file}: line {line}, column `{}`: `{cell}` is not a finite number; leave the cell empty for a missing value",
+                                    var.id
+                                );
                             }
                             if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
                                 bail!(
@@ -270,6 +297,13 @@ impl Dataset {
                 }
             }
         }
-        Ok(Dataset { description, units, numbers: num_map, texts: text_map, sha256, csv_path })
+        Ok(Dataset {
+            description,
+            units,
+            numbers: num_map,
+            texts: text_map,
+            sha256,
+            csv_path,
+        })
     }
 }

@@ -4,11 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::methodology::TierSpec;
+use crate::methodology::{
+    AggregateSpec, DenominateSpec, ImputeSpec, IndicatorSpec, Manifest, MissingSpec, NormaliseSpec, RankSpec,
+    ScreenSpec, TierSpec, TreatSpec, WeightSpec,
+};
 use crate::sandbox::Limits;
 
 /// Version of the edition format this host reads.
@@ -41,6 +46,222 @@ pub struct Edition {
     /// Tiers replacing the methodology's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<TierSpec>>,
+    /// Named variants: changes to the methodology's steps, weights and indicators,
+    /// run with `cityrank run <edition> --variant <name>`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, Variant>,
+}
+
+/// A variant of an edition: the methodology with some steps, parameters, weights or
+/// indicators changed, without touching the plugin.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// What the variant changes and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Pipeline steps replaced (only the keys given).
+    #[serde(default)]
+    pub pipeline: PipelineOverride,
+    /// Steps switched off: `denominate`, `impute`, `screen`, `treat`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+    /// New weights by node or indicator id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<String, f64>,
+    /// Indicators or nodes (with everything under them) left out; nodes left
+    /// without children are left out too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+    /// Normalisation per indicator id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub normalise: BTreeMap<String, NormaliseSpec>,
+    /// Outlier treatment per indicator id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub treat: BTreeMap<String, TreatSpec>,
+    /// Aggregation per node id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aggregate: BTreeMap<String, AggregateSpec>,
+    /// Tiers replacing the edition's or methodology's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<TierSpec>>,
+}
+
+/// Pipeline steps a variant replaces; absent keys keep the methodology's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineOverride {
+    /// Denomination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominate: Option<DenominateSpec>,
+    /// Imputation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impute: Option<ImputeSpec>,
+    /// Screening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenSpec>,
+    /// Outlier treatment (replaces per-indicator treatments too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat: Option<TreatSpec>,
+    /// Normalisation (replaces per-indicator normalisations too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalise: Option<NormaliseSpec>,
+    /// Weighting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightSpec>,
+    /// Aggregation (replaces per-node aggregations too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateSpec>,
+    /// Missing-value policy of aggregation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<MissingSpec>,
+    /// Ranking rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<RankSpec>,
+}
+
+impl Variant {
+    /// The manifest with this variant applied. `key` names the variant in errors
+    /// (e.g. `variants.zscore`).
+    pub fn apply(&self, manifest: &Manifest, key: &str) -> Result<Manifest> {
+        let mut m = manifest.clone();
+        let o = &self.pipeline;
+        if let Some(v) = &o.denominate {
+            m.pipeline.denominate = Some(v.clone());
+        }
+        if let Some(v) = &o.impute {
+            m.pipeline.impute = Some(v.clone());
+        }
+        if let Some(v) = &o.screen {
+            m.pipeline.screen = Some(v.clone());
+        }
+        if let Some(v) = &o.treat {
+            m.pipeline.treat = Some(v.clone());
+            m.indicators.iter_mut().for_each(|i| i.treat = None);
+        }
+        if let Some(v) = &o.normalise {
+            m.pipeline.normalise = v.clone();
+            m.indicators.iter_mut().for_each(|i| i.normalise = None);
+        }
+        if let Some(v) = &o.weights {
+            m.pipeline.weights = v.clone();
+        }
+        if let Some(v) = &o.aggregate {
+            m.pipeline.aggregate = v.clone();
+            m.index.aggregate = None;
+            m.nodes.iter_mut().for_each(|n| n.aggregate = None);
+        }
+        if let Some(v) = o.missing {
+            m.pipeline.missing = v;
+        }
+        if let Some(v) = o.rank {
+            m.pipeline.rank = v;
+        }
+        for step in &self.skip {
+            match step.as_str() {
+                "denominate" => m.pipeline.denominate = None,
+                "impute" => m.pipeline.impute = None,
+                "screen" => m.pipeline.screen = None,
+                "treat" => {
+                    m.pipeline.treat = None;
+                    m.indicators.iter_mut().for_each(|i| i.treat = None);
+                }
+                other => bail!(
+                    "{key}.skip: `{other}` cannot be skipped; skippable steps are denominate, impute, screen, treat"
+                ),
+            }
+        }
+        for (id, w) in &self.weights {
+            if !(w.is_finite() && *w >= 0.0) {
+                bail!("{key}.weights.{id}: expected a finite weight ≥ 0, got {w}");
+            }
+            if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
+                n.weight = *w;
+            } else if let Some(i) = m.indicators.iter_mut().find(|i| &i.id == id) {
+                i.weight = *w;
+            } else {
+                bail!(
+                    "{key}.weights.{id}: no node or indicator `{id}` in methodology `{}`",
+                    m.id
+                );
+            }
+        }
+        for (id, spec) in &self.normalise {
+            let i = indicator_mut(&mut m, id, &format!("{key}.normalise"))?;
+            i.normalise = Some(spec.clone());
+        }
+        for (id, spec) in &self.treat {
+            let i = indicator_mut(&mut m, id, &format!("{key}.treat"))?;
+            i.treat = Some(spec.clone());
+        }
+        for (id, spec) in &self.aggregate {
+            if m.index.id == *id {
+                m.index.aggregate = Some(spec.clone());
+            } else if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
+                n.aggregate = Some(spec.clone());
+            } else {
+                bail!(
+                    "{key}.aggregate.{id}: no aggregate node `{id}` in methodology `{}`",
+                    m.id
+                );
+            }
+        }
+        if let Some(t) = &self.tiers {
+            m.tiers = t.clone();
+        }
+        drop_parts(&mut m, &self.drop, key)?;
+        Ok(m)
+    }
+}
+
+fn indicator_mut<'a>(m: &'a mut Manifest, id: &str, key: &str) -> Result<&'a mut IndicatorSpec> {
+    let mid = m.id.clone();
+    m.indicators
+        .iter_mut()
+        .find(|i| i.id == id)
+        .with_context(|| format!("{key}.{id}: no indicator `{id}` in methodology `{mid}`"))
+}
+
+/// Removes the named indicators and nodes (with their subtrees), then any node
+/// left without children.
+fn drop_parts(m: &mut Manifest, ids: &[String], key: &str) -> Result<()> {
+    for id in ids {
+        let known = m.nodes.iter().any(|n| &n.id == id) || m.indicators.iter().any(|i| &i.id == id);
+        if !known {
+            bail!("{key}.drop: no node or indicator `{id}` in methodology `{}`", m.id);
+        }
+    }
+    let mut gone: Vec<String> = ids.to_vec();
+    loop {
+        let before = gone.len();
+        for n in &m.nodes {
+            if gone.contains(&n.parent) && !gone.contains(&n.id) {
+                gone.push(n.id.clone());
+            }
+        }
+        if gone.len() == before {
+            break;
+        }
+    }
+    m.indicators
+        .retain(|i| !gone.contains(&i.id) && !gone.contains(&i.parent));
+    loop {
+        let empty: Vec<String> = m
+            .nodes
+            .iter()
+            .filter(|n| !m.nodes.iter().any(|c| c.parent == n.id) && !m.indicators.iter().any(|i| i.parent == n.id))
+            .map(|n| n.id.clone())
+            .collect();
+        let before = m.nodes.len();
+        m.nodes.retain(|n| !empty.contains(&n.id) && !gone.contains(&n.id));
+        if m.nodes.len() == before {
+            break;
+        }
+    }
+    if m.indicators.is_empty() {
+        bail!("{key}.drop: dropping {} leaves no indicator", ids.join(", "));
+    }
+    Ok(())
 }
 
 /// Sandbox limits as written in an edition file; absent values take the defaults.
@@ -76,8 +297,12 @@ impl LimitsSpec {
         let d = Limits::default();
         Limits {
             fuel: self.fuel.unwrap_or(d.fuel),
-            memory_bytes: self.memory_mib.map_or(d.memory_bytes, |m| (m as usize).saturating_mul(1 << 20)),
-            output_bytes: self.output_mib.map_or(d.output_bytes, |m| (m as usize).saturating_mul(1 << 20)),
+            memory_bytes: self
+                .memory_mib
+                .map_or(d.memory_bytes, |m| (m as usize).saturating_mul(1 << 20)),
+            output_bytes: self
+                .output_mib
+                .map_or(d.output_bytes, |m| (m as usize).saturating_mul(1 << 20)),
         }
     }
 }
@@ -98,7 +323,10 @@ impl PluginSource {
             if path.join("Cargo.toml").is_file() {
                 return Ok(PluginSource::Crate(path.to_path_buf()));
             }
-            bail!("`{}` is a directory without a Cargo.toml; name a plugin crate or a component `.wasm` file", path.display());
+            bail!(
+                "`{}` is a directory without a Cargo.toml; name a plugin crate or a component `.wasm` file",
+                path.display()
+            );
         }
         if path.is_file() {
             return Ok(PluginSource::Component(path.to_path_buf()));
@@ -120,12 +348,19 @@ pub struct ResolvedEdition {
     pub dataset: PathBuf,
     /// Final sandbox limits (defaults < edition file < flags).
     pub limits: Limits,
+    /// The variant to run, if any (its name is a key of `edition.variants`).
+    pub variant: Option<String>,
 }
 
 impl ResolvedEdition {
     /// Loads the edition at `path` (validated against the edition schema) and
     /// resolves it with the limits given on the command line.
     pub fn load(path: &Path, flag_limits: &LimitsSpec) -> Result<ResolvedEdition> {
+        Self::load_variant(path, flag_limits, None)
+    }
+
+    /// As [`ResolvedEdition::load`], selecting the variant `variant`.
+    pub fn load_variant(path: &Path, flag_limits: &LimitsSpec, variant: Option<&str>) -> Result<ResolvedEdition> {
         let edition: Edition = crate::schema::load_toml(path, crate::schema::Document::Edition)?;
         let file = path.display();
         if edition.schema_version != EDITION_SCHEMA_VERSION {
@@ -145,6 +380,41 @@ impl ResolvedEdition {
             bail!("{file}: dataset: `{}` does not exist", dataset.display());
         }
         let limits = edition.limits.overridden_by(flag_limits).resolve();
-        Ok(ResolvedEdition { path: path.to_path_buf(), edition, plugin, dataset, limits })
+        if let Some(v) = variant
+            && !edition.variants.contains_key(v)
+        {
+            let known: Vec<&str> = edition.variants.keys().map(String::as_str).collect();
+            bail!(
+                "{file}: no variant `{v}`; {}",
+                if known.is_empty() {
+                    "this edition defines none".to_string()
+                } else {
+                    format!("its variants are: {}", known.join(", "))
+                }
+            );
+        }
+        Ok(ResolvedEdition {
+            path: path.to_path_buf(),
+            edition,
+            plugin,
+            dataset,
+            limits,
+            variant: variant.map(str::to_string),
+        })
+    }
+
+    /// The methodology's manifest as this edition runs it: with the edition's tiers
+    /// and the selected variant applied.
+    pub fn effective_manifest(&self, manifest: &Manifest) -> Result<Manifest> {
+        let mut m = manifest.clone();
+        if let Some(t) = &self.edition.tiers {
+            m.tiers = t.clone();
+        }
+        if let Some(name) = &self.variant
+            && let Some(v) = self.edition.variants.get(name)
+        {
+            m = v.apply(&m, &format!("{}: variants.{name}", self.path.display()))?;
+        }
+        Ok(m)
     }
 }

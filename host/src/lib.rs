@@ -14,7 +14,7 @@
 //! # fn main() -> anyhow::Result<()> {
 //! let sandbox = Sandbox::new(Sandbox::default_cache_dir())?;
 //! let edition = ResolvedEdition::load("methodologies/las-2024.toml".as_ref(), &LimitsSpec::default())?;
-//! let output = run::run_edition(&sandbox, &edition)?;
+//! let output = run::run_edition(&sandbox, &edition, Default::default())?;
 //! print!("{}", report::table(&output.results));
 //! # Ok(()) }
 //! ```

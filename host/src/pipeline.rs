@@ -1,144 +1,696 @@
-//! The pipeline: from indicator values to node scores, ranks and tiers.
+//! The pipeline: from the derived indicator values of every unit to stage tables,
+//! node scores, ranks and tiers.
 //!
-//! This module knows nothing about files or wasmtime. Steps that a methodology
-//! assigns to its plugin go through the [`CustomSteps`] trait, which the caller
-//! implements (with the sandbox, in [`crate::run`]).
+//! Steps run in COINr's order — denominate → impute → screen → treat → normalise
+//! → weight → aggregate → rank → tier — each as the manifest (after an edition's
+//! variant) selects it. This module knows nothing about files or wasmtime: steps a
+//! methodology assigns to its plugin go through the [`CustomSteps`] trait, which the
+//! caller implements (with the sandbox, in [`crate::run`]).
 
 use std::collections::BTreeMap;
 
-use anyhow::{Result, anyhow, bail};
-use cityrank_steps::{aggregate, normalise, rank, tiers};
+use anyhow::{Context as _, Result, anyhow, bail};
+use cityrank_steps::aggregate::{self as agg, MissingPolicy};
+use cityrank_steps::impute::{self, Imputation, RowStat};
+use cityrank_steps::normalise::{self as norm, Normaliser};
+use cityrank_steps::screen as scr;
+use cityrank_steps::treat::{self as trt, TreatReport, Treatment};
+use cityrank_steps::{Direction, StepError, rank as rk, tiers as tr, weight as wt};
 
-use crate::methodology::{AggregateSpec, Framework, Manifest, NormaliseSpec, TierSpec};
+use crate::methodology::{
+    AggregateSpec, Framework, ImputeSpec, LogFallback, Manifest, NodeKind, NormaliseSpec, Penalty, PluginParams,
+    RankSpec, TierSpec, TreatSpec, WeightSpec,
+};
 
 /// A numeric column with its id.
 pub type NamedColumn = (String, Vec<f64>);
 
 /// Runs pipeline steps with a methodology's own code.
 pub trait CustomSteps {
-    /// Runs `method` of `step` on `data` for `node` with JSON `params`; returns the
-    /// output columns (same units, same order).
+    /// Runs `method` of `step` on `data` (for framework node `node`, empty for
+    /// whole-table steps) with JSON `params`; returns the output columns (same
+    /// units, same order).
     fn run(
         &mut self,
         step: &str,
         method: &str,
-        params: &BTreeMap<String, serde_json::Value>,
+        params: &PluginParams,
         node: &str,
+        units: &[String],
         data: Vec<NamedColumn>,
     ) -> Result<Vec<NamedColumn>>;
 }
 
-/// Scores of every framework node, by node position, one value per unit.
+/// A [`CustomSteps`] for methodologies without plugin steps: any call is an error.
+pub struct NoCustomSteps;
+
+impl CustomSteps for NoCustomSteps {
+    fn run(
+        &mut self,
+        step: &str,
+        method: &str,
+        _: &PluginParams,
+        _: &str,
+        _: &[String],
+        _: Vec<NamedColumn>,
+    ) -> Result<Vec<NamedColumn>> {
+        bail!("step `{step}` names the plugin method `{method}`, but no plugin is available here")
+    }
+}
+
+/// What the pipeline reads besides the indicators: the units and the dataset's
+/// other columns (group columns for imputation, variables for denominators).
+pub struct Context<'a> {
+    /// Unit ids, in dataset order.
+    pub units: &'a [String],
+    /// Group columns by name, one label per unit (empty = no group).
+    pub groups: &'a BTreeMap<String, Vec<String>>,
+    /// Numeric dataset variables by id (denominators).
+    pub variables: &'a BTreeMap<String, Vec<f64>>,
+}
+
+/// The names of the stages, in order.
+pub const STAGES: [&str; 7] = [
+    "raw",
+    "denominated",
+    "imputed",
+    "screened",
+    "treated",
+    "normalised",
+    "aggregated",
+];
+
+/// One stage's table: rows are units, columns indicators (or nodes).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scores {
-    /// `values[p][u]`: score of node `p` for unit `u` (normalised value for indicators).
+pub struct Stage {
+    /// One of [`STAGES`].
+    pub name: &'static str,
+    /// Positions of the stage's units in [`Context::units`].
+    pub units: Vec<usize>,
+    /// Column ids.
+    pub columns: Vec<String>,
+    /// Column-major values (`values[c][row]`), NaN = missing.
     pub values: Vec<Vec<f64>>,
 }
 
-/// Normalises the indicators and aggregates them up the tree.
-///
-/// `indicators[i]` holds the derived values of `manifest.indicators[i]`; `units`
-/// names the units (for error messages).
-pub fn score(
-    manifest: &Manifest,
-    framework: &Framework,
-    indicators: &[Vec<f64>],
-    units: &[String],
-    custom: &mut dyn CustomSteps,
-) -> Result<Scores> {
-    let n_units = indicators.first().map_or(0, Vec::len);
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
-    for p in framework.indicators() {
-        let node = &framework.nodes[p];
-        let i = node.indicator.unwrap_or_default();
-        let spec = &manifest.indicators[i];
-        let method = spec.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
-        let x = &indicators[i];
-        let normalised: Result<Vec<f64>> = match method {
-            NormaliseSpec::MinMax { lo, hi } => {
-                normalise::min_max(x, spec.direction.into(), *lo, *hi).map_err(|e| describe(&e, units))
-            }
-            NormaliseSpec::Ladder { out_of } => {
-                let levels: Vec<normalise::Level> = spec
-                    .ladder
-                    .iter()
-                    .map(|l| normalise::Level { points: l.points, min: l.min, max: l.max })
-                    .collect();
-                let top = levels.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
-                normalise::ladder(x, &levels, 0.0).map_err(|e| describe(&e, units)).map(|pts| match out_of {
-                    Some(out_of) => pts.into_iter().map(|v| v / top * out_of).collect(),
-                    None => pts,
-                })
-            }
-            NormaliseSpec::None => Ok(x.clone()),
-            NormaliseSpec::Plugin { name, params } => custom
-                .run("normalise", name, params, &node.id, vec![(node.id.clone(), x.clone())])
-                .and_then(|out| single_column(out, &node.id, n_units, "normalise")),
-        };
-        values[p] = normalised.map_err(|e| anyhow!("normalising indicator `{}`: {e:#}", spec.id))?;
-    }
-    let policy: aggregate::MissingPolicy = manifest.pipeline.missing.into();
-    for p in framework.bottom_up() {
-        let node = &framework.nodes[p];
-        let weights: Vec<f64> = node.children.iter().map(|&c| framework.nodes[c].weight).collect();
-        let method = node.aggregate.clone().unwrap_or_default();
-        values[p] = match &method {
-            AggregateSpec::Arithmetic | AggregateSpec::Geometric => {
-                let m = if method == AggregateSpec::Arithmetic {
-                    aggregate::Method::Arithmetic
-                } else {
-                    aggregate::Method::Geometric
-                };
-                let children: Vec<&[f64]> = node.children.iter().map(|&c| values[c].as_slice()).collect();
-                aggregate::aggregate(m, &children, &weights, policy)
-                    .map_err(|e| anyhow!("aggregating node `{}`: {:#}", node.id, describe(&e, units)))?
-            }
-            AggregateSpec::Plugin { name, params } => {
-                let data = node.children.iter().map(|&c| (framework.nodes[c].id.clone(), values[c].clone())).collect();
-                let mut params = params.clone();
-                params.insert("weights".into(), serde_json::json!(weights));
-                let out = custom.run("aggregate", name, &params, &node.id, data)?;
-                single_column(out, &node.id, n_units, "aggregate")?
-            }
-        };
-    }
-    Ok(Scores { values })
+/// A unit removed by screening.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenedOut {
+    /// Position in [`Context::units`].
+    pub unit: usize,
+    /// Share of indicators present.
+    pub availability: f64,
+    /// Share of present values that are non-zero.
+    pub nonzero: f64,
+    /// Whether it was removed by the `exclude` list rather than by its data.
+    pub forced: bool,
 }
 
-/// A step error with unit positions replaced by unit ids.
-fn describe(e: &cityrank_steps::StepError, units: &[String]) -> anyhow::Error {
+/// A cell filled by imputation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imputed {
+    /// Position in [`Context::units`].
+    pub unit: usize,
+    /// Position in the manifest's indicators.
+    pub indicator: usize,
+    /// The value written.
+    pub value: f64,
+}
+
+/// Options of a pipeline run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Keep a copy of every stage's table (for `--stages`).
+    pub record_stages: bool,
+}
+
+/// Everything a pipeline run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Stage tables, when recorded.
+    pub stages: Vec<Stage>,
+    /// Positions (in [`Context::units`]) of the units that passed screening.
+    pub kept: Vec<usize>,
+    /// Units removed by screening.
+    pub screened_out: Vec<ScreenedOut>,
+    /// Cells filled by imputation.
+    pub imputed: Vec<Imputed>,
+    /// Outlier treatment per indicator position (indicators that were treated natively).
+    pub treatment: Vec<(usize, TreatReport)>,
+    /// Weight of every framework node (by position) as used by aggregation.
+    pub weights: Vec<f64>,
+    /// `scores[p][k]`: score of node `p` for kept unit `k`.
+    pub scores: Vec<Vec<f64>>,
+    /// Rank per kept unit.
+    pub ranks: Vec<Option<u32>>,
+    /// Tier index per kept unit.
+    pub tiers: Vec<Option<usize>>,
+}
+
+/// Runs the pipeline on `raw` (one column per manifest indicator, one value per
+/// unit of `ctx`).
+pub fn run(
+    manifest: &Manifest,
+    framework: &Framework,
+    tiers: &[TierSpec],
+    ctx: &Context,
+    raw: Vec<Vec<f64>>,
+    options: Options,
+    custom: &mut dyn CustomSteps,
+) -> Result<Outcome> {
+    let n = ctx.units.len();
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
+    let mut stages = Vec::new();
+    let mut record = |name: &'static str, units: &[usize], values: &[Vec<f64>]| {
+        if options.record_stages {
+            stages.push(Stage {
+                name,
+                units: units.to_vec(),
+                columns: ids.clone(),
+                values: values.to_vec(),
+            });
+        }
+    };
+    let all: Vec<usize> = (0..n).collect();
+    let mut x = raw;
+    record("raw", &all, &x);
+
+    // Denominate.
+    if let Some(spec) = &manifest.pipeline.denominate {
+        for (i, ind) in manifest.indicators.iter().enumerate() {
+            let Some(d) = &ind.denominator else { continue };
+            let denom = ctx.variables.get(d).with_context(|| {
+                format!(
+                    "denominating `{}`: its denominator `{d}` is not a numeric variable of the dataset",
+                    ind.id
+                )
+            })?;
+            x[i] = cityrank_steps::denominate::denominate(&x[i], denom, spec.scale)
+                .map_err(|e| anyhow!("denominating `{}` by `{d}`: {}", ind.id, describe(&e, ctx.units, &all)))?;
+        }
+    }
+    record("denominated", &all, &x);
+
+    // Impute.
+    let before: Vec<Vec<bool>> = x.iter().map(|c| c.iter().map(|v| v.is_nan()).collect()).collect();
+    match &manifest.pipeline.impute {
+        None | Some(ImputeSpec::None) => {}
+        Some(ImputeSpec::Mean) => {
+            drop(impute::impute_columns(&mut x, &Imputation::Mean, None).map_err(step_err("imputing"))?)
+        }
+        Some(ImputeSpec::Median) => {
+            drop(impute::impute_columns(&mut x, &Imputation::Median, None).map_err(step_err("imputing"))?)
+        }
+        Some(ImputeSpec::GroupMean { group }) | Some(ImputeSpec::GroupMedian { group }) => {
+            let labels = group_labels(ctx, group)?;
+            let method = if matches!(manifest.pipeline.impute, Some(ImputeSpec::GroupMean { .. })) {
+                Imputation::GroupMean
+            } else {
+                Imputation::GroupMedian
+            };
+            impute::impute_columns(&mut x, &method, Some(&labels)).map_err(step_err("imputing"))?;
+        }
+        Some(ImputeSpec::RowMean) | Some(ImputeSpec::RowMedian) => {
+            let stat = if matches!(manifest.pipeline.impute, Some(ImputeSpec::RowMean)) {
+                RowStat::Mean
+            } else {
+                RowStat::Median
+            };
+            let parents: Vec<usize> = framework
+                .indicators()
+                .map(|p| framework.nodes[p].parent.unwrap_or(0))
+                .collect();
+            impute::impute_rows(&mut x, stat, Some(&parents), Some(&directions)).map_err(step_err("imputing"))?;
+        }
+        Some(ImputeSpec::Plugin { name, params }) => {
+            let data = ids.iter().cloned().zip(std::mem::take(&mut x)).collect();
+            x = columns_back(
+                custom.run("impute", name, params, "", ctx.units, data)?,
+                &ids,
+                n,
+                "impute",
+            )?;
+        }
+    }
+    let imputed: Vec<Imputed> = before
+        .iter()
+        .enumerate()
+        .flat_map(|(i, col)| col.iter().enumerate().filter(|(_, m)| **m).map(move |(u, _)| (i, u)))
+        .filter(|&(i, u)| !x[i][u].is_nan())
+        .map(|(i, u)| Imputed {
+            unit: u,
+            indicator: i,
+            value: x[i][u],
+        })
+        .collect();
+    record("imputed", &all, &x);
+
+    // Screen.
+    let (kept, screened_out) = match &manifest.pipeline.screen {
+        None => (all.clone(), Vec::new()),
+        Some(spec) => {
+            let rule = match (spec.min_availability, spec.min_nonzero) {
+                (Some(a), None) => scr::ScreenRule::Missing { min_availability: a },
+                (None, Some(z)) => scr::ScreenRule::Zeros { min_nonzero: z },
+                (Some(a), Some(z)) => scr::ScreenRule::MissingOrZeros {
+                    min_availability: a,
+                    min_nonzero: z,
+                },
+                (None, None) => bail!("pipeline.screen: give min_availability, min_nonzero or both"),
+            };
+            let include = unit_positions(ctx, &spec.include, "pipeline.screen.include")?;
+            let exclude = unit_positions(ctx, &spec.exclude, "pipeline.screen.exclude")?;
+            let r = scr::screen_by(&x, &rule, &include, &exclude).map_err(step_err("screening"))?;
+            let out = r
+                .removed
+                .iter()
+                .map(|&u| ScreenedOut {
+                    unit: u,
+                    availability: r.availability[u],
+                    nonzero: r.nonzero[u],
+                    forced: exclude.contains(&u),
+                })
+                .collect();
+            x = scr::select_units(&x, &r.kept).map_err(step_err("screening"))?;
+            (r.kept, out)
+        }
+    };
+    if kept.is_empty() {
+        bail!("screening removed every unit; lower pipeline.screen's thresholds");
+    }
+    let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
+    record("screened", &kept, &x);
+
+    // Treat.
+    let mut treatment = Vec::new();
+    let mut plugin_batches: BTreeMap<String, (String, PluginParams, Vec<usize>)> = BTreeMap::new();
+    for (i, ind) in manifest.indicators.iter().enumerate() {
+        match ind.treat.as_ref().or(manifest.pipeline.treat.as_ref()) {
+            None | Some(TreatSpec::None) => {}
+            Some(TreatSpec::Plugin { name, params }) => {
+                let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
+                plugin_batches
+                    .entry(key)
+                    .or_insert_with(|| (name.clone(), params.clone(), Vec::new()))
+                    .2
+                    .push(i);
+            }
+            Some(spec) => {
+                let t = treatment_of(spec);
+                let (y, report) = trt::treat(&x[i], &t)
+                    .map_err(|e| anyhow!("treating `{}`: {}", ind.id, describe(&e, ctx.units, &kept)))?;
+                x[i] = y;
+                treatment.push((i, report));
+            }
+        }
+    }
+    for (name, params, cols) in plugin_batches.into_values() {
+        let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
+        let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
+        let out = columns_back(
+            custom.run("treat", &name, &params, "", &kept_ids, data)?,
+            &sub,
+            kept.len(),
+            "treat",
+        )?;
+        for (&i, col) in cols.iter().zip(out) {
+            x[i] = col;
+        }
+    }
+    record("treated", &kept, &x);
+
+    // Normalise.
+    let positions: Vec<usize> = framework.indicators().collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
+    let mut plugin_batches: BTreeMap<String, (String, PluginParams, Vec<usize>)> = BTreeMap::new();
+    for (i, ind) in manifest.indicators.iter().enumerate() {
+        let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
+        let p = positions[i];
+        match spec {
+            NormaliseSpec::Plugin { name, params } => {
+                let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
+                plugin_batches
+                    .entry(key)
+                    .or_insert_with(|| (name.clone(), params.clone(), Vec::new()))
+                    .2
+                    .push(i);
+            }
+            spec => {
+                let normaliser = normaliser_of(spec, manifest, i, &x[i], &kept_ids)?;
+                let mut y = norm::normalise(&x[i], directions[i], &normaliser)
+                    .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, &kept)))?;
+                if let NormaliseSpec::Ladder { out_of: Some(out_of) } = spec {
+                    let top = ind.ladder.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
+                    y.iter_mut().for_each(|v| *v = *v / top * out_of);
+                }
+                values[p] = y;
+            }
+        }
+    }
+    for (name, params, cols) in plugin_batches.into_values() {
+        let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
+        let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
+        let out = columns_back(
+            custom.run("normalise", &name, &params, "", &kept_ids, data)?,
+            &sub,
+            kept.len(),
+            "normalise",
+        )?;
+        for (&i, col) in cols.iter().zip(out) {
+            values[positions[i]] = col;
+        }
+    }
+    if options.record_stages {
+        let normalised: Vec<Vec<f64>> = positions.iter().map(|&p| values[p].clone()).collect();
+        record("normalised", &kept, &normalised);
+    }
+
+    // Weight and aggregate, deepest nodes first.
+    let policy: MissingPolicy = manifest.pipeline.missing.into();
+    let mut weights: Vec<f64> = framework.nodes.iter().map(|n| n.weight).collect();
+    if manifest.pipeline.weights == WeightSpec::Equal {
+        weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
+    }
+    let order = framework.bottom_up();
+    for &p in &order {
+        let node = &framework.nodes[p];
+        let method = node.aggregate.clone().unwrap_or_default();
+        let children: Vec<&[f64]> = node.children.iter().map(|&c| values[c].as_slice()).collect();
+        let native = native_method(&method);
+        let mut w: Vec<f64> = node.children.iter().map(|&c| weights[c]).collect();
+        match (&manifest.pipeline.weights, native) {
+            (WeightSpec::Pca { loadings }, _) if children.len() > 1 => {
+                let how = if *loadings {
+                    wt::PcaWeighting::Loadings
+                } else {
+                    wt::PcaWeighting::SquaredLoadings
+                };
+                w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
+            }
+            (
+                WeightSpec::Optimised {
+                    reltol,
+                    max_evaluations,
+                },
+                Some(m),
+            ) if children.len() > 1 => {
+                let opts = wt::OptimiseOptions {
+                    reltol: *reltol,
+                    max_evaluations: *max_evaluations,
+                    ..Default::default()
+                };
+                let r =
+                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
+                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
+                w = r.weights;
+            }
+            _ => {}
+        }
+        for (&c, &wc) in node.children.iter().zip(&w) {
+            weights[c] = wc;
+        }
+        values[p] = match native {
+            Some(m) => agg::aggregate(m, &children, &w, policy)
+                .map_err(|e| anyhow!("aggregating `{}`: {}", node.id, describe(&e, ctx.units, &kept)))?,
+            None => {
+                let AggregateSpec::Plugin { name, params } = &method else {
+                    bail!("internal error: aggregation method {method:?} has no implementation")
+                };
+                let data = node
+                    .children
+                    .iter()
+                    .map(|&c| (framework.nodes[c].id.clone(), values[c].clone()))
+                    .collect();
+                let mut params = params.clone();
+                params.insert("weights".into(), serde_json::json!(w));
+                let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
+                let mut cols = columns_back(out, std::slice::from_ref(&node.id), kept.len(), "aggregate")?;
+                cols.pop().unwrap_or_default()
+            }
+        };
+    }
+    if options.record_stages {
+        let mut columns: Vec<String> = positions.iter().map(|&p| framework.nodes[p].id.clone()).collect();
+        let mut table: Vec<Vec<f64>> = positions.iter().map(|&p| values[p].clone()).collect();
+        for &p in &order {
+            columns.push(framework.nodes[p].id.clone());
+            table.push(values[p].clone());
+        }
+        stages.push(Stage {
+            name: "aggregated",
+            units: kept.clone(),
+            columns,
+            values: table,
+        });
+    }
+
+    // Rank and tier by the root's score.
+    let root = &values[0];
+    let ranks = match manifest.pipeline.rank {
+        RankSpec::Competition => rk::competition(root),
+        RankSpec::Dense => rk::dense(root),
+    };
+    let shares: Vec<f64> = tiers.iter().map(|t| t.upper_share).collect();
+    let tier_of = tr::by_cumulative_share(&ranks, &shares).map_err(|e| anyhow!("tiers: {e}"))?;
+    Ok(Outcome {
+        stages,
+        kept,
+        screened_out,
+        imputed,
+        treatment,
+        weights,
+        scores: values,
+        ranks,
+        tiers: tier_of,
+    })
+}
+
+/// The native aggregation method of a spec (`None` for plugin methods).
+pub fn native_method(spec: &AggregateSpec) -> Option<agg::Method> {
+    Some(match spec {
+        AggregateSpec::Arithmetic => agg::Method::Arithmetic,
+        AggregateSpec::Geometric => agg::Method::Geometric,
+        AggregateSpec::Harmonic => agg::Method::Harmonic,
+        AggregateSpec::Generalised { p } => agg::Method::Generalised { p: *p },
+        AggregateSpec::Median => agg::Method::WeightedMedian,
+        AggregateSpec::Copeland => agg::Method::Copeland,
+        AggregateSpec::MazziottaPareto { penalty } => agg::Method::MazziottaPareto {
+            penalty: match penalty {
+                Penalty::Positive => agg::MpiPenalty::Positive,
+                Penalty::Negative => agg::MpiPenalty::Negative,
+            },
+        },
+        AggregateSpec::BenefitOfTheDoubt => agg::Method::BenefitOfTheDoubt,
+        AggregateSpec::Plugin { .. } => return None,
+    })
+}
+
+/// The native treatment of a (non-plugin) spec.
+pub fn treatment_of(spec: &TreatSpec) -> Treatment {
+    match spec {
+        TreatSpec::None | TreatSpec::Plugin { .. } => Treatment::None,
+        TreatSpec::Coinr {
+            winmax,
+            skew,
+            kurt,
+            log: LogFallback::Coinr,
+        } => Treatment::Coinr {
+            winmax: *winmax,
+            skew: *skew,
+            kurt: *kurt,
+        },
+        TreatSpec::Coinr {
+            winmax,
+            skew,
+            kurt,
+            log: LogFallback::SkewAware,
+        } => Treatment::CoinrSkewAware {
+            winmax: *winmax,
+            skew: *skew,
+            kurt: *kurt,
+        },
+        TreatSpec::WinsoriseSd { k } => Treatment::WinsoriseSd { k: *k },
+        TreatSpec::BoxCox { lambda, shift: false } => Treatment::BoxCox { lambda: *lambda },
+        TreatSpec::BoxCox { lambda, shift: true } => Treatment::BoxCoxShifted { lambda: *lambda },
+    }
+}
+
+/// The native normaliser of a (non-plugin) spec for indicator `i`, resolving
+/// defaults from the indicator (ladder, target) and unit ids to positions.
+fn normaliser_of(
+    spec: &NormaliseSpec,
+    manifest: &Manifest,
+    i: usize,
+    x: &[f64],
+    units: &[String],
+) -> Result<Normaliser> {
+    let ind = &manifest.indicators[i];
+    let target = |t: &Option<f64>| -> Result<f64> {
+        t.or(ind.target).with_context(|| {
+            format!(
+                "normalising `{}`: the method needs a target; give `target` to the method or the indicator",
+                ind.id
+            )
+        })
+    };
+    Ok(match spec {
+        NormaliseSpec::MinMax { lo, hi } => Normaliser::MinMax { lo: *lo, hi: *hi },
+        NormaliseSpec::ZScore { mean, sd } => Normaliser::ZScore { mean: *mean, sd: *sd },
+        NormaliseSpec::Rank => Normaliser::Rank,
+        NormaliseSpec::PercentileRank => Normaliser::PercentileRank,
+        NormaliseSpec::Borda => Normaliser::Borda,
+        NormaliseSpec::Goalposts {
+            lo,
+            hi,
+            scale,
+            truncate,
+        } => Normaliser::Goalposts {
+            lo: *lo,
+            hi: *hi,
+            scale: *scale,
+            truncate: *truncate,
+        },
+        NormaliseSpec::DistanceToMax => Normaliser::DistanceToMax,
+        NormaliseSpec::DistanceToReference { unit, cap } => Normaliser::DistanceToReference {
+            unit: units.iter().position(|u| u == unit).with_context(|| {
+                format!(
+                    "normalising `{}`: the reference unit `{unit}` is not among the (screened) units",
+                    ind.id
+                )
+            })?,
+            cap: *cap,
+        },
+        NormaliseSpec::DistanceToTarget { target: t, cap } => Normaliser::DistanceToTarget {
+            target: target(t)?,
+            cap: *cap,
+        },
+        NormaliseSpec::FractionOfMax => Normaliser::FractionOfMax,
+        NormaliseSpec::RelativeToBest => Normaliser::RelativeToBest,
+        NormaliseSpec::Ladder { .. } => Normaliser::Ladder {
+            levels: ind
+                .ladder
+                .iter()
+                .map(|l| norm::Level {
+                    points: l.points,
+                    min: l.min,
+                    max: l.max,
+                })
+                .collect(),
+            floor: 0.0,
+        },
+        NormaliseSpec::TargetBands {
+            target: t,
+            bounds,
+            points,
+        } => Normaliser::TargetBands {
+            target: target(t)?,
+            bounds: bounds.clone(),
+            points: points.clone(),
+        },
+        NormaliseSpec::AmpiGoalposts { reference } => Normaliser::AmpiGoalposts {
+            reference: reference.unwrap_or_else(|| cityrank_steps::stats::mean(x)),
+        },
+        NormaliseSpec::None => Normaliser::None,
+        NormaliseSpec::Plugin { .. } => bail!("internal error: plugin normaliser resolved natively"),
+    })
+}
+
+/// Group labels of the group column `name` as indices `0..k` (sorted labels), with
+/// [`impute::NO_GROUP`] for units without a label.
+fn group_labels(ctx: &Context, name: &str) -> Result<Vec<usize>> {
+    let labels = ctx.groups.get(name).with_context(|| {
+        format!(
+            "pipeline.impute.group: `{name}` is not a group column of the dataset (its groups: {})",
+            ctx.groups.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let mut distinct: Vec<&str> = labels.iter().map(String::as_str).filter(|l| !l.is_empty()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    Ok(labels
+        .iter()
+        .map(|l| distinct.binary_search(&l.as_str()).unwrap_or(impute::NO_GROUP))
+        .collect())
+}
+
+fn unit_positions(ctx: &Context, ids: &[String], key: &str) -> Result<Vec<usize>> {
+    ids.iter()
+        .map(|id| {
+            ctx.units
+                .iter()
+                .position(|u| u == id)
+                .with_context(|| format!("{key}: no unit `{id}` in the dataset"))
+        })
+        .collect()
+}
+
+/// Checks a plugin step's output columns against the expected ids and length.
+fn columns_back(out: Vec<NamedColumn>, ids: &[String], n: usize, step: &str) -> Result<Vec<Vec<f64>>> {
+    if out.len() != ids.len() {
+        bail!(
+            "the plugin's `{step}` returned {} column(s), {} expected",
+            out.len(),
+            ids.len()
+        );
+    }
+    out.into_iter()
+        .zip(ids)
+        .map(|((id, v), want)| {
+            if &id != want {
+                bail!("the plugin's `{step}` returned column `{id}` where `{want}` was expected");
+            }
+            if v.len() != n {
+                bail!(
+                    "the plugin's `{step}` returned {} values for `{id}`, {n} expected",
+                    v.len()
+                );
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
+fn step_err(what: &'static str) -> impl Fn(StepError) -> anyhow::Error {
+    move |e| anyhow!("{what}: {e}")
+}
+
+/// A step error with unit positions replaced by unit ids (`rows` maps the step's
+/// rows to positions in `units`).
+fn describe(e: &StepError, units: &[String], rows: &[usize]) -> anyhow::Error {
     match e {
-        cityrank_steps::StepError::Domain { method, units: bad, needs, hint } => {
-            let shown: Vec<&str> = bad.iter().take(10).filter_map(|&u| units.get(u).map(String::as_str)).collect();
-            let more = if bad.len() > shown.len() { format!(" and {} more", bad.len() - shown.len()) } else { String::new() };
-            anyhow!("{method} needs {needs}, but unit(s) {}{more} do not qualify; {hint}", shown.join(", "))
+        StepError::Domain {
+            method,
+            units: bad,
+            needs,
+            hint,
+        } => {
+            let shown: Vec<&str> = bad
+                .iter()
+                .take(10)
+                .filter_map(|&r| rows.get(r).and_then(|&u| units.get(u)))
+                .map(String::as_str)
+                .collect();
+            let more = if bad.len() > shown.len() {
+                format!(" and {} more", bad.len() - shown.len())
+            } else {
+                String::new()
+            };
+            let hint = if hint.is_empty() {
+                String::new()
+            } else {
+                format!("; {hint}")
+            };
+            anyhow!(
+                "{method} needs {needs}, but unit(s) {}{more} do not qualify{hint}",
+                shown.join(", ")
+            )
         }
         other => anyhow!("{other}"),
     }
 }
 
-fn single_column(out: Vec<NamedColumn>, id: &str, n_units: usize, step: &str) -> Result<Vec<f64>> {
-    let mut out = out.into_iter();
-    match (out.next(), out.next()) {
-        (Some((_, v)), None) if v.len() == n_units => Ok(v),
-        (Some((_, v)), None) => bail!("the plugin's `{step}` for `{id}` returned {} values for {n_units} units", v.len()),
-        _ => bail!("the plugin's `{step}` for `{id}` must return exactly one column"),
-    }
-}
-
-/// Ranks and tiers of the units by the root's score.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ranking {
-    /// Competition rank per unit (`None` when unscored).
-    pub ranks: Vec<Option<u32>>,
-    /// Tier index per unit into the tier list (`None` when unranked).
-    pub tiers: Vec<Option<usize>>,
-}
-
-/// Ranks the units by `scores` (competition ranking) and assigns tiers.
-pub fn rank(scores: &[f64], tier_specs: &[TierSpec]) -> Result<Ranking> {
-    let ranks = rank::competition(scores);
-    let shares: Vec<f64> = tier_specs.iter().map(|t| t.upper_share).collect();
-    let tiers = tiers::by_cumulative_share(&ranks, &shares).map_err(|e| anyhow!("tiers: {e}"))?;
-    Ok(Ranking { ranks, tiers })
+/// Whether a node kind is aggregated from children.
+pub fn is_aggregate(kind: NodeKind) -> bool {
+    kind != NodeKind::Indicator
 }

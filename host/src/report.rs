@@ -44,9 +44,14 @@ pub fn table(results: &Results) -> String {
     let pillars: Vec<&crate::results::NodeInfo> = results
         .framework
         .iter()
-        .filter(|n| n.kind != NodeKind::Indicator && n.parent.as_deref() == results.framework.first().map(|r| r.id.as_str()))
+        .filter(|n| {
+            n.kind != NodeKind::Indicator && n.parent.as_deref() == results.framework.first().map(|r| r.id.as_str())
+        })
         .collect();
-    let mut header: Vec<String> = ["rank", "tier", "city", "country", "score"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = ["rank", "tier", "city", "country", "score"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     header.extend(pillars.iter().map(|p| p.id.clone()));
     let rows: Vec<Vec<String>> = results
         .units
@@ -59,12 +64,22 @@ pub fn table(results: &Results) -> String {
                 u.country.clone().unwrap_or_default(),
                 fmt_score(u.score),
             ];
-            row.extend(pillars.iter().map(|p| fmt_score(u.scores.get(&p.id).copied().flatten())));
+            row.extend(
+                pillars
+                    .iter()
+                    .map(|p| fmt_score(u.scores.get(&p.id).copied().flatten())),
+            );
             row
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].chars().count()]).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let numeric = |c: usize| c == 0 || c >= 4;
     let mut out = String::new();
@@ -79,7 +94,11 @@ pub fn table(results: &Results) -> String {
             .enumerate()
             .map(|(c, s)| {
                 let pad = widths[c] - s.chars().count();
-                if numeric(c) { format!("{}{s}", " ".repeat(pad)) } else { format!("{s}{}", " ".repeat(pad)) }
+                if numeric(c) {
+                    format!("{}{s}", " ".repeat(pad))
+                } else {
+                    format!("{s}{}", " ".repeat(pad))
+                }
             })
             .collect();
         let _ = writeln!(out, "{}", parts.join("  ").trim_end());
@@ -90,7 +109,11 @@ pub fn table(results: &Results) -> String {
     for r in &rows {
         line(r, &mut out);
     }
-    let tiers: Vec<String> = results.tiers.iter().map(|t| format!("{}: {}", t.label, t.count)).collect();
+    let tiers: Vec<String> = results
+        .tiers
+        .iter()
+        .map(|t| format!("{}: {}", t.label, t.count))
+        .collect();
     let _ = writeln!(out, "tiers — {}", tiers.join(", "));
     if !results.missing.is_empty() {
         let cells: usize = results.missing.values().map(Vec::len).sum();
@@ -106,7 +129,10 @@ pub fn table(results: &Results) -> String {
 /// CSV: `rank,tier,id,name,country,score` then one column per framework node.
 pub fn csv(results: &Results) -> Result<String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = ["rank", "tier", "id", "name", "country", "score"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = ["rank", "tier", "id", "name", "country", "score"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     header.extend(results.framework.iter().map(|n| n.id.clone()));
     w.write_record(&header)?;
     for u in &results.units {
@@ -118,7 +144,14 @@ pub fn csv(results: &Results) -> Result<String> {
             u.country.clone().unwrap_or_default(),
             u.score.map(|s| s.to_string()).unwrap_or_default(),
         ];
-        row.extend(results.framework.iter().map(|n| u.scores.get(&n.id).copied().flatten().map(|s| s.to_string()).unwrap_or_default()));
+        row.extend(results.framework.iter().map(|n| {
+            u.scores
+                .get(&n.id)
+                .copied()
+                .flatten()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        }));
         w.write_record(&row)?;
     }
     Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)

@@ -34,6 +34,15 @@ pub struct Results {
     pub units: Vec<UnitResult>,
     /// Indicator values missing after derivation (unit id → indicator ids).
     pub missing: BTreeMap<String, Vec<String>>,
+    /// Cells filled by imputation (unit id → indicator id → value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub imputed: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Units removed by screening (not ranked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screened_out: Vec<ScreenedUnit>,
+    /// Outlier treatment of each treated indicator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treatment: Vec<TreatmentInfo>,
     /// Resources the plugin used.
     pub usage: Usage,
 }
@@ -48,6 +57,48 @@ pub struct EditionInfo {
     pub name: String,
     /// Edition year.
     pub year: i32,
+    /// The variant run, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+/// A unit removed by screening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenedUnit {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Share of indicators present.
+    pub availability: f64,
+    /// Share of present values that are non-zero.
+    pub nonzero: f64,
+    /// Removed by the `exclude` list rather than by its data.
+    pub forced: bool,
+}
+
+/// How one indicator was treated for outliers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentInfo {
+    /// Indicator id.
+    pub indicator: String,
+    /// What was applied: `none`, `winsorised`, `log`, `log_neg`, `box_cox`.
+    pub transform: String,
+    /// Points winsorised (as COINr counts them).
+    pub winsorised: usize,
+    /// Ids of the units whose values were winsorised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<String>,
+    /// Bias-corrected skewness before treatment.
+    pub skew_before: Option<f64>,
+    /// Bias-corrected excess kurtosis before treatment.
+    pub kurt_before: Option<f64>,
+    /// Skewness after treatment.
+    pub skew_after: Option<f64>,
+    /// Kurtosis after treatment.
+    pub kurt_after: Option<f64>,
 }
 
 /// Which methodology scored the edition.
@@ -93,7 +144,7 @@ pub struct NodeInfo {
     /// Parent id (absent for the root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// Weight on the edge to the parent.
+    /// Weight on the edge to the parent, as used (after variants and data-driven weighting).
     pub weight: f64,
     /// Product of normalised weights from the root.
     pub effective_weight: f64,

@@ -11,7 +11,8 @@ use crate::edition::{PluginSource, ResolvedEdition};
 use crate::methodology::{Framework, Manifest, VariableType};
 use crate::pipeline::{self, CustomSteps, NamedColumn};
 use crate::results::{
-    DatasetInfo, EditionInfo, MethodologyInfo, NodeInfo, RESULTS_SCHEMA_VERSION, Results, TierInfo, UnitResult, Usage,
+    DatasetInfo, EditionInfo, MethodologyInfo, NodeInfo, RESULTS_SCHEMA_VERSION, Results, ScreenedUnit, TierInfo,
+    TreatmentInfo, UnitResult, Usage,
 };
 use crate::sandbox::{CallReport, Column, Limits, LogMessage, Plugin, Sandbox, StepRequest, Table, TextColumn};
 use crate::schema::{self, Document};
@@ -46,13 +47,24 @@ pub fn load_methodology(sandbox: &Sandbox, source: &PluginSource, limits: &Limit
     let origin = format!("manifest of plugin `{}`", plugin.label());
     let manifest: Manifest = schema::parse_toml(&text, Document::Manifest, &origin)?;
     let framework = manifest.framework().map_err(|e| anyhow!("{origin}: {e}"))?;
-    Ok(LoadedMethodology { plugin, manifest, framework, component_path, rebuilt, report })
+    Ok(LoadedMethodology {
+        plugin,
+        manifest,
+        framework,
+        component_path,
+        rebuilt,
+        report,
+    })
 }
 
 /// Everything a run produced.
 pub struct RunOutput {
     /// The results document.
     pub results: Results,
+    /// The stage tables, when asked for.
+    pub stages: Vec<pipeline::Stage>,
+    /// Unit ids of the dataset, in order (stage tables refer to them by position).
+    pub unit_ids: Vec<String>,
     /// What the plugin logged, in call order.
     pub log: Vec<LogMessage>,
     /// Whether the plugin's component was built during this run.
@@ -61,57 +73,125 @@ pub struct RunOutput {
     pub cached: bool,
 }
 
-/// Runs an edition.
-pub fn run_edition(sandbox: &Sandbox, edition: &ResolvedEdition) -> Result<RunOutput> {
+/// Runs an edition (its variant, if one is selected).
+pub fn run_edition(sandbox: &Sandbox, edition: &ResolvedEdition, options: pipeline::Options) -> Result<RunOutput> {
     let loaded = load_methodology(sandbox, &edition.plugin, &edition.limits)?;
     let dataset = Dataset::load(&edition.dataset)?;
-    run_loaded(&loaded, edition, &dataset)
+    run_loaded(&loaded, edition, &dataset, options)
 }
 
 /// Runs an edition with an already loaded methodology and dataset.
-pub fn run_loaded(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset: &Dataset) -> Result<RunOutput> {
-    let LoadedMethodology { plugin, manifest, framework, .. } = loaded;
-    let mut usage = Usage { fuel: loaded.report.fuel, calls: 1 };
+pub fn run_loaded(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &Dataset,
+    options: pipeline::Options,
+) -> Result<RunOutput> {
+    let plugin = &loaded.plugin;
+    let manifest = &edition.effective_manifest(&loaded.manifest)?;
+    let framework = &if edition.variant.is_some() || edition.edition.tiers.is_some() {
+        manifest
+            .framework()
+            .map_err(|e| anyhow!("{}: {e}", edition.path.display()))?
+    } else {
+        loaded.framework.clone()
+    };
+    let mut usage = Usage {
+        fuel: loaded.report.fuel,
+        calls: 1,
+    };
     let mut log = loaded.report.log.clone();
 
-    let input = input_table(manifest, dataset, &edition.dataset.display().to_string())?;
+    // The plugin derives every indicator it declares; a variant's dropped
+    // indicators are simply not used.
+    let input = input_table(&loaded.manifest, dataset, &edition.dataset.display().to_string())?;
     let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, &input)?;
     usage.fuel += report.fuel;
     usage.calls += 1;
     log.extend(report.log);
-    let indicators = check_derived(manifest, &input.units, derived, plugin.label())?;
+    let all = check_derived(&loaded.manifest, &input.units, derived, plugin.label())?;
+    let raw: Vec<Vec<f64>> = manifest
+        .indicators
+        .iter()
+        .map(|ind| {
+            let i = loaded
+                .manifest
+                .indicators
+                .iter()
+                .position(|x| x.id == ind.id)
+                .unwrap_or_default();
+            all[i].clone()
+        })
+        .collect();
 
     let unit_ids = &input.units;
-    let mut custom = SandboxSteps { plugin, limits: &edition.limits, units: unit_ids, usage: &mut usage, log: &mut log };
-    let scores = pipeline::score(manifest, framework, &indicators, unit_ids, &mut custom)?;
-    let tier_specs = edition.edition.tiers.as_ref().unwrap_or(&manifest.tiers);
-    let root = &scores.values[0];
-    let ranking = pipeline::rank(root, tier_specs)?;
-
+    let groups: BTreeMap<String, Vec<String>> = dataset
+        .description
+        .columns
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, name)| {
+            (
+                name.clone(),
+                dataset.units.iter().map(|u| u.groups[g].clone()).collect(),
+            )
+        })
+        .collect();
+    let ctx = pipeline::Context {
+        units: unit_ids,
+        groups: &groups,
+        variables: &dataset.numbers,
+    };
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, spec) in manifest.indicators.iter().enumerate() {
-        for (u, v) in indicators[i].iter().enumerate() {
+        for (u, v) in raw[i].iter().enumerate() {
             if v.is_nan() {
                 missing.entry(unit_ids[u].clone()).or_default().push(spec.id.clone());
             }
         }
     }
-    let mut units: Vec<UnitResult> = dataset
-        .units
+    let mut custom = SandboxSteps {
+        plugin,
+        limits: &edition.limits,
+        usage: &mut usage,
+        log: &mut log,
+    };
+    let out = pipeline::run(manifest, framework, &manifest.tiers, &ctx, raw, options, &mut custom)?;
+
+    let tier_specs = &manifest.tiers;
+    let effective = framework.effective_weights(&out.weights);
+    let mut units: Vec<UnitResult> = out
+        .kept
         .iter()
         .enumerate()
-        .map(|(u, unit)| UnitResult {
-            id: unit.id.clone(),
-            name: unit.name.clone(),
-            country: unit.country.clone(),
-            score: finite(root[u]),
-            rank: ranking.ranks[u],
-            tier: ranking.tiers[u].map(|t| tier_specs[t].label.clone()),
-            scores: framework.nodes.iter().zip(&scores.values).map(|(n, v)| (n.id.clone(), finite(v[u]))).collect(),
+        .map(|(k, &u)| {
+            let unit = &dataset.units[u];
+            UnitResult {
+                id: unit.id.clone(),
+                name: unit.name.clone(),
+                country: unit.country.clone(),
+                score: finite(out.scores[0][k]),
+                rank: out.ranks[k],
+                tier: out.tiers[k].map(|t| tier_specs[t].label.clone()),
+                scores: framework
+                    .nodes
+                    .iter()
+                    .zip(&out.scores)
+                    .map(|(n, v)| (n.id.clone(), finite(v[k])))
+                    .collect(),
+            }
         })
         .collect();
     // Best rank first; ties and unranked units keep dataset order (stable sort).
     units.sort_by_key(|u| u.rank.unwrap_or(u32::MAX));
+    let mut imputed: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for c in &out.imputed {
+        imputed
+            .entry(unit_ids[c.unit].clone())
+            .or_default()
+            .insert(manifest.indicators[c.indicator].id.clone(), c.value);
+    }
     let results = Results {
         schema_version: RESULTS_SCHEMA_VERSION,
         cityrank: env!("CARGO_PKG_VERSION").to_string(),
@@ -119,13 +199,18 @@ pub fn run_loaded(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset
             id: edition.edition.id.clone(),
             name: edition.edition.name.clone(),
             year: edition.edition.year,
+            variant: edition.variant.clone(),
         },
         methodology: MethodologyInfo {
             id: manifest.id.clone(),
             name: manifest.name.clone(),
             version: manifest.version.clone(),
             sha256: plugin.sha256().to_string(),
-            contract: format!("{}@{}", crate::sandbox::CONTRACT_PACKAGE, crate::sandbox::CONTRACT_VERSION),
+            contract: format!(
+                "{}@{}",
+                crate::sandbox::CONTRACT_PACKAGE,
+                crate::sandbox::CONTRACT_VERSION
+            ),
         },
         dataset: DatasetInfo {
             id: dataset.description.id.clone(),
@@ -136,13 +221,14 @@ pub fn run_loaded(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset
         framework: framework
             .nodes
             .iter()
-            .map(|n| NodeInfo {
+            .enumerate()
+            .map(|(p, n)| NodeInfo {
                 id: n.id.clone(),
                 name: n.name.clone(),
                 kind: n.kind,
-                parent: n.parent.map(|p| framework.nodes[p].id.clone()),
-                weight: n.weight,
-                effective_weight: n.effective_weight,
+                parent: n.parent.map(|q| framework.nodes[q].id.clone()),
+                weight: out.weights[p],
+                effective_weight: effective[p],
             })
             .collect(),
         tiers: tier_specs
@@ -151,17 +237,87 @@ pub fn run_loaded(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset
             .map(|(k, t)| TierInfo {
                 label: t.label.clone(),
                 upper_share: t.upper_share,
-                count: ranking.tiers.iter().filter(|x| **x == Some(k)).count(),
+                count: out.tiers.iter().filter(|x| **x == Some(k)).count(),
             })
             .collect(),
         units,
         missing,
+        imputed,
+        screened_out: out
+            .screened_out
+            .iter()
+            .map(|s| ScreenedUnit {
+                id: dataset.units[s.unit].id.clone(),
+                name: dataset.units[s.unit].name.clone(),
+                availability: s.availability,
+                nonzero: s.nonzero,
+                forced: s.forced,
+            })
+            .collect(),
+        treatment: out
+            .treatment
+            .iter()
+            .map(|(i, r)| TreatmentInfo {
+                indicator: manifest.indicators[*i].id.clone(),
+                transform: r.transform.as_str().to_string(),
+                winsorised: r.nwin,
+                units: r
+                    .winsorised
+                    .iter()
+                    .map(|w| unit_ids[out.kept[w.unit]].clone())
+                    .collect(),
+                skew_before: finite(r.before.skew),
+                kurt_before: finite(r.before.kurt),
+                skew_after: finite(r.after.skew),
+                kurt_after: finite(r.after.kurt),
+            })
+            .collect(),
         usage,
     };
     // The results must satisfy their own schema; a failure here is a bug in cityrank.
     let json = serde_json::to_value(&results).context("cannot represent the results as JSON")?;
-    schema::validate(&json, Document::Results, "results").context("internal error: results do not match their schema")?;
-    Ok(RunOutput { results, log, rebuilt: loaded.rebuilt, cached: plugin.was_cached() })
+    schema::validate(&json, Document::Results, "results")
+        .context("internal error: results do not match their schema")?;
+    Ok(RunOutput {
+        results,
+        stages: out.stages,
+        unit_ids: unit_ids.clone(),
+        log,
+        rebuilt: loaded.rebuilt,
+        cached: plugin.was_cached(),
+    })
+}
+
+/// Writes one CSV per stage into `dir` (`<stage>.csv`: first column the unit id,
+/// then one column per indicator or node). All files are written only after every
+/// table was rendered.
+pub fn write_stages(stages: &[pipeline::Stage], unit_ids: &[String], dir: &std::path::Path) -> Result<()> {
+    let mut files = Vec::new();
+    for stage in stages {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["id".to_string()];
+        header.extend(stage.columns.iter().cloned());
+        w.write_record(&header)?;
+        for (row, &u) in stage.units.iter().enumerate() {
+            let mut record = vec![unit_ids[u].clone()];
+            record.extend(stage.values.iter().map(|c| {
+                if c[row].is_nan() {
+                    String::new()
+                } else {
+                    c[row].to_string()
+                }
+            }));
+            w.write_record(&record)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| anyhow!("cannot render stage `{}`: {e}", stage.name))?;
+        files.push((dir.join(format!("{}.csv", stage.name)), bytes));
+    }
+    for (path, bytes) in files {
+        crate::fsutil::write_atomically(&path, &bytes)?;
+    }
+    Ok(())
 }
 
 fn finite(x: f64) -> Option<f64> {
@@ -175,23 +331,40 @@ fn input_table(manifest: &Manifest, dataset: &Dataset, file: &str) -> Result<Tab
     for (i, input) in manifest.inputs.iter().enumerate() {
         match input.kind {
             VariableType::Number => match dataset.numbers.get(&input.id) {
-                Some(v) => numbers.push(Column { id: input.id.clone(), values: v.clone() }),
+                Some(v) => numbers.push(Column {
+                    id: input.id.clone(),
+                    values: v.clone(),
+                }),
                 None => bail!("{}", missing_input(manifest, dataset, file, i, "number")),
             },
             VariableType::Text => match dataset.texts.get(&input.id) {
-                Some(v) => texts.push(TextColumn { id: input.id.clone(), values: v.clone() }),
+                Some(v) => texts.push(TextColumn {
+                    id: input.id.clone(),
+                    values: v.clone(),
+                }),
                 None => bail!("{}", missing_input(manifest, dataset, file, i, "text")),
             },
         }
     }
-    Ok(Table { units: dataset.units.iter().map(|u| u.id.clone()).collect(), numbers, texts })
+    Ok(Table {
+        units: dataset.units.iter().map(|u| u.id.clone()).collect(),
+        numbers,
+        texts,
+    })
 }
 
 fn missing_input(manifest: &Manifest, dataset: &Dataset, file: &str, i: usize, kind: &str) -> String {
     let id = &manifest.inputs[i].id;
-    let other = if kind == "number" { dataset.texts.contains_key(id) } else { dataset.numbers.contains_key(id) };
+    let other = if kind == "number" {
+        dataset.texts.contains_key(id)
+    } else {
+        dataset.numbers.contains_key(id)
+    };
     if other {
-        format!("{file}: variable `{id}` is not of type {kind}, as methodology `{}` requires (inputs[{i}])", manifest.id)
+        format!(
+            "{file}: variable `{id}` is not of type {kind}, as methodology `{}` requires (inputs[{i}])",
+            manifest.id
+        )
     } else {
         format!(
             "{file}: methodology `{}` needs the {kind} variable `{id}` (inputs[{i}]), but the dataset has no such variable",
@@ -210,10 +383,19 @@ fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &
     let mut by_id: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for c in derived.numbers {
         if c.values.len() != units.len() {
-            bail!("{who}: column `{}` has {} values for {} units", c.id, c.values.len(), units.len());
+            bail!(
+                "{who}: column `{}` has {} values for {} units",
+                c.id,
+                c.values.len(),
+                units.len()
+            );
         }
         if let Some(u) = c.values.iter().position(|v| v.is_infinite()) {
-            bail!("{who}: column `{}` is infinite for unit `{}`; return NaN for a missing value", c.id, units[u]);
+            bail!(
+                "{who}: column `{}` is infinite for unit `{}`; return NaN for a missing value",
+                c.id,
+                units[u]
+            );
         }
         if by_id.insert(c.id.clone(), c.values).is_some() {
             bail!("{who}: returned column `{}` twice", c.id);
@@ -236,7 +418,6 @@ fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &
 struct SandboxSteps<'a> {
     plugin: &'a Plugin,
     limits: &'a Limits,
-    units: &'a [String],
     usage: &'a mut Usage,
     log: &'a mut Vec<LogMessage>,
 }
@@ -246,8 +427,9 @@ impl CustomSteps for SandboxSteps<'_> {
         &mut self,
         step: &str,
         method: &str,
-        params: &BTreeMap<String, serde_json::Value>,
+        params: &crate::methodology::PluginParams,
         node: &str,
+        units: &[String],
         data: Vec<NamedColumn>,
     ) -> Result<Vec<NamedColumn>> {
         let request = StepRequest {
@@ -256,7 +438,7 @@ impl CustomSteps for SandboxSteps<'_> {
             params: serde_json::to_string(params).context("cannot encode the step's parameters")?,
             node: node.to_string(),
             data: Table {
-                units: self.units.to_vec(),
+                units: units.to_vec(),
                 numbers: data.into_iter().map(|(id, values)| Column { id, values }).collect(),
                 texts: Vec::new(),
             },
@@ -265,8 +447,11 @@ impl CustomSteps for SandboxSteps<'_> {
         self.usage.fuel += report.fuel;
         self.usage.calls += 1;
         self.log.extend(report.log);
-        if table.units != self.units {
-            bail!("plugin `{}`, step `{step}` ({method}): returned other units than it was given", self.plugin.label());
+        if table.units != units {
+            bail!(
+                "plugin `{}`, step `{step}` ({method}): returned other units than it was given",
+                self.plugin.label()
+            );
         }
         Ok(table.numbers.into_iter().map(|c| (c.id, c.values)).collect())
     }

@@ -23,8 +23,8 @@ mod bindings {
     });
 }
 
-pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};
 use bindings::cityrank::methodology::host::Level;
+pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};
 
 /// The contract version this host implements.
 pub const CONTRACT_VERSION: &str = "0.1.0";
@@ -47,7 +47,11 @@ pub struct Limits {
 impl Default for Limits {
     /// 10 billion fuel, 256 MiB of memory, 64 MiB of output.
     fn default() -> Self {
-        Limits { fuel: 10_000_000_000, memory_bytes: 256 << 20, output_bytes: 64 << 20 }
+        Limits {
+            fuel: 10_000_000_000,
+            memory_bytes: 256 << 20,
+            output_bytes: 64 << 20,
+        }
     }
 }
 
@@ -103,7 +107,11 @@ struct HostState {
 impl ResourceLimiter for HostState {
     fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.memory_limit {
-            return Err(MemoryLimitExceeded { limit: self.memory_limit, requested: desired }.into());
+            return Err(MemoryLimitExceeded {
+                limit: self.memory_limit,
+                requested: desired,
+            }
+            .into());
         }
         Ok(true)
     }
@@ -171,12 +179,15 @@ impl Sandbox {
             .wasm_relaxed_simd(false)
             .wasm_component_model(true)
             .max_wasm_stack(1 << 20);
-        let engine =
-            Engine::new(&config).map_err(|e| anyhow!("cannot configure the WebAssembly engine: {e:#}"))?;
+        let engine = Engine::new(&config).map_err(|e| anyhow!("cannot configure the WebAssembly engine: {e:#}"))?;
         let mut linker = Linker::new(&engine);
         bindings::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(|e| anyhow!("cannot link the host interface: {e:#}"))?;
-        Ok(Sandbox { engine, linker, cache_dir })
+        Ok(Sandbox {
+            engine,
+            linker,
+            cache_dir,
+        })
     }
 
     /// The default cache directory: `$CITYRANK_CACHE_DIR`, else `$XDG_CACHE_HOME/cityrank`,
@@ -202,7 +213,9 @@ impl Sandbox {
     /// and checks it exports the contract's `plugin` interface.
     pub fn load(&self, path: &Path) -> Result<Plugin> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read plugin `{}`", path.display()))?;
-        let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let label = path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         self.load_bytes(&bytes, &label)
     }
 
@@ -240,7 +253,11 @@ impl Sandbox {
             bail!(
                 "plugin `{label}` is refused: it does not export `{PLUGIN_EXPORT}` (its exports: {}); \
                  build it with the cityrank SDK",
-                if exports.is_empty() { "none".to_string() } else { exports.join(", ") }
+                if exports.is_empty() {
+                    "none".to_string()
+                } else {
+                    exports.join(", ")
+                }
             );
         }
         let pre = self
@@ -248,26 +265,33 @@ impl Sandbox {
             .instantiate_pre(&component)
             .and_then(bindings::MethodologyPre::new)
             .map_err(|e| anyhow!("plugin `{label}` does not match contract {CONTRACT_VERSION}: {e:#}"))?;
-        Ok(Plugin { label: label.to_string(), sha256, size: bytes.len(), cached, pre })
+        Ok(Plugin {
+            label: label.to_string(),
+            sha256,
+            size: bytes.len(),
+            cached,
+            pre,
+        })
     }
 
     fn compile(&self, bytes: &[u8], sha256: &str) -> Result<(Component, bool)> {
-        let cache_file = self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{}.cwasm", self.engine_key())));
-        if let Some(file) = &cache_file {
-            if file.is_file() {
-                // SAFETY-REASON: `deserialize_file` trusts that the file is a component
-                // serialised by this engine configuration. The cache directory is
-                // cityrank's own; files are written atomically (temp + rename) from
-                // `Component::serialize` under a name that includes the source's
-                // SHA-256 and the engine's compatibility hash, and wasmtime itself
-                // checks the engine version and configuration in the file's header.
-                #[allow(unsafe_code)]
-                let loaded = unsafe { Component::deserialize_file(&self.engine, file) };
-                if let Ok(component) = loaded {
-                    return Ok((component, true));
-                }
-                // A stale or damaged cache entry: recompile and overwrite it.
+        let cache_file = self
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("{sha256}-{}.cwasm", self.engine_key())));
+        if let Some(file) = cache_file.as_ref().filter(|f| f.is_file()) {
+            // SAFETY-REASON: `deserialize_file` trusts that the file is a component
+            // serialised by this engine configuration. The cache directory is
+            // cityrank's own; files are written atomically (temp + rename) from
+            // `Component::serialize` under a name that includes the source's
+            // SHA-256 and the engine's compatibility hash, and wasmtime itself
+            // checks the engine version and configuration in the file's header.
+            #[allow(unsafe_code)]
+            let loaded = unsafe { Component::deserialize_file(&self.engine, file) };
+            if let Ok(component) = loaded {
+                return Ok((component, true));
             }
+            // A stale or damaged cache entry: recompile and overwrite it.
         }
         let component = Component::new(&self.engine, bytes)?;
         if let Some(file) = &cache_file {
@@ -345,20 +369,36 @@ impl Plugin {
         &self,
         limits: &Limits,
         func: &str,
-        f: impl FnOnce(&bindings::exports::cityrank::methodology::plugin::Guest, &mut Store<HostState>) -> wasmtime::Result<Result<R, String>>,
+        f: impl FnOnce(
+            &bindings::exports::cityrank::methodology::plugin::Guest,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<R, String>>,
         size: impl FnOnce(&R) -> usize,
     ) -> Result<(R, CallReport)> {
         let engine = self.pre.engine();
-        let mut store = Store::new(engine, HostState { memory_limit: limits.memory_bytes, log: Vec::new(), dropped_log: 0 });
+        let mut store = Store::new(
+            engine,
+            HostState {
+                memory_limit: limits.memory_bytes,
+                log: Vec::new(),
+                dropped_log: 0,
+            },
+        );
         store.limiter(|s| s as &mut dyn ResourceLimiter);
-        store.set_fuel(limits.fuel).map_err(|e| anyhow!("cannot set the fuel budget: {e:#}"))?;
+        store
+            .set_fuel(limits.fuel)
+            .map_err(|e| anyhow!("cannot set the fuel budget: {e:#}"))?;
         let outcome = self
             .pre
             .instantiate(&mut store)
             .and_then(|instance| f(instance.cityrank_methodology_plugin(), &mut store));
         let fuel = limits.fuel - store.get_fuel().unwrap_or(0);
         let state = store.into_data();
-        let report = CallReport { fuel, log: state.log, dropped_log: state.dropped_log };
+        let report = CallReport {
+            fuel,
+            log: state.log,
+            dropped_log: state.dropped_log,
+        };
         let who = format!("plugin `{}`, function `{func}`", self.label);
         match outcome {
             Ok(Ok(value)) => {
@@ -381,7 +421,11 @@ impl Plugin {
 
 /// One sentence for a failed call: the cause, and the plugin's own last words.
 fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> String {
-    let panic = report.log.iter().rev().find(|m| m.level == "error" && m.message.starts_with("panic"));
+    let panic = report
+        .log
+        .iter()
+        .rev()
+        .find(|m| m.level == "error" && m.message.starts_with("panic"));
     let cause = if let Some(limit) = e.downcast_ref::<MemoryLimitExceeded>() {
         limit.to_string()
     } else if let Some(trap) = e.downcast_ref::<Trap>() {
@@ -403,7 +447,10 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> S
         format!("failed: {e:#}")
     };
     match panic {
-        Some(p) => format!("{cause}: {}", p.message.split_whitespace().collect::<Vec<_>>().join(" ")),
+        Some(p) => format!(
+            "{cause}: {}",
+            p.message.split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
         None => cause,
     }
 }
@@ -411,8 +458,17 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> S
 fn table_size(t: &Table) -> usize {
     let units: usize = t.units.iter().map(|u| u.len() + 8).sum();
     let numbers: usize = t.numbers.iter().map(|c| c.id.len() + 8 * c.values.len()).sum();
-    let texts: usize =
-        t.texts.iter().map(|c| c.id.len() + c.values.iter().map(|v| v.as_ref().map_or(1, |s| s.len() + 8)).sum::<usize>()).sum();
+    let texts: usize = t
+        .texts
+        .iter()
+        .map(|c| {
+            c.id.len()
+                + c.values
+                    .iter()
+                    .map(|v| v.as_ref().map_or(1, |s| s.len() + 8))
+                    .sum::<usize>()
+        })
+        .sum();
     units + numbers + texts
 }
 
@@ -422,9 +478,19 @@ mod tests {
 
     #[test]
     fn header_check_tells_module_from_component() {
-        assert!(check_header(b"garbage!").unwrap_err().to_string().contains("not a WebAssembly file"));
+        assert!(
+            check_header(b"garbage!")
+                .unwrap_err()
+                .to_string()
+                .contains("not a WebAssembly file")
+        );
         let core = [0, b'a', b's', b'm', 1, 0, 0, 0];
-        assert!(check_header(&core).unwrap_err().to_string().contains("core WebAssembly module"));
+        assert!(
+            check_header(&core)
+                .unwrap_err()
+                .to_string()
+                .contains("core WebAssembly module")
+        );
         let component = [0, b'a', b's', b'm', 0x0d, 0, 1, 0];
         assert!(check_header(&component).is_ok());
     }

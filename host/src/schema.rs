@@ -28,7 +28,12 @@ pub enum Document {
 
 impl Document {
     /// Every document kind.
-    pub const ALL: [Document; 4] = [Document::Edition, Document::Manifest, Document::Dataset, Document::Results];
+    pub const ALL: [Document; 4] = [
+        Document::Edition,
+        Document::Manifest,
+        Document::Dataset,
+        Document::Results,
+    ];
 
     /// Short name (`edition`, `manifest`, `dataset`, `results`).
     pub fn name(self) -> &'static str {
@@ -93,7 +98,11 @@ pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(anyhow!("{origin}: not a valid {} document:\n  {}", doc.name(), problems.join("\n  ")))
+    Err(anyhow!(
+        "{origin}: not a valid {} document:\n  {}",
+        doc.name(),
+        problems.join("\n  ")
+    ))
 }
 
 /// Renders a JSON pointer as a key path: `indicators[2].weight`.
@@ -123,7 +132,8 @@ pub fn parse_toml<T: DeserializeOwned>(text: &str, doc: Document, origin: &str) 
 
 /// Reads and parses the TOML file at `path` as a `doc`.
 pub fn load_toml<T: DeserializeOwned>(path: &Path, doc: Document) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {} file `{}`", doc.name(), path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {} file `{}`", doc.name(), path.display()))?;
     parse_toml(&text, doc, &path.display().to_string())
 }
 
@@ -140,8 +150,11 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_path() {
-        let text = "schema_version = 1\nid = \"x\"\nname = \"X\"\nyear = \"2024\"\nmethodology = \"p\"\ndataset = \"d\"\n";
-        let err = parse_toml::<crate::edition::Edition>(text, Document::Edition, "e.toml").unwrap_err().to_string();
+        let text =
+            "schema_version = 1\nid = \"x\"\nname = \"X\"\nyear = \"2024\"\nmethodology = \"p\"\ndataset = \"d\"\n";
+        let err = parse_toml::<crate::edition::Edition>(text, Document::Edition, "e.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("e.toml"), "{err}");
         assert!(err.contains("year:"), "{err}");
         assert!(err.contains("\"2024\" is not of type \"integer\""), "{err}");

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
 use cityrank::methodology::{Direction, Framework, Manifest, NodeKind};
+use clap::Args;
 
 /// Arguments of `cityrank inspect`.
 #[derive(Debug, Args)]
@@ -37,7 +37,11 @@ fn tree(manifest: &Manifest, framework: &Framework) -> String {
         match n.kind {
             NodeKind::Indicator => {
                 let spec = &manifest.indicators[n.indicator.unwrap_or_default()];
-                let arrow = if spec.direction == Direction::Higher { "↑" } else { "↓" };
+                let arrow = if spec.direction == Direction::Higher {
+                    "↑"
+                } else {
+                    "↓"
+                };
                 out.push_str(&format!(
                     "{indent}{} {arrow} {} [{}]  weight {} (effective {:.4})\n",
                     n.id, n.name, spec.unit, n.weight, n.effective_weight
@@ -57,13 +61,21 @@ fn tree(manifest: &Manifest, framework: &Framework) -> String {
             _ => {
                 out.push_str(&format!(
                     "{indent}{} — {}  weight {} (effective {:.4}), {} children\n",
-                    n.id, n.name, n.weight, n.effective_weight, n.children.len()
+                    n.id,
+                    n.name,
+                    n.weight,
+                    n.effective_weight,
+                    n.children.len()
                 ));
             }
         }
         stack.extend(n.children.iter().rev());
     }
-    let tiers: Vec<String> = manifest.tiers.iter().map(|t| format!("{} ≤ {}%", t.label, t.upper_share * 100.0)).collect();
+    let tiers: Vec<String> = manifest
+        .tiers
+        .iter()
+        .map(|t| format!("{} ≤ {}%", t.label, t.upper_share * 100.0))
+        .collect();
     out.push_str(&format!("tiers: {}\n", tiers.join(", ")));
     out
 }

@@ -6,12 +6,12 @@ mod run;
 mod schema;
 mod validate;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
 use cityrank::edition::LimitsSpec;
 use cityrank::sandbox::Sandbox;
+use clap::{Args, Parser, Subcommand};
 
 /// Run city-ranking methodologies as sandboxed WebAssembly plugins.
 #[derive(Debug, Parser)]
@@ -65,11 +65,19 @@ pub struct SandboxArgs {
 
 impl SandboxArgs {
     fn limits(&self) -> LimitsSpec {
-        LimitsSpec { fuel: self.fuel, memory_mib: self.memory_mib, output_mib: self.output_mib }
+        LimitsSpec {
+            fuel: self.fuel,
+            memory_mib: self.memory_mib,
+            output_mib: self.output_mib,
+        }
     }
 
     fn sandbox(&self) -> Result<Sandbox> {
-        Sandbox::new(if self.no_cache { None } else { Sandbox::default_cache_dir() })
+        Sandbox::new(if self.no_cache {
+            None
+        } else {
+            Sandbox::default_cache_dir()
+        })
     }
 }
 
@@ -88,6 +96,6 @@ fn emit(text: &str, output: Option<&Path>) -> Result<()> {
 }
 
 /// A plugin argument: a crate directory or a component file.
-fn plugin_source(path: &PathBuf) -> Result<cityrank::edition::PluginSource> {
+fn plugin_source(path: &Path) -> Result<cityrank::edition::PluginSource> {
     cityrank::edition::PluginSource::from_path(path)
 }

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
 use cityrank::edition::ResolvedEdition;
 use cityrank::report::{self, Format};
+use clap::Args;
 
 /// Arguments of `cityrank run`.
 #[derive(Debug, Args)]
@@ -18,6 +18,13 @@ pub struct RunArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Run the edition's variant NAME (see `[variants.NAME]` in the edition file).
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
+    /// Also write one CSV per pipeline stage (raw, denominated, imputed, screened,
+    /// treated, normalised, aggregated) into DIR.
+    #[arg(long, value_name = "DIR")]
+    stages: Option<PathBuf>,
     /// Print the plugin's log messages of every level (default: warnings and errors).
     #[arg(long, short)]
     verbose: bool,
@@ -27,14 +34,20 @@ pub struct RunArgs {
 
 /// Runs the edition and writes its results.
 pub fn run(args: RunArgs) -> Result<()> {
-    let edition = ResolvedEdition::load(&args.edition, &args.sandbox.limits())?;
+    let edition = ResolvedEdition::load_variant(&args.edition, &args.sandbox.limits(), args.variant.as_deref())?;
     let sandbox = args.sandbox.sandbox()?;
-    let output = cityrank::run::run_edition(&sandbox, &edition)?;
+    let options = cityrank::pipeline::Options {
+        record_stages: args.stages.is_some(),
+    };
+    let output = cityrank::run::run_edition(&sandbox, &edition, options)?;
     for m in &output.log {
         if args.verbose || matches!(m.level, "warn" | "error") {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
     let text = report::render(&output.results, args.format)?;
+    if let Some(dir) = &args.stages {
+        cityrank::run::write_stages(&output.stages, &output.unit_ids, dir)?;
+    }
     super::emit(&text, args.output.as_deref())
 }

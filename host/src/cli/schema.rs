@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use clap::Args;
 use cityrank::schema::Document;
+use clap::Args;
 
 /// Arguments of `cityrank schema`.
 #[derive(Debug, Args)]
@@ -21,7 +21,9 @@ pub fn run(args: SchemaArgs) -> Result<()> {
     let docs: Vec<Document> = match &args.name {
         Some(n) => match Document::from_name(n) {
             Some(d) => vec![d],
-            None => bail!("no schema named `{n}`; the schemas are: edition, manifest, dataset, results"),
+            None => {
+                bail!("no schema named `{n}`; the schemas are: edition, manifest, dataset, results")
+            }
         },
         None => Document::ALL.to_vec(),
     };

@@ -125,17 +125,13 @@ pub fn aggregate(
     {
         return Err(StepError::InvalidParameter {
             name: "p".into(),
-            expected: format!(
-                "a finite, non-zero power, got {p} (p → 0 is the geometric mean: use that method)"
-            ),
+            expected: format!("a finite, non-zero power, got {p} (p → 0 is the geometric mean: use that method)"),
         });
     }
     let n = children[0].len();
     check_domain(method, children, weights, n)?;
     if policy == MissingPolicy::Fail {
-        let bad: Vec<usize> = (0..n)
-            .filter(|&u| children.iter().any(|c| is_missing(c[u])))
-            .collect();
+        let bad: Vec<usize> = (0..n).filter(|&u| children.iter().any(|c| is_missing(c[u]))).collect();
         if !bad.is_empty() {
             return Err(StepError::Domain {
                 method: method.name().into(),
@@ -162,12 +158,7 @@ fn accepted(policy: MissingPolicy, any_missing: bool, wsum: f64, total: f64) -> 
     }
 }
 
-fn row_wise(
-    method: Method,
-    children: &[&[f64]],
-    weights: &[f64],
-    policy: MissingPolicy,
-) -> Vec<f64> {
+fn row_wise(method: Method, children: &[&[f64]], weights: &[f64], policy: MissingPolicy) -> Vec<f64> {
     let n = children[0].len();
     let total: f64 = weights.iter().sum();
     let mut out = Vec::with_capacity(n);
@@ -200,9 +191,7 @@ fn combine(method: Method, row: &mut [(f64, f64)], wsum: f64) -> f64 {
         Method::Arithmetic => row.iter().map(|&(v, w)| w * v).sum::<f64>() / wsum,
         Method::Geometric => (row.iter().map(|&(v, w)| w * v.ln()).sum::<f64>() / wsum).exp(),
         Method::Harmonic => wsum / row.iter().map(|&(v, w)| w / v).sum::<f64>(),
-        Method::Generalised { p } => {
-            (row.iter().map(|&(v, w)| w * v.powf(p)).sum::<f64>() / wsum).powf(1.0 / p)
-        }
+        Method::Generalised { p } => (row.iter().map(|&(v, w)| w * v.powf(p)).sum::<f64>() / wsum).powf(1.0 / p),
         Method::WeightedMedian => weighted_median(row),
         Method::MazziottaPareto { penalty } => {
             let m = row.iter().map(|&(v, w)| w * v).sum::<f64>() / wsum;
@@ -277,30 +266,54 @@ fn participants(children: &[&[f64]], weights: &[f64], policy: MissingPolicy) -> 
 
 fn copeland(children: &[&[f64]], weights: &[f64], policy: MissingPolicy) -> Vec<f64> {
     let n = children[0].len();
+    let m = children.len();
     let inside = participants(children, weights, policy);
+    // Row-major copy so that each pair compares two contiguous rows.
+    let mut rows = Vec::with_capacity(n * m);
+    for u in 0..n {
+        rows.extend(children.iter().map(|c| c[u]));
+    }
+    let complete: Vec<bool> = (0..n)
+        .map(|u| rows[u * m..(u + 1) * m].iter().all(|v| !is_missing(*v)))
+        .collect();
+    let wsum: f64 = weights.iter().sum();
     let mut score = vec![0.0; n];
     for i in 0..n {
         if !inside[i] {
             continue;
         }
+        let ri = &rows[i * m..(i + 1) * m];
         for j in i + 1..n {
             if !inside[j] {
                 continue;
             }
+            let rj = &rows[j * m..(j + 1) * m];
             // Weight where i is higher (a), tied (t), and compared at all (total).
-            let (mut a, mut t, mut total) = (0.0, 0.0, 0.0);
-            for (c, &w) in children.iter().zip(weights) {
-                let (x, y) = (c[i], c[j]);
-                if is_missing(x) || is_missing(y) {
-                    continue;
+            let (mut a, mut t) = (0.0, 0.0);
+            let total = if complete[i] && complete[j] {
+                for ((x, y), w) in ri.iter().zip(rj).zip(weights) {
+                    if x > y {
+                        a += w;
+                    } else if x == y {
+                        t += w;
+                    }
                 }
-                total += w;
-                if x > y {
-                    a += w;
-                } else if x == y {
-                    t += w;
+                wsum
+            } else {
+                let mut total = 0.0;
+                for ((x, y), w) in ri.iter().zip(rj).zip(weights) {
+                    if is_missing(*x) || is_missing(*y) {
+                        continue;
+                    }
+                    total += w;
+                    if x > y {
+                        a += w;
+                    } else if x == y {
+                        t += w;
+                    }
                 }
-            }
+                total
+            };
             // i outranks j when (a + t/2)/total > 1/2, i.e. 2a + t > total (exact for
             // integer weights, no division).
             let lhs = 2.0 * a + t;
@@ -313,39 +326,41 @@ fn copeland(children: &[&[f64]], weights: &[f64], policy: MissingPolicy) -> Vec<
             }
         }
     }
-    (0..n)
-        .map(|u| if inside[u] { score[u] } else { f64::NAN })
-        .collect()
+    (0..n).map(|u| if inside[u] { score[u] } else { f64::NAN }).collect()
 }
 
-fn benefit_of_the_doubt(
-    children: &[&[f64]],
-    weights: &[f64],
-    policy: MissingPolicy,
-) -> Result<Vec<f64>, StepError> {
+fn benefit_of_the_doubt(children: &[&[f64]], weights: &[f64], policy: MissingPolicy) -> Result<Vec<f64>, StepError> {
     let n = children[0].len();
     let m = children.len();
     let inside = participants(children, weights, policy);
-    // Constraint rows: one per participating unit, missing values as 0.
+    // Values of the participating units, missing as 0, row-major.
     let rows: Vec<usize> = (0..n).filter(|&u| inside[u]).collect();
-    let mut a = Vec::with_capacity(rows.len() * m);
+    let mut y = Vec::with_capacity(rows.len() * m);
     for &j in &rows {
-        a.extend(
-            children
-                .iter()
-                .map(|c| if is_missing(c[j]) { 0.0 } else { c[j] }),
-        );
+        y.extend(children.iter().map(|c| if is_missing(c[j]) { 0.0 } else { c[j] }));
     }
-    let b = vec![1.0; rows.len()];
+    let row = |r: usize| &y[r * m..(r + 1) * m];
+    // Only non-dominated units constrain the weights: if y_j ≤ y_k componentwise,
+    // then w·y_j ≤ w·y_k ≤ 1 for any w ≥ 0. (Of identical rows the first is kept.)
+    let frontier: Vec<usize> = (0..rows.len())
+        .filter(|&j| {
+            !(0..rows.len())
+                .any(|k| k != j && row(j).iter().zip(row(k)).all(|(a, b)| a <= b) && (row(j) != row(k) || k < j))
+        })
+        .collect();
+    let mut a = Vec::with_capacity(frontier.len() * m);
+    for &k in &frontier {
+        a.extend_from_slice(row(k));
+    }
+    let b = vec![1.0; frontier.len()];
     let mut lp = Simplex::default();
     let mut out = vec![f64::NAN; n];
     for (r, &u) in rows.iter().enumerate() {
-        let c = &a[r * m..(r + 1) * m];
-        match lp.maximise(c, &a, &b) {
+        match lp.maximise(row(r), &a, &b) {
             Ok(v) => out[u] = v.min(1.0),
             Err(e) => {
-                // Cannot happen for non-negative data (each unit's own row bounds it),
-                // but report rather than panic.
+                // Cannot happen for non-negative data (each unit is bounded by a
+                // frontier row), but report rather than panic.
                 return Err(StepError::Domain {
                     method: Method::BenefitOfTheDoubt.name().into(),
                     units: vec![u],
@@ -362,15 +377,8 @@ fn benefit_of_the_doubt(
 }
 
 /// Checks the values every method needs, over all units, before computing.
-fn check_domain(
-    method: Method,
-    children: &[&[f64]],
-    weights: &[f64],
-    n: usize,
-) -> Result<(), StepError> {
-    let any_present = |u: usize, bad: &dyn Fn(f64) -> bool| {
-        children.iter().any(|c| !is_missing(c[u]) && bad(c[u]))
-    };
+fn check_domain(method: Method, children: &[&[f64]], weights: &[f64], n: usize) -> Result<(), StepError> {
+    let any_present = |u: usize, bad: &dyn Fn(f64) -> bool| children.iter().any(|c| !is_missing(c[u]) && bad(c[u]));
     let (bad, needs, hint): (Vec<usize>, &str, &str) = match method {
         Method::Geometric | Method::Harmonic => (
             (0..n).filter(|&u| any_present(u, &|v| v <= 0.0)).collect(),
@@ -395,17 +403,13 @@ fn check_domain(
         Method::MazziottaPareto { .. } => (
             (0..n)
                 .filter(|&u| {
-                    let (s, w) =
-                        children
-                            .iter()
-                            .zip(weights)
-                            .fold((0.0, 0.0), |(s, ws), (c, &w)| {
-                                if is_missing(c[u]) {
-                                    (s, ws)
-                                } else {
-                                    (s + w * c[u], ws + w)
-                                }
-                            });
+                    let (s, w) = children.iter().zip(weights).fold((0.0, 0.0), |(s, ws), (c, &w)| {
+                        if is_missing(c[u]) {
+                            (s, ws)
+                        } else {
+                            (s + w * c[u], ws + w)
+                        }
+                    });
                     w > 0.0 && s / w <= 0.0
                 })
                 .collect(),
@@ -459,6 +463,7 @@ fn check_inputs(children: &[&[f64]], weights: &[f64]) -> Result<(), StepError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -507,22 +512,10 @@ mod tests {
         )
         .unwrap();
         assert!(y[1].is_nan());
-        let y = aggregate(
-            Method::Arithmetic,
-            &[&a, &b],
-            &[1.0, 3.0],
-            MissingPolicy::Propagate,
-        )
-        .unwrap();
+        let y = aggregate(Method::Arithmetic, &[&a, &b], &[1.0, 3.0], MissingPolicy::Propagate).unwrap();
         assert_eq!(y[0], 17.5);
         assert!(y[1].is_nan());
-        let err = aggregate(
-            Method::Arithmetic,
-            &[&a, &b],
-            &[1.0, 3.0],
-            MissingPolicy::Fail,
-        )
-        .unwrap_err();
+        let err = aggregate(Method::Arithmetic, &[&a, &b], &[1.0, 3.0], MissingPolicy::Fail).unwrap_err();
         assert!(matches!(err, StepError::Domain { ref units, .. } if units == &vec![1]));
     }
 
@@ -533,13 +526,7 @@ mod tests {
     #[test]
     fn harmonic_hand_computed() {
         // Equal weights: 2/(1/1 + 1/4) = 2/1.25 = 1.6; weights 1, 3: 4/(1 + 3/4) = 16/7.
-        let y = aggregate(
-            Method::Harmonic,
-            &[&[1.0, 1.0], &[4.0, 4.0]],
-            &[1.0, 1.0],
-            REWEIGHT,
-        )
-        .unwrap();
+        let y = aggregate(Method::Harmonic, &[&[1.0, 1.0], &[4.0, 4.0]], &[1.0, 1.0], REWEIGHT).unwrap();
         assert!(close(y[0], 1.6));
         let y = aggregate(Method::Harmonic, &[&[1.0], &[4.0]], &[1.0, 3.0], REWEIGHT).unwrap();
         assert!(close(y[0], 16.0 / 7.0));
@@ -588,16 +575,10 @@ mod tests {
         assert!(close(wm(&x, &w), 3.5));
         // x = 1, 2, 3 with weights 1, 1, 10: ŵ = 1/12, 1/12, 10/12; W = 1/24, 3/24, 14/24;
         // ½ is between 2 (3/24) and 3 (14/24): 3 − (14/24 − 12/24)/(11/24) = 3 − 2/11.
-        assert!(close(
-            wm(&[1.0, 2.0, 3.0], &[1.0, 1.0, 10.0]),
-            3.0 - 2.0 / 11.0
-        ));
+        assert!(close(wm(&[1.0, 2.0, 3.0], &[1.0, 1.0, 10.0]), 3.0 - 2.0 / 11.0));
         // Odd count, equal weights: the middle value; zero weights are ignored.
         assert!(close(wm(&[3.0, 1.0, 2.0], &[1.0, 1.0, 1.0]), 2.0));
-        assert!(close(
-            wm(&[3.0, 1.0, 2.0, 100.0], &[1.0, 1.0, 1.0, 0.0]),
-            2.0
-        ));
+        assert!(close(wm(&[3.0, 1.0, 2.0, 100.0], &[1.0, 1.0, 1.0, 0.0]), 2.0));
         // Missing child, reweighted: median of 1 and 3 → 2.
         assert!(close(wm(&[1.0, f64::NAN, 3.0], &[1.0, 1.0, 1.0]), 2.0));
     }
@@ -619,13 +600,7 @@ mod tests {
         // Missing: under Propagate u1 drops out (and gets no score); the rest: u0 beats
         // u2 (ind2), ties u3 → u0 = 1, u2 = −2, u3 = 1.
         let a2 = [1.0, f64::NAN, 3.0, 1.0];
-        let y = aggregate(
-            Method::Copeland,
-            &[&a2, &b],
-            &[1.0, 2.0],
-            MissingPolicy::Propagate,
-        )
-        .unwrap();
+        let y = aggregate(Method::Copeland, &[&a2, &b], &[1.0, 2.0], MissingPolicy::Propagate).unwrap();
         assert_eq!([y[0], y[2], y[3]], [1.0, -2.0, 1.0]);
         assert!(y[1].is_nan());
         // Under Reweight u1 is compared on ind2 only: 2 < 5 loses to u0 and u3, 2 > 1
@@ -684,9 +659,36 @@ mod tests {
         for (got, want) in y[1..].iter().zip([1.0, 1.0, 0.8, 1.0]) {
             assert!(close(*got, want), "{y:?}");
         }
-        let err =
-            aggregate(Method::BenefitOfTheDoubt, &[&[1.0, -0.1]], &[1.0], REWEIGHT).unwrap_err();
+        let err = aggregate(Method::BenefitOfTheDoubt, &[&[1.0, -0.1]], &[1.0], REWEIGHT).unwrap_err();
         assert!(matches!(err, StepError::Domain { ref units, .. } if units == &vec![1]));
+    }
+
+    #[test]
+    fn benefit_of_the_doubt_pruning_matches_the_full_programme() {
+        // Pruning dominated units must not change any score: compare with the
+        // programme that keeps every unit's constraint, on deterministic
+        // pseudo-random data (a small LCG) with ties and zeros.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % 11) as f64 * 10.0
+        };
+        let cols: Vec<Vec<f64>> = (0..4).map(|_| (0..40).map(|_| next()).collect()).collect();
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let y = aggregate(Method::BenefitOfTheDoubt, &refs, &[1.0; 4], REWEIGHT).unwrap();
+        let mut a = Vec::new();
+        for u in 0..40 {
+            a.extend(cols.iter().map(|c| c[u]));
+        }
+        let b = vec![1.0; 40];
+        let mut lp = crate::lp::Simplex::default();
+        for u in 0..40 {
+            let full = lp.maximise(&a[u * 4..(u + 1) * 4], &a, &b).unwrap();
+            assert!((y[u] - full.min(1.0)).abs() < 1e-12, "unit {u}: {} vs {full}", y[u]);
+        }
+        assert!(y.iter().any(|v| *v == 1.0) && y.iter().any(|v| *v < 1.0));
     }
 
     #[test]
@@ -711,13 +713,7 @@ mod tests {
         let y = aggregate(Method::BenefitOfTheDoubt, &[&[4.0]], &[1.0], REWEIGHT).unwrap();
         assert!(close(y[0], 1.0));
         // A whole-node method under `fail` still lists the units with missing children.
-        let err = aggregate(
-            Method::Copeland,
-            &[&[1.0, f64::NAN]],
-            &[1.0],
-            MissingPolicy::Fail,
-        )
-        .unwrap_err();
+        let err = aggregate(Method::Copeland, &[&[1.0, f64::NAN]], &[1.0], MissingPolicy::Fail).unwrap_err();
         assert!(matches!(err, StepError::Domain { ref units, .. } if units == &vec![1]));
     }
 

@@ -208,9 +208,7 @@ fn complete_rows(columns: &[&[f64]]) -> Result<Vec<usize>, StepError> {
             what: "columns of different lengths".into(),
         });
     }
-    Ok((0..n)
-        .filter(|&u| columns.iter().all(|c| !is_missing(c[u])))
-        .collect())
+    Ok((0..n).filter(|&u| columns.iter().all(|c| !is_missing(c[u]))).collect())
 }
 
 /// Cronbach's alpha of the children of a node (the items), over the units with
@@ -240,13 +238,8 @@ pub fn cronbach_alpha(items: &[&[f64]]) -> Result<f64, StepError> {
         let m = vals.iter().sum::<f64>() / vals.len() as f64;
         vals.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (vals.len() as f64 - 1.0)
     };
-    let item_var: f64 = items
-        .iter()
-        .map(|c| var(&mut rows.iter().map(|&u| c[u])))
-        .sum();
-    let total_var = var(&mut rows
-        .iter()
-        .map(|&u| items.iter().map(|c| c[u]).sum::<f64>()));
+    let item_var: f64 = items.iter().map(|c| var(&mut rows.iter().map(|&u| c[u]))).sum();
+    let total_var = var(&mut rows.iter().map(|&u| items.iter().map(|c| c[u]).sum::<f64>()));
     if total_var == 0.0 {
         return Err(StepError::Domain {
             method: "Cronbach's alpha".into(),
@@ -291,10 +284,7 @@ pub fn pca(columns: &[&[f64]]) -> Result<Pca, StepError> {
         });
     }
     let k = columns.len();
-    let cols: Vec<Vec<f64>> = columns
-        .iter()
-        .map(|c| rows.iter().map(|&u| c[u]).collect())
-        .collect();
+    let cols: Vec<Vec<f64>> = columns.iter().map(|c| rows.iter().map(|&u| c[u]).collect()).collect();
     let mut corr = vec![0.0; k * k];
     for i in 0..k {
         for j in i..k {
@@ -304,11 +294,7 @@ pub fn pca(columns: &[&[f64]]) -> Result<Pca, StepError> {
                 pearson_complete(&cols[i], &cols[j])
             };
             if r.is_nan() {
-                let c = if cols[i].iter().all(|v| *v == cols[i][0]) {
-                    i
-                } else {
-                    j
-                };
+                let c = if cols[i].iter().all(|v| *v == cols[i][0]) { i } else { j };
                 return Err(StepError::InvalidParameter {
                     name: "columns".into(),
                     expected: format!("non-constant columns for PCA; column {c} is constant"),
@@ -353,6 +339,7 @@ pub fn pca(columns: &[&[f64]]) -> Result<Pca, StepError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -371,11 +358,7 @@ mod tests {
         assert!(close(pearson(&x, &y).unwrap(), 11.0 / 130f64.sqrt()));
         assert!(pearson(&[1.0, NAN], &[NAN, 2.0]).is_err());
         assert!(pearson(&[1.0], &[1.0, 2.0]).is_err());
-        assert!(
-            pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0])
-                .unwrap()
-                .is_nan()
-        );
+        assert!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).unwrap().is_nan());
     }
 
     #[test]
@@ -406,7 +389,7 @@ mod tests {
         // Knight's algorithm against the O(n²) definition on a tie-heavy sequence.
         let x: Vec<f64> = (0..40).map(|i| ((i * 7) % 11) as f64).collect();
         let y: Vec<f64> = (0..40).map(|i| ((i * 5) % 7) as f64).collect();
-        let (mut c, mut d, mut tx, mut ty) = (0.0, 0.0, 0.0, 0.0);
+        let (mut c, mut d, mut tx, mut ty) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         for i in 0..40 {
             for j in i + 1..40 {
                 let s = (x[i] - x[j]) * (y[i] - y[j]);
@@ -424,7 +407,7 @@ mod tests {
             }
         }
         let n0 = 40.0 * 39.0 / 2.0;
-        let want = (c - d) / ((n0 - tx) * (n0 - ty) as f64).sqrt();
+        let want = (c - d) / ((n0 - tx) * (n0 - ty)).sqrt();
         assert!(close(kendall_tau_b(&x, &y).unwrap(), want));
     }
 
@@ -470,11 +453,7 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{p:?}");
         }
         // First component (1/2, 1/2, 1/√2).
-        assert!(
-            close(p.rotation[0][0], 0.5)
-                && close(p.rotation[0][1], 0.5)
-                && close(p.rotation[0][2], h)
-        );
+        assert!(close(p.rotation[0][0], 0.5) && close(p.rotation[0][1], 0.5) && close(p.rotation[0][2], h));
         assert!(pca(&[&a, &[1.0; 4]]).is_err());
         assert!(pca(&[&[1.0, NAN], &[NAN, 1.0]]).is_err());
     }

@@ -67,10 +67,7 @@ mod tests {
     fn divides_by_the_scaled_denominator() {
         // 36 seats / 24 (thousand people) = 1.5 thousand seats per thousand people;
         // with scale 1000 the denominator is 24/1000 = 0.024 → 36/0.024 = 1500 per person.
-        assert_eq!(
-            denominate(&[36.0, 10.0], &[24.0, 4.0], 1.0).unwrap(),
-            vec![1.5, 2.5]
-        );
+        assert_eq!(denominate(&[36.0, 10.0], &[24.0, 4.0], 1.0).unwrap(), vec![1.5, 2.5]);
         let y = denominate(&[36.0], &[24.0], 1000.0).unwrap();
         assert!((y[0] - 1500.0).abs() < 1e-9);
         // Negative values and denominators are divided like any others: −6 / 3 = −2.
@@ -79,12 +76,7 @@ mod tests {
 
     #[test]
     fn missing_value_or_denominator_gives_missing() {
-        let y = denominate(
-            &[1.0, f64::NAN, 4.0, f64::NAN],
-            &[f64::NAN, 2.0, 2.0, 0.0],
-            1.0,
-        )
-        .unwrap();
+        let y = denominate(&[1.0, f64::NAN, 4.0, f64::NAN], &[f64::NAN, 2.0, 2.0, 0.0], 1.0).unwrap();
         assert!(y[0].is_nan());
         assert!(y[1].is_nan());
         assert_eq!(y[2], 2.0);

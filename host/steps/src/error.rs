@@ -52,25 +52,14 @@ impl fmt::Display for StepError {
                 needs,
                 hint,
             } => {
-                write!(
-                    f,
-                    "{method} needs {needs}; {} unit(s) violate this",
-                    units.len()
-                )?;
+                write!(f, "{method} needs {needs}; {} unit(s) violate this", units.len())?;
                 if !hint.is_empty() {
                     write!(f, " ({hint})")?;
                 }
                 Ok(())
             }
-            StepError::NotEnoughData {
-                what,
-                present,
-                needed,
-            } => {
-                write!(
-                    f,
-                    "{what}: {present} value(s) present, at least {needed} needed"
-                )
+            StepError::NotEnoughData { what, present, needed } => {
+                write!(f, "{what}: {present} value(s) present, at least {needed} needed")
             }
             StepError::Shape { what } => write!(f, "shape mismatch: {what}"),
         }

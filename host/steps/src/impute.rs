@@ -138,11 +138,7 @@ fn check_groups(groups: &[usize], n: usize, name: &str) -> Result<usize, StepErr
             what: format!("{name} has {} entries for {n} units", groups.len()),
         });
     }
-    let k = groups
-        .iter()
-        .filter(|&&g| g != NO_GROUP)
-        .max()
-        .map_or(0, |&g| g + 1);
+    let k = groups.iter().filter(|&&g| g != NO_GROUP).max().map_or(0, |&g| g + 1);
     if k > n.max(1) {
         return Err(StepError::InvalidParameter {
             name: name.into(),
@@ -321,9 +317,7 @@ pub fn impute_rows(
         .map(|&l| (0..m).filter(|&j| group_of(j) == l).collect())
         .collect();
     // Per column: sign, min and max of sign·x (for the normalised scale).
-    let sign: Vec<f64> = (0..m)
-        .map(|j| normalise.map_or(1.0, |d| d[j].sign()))
-        .collect();
+    let sign: Vec<f64> = (0..m).map(|j| normalise.map_or(1.0, |d| d[j].sign())).collect();
     let (lo, hi): (Vec<f64>, Vec<f64>) = cols
         .iter()
         .zip(&sign)
@@ -510,9 +504,7 @@ fn impute_series(
                         unit: r,
                         column,
                         value: col[q],
-                        method: ImputedBy::Latest {
-                            from_time: times[q],
-                        },
+                        method: ImputedBy::Latest { from_time: times[q] },
                     });
                 }
             }
@@ -616,16 +608,8 @@ mod tests {
         assert_eq!(rep.len(), 1);
         // A single unit with nothing present; no columns at all.
         let mut cols = vec![vec![NA]];
-        assert!(
-            impute_columns(&mut cols, &Imputation::Median, None)
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            impute_columns(&mut [], &Imputation::Mean, None)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(impute_columns(&mut cols, &Imputation::Median, None).unwrap().is_empty());
+        assert!(impute_columns(&mut [], &Imputation::Mean, None).unwrap().is_empty());
         // Ragged columns are a shape error.
         let mut cols = vec![vec![1.0], vec![1.0, 2.0]];
         assert!(matches!(
@@ -719,11 +703,7 @@ mod tests {
         // Unit 2 misses column 1: row mean of usable t = column 0's 1 → t = 1
         //   → back: (1·200 − 300)·(−1) = 100 (the best value of a lower-is-better column).
         // Unit 0 misses column 2: mean of t = 0 and 1 is 0.5 → (0.5·0 + 7)·1 = 7.
-        let mut cols = vec![
-            vec![0.0, 10.0, 20.0],
-            vec![100.0, 300.0, NA],
-            vec![NA, 7.0, 7.0],
-        ];
+        let mut cols = vec![vec![0.0, 10.0, 20.0], vec![100.0, 300.0, NA], vec![NA, 7.0, 7.0]];
         let rep = impute_rows(&mut cols, RowStat::Mean, None, Some(&[Up, Down, Up])).unwrap();
         assert_eq!(cols[1][2], 100.0);
         assert_eq!(cols[2][0], 7.0);
@@ -755,19 +735,10 @@ mod tests {
         let col = vec![40.0, NA, NA, 10.0, NA];
         // Latest: 2020 and 2021 ← 2019's 10; 2018 has nothing earlier: stays missing.
         let mut cols = vec![col.clone()];
-        let rep = impute_panel(
-            &mut cols,
-            &units,
-            &times,
-            &PanelImputation::Latest { max_steps: None },
-        )
-        .unwrap();
+        let rep = impute_panel(&mut cols, &units, &times, &PanelImputation::Latest { max_steps: None }).unwrap();
         assert!(same(&cols[0], &[40.0, NA, 10.0, 10.0, 10.0]));
         assert_eq!(rep.len(), 2);
-        assert!(
-            rep.iter()
-                .all(|c| c.method == ImputedBy::Latest { from_time: 2019.0 })
-        );
+        assert!(rep.iter().all(|c| c.method == ImputedBy::Latest { from_time: 2019.0 }));
         // Latest, at most one step back: 2020 ← 2019, but 2021 cannot reach 2019.
         let mut cols = vec![col.clone()];
         impute_panel(
@@ -786,10 +757,7 @@ mod tests {
         let mut cols = vec![col];
         let rep = impute_panel(&mut cols, &units, &times, &PanelImputation::Constant).unwrap();
         assert!(same(&cols[0], &[40.0, 10.0, 10.0, 10.0, 10.0]));
-        assert_eq!(
-            rep.iter().map(|c| c.unit).collect::<Vec<_>>(),
-            vec![1, 2, 4]
-        );
+        assert_eq!(rep.iter().map(|c| c.unit).collect::<Vec<_>>(), vec![1, 2, 4]);
     }
 
     #[test]
@@ -805,13 +773,7 @@ mod tests {
         assert_eq!(rep.len(), 1);
         // A single observation fills the whole series (linear and constant alike).
         let mut cols = vec![vec![NA, 3.0, NA]];
-        impute_panel(
-            &mut cols,
-            &[0, 0, 0],
-            &[1.0, 2.0, 3.0],
-            &PanelImputation::Linear,
-        )
-        .unwrap();
+        impute_panel(&mut cols, &[0, 0, 0], &[1.0, 2.0, 3.0], &PanelImputation::Linear).unwrap();
         assert_eq!(cols[0], vec![3.0, 3.0, 3.0]);
         // Duplicate (unit, time), non-finite time, wrong lengths.
         let mut cols = vec![vec![1.0, 2.0]];

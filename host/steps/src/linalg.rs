@@ -71,14 +71,12 @@ pub(crate) fn symmetric_eigen(a: &[f64], n: usize) -> SymEigen {
     order.sort_by(|&i, &j| m[j * n + j].total_cmp(&m[i * n + i]));
     SymEigen {
         values: order.iter().map(|&k| m[k * n + k]).collect(),
-        vectors: order
-            .iter()
-            .map(|&k| (0..n).map(|i| v[i * n + k]).collect())
-            .collect(),
+        vectors: order.iter().map(|&k| (0..n).map(|i| v[i * n + k]).collect()).collect(),
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,10 +1,11 @@
 //! A small dense simplex solver for `max cᵀx  s.t.  A x ≤ b, x ≥ 0` with `b ≥ 0`.
 //!
 //! With `b ≥ 0` the origin is feasible, so the slack basis starts the primal simplex
-//! directly (no phase 1). Pivoting follows Bland's rule (lowest-index entering and
-//! leaving variables), which cannot cycle on the degenerate programmes that
-//! benefit-of-the-doubt produces (many units on the frontier). Sizes here are tiny
-//! (tens of constraints, a handful of variables), so a dense tableau is fastest.
+//! directly (no phase 1). Pivoting uses Dantzig's rule and falls back to Bland's
+//! rule (lowest-index entering and leaving variables), which cannot cycle, after a
+//! run of degenerate pivots — benefit-of-the-doubt programmes are often degenerate
+//! (many units on the frontier). Sizes here are tiny (tens of constraints, a handful
+//! of variables), so a dense tableau is fastest.
 
 /// Why a programme could not be solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +48,28 @@ impl Simplex {
         }
         // Objective row holds the reduced costs −c (we maximise).
         let obj = m * w;
-        for j in 0..n {
-            self.tab[obj + j] = -c[j];
+        for (t, cj) in self.tab[obj..obj + n].iter_mut().zip(c) {
+            *t = -cj;
         }
         let max_pivots = 50 * (m + n) + 100;
+        // Dantzig pricing (most negative reduced cost) is fast; after a run of
+        // degenerate pivots switch to Bland's rule, which cannot cycle.
+        let mut degenerate_run = 0usize;
         for _ in 0..max_pivots {
-            // Bland: the lowest-index column with a negative reduced cost enters.
-            let Some(enter) = (0..n + m).find(|&j| self.tab[obj + j] < -EPS) else {
+            let bland = degenerate_run > n + m;
+            let mut enter: Option<usize> = None;
+            let mut best = -EPS;
+            for j in 0..n + m {
+                let r = self.tab[obj + j];
+                if r < best {
+                    enter = Some(j);
+                    if bland {
+                        break;
+                    }
+                    best = r;
+                }
+            }
+            let Some(enter) = enter else {
                 return Ok(self.tab[obj + w - 1]);
             };
             // Minimum ratio; ties broken by the lowest basic-variable index.
@@ -66,8 +82,7 @@ impl Simplex {
                         None => true,
                         Some((l, r)) => {
                             ratio < r - EPS * r.abs().max(1.0)
-                                || (ratio <= r + EPS * r.abs().max(1.0)
-                                    && self.basis[i] < self.basis[l])
+                                || (ratio <= r + EPS * r.abs().max(1.0) && self.basis[i] < self.basis[l])
                         }
                     };
                     if better {
@@ -75,9 +90,10 @@ impl Simplex {
                     }
                 }
             }
-            let Some((pr, _)) = leave else {
+            let Some((pr, ratio)) = leave else {
                 return Err(LpError::Unbounded);
             };
+            degenerate_run = if ratio <= EPS { degenerate_run + 1 } else { 0 };
             self.pivot(pr, enter, m, w);
         }
         Err(LpError::IterationLimit)
@@ -105,6 +121,7 @@ impl Simplex {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -114,11 +131,7 @@ mod tests {
         // (the classic Hillier–Lieberman example).
         let mut s = Simplex::default();
         let v = s
-            .maximise(
-                &[3.0, 5.0],
-                &[1.0, 0.0, 0.0, 2.0, 3.0, 2.0],
-                &[4.0, 12.0, 18.0],
-            )
+            .maximise(&[3.0, 5.0], &[1.0, 0.0, 0.0, 2.0, 3.0, 2.0], &[4.0, 12.0, 18.0])
             .unwrap();
         assert!((v - 36.0).abs() < 1e-12);
     }
@@ -127,10 +140,7 @@ mod tests {
     fn unbounded_and_degenerate() {
         let mut s = Simplex::default();
         // max x with only y constrained: unbounded.
-        assert_eq!(
-            s.maximise(&[1.0, 0.0], &[0.0, 1.0], &[1.0]),
-            Err(LpError::Unbounded)
-        );
+        assert_eq!(s.maximise(&[1.0, 0.0], &[0.0, 1.0], &[1.0]), Err(LpError::Unbounded));
         // Degenerate vertex: max x + y s.t. x + y ≤ 1, x ≤ 1, y ≤ 1, x + 2y ≤ 1 → 1.
         let v = s
             .maximise(

@@ -188,12 +188,7 @@ pub fn normalise(x: &[f64], direction: Direction, n: &Normaliser) -> Result<Vec<
 
 /// As [`normalise`], writing into `out` (cleared first) so that repeated builds can
 /// reuse one buffer.
-pub fn normalise_into(
-    x: &[f64],
-    direction: Direction,
-    n: &Normaliser,
-    out: &mut Vec<f64>,
-) -> Result<(), StepError> {
+pub fn normalise_into(x: &[f64], direction: Direction, n: &Normaliser, out: &mut Vec<f64>) -> Result<(), StepError> {
     out.clear();
     let hib = direction == Direction::HigherIsBetter;
     match n {
@@ -246,8 +241,7 @@ pub fn normalise_into(
             scale,
             truncate,
         } => {
-            let ok =
-                lo.is_finite() && hi.is_finite() && lo < hi && scale.is_finite() && *scale > 0.0;
+            let ok = lo.is_finite() && hi.is_finite() && lo < hi && scale.is_finite() && *scale > 0.0;
             if !ok {
                 return Err(invalid(
                     "goalposts",
@@ -290,10 +284,7 @@ pub fn normalise_into(
             let Some(&xref) = x.get(*unit) else {
                 return Err(invalid(
                     "reference unit",
-                    format!(
-                        "an index below the number of units ({}), got {unit}",
-                        x.len()
-                    ),
+                    format!("an index below the number of units ({}), got {unit}", x.len()),
                 ));
             };
             if is_missing(xref) {
@@ -336,11 +327,7 @@ pub fn normalise_into(
                 out.extend_from_slice(x); // all missing
                 return Ok(());
             }
-            let (worst, span) = if hib {
-                (min, target - min)
-            } else {
-                (max, max - target)
-            };
+            let (worst, span) = if hib { (min, target - min) } else { (max, max - target) };
             if span <= 0.0 {
                 return Err(invalid(
                     "target",
@@ -354,11 +341,7 @@ pub fn normalise_into(
                 if is_missing(v) {
                     return v;
                 }
-                let y = if hib {
-                    (v - min) / span
-                } else {
-                    (max - v) / span
-                };
+                let y = if hib { (v - min) / span } else { (max - v) / span };
                 if *cap { y.min(1.0) } else { y }
             }));
             Ok(())
@@ -386,11 +369,7 @@ pub fn normalise_into(
             *out = ladder(x, levels, *floor)?;
             Ok(())
         }
-        Normaliser::TargetBands {
-            target,
-            bounds,
-            points,
-        } => {
+        Normaliser::TargetBands { target, bounds, points } => {
             let ok = target.is_finite()
                 && *target > 0.0
                 && !bounds.is_empty()
@@ -406,17 +385,13 @@ pub fn normalise_into(
                     ),
                 ));
             }
-            let bad: Vec<usize> = (0..x.len())
-                .filter(|&u| !is_missing(x[u]) && x[u] < 0.0)
-                .collect();
+            let bad: Vec<usize> = (0..x.len()).filter(|&u| !is_missing(x[u]) && x[u] < 0.0).collect();
             if !bad.is_empty() {
                 return Err(StepError::Domain {
                     method: n.name().into(),
                     units: bad,
                     needs: "values ≥ 0 (it scores the percentage of the target achieved)".into(),
-                    hint:
-                        "use a difference-based method such as distance to target for signed data"
-                            .into(),
+                    hint: "use a difference-based method such as distance to target for signed data".into(),
                 });
             }
             out.extend(x.iter().map(|&v| {
@@ -424,11 +399,7 @@ pub fn normalise_into(
                     return v;
                 }
                 // A lower-is-better value of 0 achieves the target infinitely well: top band.
-                let pct = if hib {
-                    100.0 * v / target
-                } else {
-                    100.0 * target / v
-                };
+                let pct = if hib { 100.0 * v / target } else { 100.0 * target / v };
                 let k = bounds.iter().take_while(|&&b| pct >= b).count();
                 points[k]
             }));
@@ -477,13 +448,7 @@ pub fn min_max(x: &[f64], direction: Direction, lo: f64, hi: f64) -> Result<Vec<
     Ok(out)
 }
 
-fn min_max_into(
-    x: &[f64],
-    direction: Direction,
-    lo: f64,
-    hi: f64,
-    out: &mut Vec<f64>,
-) -> Result<(), StepError> {
+fn min_max_into(x: &[f64], direction: Direction, lo: f64, hi: f64, out: &mut Vec<f64>) -> Result<(), StepError> {
     if !(lo.is_finite() && hi.is_finite()) || lo >= hi {
         return Err(StepError::InvalidParameter {
             name: "range".into(),
@@ -512,9 +477,7 @@ fn min_max_into(
 
 /// `(min, max)` of the present values; `(+∞, −∞)` when none are present.
 fn min_max_of(x: &[f64]) -> (f64, f64) {
-    present(x).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(v), b.max(v))
-    })
+    present(x).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
 }
 
 fn invalid(name: &str, expected: String) -> StepError {
@@ -540,9 +503,7 @@ fn check_ratio_domain(x: &[f64], direction: Direction, method: &str) -> Result<(
             } else {
                 "values > 0 (a lower-is-better indicator is scored min/x)".into()
             },
-            hint:
-                "use min-max or distance to maximum, or shift the indicator onto a positive scale"
-                    .into(),
+            hint: "use min-max or distance to maximum, or shift the indicator onto a positive scale".into(),
         });
     }
     if hib {
@@ -599,15 +560,14 @@ pub fn ladder(x: &[f64], levels: &[Level], floor: f64) -> Result<Vec<f64>, StepE
                 .iter()
                 .filter(|l| l.contains(v))
                 .map(|l| l.points)
-                .fold(None, |best: Option<f64>, p| {
-                    Some(best.map_or(p, |b| b.max(p)))
-                })
+                .fold(None, |best: Option<f64>, p| Some(best.map_or(p, |b| b.max(p))))
                 .unwrap_or(floor)
         })
         .collect())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -672,14 +632,7 @@ mod tests {
         let y = norm(&x, HIB, Normaliser::ZScore { mean: 0.0, sd: 1.0 });
         close(&y, &[-3.0 / s, -2.0 / s, -1.0 / s, 0.0, 6.0 / s, NAN]);
         // Lower is better onto mean 100, sd 10: (4 − x)/s·10 + 100.
-        let y = norm(
-            &x,
-            LIB,
-            Normaliser::ZScore {
-                mean: 100.0,
-                sd: 10.0,
-            },
-        );
+        let y = norm(&x, LIB, Normaliser::ZScore { mean: 100.0, sd: 10.0 });
         close(
             &y,
             &[
@@ -693,17 +646,10 @@ mod tests {
         );
         // Constant column and single unit: the target mean.
         assert_eq!(
-            norm(
-                &[3.0, 3.0, NAN],
-                HIB,
-                Normaliser::ZScore { mean: 5.0, sd: 2.0 }
-            )[..2],
+            norm(&[3.0, 3.0, NAN], HIB, Normaliser::ZScore { mean: 5.0, sd: 2.0 })[..2],
             [5.0, 5.0]
         );
-        assert_eq!(
-            norm(&[3.0], HIB, Normaliser::ZScore { mean: 5.0, sd: 2.0 }),
-            vec![5.0]
-        );
+        assert_eq!(norm(&[3.0], HIB, Normaliser::ZScore { mean: 5.0, sd: 2.0 }), vec![5.0]);
         assert!(normalise(&x, HIB, &Normaliser::ZScore { mean: 0.0, sd: 0.0 }).is_err());
     }
 
@@ -712,10 +658,7 @@ mod tests {
         // x = 3, 1, 3, NaN, 7. Ascending "min" ranks: 1 → 1; the two 3s → 2, 2; 7 → 4.
         let x = [3.0, 1.0, 3.0, NAN, 7.0];
         close(&norm(&x, HIB, Normaliser::Rank), &[2.0, 1.0, 2.0, NAN, 4.0]);
-        close(
-            &norm(&x, HIB, Normaliser::Borda),
-            &[1.0, 0.0, 1.0, NAN, 3.0],
-        );
+        close(&norm(&x, HIB, Normaliser::Borda), &[1.0, 0.0, 1.0, NAN, 3.0]);
         // Percentile rank (r − 1)/(n − 1) with n = 4 present.
         close(
             &norm(&x, HIB, Normaliser::PercentileRank),
@@ -736,10 +679,7 @@ mod tests {
         // Single unit: rank 1, Borda 0, percentile the midpoint 0.5.
         close(&norm(&[5.0], HIB, Normaliser::Rank), &[1.0]);
         close(&norm(&[5.0], HIB, Normaliser::Borda), &[0.0]);
-        close(
-            &norm(&[5.0, NAN], HIB, Normaliser::PercentileRank),
-            &[0.5, NAN],
-        );
+        close(&norm(&[5.0, NAN], HIB, Normaliser::PercentileRank), &[0.5, NAN]);
     }
 
     #[test]
@@ -779,18 +719,9 @@ mod tests {
     fn distance_to_max_by_hand() {
         // x = 2, 4, 10: min 2, max 10, span 8.
         let x = [2.0, 4.0, 10.0, NAN];
-        close(
-            &norm(&x, HIB, Normaliser::DistanceToMax),
-            &[0.0, 0.25, 1.0, NAN],
-        );
-        close(
-            &norm(&x, LIB, Normaliser::DistanceToMax),
-            &[1.0, 0.75, 0.0, NAN],
-        );
-        close(
-            &norm(&[7.0, 7.0], HIB, Normaliser::DistanceToMax),
-            &[0.5, 0.5],
-        );
+        close(&norm(&x, HIB, Normaliser::DistanceToMax), &[0.0, 0.25, 1.0, NAN]);
+        close(&norm(&x, LIB, Normaliser::DistanceToMax), &[1.0, 0.75, 0.0, NAN]);
+        close(&norm(&[7.0, 7.0], HIB, Normaliser::DistanceToMax), &[0.5, 0.5]);
     }
 
     #[test]
@@ -817,16 +748,10 @@ mod tests {
         let x = [2.0, 4.0, 10.0, NAN];
         let t = |target, cap| Normaliser::DistanceToTarget { target, cap };
         // Target 8, higher is better: (x − 2)/(8 − 2) → 0, 1/3, 4/3.
-        close(
-            &norm(&x, HIB, t(8.0, false)),
-            &[0.0, 1.0 / 3.0, 4.0 / 3.0, NAN],
-        );
+        close(&norm(&x, HIB, t(8.0, false)), &[0.0, 1.0 / 3.0, 4.0 / 3.0, NAN]);
         close(&norm(&x, HIB, t(8.0, true)), &[0.0, 1.0 / 3.0, 1.0, NAN]);
         // Target 3, lower is better: (10 − x)/(10 − 3) → 8/7, 6/7, 0.
-        close(
-            &norm(&x, LIB, t(3.0, false)),
-            &[8.0 / 7.0, 6.0 / 7.0, 0.0, NAN],
-        );
+        close(&norm(&x, LIB, t(3.0, false)), &[8.0 / 7.0, 6.0 / 7.0, 0.0, NAN]);
         close(&norm(&x, LIB, t(3.0, true)), &[1.0, 6.0 / 7.0, 0.0, NAN]);
         // A target no better than the worst value inverts the scale: rejected.
         assert!(normalise(&x, HIB, &t(2.0, false)).is_err());
@@ -837,29 +762,14 @@ mod tests {
     fn ratio_methods_respect_direction() {
         let x = [2.0, 4.0, 10.0, NAN];
         // Higher is better: x/max = 0.2, 0.4, 1.
-        close(
-            &norm(&x, HIB, Normaliser::FractionOfMax),
-            &[0.2, 0.4, 1.0, NAN],
-        );
-        close(
-            &norm(&x, HIB, Normaliser::RelativeToBest),
-            &[20.0, 40.0, 100.0, NAN],
-        );
+        close(&norm(&x, HIB, Normaliser::FractionOfMax), &[0.2, 0.4, 1.0, NAN]);
+        close(&norm(&x, HIB, Normaliser::RelativeToBest), &[20.0, 40.0, 100.0, NAN]);
         // Lower is better: min/x = 1, 0.5, 0.2 — the best (lowest) unit gets 1.
         // (COINr's n_fracmax on −x would give x/min = 1, 2, 5: backwards.)
-        close(
-            &norm(&x, LIB, Normaliser::FractionOfMax),
-            &[1.0, 0.5, 0.2, NAN],
-        );
-        close(
-            &norm(&x, LIB, Normaliser::RelativeToBest),
-            &[100.0, 50.0, 20.0, NAN],
-        );
+        close(&norm(&x, LIB, Normaliser::FractionOfMax), &[1.0, 0.5, 0.2, NAN]);
+        close(&norm(&x, LIB, Normaliser::RelativeToBest), &[100.0, 50.0, 20.0, NAN]);
         // Zero is fine when higher is better; negative values are not.
-        close(
-            &norm(&[0.0, 5.0], HIB, Normaliser::FractionOfMax),
-            &[0.0, 1.0],
-        );
+        close(&norm(&[0.0, 5.0], HIB, Normaliser::FractionOfMax), &[0.0, 1.0]);
         match normalise(&[1.0, -2.0, 3.0, -0.5], HIB, &Normaliser::FractionOfMax) {
             Err(StepError::Domain { units, hint, .. }) => {
                 assert_eq!(units, vec![1, 3]);
@@ -874,10 +784,7 @@ mod tests {
         ));
         assert!(normalise(&[0.0, 0.0], HIB, &Normaliser::FractionOfMax).is_err());
         // Constant positive column: everyone is the best.
-        close(
-            &norm(&[3.0, 3.0], LIB, Normaliser::FractionOfMax),
-            &[1.0, 1.0],
-        );
+        close(&norm(&[3.0, 3.0], LIB, Normaliser::FractionOfMax), &[1.0, 1.0]);
     }
 
     #[test]
@@ -963,21 +870,12 @@ mod tests {
             (Normaliser::Borda, Normaliser::Borda),
             (Normaliser::DistanceToMax, Normaliser::DistanceToMax),
             (
-                Normaliser::DistanceToReference {
-                    unit: 0,
-                    cap: false,
-                },
-                Normaliser::DistanceToReference {
-                    unit: 0,
-                    cap: false,
-                },
+                Normaliser::DistanceToReference { unit: 0, cap: false },
+                Normaliser::DistanceToReference { unit: 0, cap: false },
             ),
             // COINr flips the target (get_iMeta_norm_paras: targ · direction) …
             (
-                Normaliser::DistanceToTarget {
-                    target: 1.0,
-                    cap: true,
-                },
+                Normaliser::DistanceToTarget { target: 1.0, cap: true },
                 Normaliser::DistanceToTarget {
                     target: -1.0,
                     cap: true,
@@ -1047,9 +945,6 @@ mod tests {
                 max: Some(10.0),
             },
         ];
-        assert_eq!(
-            ladder(&[3.0, 7.0, 12.0], &levels, 0.0).unwrap(),
-            vec![2.0, 1.0, 0.0]
-        );
+        assert_eq!(ladder(&[3.0, 7.0, 12.0], &levels, 0.0).unwrap(), vec![2.0, 1.0, 0.0]);
     }
 }

@@ -72,9 +72,9 @@ pub(crate) fn nelder_mead<E>(
     let mut converged = false;
     loop {
         if calcvert {
-            for j in 0..=n {
+            for (j, (v, vertex)) in fv.iter_mut().zip(&p).enumerate() {
                 if j != lo {
-                    fv[j] = eval(&p[j], &mut count)?;
+                    *v = eval(vertex, &mut count)?;
                 }
             }
             calcvert = false;
@@ -82,15 +82,16 @@ pub(crate) fn nelder_mead<E>(
         let mut vl = fv[lo];
         let mut vh = vl;
         let mut hi = lo;
-        for j in 0..=n {
+        // As R: `lo` may move during the scan and is skipped from then on.
+        for (j, &f) in fv.iter().enumerate() {
             if j != lo {
-                if fv[j] < vl {
+                if f < vl {
                     lo = j;
-                    vl = fv[j];
+                    vl = f;
                 }
-                if fv[j] > vh {
+                if f > vh {
                     hi = j;
-                    vh = fv[j];
+                    vh = f;
                 }
             }
         }
@@ -162,6 +163,7 @@ pub(crate) fn nelder_mead<E>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -176,28 +178,18 @@ mod tests {
         )
         .unwrap();
         assert!(r.converged);
-        assert!(
-            (r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] + 2.0).abs() < 1e-4,
-            "{r:?}"
-        );
+        assert!((r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] + 2.0).abs() < 1e-4, "{r:?}");
     }
 
     #[test]
     fn rosenbrock_and_limits() {
         // R's optim example: fr(x) = 100(x₂ − x₁²)² + (1 − x₁)² from (−1.2, 1); minimum at (1, 1).
-        let fr =
-            |x: &[f64]| Ok::<f64, ()>(100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2));
+        let fr = |x: &[f64]| Ok::<f64, ()>(100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2));
         let r = nelder_mead(fr, &[-1.2, 1.0], 1e-14, 5000).unwrap();
-        assert!(
-            (r.x[0] - 1.0).abs() < 1e-3 && (r.x[1] - 1.0).abs() < 1e-3,
-            "{r:?}"
-        );
+        assert!((r.x[0] - 1.0).abs() < 1e-3 && (r.x[1] - 1.0).abs() < 1e-3, "{r:?}");
         // An evaluation budget stops the search early; errors propagate.
         let r = nelder_mead(fr, &[-1.2, 1.0], 1e-14, 10).unwrap();
         assert!(!r.converged && r.evaluations < 20);
-        assert_eq!(
-            nelder_mead(|_| Err::<f64, &str>("boom"), &[0.0], 0.1, 10),
-            Err("boom")
-        );
+        assert_eq!(nelder_mead(|_| Err::<f64, &str>("boom"), &[0.0], 0.1, 10), Err("boom"));
     }
 }

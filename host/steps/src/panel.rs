@@ -14,11 +14,7 @@ use crate::{Direction, StepError, is_missing};
 /// `years[k]` is paired with `weights[k]`. Missing years follow `policy` (e.g.
 /// `Reweight { min_share: 0.5 }` averages the years present when they carry at
 /// least half the weight).
-pub fn time_weighted_average(
-    years: &[&[f64]],
-    weights: &[f64],
-    policy: MissingPolicy,
-) -> Result<Vec<f64>, StepError> {
+pub fn time_weighted_average(years: &[&[f64]], weights: &[f64], policy: MissingPolicy) -> Result<Vec<f64>, StepError> {
     aggregate(Method::Arithmetic, years, weights, policy)
 }
 
@@ -32,13 +28,7 @@ pub fn carry_forward(years: &[&[f64]]) -> Result<Vec<Vec<f64>>, StepError> {
         let filled: Vec<f64> = year
             .iter()
             .enumerate()
-            .map(|(u, &v)| {
-                if is_missing(v) && k > 0 {
-                    out[k - 1][u]
-                } else {
-                    v
-                }
-            })
+            .map(|(u, &v)| if is_missing(v) && k > 0 { out[k - 1][u] } else { v })
             .collect();
         out.push(filled);
     }
@@ -53,7 +43,7 @@ pub fn stack(years: &[&[f64]]) -> Result<Vec<f64>, StepError> {
 
 /// Splits a stacked column back into years of `n_units` each.
 pub fn unstack(stacked: &[f64], n_units: usize) -> Result<Vec<Vec<f64>>, StepError> {
-    if n_units == 0 || stacked.len() % n_units != 0 {
+    if n_units == 0 || !stacked.len().is_multiple_of(n_units) {
         return Err(StepError::Shape {
             what: format!(
                 "a stacked column of {} values is not whole years of {n_units} units",
@@ -92,6 +82,7 @@ fn check_same_length(years: &[&[f64]]) -> Result<(), StepError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -115,12 +106,9 @@ mod tests {
         assert!((y[1] - 62.5).abs() < 1e-12);
         // Unit 2 has only the latest year: 3 of 6 = 50% of the weight, just enough.
         assert_eq!(y[2], 10.0);
-        let y = time_weighted_average(&[&latest, &previous, &before], &w, MissingPolicy::Propagate)
-            .unwrap();
+        let y = time_weighted_average(&[&latest, &previous, &before], &w, MissingPolicy::Propagate).unwrap();
         assert!(y[1].is_nan() && y[2].is_nan());
-        assert!(
-            time_weighted_average(&[&latest, &previous, &before], &w, MissingPolicy::Fail).is_err()
-        );
+        assert!(time_weighted_average(&[&latest, &previous, &before], &w, MissingPolicy::Fail).is_err());
     }
 
     #[test]

@@ -47,9 +47,7 @@ pub fn competition(scores: &[f64]) -> Vec<Option<u32>> {
 
 /// Indices of the units with a score, best first; ties keep their input order.
 pub fn descending_order(scores: &[f64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..scores.len())
-        .filter(|&u| !is_missing(scores[u]))
-        .collect();
+    let mut order: Vec<usize> = (0..scores.len()).filter(|&u| !is_missing(scores[u])).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     order
 }
@@ -93,11 +91,7 @@ pub fn within_groups(
     let mut order: Vec<usize> = (0..scores.len())
         .filter(|&u| groups[u].is_some() && !is_missing(scores[u]))
         .collect();
-    order.sort_by(|&a, &b| {
-        groups[a]
-            .cmp(&groups[b])
-            .then(scores[b].total_cmp(&scores[a]))
-    });
+    order.sort_by(|&a, &b| groups[a].cmp(&groups[b]).then(scores[b].total_cmp(&scores[a])));
     let mut ranks = vec![None; scores.len()];
     let mut start = 0;
     while start < order.len() {
@@ -175,6 +169,7 @@ pub fn average_ranks(x: &[f64]) -> Vec<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -204,15 +199,9 @@ mod tests {
         let s = [10.0, 5.0, 30.0, 50.0, 30.0, 99.0, f64::NAN];
         let g = [Some(0), Some(7), Some(0), Some(7), Some(0), None, Some(0)];
         let c = within_groups(&s, &g, Ranking::Competition).unwrap();
-        assert_eq!(
-            c,
-            vec![Some(3), Some(2), Some(1), Some(1), Some(1), None, None]
-        );
+        assert_eq!(c, vec![Some(3), Some(2), Some(1), Some(1), Some(1), None, None]);
         let d = within_groups(&s, &g, Ranking::Dense).unwrap();
-        assert_eq!(
-            d,
-            vec![Some(2), Some(2), Some(1), Some(1), Some(1), None, None]
-        );
+        assert_eq!(d, vec![Some(2), Some(2), Some(1), Some(1), Some(1), None, None]);
         assert!(within_groups(&s, &g[..3], Ranking::Dense).is_err());
     }
 

@@ -163,18 +163,20 @@ pub fn screen_by(
 /// The rows `kept` of every column, in that order (to apply a [`ScreenResult`]).
 /// Indices out of range are a shape error.
 pub fn select_units(cols: &[Vec<f64>], kept: &[usize]) -> Result<Vec<Vec<f64>>, StepError> {
-    cols.iter()
+    if let Some((j, c)) = cols
+        .iter()
         .enumerate()
-        .map(|(j, c)| {
-            kept.iter()
-                .map(|&u| {
-                    c.get(u).copied().ok_or_else(|| StepError::Shape {
-                        what: format!("unit {u} requested but column {j} has {} units", c.len()),
-                    })
-                })
-                .collect()
-        })
-        .collect()
+        .find(|(_, c)| kept.iter().any(|&u| u >= c.len()))
+    {
+        return Err(StepError::Shape {
+            what: format!(
+                "units up to {} requested but column {j} has {} units",
+                kept.iter().max().copied().unwrap_or(0),
+                c.len()
+            ),
+        });
+    }
+    Ok(cols.iter().map(|c| kept.iter().map(|&u| c[u]).collect()).collect())
 }
 
 #[cfg(test)]
@@ -188,14 +190,7 @@ mod tests {
     /// unit 2 misses 2 (80 %), unit 3 misses all.
     fn ten_columns() -> Vec<Vec<f64>> {
         (0..10)
-            .map(|j| {
-                vec![
-                    1.0,
-                    if j == 0 { NA } else { 2.0 },
-                    if j < 2 { NA } else { 3.0 },
-                    NA,
-                ]
-            })
+            .map(|j| vec![1.0, if j == 0 { NA } else { 2.0 }, if j < 2 { NA } else { 3.0 }, NA])
             .collect()
     }
 
@@ -210,10 +205,7 @@ mod tests {
         // 1 − 1/10 is the double nearest 0.9, so the comparison is exact here.
         assert_eq!(r.availability[1], 0.9);
         // Threshold 0 keeps everyone; threshold 1 keeps only complete units.
-        assert_eq!(
-            screen(&ten_columns(), 0.0, &[], &[]).unwrap().kept,
-            vec![0, 1, 2, 3]
-        );
+        assert_eq!(screen(&ten_columns(), 0.0, &[], &[]).unwrap().kept, vec![0, 1, 2, 3]);
         assert_eq!(screen(&ten_columns(), 1.0, &[], &[]).unwrap().kept, vec![0]);
     }
 

@@ -94,12 +94,6 @@ impl Sum {
         self.n += 1;
     }
 
-    /// The sum, rounded once.
-    #[inline]
-    pub(crate) fn total(&self) -> f64 {
-        self.s + self.c
-    }
-
     /// The mean, rounded once (`NaN` when empty): the quotient `q = s/n` corrected
     /// by the exact residual `s − q·n` (an fma) plus the carry. This is the exact
     /// mean to within an ulp, as R's `mean()` (extended-precision sum, then a
@@ -135,9 +129,9 @@ pub(crate) fn accurate_mean(values: impl Iterator<Item = f64>) -> f64 {
 /// - kurtosis `((n+1)(r−3)+6)(n−1)/((n−2)(n−3))` with `r = n·Σd⁴/(Σd²)²`
 ///   (`NaN` with fewer than 4 values).
 ///
-/// Both are `NaN` for a constant column (`Σd² = 0`). Two passes over `x`; the sums
-/// are compensated so that the results agree with R's extended-precision sums to
-/// about 1e-15.
+/// Both are `NaN` for a constant column (`Σd² = 0`). Two passes over `x`: the mean
+/// from a compensated sum (as R's `mean()`), then plain sums of the deviations; the
+/// results agree with COINr's to about 1e-14.
 pub fn skew_kurt(x: &[f64]) -> (f64, f64) {
     let mut sum = Sum::default();
     for &v in x {
@@ -150,22 +144,24 @@ pub fn skew_kurt(x: &[f64]) -> (f64, f64) {
         return (f64::NAN, f64::NAN);
     }
     let m = sum.mean();
-    let (mut s2, mut s3, mut s4) = (Sum::default(), Sum::default(), Sum::default());
+    // Plain sums of the deviations: with an accurate mean they agree with R's
+    // extended-precision sums to ~1e-14, at half the cost of compensated ones.
+    let (mut s2, mut s3, mut s4) = (0.0f64, 0.0f64, 0.0f64);
     for &v in x {
         if !v.is_nan() {
             let d = v - m;
             let d2 = d * d;
-            s2.add(d2);
-            s3.add(d2 * d);
-            s4.add(d2 * d2);
+            s2 += d2;
+            s3 += d2 * d;
+            s4 += d2 * d2;
         }
     }
-    let (nf, s2) = (n as f64, s2.total());
-    let skew = nf.sqrt() * s3.total() / s2.powf(1.5) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
+    let nf = n as f64;
+    let skew = nf.sqrt() * s3 / s2.powf(1.5) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
     let kurt = if n < 4 {
         f64::NAN
     } else {
-        let r = nf * s4.total() / (s2 * s2);
+        let r = nf * s4 / (s2 * s2);
         ((nf + 1.0) * (r - 3.0) + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
     };
     (skew, kurt)

@@ -15,10 +15,7 @@ use crate::{StepError, is_missing};
 ///
 /// Example: 62 units and `[0.1, 0.3, 0.6, 1.0]` give cut-offs 6.2 → 6, 18.6 → 19,
 /// 37.2 → 37 and 62, so tiers of 6, 13, 18 and 25 units.
-pub fn by_cumulative_share(
-    ranks: &[Option<u32>],
-    upper_shares: &[f64],
-) -> Result<Vec<Option<usize>>, StepError> {
+pub fn by_cumulative_share(ranks: &[Option<u32>], upper_shares: &[f64]) -> Result<Vec<Option<usize>>, StepError> {
     let valid = !upper_shares.is_empty()
         && upper_shares.windows(2).all(|w| w[0] < w[1])
         && upper_shares[0] > 0.0
@@ -26,26 +23,14 @@ pub fn by_cumulative_share(
     if !valid {
         return Err(StepError::InvalidParameter {
             name: "tiers".into(),
-            expected: format!(
-                "increasing cumulative shares in (0, 1] ending at 1, got {upper_shares:?}"
-            ),
+            expected: format!("increasing cumulative shares in (0, 1] ending at 1, got {upper_shares:?}"),
         });
     }
     let n = ranks.iter().flatten().count() as f64;
-    let cutoffs: Vec<u32> = upper_shares
-        .iter()
-        .map(|s| (s * n).round() as u32)
-        .collect();
+    let cutoffs: Vec<u32> = upper_shares.iter().map(|s| (s * n).round() as u32).collect();
     Ok(ranks
         .iter()
-        .map(|r| {
-            r.map(|r| {
-                cutoffs
-                    .iter()
-                    .position(|&c| r <= c)
-                    .unwrap_or(cutoffs.len() - 1)
-            })
-        })
+        .map(|r| r.map(|r| cutoffs.iter().position(|&c| r <= c).unwrap_or(cutoffs.len() - 1)))
         .collect())
 }
 
@@ -53,10 +38,7 @@ pub fn by_cumulative_share(
 /// tiers, best tier first and strictly decreasing (e.g. `[75, 50, 25]`). A unit gets
 /// the first tier whose bound its score reaches; a score below every bound gets the
 /// extra last tier (`lower_bounds.len()`). Missing scores get `None`.
-pub fn by_thresholds(
-    scores: &[f64],
-    lower_bounds: &[f64],
-) -> Result<Vec<Option<usize>>, StepError> {
+pub fn by_thresholds(scores: &[f64], lower_bounds: &[f64]) -> Result<Vec<Option<usize>>, StepError> {
     let valid = !lower_bounds.is_empty()
         && lower_bounds.iter().all(|b| b.is_finite())
         && lower_bounds.windows(2).all(|w| w[0] > w[1]);
@@ -72,12 +54,7 @@ pub fn by_thresholds(
             if is_missing(s) {
                 None
             } else {
-                Some(
-                    lower_bounds
-                        .iter()
-                        .position(|&b| s >= b)
-                        .unwrap_or(lower_bounds.len()),
-                )
+                Some(lower_bounds.iter().position(|&b| s >= b).unwrap_or(lower_bounds.len()))
             }
         })
         .collect())
@@ -89,21 +66,14 @@ pub fn by_thresholds(
 /// end — R's `cut(x, quantile(x, 0:n/n), include.lowest = TRUE)`. Group 0 has the
 /// lowest covariate. Equal values always share a group; a unit with a missing
 /// covariate gets `None`.
-pub fn quantile_groups(
-    covariate: &[f64],
-    n_groups: usize,
-) -> Result<Vec<Option<usize>>, StepError> {
+pub fn quantile_groups(covariate: &[f64], n_groups: usize) -> Result<Vec<Option<usize>>, StepError> {
     if n_groups == 0 {
         return Err(StepError::InvalidParameter {
             name: "groups".into(),
             expected: "at least one group".into(),
         });
     }
-    let mut sorted: Vec<f64> = covariate
-        .iter()
-        .copied()
-        .filter(|v| !is_missing(*v))
-        .collect();
+    let mut sorted: Vec<f64> = covariate.iter().copied().filter(|v| !is_missing(*v)).collect();
     sorted.sort_by(f64::total_cmp);
     if sorted.is_empty() {
         return Ok(vec![None; covariate.len()]);
@@ -168,9 +138,7 @@ pub fn within_peer_groups(
             labels.dedup();
             let mut sub = Vec::new();
             for g in labels {
-                let members: Vec<usize> = (0..scores.len())
-                    .filter(|&u| groups[u] == Some(g))
-                    .collect();
+                let members: Vec<usize> = (0..scores.len()).filter(|&u| groups[u] == Some(g)).collect();
                 sub.clear();
                 sub.extend(members.iter().map(|&u| ranks[u]));
                 let t = by_cumulative_share(&sub, shares)?;
@@ -184,6 +152,7 @@ pub fn within_peer_groups(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -210,11 +179,7 @@ mod tests {
     #[test]
     fn thresholds_by_hand() {
         // Bounds 75, 50, 25: 80 → 0, 75 → 0 (inclusive), 60 → 1, 25 → 2, 10 → 3.
-        let t = by_thresholds(
-            &[80.0, 75.0, 60.0, 25.0, 10.0, f64::NAN],
-            &[75.0, 50.0, 25.0],
-        )
-        .unwrap();
+        let t = by_thresholds(&[80.0, 75.0, 60.0, 25.0, 10.0, f64::NAN], &[75.0, 50.0, 25.0]).unwrap();
         assert_eq!(t, vec![Some(0), Some(0), Some(1), Some(2), Some(3), None]);
         assert!(by_thresholds(&[1.0], &[25.0, 50.0]).is_err());
         assert!(by_thresholds(&[1.0], &[]).is_err());
@@ -244,10 +209,7 @@ mod tests {
         // A value equal to a cut point goes to the lower group; ties share a group.
         let g = quantile_groups(&[1.0, 2.0, 2.0, 3.0], 2).unwrap(); // median 2
         assert_eq!(g, vec![Some(0), Some(0), Some(0), Some(1)]);
-        assert_eq!(
-            quantile_groups(&[4.0, 4.0], 4).unwrap(),
-            vec![Some(0), Some(0)]
-        );
+        assert_eq!(quantile_groups(&[4.0, 4.0], 4).unwrap(), vec![Some(0), Some(0)]);
         assert!(quantile_groups(&[1.0], 0).is_err());
     }
 
@@ -268,8 +230,7 @@ mod tests {
             Some(1),
             None,
         ];
-        let t = within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5, 1.0]))
-            .unwrap();
+        let t = within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5, 1.0])).unwrap();
         assert_eq!(
             t,
             vec![
@@ -300,12 +261,8 @@ mod tests {
                 None
             ]
         );
-        assert!(
-            within_peer_groups(&scores, &groups[..2], &TierRule::Thresholds(vec![50.0])).is_err()
-        );
-        assert!(
-            within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5])).is_err()
-        );
+        assert!(within_peer_groups(&scores, &groups[..2], &TierRule::Thresholds(vec![50.0])).is_err());
+        assert!(within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5])).is_err());
     }
 
     #[test]

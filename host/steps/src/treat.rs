@@ -188,11 +188,7 @@ fn check(x: &[f64], skew_t: f64, kurt_t: f64) -> ShapeCheck {
 /// Moments with no test attached.
 fn shape(x: &[f64]) -> ShapeCheck {
     let (skew, kurt) = stats::skew_kurt(x);
-    ShapeCheck {
-        skew,
-        kurt,
-        pass: None,
-    }
+    ShapeCheck { skew, kurt, pass: None }
 }
 
 fn untreated(
@@ -264,19 +260,11 @@ fn check_thresholds(skew: f64, kurt: f64) -> Result<(), StepError> {
 
 /// Largest and smallest present values.
 fn extremes(x: &[f64]) -> (f64, f64) {
-    present(x).fold((f64::NEG_INFINITY, f64::INFINITY), |(hi, lo), v| {
-        (hi.max(v), lo.min(v))
-    })
+    present(x).fold((f64::NEG_INFINITY, f64::INFINITY), |(hi, lo), v| (hi.max(v), lo.min(v)))
 }
 
 /// COINr's default rule (`log_plus` selects `log_CT_plus` for the fallback).
-fn coinr(
-    x: &[f64],
-    winmax: usize,
-    skew_t: f64,
-    kurt_t: f64,
-    log_plus: bool,
-) -> (Vec<f64>, TreatReport) {
+fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> (Vec<f64>, TreatReport) {
     let before = check(x, skew_t, kurt_t);
     if before.pass != Some(false) {
         return untreated(x, before, None, 0);
@@ -441,9 +429,7 @@ fn box_cox(x: &[f64], lambda: f64, shifted: bool) -> Result<(Vec<f64>, TreatRepo
     let (_, lo) = extremes(x);
     let shift = |v: f64| if shifted { v - lo + 1.0 } else { v };
     if !shifted {
-        let bad: Vec<usize> = (0..x.len())
-            .filter(|&u| !is_missing(x[u]) && x[u] <= 0.0)
-            .collect();
+        let bad: Vec<usize> = (0..x.len()).filter(|&u| !is_missing(x[u]) && x[u] <= 0.0).collect();
         if !bad.is_empty() {
             return Err(StepError::Domain {
                 method: if lambda == 0.0 {
@@ -574,10 +560,7 @@ mod tests {
         assert_eq!(&y[20..], &[20.0, 20.0]);
         assert_eq!(&y[..20], &x[..20]);
         assert_eq!(r.nwin, 2);
-        assert_eq!(
-            r.winsorised.iter().map(|p| p.unit).collect::<Vec<_>>(),
-            vec![20, 21]
-        );
+        assert_eq!(r.winsorised.iter().map(|p| p.unit).collect::<Vec<_>>(), vec![20, 21]);
         // With winmax 1 the step still happens (0 < 1) and overshoots to nwin = 2.
         let t = Treatment::Coinr {
             winmax: 1,
@@ -655,10 +638,7 @@ mod tests {
         assert_eq!(y, vec![3.0; 5]);
         assert_eq!((r.transform, r.before.pass), (Transform::None, None));
         // Single unit, all missing, empty.
-        assert_eq!(
-            treat(&[7.0], &Treatment::COINR_DEFAULT).unwrap().0,
-            vec![7.0]
-        );
+        assert_eq!(treat(&[7.0], &Treatment::COINR_DEFAULT).unwrap().0, vec![7.0]);
         let (y, r) = treat(&[NA, NA], &Treatment::COINR_DEFAULT).unwrap();
         assert!(y.iter().all(|v| v.is_nan()) && r.transform == Transform::None);
         assert!(treat(&[], &Treatment::COINR_DEFAULT).unwrap().0.is_empty());
@@ -695,23 +675,14 @@ mod tests {
         assert_eq!(r.transform, Transform::None);
         // Low side: −10, 1, 2, 3, 4 has mean 0, Σd² = 100+1+4+9+16 = 130, sd = √32.5;
         // k = 1 → −10 is clipped to −√32.5 ≈ −5.70, nothing is above +5.70.
-        let (y, _) = treat(
-            &[-10.0, 1.0, 2.0, 3.0, 4.0],
-            &Treatment::WinsoriseSd { k: 1.0 },
-        )
-        .unwrap();
+        let (y, _) = treat(&[-10.0, 1.0, 2.0, 3.0, 4.0], &Treatment::WinsoriseSd { k: 1.0 }).unwrap();
         assert!((y[0] + 32.5f64.sqrt()).abs() < 1e-12);
         // Constant column and single unit: nothing clipped.
         assert_eq!(
-            treat(&[2.0, 2.0], &Treatment::WinsoriseSd { k: 1.0 })
-                .unwrap()
-                .0,
+            treat(&[2.0, 2.0], &Treatment::WinsoriseSd { k: 1.0 }).unwrap().0,
             vec![2.0, 2.0]
         );
-        assert_eq!(
-            treat(&[2.0], &Treatment::WinsoriseSd { k: 1.0 }).unwrap().0,
-            vec![2.0]
-        );
+        assert_eq!(treat(&[2.0], &Treatment::WinsoriseSd { k: 1.0 }).unwrap().0, vec![2.0]);
         assert!(treat(&x, &Treatment::WinsoriseSd { k: 0.0 }).is_err());
     }
 
@@ -731,10 +702,7 @@ mod tests {
         // Zero and negative values: a domain error naming the units, with a hint.
         match treat(&[1.0, 0.0, -3.0, NA], &Treatment::BoxCox { lambda: 0.0 }) {
             Err(StepError::Domain {
-                units,
-                hint,
-                method,
-                ..
+                units, hint, method, ..
             }) => {
                 assert_eq!(units, vec![1, 2]);
                 assert_eq!(method, "log transform");

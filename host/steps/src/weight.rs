@@ -36,10 +36,7 @@ pub fn effective(parents: &[Option<usize>], weights: &[f64]) -> Result<Vec<f64>,
     if let Some(i) = (0..n).find(|&i| parents[i].is_some_and(|p| p >= n || p == i)) {
         return Err(StepError::InvalidParameter {
             name: "parents".into(),
-            expected: format!(
-                "parent indices of other nodes below {n}; node {i} has {:?}",
-                parents[i]
-            ),
+            expected: format!("parent indices of other nodes below {n}; node {i} has {:?}", parents[i]),
         });
     }
     // Sum of weights per parent (slot n collects the roots).
@@ -73,9 +70,7 @@ pub fn effective(parents: &[Option<usize>], weights: &[f64]) -> Result<Vec<f64>,
             if s <= 0.0 {
                 return Err(StepError::InvalidParameter {
                     name: "weights".into(),
-                    expected: format!(
-                        "siblings with a positive total weight (node {i}'s siblings sum to 0)"
-                    ),
+                    expected: format!("siblings with a positive total weight (node {i}'s siblings sum to 0)"),
                 });
             }
             let parent_eff = parents[i].map_or(1.0, |p| eff[p]);
@@ -128,12 +123,7 @@ pub fn noisy(weights: &[f64], noise_factor: f64, draws: &[f64]) -> Result<Vec<f6
 }
 
 /// As [`noisy`], writing into `out` (cleared first).
-pub fn noisy_into(
-    weights: &[f64],
-    noise_factor: f64,
-    draws: &[f64],
-    out: &mut Vec<f64>,
-) -> Result<(), StepError> {
+pub fn noisy_into(weights: &[f64], noise_factor: f64, draws: &[f64], out: &mut Vec<f64>) -> Result<(), StepError> {
     if draws.len() != weights.len() {
         return Err(StepError::Shape {
             what: format!("{} weights but {} draws", weights.len(), draws.len()),
@@ -233,9 +223,7 @@ where
             if t.len() != k || t.iter().any(|v| !v.is_finite() || *v < 0.0) || s <= 0.0 {
                 return Err(StepError::InvalidParameter {
                     name: "target".into(),
-                    expected: format!(
-                        "{k} non-negative target shares with a positive sum, got {t:?}"
-                    ),
+                    expected: format!("{k} non-negative target shares with a positive sum, got {t:?}"),
                 });
             }
             t.iter().map(|v| v / s).collect()
@@ -251,33 +239,28 @@ where
     let mut corr = vec![0.0; k];
     // Evaluates the objective at candidate p, leaving weights in `w` and normalised
     // correlations in `corr`.
-    let mut objective =
-        |p: &[f64], w: &mut Vec<f64>, corr: &mut Vec<f64>| -> Result<f64, StepError> {
-            let s: f64 = p.iter().map(|v| v.abs()).sum();
-            if !(s > 0.0 && s.is_finite()) {
-                return Ok(f64::INFINITY);
-            }
-            for (wi, pi) in w.iter_mut().zip(p) {
-                *wi = pi.abs() / s;
-            }
-            let parent = aggregate_of(w)?;
-            for (ci, child) in corr.iter_mut().zip(children) {
-                *ci = match analysis::correlation(child, &parent, options.correlation) {
-                    Ok(r) => r,
-                    Err(StepError::NotEnoughData { .. }) => f64::NAN,
-                    Err(e) => return Err(e),
-                };
-            }
-            let cs: f64 = corr.iter().sum();
-            corr.iter_mut().for_each(|c| *c /= cs);
-            let ss: f64 = t
-                .iter()
-                .zip(corr.iter())
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum();
-            // ln(0) on a perfect fit would be −∞, which Nelder–Mead treats as "huge".
-            Ok((ss / k as f64).max(1e-300).ln())
-        };
+    let mut objective = |p: &[f64], w: &mut Vec<f64>, corr: &mut Vec<f64>| -> Result<f64, StepError> {
+        let s: f64 = p.iter().map(|v| v.abs()).sum();
+        if !(s > 0.0 && s.is_finite()) {
+            return Ok(f64::INFINITY);
+        }
+        for (wi, pi) in w.iter_mut().zip(p) {
+            *wi = pi.abs() / s;
+        }
+        let parent = aggregate_of(w)?;
+        for (ci, child) in corr.iter_mut().zip(children) {
+            *ci = match analysis::correlation(child, &parent, options.correlation) {
+                Ok(r) => r,
+                Err(StepError::NotEnoughData { .. }) => f64::NAN,
+                Err(e) => return Err(e),
+            };
+        }
+        let cs: f64 = corr.iter().sum();
+        corr.iter_mut().for_each(|c| *c /= cs);
+        let ss: f64 = t.iter().zip(corr.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        // ln(0) on a perfect fit would be −∞, which Nelder–Mead treats as "huge".
+        Ok((ss / k as f64).max(1e-300).ln())
+    };
     let nm = nelder_mead(
         |p| objective(p, &mut w, &mut corr),
         &t,
@@ -310,6 +293,7 @@ pub fn optimise_node(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -382,20 +366,11 @@ mod tests {
         // A 2:1 target on an asymmetric pair: the fit reaches the target shares.
         let z = [2.0, 1.0, 4.0, 3.0, 6.0, 5.0];
         let target = [2.0, 1.0];
-        let r = optimise_node(
-            &[&y, &z],
-            Some(&target),
-            Method::Arithmetic,
-            reweight,
-            &opts,
-        )
-        .unwrap();
+        let r = optimise_node(&[&y, &z], Some(&target), Method::Arithmetic, reweight, &opts).unwrap();
         assert!((r.correlations[0] - 2.0 / 3.0).abs() < 1e-4, "{r:?}");
         assert!((r.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         // Bad targets.
-        assert!(
-            optimise_node(&[&x, &y], Some(&[1.0]), Method::Arithmetic, reweight, &opts).is_err()
-        );
+        assert!(optimise_node(&[&x, &y], Some(&[1.0]), Method::Arithmetic, reweight, &opts).is_err());
         assert!(optimise_node(&[&x], None, Method::Arithmetic, reweight, &opts).is_err());
     }
 }

@@ -119,12 +119,7 @@ fn compare(stage: &str, ours: &Dset, theirs: &Dset, inds: &[Indicator]) -> Devia
     a.sort();
     b.sort();
     assert_eq!(a, b, "{stage}: different units kept");
-    let row: HashMap<&str, usize> = ours
-        .units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.as_str(), i))
-        .collect();
+    let row: HashMap<&str, usize> = ours.units.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
     let mut dev = Deviation::default();
     let mut failures = Vec::new();
     for (j, ind) in inds.iter().enumerate() {
@@ -165,12 +160,7 @@ fn compare(stage: &str, ours: &Dset, theirs: &Dset, inds: &[Indicator]) -> Devia
         failures.is_empty(),
         "{stage}: {} cell(s) deviate from COINr, e.g.\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
     );
     dev
 }
@@ -270,12 +260,7 @@ fn raw_matches_coinr() {
 fn denominated_matches_coinr() {
     let inds = indicators();
     let b = build(&inds);
-    compare(
-        "Denominated",
-        &b.denominated,
-        &reference("Denominated", &inds),
-        &inds,
-    );
+    compare("Denominated", &b.denominated, &reference("Denominated", &inds), &inds);
     // LAO's missing Energy denominator makes its Elec and Gas missing.
     let lao = b.denominated.units.iter().position(|u| u == "LAO").unwrap();
     for code in ["Elec", "Gas"] {
@@ -293,15 +278,9 @@ fn imputed_matches_coinr() {
     // unit's EurAsia group.
     let mut missing: Vec<(usize, usize)> = Vec::new();
     for (j, c) in b.denominated.cols.iter().enumerate() {
-        missing.extend(
-            c.iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_nan())
-                .map(|(u, _)| (u, j)),
-        );
+        missing.extend(c.iter().enumerate().filter(|(_, v)| v.is_nan()).map(|(u, _)| (u, j)));
     }
-    let mut reported: Vec<(usize, usize)> =
-        b.imputed_cells.iter().map(|c| (c.unit, c.column)).collect();
+    let mut reported: Vec<(usize, usize)> = b.imputed_cells.iter().map(|c| (c.unit, c.column)).collect();
     missing.sort();
     reported.sort();
     assert_eq!(reported, missing);
@@ -323,12 +302,7 @@ fn screened_matches_coinr() {
     let b = build(&inds);
     // After group-mean imputation every unit has full data: all 51 are kept.
     assert_eq!(b.screened.units.len(), 51);
-    compare(
-        "Screened",
-        &b.screened,
-        &reference("Screened", &inds),
-        &inds,
-    );
+    compare("Screened", &b.screened, &reference("Screened", &inds), &inds);
 }
 
 #[test]
@@ -348,20 +322,12 @@ fn treatment_details_match_coinr() {
     let b = build(&inds);
     let t = Table::read("asem_treat_details.csv");
     let codes = t.strings("iCode");
-    let field = |name: &str| -> Option<Vec<String>> {
-        t.header.iter().any(|h| h == name).then(|| t.strings(name))
-    };
+    let field = |name: &str| -> Option<Vec<String>> { t.header.iter().any(|h| h == name).then(|| t.strings(name)) };
     let pass0 = t.strings("check_SkewKurt0.Pass");
-    let (skew0, kurt0) = (
-        t.numbers("check_SkewKurt0.Skew"),
-        t.numbers("check_SkewKurt0.Kurt"),
-    );
+    let (skew0, kurt0) = (t.numbers("check_SkewKurt0.Skew"), t.numbers("check_SkewKurt0.Kurt"));
     let nwin = t.strings("winsorise.nwin");
     let pass1 = t.strings("check_SkewKurt1.Pass");
-    let (skew1, kurt1) = (
-        t.numbers("check_SkewKurt1.Skew"),
-        t.numbers("check_SkewKurt1.Kurt"),
-    );
+    let (skew1, kurt1) = (t.numbers("check_SkewKurt1.Skew"), t.numbers("check_SkewKurt1.Kurt"));
     // A log transform shows as a third check (check_SkewKurt2) in COINr's table.
     let pass2 = field("check_SkewKurt2.Pass");
     assert_eq!(codes.len(), inds.len());
@@ -380,11 +346,7 @@ fn treatment_details_match_coinr() {
             .max((rep.before.skew - skew0[r]).abs())
             .max((rep.before.kurt - kurt0[r]).abs());
         let coinr_logged = pass2.as_ref().is_some_and(|p| !p[r].is_empty());
-        assert_eq!(
-            matches!(rep.transform, Transform::Log),
-            coinr_logged,
-            "{ctx}"
-        );
+        assert_eq!(matches!(rep.transform, Transform::Log), coinr_logged, "{ctx}");
         if nwin[r].is_empty() {
             // Passed at once: no winsorisation stage.
             assert_eq!(rep.transform, Transform::None, "{ctx}");
@@ -394,19 +356,12 @@ fn treatment_details_match_coinr() {
         assert_eq!(rep.nwin, nwin[r].parse::<usize>().unwrap(), "{ctx}");
         let after = rep.after_winsorising.unwrap();
         assert_eq!(after.pass, Some(pass1[r] == "TRUE"), "{ctx}");
-        assert!(
-            close(after.skew, skew1[r]) && close(after.kurt, kurt1[r]),
-            "{ctx}"
-        );
+        assert!(close(after.skew, skew1[r]) && close(after.kurt, kurt1[r]), "{ctx}");
         max_dev = max_dev
             .max((after.skew - skew1[r]).abs())
             .max((after.kurt - kurt1[r]).abs());
         // Winsorisation is kept exactly when COINr did not go on to a log.
-        assert_eq!(
-            rep.transform == Transform::Winsorised,
-            !coinr_logged,
-            "{ctx}"
-        );
+        assert_eq!(rep.transform == Transform::Winsorised, !coinr_logged, "{ctx}");
         if rep.transform == Transform::Winsorised {
             winsorised += 1;
             assert_eq!(rep.winsorised.len(), rep.nwin, "{ctx}");

@@ -62,11 +62,7 @@ impl Table {
 
     /// Data columns (all but `uCode`).
     fn data_columns(&self) -> Vec<String> {
-        self.header
-            .iter()
-            .filter(|h| *h != "uCode")
-            .cloned()
-            .collect()
+        self.header.iter().filter(|h| *h != "uCode").cloned().collect()
     }
 }
 
@@ -130,8 +126,7 @@ impl Deviation {
             self.cells += 1;
             if a.is_nan() || b.is_nan() {
                 if a.is_nan() != b.is_nan() {
-                    self.failures
-                        .push(format!("{column}/{u}: ours {a}, COINr {b}"));
+                    self.failures.push(format!("{column}/{u}: ours {a}, COINr {b}"));
                 }
                 continue;
             }
@@ -142,9 +137,8 @@ impl Deviation {
                 self.at = format!("{column}/{u}");
             }
             self.max_abs = self.max_abs.max(d);
-            if !(rel <= TOL) {
-                self.failures
-                    .push(format!("{column}/{u}: ours {a:.17}, COINr {b:.17}"));
+            if rel > TOL {
+                self.failures.push(format!("{column}/{u}: ours {a:.17}, COINr {b:.17}"));
             }
         }
     }
@@ -159,12 +153,7 @@ impl Deviation {
             self.failures.is_empty(),
             "{stage}: {} cell(s) deviate from COINr, e.g.\n{}",
             self.failures.len(),
-            self.failures
-                .iter()
-                .take(10)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
+            self.failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
         );
     }
 }
@@ -219,11 +208,7 @@ fn treated_to_normalised_matches_coinr() {
     let nodes = framework();
     let treated = Table::read("asem_default_Treated.csv");
     let reference = Table::read("asem_default_Normalised.csv");
-    assert_eq!(
-        treated.strings("uCode"),
-        reference.strings("uCode"),
-        "unit order"
-    );
+    assert_eq!(treated.strings("uCode"), reference.strings("uCode"), "unit order");
     let units = reference.strings("uCode");
     let ours = normalise_all(&treated, &nodes);
     // Same set of columns: every indicator of iMeta, nothing else.
@@ -245,11 +230,7 @@ fn normalised_to_aggregated_matches_coinr() {
     let nodes = framework();
     let normalised = Table::read("asem_default_Normalised.csv");
     let reference = Table::read("asem_default_Aggregated.csv");
-    assert_eq!(
-        normalised.strings("uCode"),
-        reference.strings("uCode"),
-        "unit order"
-    );
+    assert_eq!(normalised.strings("uCode"), reference.strings("uCode"), "unit order");
     let units = reference.strings("uCode");
     // Start from COINr's own normalised data, so this stage is tested on its own.
     let mut data: HashMap<String, Vec<f64>> = normalised
@@ -289,15 +270,8 @@ fn treated_to_aggregated_end_to_end_matches_coinr() {
 #[test]
 fn effective_weights_match_coinr() {
     let nodes = framework();
-    let index: HashMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.code.as_str(), i))
-        .collect();
-    let parents: Vec<Option<usize>> = nodes
-        .iter()
-        .map(|n| n.parent.as_deref().map(|p| index[p]))
-        .collect();
+    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.code.as_str(), i)).collect();
+    let parents: Vec<Option<usize>> = nodes.iter().map(|n| n.parent.as_deref().map(|p| index[p])).collect();
     let weights: Vec<f64> = nodes.iter().map(|n| n.weight).collect();
     let eff = effective(&parents, &weights).unwrap();
     let reference = Table::read("asem_effective_weights.csv");

@@ -44,7 +44,10 @@ impl Methodology for HarborLadder {
         out.push("internet_use", copy("internet_pct")?);
         out.push("fixed_broadband", copy("broadband_per100")?);
         out.push("mobile", copy("mobile_per100")?);
-        out.push("connected_people", zip(pop_k, input.number("internet_pct")?, |p, i| p * i / 100.0));
+        out.push(
+            "connected_people",
+            zip(pop_k, input.number("internet_pct")?, |p, i| p * i / 100.0),
+        );
 
         // Institutional infrastructure.
         out.push("government_effectiveness", copy("wgi_ge")?);

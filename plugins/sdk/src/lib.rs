@@ -77,7 +77,11 @@ pub trait Methodology {
 impl Table {
     /// An empty table over the same units as `other`.
     pub fn like(other: &Table) -> Table {
-        Table { units: other.units.clone(), numbers: Vec::new(), texts: Vec::new() }
+        Table {
+            units: other.units.clone(),
+            numbers: Vec::new(),
+            texts: Vec::new(),
+        }
     }
 
     /// The numeric column `id`, or an error naming it.
@@ -100,7 +104,10 @@ impl Table {
 
     /// Appends a numeric column.
     pub fn push(&mut self, id: &str, values: Vec<f64>) {
-        self.numbers.push(Column { id: id.to_string(), values });
+        self.numbers.push(Column {
+            id: id.to_string(),
+            values,
+        });
     }
 }
 
@@ -122,7 +129,10 @@ pub fn __install_panic_hook() {
                 .map(|s| s.to_string())
                 .or_else(|| info.payload().downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(no message)".to_string());
-            let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
             log(Level::Error, &format!("panic{place}: {payload}"));
         }));
     });

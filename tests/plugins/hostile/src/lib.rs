@@ -13,7 +13,9 @@ use cityrank_sdk::{Level, Methodology, Table, export_methodology, log};
 
 struct Hostile;
 
+/// Recurses without end (on purpose: the sandbox must stop it).
 #[inline(never)]
+#[allow(unconditional_recursion)]
 fn recurse(n: u64) -> u64 {
     let local = std::hint::black_box([n; 64]);
     recurse(local[3] + 1) + local[7]

@@ -6,11 +6,15 @@
 //! and then checked for what a schema cannot say: unique ids, parents that exist,
 //! no cycles, positive weights, ladders on ladder-scored indicators.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use anyhow::{Result, bail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+mod steps;
+
+pub use steps::*;
 
 /// Version of the manifest format this host reads.
 pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
@@ -175,6 +179,15 @@ pub struct IndicatorSpec {
     /// How the value is derived and what it proxies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A dataset variable the indicator is divided by in the `denominate` step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
+    /// Target value, in the indicator's units (for distance-to-target methods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// How this indicator is treated for outliers (default: the pipeline's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat: Option<TreatSpec>,
     /// How this indicator is normalised (default: the pipeline's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalise: Option<NormaliseSpec>,
@@ -197,123 +210,6 @@ pub struct LadderLevel {
     /// Exclusive upper bound of the value, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
-}
-
-/// Normalisation method of an indicator.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum NormaliseSpec {
-    /// Min-max onto `[lo, hi]` (default `[0, 100]`).
-    MinMax {
-        /// Lower end of the range.
-        #[serde(default)]
-        lo: f64,
-        /// Upper end of the range.
-        #[serde(default = "hundred")]
-        hi: f64,
-    },
-    /// Ladder points: each value earns the points of the best rung it reaches
-    /// (0 below every rung). With `out_of`, points are rescaled so that the top rung
-    /// is worth `out_of`.
-    Ladder {
-        /// Rescale points so the top rung is worth this much.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        out_of: Option<f64>,
-    },
-    /// Values are used as they are.
-    None,
-    /// The plugin's own code (`run-step` with step `normalise`).
-    Plugin {
-        /// Method name passed to the plugin.
-        name: String,
-        /// Parameters passed to the plugin as JSON.
-        #[serde(default)]
-        params: BTreeMap<String, serde_json::Value>,
-    },
-}
-
-fn hundred() -> f64 {
-    100.0
-}
-
-impl Default for NormaliseSpec {
-    fn default() -> Self {
-        NormaliseSpec::MinMax { lo: 0.0, hi: 100.0 }
-    }
-}
-
-/// Aggregation method of a node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum AggregateSpec {
-    /// Weighted arithmetic mean.
-    Arithmetic,
-    /// Weighted geometric mean (every value must be > 0).
-    Geometric,
-    /// The plugin's own code (`run-step` with step `aggregate`, one call per node).
-    Plugin {
-        /// Method name passed to the plugin.
-        name: String,
-        /// Parameters passed to the plugin as JSON.
-        #[serde(default)]
-        params: BTreeMap<String, serde_json::Value>,
-    },
-}
-
-impl Default for AggregateSpec {
-    fn default() -> Self {
-        AggregateSpec::Arithmetic
-    }
-}
-
-/// What aggregation does with missing children.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum MissingSpec {
-    /// Aggregate over present children with rescaled weights; missing when the
-    /// present children carry less than `min_share` of the weight.
-    Reweight {
-        /// Minimum share of the node's weight that must be present (0–1).
-        #[serde(default)]
-        #[schemars(range(min = 0.0, max = 1.0))]
-        min_share: f64,
-    },
-    /// Any missing child makes the node missing.
-    Propagate,
-    /// Any missing child is an error.
-    Fail,
-}
-
-impl Default for MissingSpec {
-    fn default() -> Self {
-        MissingSpec::Reweight { min_share: 0.0 }
-    }
-}
-
-impl From<MissingSpec> for cityrank_steps::aggregate::MissingPolicy {
-    fn from(m: MissingSpec) -> Self {
-        use cityrank_steps::aggregate::MissingPolicy as P;
-        match m {
-            MissingSpec::Reweight { min_share } => P::Reweight { min_share },
-            MissingSpec::Propagate => P::Propagate,
-            MissingSpec::Fail => P::Fail,
-        }
-    }
-}
-
-/// The standard steps of the pipeline and their defaults.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PipelineSpec {
-    /// Default normalisation (indicators may override).
-    #[serde(default)]
-    pub normalise: NormaliseSpec,
-    /// Default aggregation (nodes may override).
-    #[serde(default)]
-    pub aggregate: AggregateSpec,
-    /// Missing-value policy of aggregation.
-    #[serde(default)]
-    pub missing: MissingSpec,
 }
 
 /// One tier: the units whose rank falls within the cumulative share.
@@ -379,16 +275,39 @@ impl Framework {
 
     /// Positions of the indicator nodes, in manifest order.
     pub fn indicators(&self) -> impl Iterator<Item = usize> + '_ {
-        let mut leaves: Vec<(usize, usize)> =
-            self.nodes.iter().enumerate().filter_map(|(p, n)| n.indicator.map(|i| (i, p))).collect();
+        let mut leaves: Vec<(usize, usize)> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(p, n)| n.indicator.map(|i| (i, p)))
+            .collect();
         leaves.sort_unstable();
         leaves.into_iter().map(|(_, p)| p)
     }
 
+    /// Effective weights for the edge weights `weights` (one per node, by position):
+    /// each weight normalised among its siblings, times its parent's effective
+    /// weight (the root's is 1). Siblings whose weights sum to 0 give NaN.
+    pub fn effective_weights(&self, weights: &[f64]) -> Vec<f64> {
+        let mut eff = vec![1.0; self.nodes.len()];
+        // Parents precede children, so one pass suffices.
+        for p in 1..self.nodes.len() {
+            let parent = self.nodes[p].parent.unwrap_or(0);
+            let total: f64 = self.nodes[parent].children.iter().map(|&c| weights[c]).sum();
+            eff[p] = if total == 0.0 {
+                f64::NAN
+            } else {
+                eff[parent] * weights[p] / total
+            };
+        }
+        eff
+    }
+
     /// Positions of the aggregate nodes, deepest first (the order to aggregate in).
     pub fn bottom_up(&self) -> Vec<usize> {
-        let mut order: Vec<usize> =
-            (0..self.nodes.len()).filter(|&p| self.nodes[p].kind != NodeKind::Indicator).collect();
+        let mut order: Vec<usize> = (0..self.nodes.len())
+            .filter(|&p| self.nodes[p].kind != NodeKind::Indicator)
+            .collect();
         order.sort_by_key(|&p| std::cmp::Reverse(self.nodes[p].depth));
         order
     }
@@ -407,7 +326,12 @@ impl Manifest {
         // Unique ids across the whole framework.
         let mut paths: HashMap<&str, String> = HashMap::new();
         let all = std::iter::once((self.index.id.as_str(), "index.id".to_string()))
-            .chain(self.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), format!("nodes[{i}].id"))))
+            .chain(
+                self.nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.id.as_str(), format!("nodes[{i}].id"))),
+            )
             .chain(
                 self.indicators
                     .iter()
@@ -437,7 +361,12 @@ impl Manifest {
             depth: 0,
             effective_weight: 1.0,
             indicator: None,
-            aggregate: Some(self.index.aggregate.clone().unwrap_or_else(|| self.pipeline.aggregate.clone())),
+            aggregate: Some(
+                self.index
+                    .aggregate
+                    .clone()
+                    .unwrap_or_else(|| self.pipeline.aggregate.clone()),
+            ),
         }];
         let mut pending: Vec<usize> = (0..self.nodes.len()).collect();
         while !pending.is_empty() {
@@ -457,7 +386,9 @@ impl Manifest {
                             effective_weight: 0.0,
                             indicator: None,
                             aggregate: Some(
-                                spec.aggregate.clone().unwrap_or_else(|| self.pipeline.aggregate.clone()),
+                                spec.aggregate
+                                    .clone()
+                                    .unwrap_or_else(|| self.pipeline.aggregate.clone()),
                             ),
                         });
                         false
@@ -472,7 +403,10 @@ impl Manifest {
                     bail!("nodes[{i}].parent: `{parent}` is an indicator; only the index and nodes can have children");
                 }
                 if self.nodes.iter().any(|n| &n.id == parent) {
-                    bail!("nodes[{i}].parent: `{parent}` is part of a cycle of parents; the tree must lead up to `{}`", self.index.id);
+                    bail!(
+                        "nodes[{i}].parent: `{parent}` is part of a cycle of parents; the tree must lead up to `{}`",
+                        self.index.id
+                    );
                 }
                 bail!(
                     "nodes[{i}].parent: no node `{parent}`; parents can be {}",
@@ -481,10 +415,15 @@ impl Manifest {
             }
         }
         for (i, spec) in self.indicators.iter().enumerate() {
-            let Some(parent) = nodes.iter().position(|n| n.id == spec.parent && n.kind != NodeKind::Indicator)
+            let Some(parent) = nodes
+                .iter()
+                .position(|n| n.id == spec.parent && n.kind != NodeKind::Indicator)
             else {
                 if self.indicators.iter().any(|x| x.id == spec.parent) {
-                    bail!("indicators[{i}].parent: `{}` is an indicator; indicators hang under the index or a node", spec.parent);
+                    bail!(
+                        "indicators[{i}].parent: `{}` is an indicator; indicators hang under the index or a node",
+                        spec.parent
+                    );
                 }
                 bail!(
                     "indicators[{i}].parent: no node `{}`; parents can be {}",
@@ -513,7 +452,11 @@ impl Manifest {
         for p in 0..nodes.len() {
             let node = &nodes[p];
             if node.kind != NodeKind::Indicator && node.children.is_empty() {
-                bail!("{}: node `{}` has no children; hang indicators under it or remove it", path_of(self, &node.id), node.id);
+                bail!(
+                    "{}: node `{}` has no children; hang indicators under it or remove it",
+                    path_of(self, &node.id),
+                    node.id
+                );
             }
             let total: f64 = node.children.iter().map(|&c| nodes[c].weight).sum();
             if node.kind != NodeKind::Indicator && total <= 0.0 {
@@ -558,13 +501,16 @@ fn check_indicator(i: usize, spec: &IndicatorSpec, default: &NormaliseSpec) -> R
         );
     }
     for (j, level) in spec.ladder.iter().enumerate() {
-        if let (Some(lo), Some(hi)) = (level.min, level.max) {
-            if lo >= hi {
-                bail!("indicators[{i}].ladder[{j}]: min {lo} is not below max {hi}");
-            }
+        if let (Some(lo), Some(hi)) = (level.min, level.max)
+            && lo >= hi
+        {
+            bail!("indicators[{i}].ladder[{j}]: min {lo} is not below max {hi}");
         }
         if level.min.is_none() && level.max.is_none() {
-            bail!("indicators[{i}].ladder[{j}]: rung `{}` has neither min nor max; give it a bound", level.label);
+            bail!(
+                "indicators[{i}].ladder[{j}]: rung `{}` has neither min nor max; give it a bound",
+                level.label
+            );
         }
         if !level.points.is_finite() {
             bail!("indicators[{i}].ladder[{j}].points: expected a finite number");
@@ -593,7 +539,10 @@ pub fn check_tiers(tiers: &[TierSpec]) -> Result<()> {
     }
     let last = tiers.len() - 1;
     if (tiers[last].upper_share - 1.0).abs() > 1e-12 {
-        bail!("tiers[{last}].upper_share: the last tier must end at 1.0 (all units), got {}", tiers[last].upper_share);
+        bail!(
+            "tiers[{last}].upper_share: the last tier must end at 1.0 (all units), got {}",
+            tiers[last].upper_share
+        );
     }
     Ok(())
 }

@@ -1,0 +1,442 @@
+//! The standard steps a methodology selects by name, with their parameters, as
+//! written in a manifest's `[pipeline]` table (and overridden per indicator, per
+//! node, or by an edition's variant). Each maps onto a function of
+//! `cityrank-steps`; `method = "plugin"` hands the step to the plugin's own code.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+fn hundred() -> f64 {
+    100.0
+}
+fn one_f() -> f64 {
+    1.0
+}
+fn yes() -> bool {
+    true
+}
+
+/// Parameters handed to a plugin's own step, as JSON.
+pub type PluginParams = BTreeMap<String, serde_json::Value>;
+
+/// Denomination: each indicator that names a `denominator` is divided by
+/// `denominator ÷ scale` (COINr `Denominate`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DenominateSpec {
+    /// Scale factor: the indicator is divided by `denominator / scale` (default 1).
+    #[serde(default = "one_f")]
+    pub scale: f64,
+}
+
+/// Imputation of missing indicator values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ImputeSpec {
+    /// No imputation: missing values stay missing.
+    None,
+    /// The indicator's mean over all units.
+    Mean,
+    /// The indicator's median over all units.
+    Median,
+    /// The indicator's mean within the unit's group (a group column of the dataset).
+    GroupMean {
+        /// The dataset's group column.
+        group: String,
+    },
+    /// The indicator's median within the unit's group.
+    GroupMedian {
+        /// The dataset's group column.
+        group: String,
+    },
+    /// The mean of the unit's other indicators under the same parent node (values
+    /// min-max normalised first, so indicators of different units can be averaged,
+    /// then mapped back to the indicator's scale; COINr `impute_by = "row"`).
+    RowMean,
+    /// As `row-mean`, with the median.
+    RowMedian,
+    /// The plugin's own code (`run-step` with step `impute`, the whole table at once).
+    Plugin {
+        /// Method name passed to the plugin.
+        name: String,
+        /// Parameters passed to the plugin.
+        #[serde(default)]
+        params: PluginParams,
+    },
+}
+
+/// Screening: units with too little data are removed (and listed in the results).
+/// Give `min_availability`, `min_nonzero` or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenSpec {
+    /// Units whose share of indicators present is strictly below this are removed
+    /// (COINr `dat_thresh`, 0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_availability: Option<f64>,
+    /// Units whose share of non-zero values (among those present) is strictly below
+    /// this are removed (COINr `nonzero_thresh`, 0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_nonzero: Option<f64>,
+    /// Unit ids kept whatever their data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Unit ids removed whatever their data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// The log transform COINr falls back to when winsorisation is not enough.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFallback {
+    /// COINr's default `log_CT`: `ln(x − min + 0.01·(max − min))`, whatever the skew's sign.
+    #[default]
+    Coinr,
+    /// COINr's `log_CT_plus`: mirrored for negatively skewed indicators.
+    SkewAware,
+}
+
+/// Outlier treatment of indicators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum TreatSpec {
+    /// No treatment.
+    None,
+    /// COINr's default: treat only where |skew| ≥ `skew` and kurtosis ≥ `kurt`;
+    /// winsorise one point at a time on the skewed side, up to `winmax` points, then
+    /// fall back to a log transform of the original values.
+    Coinr {
+        /// Most points winsorised per indicator.
+        #[serde(default = "five")]
+        winmax: usize,
+        /// Absolute skewness threshold.
+        #[serde(default = "two")]
+        skew: f64,
+        /// Kurtosis threshold.
+        #[serde(default = "three_and_a_half")]
+        kurt: f64,
+        /// Which log transform to fall back to.
+        #[serde(default)]
+        log: LogFallback,
+    },
+    /// Clip to mean ± k standard deviations.
+    WinsoriseSd {
+        /// Number of standard deviations.
+        k: f64,
+    },
+    /// Box-Cox transform with parameter λ (λ = 0: natural log); needs values > 0
+    /// unless `shift` moves the data to start at 1 first (COINr's variant).
+    BoxCox {
+        /// λ.
+        lambda: f64,
+        /// Shift by `x − min + 1` first.
+        #[serde(default)]
+        shift: bool,
+    },
+    /// The plugin's own code (`run-step` with step `treat`, the whole table at once).
+    Plugin {
+        /// Method name passed to the plugin.
+        name: String,
+        /// Parameters passed to the plugin.
+        #[serde(default)]
+        params: PluginParams,
+    },
+}
+
+fn five() -> usize {
+    5
+}
+fn two() -> f64 {
+    2.0
+}
+fn three_and_a_half() -> f64 {
+    3.5
+}
+
+/// Normalisation method of an indicator. Direction is handled inside each method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum NormaliseSpec {
+    /// Min-max onto `[lo, hi]` (default `[0, 100]`).
+    MinMax {
+        /// Value of the worst unit.
+        #[serde(default)]
+        lo: f64,
+        /// Value of the best unit.
+        #[serde(default = "hundred")]
+        hi: f64,
+    },
+    /// Z-score rescaled to mean and standard deviation (default 0 and 1).
+    ZScore {
+        /// Target mean.
+        #[serde(default)]
+        mean: f64,
+        /// Target standard deviation.
+        #[serde(default = "one_f")]
+        sd: f64,
+    },
+    /// Rank (worst unit = 1, ties share the lowest rank).
+    Rank,
+    /// Percentile rank in `[0, 1]`.
+    PercentileRank,
+    /// Borda score (rank − 1).
+    Borda,
+    /// Share of the way from the worst goalpost to the best one, times `scale`.
+    Goalposts {
+        /// Lower goalpost (raw units).
+        lo: f64,
+        /// Upper goalpost (raw units).
+        hi: f64,
+        /// Multiplier (e.g. 100).
+        #[serde(default = "one_f")]
+        scale: f64,
+        /// Truncate values beyond the goalposts.
+        #[serde(default = "yes")]
+        truncate: bool,
+    },
+    /// `1 − (max − x)/(max − min)`.
+    DistanceToMax,
+    /// Distance to a reference unit's value (1 = as good as the reference).
+    DistanceToReference {
+        /// Id of the reference unit.
+        unit: String,
+        /// Cap scores of units better than the reference at 1.
+        #[serde(default)]
+        cap: bool,
+    },
+    /// Distance to a target (1 = target reached); the target defaults to the
+    /// indicator's `target`.
+    DistanceToTarget {
+        /// Target in raw units (default: the indicator's `target`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<f64>,
+        /// Cap scores beyond the target at 1.
+        #[serde(default)]
+        cap: bool,
+    },
+    /// `x / max` (`min / x` for lower-is-better).
+    FractionOfMax,
+    /// 100 · `x / max` (`min / x` for lower-is-better): the best unit scores 100.
+    RelativeToBest,
+    /// Ladder points: each value earns the points of the best rung it reaches (0
+    /// below every rung). With `out_of`, points are rescaled so the top rung is worth
+    /// `out_of`.
+    Ladder {
+        /// Rescale points so the top rung is worth this much.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_of: Option<f64>,
+    },
+    /// Points by percentage of a target reached (ITU U4SSC style, default bands
+    /// <33% → 1, 33–66% → 2, 66–95% → 3, ≥95% → 4); the target defaults to the
+    /// indicator's `target`.
+    TargetBands {
+        /// Target in raw units (default: the indicator's `target`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<f64>,
+        /// Increasing band limits, in percent of the target.
+        #[serde(default = "u4ssc_bounds")]
+        bounds: Vec<f64>,
+        /// Points per band (one more than `bounds`).
+        #[serde(default = "u4ssc_points")]
+        points: Vec<f64>,
+    },
+    /// Adjusted Mazziotta–Pareto rescaling onto 70–130 around a reference value
+    /// (default: the indicator's mean).
+    AmpiGoalposts {
+        /// Reference value in raw units (default: the mean).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<f64>,
+    },
+    /// Values are used as they are (negated for lower-is-better, as COINr does).
+    None,
+    /// The plugin's own code (`run-step` with step `normalise`, one call per indicator).
+    Plugin {
+        /// Method name passed to the plugin.
+        name: String,
+        /// Parameters passed to the plugin.
+        #[serde(default)]
+        params: PluginParams,
+    },
+}
+
+fn u4ssc_bounds() -> Vec<f64> {
+    vec![33.0, 66.0, 95.0]
+}
+fn u4ssc_points() -> Vec<f64> {
+    vec![1.0, 2.0, 3.0, 4.0]
+}
+
+impl Default for NormaliseSpec {
+    fn default() -> Self {
+        NormaliseSpec::MinMax { lo: 0.0, hi: 100.0 }
+    }
+}
+
+/// Which way the Mazziotta–Pareto penalty points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Penalty {
+    /// Higher is better: imbalance lowers the score.
+    #[default]
+    Positive,
+    /// Higher is worse: imbalance raises the score.
+    Negative,
+}
+
+/// Aggregation method of a node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AggregateSpec {
+    /// Weighted arithmetic mean.
+    #[default]
+    Arithmetic,
+    /// Weighted geometric mean (every value must be > 0).
+    Geometric,
+    /// Weighted harmonic mean (every value must be > 0).
+    Harmonic,
+    /// Weighted generalised (power) mean with exponent `p` ≠ 0.
+    Generalised {
+        /// The exponent.
+        p: f64,
+    },
+    /// Weighted median.
+    Median,
+    /// Copeland scores from the weighted outranking matrix.
+    Copeland,
+    /// Mazziotta–Pareto index (children standardised to mean 100, sd 10 first).
+    MazziottaPareto {
+        /// Direction of the penalty for unbalanced children.
+        #[serde(default)]
+        penalty: Penalty,
+    },
+    /// Benefit of the doubt: each unit gets its most favourable weights (a linear
+    /// programme per unit); node weights are not used.
+    BenefitOfTheDoubt,
+    /// The plugin's own code (`run-step` with step `aggregate`, one call per node).
+    Plugin {
+        /// Method name passed to the plugin.
+        name: String,
+        /// Parameters passed to the plugin.
+        #[serde(default)]
+        params: PluginParams,
+    },
+}
+
+/// How the weights of the framework are obtained.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum WeightSpec {
+    /// The weights written in the manifest (and variants).
+    #[default]
+    Manual,
+    /// Equal weights among siblings.
+    Equal,
+    /// Weights of each node's children from the first principal component of their
+    /// correlation matrix (squared loadings, summing to 1, unless `loadings`).
+    Pca {
+        /// Use the raw loadings (as COINr's `get_PCA`) instead of squared ones.
+        #[serde(default)]
+        loadings: bool,
+    },
+    /// Weights of each node's children optimised so that each child's correlation
+    /// with the node matches equal shares (COINr `get_opt_weights`, Nelder–Mead).
+    Optimised {
+        /// Relative tolerance of the optimiser.
+        #[serde(default = "tenth")]
+        reltol: f64,
+        /// Most objective evaluations.
+        #[serde(default = "five_hundred")]
+        max_evaluations: usize,
+    },
+}
+
+fn tenth() -> f64 {
+    0.1
+}
+fn five_hundred() -> usize {
+    500
+}
+
+/// What aggregation does with missing children.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MissingSpec {
+    /// Aggregate over present children with rescaled weights; missing when the
+    /// present children carry less than `min_share` of the weight.
+    Reweight {
+        /// Minimum share of the node's weight that must be present (0–1).
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 1.0))]
+        min_share: f64,
+    },
+    /// Any missing child makes the node missing.
+    Propagate,
+    /// Any missing child is an error.
+    Fail,
+}
+
+impl Default for MissingSpec {
+    fn default() -> Self {
+        MissingSpec::Reweight { min_share: 0.0 }
+    }
+}
+
+impl From<MissingSpec> for cityrank_steps::aggregate::MissingPolicy {
+    fn from(m: MissingSpec) -> Self {
+        use cityrank_steps::aggregate::MissingPolicy as P;
+        match m {
+            MissingSpec::Reweight { min_share } => P::Reweight { min_share },
+            MissingSpec::Propagate => P::Propagate,
+            MissingSpec::Fail => P::Fail,
+        }
+    }
+}
+
+/// Ranking rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RankSpec {
+    /// Ties share the best rank and the next rank is skipped ("1224").
+    #[default]
+    Competition,
+    /// Ties share the best rank and no rank is skipped ("1223").
+    Dense,
+}
+
+/// The steps of the pipeline, in the order they run, with their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    /// Denomination (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominate: Option<DenominateSpec>,
+    /// Imputation (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impute: Option<ImputeSpec>,
+    /// Screening of units by data availability (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenSpec>,
+    /// Outlier treatment (absent: none; indicators may override).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat: Option<TreatSpec>,
+    /// Default normalisation (indicators may override).
+    #[serde(default)]
+    pub normalise: NormaliseSpec,
+    /// How the weights are obtained.
+    #[serde(default)]
+    pub weights: WeightSpec,
+    /// Default aggregation (nodes may override).
+    #[serde(default)]
+    pub aggregate: AggregateSpec,
+    /// Missing-value policy of aggregation.
+    #[serde(default)]
+    pub missing: MissingSpec,
+    /// Ranking rule.
+    #[serde(default)]
+    pub rank: RankSpec,
+}
