@@ -61,6 +61,10 @@ pub struct KeyColumns {
     /// Grouping columns (text), e.g. a region.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// Column holding the year of a row, for panel data (several rows per unit,
+    /// one per year; the pair id + year is unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
 }
 
 /// One variable column.
@@ -124,6 +128,18 @@ pub struct Unit {
     pub country: Option<String>,
     /// Group labels, in the order of [`KeyColumns::groups`].
     pub groups: Vec<String>,
+    /// Year of the row, for panel data.
+    pub time: Option<i32>,
+}
+
+impl Unit {
+    /// The row's key: the unit id, or `id@year` for panel data.
+    pub fn key(&self) -> String {
+        match self.time {
+            Some(t) => format!("{}@{t}", self.id),
+            None => self.id.clone(),
+        }
+    }
 }
 
 /// A loaded and checked dataset.
@@ -131,7 +147,7 @@ pub struct Unit {
 pub struct Dataset {
     /// The description it was loaded with.
     pub description: DatasetDescription,
-    /// Units in file order.
+    /// Rows in file order: one per unit, or one per unit and year for panel data.
     pub units: Vec<Unit>,
     /// Numeric variables by id (missing = NaN).
     pub numbers: BTreeMap<String, Vec<f64>>,
@@ -197,6 +213,12 @@ impl Dataset {
             .iter()
             .map(|g| col(g, "group"))
             .collect::<Result<Vec<_>>>()?;
+        let time_col = description
+            .columns
+            .time
+            .as_deref()
+            .map(|c| col(c, "time"))
+            .transpose()?;
         let var_cols = description
             .variables
             .iter()
@@ -206,6 +228,7 @@ impl Dataset {
         let described: HashSet<usize> = [id_col, name_col]
             .into_iter()
             .chain(country_col)
+            .chain(time_col)
             .chain(group_cols.iter().copied())
             .chain(var_cols.iter().copied())
             .collect();
@@ -241,15 +264,31 @@ impl Dataset {
                     description.columns.id
                 );
             }
-            if !ids.insert(id.clone()) {
-                bail!("{file}: line {line}: unit id `{id}` appears twice; ids must be unique");
-            }
-            units.push(Unit {
+            let time = match time_col {
+                None => None,
+                Some(c) => Some(record[c].trim().parse::<i32>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "{file}: line {line}, column `{}`: `{}` is not a year",
+                        headers[c],
+                        &record[c]
+                    )
+                })?),
+            };
+            let unit = Unit {
                 id,
                 name: record[name_col].trim().to_string(),
                 country: country_col.map(|c| record[c].trim().to_string()),
                 groups: group_cols.iter().map(|&g| record[g].trim().to_string()).collect(),
-            });
+                time,
+            };
+            if !ids.insert(unit.key()) {
+                let what = if time.is_some() { "unit id and year" } else { "unit id" };
+                bail!(
+                    "{file}: line {line}: {what} `{}` appears twice; they must be unique",
+                    unit.key()
+                );
+            }
+            units.push(unit);
             for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
                 let cell = record[c].trim();
                 match var.kind {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::methodology::{
     AggregateSpec, DenominateSpec, ImputeSpec, IndicatorSpec, Manifest, MissingSpec, NormaliseSpec, RankSpec,
-    ScreenSpec, TierSpec, TreatSpec, WeightSpec,
+    RescaleSpec, ScreenSpec, TierSpec, TreatSpec, WeightSpec,
 };
 use crate::sandbox::Limits;
 
@@ -46,10 +46,34 @@ pub struct Edition {
     /// Tiers replacing the methodology's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<TierSpec>>,
+    /// Panel data: score several years of the dataset together and average them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<PanelSpec>,
     /// Named variants: changes to the methodology's steps, weights and indicators,
     /// run with `cityrank run <edition> --variant <name>`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variants: BTreeMap<String, Variant>,
+}
+
+/// Panel data: the dataset has a time column; the rows of `years` are scored
+/// together (so normalisation is joint across years and scores are comparable),
+/// then each unit's scores are averaged over the years with `weights` and the
+/// average is ranked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PanelSpec {
+    /// The years scored, e.g. `[2022, 2023, 2024]`.
+    pub years: Vec<i32>,
+    /// Weight of each year, e.g. `[1, 2, 3]` (3:2:1 with the latest year heaviest).
+    pub weights: Vec<f64>,
+    /// A unit's average needs years carrying at least this share of the weight (default 0.5).
+    #[serde(default = "half")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_share: f64,
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 /// A variant of an edition: the methodology with some steps, parameters, weights or
@@ -85,6 +109,12 @@ pub struct Variant {
     /// Tiers replacing the edition's or methodology's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<TierSpec>>,
+    /// Another dataset (relative to the edition file), e.g. a multi-year one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<PathBuf>,
+    /// Panel scoring for this variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<PanelSpec>,
 }
 
 /// Pipeline steps a variant replaces; absent keys keep the methodology's.
@@ -115,6 +145,9 @@ pub struct PipelineOverride {
     /// Missing-value policy of aggregation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing: Option<MissingSpec>,
+    /// Rescaling of the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescale: Option<RescaleSpec>,
     /// Ranking rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<RankSpec>,
@@ -156,6 +189,9 @@ impl Variant {
         }
         if let Some(v) = o.rank {
             m.pipeline.rank = v;
+        }
+        if let Some(v) = &o.rescale {
+            m.pipeline.rescale = Some(v.clone());
         }
         for step in &self.skip {
             match step.as_str() {
@@ -350,6 +386,8 @@ pub struct ResolvedEdition {
     pub limits: Limits,
     /// The variant to run, if any (its name is a key of `edition.variants`).
     pub variant: Option<String>,
+    /// Panel scoring (the variant's, else the edition's).
+    pub panel: Option<PanelSpec>,
 }
 
 impl ResolvedEdition {
@@ -375,9 +413,23 @@ impl ResolvedEdition {
         let base = path.parent().unwrap_or(Path::new("."));
         let plugin = PluginSource::from_path(&base.join(&edition.methodology))
             .map_err(|e| anyhow::anyhow!("{file}: methodology: {e}"))?;
-        let dataset = base.join(&edition.dataset);
+        let chosen = variant.and_then(|v| edition.variants.get(v));
+        let dataset = base.join(chosen.and_then(|v| v.dataset.as_ref()).unwrap_or(&edition.dataset));
         if !dataset.is_file() {
             bail!("{file}: dataset: `{}` does not exist", dataset.display());
+        }
+        let panel = chosen.and_then(|v| v.panel.clone()).or_else(|| edition.panel.clone());
+        if let Some(p) = &panel {
+            if p.years.is_empty() || p.years.len() != p.weights.len() {
+                bail!(
+                    "{file}: panel: give one weight per year ({} years, {} weights)",
+                    p.years.len(),
+                    p.weights.len()
+                );
+            }
+            if p.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || p.weights.iter().sum::<f64>() <= 0.0 {
+                bail!("{file}: panel.weights: expected non-negative weights with a positive sum");
+            }
         }
         let limits = edition.limits.overridden_by(flag_limits).resolve();
         if let Some(v) = variant
@@ -400,6 +452,7 @@ impl ResolvedEdition {
             dataset,
             limits,
             variant: variant.map(str::to_string),
+            panel,
         })
     }
 

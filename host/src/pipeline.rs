@@ -19,7 +19,7 @@ use cityrank_steps::{Direction, StepError, rank as rk, tiers as tr, weight as wt
 
 use crate::methodology::{
     AggregateSpec, Framework, ImputeSpec, LogFallback, Manifest, NodeKind, NormaliseSpec, Penalty, PluginParams,
-    RankSpec, TierSpec, TreatSpec, WeightSpec,
+    RankSpec, RescaleSpec, TierRule, TreatSpec, WeightSpec, check_tiers,
 };
 
 /// A numeric column with its id.
@@ -141,10 +141,6 @@ pub struct Outcome {
     pub weights: Vec<f64>,
     /// `scores[p][k]`: score of node `p` for kept unit `k`.
     pub scores: Vec<Vec<f64>>,
-    /// Rank per kept unit.
-    pub ranks: Vec<Option<u32>>,
-    /// Tier index per kept unit.
-    pub tiers: Vec<Option<usize>>,
 }
 
 /// Runs the pipeline on `raw` (one column per manifest indicator, one value per
@@ -152,7 +148,6 @@ pub struct Outcome {
 pub fn run(
     manifest: &Manifest,
     framework: &Framework,
-    tiers: &[TierSpec],
     ctx: &Context,
     raw: Vec<Vec<f64>>,
     options: Options,
@@ -445,14 +440,18 @@ pub fn run(
         });
     }
 
-    // Rank and tier by the root's score.
-    let root = &values[0];
-    let ranks = match manifest.pipeline.rank {
-        RankSpec::Competition => rk::competition(root),
-        RankSpec::Dense => rk::dense(root),
-    };
-    let shares: Vec<f64> = tiers.iter().map(|t| t.upper_share).collect();
-    let tier_of = tr::by_cumulative_share(&ranks, &shares).map_err(|e| anyhow!("tiers: {e}"))?;
+    // Rescale the index.
+    match &manifest.pipeline.rescale {
+        None => {}
+        Some(RescaleSpec::RelativeToBest) => {
+            values[0] = norm::normalise(&values[0], Direction::HigherIsBetter, &Normaliser::RelativeToBest)
+                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, &kept)))?;
+        }
+        Some(RescaleSpec::MinMax { lo, hi }) => {
+            values[0] = norm::min_max(&values[0], Direction::HigherIsBetter, *lo, *hi)
+                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, &kept)))?;
+        }
+    }
     Ok(Outcome {
         stages,
         kept,
@@ -461,8 +460,69 @@ pub fn run(
         treatment,
         weights,
         scores: values,
+    })
+}
+
+/// Ranks, tiers and peer groups of a set of units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// Rank per unit (`None` when unscored).
+    pub ranks: Vec<Option<u32>>,
+    /// Tier index per unit (`None` when unranked or without a peer group).
+    pub tiers: Vec<Option<usize>>,
+    /// Peer group per unit, when the methodology rates within peer groups.
+    pub peer_groups: Option<Vec<Option<usize>>>,
+}
+
+/// Ranks units by `scores` (the manifest's ranking rule) and assigns its tiers —
+/// within peer groups formed from `covariate` when the manifest asks for them.
+pub fn rank(scores: &[f64], manifest: &Manifest, covariate: Option<&[f64]>) -> Result<Ranking> {
+    let ranks = match manifest.pipeline.rank {
+        RankSpec::Competition => rk::competition(scores),
+        RankSpec::Dense => rk::dense(scores),
+    };
+    let rule = check_tiers(&manifest.tiers)?;
+    let catch_all = matches!(&rule, TierRule::Thresholds(b) if b.last() == Some(&f64::NEG_INFINITY));
+    let steps_rule = match rule {
+        TierRule::Shares(s) => tr::TierRule::CumulativeShare(s),
+        TierRule::Thresholds(mut b) => {
+            if catch_all {
+                b.pop();
+            }
+            tr::TierRule::Thresholds(b)
+        }
+    };
+    let (tiers, peer_groups) = match (&manifest.peer_groups, covariate) {
+        (Some(spec), Some(cov)) => {
+            let groups = tr::quantile_groups(cov, spec.groups).map_err(|e| anyhow!("peer groups: {e}"))?;
+            let t = tr::within_peer_groups(scores, &groups, &steps_rule).map_err(|e| anyhow!("tiers: {e}"))?;
+            (t, Some(groups))
+        }
+        (Some(spec), None) => bail!("peer groups: the covariate `{}` is not available", spec.covariate),
+        (None, _) => {
+            let t = match &steps_rule {
+                tr::TierRule::CumulativeShare(s) => tr::by_cumulative_share(&ranks, s),
+                tr::TierRule::Thresholds(b) if b.is_empty() => Ok(vec![None; scores.len()]),
+                tr::TierRule::Thresholds(b) => tr::by_thresholds(scores, b),
+            }
+            .map_err(|e| anyhow!("tiers: {e}"))?;
+            (t, None)
+        }
+    };
+    // A threshold list ending without a bound catches every other scored unit.
+    let last = manifest.tiers.len() - 1;
+    let tiers = tiers
+        .into_iter()
+        .enumerate()
+        .map(|(u, t)| {
+            let in_group = peer_groups.as_ref().is_none_or(|g| g[u].is_some());
+            t.or((catch_all && in_group && !scores[u].is_nan()).then_some(last))
+        })
+        .collect();
+    Ok(Ranking {
         ranks,
-        tiers: tier_of,
+        tiers,
+        peer_groups,
     })
 }
 

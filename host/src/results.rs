@@ -156,8 +156,12 @@ pub struct NodeInfo {
 pub struct TierInfo {
     /// Label.
     pub label: String,
-    /// Cumulative upper share of ranked units.
-    pub upper_share: f64,
+    /// Cumulative upper share of ranked units (tiers by share).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper_share: Option<f64>,
+    /// Lowest score of the tier (tiers by score).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
     /// Units in the tier.
     pub count: usize,
 }
@@ -177,10 +181,16 @@ pub struct UnitResult {
     pub score: Option<f64>,
     /// Competition rank (ties share the best rank; null when unscored).
     pub rank: Option<u32>,
-    /// Tier label (null when unranked).
+    /// Tier (or rating) label (null when unranked).
     pub tier: Option<String>,
+    /// Peer group the tier was assigned in, when the methodology rates within groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_group: Option<String>,
     /// Score of every framework node (normalised values for indicators).
     pub scores: BTreeMap<String, Option<f64>>,
+    /// Index score of each year, for panel data (the `score` is their weighted average).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_year: BTreeMap<String, Option<f64>>,
 }
 
 /// What the plugin consumed.

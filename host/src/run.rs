@@ -102,9 +102,11 @@ pub fn run_loaded(
     };
     let mut log = loaded.report.log.clone();
 
+    // The rows scored: every row, or for panel data the rows of the panel's years.
+    let rows = select_rows(dataset, edition)?;
     // The plugin derives every indicator it declares; a variant's dropped
     // indicators are simply not used.
-    let input = input_table(&loaded.manifest, dataset, &edition.dataset.display().to_string())?;
+    let input = input_table(&loaded.manifest, dataset, &rows, &edition.dataset.display().to_string())?;
     let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, &input)?;
     usage.fuel += report.fuel;
     usage.calls += 1;
@@ -134,14 +136,19 @@ pub fn run_loaded(
         .map(|(g, name)| {
             (
                 name.clone(),
-                dataset.units.iter().map(|u| u.groups[g].clone()).collect(),
+                rows.iter().map(|&r| dataset.units[r].groups[g].clone()).collect(),
             )
         })
+        .collect();
+    let variables: BTreeMap<String, Vec<f64>> = dataset
+        .numbers
+        .iter()
+        .map(|(k, v)| (k.clone(), rows.iter().map(|&r| v[r]).collect()))
         .collect();
     let ctx = pipeline::Context {
         units: unit_ids,
         groups: &groups,
-        variables: &dataset.numbers,
+        variables: &variables,
     };
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, spec) in manifest.indicators.iter().enumerate() {
@@ -157,29 +164,68 @@ pub fn run_loaded(
         usage: &mut usage,
         log: &mut log,
     };
-    let out = pipeline::run(manifest, framework, &manifest.tiers, &ctx, raw, options, &mut custom)?;
+    let out = pipeline::run(manifest, framework, &ctx, raw, options, &mut custom)?;
+
+    // One result per unit: the scored rows, or for panel data the time-weighted
+    // average of each unit's years.
+    let scored = match &edition.panel {
+        None => Scored {
+            rows: out.kept.iter().map(|&k| rows[k]).collect(),
+            scores: out.scores.clone(),
+            by_year: None,
+        },
+        Some(panel) => average_years(dataset, &rows, &out, panel)?,
+    };
+    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
+        None => None,
+        Some(spec) => {
+            let v = dataset.numbers.get(&spec.covariate).with_context(|| {
+                format!(
+                    "peer_groups.covariate: `{}` is not a numeric variable of dataset `{}`",
+                    spec.covariate, dataset.description.id
+                )
+            })?;
+            Some(scored.rows.iter().map(|&r| v[r]).collect())
+        }
+    };
+    let ranking = pipeline::rank(&scored.scores[0], manifest, covariate.as_deref())?;
+    let group_label = |g: usize| -> String {
+        manifest
+            .peer_groups
+            .as_ref()
+            .and_then(|s| s.labels.get(g).cloned())
+            .unwrap_or_else(|| {
+                format!(
+                    "group {} of {}",
+                    g + 1,
+                    manifest.peer_groups.as_ref().map_or(1, |s| s.groups)
+                )
+            })
+    };
 
     let tier_specs = &manifest.tiers;
     let effective = framework.effective_weights(&out.weights);
-    let mut units: Vec<UnitResult> = out
-        .kept
+    let mut units: Vec<UnitResult> = scored
+        .rows
         .iter()
         .enumerate()
-        .map(|(k, &u)| {
-            let unit = &dataset.units[u];
+        .map(|(k, &r)| {
+            let unit = &dataset.units[r];
             UnitResult {
                 id: unit.id.clone(),
                 name: unit.name.clone(),
                 country: unit.country.clone(),
-                score: finite(out.scores[0][k]),
-                rank: out.ranks[k],
-                tier: out.tiers[k].map(|t| tier_specs[t].label.clone()),
+                score: finite(scored.scores[0][k]),
+                rank: ranking.ranks[k],
+                tier: ranking.tiers[k].map(|t| tier_specs[t].label.clone()),
+                peer_group: ranking.peer_groups.as_ref().and_then(|g| g[k]).map(group_label),
                 scores: framework
                     .nodes
                     .iter()
-                    .zip(&out.scores)
+                    .zip(&scored.scores)
                     .map(|(n, v)| (n.id.clone(), finite(v[k])))
                     .collect(),
+                by_year: scored.by_year.as_ref().map(|b| b[k].clone()).unwrap_or_default(),
             }
         })
         .collect();
@@ -216,7 +262,7 @@ pub fn run_loaded(
             id: dataset.description.id.clone(),
             year: dataset.description.year,
             sha256: dataset.sha256.clone(),
-            units: dataset.units.len(),
+            units: rows.len(),
         },
         framework: framework
             .nodes
@@ -237,7 +283,8 @@ pub fn run_loaded(
             .map(|(k, t)| TierInfo {
                 label: t.label.clone(),
                 upper_share: t.upper_share,
-                count: out.tiers.iter().filter(|x| **x == Some(k)).count(),
+                min_score: t.min_score,
+                count: ranking.tiers.iter().filter(|x| **x == Some(k)).count(),
             })
             .collect(),
         units,
@@ -247,8 +294,8 @@ pub fn run_loaded(
             .screened_out
             .iter()
             .map(|s| ScreenedUnit {
-                id: dataset.units[s.unit].id.clone(),
-                name: dataset.units[s.unit].name.clone(),
+                id: unit_ids[s.unit].clone(),
+                name: dataset.units[rows[s.unit]].name.clone(),
                 availability: s.availability,
                 nonzero: s.nonzero,
                 forced: s.forced,
@@ -320,12 +367,119 @@ pub fn write_stages(stages: &[pipeline::Stage], unit_ids: &[String], dir: &std::
     Ok(())
 }
 
+/// The dataset rows an edition scores.
+fn select_rows(dataset: &Dataset, edition: &ResolvedEdition) -> Result<Vec<usize>> {
+    let file = edition.dataset.display();
+    match (&edition.panel, &dataset.description.columns.time) {
+        (None, None) => Ok((0..dataset.units.len()).collect()),
+        (None, Some(t)) => bail!(
+            "{file}: the dataset has a time column (`{t}`); give the edition (or variant) a `panel` with the years to score"
+        ),
+        (Some(_), None) => bail!("{file}: the edition asks for panel scoring but the dataset has no time column"),
+        (Some(panel), Some(_)) => {
+            let rows: Vec<usize> = (0..dataset.units.len())
+                .filter(|&r| dataset.units[r].time.is_some_and(|t| panel.years.contains(&t)))
+                .collect();
+            for y in &panel.years {
+                if !rows.iter().any(|&r| dataset.units[r].time == Some(*y)) {
+                    bail!("{file}: panel.years: the dataset has no rows for {y}");
+                }
+            }
+            Ok(rows)
+        }
+    }
+}
+
+/// Scores per result unit.
+struct Scored {
+    /// The dataset row that represents each unit (its latest year for panel data).
+    rows: Vec<usize>,
+    /// `scores[p][k]`: score of node `p` for unit `k`.
+    scores: Vec<Vec<f64>>,
+    /// Index score per year, for panel data.
+    by_year: Option<Vec<BTreeMap<String, Option<f64>>>>,
+}
+
+/// Averages each unit's yearly scores with the panel's weights.
+fn average_years(
+    dataset: &Dataset,
+    rows: &[usize],
+    out: &pipeline::Outcome,
+    panel: &crate::edition::PanelSpec,
+) -> Result<Scored> {
+    // Units in order of first appearance among the kept rows.
+    let mut ids: Vec<&str> = Vec::new();
+    for &k in &out.kept {
+        let id = dataset.units[rows[k]].id.as_str();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    // position of (unit, year) among the kept rows
+    let mut at: BTreeMap<(&str, i32), usize> = BTreeMap::new();
+    for (pos, &k) in out.kept.iter().enumerate() {
+        let u = &dataset.units[rows[k]];
+        if let Some(t) = u.time {
+            at.insert((u.id.as_str(), t), pos);
+        }
+    }
+    let policy = cityrank_steps::aggregate::MissingPolicy::Reweight {
+        min_share: panel.min_share,
+    };
+    let mut scores = Vec::with_capacity(out.scores.len());
+    for node in &out.scores {
+        let years: Vec<Vec<f64>> = panel
+            .years
+            .iter()
+            .map(|&y| {
+                ids.iter()
+                    .map(|id| at.get(&(*id, y)).map_or(f64::NAN, |&pos| node[pos]))
+                    .collect()
+            })
+            .collect();
+        let cols: Vec<&[f64]> = years.iter().map(Vec::as_slice).collect();
+        scores.push(
+            cityrank_steps::panel::time_weighted_average(&cols, &panel.weights, policy)
+                .map_err(|e| anyhow!("averaging the panel's years: {e}"))?,
+        );
+    }
+    let by_year = ids
+        .iter()
+        .map(|id| {
+            panel
+                .years
+                .iter()
+                .map(|&y| {
+                    (
+                        y.to_string(),
+                        at.get(&(*id, y)).and_then(|&pos| finite(out.scores[0][pos])),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let latest = |id: &str| -> usize {
+        let pos = panel
+            .years
+            .iter()
+            .rev()
+            .find_map(|&y| at.get(&(id, y)).copied())
+            .unwrap_or_default();
+        rows[out.kept[pos]]
+    };
+    Ok(Scored {
+        rows: ids.iter().map(|id| latest(id)).collect(),
+        scores,
+        by_year: Some(by_year),
+    })
+}
+
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
 /// The plugin's input: the declared raw variables of every unit, nothing else.
-fn input_table(manifest: &Manifest, dataset: &Dataset, file: &str) -> Result<Table> {
+fn input_table(manifest: &Manifest, dataset: &Dataset, rows: &[usize], file: &str) -> Result<Table> {
     let mut numbers = Vec::new();
     let mut texts = Vec::new();
     for (i, input) in manifest.inputs.iter().enumerate() {
@@ -333,21 +487,21 @@ fn input_table(manifest: &Manifest, dataset: &Dataset, file: &str) -> Result<Tab
             VariableType::Number => match dataset.numbers.get(&input.id) {
                 Some(v) => numbers.push(Column {
                     id: input.id.clone(),
-                    values: v.clone(),
+                    values: rows.iter().map(|&r| v[r]).collect(),
                 }),
                 None => bail!("{}", missing_input(manifest, dataset, file, i, "number")),
             },
             VariableType::Text => match dataset.texts.get(&input.id) {
                 Some(v) => texts.push(TextColumn {
                     id: input.id.clone(),
-                    values: v.clone(),
+                    values: rows.iter().map(|&r| v[r].clone()).collect(),
                 }),
                 None => bail!("{}", missing_input(manifest, dataset, file, i, "text")),
             },
         }
     }
     Ok(Table {
-        units: dataset.units.iter().map(|u| u.id.clone()).collect(),
+        units: rows.iter().map(|&r| dataset.units[r].key()).collect(),
         numbers,
         texts,
     })

@@ -58,8 +58,11 @@ pub struct Manifest {
     /// The standard steps and their parameters.
     #[serde(default)]
     pub pipeline: PipelineSpec,
-    /// Tiers by cumulative share of ranked units, best first.
+    /// Tiers (or ratings), best first.
     pub tiers: Vec<TierSpec>,
+    /// Assign the tiers within peer groups instead of over all units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_groups: Option<PeerGroupSpec>,
 }
 
 /// A bibliographic or data source.
@@ -212,15 +215,50 @@ pub struct LadderLevel {
     pub max: Option<f64>,
 }
 
-/// One tier: the units whose rank falls within the cumulative share.
+/// One tier. Tiers are either all by cumulative share of ranked units
+/// (`upper_share`, e.g. 0.1, 0.3, 0.6, 1.0) or all by score threshold (`min_score`,
+/// strictly decreasing; the last tier may omit it to catch every other unit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierSpec {
-    /// Label shown in reports (e.g. `top 10%`).
+    /// Label shown in reports (e.g. `top 10%`, `AAA`).
     pub label: String,
-    /// Cumulative upper share of ranked units (e.g. 0.1, 0.3, 0.6, 1.0).
+    /// Cumulative upper share of ranked units (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0, max = 1.0))]
-    pub upper_share: f64,
+    pub upper_share: Option<f64>,
+    /// Lowest score of the tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
+}
+
+/// How tiers are assigned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierRule {
+    /// By cumulative share of ranked units.
+    Shares(Vec<f64>),
+    /// By score: lower bounds, the last possibly −∞.
+    Thresholds(Vec<f64>),
+}
+
+/// Peer groups (IMD style): units are grouped by quantiles of a dataset variable
+/// (e.g. the country's HDI) and tiers (ratings) are assigned within each group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeerGroupSpec {
+    /// The numeric dataset variable that forms the groups.
+    pub covariate: String,
+    /// Number of quantile groups (4 = quartiles).
+    #[serde(default = "four")]
+    #[schemars(range(min = 1))]
+    pub groups: usize,
+    /// Group labels, lowest covariate first (default `group 1 (lowest)` …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+}
+
+fn four() -> usize {
+    4
 }
 
 /// The kind of a framework node.
@@ -522,27 +560,52 @@ fn check_indicator(i: usize, spec: &IndicatorSpec, default: &NormaliseSpec) -> R
     Ok(())
 }
 
-/// Checks a tier list: labels present, shares increasing and ending at 1.
-pub fn check_tiers(tiers: &[TierSpec]) -> Result<()> {
+/// Checks a tier list and returns its rule: shares increasing and ending at 1, or
+/// thresholds strictly decreasing.
+pub fn check_tiers(tiers: &[TierSpec]) -> Result<TierRule> {
     if tiers.is_empty() {
         bail!("tiers: declare at least one tier (e.g. label = \"all\", upper_share = 1.0)");
     }
-    for (k, pair) in tiers.windows(2).enumerate() {
-        if pair[1].upper_share <= pair[0].upper_share {
+    let last = tiers.len() - 1;
+    if tiers.iter().any(|t| t.min_score.is_some()) {
+        let mut bounds = Vec::with_capacity(tiers.len());
+        for (k, t) in tiers.iter().enumerate() {
+            if t.upper_share.is_some() {
+                bail!("tiers[{k}].upper_share: tiers are by score (min_score) here; do not mix in shares");
+            }
+            let b = match t.min_score {
+                Some(b) => b,
+                None if k == last => f64::NEG_INFINITY,
+                None => bail!("tiers[{k}].min_score: every tier but the last needs a min_score"),
+            };
+            if k > 0 && b >= bounds[k - 1] {
+                bail!(
+                    "tiers[{k}].min_score: {b} must be below the previous tier's {}",
+                    bounds[k - 1]
+                );
+            }
+            bounds.push(b);
+        }
+        return Ok(TierRule::Thresholds(bounds));
+    }
+    let mut shares = Vec::with_capacity(tiers.len());
+    for (k, t) in tiers.iter().enumerate() {
+        let Some(s) = t.upper_share else {
+            bail!("tiers[{k}]: give upper_share (cumulative share of units) or min_score (a score threshold)");
+        };
+        if k > 0 && s <= shares[k - 1] {
             bail!(
-                "tiers[{}].upper_share: {} must be above the previous tier's {}; shares are cumulative",
-                k + 1,
-                pair[1].upper_share,
-                pair[0].upper_share
+                "tiers[{k}].upper_share: {s} must be above the previous tier's {}; shares are cumulative",
+                shares[k - 1]
             );
         }
+        shares.push(s);
     }
-    let last = tiers.len() - 1;
-    if (tiers[last].upper_share - 1.0).abs() > 1e-12 {
+    if (shares[last] - 1.0).abs() > 1e-12 {
         bail!(
             "tiers[{last}].upper_share: the last tier must end at 1.0 (all units), got {}",
-            tiers[last].upper_share
+            shares[last]
         );
     }
-    Ok(())
+    Ok(TierRule::Shares(shares))
 }

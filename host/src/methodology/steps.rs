@@ -408,6 +408,23 @@ pub enum RankSpec {
     Dense,
 }
 
+/// A rescaling of the index's scores after aggregation (ranks are unchanged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RescaleSpec {
+    /// The best unit scores 100, the others in proportion (IESE Cities in Motion).
+    RelativeToBest,
+    /// Min-max onto `[lo, hi]`.
+    MinMax {
+        /// Score of the worst unit.
+        #[serde(default)]
+        lo: f64,
+        /// Score of the best unit.
+        #[serde(default = "hundred")]
+        hi: f64,
+    },
+}
+
 /// The steps of the pipeline, in the order they run, with their defaults.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -436,6 +453,9 @@ pub struct PipelineSpec {
     /// Missing-value policy of aggregation.
     #[serde(default)]
     pub missing: MissingSpec,
+    /// Rescaling of the index's scores (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescale: Option<RescaleSpec>,
     /// Ranking rule.
     #[serde(default)]
     pub rank: RankSpec,

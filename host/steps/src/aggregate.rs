@@ -53,12 +53,19 @@ pub enum Method {
         /// The power `p` (1 = arithmetic, −1 = harmonic, 2 = quadratic).
         p: f64,
     },
-    /// Weighted median, linearly interpolated as `matrixStats::weightedMedian` (the
-    /// function COINr's aggregation vignette uses): with the children sorted by value
-    /// and normalised weights `ŵ`, the midpoint cumulative weights are
-    /// `Wₖ = Σ_{i≤k} ŵᵢ − ŵₖ/2`; the median interpolates linearly between the two
-    /// values whose `W` bracket ½. Children with zero weight are ignored.
+    /// Weighted median as COINr computes it in its aggregation vignette,
+    /// `matrixStats::weightedMedian(x, w, na.rm = TRUE)` with its default linear
+    /// interpolation: with the children sorted by value and normalised weights `ŵ`,
+    /// the midpoint cumulative weights are `Wₖ = Σ_{i≤k} ŵᵢ − ŵₖ/2`, and the median
+    /// interpolates linearly between the two values whose `W` bracket ½. Children
+    /// with zero weight are ignored.
     WeightedMedian,
+    /// Weighted median by the classical definition the COINr vignette states: the
+    /// value `x_m` of the sorted children with at most half the (normalised) weight
+    /// below it and at most half above it (matrixStats `interpolate = FALSE`). When
+    /// exactly half the weight lies below a value, it and its predecessor both
+    /// qualify and their mean is returned. Children with zero weight are ignored.
+    WeightedMedianClassical,
     /// Copeland scores from the weighted outranking matrix (COINr `a_copeland`): for
     /// each pair of units, unit `i` outranks `j` when the weights of the children
     /// where `i` is higher, plus half those where they tie, exceed half the weight
@@ -93,6 +100,7 @@ impl Method {
             Method::Harmonic => "weighted harmonic mean",
             Method::Generalised { .. } => "weighted generalised mean",
             Method::WeightedMedian => "weighted median",
+            Method::WeightedMedianClassical => "weighted median (classical)",
             Method::Copeland => "Copeland method",
             Method::MazziottaPareto { .. } => "Mazziotta–Pareto index",
             Method::BenefitOfTheDoubt => "benefit of the doubt",
@@ -192,7 +200,8 @@ fn combine(method: Method, row: &mut [(f64, f64)], wsum: f64) -> f64 {
         Method::Geometric => (row.iter().map(|&(v, w)| w * v.ln()).sum::<f64>() / wsum).exp(),
         Method::Harmonic => wsum / row.iter().map(|&(v, w)| w / v).sum::<f64>(),
         Method::Generalised { p } => (row.iter().map(|&(v, w)| w * v.powf(p)).sum::<f64>() / wsum).powf(1.0 / p),
-        Method::WeightedMedian => weighted_median(row),
+        Method::WeightedMedian => weighted_median(row, true),
+        Method::WeightedMedianClassical => weighted_median(row, false),
         Method::MazziottaPareto { penalty } => {
             let m = row.iter().map(|&(v, w)| w * v).sum::<f64>() / wsum;
             let s = (row.iter().map(|&(v, w)| w * (v - m) * (v - m)).sum::<f64>() / wsum).sqrt();
@@ -207,9 +216,9 @@ fn combine(method: Method, row: &mut [(f64, f64)], wsum: f64) -> f64 {
     }
 }
 
-/// Interpolated weighted median, as `matrixStats::weightedMedian(x, w)` with its
-/// defaults (`interpolate = TRUE`). Sorts `row` in place.
-fn weighted_median(row: &mut [(f64, f64)]) -> f64 {
+/// Weighted median as `matrixStats::weightedMedian(x, w, interpolate = …)` (ties
+/// "weighted", its default). Sorts `row` in place.
+fn weighted_median(row: &mut [(f64, f64)], interpolate: bool) -> f64 {
     // Zero weights are dropped (matrixStats drops non-positive weights).
     let mut len = 0;
     for i in 0..row.len() {
@@ -226,22 +235,39 @@ fn weighted_median(row: &mut [(f64, f64)]) -> f64 {
     }
     row.sort_by(|a, b| a.0.total_cmp(&b.0));
     let wtotal: f64 = row.iter().map(|p| p.1).sum();
-    let (mut cum, mut prev_wcum) = (0.0, 0.0);
-    for (k, &(x, w)) in row.iter().enumerate() {
-        let t = w / wtotal;
-        cum += t;
-        let wcum = cum - t / 2.0;
-        if wcum >= 0.5 {
-            if k == 0 {
+    if interpolate {
+        let (mut cum, mut prev_wcum) = (0.0, 0.0);
+        for (k, &(x, w)) in row.iter().enumerate() {
+            let t = w / wtotal;
+            cum += t;
+            let wcum = cum - t / 2.0;
+            if wcum >= 0.5 {
+                if k == 0 {
+                    return x;
+                }
+                let dx = x - row[k - 1].0;
+                let dy = 0.5 - wcum;
+                return (dy / (wcum - prev_wcum)) * dx + x;
+            }
+            prev_wcum = wcum;
+        }
+    } else {
+        // First value whose cumulative weight exceeds half the total (compared as
+        // 2·cum > total, exact for integer weights).
+        let mut cum = 0.0;
+        for (k, &(x, w)) in row.iter().enumerate() {
+            let below = cum;
+            cum += w;
+            if 2.0 * cum > wtotal {
+                if k > 0 && 2.0 * below == wtotal {
+                    // Exactly half the weight lies below x: x and its predecessor tie.
+                    return (row[k - 1].0 + x) / 2.0;
+                }
                 return x;
             }
-            let dx = x - row[k - 1].0;
-            let dy = 0.5 - wcum;
-            return (dy / (wcum - prev_wcum)) * dx + x;
         }
-        prev_wcum = wcum;
     }
-    // Unreachable in exact arithmetic: the last midpoint is 1 − ŵ/2 ≥ ½.
+    // Unreachable in exact arithmetic (the scan always finds a value).
     row[row.len() - 1].0
 }
 
@@ -584,6 +610,28 @@ mod tests {
     }
 
     #[test]
+    fn classical_weighted_median() {
+        let wm = |x: &[f64], w: &[f64]| {
+            let cols: Vec<[f64; 1]> = x.iter().map(|v| [*v]).collect();
+            let refs: Vec<&[f64]> = cols.iter().map(|c| &c[..]).collect();
+            aggregate(Method::WeightedMedianClassical, &refs, w, REWEIGHT).unwrap()[0]
+        };
+        // x = 1, 2, 3 with weights 1, 1, 10: below 3 lies 2/12 ≤ ½, above it 0 → 3.
+        assert_eq!(wm(&[1.0, 2.0, 3.0], &[1.0, 1.0, 10.0]), 3.0);
+        // x = 1..10, equal weights: exactly half lies below 6, so 5 and 6 tie → 5.5.
+        let x: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(wm(&x, &[1.0; 10]), 5.5);
+        // w₁ = 5 on x = 1: total 14; cumulative 5, 6, 7 (= half) at x = 3, 8 at x = 4
+        // → 3 and 4 tie → 3.5.
+        let mut w = vec![1.0; 10];
+        w[0] = 5.0;
+        assert_eq!(wm(&x, &w), 3.5);
+        // Odd count: the middle value; weight 3 of 5 on the largest value → it.
+        assert_eq!(wm(&[3.0, 1.0, 2.0], &[1.0, 1.0, 1.0]), 2.0);
+        assert_eq!(wm(&[3.0, 1.0, 2.0], &[3.0, 1.0, 1.0]), 3.0);
+    }
+
+    #[test]
     fn copeland_hand_computed() {
         // Units (ind1, ind2), weights 1 and 2:
         // u0 = (1, 5), u1 = (2, 2), u2 = (3, 1), u3 = (1, 5).
@@ -688,7 +736,7 @@ mod tests {
             let full = lp.maximise(&a[u * 4..(u + 1) * 4], &a, &b).unwrap();
             assert!((y[u] - full.min(1.0)).abs() < 1e-12, "unit {u}: {} vs {full}", y[u]);
         }
-        assert!(y.iter().any(|v| *v == 1.0) && y.iter().any(|v| *v < 1.0));
+        assert!(y.contains(&1.0) && y.iter().any(|v| *v < 1.0));
     }
 
     #[test]
@@ -699,6 +747,7 @@ mod tests {
             Method::Harmonic,
             Method::Generalised { p: 3.0 },
             Method::WeightedMedian,
+            Method::WeightedMedianClassical,
             Method::MazziottaPareto {
                 penalty: MpiPenalty::Positive,
             },
