@@ -7,7 +7,9 @@
 //! methodology assigns to its plugin go through the [`CustomSteps`] trait, which the
 //! caller implements (with the sandbox, in [`crate::run`]).
 
-use std::collections::BTreeMap;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use cityrank_steps::aggregate::{self as agg, MissingPolicy};
@@ -143,20 +145,278 @@ pub struct Outcome {
     pub scores: Vec<Vec<f64>>,
 }
 
+/// Memoised stage results, shared by the builds of a sensitivity analysis: a stage
+/// whose inputs and settings are those of an earlier build is not computed again.
+/// Keys are the canonical JSON of every setting the stage depends on.
+#[derive(Default)]
+pub struct StageCache {
+    map: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl StageCache {
+    /// The value stored under `key`, computing and storing it with `f` if absent.
+    fn get_or_try<T: Send + Sync + 'static>(&self, key: String, f: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+        let found = self
+            .map
+            .lock()
+            .map_err(|_| anyhow!("stage cache poisoned"))?
+            .get(&key)
+            .cloned();
+        if let Some(v) = found.and_then(|v| v.downcast::<T>().ok()) {
+            return Ok(v);
+        }
+        let v = Arc::new(f()?);
+        self.map
+            .lock()
+            .map_err(|_| anyhow!("stage cache poisoned"))?
+            .insert(key, v.clone());
+        Ok(v)
+    }
+
+    /// Number of stored stage results.
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The data after screening.
+struct Prepared {
+    x: Vec<Vec<f64>>,
+    kept: Vec<usize>,
+    screened_out: Vec<ScreenedOut>,
+    imputed: Vec<Imputed>,
+}
+
+/// The data after outlier treatment.
+struct Treated {
+    x: Vec<Vec<f64>>,
+    reports: Vec<(usize, TreatReport)>,
+}
+
 /// Runs the pipeline on `raw` (one column per manifest indicator, one value per
-/// unit of `ctx`).
+/// unit of `ctx`). With `cache`, stages already computed with the same settings
+/// (by earlier builds of a sensitivity analysis) are reused.
 pub fn run(
     manifest: &Manifest,
     framework: &Framework,
     ctx: &Context,
-    raw: Vec<Vec<f64>>,
+    raw: &[Vec<f64>],
     options: Options,
     custom: &mut dyn CustomSteps,
 ) -> Result<Outcome> {
+    run_cached(manifest, framework, ctx, raw, options, custom, None)
+}
+
+/// As [`run`], with an optional stage cache.
+pub fn run_cached(
+    manifest: &Manifest,
+    framework: &Framework,
+    ctx: &Context,
+    raw: &[Vec<f64>],
+    options: Options,
+    custom: &mut dyn CustomSteps,
+    cache: Option<&StageCache>,
+) -> Result<Outcome> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let mut stages = Vec::new();
+    let cache = if options.record_stages { None } else { cache };
+
+    // Denominate, impute, screen.
+    let prep_key = |stage: &str| -> String {
+        let p = &manifest.pipeline;
+        let denominators: Vec<&Option<String>> = manifest.indicators.iter().map(|i| &i.denominator).collect();
+        format!(
+            "{stage}|{}",
+            serde_json::json!([
+                ids,
+                denominators,
+                p.denominate,
+                p.impute,
+                p.screen,
+                framework_parents(framework)
+            ])
+        )
+    };
+    let prepared = match cache {
+        Some(c) => c.get_or_try(prep_key("prepare"), || {
+            prepare(manifest, framework, ctx, raw, &mut stages, options, custom)
+        })?,
+        None => Arc::new(prepare(manifest, framework, ctx, raw, &mut stages, options, custom)?),
+    };
+    let kept = &prepared.kept;
+    let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
+
+    // Treat.
+    let treat_specs: Vec<Option<&TreatSpec>> = manifest
+        .indicators
+        .iter()
+        .map(|i| i.treat.as_ref().or(manifest.pipeline.treat.as_ref()))
+        .collect();
+    let treat_key = format!("{}|treat|{}", prep_key("prepare"), serde_json::json!(treat_specs));
+    let treated = match cache {
+        Some(c) => c.get_or_try(treat_key.clone(), || treat(manifest, ctx, &prepared, &kept_ids, custom))?,
+        None => Arc::new(treat(manifest, ctx, &prepared, &kept_ids, custom)?),
+    };
+    if options.record_stages {
+        stages.push(Stage {
+            name: "treated",
+            units: kept.clone(),
+            columns: ids.clone(),
+            values: treated.x.clone(),
+        });
+    }
+
+    // Normalise.
+    let norm_specs: Vec<&NormaliseSpec> = manifest
+        .indicators
+        .iter()
+        .map(|i| i.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise))
+        .collect();
+    let norm_key = format!("{treat_key}|normalise|{}", serde_json::json!(norm_specs));
+    let normalised = match cache {
+        Some(c) => c.get_or_try(norm_key, || {
+            normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom)
+        })?,
+        None => Arc::new(normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom)?),
+    };
+    if options.record_stages {
+        stages.push(Stage {
+            name: "normalised",
+            units: kept.clone(),
+            columns: ids.clone(),
+            values: (*normalised).clone(),
+        });
+    }
+
+    // Weight and aggregate, deepest nodes first.
+    let positions: Vec<usize> = framework.indicators().collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
+    for (i, &p) in positions.iter().enumerate() {
+        values[p] = normalised[i].clone();
+    }
+    let policy: MissingPolicy = manifest.pipeline.missing.into();
+    let mut weights: Vec<f64> = framework.nodes.iter().map(|n| n.weight).collect();
+    if manifest.pipeline.weights == WeightSpec::Equal {
+        weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
+    }
+    let order = framework.bottom_up();
+    for &p in &order {
+        let node = &framework.nodes[p];
+        let method = node.aggregate.clone().unwrap_or_default();
+        let children: Vec<&[f64]> = node.children.iter().map(|&c| values[c].as_slice()).collect();
+        let native = native_method(&method);
+        let mut w: Vec<f64> = node.children.iter().map(|&c| weights[c]).collect();
+        match (&manifest.pipeline.weights, native) {
+            (WeightSpec::Pca { loadings }, _) if children.len() > 1 => {
+                let how = if *loadings {
+                    wt::PcaWeighting::Loadings
+                } else {
+                    wt::PcaWeighting::SquaredLoadings
+                };
+                w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
+            }
+            (
+                WeightSpec::Optimised {
+                    reltol,
+                    max_evaluations,
+                },
+                Some(m),
+            ) if children.len() > 1 => {
+                let opts = wt::OptimiseOptions {
+                    reltol: *reltol,
+                    max_evaluations: *max_evaluations,
+                    ..Default::default()
+                };
+                let r =
+                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
+                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
+                w = r.weights;
+            }
+            _ => {}
+        }
+        for (&c, &wc) in node.children.iter().zip(&w) {
+            weights[c] = wc;
+        }
+        values[p] = match native {
+            Some(m) => agg::aggregate(m, &children, &w, policy)
+                .map_err(|e| anyhow!("aggregating `{}`: {}", node.id, describe(&e, ctx.units, kept)))?,
+            None => {
+                let AggregateSpec::Plugin { name, params } = &method else {
+                    bail!("internal error: aggregation method {method:?} has no implementation")
+                };
+                let data = node
+                    .children
+                    .iter()
+                    .map(|&c| (framework.nodes[c].id.clone(), values[c].clone()))
+                    .collect();
+                let mut params = params.clone();
+                params.insert("weights".into(), serde_json::json!(w));
+                let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
+                let mut cols = columns_back(out, std::slice::from_ref(&node.id), kept.len(), "aggregate")?;
+                cols.pop().unwrap_or_default()
+            }
+        };
+    }
+    if options.record_stages {
+        let mut columns: Vec<String> = positions.iter().map(|&p| framework.nodes[p].id.clone()).collect();
+        let mut table: Vec<Vec<f64>> = positions.iter().map(|&p| values[p].clone()).collect();
+        for &p in &order {
+            columns.push(framework.nodes[p].id.clone());
+            table.push(values[p].clone());
+        }
+        stages.push(Stage {
+            name: "aggregated",
+            units: kept.clone(),
+            columns,
+            values: table,
+        });
+    }
+
+    // Rescale the index.
+    match &manifest.pipeline.rescale {
+        None => {}
+        Some(RescaleSpec::RelativeToBest) => {
+            values[0] = norm::normalise(&values[0], Direction::HigherIsBetter, &Normaliser::RelativeToBest)
+                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, kept)))?;
+        }
+        Some(RescaleSpec::MinMax { lo, hi }) => {
+            values[0] = norm::min_max(&values[0], Direction::HigherIsBetter, *lo, *hi)
+                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, kept)))?;
+        }
+    }
+    Ok(Outcome {
+        stages,
+        kept: kept.clone(),
+        screened_out: prepared.screened_out.clone(),
+        imputed: prepared.imputed.clone(),
+        treatment: treated.reports.clone(),
+        weights,
+        scores: values,
+    })
+}
+
+fn framework_parents(framework: &Framework) -> Vec<Option<usize>> {
+    framework.nodes.iter().map(|n| n.parent).collect()
+}
+
+/// Denominate → impute → screen.
+fn prepare(
+    manifest: &Manifest,
+    framework: &Framework,
+    ctx: &Context,
+    raw: &[Vec<f64>],
+    stages: &mut Vec<Stage>,
+    options: Options,
+    custom: &mut dyn CustomSteps,
+) -> Result<Prepared> {
     let n = ctx.units.len();
     let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
     let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
-    let mut stages = Vec::new();
     let mut record = |name: &'static str, units: &[usize], values: &[Vec<f64>]| {
         if options.record_stages {
             stages.push(Stage {
@@ -168,9 +428,8 @@ pub fn run(
         }
     };
     let all: Vec<usize> = (0..n).collect();
-    let mut x = raw;
+    let mut x = raw.to_vec();
     record("raw", &all, &x);
-
     // Denominate.
     if let Some(spec) = &manifest.pipeline.denominate {
         for (i, ind) in manifest.indicators.iter().enumerate() {
@@ -274,8 +533,26 @@ pub fn run(
     if kept.is_empty() {
         bail!("screening removed every unit; lower pipeline.screen's thresholds");
     }
-    let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
     record("screened", &kept, &x);
+    Ok(Prepared {
+        x,
+        kept,
+        screened_out,
+        imputed,
+    })
+}
+
+/// Outlier treatment of every indicator (plugin methods batched into one call each).
+fn treat(
+    manifest: &Manifest,
+    ctx: &Context,
+    prepared: &Prepared,
+    kept_ids: &[String],
+    custom: &mut dyn CustomSteps,
+) -> Result<Treated> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let kept = &prepared.kept;
+    let mut x = prepared.x.clone();
 
     // Treat.
     let mut treatment = Vec::new();
@@ -294,7 +571,7 @@ pub fn run(
             Some(spec) => {
                 let t = treatment_of(spec);
                 let (y, report) = trt::treat(&x[i], &t)
-                    .map_err(|e| anyhow!("treating `{}`: {}", ind.id, describe(&e, ctx.units, &kept)))?;
+                    .map_err(|e| anyhow!("treating `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
                 x[i] = y;
                 treatment.push((i, report));
             }
@@ -304,7 +581,7 @@ pub fn run(
         let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
         let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
         let out = columns_back(
-            custom.run("treat", &name, &params, "", &kept_ids, data)?,
+            custom.run("treat", &name, &params, "", kept_ids, data)?,
             &sub,
             kept.len(),
             "treat",
@@ -313,15 +590,27 @@ pub fn run(
             x[i] = col;
         }
     }
-    record("treated", &kept, &x);
+    Ok(Treated { x, reports: treatment })
+}
+
+/// Normalisation of every indicator (plugin methods batched into one call each).
+/// Returns one column per manifest indicator.
+fn normalise(
+    manifest: &Manifest,
+    ctx: &Context,
+    x: &[Vec<f64>],
+    kept: &[usize],
+    kept_ids: &[String],
+    custom: &mut dyn CustomSteps,
+) -> Result<Vec<Vec<f64>>> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); manifest.indicators.len()];
 
     // Normalise.
-    let positions: Vec<usize> = framework.indicators().collect();
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
     let mut plugin_batches: BTreeMap<String, (String, PluginParams, Vec<usize>)> = BTreeMap::new();
     for (i, ind) in manifest.indicators.iter().enumerate() {
         let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
-        let p = positions[i];
         match spec {
             NormaliseSpec::Plugin { name, params } => {
                 let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
@@ -332,14 +621,14 @@ pub fn run(
                     .push(i);
             }
             spec => {
-                let normaliser = normaliser_of(spec, manifest, i, &x[i], &kept_ids)?;
+                let normaliser = normaliser_of(spec, manifest, i, &x[i], kept_ids)?;
                 let mut y = norm::normalise(&x[i], directions[i], &normaliser)
-                    .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, &kept)))?;
+                    .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
                 if let NormaliseSpec::Ladder { out_of: Some(out_of) } = spec {
                     let top = ind.ladder.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
                     y.iter_mut().for_each(|v| *v = *v / top * out_of);
                 }
-                values[p] = y;
+                values[i] = y;
             }
         }
     }
@@ -347,120 +636,16 @@ pub fn run(
         let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
         let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
         let out = columns_back(
-            custom.run("normalise", &name, &params, "", &kept_ids, data)?,
+            custom.run("normalise", &name, &params, "", kept_ids, data)?,
             &sub,
             kept.len(),
             "normalise",
         )?;
         for (&i, col) in cols.iter().zip(out) {
-            values[positions[i]] = col;
+            values[i] = col;
         }
     }
-    if options.record_stages {
-        let normalised: Vec<Vec<f64>> = positions.iter().map(|&p| values[p].clone()).collect();
-        record("normalised", &kept, &normalised);
-    }
-
-    // Weight and aggregate, deepest nodes first.
-    let policy: MissingPolicy = manifest.pipeline.missing.into();
-    let mut weights: Vec<f64> = framework.nodes.iter().map(|n| n.weight).collect();
-    if manifest.pipeline.weights == WeightSpec::Equal {
-        weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
-    }
-    let order = framework.bottom_up();
-    for &p in &order {
-        let node = &framework.nodes[p];
-        let method = node.aggregate.clone().unwrap_or_default();
-        let children: Vec<&[f64]> = node.children.iter().map(|&c| values[c].as_slice()).collect();
-        let native = native_method(&method);
-        let mut w: Vec<f64> = node.children.iter().map(|&c| weights[c]).collect();
-        match (&manifest.pipeline.weights, native) {
-            (WeightSpec::Pca { loadings }, _) if children.len() > 1 => {
-                let how = if *loadings {
-                    wt::PcaWeighting::Loadings
-                } else {
-                    wt::PcaWeighting::SquaredLoadings
-                };
-                w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
-            }
-            (
-                WeightSpec::Optimised {
-                    reltol,
-                    max_evaluations,
-                },
-                Some(m),
-            ) if children.len() > 1 => {
-                let opts = wt::OptimiseOptions {
-                    reltol: *reltol,
-                    max_evaluations: *max_evaluations,
-                    ..Default::default()
-                };
-                let r =
-                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
-                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
-                w = r.weights;
-            }
-            _ => {}
-        }
-        for (&c, &wc) in node.children.iter().zip(&w) {
-            weights[c] = wc;
-        }
-        values[p] = match native {
-            Some(m) => agg::aggregate(m, &children, &w, policy)
-                .map_err(|e| anyhow!("aggregating `{}`: {}", node.id, describe(&e, ctx.units, &kept)))?,
-            None => {
-                let AggregateSpec::Plugin { name, params } = &method else {
-                    bail!("internal error: aggregation method {method:?} has no implementation")
-                };
-                let data = node
-                    .children
-                    .iter()
-                    .map(|&c| (framework.nodes[c].id.clone(), values[c].clone()))
-                    .collect();
-                let mut params = params.clone();
-                params.insert("weights".into(), serde_json::json!(w));
-                let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
-                let mut cols = columns_back(out, std::slice::from_ref(&node.id), kept.len(), "aggregate")?;
-                cols.pop().unwrap_or_default()
-            }
-        };
-    }
-    if options.record_stages {
-        let mut columns: Vec<String> = positions.iter().map(|&p| framework.nodes[p].id.clone()).collect();
-        let mut table: Vec<Vec<f64>> = positions.iter().map(|&p| values[p].clone()).collect();
-        for &p in &order {
-            columns.push(framework.nodes[p].id.clone());
-            table.push(values[p].clone());
-        }
-        stages.push(Stage {
-            name: "aggregated",
-            units: kept.clone(),
-            columns,
-            values: table,
-        });
-    }
-
-    // Rescale the index.
-    match &manifest.pipeline.rescale {
-        None => {}
-        Some(RescaleSpec::RelativeToBest) => {
-            values[0] = norm::normalise(&values[0], Direction::HigherIsBetter, &Normaliser::RelativeToBest)
-                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, &kept)))?;
-        }
-        Some(RescaleSpec::MinMax { lo, hi }) => {
-            values[0] = norm::min_max(&values[0], Direction::HigherIsBetter, *lo, *hi)
-                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, &kept)))?;
-        }
-    }
-    Ok(Outcome {
-        stages,
-        kept,
-        screened_out,
-        imputed,
-        treatment,
-        weights,
-        scores: values,
-    })
+    Ok(values)
 }
 
 /// Ranks, tiers and peer groups of a set of units.

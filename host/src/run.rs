@@ -164,7 +164,7 @@ pub fn run_loaded(
         usage: &mut usage,
         log: &mut log,
     };
-    let out = pipeline::run(manifest, framework, &ctx, raw, options, &mut custom)?;
+    let out = pipeline::run(manifest, framework, &ctx, &raw, options, &mut custom)?;
 
     // One result per unit: the scored rows, or for panel data the time-weighted
     // average of each unit's years.

@@ -106,6 +106,86 @@ ASIA_DEVELOPING = (
     "ARM AZE GEO IRQ JOR LBN PSE SYR TUR YEM"  # Western Asia
 ).split()
 
+# African Union: the 55 member states (the 54 UN member states of Africa and the Sahrawi
+# Arab Democratic Republic, for which the ISO3 code ESH of Western Sahara is used), listed
+# by the AU's five regions (AU Handbook, African Union Commission). Members whose
+# participation is suspended after an unconstitutional change of government (e.g. Mali,
+# Burkina Faso, Niger, Sudan) remain member states and are included.
+AU_REGIONS = {
+    "north_africa": [
+        "DZA",  # Algeria
+        "EGY",  # Egypt
+        "LBY",  # Libya
+        "MRT",  # Mauritania
+        "MAR",  # Morocco
+        "ESH",  # Sahrawi Arab Democratic Republic (Western Sahara)
+        "TUN",  # Tunisia
+    ],
+    "west_africa": [
+        "BEN",  # Benin
+        "BFA",  # Burkina Faso
+        "CPV",  # Cabo Verde
+        "CIV",  # Cote d'Ivoire
+        "GMB",  # Gambia
+        "GHA",  # Ghana
+        "GIN",  # Guinea
+        "GNB",  # Guinea-Bissau
+        "LBR",  # Liberia
+        "MLI",  # Mali
+        "NER",  # Niger
+        "NGA",  # Nigeria
+        "SEN",  # Senegal
+        "SLE",  # Sierra Leone
+        "TGO",  # Togo
+    ],
+    "central_africa": [
+        "BDI",  # Burundi
+        "CMR",  # Cameroon
+        "CAF",  # Central African Republic
+        "TCD",  # Chad
+        "COG",  # Congo
+        "COD",  # Democratic Republic of the Congo
+        "GNQ",  # Equatorial Guinea
+        "GAB",  # Gabon
+        "STP",  # Sao Tome and Principe
+    ],
+    "east_africa": [
+        "COM",  # Comoros
+        "DJI",  # Djibouti
+        "ERI",  # Eritrea
+        "ETH",  # Ethiopia
+        "KEN",  # Kenya
+        "MDG",  # Madagascar
+        "MUS",  # Mauritius
+        "RWA",  # Rwanda
+        "SYC",  # Seychelles
+        "SOM",  # Somalia
+        "SSD",  # South Sudan
+        "SDN",  # Sudan
+        "TZA",  # Tanzania
+        "UGA",  # Uganda
+    ],
+    "southern_africa": [
+        "AGO",  # Angola
+        "BWA",  # Botswana
+        "SWZ",  # Eswatini
+        "LSO",  # Lesotho
+        "MWI",  # Malawi
+        "MOZ",  # Mozambique
+        "NAM",  # Namibia
+        "ZAF",  # South Africa
+        "ZMB",  # Zambia
+        "ZWE",  # Zimbabwe
+    ],
+}
+AU = [iso for isos in AU_REGIONS.values() for iso in isos]
+# ASEAN: the ten members of 2024 and Timor-Leste, admitted as the 11th member state on
+# 26 October 2025 (Declaration on the Admission of Timor-Leste into ASEAN, 47th ASEAN
+# Summit, Kuala Lumpur). TLS contributes no city: Dili is below the 300k threshold of
+# WUP F12 and no other Timorese agglomeration is listed; it is kept as a member so the
+# country list matches the 2025 membership.
+ASEAN = "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM TLS".split()
+
 EDITIONS = {
     "las-2024": {
         "year": 2024,
@@ -154,7 +234,50 @@ EDITIONS = {
         "rankings": [],
         "region_field": "world_6region",
     },
+    # "Announced" editions: the generic rule only (no published ranking to match yet), for a
+    # partner to refine.
+    "au-2025": {
+        "year": 2025,
+        "title": "Cities of the African Union member states, 2025",
+        "members": AU,
+        "members_label": "the 55 member states of the African Union (the 54 UN member states of Africa "
+        "and the Sahrawi Arab Democratic Republic, coded ESH; members with suspended participation included)",
+        # 80: the 46 capitals that are WUP agglomerations plus the 34 largest remaining
+        # agglomerations (down to about 3.5 million people in 2025).
+        "target": 80,
+        "rankings": [],
+        "announced": True,
+        # The AU's own five regions (Gapminder's world_4region would put every member in
+        # one group, world_6region splits only North Africa from the rest).
+        "regions": AU_REGIONS,
+        "regions_label": "the African Union's five regions (AU Handbook): north_africa, west_africa, "
+        "central_africa, east_africa, southern_africa",
+    },
+    "asean-2025": {
+        "year": 2025,
+        "title": "Cities of the ASEAN member states, 2025",
+        "members": ASEAN,
+        "members_label": "the 11 member states of ASEAN as of October 2025 (the ten members of 2024 and "
+        "Timor-Leste, admitted on 26 October 2025; Timor-Leste contributes no city because Dili is "
+        "below the 300k threshold of WUP F12)",
+        "target": 40,
+        "rankings": [],
+        "announced": True,
+        # every member is east_asia_pacific in world_6region (one group)
+        "region_field": "world_6region",
+    },
 }
+
+# Panel datasets: the cities of a cross-sectional edition (chosen for its year), one row per
+# city and year. Population and country covariates follow the row's year; the city
+# infrastructure variables (air_*, port_size, metro_*) have one snapshot in the sources and
+# are repeated unchanged in every year.
+PANELS = {
+    "las-2024-panel": {"base": "las-2024", "years": [2022, 2023, 2024]},
+    "g20-2023-panel": {"base": "g20-2023", "years": [2021, 2022, 2023]},
+}
+STATIC_COLUMNS = ("air_routes", "air_countries", "port_size", "metro_km", "metro_stations",
+                  "metro_ridership_m")
 
 # ISO3 -> (English display name, exact WUP "Urban Agglomeration" name or None, note)
 CAPITALS = {
@@ -234,6 +357,76 @@ CAPITALS = {
     "AZE": ("Baku", "Baku", ""),
     "GEO": ("Tbilisi", "Tbilisi", ""),
     "SGP": ("Singapore", "Singapore", ""),
+    # ASEAN (besides the developing-Asia members above)
+    "BRN": ("Bandar Seri Begawan", None, "Bandar Seri Begawan is below the 300k threshold of WUP F12 "
+            "(Brunei has no WUP agglomeration)"),
+    # Countries of published cities outside the member lists (so that `capital` is defined
+    # for every city of every edition)
+    "DNK": ("Copenhagen", "København (Copenhagen)", ""),
+    "FIN": ("Helsinki", "Helsinki", ""),
+    "SWE": ("Stockholm", "Stockholm", ""),
+    # African Union (besides the LAS and BRICS members above)
+    "AGO": ("Luanda", "Luanda", ""),
+    "BEN": ("Cotonou", "Cotonou",
+            "seat of government; the constitutional capital Porto-Novo is below the 300k threshold "
+            "of WUP F12"),
+    "BWA": ("Gaborone", None, "Gaborone is below the 300k threshold of WUP F12 (Botswana has no WUP agglomeration)"),
+    "BFA": ("Ouagadougou", "Ouagadougou", ""),
+    "BDI": ("Bujumbura", "Bujumbura",
+            "economic capital and seat of most ministries; Gitega, the political capital since 2019, "
+            "is below the 300k threshold of WUP F12"),
+    "CPV": ("Praia", None, "Praia is below the 300k threshold of WUP F12 (Cabo Verde has no WUP agglomeration)"),
+    "CMR": ("Yaoundé", "Yaoundé", ""),
+    "CAF": ("Bangui", "Bangui", ""),
+    "TCD": ("N'Djamena", "N'Djaména", ""),
+    "COD": ("Kinshasa", "Kinshasa", ""),
+    "COG": ("Brazzaville", "Brazzaville", ""),
+    "CIV": ("Abidjan", "Abidjan",
+            "economic capital and seat of most government institutions; the official capital "
+            "Yamoussoukro is below the 300k threshold of WUP F12"),
+    "GNQ": ("Malabo", None, "Malabo is below the 300k threshold of WUP F12 (only Bata is listed)"),
+    "ERI": ("Asmara", "Asmara", ""),
+    "SWZ": ("Mbabane / Lobamba", None,
+            "neither Mbabane (administrative capital) nor Lobamba (legislative and royal capital) is a "
+            "300k+ WUP agglomeration (Eswatini has none)"),
+    "GAB": ("Libreville", "Libreville", ""),
+    "GMB": ("Banjul", "Banjul", ""),
+    "GHA": ("Accra", "Accra", ""),
+    "GIN": ("Conakry", "Conakry", ""),
+    "GNB": ("Bissau", "Bissau", ""),
+    "KEN": ("Nairobi", "Nairobi", ""),
+    "LSO": ("Maseru", None, "Maseru is below the 300k threshold of WUP F12 (Lesotho has no WUP agglomeration)"),
+    "LBR": ("Monrovia", "Monrovia", ""),
+    "MDG": ("Antananarivo", "Antananarivo", ""),
+    "MWI": ("Lilongwe", "Lilongwe", ""),
+    "MLI": ("Bamako", "Bamako", ""),
+    "MUS": ("Port Louis", None, "Port Louis is below the 300k threshold of WUP F12 (Mauritius has no WUP agglomeration)"),
+    "MOZ": ("Maputo", "Maputo", ""),
+    "NAM": ("Windhoek", "Windhoek", ""),
+    "NER": ("Niamey", "Niamey", ""),
+    "NGA": ("Abuja", "Abuja", ""),
+    "RWA": ("Kigali", "Kigali", ""),
+    "ESH": ("El Aaiún (proclaimed)", None,
+            "the Sahrawi Arab Democratic Republic proclaims El Aaiún (Laayoune), a city administered by "
+            "Morocco, as its capital; its institutions sit in the refugee camps near Tindouf (Algeria); "
+            "WUP F12 lists no agglomeration for Western Sahara"),
+    "STP": ("São Tomé", None, "São Tomé is below the 300k threshold of WUP F12 (no WUP agglomeration)"),
+    "SEN": ("Dakar", "Dakar", ""),
+    "SYC": ("Victoria", None, "Victoria is below the 300k threshold of WUP F12 (no WUP agglomeration)"),
+    "SLE": ("Freetown", "Freetown", ""),
+    "SSD": ("Juba", "Juba", ""),
+    "TZA": ("Dodoma", None,
+            "Dodoma (capital and, since the 2010s move, seat of government) is below the 300k threshold "
+            "of WUP F12; Dar es Salaam, the former capital, is not marked as capital"),
+    "TGO": ("Lomé", "Lomé", ""),
+    "UGA": ("Kampala", "Kampala", ""),
+    "ZMB": ("Lusaka", "Lusaka", ""),
+    "ZWE": ("Harare", "Harare", ""),
+}
+# Countries of cities in an edition that have no national capital of their own (the
+# `capital` variable is 0 for their cities); every other country must be in CAPITALS.
+NO_NATIONAL_CAPITAL = {
+    "HKG": "Hong Kong is a Special Administrative Region of China, not a country",
 }
 
 # (ISO3, name in published_results.csv) -> exact WUP agglomeration name, for names that are
