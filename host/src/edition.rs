@@ -49,6 +49,9 @@ pub struct Edition {
     /// Panel data: score several years of the dataset together and average them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panel: Option<PanelSpec>,
+    /// The uncertainty and sensitivity analysis of this edition (`cityrank sensitivity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<crate::sensitivity::SensitivitySpec>,
     /// Named variants: changes to the methodology's steps, weights and indicators,
     /// run with `cityrank run <edition> --variant <name>`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -158,6 +161,12 @@ impl Variant {
     /// (e.g. `variants.zscore`).
     pub fn apply(&self, manifest: &Manifest, key: &str) -> Result<Manifest> {
         let mut m = manifest.clone();
+        self.apply_in_place(&mut m, key)?;
+        Ok(m)
+    }
+
+    /// Applies this variant to `m` itself (see [`Variant::apply`]).
+    pub fn apply_in_place(&self, m: &mut Manifest, key: &str) -> Result<()> {
         let o = &self.pipeline;
         if let Some(v) = &o.denominate {
             m.pipeline.denominate = Some(v.clone());
@@ -223,11 +232,11 @@ impl Variant {
             }
         }
         for (id, spec) in &self.normalise {
-            let i = indicator_mut(&mut m, id, &format!("{key}.normalise"))?;
+            let i = indicator_mut(m, id, &format!("{key}.normalise"))?;
             i.normalise = Some(spec.clone());
         }
         for (id, spec) in &self.treat {
-            let i = indicator_mut(&mut m, id, &format!("{key}.treat"))?;
+            let i = indicator_mut(m, id, &format!("{key}.treat"))?;
             i.treat = Some(spec.clone());
         }
         for (id, spec) in &self.aggregate {
@@ -245,8 +254,10 @@ impl Variant {
         if let Some(t) = &self.tiers {
             m.tiers = t.clone();
         }
-        drop_parts(&mut m, &self.drop, key)?;
-        Ok(m)
+        if !self.drop.is_empty() {
+            drop_parts(m, &self.drop, key)?;
+        }
+        Ok(())
     }
 }
 

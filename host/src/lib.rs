@@ -31,3 +31,4 @@ pub mod results;
 pub mod run;
 pub mod sandbox;
 pub mod schema;
+pub mod sensitivity;

@@ -96,60 +96,13 @@ pub fn run_loaded(
     } else {
         loaded.framework.clone()
     };
-    let mut usage = Usage {
-        fuel: loaded.report.fuel,
-        calls: 1,
-    };
-    let mut log = loaded.report.log.clone();
-
-    // The rows scored: every row, or for panel data the rows of the panel's years.
-    let rows = select_rows(dataset, edition)?;
-    // The plugin derives every indicator it declares; a variant's dropped
-    // indicators are simply not used.
-    let input = input_table(&loaded.manifest, dataset, &rows, &edition.dataset.display().to_string())?;
-    let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, &input)?;
-    usage.fuel += report.fuel;
-    usage.calls += 1;
-    log.extend(report.log);
-    let all = check_derived(&loaded.manifest, &input.units, derived, plugin.label())?;
-    let raw: Vec<Vec<f64>> = manifest
-        .indicators
-        .iter()
-        .map(|ind| {
-            let i = loaded
-                .manifest
-                .indicators
-                .iter()
-                .position(|x| x.id == ind.id)
-                .unwrap_or_default();
-            all[i].clone()
-        })
-        .collect();
-
-    let unit_ids = &input.units;
-    let groups: BTreeMap<String, Vec<String>> = dataset
-        .description
-        .columns
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(g, name)| {
-            (
-                name.clone(),
-                rows.iter().map(|&r| dataset.units[r].groups[g].clone()).collect(),
-            )
-        })
-        .collect();
-    let variables: BTreeMap<String, Vec<f64>> = dataset
-        .numbers
-        .iter()
-        .map(|(k, v)| (k.clone(), rows.iter().map(|&r| v[r]).collect()))
-        .collect();
-    let ctx = pipeline::Context {
-        units: unit_ids,
-        groups: &groups,
-        variables: &variables,
-    };
+    let derived = derive_rows(loaded, edition, dataset)?;
+    let mut usage = derived.usage.clone();
+    let mut log = derived.log.clone();
+    let rows = &derived.rows;
+    let raw = derived.raw_for(manifest, &loaded.manifest);
+    let unit_ids = &derived.unit_ids;
+    let ctx = derived.context();
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, spec) in manifest.indicators.iter().enumerate() {
         for (u, v) in raw[i].iter().enumerate() {
@@ -158,13 +111,11 @@ pub fn run_loaded(
             }
         }
     }
-    let mut custom = SandboxSteps {
-        plugin,
-        limits: &edition.limits,
-        usage: &mut usage,
-        log: &mut log,
-    };
+    let mut custom = SandboxSteps::new(plugin, &edition.limits);
     let out = pipeline::run(manifest, framework, &ctx, &raw, options, &mut custom)?;
+    usage.fuel += custom.usage.fuel;
+    usage.calls += custom.usage.calls;
+    log.append(&mut custom.log);
 
     // One result per unit: the scored rows, or for panel data the time-weighted
     // average of each unit's years.
@@ -365,6 +316,100 @@ pub fn write_stages(stages: &[pipeline::Stage], unit_ids: &[String], dir: &std::
         crate::fsutil::write_atomically(&path, &bytes)?;
     }
     Ok(())
+}
+
+/// The rows an edition scores and their indicator values as derived by the plugin.
+pub struct Derived {
+    /// Positions of the scored rows in the dataset.
+    pub rows: Vec<usize>,
+    /// Keys of the scored rows (unit ids, or `id@year` for panel data).
+    pub unit_ids: Vec<String>,
+    /// Derived values, one column per indicator of the plugin's own manifest.
+    pub raw: Vec<Vec<f64>>,
+    /// Group columns of the scored rows.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Numeric dataset variables of the scored rows.
+    pub variables: BTreeMap<String, Vec<f64>>,
+    /// Plugin use so far (manifest and derive).
+    pub usage: Usage,
+    /// Plugin log so far.
+    pub log: Vec<LogMessage>,
+}
+
+impl Derived {
+    /// The raw columns of `manifest`'s indicators (a variant of `plugin_manifest`,
+    /// whose indicators it may have dropped).
+    pub fn raw_for(&self, manifest: &Manifest, plugin_manifest: &Manifest) -> Vec<Vec<f64>> {
+        manifest
+            .indicators
+            .iter()
+            .map(|ind| {
+                let i = plugin_manifest
+                    .indicators
+                    .iter()
+                    .position(|x| x.id == ind.id)
+                    .unwrap_or_default();
+                self.raw[i].clone()
+            })
+            .collect()
+    }
+
+    /// The pipeline's view of the rows.
+    pub fn context(&self) -> pipeline::Context<'_> {
+        pipeline::Context {
+            units: &self.unit_ids,
+            groups: &self.groups,
+            variables: &self.variables,
+        }
+    }
+}
+
+/// Selects the rows of an edition and lets the plugin derive their indicators
+/// (one `derive` call for all rows).
+pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset: &Dataset) -> Result<Derived> {
+    let plugin = &loaded.plugin;
+    let mut usage = Usage {
+        fuel: loaded.report.fuel,
+        calls: 1,
+    };
+    let mut log = loaded.report.log.clone();
+    // The rows scored: every row, or for panel data the rows of the panel's years.
+    let rows = select_rows(dataset, edition)?;
+    // The plugin derives every indicator it declares; a variant's dropped
+    // indicators are simply not used.
+    let input = input_table(&loaded.manifest, dataset, &rows, &edition.dataset.display().to_string())?;
+    let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, &input)?;
+    usage.fuel += report.fuel;
+    usage.calls += 1;
+    log.extend(report.log);
+    let raw = check_derived(&loaded.manifest, &input.units, derived, plugin.label())?;
+    let groups = dataset
+        .description
+        .columns
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, name)| {
+            (
+                name.clone(),
+                rows.iter().map(|&r| dataset.units[r].groups[g].clone()).collect(),
+            )
+        })
+        .collect();
+    let variables = dataset
+        .numbers
+        .iter()
+        .map(|(k, v)| (k.clone(), rows.iter().map(|&r| v[r]).collect()))
+        .collect();
+    Ok(Derived {
+        rows,
+        unit_ids: input.units,
+        raw,
+        groups,
+        variables,
+        usage,
+        log,
+    })
 }
 
 /// The dataset rows an edition scores.
@@ -568,12 +613,27 @@ fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &
     Ok(out)
 }
 
-/// Plugin-supplied steps, run in the sandbox.
-struct SandboxSteps<'a> {
+/// Plugin-supplied steps, run in the sandbox: one call per step, each in a fresh
+/// instance of the pre-instantiated component.
+pub struct SandboxSteps<'a> {
     plugin: &'a Plugin,
     limits: &'a Limits,
-    usage: &'a mut Usage,
-    log: &'a mut Vec<LogMessage>,
+    /// Plugin use by the steps run so far.
+    pub usage: Usage,
+    /// Plugin log of the steps run so far.
+    pub log: Vec<LogMessage>,
+}
+
+impl<'a> SandboxSteps<'a> {
+    /// Steps run by `plugin` within `limits`.
+    pub fn new(plugin: &'a Plugin, limits: &'a Limits) -> Self {
+        SandboxSteps {
+            plugin,
+            limits,
+            usage: Usage { fuel: 0, calls: 0 },
+            log: Vec::new(),
+        }
+    }
 }
 
 impl CustomSteps for SandboxSteps<'_> {

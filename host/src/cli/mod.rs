@@ -4,6 +4,7 @@ mod build;
 mod inspect;
 mod run;
 mod schema;
+mod sensitivity;
 mod validate;
 
 use std::path::Path;
@@ -33,6 +34,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Print the JSON Schema of a document (edition, manifest, dataset, results).
     Schema(schema::SchemaArgs),
+    /// Uncertainty and sensitivity analysis of an edition's ranking.
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 /// Runs the parsed command.
@@ -43,6 +46,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Validate(a) => validate::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Sensitivity(a) => sensitivity::run(a),
     }
 }
 

@@ -58,12 +58,25 @@ metro_km, metro_stations, metro_ridership_m
                   the same country within 30 km of the system's coordinates. A city sums
                   its systems; 0 if it has none; ridership is empty if any of its systems
                   has no ridership figure.
+capital           1 if the city is the WUP agglomeration that CAPITALS gives for its country
+                  (the official capital, or the seat of government where the official capital
+                  is not a WUP agglomeration; notes in CAPITALS), else 0. Every city's country
+                  must be in CAPITALS or NO_NATIONAL_CAPITAL (Hong Kong: 0).
 country covariates
                   value for the edition year, or the latest year before it within 5 years
                   (edition year - 5 <= year <= edition year), else empty. Sources: Gapminder
                   Systema Globalis (internet, broadband, mobile, GDP pc PPP, HDI, urban %),
                   WDI (access to electricity), OWID (CO2 per capita), WGI (estimate column,
                   '..' = missing; WGI codes WBG/ROM/TMP/ZAR/ADO/KSV for PSE/ROU/TLS/COD/AND/XKX).
+
+Panel datasets (PANELS)
+-----------------------
+`<edition>-panel`: the cities of the base edition (chosen for its year), one row per city
+and year (`year` column after `region`, declared as `columns.time`; rows sorted by id then
+year). Per row year: population_k interpolated to that year, country covariates of that year
+or the latest before it within 5 years. air_*, port_size, metro_*, lat, lon and capital have
+one snapshot in the sources and are repeated unchanged in every year (no invented series).
+The last year's rows equal the base edition's rows.
 
 Distances: haversine on a sphere of radius 6371.0088 km (IUGG mean Earth radius).
 """
@@ -242,14 +255,15 @@ EDITIONS = {
         "members": AU,
         "members_label": "the 55 member states of the African Union (the 54 UN member states of Africa "
         "and the Sahrawi Arab Democratic Republic, coded ESH; members with suspended participation included)",
-        # 80: the 46 capitals that are WUP agglomerations plus the 34 largest remaining
-        # agglomerations (down to about 3.5 million people in 2025).
+        # 80: the 44 member capitals that are WUP agglomerations plus the 36 largest
+        # remaining agglomerations (down to about 1.2 million people in 2025).
         "target": 80,
         "rankings": [],
         "announced": True,
         # The AU's own five regions (Gapminder's world_4region would put every member in
         # one group, world_6region splits only North Africa from the rest).
         "regions": AU_REGIONS,
+        "regions_source": "au_regions",
         "regions_label": "the African Union's five regions (AU Handbook): north_africa, west_africa, "
         "central_africa, east_africa, southern_africa",
     },
@@ -260,11 +274,16 @@ EDITIONS = {
         "members_label": "the 11 member states of ASEAN as of October 2025 (the ten members of 2024 and "
         "Timor-Leste, admitted on 26 October 2025; Timor-Leste contributes no city because Dili is "
         "below the 300k threshold of WUP F12)",
+        # 40: the 9 member capitals that are WUP agglomerations plus the 31 largest
+        # remaining agglomerations (down to about 1.0 million people in 2025).
         "target": 40,
         "rankings": [],
         "announced": True,
-        # every member is east_asia_pacific in world_6region (one group)
+        # every member is east_asia_pacific in world_6region (one group; there is no official
+        # ASEAN sub-regional grouping)
         "region_field": "world_6region",
+        "metro_note": "Hanoi Metro (Line 2A, opened November 2021) is absent from the metro list, so Hanoi "
+        "has 0; Ho Chi Minh City's first metro line opened in December 2024, after the list",
     },
 }
 
@@ -406,7 +425,7 @@ CAPITALS = {
     "NER": ("Niamey", "Niamey", ""),
     "NGA": ("Abuja", "Abuja", ""),
     "RWA": ("Kigali", "Kigali", ""),
-    "ESH": ("El Aaiún (proclaimed)", None,
+    "ESH": ("El Aaiún", None,
             "the Sahrawi Arab Democratic Republic proclaims El Aaiún (Laayoune), a city administered by "
             "Morocco, as its capital; its institutions sit in the refugee camps near Tindouf (Algeria); "
             "WUP F12 lists no agglomeration for Western Sahara"),
@@ -416,8 +435,8 @@ CAPITALS = {
     "SLE": ("Freetown", "Freetown", ""),
     "SSD": ("Juba", "Juba", ""),
     "TZA": ("Dodoma", None,
-            "Dodoma (capital and, since the 2010s move, seat of government) is below the 300k threshold "
-            "of WUP F12; Dar es Salaam, the former capital, is not marked as capital"),
+            "Dodoma (the official capital, to which the government has moved) is below the 300k "
+            "threshold of WUP F12; Dar es Salaam, the former capital, is not marked as capital"),
     "TGO": ("Lomé", "Lomé", ""),
     "UGA": ("Kampala", "Kampala", ""),
     "ZMB": ("Lusaka", "Lusaka", ""),
@@ -495,6 +514,7 @@ DISPLAY_NAMES = {
     "22575": "El Obeid",
     "22422": "Jubail",
     "20020": "Djelfa",
+    "22456": "Hai Phong",  # WUP: "Hai Phòng" (diacritics incomplete)
 }
 KEEP_LOCAL_NAME = {
     "Chennai", "Guwahati", "Kochi", "Kolkata", "Kozhikode", "Mumbai", "Pune", "Thoothukkudi",
@@ -641,6 +661,17 @@ SOURCES = [
      "licence": "CC BY 4.0", "file": "countries/wgi_worldwide_governance_indicators.csv",
      "attribution": "Kaufmann, D. and A. Kraay (2024). Worldwide Governance Indicators, 2024 "
                     "update, World Bank (www.govindicators.org), CC BY 4.0."},
+    {"id": "au_regions",
+     "title": "African Union regions (AU Handbook, African Union Commission), as listed in recipe/derive.py (AU_REGIONS)",
+     "licence": "facts (membership and regional groups; no third-party text)", "file": None,
+     "attribution": "Regional groups of the African Union member states as given in the AU "
+                    "Handbook of the African Union Commission."},
+    {"id": "capitals",
+     "title": "National capitals: the recipe's capital table (CAPITALS in recipe/derive.py) matched to WUP 2018 agglomerations",
+     "licence": "facts (compiled for this recipe; no third-party text)", "file": None,
+     "attribution": "Capital table of the recipe (national capitals as of 2025; where the official "
+                    "capital is not a WUP agglomeration, a seat of government may stand in, as noted "
+                    "under Capital choices)."},
     {"id": "published", "title": "Published ranking outcomes used to choose cities",
      "licence": "facts from press coverage (city names only are used)",
      "file": "published/published_results.csv",
@@ -684,9 +715,12 @@ VARIABLES = [
 ] + [
     (col, "estimate (about -2.5 to 2.5)", f"WGI {WGI_NAMES[code]}: estimate (standard normal units), country value.", "wgi", None, None)
     for col, code in WGI_VARS.items()
+] + [
+    ("capital", "indicator (1 = yes, 0 = no)", "1 if the city is its country's national capital according to the recipe's capital table (CAPITALS in recipe/derive.py: the official capital, or the seat of government where the official capital is not a WUP agglomeration - see SOURCES.md), else 0. A country whose capital is not a 300k+ WUP agglomeration has no city with 1; Hong Kong (no national capital) has 0.", "capitals", 0.0, 1.0),
 ]
 RAW_COLUMNS = [v[0] for v in VARIABLES if v[0] not in ("lat", "lon")]
 HEADER = ["id", "name", "country", "region", "lat", "lon"] + RAW_COLUMNS
+VALUE_COLUMNS = HEADER[4:]
 COVARIATES = list(GAPMINDER_FILES) + ["electricity_pct", "co2_pc"] + list(WGI_VARS)
 
 # decimals kept for computed or copied floats (then written with repr)
@@ -883,6 +917,8 @@ class Data:
 
         self._assign_display_names()
         self._assign_metros()
+        self.capital_keys = {self.find_wup(iso, wup)["key"] for iso, (_, wup, _) in CAPITALS.items()
+                             if wup and iso in self.by_country}
 
     # -- names ---------------------------------------------------------------------------
     def of_country(self, name):
@@ -1049,6 +1085,12 @@ class Data:
         ridership = None if any(r == "" for r in rid) else sum(float(r) for r in rid)
         return km, st, ridership, ms
 
+    def capital(self, c):
+        """1 if the city is its country's capital in CAPITALS, else 0."""
+        if c["iso3"] not in CAPITALS and c["iso3"] not in NO_NATIONAL_CAPITAL:
+            raise SystemExit(f"no CAPITALS (or NO_NATIONAL_CAPITAL) entry for {c['iso3']}, country of {c['id']}")
+        return 1 if c["key"] in self.capital_keys else 0
+
     def covariate(self, var, iso3, year):
         code = WGI_CODE.get(iso3, iso3) if var in WGI_VARS else iso3
         series = self.cov[var].get(code, {})
@@ -1108,57 +1150,112 @@ def select_cities(data, ed):
     return [data.by_key[k] for k in order], chosen, notes
 
 
+def check_config():
+    """Consistency of the edition tables (members unique, regions cover the members exactly)."""
+    for eid, ed in EDITIONS.items():
+        if len(set(ed["members"])) != len(ed["members"]):
+            raise SystemExit(f"{eid}: duplicate members")
+        if "regions" in ed:
+            listed = [iso for isos in ed["regions"].values() for iso in isos]
+            if sorted(listed) != sorted(ed["members"]):
+                raise SystemExit(f"{eid}: regions do not list exactly the members")
+    for pid, p in PANELS.items():
+        base = EDITIONS[p["base"]]
+        ys = p["years"]
+        if ys != sorted(set(ys)) or ys[-1] != base["year"]:
+            raise SystemExit(f"{pid}: panel years must be increasing and end at {base['year']}")
+
+
+def edition_spec(eid):
+    """An EDITIONS entry, or a PANELS entry merged into the configuration of its base edition."""
+    if eid in EDITIONS:
+        return EDITIONS[eid]
+    p = PANELS[eid]
+    base = EDITIONS[p["base"]]
+    ys = list(p["years"])
+    title = base["title"]
+    suffix = f", {base['year']}"
+    if title.endswith(suffix):
+        title = title[: -len(suffix)]
+    return dict(base, title=f"{title}, {ys[0]}-{ys[-1]} (panel)", base=p["base"], panel_years=ys)
+
+
+def dataset_ids():
+    return list(EDITIONS) + list(PANELS)
+
+
 def build_edition(data, eid, ed):
     year = ed["year"]
+    panel = "panel_years" in ed
+    years = ed["panel_years"] if panel else [year]
     cities, reasons, notes = select_cities(data, ed)
+    region_of = ({iso: reg for reg, isos in ed["regions"].items() for iso in isos}
+                 if "regions" in ed else None)
     rows, audit = [], []
-    cov_years = defaultdict(Counter)
+    cov_years = defaultdict(Counter)  # var -> Counter(year used), over all rows
+    cov_years_by = {y: defaultdict(Counter) for y in years}  # row year -> var -> Counter
     for c in cities:
-        ent = data.entities.get(c["iso3"], {})
-        region = ent.get(ed["region_field"], "")
+        if region_of is not None:
+            if c["iso3"] not in region_of:
+                raise SystemExit(f"{eid}: no region for {c['iso3']} ({c['id']})")
+            region = region_of[c["iso3"]]
+        else:
+            region = data.entities.get(c["iso3"], {}).get(ed["region_field"], "")
         n_routes, n_countries, near, unknown_dest = data.air(c)
         psize, pname, punknown = data.port(c)
         mkm, mst, mrid, ms = data.metro(c)
-        row = {
-            "id": c["id"], "name": c["name"], "country": c["iso3"], "region": region,
-            "lat": c["lat"], "lon": c["lon"],
-            "population_k": data.population(c, year),
-            "air_routes": n_routes, "air_countries": n_countries,
-            "port_size": psize,
-            "metro_km": mkm, "metro_stations": mst, "metro_ridership_m": mrid,
-        }
-        for var in COVARIATES:
-            v, y = data.covariate(var, c["iso3"], year)
-            row[var] = v
-            if y is not None:
-                cov_years[var][y] += 1
-        rows.append(row)
+        for y in years:
+            row = {
+                "id": c["id"], "name": c["name"], "country": c["iso3"], "region": region,
+                "lat": c["lat"], "lon": c["lon"],
+                "population_k": data.population(c, y),
+                "air_routes": n_routes, "air_countries": n_countries,
+                "port_size": psize,
+                "metro_km": mkm, "metro_stations": mst, "metro_ridership_m": mrid,
+                "capital": data.capital(c),
+            }
+            if panel:
+                row["year"] = y
+            for var in COVARIATES:
+                v, vy = data.covariate(var, c["iso3"], y)
+                row[var] = v
+                if vy is not None:
+                    cov_years[var][vy] += 1
+                    cov_years_by[y][var][vy] += 1
+            rows.append(row)
         audit.append({"city": c, "reasons": reasons[c["key"]], "airports": near,
                       "unknown_dest": unknown_dest, "port": (psize, pname, punknown), "metros": ms})
-    rows.sort(key=lambda r: r["id"])
+    rows.sort(key=lambda r: (r["id"], r.get("year", 0)))
     for col, _, _, _, vmin, vmax in VARIABLES:
         for r in rows:
             v = r[col]
             if v is not None and ((vmin is not None and v < vmin) or (vmax is not None and v > vmax)):
                 raise SystemExit(f"{eid}: {r['id']} {col} = {v} outside [{vmin}, {vmax}]")
     audit.sort(key=lambda a: a["city"]["id"])
-    ids = [r["id"] for r in rows]
-    assert len(ids) == len(set(ids)), "duplicate ids"
-    return {"id": eid, "ed": ed, "rows": rows, "audit": audit, "notes": notes, "cov_years": cov_years}
+    keys = [(r["id"], r.get("year")) for r in rows]
+    assert len(keys) == len(set(keys)), "duplicate ids"
+    return {"id": eid, "ed": ed, "rows": rows, "audit": audit, "notes": notes, "cov_years": cov_years,
+            "cov_years_by": cov_years_by, "panel": panel, "years": years, "n_cities": len(cities)}
 
 
-def render_csv(rows):
+def csv_header(built):
+    keys = ["id", "name", "country", "region"] + (["year"] if built["panel"] else [])
+    return keys + VALUE_COLUMNS
+
+
+def render_csv(built):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HEADER)
-    for r in rows:
+    w.writerow(csv_header(built))
+    for r in built["rows"]:
         w.writerow([r["id"], r["name"], r["country"], r["region"]]
-                   + [fmt(r[col], col) for col in HEADER[4:]])
+                   + ([str(r["year"])] if built["panel"] else [])
+                   + [fmt(r[col], col) for col in VALUE_COLUMNS])
     return buf.getvalue()
 
 
 def missing_counts(rows):
-    return {col: sum(1 for r in rows if r[col] is None) for col in HEADER[4:]}
+    return {col: sum(1 for r in rows if r[col] is None) for col in VALUE_COLUMNS}
 
 
 def year_phrase(counter):
@@ -1177,6 +1274,8 @@ def rule_text(ed):
         "(a) the capital of every member country that is a UN WUP 2018 urban agglomeration of 300k+; "
         + b + "(c) the largest remaining WUP agglomerations of the "
         f"member countries by interpolated population in {ed['year']}."
+        + (f" Panel: the same cities as `{ed['base']}` (chosen for {ed['year']}), one row per city and "
+           f"year for {', '.join(str(y) for y in ed['panel_years'])}." if "panel_years" in ed else "")
     )
 
 
@@ -1197,27 +1296,47 @@ def render_toml(built):
     out.append('name = "name"')
     out.append('country = "country"')
     out.append('groups = ["region"]')
+    panel = built["panel"]
+    if panel:
+        out.append('time = "year"')
+    same_every_year = "; the same snapshot in every year of the panel (not a time series)" if panel else ""
     used_sources = set()
     for col, unit, desc, src, vmin, vmax in VARIABLES:
         used_sources.add(src)
         var_year, note = None, None
         if col == "population_k":
-            var_year = year
-            note = (f"interpolated between WUP {year - year % 5} and {year - year % 5 + 5}"
-                    if year % 5 else None)
+            if panel:
+                desc = desc.replace("at the edition year", "in the row's year")
+                note = "interpolated to each row's year: " + "; ".join(
+                    f"{y} {pop_formula(y, short=True)}" for y in built["years"])
+            else:
+                var_year = year
+                note = (f"interpolated between WUP {year - year % 5} and {year - year % 5 + 5}"
+                        if year % 5 else None)
         elif col in ("air_routes", "air_countries"):
             var_year = 2014
-            note = "OpenFlights route snapshot of 2014 (routes have been added and dropped since)"
+            note = "OpenFlights route snapshot of 2014 (routes have been added and dropped since)" + same_every_year
         elif col.startswith("metro_"):
-            note = "Wikipedia list of metro systems, about 2023; Riyadh Metro (opened Dec 2024) is absent"
+            note = ("Wikipedia list of metro systems, about 2023; Riyadh Metro (opened Dec 2024) is absent"
+                    + (f"; {ed['metro_note']}" if ed.get("metro_note") else "") + same_every_year)
         elif col == "port_size":
-            note = "World Port Index as in shared/data (Pub. 150); harbour size is a static classification"
+            note = ("World Port Index as in shared/data (Pub. 150); harbour size is a static classification"
+                    + same_every_year)
+        elif col == "capital":
+            note = ("static table of national capitals as of 2025" + (", the same in every year of the panel"
+                                                                       if panel else ""))
         elif col in COVARIATES:
-            cy = built["cov_years"][col]
-            if len(cy) == 1:
-                var_year = next(iter(cy))
-            note = (f"value of {year} or the latest year before it within {LOOKBACK_YEARS} years; "
-                    f"years used: {year_phrase(cy) if cy else 'none'}")
+            if panel:
+                note = (f"value of the row's year or the latest year before it within {LOOKBACK_YEARS} years; "
+                        "years used: " + "; ".join(
+                            f"{y} rows: {year_phrase(built['cov_years_by'][y][col]) or 'none'}"
+                            for y in built["years"]))
+            else:
+                cy = built["cov_years"][col]
+                if len(cy) == 1:
+                    var_year = next(iter(cy))
+                note = (f"value of {year} or the latest year before it within {LOOKBACK_YEARS} years; "
+                        f"years used: {year_phrase(cy) if cy else 'none'}")
         if col in ("lat", "lon") and any(c["extra"] for c in (a["city"] for a in built["audit"])):
             used_sources.add("wikipedia")
         out.append("")
@@ -1238,6 +1357,8 @@ def render_toml(built):
     used_sources |= {"openflights_airports", "gapminder_geo", "published"}
     if not built["ed"]["rankings"]:
         used_sources.discard("published")
+    if "regions" in built["ed"]:
+        used_sources.add(built["ed"]["regions_source"])
     for s in SOURCES:
         if s["id"] not in used_sources:
             continue
@@ -1252,9 +1373,20 @@ def render_toml(built):
     parsed = tomllib.loads(text)  # must parse
     var_ids = {v["id"] for v in parsed["variables"]}
     src_ids = {s["id"] for s in parsed["sources"]}
-    assert set(HEADER[4:]) == var_ids, "variables out of sync with header"
+    assert set(VALUE_COLUMNS) == var_ids, "variables out of sync with header"
+    assert (parsed["columns"].get("time") == "year") == panel and "year" not in var_ids
     assert all(v["source"] in src_ids for v in parsed["variables"]), "unknown source id"
     return text, sorted(used_sources)
+
+
+def pop_formula(year, short=False):
+    yy = year - year % 5
+    if short:
+        return (f"= WUP{year}" if year % 5 == 0 else
+                f"= WUP{yy} + (WUP{yy + 5} - WUP{yy}) x {year - yy}/5")
+    return (f"WUP 2018 value for {year}" if year % 5 == 0 else
+            f"linear interpolation WUP{yy} + (WUP{yy + 5} - WUP{yy}) x {year - yy}/5 (WUP 2018 projections, "
+            "not observations)")
 
 
 def md_escape(s):
@@ -1270,18 +1402,55 @@ def render_sources_md(data, built, used_sources):
     L.append("Generated by `methodologies/data/recipe/derive.py` from the raw files in `shared/data` "
              "(do not edit by hand; see `methodologies/data/README.md`).")
     L.append("")
-    L.append(f"{len(rows)} cities, {len(HEADER) - 4} numeric columns (`lat`, `lon` and {len(RAW_COLUMNS)} variables). "
-             "Missing values are empty cells; nothing is imputed or estimated.")
+    panel = built["panel"]
+    years = built["years"]
+    if panel:
+        L.append(f"Panel: {built['n_cities']} cities x {len(years)} years ({', '.join(map(str, years))}) = "
+                 f"{len(rows)} rows, one per city and year, sorted by id then year; the `year` column is the "
+                 "time column (`columns.time`), not a variable. "
+                 f"{len(VALUE_COLUMNS)} numeric columns (`lat`, `lon` and {len(RAW_COLUMNS)} variables). "
+                 "Missing values are empty cells; nothing is imputed or estimated.")
+        L.append("")
+        L.append(f"The cities are those of `{ed['base']}` (see its SOURCES.md). Per row year: population "
+                 "interpolated to that year; country covariates and WGI of that year or the latest year "
+                 f"before it within {LOOKBACK_YEARS} years. **The city infrastructure variables "
+                 "(" + ", ".join(f"`{c}`" for c in STATIC_COLUMNS) + ") have a single snapshot in the sources "
+                 "(OpenFlights routes 2014, World Port Index, Wikipedia metro list about 2023); the same "
+                 "value is repeated in every year. They are not a time series: their change between years "
+                 "is zero by construction, not an observation.** `lat`, `lon` and `capital` are also the "
+                 "same in every year. A covariate not yet published for a row's year repeats the latest "
+                 "earlier value (e.g. WGI 2023 in the 2024 rows; see the table of years used below), so "
+                 "some country values do not change between consecutive years. The rows of the last year "
+                 f"equal `{ed['base']}`.")
+    else:
+        L.append(f"{len(rows)} cities, {len(VALUE_COLUMNS)} numeric columns (`lat`, `lon` and {len(RAW_COLUMNS)} variables). "
+                 "Missing values are empty cells; nothing is imputed or estimated.")
     L.append("")
+    if ed.get("announced"):
+        L.append("Announced edition: no published ranking exists yet to match, so the city set follows "
+                 "the generic rule only (capitals, then the largest agglomerations). A partner may refine "
+                 "the member list, the target or the city list in `EDITIONS` of `recipe/derive.py`.")
+        L.append("")
     L.append("## City-set rule")
     L.append("")
     L.append(rule_text(ed))
     L.append("")
     L.append("Member ISO3 codes: " + " ".join(sorted(ed["members"])) + ".")
     L.append("")
+    if "regions" in ed:
+        L.append(f"Members by region ({ed['regions_label']}):")
+        L.append("")
+        for reg, isos in ed["regions"].items():
+            L.append(f"- `{reg}` ({len(isos)}): " + " ".join(sorted(isos)) + ".")
+        L.append("")
     by_reason = Counter("+".join(a["reasons"]) for a in audit)
     L.append("Cities by reason: " + ", ".join(f"{k}: {v}" for k, v in sorted(by_reason.items())) + ".")
     L.append("")
+    per_country = Counter(a["city"]["iso3"] for a in audit)
+    no_city = [iso for iso in sorted(ed["members"]) if iso not in per_country]
+    if no_city:
+        L.append("Member countries with no city in the set: " + " ".join(no_city) + ".")
+        L.append("")
     if notes["capitals_missing"]:
         L.append("Member countries without a capital in the set:")
         L.append("")
@@ -1339,11 +1508,17 @@ def render_sources_md(data, built, used_sources):
 
     L.append("## Method and caveats per variable")
     L.append("")
-    yy = year - year % 5
-    pop_txt = (f"WUP 2018 value for {year}" if year % 5 == 0 else
-               f"linear interpolation WUP{yy} + (WUP{yy + 5} - WUP{yy}) x {year - yy}/5 (WUP 2018 projections, not observations)")
-    L.append(f"- `region`: Gapminder `{ed['region_field']}` of the city's country "
-             "(ddf--entities--geo--country.csv), a grouping column for methodologies.")
+    if panel:
+        pop_txt = ("for each row's year, " + "; ".join(f"{y}: {pop_formula(y, short=True)}" for y in years)
+                   + " (WUP 2018 projections, not observations)")
+    else:
+        pop_txt = pop_formula(year)
+    if "regions" in ed:
+        L.append(f"- `region`: {ed['regions_label']}, from the member table of the edition "
+                 "(`recipe/derive.py`), a grouping column for methodologies.")
+    else:
+        L.append(f"- `region`: Gapminder `{ed['region_field']}` of the city's country "
+                 "(ddf--entities--geo--country.csv), a grouping column for methodologies.")
     L.append(f"- `id`: `<iso3>-<slug of name>`; `name`: the name used by the published rankings, else an English "
              "capital name, else WUP's English form (the part in parentheses) or WUP's name; the same city has "
              "the same id in every edition.")
@@ -1362,14 +1537,36 @@ def render_sources_md(data, built, used_sources):
              "2024) is absent, so Riyadh has 0** - the data is not patched. Each system is assigned to one city "
              f"(name and country; else the nearest city of the same country within {METRO_RADIUS_KM:g} km of the "
              "system's coordinates); the coordinates in the list are unreliable for some systems, which is why "
-             "names come first. Light rail, trams and suburban rail are not metros in this list.")
-    L.append(f"- Country covariates: the value for {year} or the latest year before it, back to "
-             f"{year - LOOKBACK_YEARS}; years used per variable:")
-    L.append("")
-    L.append("  | variable | years used (number of cities) |")
-    L.append("  |---|---|")
-    for var in COVARIATES:
-        L.append(f"  | `{var}` | {year_phrase(built['cov_years'][var]) or 'none'} |")
+             "names come first. Light rail, trams and suburban rail are not metros in this list."
+             + (f" **{ed['metro_note'][0].upper()}{ed['metro_note'][1:]}** - not patched either." if ed.get("metro_note") else ""))
+    if panel:
+        L.append("- Panel: `air_routes`, `air_countries`, `port_size` and `metro_*` are the single snapshots "
+                 "described above, repeated unchanged in every year; no time series is invented for them.")
+    no_cap = [f"{k}: {v} (0 for its cities)." for k, v in sorted(NO_NATIONAL_CAPITAL.items())
+              if any(a["city"]["iso3"] == k for a in audit)]
+    L.append("- `capital`: 1 if the city is the WUP agglomeration that the recipe's capital table (`CAPITALS`) "
+             "gives for its country, else 0 - a static table of national capitals as of 2025"
+             + (" (the same in every year of the panel)" if panel else "") + ". Where the official capital is "
+             "not a 300k+ WUP agglomeration, the table either names the seat of government (see Capital "
+             "choices above) or leaves the country without a capital (no city of it has 1)."
+             + "".join(" " + x for x in no_cap))
+    if panel:
+        L.append(f"- Country covariates: for each row, the value for the row's year or the latest year before it, "
+                 f"back to {LOOKBACK_YEARS} years earlier; years used per variable and row year (number of cities):")
+        L.append("")
+        L.append("  | variable | " + " | ".join(f"{y} rows" for y in years) + " |")
+        L.append("  |---|" + "---|" * len(years))
+        for var in COVARIATES:
+            L.append(f"  | `{var}` | " + " | ".join(
+                year_phrase(built["cov_years_by"][y][var]) or "none" for y in years) + " |")
+    else:
+        L.append(f"- Country covariates: the value for {year} or the latest year before it, back to "
+                 f"{year - LOOKBACK_YEARS}; years used per variable:")
+        L.append("")
+        L.append("  | variable | years used (number of cities) |")
+        L.append("  |---|---|")
+        for var in COVARIATES:
+            L.append(f"  | `{var}` | {year_phrase(built['cov_years'][var]) or 'none'} |")
     L.append("")
     L.append("  WGI estimates use the `estimate` column ('..' = missing); WGI codes: " +
              ", ".join(f"{k} -> {v}" for k, v in sorted(WGI_CODE.items())) + ". GDP per capita PPP is in "
@@ -1379,17 +1576,17 @@ def render_sources_md(data, built, used_sources):
     L.append("## Missing cells")
     L.append("")
     mc = missing_counts(rows)
-    L.append("| column | missing | cities |")
+    L.append("| column | missing | " + ("rows (city, year)" if panel else "cities") + " |")
     L.append("|---|---|---|")
-    for col in HEADER[4:]:
-        who = [r["id"] for r in rows if r[col] is None]
+    for col in VALUE_COLUMNS:
+        who = [r["id"] + (f" {r['year']}" if panel else "") for r in rows if r[col] is None]
         shown = ", ".join(who[:12]) + (f", ... ({len(who) - 12} more)" if len(who) > 12 else "")
         L.append(f"| `{col}` | {mc[col]} | {shown} |")
     L.append("")
     no_airport = [a["city"]["id"] for a in audit if not a["airports"]]
     no_route = [f"{a['city']['id']} ({' '.join(a['airports'])})" for a in audit
                 if a["airports"] and next(r for r in rows if r["id"] == a["city"]["id"])["air_routes"] == 0]
-    zero_port = [r["id"] for r in rows if r["port_size"] == 0]
+    zero_port = [a["city"]["id"] for a in audit if a["port"][0] == 0]
     L.append(f"Zeros in `air_routes`: {len(no_airport)} cities have no airport of their country within 50 km"
              + (f" ({', '.join(no_airport)})" if no_airport else "")
              + f"; {len(no_route)} have such airports but no departing route in the 2014 snapshot"
@@ -1429,10 +1626,12 @@ def render_readme(builts):
     L = []
     L.append("# Bundled edition datasets")
     L.append("")
-    L.append("Each directory `<edition>/` holds `cities.csv` (one row per city, sorted by id), "
+    L.append("Each directory `<edition>/` holds `cities.csv` (one row per city, sorted by id; panel datasets: "
+             "one row per city and year, sorted by id then year), "
              "`dataset.toml` (the metadata the host validates) and `SOURCES.md` (rule, sources, "
              "licences, caveats, missing cells and a per-city audit). They are derived from the raw "
-             "open data in `shared/data` by `recipe/derive.py` (Python 3.11, standard library only).")
+             "open data in `shared/data` by `recipe/derive.py` (Python 3.11, standard library only). "
+             "(`asem-2018/` is different: COINr's ASEM example, generated by `recipe/asem.py`; see its SOURCES.md.)")
     L.append("")
     L.append("## Regenerate")
     L.append("")
@@ -1461,7 +1660,8 @@ def render_readme(builts):
              "connectivity (OpenFlights 2014: distinct direct destinations and foreign destination "
              "countries from the airports of the city's country within 50 km), port size (World Port Index, "
              "ports of the city's country within 50 km), metro "
-             "length, stations and ridership (Wikipedia list of metro systems, about 2023).")
+             "length, stations and ridership (Wikipedia list of metro systems, about 2023), and `capital` "
+             "(1 if the city is its country's national capital in the recipe's capital table, else 0).")
     L.append("3. Adds country covariates (Gapminder/WDI internet, broadband, mobile, GDP per capita PPP, "
              "HDI, urban share; WDI electricity access; OWID CO2 per capita; the six WGI estimates) for "
              "the edition year or the latest earlier year within 5 years.")
@@ -1469,17 +1669,56 @@ def render_readme(builts):
              "nothing is imputed; imputation is a methodology's job.")
     L.append("")
     L.append("To add an edition, add an entry to `EDITIONS` in `recipe/derive.py` (and a `CAPITALS` "
-             "entry for any new member country), then regenerate.")
+             "entry for any new member country), then regenerate. To add a panel, add an entry to `PANELS` "
+             "(base edition and years, the last being the edition year).")
+    L.append("")
+    L.append("## Columns")
+    L.append("")
+    L.append("`id`, `name`, `country` (ISO3), `region` (group), then the numeric columns "
+             + ", ".join(f"`{c}`" for c in VALUE_COLUMNS) + ". Panel datasets add `year` after `region`. "
+             "`dataset.toml` describes every column (unit, source, range, year, caveats).")
+    L.append("")
+    L.append("`capital` (0/1) marks the city that the recipe's capital table (`CAPITALS`) gives as its "
+             "country's national capital: the official capital, or the seat of government where the official "
+             "capital is not a 300k+ WUP agglomeration (e.g. Cotonou, Abidjan, Bujumbura, Colombo); "
+             "countries whose capital is not a WUP agglomeration (e.g. Comoros, Botswana, Tanzania's Dodoma) "
+             "have no city with 1, and Hong Kong has 0. Each SOURCES.md lists the capital choices.")
     L.append("")
     L.append("## Editions")
     L.append("")
     L.append("| edition | title | year | members | target | cities | published cities | missing cells |")
     L.append("|---|---|---|---|---|---|---|---|")
     for b in builts:
+        if b["panel"]:
+            continue
         ed = b["ed"]
         miss = sum(missing_counts(b["rows"]).values())
         L.append(f"| `{b['id']}` | {ed['title']} | {ed['year']} | {len(ed['members'])} | {ed['target']} | "
                  f"{len(b['rows'])} | {len(b['notes']['published'])} | {miss} |")
+    L.append("")
+    announced = [b["id"] for b in builts if b["ed"].get("announced") and not b["panel"]]
+    if announced:
+        L.append("Announced editions (generic rule only, no published ranking to match yet; for a partner to "
+                 "refine): " + ", ".join(f"`{a}`" for a in announced) + ".")
+        L.append("")
+    L.append("## Panel datasets")
+    L.append("")
+    L.append("A panel dataset has the cities of its base edition and one row per city and year "
+             "(`columns.time = \"year\"` in `dataset.toml`; the pair id + year is unique; rows sorted by "
+             "id then year). Per year: population interpolated to that year; country covariates and WGI of "
+             "that year or the latest before it within 5 years. The city infrastructure variables "
+             "(`air_routes`, `air_countries`, `port_size`, `metro_*`), `lat`, `lon` and `capital` have one "
+             "snapshot in the sources and are repeated unchanged in every year - they are not a time series. "
+             "Score a panel with an edition's `[panel] years = [...]` and `weights = [...]`.")
+    L.append("")
+    L.append("| dataset | base edition | years | cities | rows | missing cells |")
+    L.append("|---|---|---|---|---|---|")
+    for b in builts:
+        if not b["panel"]:
+            continue
+        miss = sum(missing_counts(b["rows"]).values())
+        L.append(f"| `{b['id']}` | `{b['ed']['base']}` | {', '.join(map(str, b['years']))} | {b['n_cities']} | "
+                 f"{len(b['rows'])} | {miss} |")
     L.append("")
     L.append("## Licences")
     L.append("")
@@ -1489,14 +1728,15 @@ def render_readme(builts):
 
 
 def generate(shared, out, editions):
+    check_config()
     data = Data(shared)
-    builts = [build_edition(data, eid, EDITIONS[eid]) for eid in EDITIONS]
+    builts = [build_edition(data, eid, edition_spec(eid)) for eid in dataset_ids()]
     files = {}
     for b in builts:
         if b["id"] not in editions:
             continue
         toml_text, used = render_toml(b)
-        files[os.path.join(b["id"], "cities.csv")] = render_csv(b["rows"])
+        files[os.path.join(b["id"], "cities.csv")] = render_csv(b)
         files[os.path.join(b["id"], "dataset.toml")] = toml_text
         files[os.path.join(b["id"], "SOURCES.md")] = render_sources_md(data, b, used)
     files["README.md"] = render_readme(builts)
@@ -1512,12 +1752,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", required=True, help="path to shared/data")
     ap.add_argument("--out", required=True, help="output directory (methodologies/data)")
-    ap.add_argument("--edition", action="append", choices=sorted(EDITIONS),
+    ap.add_argument("--edition", action="append", choices=sorted(dataset_ids()),
                     help="edition id (repeatable); default: all")
     ap.add_argument("--check", action="store_true",
                     help="regenerate into a temporary directory and compare with --out")
     args = ap.parse_args(argv)
-    editions = args.edition or list(EDITIONS)
+    editions = args.edition or dataset_ids()
     if args.check:
         tmp = tempfile.mkdtemp(prefix="cityrank-derive-")
         try:
@@ -1548,7 +1788,9 @@ def main(argv=None):
     rels, builts = generate(args.shared, args.out, editions)
     for b in builts:
         if b["id"] in editions:
-            print(f"{b['id']}: {len(b['rows'])} cities, {sum(missing_counts(b['rows']).values())} missing cells")
+            what = (f"{b['n_cities']} cities x {len(b['years'])} years = {len(b['rows'])} rows" if b["panel"]
+                    else f"{len(b['rows'])} cities")
+            print(f"{b['id']}: {what}, {sum(missing_counts(b['rows']).values())} missing cells")
     print(f"wrote {len(rels)} files under {args.out}")
     return 0
 

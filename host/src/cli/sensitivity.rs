@@ -1,0 +1,91 @@
+//! `cityrank sensitivity`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use cityrank::dataset::Dataset;
+use cityrank::edition::ResolvedEdition;
+use cityrank::sensitivity::{self, DesignKind, Overrides, render};
+use clap::Args;
+
+/// Output formats of `cityrank sensitivity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SensitivityFormat {
+    /// A summary for the terminal.
+    Table,
+    /// The full report.
+    Json,
+    /// Rank statistics per unit.
+    Csv,
+}
+
+/// Arguments of `cityrank sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// The edition file; its `[sensitivity]` table declares the uncertain inputs.
+    edition: PathBuf,
+    /// Points per design matrix N (a sensitivity analysis runs N·(d + 2) builds).
+    #[arg(long, value_name = "N")]
+    samples: Option<usize>,
+    /// Seed of every random draw.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Sampling design.
+    #[arg(long, value_enum)]
+    design: Option<DesignKind>,
+    /// Target of the indices: mean-rank-shift, spearman or rank:<unit id>.
+    #[arg(long)]
+    target: Option<String>,
+    /// Run only the uncertainty analysis (N builds, no indices).
+    #[arg(long)]
+    uncertainty_only: bool,
+    /// Worker threads (default: one per core). The output does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SensitivityFormat::Table)]
+    format: SensitivityFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    sandbox: super::SandboxArgs,
+}
+
+/// Runs the analysis and writes its report.
+pub fn run(args: SensitivityArgs) -> Result<()> {
+    let edition = ResolvedEdition::load(&args.edition, &args.sandbox.limits())?;
+    let spec = edition.edition.sensitivity.clone().with_context(|| {
+        format!(
+            "{}: no [sensitivity] table; declare the uncertain inputs there (see README: Sensitivity analysis)",
+            args.edition.display()
+        )
+    })?;
+    let sandbox = args.sandbox.sandbox()?;
+    let loaded = cityrank::run::load_methodology(&sandbox, &edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    let over = Overrides {
+        samples: args.samples,
+        seed: args.seed,
+        design: args.design,
+        target: args.target.clone(),
+        uncertainty_only: args.uncertainty_only,
+        threads: args.threads,
+        progress: true,
+    };
+    let started = std::time::Instant::now();
+    let report = sensitivity::analyse(&loaded, &edition, &dataset, &spec, &over)?;
+    let elapsed = started.elapsed();
+    eprintln!(
+        "{} builds in {:.1} ms ({:.0} builds/s)",
+        report.design.builds,
+        elapsed.as_secs_f64() * 1e3,
+        report.design.builds as f64 / elapsed.as_secs_f64()
+    );
+    let text = match args.format {
+        SensitivityFormat::Table => render::table(&report),
+        SensitivityFormat::Json => render::json(&report)?,
+        SensitivityFormat::Csv => render::csv(&report)?,
+    };
+    super::emit(&text, args.output.as_deref())
+}

@@ -1,0 +1,813 @@
+//! Uncertainty and sensitivity analysis of an edition's ranking.
+//!
+//! The uncertain inputs are declared in the edition (`[sensitivity]`): discrete
+//! choices between alternatives — each alternative is a variant, so anything a
+//! variant can change can be uncertain — and multiplicative noise on the weights
+//! of chosen levels. A design (plain Monte Carlo or a scrambled Sobol' sequence,
+//! arranged as COINr's Saltelli design for a sensitivity analysis) gives one
+//! build per sample; builds run in parallel and share memoised stages (a stage
+//! whose settings were already computed is reused), so a build costs little more
+//! than its aggregation when only weights or aggregators vary. The plugin derives
+//! the indicators once. Results are deterministic for a seed, whatever the number
+//! of threads: each build depends only on its sample, and everything random
+//! (weight noise, bootstrap) is drawn from seeded generators in a fixed order.
+
+pub mod design;
+pub mod estimate;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::edition::{ResolvedEdition, Variant};
+use crate::methodology::{Framework, Manifest, NodeKind};
+use crate::pipeline::{self, CustomSteps, StageCache};
+use crate::run::{Derived, LoadedMethodology, SandboxSteps};
+use design::{Rng, Sampler};
+
+fn fifty() -> usize {
+    50
+}
+fn one_u64() -> u64 {
+    1
+}
+fn hundred_usize() -> usize {
+    100
+}
+fn yes() -> bool {
+    true
+}
+fn default_target() -> String {
+    "mean-rank-shift".into()
+}
+
+/// How the sample points are drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesignKind {
+    /// Independent uniform draws.
+    Mc,
+    /// A scrambled Sobol' low-discrepancy sequence.
+    #[default]
+    Sobol,
+}
+
+impl From<DesignKind> for Sampler {
+    fn from(d: DesignKind) -> Sampler {
+        match d {
+            DesignKind::Mc => Sampler::MonteCarlo,
+            DesignKind::Sobol => Sampler::Sobol,
+        }
+    }
+}
+
+/// The `[sensitivity]` table of an edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivitySpec {
+    /// Points per design matrix `N`: a sensitivity analysis runs `N·(d + 2)` builds
+    /// for `d` inputs, an uncertainty analysis `N`.
+    #[serde(default = "fifty")]
+    #[schemars(range(min = 2))]
+    pub samples: usize,
+    /// How the points are drawn.
+    #[serde(default)]
+    pub design: DesignKind,
+    /// Seed of every random draw.
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Only an uncertainty analysis (no Sobol indices; `N` builds).
+    #[serde(default)]
+    pub uncertainty_only: bool,
+    /// Bootstrap resamples for the confidence intervals of the indices (0: none).
+    #[serde(default = "hundred_usize")]
+    pub bootstrap: usize,
+    /// The output analysed: `mean-rank-shift` (mean absolute rank shift against the
+    /// nominal ranking, COINr's default), `spearman` (rank correlation with the
+    /// nominal ranking) or `rank:<unit id>` (one unit's rank).
+    #[serde(default = "default_target")]
+    pub target: String,
+    /// Also remove each indicator and node in turn and report the rank shifts.
+    #[serde(default = "yes")]
+    pub leave_one_out: bool,
+    /// The uncertain inputs.
+    pub inputs: Vec<InputSpec>,
+}
+
+/// One uncertain input: a choice between alternatives, or noise on weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    /// Name shown in reports.
+    pub name: String,
+    /// Alternatives written inline, each a variant (equally likely).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Variant>,
+    /// Alternatives named among the edition's variants (`nominal` = no change).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+    /// Multiplicative noise on the weights of some levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_noise: Option<WeightNoise>,
+}
+
+/// Weights `w` of the nodes at the given levels become `w·(1 + φ(2u − 1))` with
+/// `u ~ U(0, 1)` per weight (COINr `get_noisy_weights`); the input chooses one of
+/// `replicates` such weight sets, drawn once from the seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeightNoise {
+    /// Levels counted from the indicators upward, as in COINr: indicators are level
+    /// 1, a node is one level above its highest child (pillars 2, …).
+    pub levels: Vec<usize>,
+    /// The noise factor φ (0.25 = ±25%).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub factor: f64,
+    /// How many noisy weight sets to draw from.
+    #[serde(default = "hundred_usize")]
+    #[schemars(range(min = 1))]
+    pub replicates: usize,
+}
+
+/// Settings from the command line, overriding the edition's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `N`.
+    pub samples: Option<usize>,
+    /// The seed.
+    pub seed: Option<u64>,
+    /// The design.
+    pub design: Option<DesignKind>,
+    /// The target.
+    pub target: Option<String>,
+    /// Uncertainty analysis only.
+    pub uncertainty_only: bool,
+    /// Threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Draw a progress bar on a terminal.
+    pub progress: bool,
+}
+
+/// The output analysed by the sensitivity indices.
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    MeanRankShift,
+    Spearman,
+    UnitRank(usize),
+}
+
+/// The outcome of one build: rank and tier per dataset row (`None`: unranked).
+#[derive(Debug, Clone, PartialEq)]
+struct Build {
+    ranks: Vec<Option<u32>>,
+    tiers: Vec<Option<usize>>,
+    scores: Vec<f64>,
+}
+
+/// The report of `cityrank sensitivity`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityReport {
+    /// Edition id.
+    pub edition: String,
+    /// Methodology id and version.
+    pub methodology: String,
+    /// SHA-256 of the methodology's component.
+    pub methodology_sha256: String,
+    /// SHA-256 of the dataset's CSV.
+    pub dataset_sha256: String,
+    /// The design that was run.
+    pub design: DesignInfo,
+    /// Rank statistics per unit, nominal rank first.
+    pub units: Vec<UnitUncertainty>,
+    /// Tier labels, best first.
+    pub tiers: Vec<String>,
+    /// How often the top tier differs from the nominal top tier.
+    pub top_tier: Vec<TopTierChange>,
+    /// Sobol indices of the target (absent for an uncertainty analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SobolInfo>,
+    /// Rank shifts when each indicator or node is left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leave_one_out: Vec<LeaveOneOut>,
+}
+
+/// The design of the analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesignInfo {
+    /// `sobol` or `mc`.
+    pub design: DesignKind,
+    /// Points per matrix `N`.
+    pub samples: usize,
+    /// Builds run.
+    pub builds: usize,
+    /// The seed.
+    pub seed: u64,
+    /// The target of the indices.
+    pub target: String,
+    /// Whether only an uncertainty analysis was run.
+    pub uncertainty_only: bool,
+    /// The inputs and their alternatives.
+    pub inputs: Vec<InputInfo>,
+}
+
+/// One uncertain input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputInfo {
+    /// Its name.
+    pub name: String,
+    /// Labels of its alternatives (for weight noise: `±φ at levels …`).
+    pub alternatives: Vec<String>,
+}
+
+/// Rank statistics of one unit over the builds (the `A` and `B` builds of a
+/// sensitivity design, as COINr; every build of an uncertainty analysis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitUncertainty {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Rank in the nominal build.
+    pub nominal_rank: Option<u32>,
+    /// Score in the nominal build.
+    pub nominal_score: Option<f64>,
+    /// Tier in the nominal build.
+    pub nominal_tier: Option<String>,
+    /// Mean rank.
+    pub mean_rank: Option<f64>,
+    /// Median rank.
+    pub median_rank: Option<f64>,
+    /// 5th percentile of the rank.
+    pub q5_rank: Option<f64>,
+    /// 95th percentile of the rank.
+    pub q95_rank: Option<f64>,
+    /// Share of builds in each tier (tier label → share); `unranked` when screened out.
+    pub tier_shares: BTreeMap<String, f64>,
+}
+
+/// How often the top tier changes, for all builds and per alternative of each input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopTierChange {
+    /// Input name (`all` for every build).
+    pub input: String,
+    /// Alternative label (`all` for every build).
+    pub alternative: String,
+    /// Builds with this alternative.
+    pub builds: usize,
+    /// Share of them whose top tier differs from the nominal one.
+    pub changed: f64,
+}
+
+/// Sobol indices of the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SobolInfo {
+    /// Variance of the target over the `A` and `B` builds.
+    pub variance: f64,
+    /// One entry per input.
+    pub indices: Vec<SobolIndex>,
+}
+
+/// First- and total-order indices of one input, with bootstrap intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SobolIndex {
+    /// Input name.
+    pub input: String,
+    /// First-order index (Saltelli 2010).
+    pub first: f64,
+    /// Total-order index (Jansen).
+    pub total: f64,
+    /// 5th–95th bootstrap percentiles of the first-order index.
+    pub first_ci: Option<[f64; 2]>,
+    /// 5th–95th bootstrap percentiles of the total-order index.
+    pub total_ci: Option<[f64; 2]>,
+}
+
+/// Rank shifts when one indicator or node is left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveOneOut {
+    /// The id left out.
+    pub removed: String,
+    /// `indicator` or `pillar`.
+    pub kind: NodeKind,
+    /// Mean absolute rank shift against the nominal ranking.
+    pub mean_abs_shift: f64,
+    /// Largest absolute rank shift.
+    pub max_abs_shift: u32,
+    /// The unit with the largest shift.
+    pub most_affected: Option<String>,
+}
+
+/// One uncertain input, resolved.
+enum Input {
+    Choice {
+        labels: Vec<String>,
+        variants: Vec<Variant>,
+    },
+    Noise {
+        label: String,
+        sets: Vec<Vec<(usize, f64)>>,
+    },
+}
+
+/// Everything a build needs, shared by all builds.
+struct Model<'a> {
+    base: Manifest,
+    plugin_manifest: &'a Manifest,
+    derived: &'a Derived,
+    inputs: Vec<Input>,
+    loaded: &'a LoadedMethodology,
+    edition: &'a ResolvedEdition,
+    covariate: Option<Vec<f64>>,
+    cache: StageCache,
+}
+
+impl Model<'_> {
+    /// Builds with the alternatives chosen by `x` (one draw per input; `None` = nominal).
+    fn build(&self, x: Option<&[f64]>, drop: Option<&str>) -> Result<Build> {
+        let mut m = self.base.clone();
+        if let Some(x) = x {
+            // Weight noise first, on the nominal framework's positions.
+            for (input, &u) in self.inputs.iter().zip(x) {
+                if let Input::Noise { sets, .. } = input {
+                    for &(pos, w) in &sets[design::discrete(u, sets.len())] {
+                        set_weight(&mut m, pos, w);
+                    }
+                }
+            }
+            for (input, &u) in self.inputs.iter().zip(x) {
+                if let Input::Choice { variants, labels } = input {
+                    let k = design::discrete(u, variants.len());
+                    variants[k].apply_in_place(&mut m, &format!("sensitivity alternative `{}`", labels[k]))?;
+                }
+            }
+        }
+        if let Some(id) = drop {
+            Variant {
+                drop: vec![id.to_string()],
+                ..Default::default()
+            }
+            .apply_in_place(&mut m, "leave-one-out")?;
+        }
+        let framework = m.framework()?;
+        let raw = self.derived.raw_for(&m, self.plugin_manifest);
+        let ctx = self.derived.context();
+        let mut custom = SandboxSteps::new(&self.loaded.plugin, &self.edition.limits);
+        let out = pipeline::run_cached(
+            &m,
+            &framework,
+            &ctx,
+            &raw,
+            pipeline::Options::default(),
+            &mut custom as &mut dyn CustomSteps,
+            Some(&self.cache),
+        )?;
+        let covariate: Option<Vec<f64>> = self
+            .covariate
+            .as_ref()
+            .map(|c| out.kept.iter().map(|&k| c[k]).collect());
+        let ranking = pipeline::rank(&out.scores[0], &m, covariate.as_deref())?;
+        let n = self.derived.rows.len();
+        let mut b = Build {
+            ranks: vec![None; n],
+            tiers: vec![None; n],
+            scores: vec![f64::NAN; n],
+        };
+        for (k, &row) in out.kept.iter().enumerate() {
+            b.ranks[row] = ranking.ranks[k];
+            b.tiers[row] = ranking.tiers[k];
+            b.scores[row] = out.scores[0][k];
+        }
+        Ok(b)
+    }
+}
+
+/// Sets the weight at manifest slot `slot`: 0 is the index (no weight), `1..=k`
+/// the manifest's `k` nodes in order, then its indicators in order.
+fn set_weight(m: &mut Manifest, slot: usize, w: f64) {
+    let nodes = m.nodes.len();
+    if slot == 0 {
+        return;
+    }
+    if slot <= nodes {
+        m.nodes[slot - 1].weight = w;
+    } else if let Some(i) = m.indicators.get_mut(slot - 1 - nodes) {
+        i.weight = w;
+    }
+}
+
+/// COINr levels: indicators 1, each node one above its highest child.
+fn levels(framework: &Framework) -> Vec<usize> {
+    let mut level = vec![1usize; framework.nodes.len()];
+    for p in framework.bottom_up() {
+        level[p] = 1 + framework.nodes[p].children.iter().map(|&c| level[c]).max().unwrap_or(0);
+    }
+    level
+}
+
+/// Draws the noisy weight sets of a weight-noise input, as (manifest slot, weight)
+/// pairs (slot: 0 root, 1.. nodes in manifest order, then indicators).
+fn noise_sets(
+    m: &Manifest,
+    framework: &Framework,
+    noise: &WeightNoise,
+    rng: &mut Rng,
+) -> Result<Vec<Vec<(usize, f64)>>> {
+    let level = levels(framework);
+    let slot = |p: usize| -> usize {
+        let node = &framework.nodes[p];
+        match node.indicator {
+            Some(i) => 1 + m.nodes.len() + i,
+            None => m.nodes.iter().position(|n| n.id == node.id).map_or(0, |i| i + 1),
+        }
+    };
+    let targets: Vec<usize> = (1..framework.nodes.len())
+        .filter(|&p| noise.levels.contains(&level[p]))
+        .collect();
+    if targets.is_empty() {
+        bail!(
+            "weight_noise.levels: no node is at levels {:?} (indicators are level 1)",
+            noise.levels
+        );
+    }
+    let nominal: Vec<f64> = targets.iter().map(|&p| framework.nodes[p].weight).collect();
+    let mut sets = Vec::with_capacity(noise.replicates);
+    for _ in 0..noise.replicates {
+        let draws: Vec<f64> = targets.iter().map(|_| rng.uniform()).collect();
+        let w =
+            cityrank_steps::weight::noisy(&nominal, noise.factor, &draws).map_err(|e| anyhow!("weight_noise: {e}"))?;
+        sets.push(targets.iter().zip(w).map(|(&p, w)| (slot(p), w)).collect());
+    }
+    Ok(sets)
+}
+
+/// Runs the analysis declared in the edition's `[sensitivity]` table.
+pub fn analyse(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &crate::dataset::Dataset,
+    spec: &SensitivitySpec,
+    over: &Overrides,
+) -> Result<SensitivityReport> {
+    let file = edition.path.display().to_string();
+    if edition.panel.is_some() {
+        bail!("{file}: sensitivity analysis of panel editions is not supported; run it on one year");
+    }
+    let n = over.samples.unwrap_or(spec.samples);
+    let seed = over.seed.unwrap_or(spec.seed);
+    let design_kind = over.design.unwrap_or(spec.design);
+    let uncertainty_only = over.uncertainty_only || spec.uncertainty_only;
+    let target_text = over.target.clone().unwrap_or_else(|| spec.target.clone());
+    if n < 2 {
+        bail!("sensitivity.samples: at least 2 samples are needed, got {n}");
+    }
+    if spec.inputs.is_empty() {
+        bail!("{file}: sensitivity.inputs: declare at least one uncertain input");
+    }
+
+    let base = edition.effective_manifest(&loaded.manifest)?;
+    let base_framework = base.framework().map_err(|e| anyhow!("{file}: {e}"))?;
+    let mut rng = Rng::new(seed, 0x3E16);
+    let mut inputs = Vec::new();
+    let mut infos = Vec::new();
+    for (k, input) in spec.inputs.iter().enumerate() {
+        let key = format!("{file}: sensitivity.inputs[{k}]");
+        let kinds = usize::from(!input.alternatives.is_empty())
+            + usize::from(!input.variants.is_empty())
+            + usize::from(input.weight_noise.is_some());
+        if kinds != 1 {
+            bail!("{key}: give exactly one of `alternatives`, `variants` or `weight_noise`");
+        }
+        if let Some(noise) = &input.weight_noise {
+            let sets = noise_sets(&base, &base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}: {e}"))?;
+            let label = format!("±{}% at levels {:?}", noise.factor * 100.0, noise.levels);
+            infos.push(InputInfo {
+                name: input.name.clone(),
+                alternatives: vec![label.clone()],
+            });
+            inputs.push(Input::Noise { label, sets });
+            continue;
+        }
+        let (labels, variants): (Vec<String>, Vec<Variant>) = if !input.variants.is_empty() {
+            input
+                .variants
+                .iter()
+                .map(|name| {
+                    if name == "nominal" {
+                        return Ok((name.clone(), Variant::default()));
+                    }
+                    let v = edition.edition.variants.get(name).with_context(|| {
+                        format!("{key}.variants: no variant `{name}` in the edition (use `nominal` for no change)")
+                    })?;
+                    Ok((name.clone(), v.clone()))
+                })
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .unzip()
+        } else {
+            input
+                .alternatives
+                .iter()
+                .enumerate()
+                .map(|(j, v)| {
+                    (
+                        v.description
+                            .clone()
+                            .unwrap_or_else(|| format!("alternative {}", j + 1)),
+                        v.clone(),
+                    )
+                })
+                .unzip()
+        };
+        if variants.len() < 2 {
+            bail!("{key}: an uncertain choice needs at least two alternatives");
+        }
+        // Check each alternative applies cleanly before running anything.
+        for (label, v) in labels.iter().zip(&variants) {
+            v.apply(&base, &format!("{key} (`{label}`)"))?
+                .framework()
+                .map_err(|e| anyhow!("{key} (`{label}`): {e}"))?;
+        }
+        infos.push(InputInfo {
+            name: input.name.clone(),
+            alternatives: labels.clone(),
+        });
+        inputs.push(Input::Choice { labels, variants });
+    }
+    let d = inputs.len();
+    if !uncertainty_only && d < 2 {
+        bail!("{file}: a sensitivity analysis needs at least two uncertain inputs; add one or use --uncertainty-only");
+    }
+    if design_kind == DesignKind::Sobol && n > design::MAX_SOBOL_POINTS {
+        bail!(
+            "a Sobol' design has at most {} points per matrix; use --design mc",
+            design::MAX_SOBOL_POINTS
+        );
+    }
+
+    let dataset_rows = crate::run::derive_rows(loaded, edition, dataset)?;
+    let covariate = match &base.peer_groups {
+        None => None,
+        Some(p) => Some(
+            dataset_rows
+                .variables
+                .get(&p.covariate)
+                .cloned()
+                .with_context(|| format!("peer_groups.covariate: no numeric variable `{}`", p.covariate))?,
+        ),
+    };
+    let model = Model {
+        base,
+        plugin_manifest: &loaded.manifest,
+        derived: &dataset_rows,
+        inputs,
+        loaded,
+        edition,
+        covariate,
+        cache: StageCache::default(),
+    };
+    let target = match target_text.as_str() {
+        "mean-rank-shift" => Target::MeanRankShift,
+        "spearman" => Target::Spearman,
+        t => match t.strip_prefix("rank:") {
+            Some(id) => Target::UnitRank(
+                dataset_rows
+                    .unit_ids
+                    .iter()
+                    .position(|u| u == id)
+                    .with_context(|| format!("target: no unit `{id}` in the dataset"))?,
+            ),
+            None => bail!("target: `{t}` is not a target; use mean-rank-shift, spearman or rank:<unit id>"),
+        },
+    };
+
+    let nominal = model.build(None, None).context("the nominal build failed")?;
+    let x = if uncertainty_only {
+        design::base_matrix(n, d, seed, design_kind.into())
+    } else {
+        design::saltelli(n, d, seed, design_kind.into())
+    };
+    let builds_n = x.len() / d;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(over.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let bar = if over.progress && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(builds_n as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let builds: Vec<Result<Build>> = pool.install(|| {
+        x.par_chunks(d)
+            .map(|row| {
+                let b = model.build(Some(row), None);
+                bar.inc(1);
+                b
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let mut failed = builds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.as_ref().err().map(|e| (i, e)));
+    if let Some((i, e)) = failed.next() {
+        let alts: Vec<String> = model
+            .inputs
+            .iter()
+            .zip(&x[i * d..(i + 1) * d])
+            .map(|(inp, &u)| match inp {
+                Input::Choice { labels, .. } => labels[design::discrete(u, labels.len())].clone(),
+                Input::Noise { label, .. } => label.clone(),
+            })
+            .collect();
+        bail!(
+            "{} of {builds_n} builds failed; build {} ({}) failed with: {e:#}. A combination of alternatives is \
+             invalid (e.g. a geometric mean of zeros): change the alternatives",
+            builds.iter().filter(|b| b.is_err()).count(),
+            i + 1,
+            alts.join(", ")
+        );
+    }
+    let builds: Vec<Build> = builds.into_iter().filter_map(Result::ok).collect();
+
+    // Uncertainty: the A and B builds of a sensitivity design, every build otherwise.
+    let ua = if uncertainty_only {
+        &builds[..]
+    } else {
+        &builds[..2 * n]
+    };
+    let ua_x = if uncertainty_only { &x[..] } else { &x[..2 * n * d] };
+    let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
+    let mut units: Vec<UnitUncertainty> = (0..dataset_rows.rows.len())
+        .map(|u| {
+            let ranks: Vec<f64> = ua.iter().filter_map(|b| b.ranks[u]).map(f64::from).collect();
+            let mut tier_shares = BTreeMap::new();
+            for b in ua {
+                let label = b.tiers[u].map_or("unranked".to_string(), |t| tier_labels[t].clone());
+                *tier_shares.entry(label).or_insert(0.0) += 1.0 / ua.len() as f64;
+            }
+            let stat = |v: f64| (!ranks.is_empty()).then_some(v);
+            UnitUncertainty {
+                id: dataset_rows.unit_ids[u].clone(),
+                name: dataset.units[dataset_rows.rows[u]].name.clone(),
+                nominal_rank: nominal.ranks[u],
+                nominal_score: nominal.scores[u].is_finite().then_some(nominal.scores[u]),
+                nominal_tier: nominal.tiers[u].map(|t| tier_labels[t].clone()),
+                mean_rank: stat(ranks.iter().sum::<f64>() / ranks.len() as f64),
+                median_rank: stat(estimate::quantile(&ranks, 0.5)),
+                q5_rank: stat(estimate::quantile(&ranks, 0.05)),
+                q95_rank: stat(estimate::quantile(&ranks, 0.95)),
+                tier_shares,
+            }
+        })
+        .collect();
+    units.sort_by_key(|u| u.nominal_rank.unwrap_or(u32::MAX));
+
+    let top = |b: &Build| -> Vec<usize> { (0..b.tiers.len()).filter(|&u| b.tiers[u] == Some(0)).collect() };
+    let nominal_top = top(&nominal);
+    let changed: Vec<bool> = ua.iter().map(|b| top(b) != nominal_top).collect();
+    let share = |idx: &[usize]| idx.iter().filter(|&&i| changed[i]).count() as f64 / idx.len().max(1) as f64;
+    let all: Vec<usize> = (0..ua.len()).collect();
+    let mut top_tier = vec![TopTierChange {
+        input: "all".into(),
+        alternative: "all".into(),
+        builds: ua.len(),
+        changed: share(&all),
+    }];
+    for (k, input) in model.inputs.iter().enumerate() {
+        if let Input::Choice { labels, .. } = input {
+            for (a, label) in labels.iter().enumerate() {
+                let idx: Vec<usize> = (0..ua.len())
+                    .filter(|&i| design::discrete(ua_x[i * d + k], labels.len()) == a)
+                    .collect();
+                top_tier.push(TopTierChange {
+                    input: infos[k].name.clone(),
+                    alternative: label.clone(),
+                    builds: idx.len(),
+                    changed: share(&idx),
+                });
+            }
+        }
+    }
+
+    let sensitivity = if uncertainty_only {
+        None
+    } else {
+        let y: Vec<f64> = builds.iter().map(|b| target_value(&target, b, &nominal)).collect();
+        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+            bail!(
+                "the target could not be computed for build {} (e.g. the unit was screened out)",
+                i + 1
+            );
+        }
+        let e = estimate::sobol_indices(&y, n, d, spec.bootstrap, seed);
+        let ci = |c: (f64, f64)| (!c.0.is_nan()).then_some([c.0, c.1]);
+        Some(SobolInfo {
+            variance: e.variance,
+            indices: e
+                .indices
+                .iter()
+                .zip(&infos)
+                .map(|(s, info)| SobolIndex {
+                    input: info.name.clone(),
+                    first: s.first,
+                    total: s.total,
+                    first_ci: ci(s.first_ci),
+                    total_ci: ci(s.total_ci),
+                })
+                .collect(),
+        })
+    };
+
+    let leave_one_out = if spec.leave_one_out {
+        let framework = model.base.framework()?;
+        let ids: Vec<(String, NodeKind)> = framework
+            .nodes
+            .iter()
+            .skip(1)
+            .map(|node| (node.id.clone(), node.kind))
+            .collect();
+        let shifts: Vec<Option<LeaveOneOut>> = pool.install(|| {
+            ids.par_iter()
+                .map(|(id, kind)| {
+                    let b = model.build(None, Some(id)).ok()?;
+                    let mut shifts: Vec<(u32, usize)> = (0..b.ranks.len())
+                        .filter_map(|u| Some((b.ranks[u]?.abs_diff(nominal.ranks[u]?), u)))
+                        .collect();
+                    if shifts.is_empty() {
+                        return None;
+                    }
+                    let mean = shifts.iter().map(|s| f64::from(s.0)).sum::<f64>() / shifts.len() as f64;
+                    shifts.sort_by_key(|s| (std::cmp::Reverse(s.0), s.1));
+                    Some(LeaveOneOut {
+                        removed: id.clone(),
+                        kind: *kind,
+                        mean_abs_shift: mean,
+                        max_abs_shift: shifts[0].0,
+                        most_affected: (shifts[0].0 > 0).then(|| dataset_rows.unit_ids[shifts[0].1].clone()),
+                    })
+                })
+                .collect()
+        });
+        shifts.into_iter().flatten().collect()
+    } else {
+        Vec::new()
+    };
+
+    Ok(SensitivityReport {
+        edition: edition.edition.id.clone(),
+        methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
+        methodology_sha256: loaded.plugin.sha256().to_string(),
+        dataset_sha256: dataset.sha256.clone(),
+        design: DesignInfo {
+            design: design_kind,
+            samples: n,
+            builds: builds_n,
+            seed,
+            target: target_text,
+            uncertainty_only,
+            inputs: infos,
+        },
+        units,
+        tiers: tier_labels,
+        top_tier,
+        sensitivity,
+        leave_one_out,
+    })
+}
+
+/// The target value of a build.
+fn target_value(target: &Target, b: &Build, nominal: &Build) -> f64 {
+    match target {
+        Target::MeanRankShift => {
+            let d: Vec<f64> = (0..b.ranks.len())
+                .filter_map(|u| Some(f64::from(b.ranks[u]?.abs_diff(nominal.ranks[u]?))))
+                .collect();
+            if d.is_empty() {
+                f64::NAN
+            } else {
+                d.iter().sum::<f64>() / d.len() as f64
+            }
+        }
+        Target::Spearman => {
+            let (a, c): (Vec<f64>, Vec<f64>) = (0..b.ranks.len())
+                .filter_map(|u| Some((f64::from(b.ranks[u]?), f64::from(nominal.ranks[u]?))))
+                .unzip();
+            cityrank_steps::analysis::spearman(&a, &c).unwrap_or(f64::NAN)
+        }
+        Target::UnitRank(u) => b.ranks[*u].map_or(f64::NAN, f64::from),
+    }
+}
