@@ -163,7 +163,7 @@ impl<'s> Runner<'s> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ComparisonKind {
-    /// Several methods (methodologies or variants) on one edition.
+    /// Several methods (methodologies or variants) on one edition or dataset.
     Methods,
     /// One method (same methodology and variant) on several editions.
     EditionOverEdition,
@@ -405,10 +405,17 @@ pub fn labels(results: &[&Results]) -> Vec<String> {
     out
 }
 
-/// What kind of comparison the results make.
+/// What kind of comparison the results make: several methods when they share the
+/// edition or the dataset (the same units and data, e.g. `las-2024.toml` and
+/// `las-2024.u4ssc.toml`); edition over edition when they share the methodology and
+/// variant but not the data; mixed otherwise.
 pub fn kind(results: &[&Results]) -> ComparisonKind {
     let first = results[0];
-    if results.iter().all(|r| r.edition.id == first.edition.id) {
+    if results.iter().all(|r| r.edition.id == first.edition.id)
+        || results
+            .iter()
+            .all(|r| r.dataset.id == first.dataset.id && r.dataset.sha256 == first.dataset.sha256)
+    {
         ComparisonKind::Methods
     } else if results
         .iter()
@@ -855,7 +862,7 @@ pub fn table(report: &CompareReport) -> String {
         report.methods[0].label
     );
     let mut header: Vec<String> = vec!["city".into(), "country".into()];
-    for (m, method) in report.methods.iter().enumerate() {
+    for m in 0..report.methods.len() {
         let tag = char::from(b'A' + (m as u8 % 26));
         header.extend([format!("{tag} rank"), format!("{tag} tier"), format!("{tag} score")]);
         if m > 0 {
@@ -954,19 +961,21 @@ pub fn published_table(p: &PublishedComparison) -> String {
                 " — the published tier labels are not the method's".to_string()
             }
         );
-        let _ = writeln!(
-            out,
-            "  the method puts {} units in the published tiers ({}); {} of them are listed there",
-            t.method_in_listed_tiers,
-            t.confusion
-                .published
-                .iter()
-                .filter(|l| t.confusion.method.contains(l))
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-            t.method_in_listed_tiers_same
-        );
+        if t.labels_match {
+            let _ = writeln!(
+                out,
+                "  the method puts {} units in the published tiers ({}); {} of them are listed there",
+                t.method_in_listed_tiers,
+                t.confusion
+                    .published
+                    .iter()
+                    .filter(|l| t.confusion.method.contains(l))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.method_in_listed_tiers_same
+            );
+        }
         let mut header = vec!["published \\ method".to_string()];
         header.extend(t.confusion.method.iter().cloned());
         let rows: Vec<Vec<String>> = t
@@ -974,6 +983,31 @@ pub fn published_table(p: &PublishedComparison) -> String {
             .published
             .iter()
             .zip(&t.confusion.counts)
+            .map(|(l, row)| {
+                let mut r = vec![l.clone()];
+                r.extend(row.iter().map(|c| c.to_string()));
+                r
+            })
+            .collect();
+        for line in aligned(&header, &rows, |c| c > 0).lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    if let Some(b) = p.tiers.as_ref().and_then(|t| t.by_rank.as_ref()) {
+        let _ = writeln!(
+            out,
+            "  by rank (the method's ranks cut at the published shares): {}/{} in the same tier ({})",
+            b.same,
+            b.n,
+            b.share.map_or("–".into(), |s| format!("{:.1}%", s * 100.0))
+        );
+        let mut header = vec!["published \\ by rank".to_string()];
+        header.extend(b.confusion.method.iter().cloned());
+        let rows: Vec<Vec<String>> = b
+            .confusion
+            .published
+            .iter()
+            .zip(&b.confusion.counts)
             .map(|(l, row)| {
                 let mut r = vec![l.clone()];
                 r.extend(row.iter().map(|c| c.to_string()));
@@ -999,7 +1033,7 @@ pub fn published_table(p: &PublishedComparison) -> String {
     let disagree: Vec<String> = p
         .matched
         .iter()
-        .filter(|m| p.tiers.is_some() && m.tier.as_deref() != Some(m.published.as_str()))
+        .filter(|m| p.tiers.as_ref().is_some_and(|t| t.labels_match) && m.tier.as_deref() != Some(m.published.as_str()))
         .map(|m| {
             format!(
                 "{} ({} published, {} here)",

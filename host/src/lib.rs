@@ -20,12 +20,16 @@
 //! ```
 
 pub mod build;
+pub mod compare;
 pub mod dataset;
 pub mod digest;
 pub mod edition;
+pub mod explain;
 pub mod fsutil;
+pub mod html;
 pub mod methodology;
 pub mod pipeline;
+pub mod published;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -121,9 +121,34 @@ pub struct Imputed {
 
 /// Options of a pipeline run.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// Keep a copy of every stage's table (for `--stages`).
     pub record_stages: bool,
+    /// Edge weights by framework position, replacing the framework's own (e.g. the
+    /// noisy weights of a sensitivity analysis); data-driven weighting still applies.
+    pub weights: Option<&'a [f64]>,
+    /// Memoised stages to reuse and fill.
+    pub cache: Option<&'a StageCache>,
+    /// Keys of the memoised stages, when the caller knows which settings they depend
+    /// on (otherwise they are derived from the settings themselves).
+    pub keys: Option<StageKeys>,
+}
+
+/// Cache keys of the memoised stages: equal keys promise equal settings up to and
+/// including that stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StageKeys {
+    /// Denominate → impute → screen.
+    pub prepare: u64,
+    /// … → treat.
+    pub treat: u64,
+    /// … → normalise.
+    pub normalise: u64,
+}
+
+/// A 64-bit hash of `value` (FNV-1a over its bytes), for cache keys.
+pub fn key_of(value: impl AsRef<[u8]>) -> u64 {
+    value.as_ref().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Everything a pipeline run produced.
@@ -131,14 +156,10 @@ pub struct Options {
 pub struct Outcome {
     /// Stage tables, when recorded.
     pub stages: Vec<Stage>,
-    /// Positions (in [`Context::units`]) of the units that passed screening.
-    pub kept: Vec<usize>,
-    /// Units removed by screening.
-    pub screened_out: Vec<ScreenedOut>,
-    /// Cells filled by imputation.
-    pub imputed: Vec<Imputed>,
-    /// Outlier treatment per indicator position (indicators that were treated natively).
-    pub treatment: Vec<(usize, TreatReport)>,
+    /// The data up to screening (shared with the stage cache).
+    pub prepared: Arc<Prepared>,
+    /// The outlier treatment (shared with the stage cache).
+    pub treated: Arc<Treated>,
     /// Weight of every framework node (by position) as used by aggregation.
     pub weights: Vec<f64>,
     /// `scores[p][k]`: score of node `p` for kept unit `k`.
@@ -150,12 +171,18 @@ pub struct Outcome {
 /// Keys are the canonical JSON of every setting the stage depends on.
 #[derive(Default)]
 pub struct StageCache {
-    map: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    map: Mutex<HashMap<(u8, u64), Arc<dyn Any + Send + Sync>>>,
+}
+
+impl std::fmt::Debug for StageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StageCache({} entries)", self.len())
+    }
 }
 
 impl StageCache {
     /// The value stored under `key`, computing and storing it with `f` if absent.
-    fn get_or_try<T: Send + Sync + 'static>(&self, key: String, f: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+    fn get_or_try<T: Send + Sync + 'static>(&self, key: (u8, u64), f: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
         let found = self
             .map
             .lock()
@@ -185,22 +212,37 @@ impl StageCache {
 }
 
 /// The data after screening.
-struct Prepared {
-    x: Vec<Vec<f64>>,
-    kept: Vec<usize>,
-    screened_out: Vec<ScreenedOut>,
-    imputed: Vec<Imputed>,
+#[derive(Debug)]
+pub struct Prepared {
+    /// Indicator columns of the kept units.
+    pub x: Vec<Vec<f64>>,
+    /// Positions (in [`Context::units`]) of the units that passed screening.
+    pub kept: Vec<usize>,
+    /// Units removed by screening.
+    pub screened_out: Vec<ScreenedOut>,
+    /// Cells filled by imputation.
+    pub imputed: Vec<Imputed>,
 }
 
 /// The data after outlier treatment.
-struct Treated {
-    x: Vec<Vec<f64>>,
-    reports: Vec<(usize, TreatReport)>,
+#[derive(Debug)]
+pub struct Treated {
+    /// Indicator columns of the kept units.
+    pub x: Vec<Vec<f64>>,
+    /// Outlier treatment per indicator position (indicators treated natively).
+    pub reports: Vec<(usize, TreatReport)>,
+}
+
+impl Outcome {
+    /// Positions (in [`Context::units`]) of the units that passed screening.
+    pub fn kept(&self) -> &[usize] {
+        &self.prepared.kept
+    }
 }
 
 /// Runs the pipeline on `raw` (one column per manifest indicator, one value per
-/// unit of `ctx`). With `cache`, stages already computed with the same settings
-/// (by earlier builds of a sensitivity analysis) are reused.
+/// unit of `ctx`). With a stage cache in `options`, stages already computed with the
+/// same settings (by earlier builds of a sensitivity analysis) are reused.
 pub fn run(
     manifest: &Manifest,
     framework: &Framework,
@@ -209,80 +251,40 @@ pub fn run(
     options: Options,
     custom: &mut dyn CustomSteps,
 ) -> Result<Outcome> {
-    run_cached(manifest, framework, ctx, raw, options, custom, None)
-}
-
-/// As [`run`], with an optional stage cache.
-pub fn run_cached(
-    manifest: &Manifest,
-    framework: &Framework,
-    ctx: &Context,
-    raw: &[Vec<f64>],
-    options: Options,
-    custom: &mut dyn CustomSteps,
-    cache: Option<&StageCache>,
-) -> Result<Outcome> {
     let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
     let mut stages = Vec::new();
-    let cache = if options.record_stages { None } else { cache };
+    let cache = if options.record_stages { None } else { options.cache };
+    let keys = match (cache, options.keys) {
+        (None, _) => None,
+        (Some(_), Some(k)) => Some(k),
+        (Some(_), None) => Some(derived_keys(manifest, framework, &ids)),
+    };
 
     // Denominate, impute, screen.
-    let prep_key = |stage: &str| -> String {
-        let p = &manifest.pipeline;
-        let denominators: Vec<&Option<String>> = manifest.indicators.iter().map(|i| &i.denominator).collect();
-        format!(
-            "{stage}|{}",
-            serde_json::json!([
-                ids,
-                denominators,
-                p.denominate,
-                p.impute,
-                p.screen,
-                framework_parents(framework)
-            ])
-        )
-    };
-    let prepared = match cache {
-        Some(c) => c.get_or_try(prep_key("prepare"), || {
-            prepare(manifest, framework, ctx, raw, &mut stages, options, custom)
+    let prepared = match (cache, keys) {
+        (Some(c), Some(k)) => c.get_or_try((0, k.prepare), || {
+            prepare(manifest, framework, ctx, raw, &mut Vec::new(), options, custom)
         })?,
-        None => Arc::new(prepare(manifest, framework, ctx, raw, &mut stages, options, custom)?),
+        _ => Arc::new(prepare(manifest, framework, ctx, raw, &mut stages, options, custom)?),
     };
     let kept = &prepared.kept;
     let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
 
     // Treat.
-    let treat_specs: Vec<Option<&TreatSpec>> = manifest
-        .indicators
-        .iter()
-        .map(|i| i.treat.as_ref().or(manifest.pipeline.treat.as_ref()))
-        .collect();
-    let treat_key = format!("{}|treat|{}", prep_key("prepare"), serde_json::json!(treat_specs));
-    let treated = match cache {
-        Some(c) => c.get_or_try(treat_key.clone(), || treat(manifest, ctx, &prepared, &kept_ids, custom))?,
-        None => Arc::new(treat(manifest, ctx, &prepared, &kept_ids, custom)?),
+    let treated = match (cache, keys) {
+        (Some(c), Some(k)) => c.get_or_try((1, k.treat), || treat(manifest, ctx, &prepared, &kept_ids, custom))?,
+        _ => Arc::new(treat(manifest, ctx, &prepared, &kept_ids, custom)?),
     };
     if options.record_stages {
-        stages.push(Stage {
-            name: "treated",
-            units: kept.clone(),
-            columns: ids.clone(),
-            values: treated.x.clone(),
-        });
+        stages.push(Stage { name: "treated", units: kept.clone(), columns: ids.clone(), values: treated.x.clone() });
     }
 
     // Normalise.
-    let norm_specs: Vec<&NormaliseSpec> = manifest
-        .indicators
-        .iter()
-        .map(|i| i.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise))
-        .collect();
-    let norm_key = format!("{treat_key}|normalise|{}", serde_json::json!(norm_specs));
-    let normalised = match cache {
-        Some(c) => c.get_or_try(norm_key, || {
-            normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom)
-        })?,
-        None => Arc::new(normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom)?),
+    let normalised = match (cache, keys) {
+        (Some(c), Some(k)) => {
+            c.get_or_try((2, k.normalise), || normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom))?
+        }
+        _ => Arc::new(normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom)?),
     };
     if options.record_stages {
         stages.push(Stage {
@@ -293,48 +295,43 @@ pub fn run_cached(
         });
     }
 
-    // Weight and aggregate, deepest nodes first.
+    // Weight and aggregate, deepest nodes first. Indicator nodes read their
+    // normalised column directly; `values` holds the aggregates.
     let positions: Vec<usize> = framework.indicators().collect();
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
+    let mut indicator_of = vec![usize::MAX; framework.nodes.len()];
     for (i, &p) in positions.iter().enumerate() {
-        values[p] = normalised[i].clone();
+        indicator_of[p] = i;
     }
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
     let policy: MissingPolicy = manifest.pipeline.missing.into();
-    let mut weights: Vec<f64> = framework.nodes.iter().map(|n| n.weight).collect();
+    let mut weights: Vec<f64> = match options.weights {
+        Some(w) if w.len() == framework.nodes.len() => w.to_vec(),
+        Some(w) => bail!("internal error: {} weights for {} framework nodes", w.len(), framework.nodes.len()),
+        None => framework.nodes.iter().map(|n| n.weight).collect(),
+    };
     if manifest.pipeline.weights == WeightSpec::Equal {
         weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
     }
     let order = framework.bottom_up();
     for &p in &order {
         let node = &framework.nodes[p];
-        let method = node.aggregate.clone().unwrap_or_default();
-        let children: Vec<&[f64]> = node.children.iter().map(|&c| values[c].as_slice()).collect();
-        let native = native_method(&method);
+        let method = node.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic);
+        let children: Vec<&[f64]> = node
+            .children
+            .iter()
+            .map(|&c| if indicator_of[c] == usize::MAX { values[c].as_slice() } else { &normalised[indicator_of[c]] })
+            .collect();
+        let native = native_method(method);
         let mut w: Vec<f64> = node.children.iter().map(|&c| weights[c]).collect();
         match (&manifest.pipeline.weights, native) {
             (WeightSpec::Pca { loadings }, _) if children.len() > 1 => {
-                let how = if *loadings {
-                    wt::PcaWeighting::Loadings
-                } else {
-                    wt::PcaWeighting::SquaredLoadings
-                };
+                let how = if *loadings { wt::PcaWeighting::Loadings } else { wt::PcaWeighting::SquaredLoadings };
                 w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
             }
-            (
-                WeightSpec::Optimised {
-                    reltol,
-                    max_evaluations,
-                },
-                Some(m),
-            ) if children.len() > 1 => {
-                let opts = wt::OptimiseOptions {
-                    reltol: *reltol,
-                    max_evaluations: *max_evaluations,
-                    ..Default::default()
-                };
-                let r =
-                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
-                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
+            (WeightSpec::Optimised { reltol, max_evaluations }, Some(m)) if children.len() > 1 => {
+                let opts = wt::OptimiseOptions { reltol: *reltol, max_evaluations: *max_evaluations, ..Default::default() };
+                let r = wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
+                    .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
                 w = r.weights;
             }
             _ => {}
@@ -342,18 +339,14 @@ pub fn run_cached(
         for (&c, &wc) in node.children.iter().zip(&w) {
             weights[c] = wc;
         }
-        values[p] = match native {
+        let column = match native {
             Some(m) => agg::aggregate(m, &children, &w, policy)
                 .map_err(|e| anyhow!("aggregating `{}`: {}", node.id, describe(&e, ctx.units, kept)))?,
             None => {
-                let AggregateSpec::Plugin { name, params } = &method else {
+                let AggregateSpec::Plugin { name, params } = method else {
                     bail!("internal error: aggregation method {method:?} has no implementation")
                 };
-                let data = node
-                    .children
-                    .iter()
-                    .map(|&c| (framework.nodes[c].id.clone(), values[c].clone()))
-                    .collect();
+                let data = node.children.iter().zip(&children).map(|(&c, v)| (framework.nodes[c].id.clone(), v.to_vec())).collect();
                 let mut params = params.clone();
                 params.insert("weights".into(), serde_json::json!(w));
                 let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
@@ -361,6 +354,10 @@ pub fn run_cached(
                 cols.pop().unwrap_or_default()
             }
         };
+        values[p] = column;
+    }
+    for (i, &p) in positions.iter().enumerate() {
+        values[p] = normalised[i].clone();
     }
     if options.record_stages {
         let mut columns: Vec<String> = positions.iter().map(|&p| framework.nodes[p].id.clone()).collect();
@@ -389,20 +386,25 @@ pub fn run_cached(
                 .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, kept)))?;
         }
     }
-    Ok(Outcome {
-        stages,
-        kept: kept.clone(),
-        screened_out: prepared.screened_out.clone(),
-        imputed: prepared.imputed.clone(),
-        treatment: treated.reports.clone(),
-        weights,
-        scores: values,
-    })
+    Ok(Outcome { stages, prepared, treated, weights, scores: values })
 }
 
-fn framework_parents(framework: &Framework) -> Vec<Option<usize>> {
-    framework.nodes.iter().map(|n| n.parent).collect()
+/// Stage keys derived from the settings themselves: the canonical JSON of every
+/// setting each stage depends on, hashed.
+fn derived_keys(manifest: &Manifest, framework: &Framework, ids: &[String]) -> StageKeys {
+    let p = &manifest.pipeline;
+    let denominators: Vec<&Option<String>> = manifest.indicators.iter().map(|i| &i.denominator).collect();
+    let parents: Vec<Option<usize>> = framework.nodes.iter().map(|n| n.parent).collect();
+    let prepare = serde_json::json!([ids, denominators, p.denominate, p.impute, p.screen, parents]).to_string();
+    let treat_specs: Vec<Option<&TreatSpec>> =
+        manifest.indicators.iter().map(|i| i.treat.as_ref().or(p.treat.as_ref())).collect();
+    let treat = format!("{prepare}|{}", serde_json::json!(treat_specs));
+    let norm_specs: Vec<&NormaliseSpec> =
+        manifest.indicators.iter().map(|i| i.normalise.as_ref().unwrap_or(&p.normalise)).collect();
+    let normalise = format!("{treat}|{}", serde_json::json!(norm_specs));
+    StageKeys { prepare: key_of(&prepare), treat: key_of(&treat), normalise: key_of(&normalise) }
 }
+
 
 /// Denominate → impute → screen.
 fn prepare(

@@ -413,6 +413,29 @@ pub struct PublishedTiers {
     pub method_in_listed_tiers: usize,
     /// Of `method_in_listed_tiers`, units published in the same tier.
     pub method_in_listed_tiers_same: usize,
+    /// When every published label is a share of the ranking (`top 10%`, `10-30%`,
+    /// `bottom 20%`): the method's ranks cut at those shares, compared with the
+    /// published tiers. Independent of the method's own tiers (which may be by
+    /// score, or have other labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_rank: Option<TiersByRank>,
+}
+
+/// The method's ranks cut into the published tiers' shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TiersByRank {
+    /// Matched cities ranked by the method.
+    pub n: usize,
+    /// Of those, cities whose rank falls in their published tier: rank ≤
+    /// round(upper share × ranked units), as tiers by share are assigned (ties share
+    /// the best rank, so they go to the better tier).
+    pub same: usize,
+    /// `same / n` (null when `n` is 0).
+    pub share: Option<f64>,
+    /// Published tier (rows) × tier by the method's rank (columns; the last column,
+    /// `beyond`, holds ranks past the listed shares).
+    pub confusion: Confusion,
 }
 
 /// A confusion matrix of tier labels.
@@ -478,6 +501,23 @@ pub struct PublishedComparison {
     pub scores: Option<PublishedScores>,
 }
 
+/// The share range `(from, to)` (fractions of the ranking, best first) that a tier
+/// label names: `top 10%` → (0, 0.1), `10-30%` → (0.1, 0.3), `bottom 40%` → (0.6, 1).
+pub fn share_range(label: &str) -> Option<(f64, f64)> {
+    let key = tier_key(label);
+    let body = key.strip_suffix('%')?;
+    let pct = |x: &str| x.parse::<f64>().ok().filter(|v| (0.0..=100.0).contains(v)).map(|v| v / 100.0);
+    if let Some(x) = body.strip_prefix("top") {
+        return Some((0.0, pct(x)?));
+    }
+    if let Some(x) = body.strip_prefix("bottom") {
+        return Some((1.0 - pct(x)?, 1.0));
+    }
+    let (a, b) = body.split_once('-')?;
+    let (a, b) = (pct(a.trim_end_matches('%'))?, pct(b)?);
+    (a < b).then_some((a, b))
+}
+
 fn tier_key(label: &str) -> String {
     label
         .to_lowercase()
@@ -529,6 +569,53 @@ fn match_unit<'r>(entry: &PublishedEntry, results: &'r Results) -> Result<(&'r U
             candidates.iter().map(|u| u.id.as_str()).collect::<Vec<_>>().join(", ")
         )),
     }
+}
+
+/// See [`PublishedTiers::by_rank`]; `labels` are the published tier labels.
+fn tiers_by_rank(
+    labels: &[String],
+    pairs: &[(&PublishedEntry, &UnitResult)],
+    results: &Results,
+) -> Option<TiersByRank> {
+    let mut ranges: Vec<(f64, f64, &String)> = Vec::new();
+    for l in labels {
+        let (from, to) = share_range(l)?;
+        ranges.push((from, to, l));
+    }
+    ranges.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let ranked = results.units.iter().filter(|u| u.rank.is_some()).count() as f64;
+    let mut columns: Vec<String> = ranges.iter().map(|r| r.2.clone()).collect();
+    columns.push("beyond".to_string());
+    let rows: Vec<String> = labels.to_vec();
+    let mut counts = vec![vec![0usize; columns.len()]; rows.len()];
+    let (mut n, mut same) = (0, 0);
+    for (e, u) in pairs {
+        let (PublishedResult::Tier(p), Some(rank)) = (&e.result, u.rank) else {
+            continue;
+        };
+        let column = ranges
+            .iter()
+            .position(|r| f64::from(rank) <= (r.1 * ranked).round())
+            .unwrap_or(ranges.len());
+        let Some(row) = rows.iter().position(|l| tier_key(l) == tier_key(p)) else {
+            continue;
+        };
+        n += 1;
+        counts[row][column] += 1;
+        if column < ranges.len() && tier_key(ranges[column].2) == tier_key(p) {
+            same += 1;
+        }
+    }
+    Some(TiersByRank {
+        n,
+        same,
+        share: (n > 0).then(|| same as f64 / n as f64),
+        confusion: Confusion {
+            published: rows,
+            method: columns,
+            counts,
+        },
+    })
 }
 
 fn defined(r: Result<f64, cityrank_steps::StepError>) -> Option<f64> {
@@ -644,6 +731,7 @@ pub fn compare(selection: &Selection<'_>, results: &Results, label: &str) -> Pub
                 })
             })
             .count();
+        let by_rank = tiers_by_rank(&published, &pairs, results);
         PublishedTiers {
             n: tier_pairs.len(),
             same,
@@ -656,6 +744,7 @@ pub fn compare(selection: &Selection<'_>, results: &Results, label: &str) -> Pub
             },
             method_in_listed_tiers: in_listed.len(),
             method_in_listed_tiers_same: in_listed_same,
+            by_rank,
         }
     });
 
@@ -739,6 +828,17 @@ mod tests {
         assert_eq!(normalise_name("MÜNCHEN"), "munchen");
         assert_eq!(normalise_name("Ḥimṣ"), "hims");
         assert_eq!(normalise_name("Kuwait  City"), "kuwait city");
+    }
+
+    #[test]
+    fn share_labels() {
+        assert_eq!(share_range("top 10%"), Some((0.0, 0.1)));
+        assert_eq!(share_range("10-30%"), Some((0.1, 0.3)));
+        assert_eq!(share_range("10 – 30 %"), Some((0.1, 0.3)));
+        assert_eq!(share_range("30%-60%"), Some((0.3, 0.6)));
+        assert_eq!(share_range("Bottom 40%"), Some((0.6, 1.0)));
+        assert_eq!(share_range("50-75% of max"), None);
+        assert_eq!(share_range("gold"), None);
     }
 
     #[test]

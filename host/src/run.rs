@@ -121,7 +121,7 @@ pub fn run_loaded(
     // average of each unit's years.
     let scored = match &edition.panel {
         None => Scored {
-            rows: out.kept.iter().map(|&k| rows[k]).collect(),
+            rows: out.kept().iter().map(|&k| rows[k]).collect(),
             scores: out.scores.clone(),
             by_year: None,
         },
@@ -183,7 +183,7 @@ pub fn run_loaded(
     // Best rank first; ties and unranked units keep dataset order (stable sort).
     units.sort_by_key(|u| u.rank.unwrap_or(u32::MAX));
     let mut imputed: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-    for c in &out.imputed {
+    for c in &out.prepared.imputed {
         imputed
             .entry(unit_ids[c.unit].clone())
             .or_default()
@@ -242,6 +242,7 @@ pub fn run_loaded(
         missing,
         imputed,
         screened_out: out
+            .prepared
             .screened_out
             .iter()
             .map(|s| ScreenedUnit {
@@ -253,7 +254,8 @@ pub fn run_loaded(
             })
             .collect(),
         treatment: out
-            .treatment
+            .treated
+            .reports
             .iter()
             .map(|(i, r)| TreatmentInfo {
                 indicator: manifest.indicators[*i].id.clone(),
@@ -262,7 +264,7 @@ pub fn run_loaded(
                 units: r
                     .winsorised
                     .iter()
-                    .map(|w| unit_ids[out.kept[w.unit]].clone())
+                    .map(|w| unit_ids[out.kept()[w.unit]].clone())
                     .collect(),
                 skew_before: finite(r.before.skew),
                 kurt_before: finite(r.before.kurt),
@@ -454,7 +456,7 @@ fn average_years(
 ) -> Result<Scored> {
     // Units in order of first appearance among the kept rows.
     let mut ids: Vec<&str> = Vec::new();
-    for &k in &out.kept {
+    for &k in out.kept() {
         let id = dataset.units[rows[k]].id.as_str();
         if !ids.contains(&id) {
             ids.push(id);
@@ -462,7 +464,7 @@ fn average_years(
     }
     // position of (unit, year) among the kept rows
     let mut at: BTreeMap<(&str, i32), usize> = BTreeMap::new();
-    for (pos, &k) in out.kept.iter().enumerate() {
+    for (pos, &k) in out.kept().iter().enumerate() {
         let u = &dataset.units[rows[k]];
         if let Some(t) = u.time {
             at.insert((u.id.as_str(), t), pos);
@@ -510,7 +512,7 @@ fn average_years(
             .rev()
             .find_map(|&y| at.get(&(id, y)).copied())
             .unwrap_or_default();
-        rows[out.kept[pos]]
+        rows[out.kept()[pos]]
     };
     Ok(Scored {
         rows: ids.iter().map(|id| latest(id)).collect(),

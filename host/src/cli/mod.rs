@@ -1,6 +1,8 @@
 //! Command-line arguments and dispatch; each subcommand lives in its own file.
 
 mod build;
+mod compare;
+mod explain;
 mod inspect;
 mod run;
 mod schema;
@@ -36,6 +38,10 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Uncertainty and sensitivity analysis of an edition's ranking.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Compare rankings: several methods on one edition, or one method over editions.
+    Compare(compare::CompareArgs),
+    /// Explain one unit's score: its breakdown, strengths and weaknesses.
+    Explain(explain::ExplainArgs),
 }
 
 /// Runs the parsed command.
@@ -46,6 +52,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Validate(a) => validate::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Sensitivity(a) => sensitivity::run(a),
     }
 }

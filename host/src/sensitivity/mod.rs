@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::edition::{ResolvedEdition, Variant};
 use crate::methodology::{Framework, Manifest, NodeKind};
-use crate::pipeline::{self, CustomSteps, StageCache};
+use crate::pipeline::{self, CustomSteps, StageCache, StageKeys};
 use crate::run::{Derived, LoadedMethodology, SandboxSteps};
+use crate::sandbox::{Limits, Plugin};
 use design::{Rng, Sampler};
 
 fn fifty() -> usize {
@@ -310,16 +311,50 @@ pub struct LeaveOneOut {
     pub most_affected: Option<String>,
 }
 
+/// The first pipeline stage a variant changes (later stages depend on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    Prepare,
+    Treat,
+    Normalise,
+    Later,
+}
+
+fn reach(v: &Variant) -> Reach {
+    let p = &v.pipeline;
+    let skips = |s: &str| v.skip.iter().any(|x| x == s);
+    if !v.drop.is_empty()
+        || p.denominate.is_some()
+        || p.impute.is_some()
+        || p.screen.is_some()
+        || skips("denominate")
+        || skips("impute")
+        || skips("screen")
+    {
+        Reach::Prepare
+    } else if p.treat.is_some() || !v.treat.is_empty() || skips("treat") {
+        Reach::Treat
+    } else if p.normalise.is_some() || !v.normalise.is_empty() {
+        Reach::Normalise
+    } else {
+        Reach::Later
+    }
+}
+
 /// One uncertain input, resolved.
 enum Input {
-    Choice {
-        labels: Vec<String>,
-        variants: Vec<Variant>,
-    },
-    Noise {
-        label: String,
-        sets: Vec<Vec<(usize, f64)>>,
-    },
+    Choice { labels: Vec<String>, variants: Vec<Variant>, reach: Reach },
+    Noise { label: String, targets: Vec<String>, sets: Vec<Vec<f64>> },
+}
+
+/// A combination of discrete alternatives, resolved once and shared by every
+/// build that chooses it.
+struct Combo {
+    manifest: Manifest,
+    framework: Framework,
+    raw: Vec<Vec<f64>>,
+    /// Per noise input, the framework position of each of its targets.
+    noise_positions: Vec<Vec<Option<usize>>>,
 }
 
 /// Everything a build needs, shared by all builds.
@@ -328,83 +363,153 @@ struct Model<'a> {
     plugin_manifest: &'a Manifest,
     derived: &'a Derived,
     inputs: Vec<Input>,
-    loaded: &'a LoadedMethodology,
-    edition: &'a ResolvedEdition,
+    plugin: Option<(&'a Plugin, &'a Limits)>,
     covariate: Option<Vec<f64>>,
     cache: StageCache,
+    combos: std::sync::Mutex<BTreeMap<Vec<usize>, std::sync::Arc<Combo>>>,
 }
 
 impl Model<'_> {
-    /// Builds with the alternatives chosen by `x` (one draw per input; `None` = nominal).
-    fn build(&self, x: Option<&[f64]>, drop: Option<&str>) -> Result<Build> {
+    /// The manifest, framework and raw data of a combination of alternatives.
+    fn combo(&self, choices: &[usize], drop: Option<&str>) -> Result<std::sync::Arc<Combo>> {
+        let mut key = choices.to_vec();
+        if drop.is_some() {
+            // Leave-one-out builds are not cached (each is run once).
+            key.clear();
+        }
+        if drop.is_none()
+            && let Some(c) = self.combos.lock().map_err(|_| anyhow!("combination cache poisoned"))?.get(&key)
+        {
+            return Ok(c.clone());
+        }
         let mut m = self.base.clone();
-        if let Some(x) = x {
-            // Weight noise first, on the nominal framework's positions.
-            for (input, &u) in self.inputs.iter().zip(x) {
-                if let Input::Noise { sets, .. } = input {
-                    for &(pos, w) in &sets[design::discrete(u, sets.len())] {
-                        set_weight(&mut m, pos, w);
-                    }
-                }
-            }
-            for (input, &u) in self.inputs.iter().zip(x) {
-                if let Input::Choice { variants, labels } = input {
-                    let k = design::discrete(u, variants.len());
-                    variants[k].apply_in_place(&mut m, &format!("sensitivity alternative `{}`", labels[k]))?;
-                }
+        for (input, &k) in self.inputs.iter().zip(choices) {
+            if let Input::Choice { variants, labels, .. } = input {
+                variants[k].apply_in_place(&mut m, &format!("sensitivity alternative `{}`", labels[k]))?;
             }
         }
         if let Some(id) = drop {
-            Variant {
-                drop: vec![id.to_string()],
-                ..Default::default()
-            }
-            .apply_in_place(&mut m, "leave-one-out")?;
+            Variant { drop: vec![id.to_string()], ..Default::default() }.apply_in_place(&mut m, "leave-one-out")?;
         }
         let framework = m.framework()?;
+        let noise_positions = self
+            .inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Noise { targets, .. } => Some(targets.iter().map(|t| framework.position(t)).collect()),
+                Input::Choice { .. } => None,
+            })
+            .collect();
         let raw = self.derived.raw_for(&m, self.plugin_manifest);
-        let ctx = self.derived.context();
-        let mut custom = SandboxSteps::new(&self.loaded.plugin, &self.edition.limits);
-        let out = pipeline::run_cached(
-            &m,
-            &framework,
-            &ctx,
-            &raw,
-            pipeline::Options::default(),
-            &mut custom as &mut dyn CustomSteps,
-            Some(&self.cache),
-        )?;
-        let covariate: Option<Vec<f64>> = self
-            .covariate
-            .as_ref()
-            .map(|c| out.kept.iter().map(|&k| c[k]).collect());
-        let ranking = pipeline::rank(&out.scores[0], &m, covariate.as_deref())?;
-        let n = self.derived.rows.len();
-        let mut b = Build {
-            ranks: vec![None; n],
-            tiers: vec![None; n],
-            scores: vec![f64::NAN; n],
+        let combo = std::sync::Arc::new(Combo { manifest: m, framework, raw, noise_positions });
+        if drop.is_none() {
+            self.combos.lock().map_err(|_| anyhow!("combination cache poisoned"))?.insert(key, combo.clone());
+        }
+        Ok(combo)
+    }
+
+    /// Builds with the alternatives chosen by `x` (one draw per input; `None` =
+    /// nominal), optionally leaving out the node or indicator `drop`.
+    fn build(&self, x: Option<&[f64]>, drop: Option<&str>) -> Result<Build> {
+        let choices: Vec<usize> = match x {
+            None => vec![0; 0],
+            Some(x) => self
+                .inputs
+                .iter()
+                .zip(x)
+                .map(|(input, &u)| match input {
+                    Input::Choice { variants, .. } => design::discrete(u, variants.len()),
+                    Input::Noise { sets, .. } => design::discrete(u, sets.len()),
+                })
+                .collect(),
         };
-        for (k, &row) in out.kept.iter().enumerate() {
+        // The combination of discrete alternatives (noise draws do not change it).
+        let discrete: Vec<usize> = if x.is_none() {
+            Vec::new()
+        } else {
+            self.inputs
+                .iter()
+                .zip(&choices)
+                .map(|(i, &k)| if matches!(i, Input::Choice { .. }) { k } else { usize::MAX })
+                .collect()
+        };
+        let combo = if x.is_none() {
+            // The nominal build: no alternative applied.
+            self.nominal_combo(drop)?
+        } else {
+            self.combo(&discrete, drop)?
+        };
+        // Weights: the combination's, with the chosen noisy set on top.
+        let mut weights: Vec<f64> = combo.framework.nodes.iter().map(|n| n.weight).collect();
+        if x.is_some() {
+            let mut noise = 0;
+            for (input, &k) in self.inputs.iter().zip(&choices) {
+                if let Input::Noise { sets, .. } = input {
+                    for (j, pos) in combo.noise_positions[noise].iter().enumerate() {
+                        if let Some(p) = pos {
+                            weights[*p] = sets[k][j];
+                        }
+                    }
+                    noise += 1;
+                }
+            }
+        }
+        // Stage keys from the choices that reach each stage.
+        let keys = (x.is_some() && drop.is_none()).then(|| {
+            let upto = |r: Reach| -> u64 {
+                let mut bytes = Vec::with_capacity(choices.len() * 8 + 1);
+                bytes.push(r as u8);
+                for (input, &k) in self.inputs.iter().zip(&choices) {
+                    if let Input::Choice { reach, .. } = input
+                        && *reach <= r
+                    {
+                        bytes.extend_from_slice(&(k as u64).to_le_bytes());
+                    } else {
+                        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+                    }
+                }
+                pipeline::key_of(bytes)
+            };
+            StageKeys { prepare: upto(Reach::Prepare), treat: upto(Reach::Treat), normalise: upto(Reach::Normalise) }
+        });
+        let ctx = self.derived.context();
+        let mut sandboxed;
+        let mut native = pipeline::NoCustomSteps;
+        let custom: &mut dyn CustomSteps = match self.plugin {
+            Some((plugin, limits)) => {
+                sandboxed = SandboxSteps::new(plugin, limits);
+                &mut sandboxed
+            }
+            None => &mut native,
+        };
+        let options = pipeline::Options {
+            record_stages: false,
+            weights: Some(&weights),
+            cache: keys.map(|_| &self.cache),
+            keys,
+        };
+        let out = pipeline::run(&combo.manifest, &combo.framework, &ctx, &combo.raw, options, custom)?;
+        let kept = out.kept();
+        let covariate: Option<Vec<f64>> = self.covariate.as_ref().map(|c| kept.iter().map(|&k| c[k]).collect());
+        let ranking = pipeline::rank(&out.scores[0], &combo.manifest, covariate.as_deref())?;
+        let n = self.derived.rows.len();
+        let mut b = Build { ranks: vec![None; n], tiers: vec![None; n], scores: vec![f64::NAN; n] };
+        for (k, &row) in kept.iter().enumerate() {
             b.ranks[row] = ranking.ranks[k];
             b.tiers[row] = ranking.tiers[k];
             b.scores[row] = out.scores[0][k];
         }
         Ok(b)
     }
-}
 
-/// Sets the weight at manifest slot `slot`: 0 is the index (no weight), `1..=k`
-/// the manifest's `k` nodes in order, then its indicators in order.
-fn set_weight(m: &mut Manifest, slot: usize, w: f64) {
-    let nodes = m.nodes.len();
-    if slot == 0 {
-        return;
-    }
-    if slot <= nodes {
-        m.nodes[slot - 1].weight = w;
-    } else if let Some(i) = m.indicators.get_mut(slot - 1 - nodes) {
-        i.weight = w;
+    fn nominal_combo(&self, drop: Option<&str>) -> Result<std::sync::Arc<Combo>> {
+        let mut m = self.base.clone();
+        if let Some(id) = drop {
+            Variant { drop: vec![id.to_string()], ..Default::default() }.apply_in_place(&mut m, "leave-one-out")?;
+        }
+        let framework = m.framework()?;
+        let raw = self.derived.raw_for(&m, self.plugin_manifest);
+        Ok(std::sync::Arc::new(Combo { manifest: m, framework, raw, noise_positions: Vec::new() }))
     }
 }
 
@@ -417,40 +522,49 @@ fn levels(framework: &Framework) -> Vec<usize> {
     level
 }
 
-/// Draws the noisy weight sets of a weight-noise input, as (manifest slot, weight)
-/// pairs (slot: 0 root, 1.. nodes in manifest order, then indicators).
-fn noise_sets(
-    m: &Manifest,
-    framework: &Framework,
-    noise: &WeightNoise,
-    rng: &mut Rng,
-) -> Result<Vec<Vec<(usize, f64)>>> {
+/// Draws the noisy weight sets of a weight-noise input: the ids of the nodes it
+/// perturbs and `replicates` weight vectors for them.
+fn noise_sets(framework: &Framework, noise: &WeightNoise, rng: &mut Rng) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
     let level = levels(framework);
-    let slot = |p: usize| -> usize {
-        let node = &framework.nodes[p];
-        match node.indicator {
-            Some(i) => 1 + m.nodes.len() + i,
-            None => m.nodes.iter().position(|n| n.id == node.id).map_or(0, |i| i + 1),
-        }
-    };
-    let targets: Vec<usize> = (1..framework.nodes.len())
-        .filter(|&p| noise.levels.contains(&level[p]))
-        .collect();
+    let targets: Vec<usize> = (1..framework.nodes.len()).filter(|&p| noise.levels.contains(&level[p])).collect();
     if targets.is_empty() {
-        bail!(
-            "weight_noise.levels: no node is at levels {:?} (indicators are level 1)",
-            noise.levels
-        );
+        bail!("weight_noise.levels: no node is at levels {:?} (indicators are level 1)", noise.levels);
     }
     let nominal: Vec<f64> = targets.iter().map(|&p| framework.nodes[p].weight).collect();
     let mut sets = Vec::with_capacity(noise.replicates);
     for _ in 0..noise.replicates {
         let draws: Vec<f64> = targets.iter().map(|_| rng.uniform()).collect();
-        let w =
-            cityrank_steps::weight::noisy(&nominal, noise.factor, &draws).map_err(|e| anyhow!("weight_noise: {e}"))?;
-        sets.push(targets.iter().zip(w).map(|(&p, w)| (slot(p), w)).collect());
+        sets.push(cityrank_steps::weight::noisy(&nominal, noise.factor, &draws).map_err(|e| anyhow!("weight_noise: {e}"))?);
     }
-    Ok(sets)
+    Ok((targets.iter().map(|&p| framework.nodes[p].id.clone()).collect(), sets))
+}
+
+/// What is analysed: a methodology's manifest with the data it derived, and the
+/// names for the report. [`analyse`] builds one from an edition; benchmarks build
+/// synthetic ones.
+pub struct Subject<'a> {
+    /// Names the subject in errors (e.g. the edition file).
+    pub label: String,
+    /// Edition id.
+    pub edition_id: String,
+    /// Methodology id and version.
+    pub methodology: String,
+    /// SHA-256 of the methodology's component.
+    pub methodology_sha256: String,
+    /// SHA-256 of the dataset.
+    pub dataset_sha256: String,
+    /// The nominal manifest (the edition's, tiers and variant applied).
+    pub base: Manifest,
+    /// The manifest whose indicators `derived.raw` holds.
+    pub plugin_manifest: &'a Manifest,
+    /// The rows and their derived indicators.
+    pub derived: Derived,
+    /// Display name of each row.
+    pub unit_names: Vec<String>,
+    /// Variants that inputs may name.
+    pub variants: &'a BTreeMap<String, Variant>,
+    /// The plugin and its limits, for plugin-supplied steps.
+    pub plugin: Option<(&'a Plugin, &'a Limits)>,
 }
 
 /// Runs the analysis declared in the edition's `[sensitivity]` table.
@@ -465,6 +579,26 @@ pub fn analyse(
     if edition.panel.is_some() {
         bail!("{file}: sensitivity analysis of panel editions is not supported; run it on one year");
     }
+    let derived = crate::run::derive_rows(loaded, edition, dataset)?;
+    let subject = Subject {
+        label: file,
+        edition_id: edition.edition.id.clone(),
+        methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
+        methodology_sha256: loaded.plugin.sha256().to_string(),
+        dataset_sha256: dataset.sha256.clone(),
+        base: edition.effective_manifest(&loaded.manifest)?,
+        plugin_manifest: &loaded.manifest,
+        unit_names: derived.rows.iter().map(|&r| dataset.units[r].name.clone()).collect(),
+        derived,
+        variants: &edition.edition.variants,
+        plugin: Some((&loaded.plugin, &edition.limits)),
+    };
+    analyse_subject(subject, spec, over)
+}
+
+/// Runs an analysis of `subject`.
+pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides) -> Result<SensitivityReport> {
+    let file = subject.label.clone();
     let n = over.samples.unwrap_or(spec.samples);
     let seed = over.seed.unwrap_or(spec.seed);
     let design_kind = over.design.unwrap_or(spec.design);
@@ -477,7 +611,7 @@ pub fn analyse(
         bail!("{file}: sensitivity.inputs: declare at least one uncertain input");
     }
 
-    let base = edition.effective_manifest(&loaded.manifest)?;
+    let base = subject.base.clone();
     let base_framework = base.framework().map_err(|e| anyhow!("{file}: {e}"))?;
     let mut rng = Rng::new(seed, 0x3E16);
     let mut inputs = Vec::new();
@@ -491,13 +625,13 @@ pub fn analyse(
             bail!("{key}: give exactly one of `alternatives`, `variants` or `weight_noise`");
         }
         if let Some(noise) = &input.weight_noise {
-            let sets = noise_sets(&base, &base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}: {e}"))?;
+            let (targets, sets) = noise_sets(&base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}: {e}"))?;
             let label = format!("±{}% at levels {:?}", noise.factor * 100.0, noise.levels);
             infos.push(InputInfo {
                 name: input.name.clone(),
                 alternatives: vec![label.clone()],
             });
-            inputs.push(Input::Noise { label, sets });
+            inputs.push(Input::Noise { label, targets, sets });
             continue;
         }
         let (labels, variants): (Vec<String>, Vec<Variant>) = if !input.variants.is_empty() {
@@ -508,7 +642,7 @@ pub fn analyse(
                     if name == "nominal" {
                         return Ok((name.clone(), Variant::default()));
                     }
-                    let v = edition.edition.variants.get(name).with_context(|| {
+                    let v = subject.variants.get(name).with_context(|| {
                         format!("{key}.variants: no variant `{name}` in the edition (use `nominal` for no change)")
                     })?;
                     Ok((name.clone(), v.clone()))
@@ -544,7 +678,8 @@ pub fn analyse(
             name: input.name.clone(),
             alternatives: labels.clone(),
         });
-        inputs.push(Input::Choice { labels, variants });
+        let reach = variants.iter().map(reach).min().unwrap_or(Reach::Later);
+        inputs.push(Input::Choice { labels, variants, reach });
     }
     let d = inputs.len();
     if !uncertainty_only && d < 2 {
@@ -557,7 +692,7 @@ pub fn analyse(
         );
     }
 
-    let dataset_rows = crate::run::derive_rows(loaded, edition, dataset)?;
+    let dataset_rows = &subject.derived;
     let covariate = match &base.peer_groups {
         None => None,
         Some(p) => Some(
@@ -570,13 +705,13 @@ pub fn analyse(
     };
     let model = Model {
         base,
-        plugin_manifest: &loaded.manifest,
-        derived: &dataset_rows,
+        plugin_manifest: subject.plugin_manifest,
+        derived: dataset_rows,
         inputs,
-        loaded,
-        edition,
+        plugin: subject.plugin,
         covariate,
         cache: StageCache::default(),
+        combos: std::sync::Mutex::new(BTreeMap::new()),
     };
     let target = match target_text.as_str() {
         "mean-rank-shift" => Target::MeanRankShift,
@@ -662,7 +797,7 @@ pub fn analyse(
             let stat = |v: f64| (!ranks.is_empty()).then_some(v);
             UnitUncertainty {
                 id: dataset_rows.unit_ids[u].clone(),
-                name: dataset.units[dataset_rows.rows[u]].name.clone(),
+                name: subject.unit_names[u].clone(),
                 nominal_rank: nominal.ranks[u],
                 nominal_score: nominal.scores[u].is_finite().then_some(nominal.scores[u]),
                 nominal_tier: nominal.tiers[u].map(|t| tier_labels[t].clone()),
@@ -768,10 +903,10 @@ pub fn analyse(
     };
 
     Ok(SensitivityReport {
-        edition: edition.edition.id.clone(),
-        methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
-        methodology_sha256: loaded.plugin.sha256().to_string(),
-        dataset_sha256: dataset.sha256.clone(),
+        edition: subject.edition_id.clone(),
+        methodology: subject.methodology.clone(),
+        methodology_sha256: subject.methodology_sha256.clone(),
+        dataset_sha256: subject.dataset_sha256.clone(),
         design: DesignInfo {
             design: design_kind,
             samples: n,

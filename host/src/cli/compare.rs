@@ -1,0 +1,107 @@
+//! `cityrank compare`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use cityrank::compare::{self, CompareFormat, CompareOptions, EditionArg, Runner};
+use cityrank::published::{self, PublishedFile};
+use clap::Args;
+
+/// Arguments of `cityrank compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Editions to compare, each `EDITION.toml` or `EDITION.toml@VARIANT`; the first
+    /// is the baseline of the rank shifts. Several methods on one edition give a
+    /// method comparison, one method on several editions an edition over edition.
+    #[arg(required = true, value_name = "EDITION[@VARIANT]")]
+    editions: Vec<EditionArg>,
+    /// Also compare each method with a published ranking from FILE (CSV with the
+    /// columns ranking,edition,city,country_iso3,result_kind,result,source).
+    #[arg(long, value_name = "FILE")]
+    published: Option<PathBuf>,
+    /// The published ranking to compare with [default: inferred from each edition's
+    /// id and name, among the rankings of its year].
+    #[arg(long, value_name = "NAME", requires = "published")]
+    published_ranking: Option<String>,
+    /// The published edition (the `edition` column) [default: each edition's year].
+    #[arg(long, value_name = "YEAR", requires = "published")]
+    published_edition: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    format: CompareFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The k of the top-k overlap.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    top: usize,
+    /// Print the plugins' log messages of every level (default: warnings and errors).
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    sandbox: super::SandboxArgs,
+}
+
+/// Runs the editions, compares them and writes the comparison.
+pub fn run(args: CompareArgs) -> Result<()> {
+    if args.editions.len() < 2 && args.published.is_none() {
+        bail!("give at least two editions to compare (or one with --published FILE)");
+    }
+    if args.top == 0 {
+        bail!("--top: k must be at least 1");
+    }
+    // Read the published file first: a mistake there should not cost the runs.
+    let published = match &args.published {
+        Some(path) => Some(PublishedFile::load(path)?),
+        None => None,
+    };
+    let sandbox = args.sandbox.sandbox()?;
+    let mut runner = Runner::new(&sandbox, args.sandbox.limits());
+    let mut runs = Vec::with_capacity(args.editions.len());
+    for arg in &args.editions {
+        let run = runner.run(arg).with_context(|| format!("running `{arg}`"))?;
+        for m in &run.log {
+            if args.verbose || matches!(m.level, "warn" | "error") {
+                eprintln!("{arg}: plugin {}: {}", m.level, m.message);
+            }
+        }
+        runs.push(run);
+    }
+    let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();
+    let mut report = compare::compare(
+        &results,
+        CompareOptions {
+            top_k: args.top,
+        },
+    )?;
+    if let Some(file) = &published {
+        for (run, method) in runs.iter().zip(&report.methods) {
+            let selection = file
+                .select(
+                    args.published_ranking.as_deref(),
+                    args.published_edition.as_deref(),
+                    &run.results,
+                )
+                .with_context(|| format!("comparing `{}` with the published ranking", run.arg))?;
+            report
+                .published
+                .push(published::compare(&selection, &run.results, &method.label));
+        }
+    }
+    let text = match args.format {
+        CompareFormat::Html => {
+            let mut methods = Vec::with_capacity(runs.len());
+            for (run, method) in runs.iter().zip(&report.methods) {
+                methods.push(cityrank::html::MethodCharts {
+                    label: method.label.clone(),
+                    framework: run.results.framework.clone(),
+                    breakdown: cityrank::explain::breakdown(&run.results, &run.manifest)
+                        .with_context(|| format!("breaking down `{}`", run.arg))?,
+                });
+            }
+            cityrank::html::compare_report(&report, &methods)?
+        }
+        format => compare::render(&report, format)?,
+    };
+    super::emit(&text, args.output.as_deref())
+}

@@ -1,0 +1,50 @@
+//! `cityrank explain`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use cityrank::compare::{EditionArg, Runner};
+use cityrank::explain::{self, ExplainFormat};
+use clap::Args;
+
+/// Arguments of `cityrank explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The edition, `EDITION.toml` or `EDITION.toml@VARIANT`.
+    #[arg(value_name = "EDITION[@VARIANT]")]
+    edition: EditionArg,
+    /// The unit to explain: its id (or a name that matches one unit).
+    #[arg(long, short, value_name = "ID")]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Table)]
+    format: ExplainFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// How many strengths and weaknesses to list.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    top: usize,
+    /// Print the plugin's log messages of every level (default: warnings and errors).
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    sandbox: super::SandboxArgs,
+}
+
+/// Runs the edition and explains the unit's score.
+pub fn run(args: ExplainArgs) -> Result<()> {
+    let sandbox = args.sandbox.sandbox()?;
+    let mut runner = Runner::new(&sandbox, args.sandbox.limits());
+    let run = runner
+        .run(&args.edition)
+        .with_context(|| format!("running `{}`", args.edition))?;
+    for m in &run.log {
+        if args.verbose || matches!(m.level, "warn" | "error") {
+            eprintln!("plugin {}: {}", m.level, m.message);
+        }
+    }
+    let e = explain::explain(&run.results, &run.manifest, &args.unit, args.top)?;
+    let text = explain::render(&e, args.format)?;
+    super::emit(&text, args.output.as_deref())
+}
