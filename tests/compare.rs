@@ -85,10 +85,7 @@ fn two_methods_on_tiny_editions_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let (tiny, _) = fixtures(dir.path());
     let tiny = tiny.to_str().unwrap();
-    let v = compare_json(
-        &dir.path().join("cache"),
-        &[tiny, &format!("{tiny}@alt"), "--top", "4"],
-    );
+    let v = compare_json(&dir.path().join("cache"), &[tiny, &format!("{tiny}@alt"), "--top", "4"]);
     assert_eq!(v["kind"], "methods");
     let labels: Vec<&str> = v["methods"]
         .as_array()
@@ -147,7 +144,10 @@ fn two_methods_on_tiny_editions_by_hand() {
     let pairs = v["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 1);
     let p = &pairs[0];
-    assert_eq!((p["a"].as_str(), p["b"].as_str()), (Some("hostile"), Some("hostile@alt")));
+    assert_eq!(
+        (p["a"].as_str(), p["b"].as_str()),
+        (Some("hostile"), Some("hostile@alt"))
+    );
     // Common units a–e. Ranks in A: 1 2 3 4 5; in B: 2 1 3 6 4, i.e. 2 1 3 5 4 among
     // the five. Spearman: d = −1, 1, 0, −1, 1 → Σd² = 4 → ρ = 1 − 6·4/(5·24) = 0.8.
     // Kendall: of the 10 pairs, (a,b) and (d,e) are discordant → τ = (8 − 2)/10 = 0.6.
@@ -196,10 +196,22 @@ fn edition_over_edition_matches_units_by_id() {
     let o = output(cityrank(&cache).args(["compare", tiny.to_str().unwrap(), next.to_str().unwrap()]));
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
-    assert!(table.starts_with("Edition over edition — 2 methods, 5 units ranked by every method"), "{table}");
-    assert!(table.contains("change: rank in well-behaved − rank in the method"), "{table}");
-    assert!(table.contains("Zeta (f): ranked in well-behaved; absent from tiny-2025"), "{table}");
-    assert!(table.contains("Eta (g): ranked in tiny-2025; absent from well-behaved"), "{table}");
+    assert!(
+        table.starts_with("Edition over edition — 2 methods, 5 units ranked by every method"),
+        "{table}"
+    );
+    assert!(
+        table.contains("change: rank in well-behaved − rank in the method"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Zeta (f): ranked in well-behaved; absent from tiny-2025"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Eta (g): ranked in tiny-2025; absent from well-behaved"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -330,7 +342,10 @@ fn published_tiers_ranks_and_scores_by_hand() {
     assert_eq!(p["inferred"], false);
     assert_eq!(p["matched"].as_array().unwrap().len(), 5);
     assert_eq!(p["ranks"]["n"], 5);
-    assert!(close(&p["ranks"]["spearman"], 0.8) && close(&p["ranks"]["kendall"], 0.6), "{p}");
+    assert!(
+        close(&p["ranks"]["spearman"], 0.8) && close(&p["ranks"]["kendall"], 0.6),
+        "{p}"
+    );
     assert!(p.get("tiers").is_none());
 
     // Scores: Pearson of the method's scores (linear in x = 6 5 4 3 2) with 10 9 7 6 1:
@@ -357,28 +372,20 @@ fn published_tiers_ranks_and_scores_by_hand() {
     let o = output(cityrank(&cache).args(["compare", tiny, "--published", published]));
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
-    assert!(table.contains("tiers: 3/4 published cities in the same tier (75.0%)"), "{table}");
+    assert!(
+        table.contains("tiers: 3/4 published cities in the same tier (75.0%)"),
+        "{table}"
+    );
     assert!(table.contains("unmatched: Omega (OOO)"), "{table}");
-    assert!(table.contains("in another tier: GAMMÁ (bottom published, top here)"), "{table}");
+    assert!(
+        table.contains("in another tier: GAMMÁ (bottom published, top here)"),
+        "{table}"
+    );
 
     // No ranking of another year; a ranking that does not exist.
-    let o = output(cityrank(&cache).args([
-        "compare",
-        tiny,
-        "--published",
-        published,
-        "--published-edition",
-        "1999",
-    ]));
+    let o = output(cityrank(&cache).args(["compare", tiny, "--published", published, "--published-edition", "1999"]));
     assert!(stderr(&o).contains("it has no ranking for 1999"), "{}", stderr(&o));
-    let o = output(cityrank(&cache).args([
-        "compare",
-        tiny,
-        "--published",
-        published,
-        "--published-ranking",
-        "Nope",
-    ]));
+    let o = output(cityrank(&cache).args(["compare", tiny, "--published", published, "--published-ranking", "Nope"]));
     assert!(stderr(&o).contains("no ranking named `Nope`"), "{}", stderr(&o));
 }
 
@@ -460,7 +467,10 @@ fn explain_las_contributions_sum_to_the_score() {
     let v = explain_json(&cache, "methodologies/las-2024.toml", "egy-new-cairo");
     let nodes = v["nodes"].as_array().unwrap();
     let missing = nodes.iter().find(|n| n["id"] == "connected_people").unwrap();
-    assert!(missing["value"].is_null() && missing["unit_weight"].is_null(), "{missing}");
+    assert!(
+        missing["value"].is_null() && missing["unit_weight"].is_null(),
+        "{missing}"
+    );
     let sibling = nodes
         .iter()
         .find(|n| n["parent"] == missing["parent"] && n["id"] != "connected_people")

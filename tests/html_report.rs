@@ -148,7 +148,10 @@ fn compare_report_renders_every_chart_in_a_browser() {
         let rest = &dom[at..];
         let tag_end = rest.find('>').unwrap();
         assert!(rest[..tag_end].contains("data-rendered=\"true\""), "#{id} not drawn");
-        let inside = &rest[tag_end..rest[tag_end..].find("class=\"chart\"").map_or(rest.len(), |e| tag_end + e)];
+        let inside = &rest[tag_end
+            ..rest[tag_end..]
+                .find("class=\"chart\"")
+                .map_or(rest.len(), |e| tag_end + e)];
         assert!(inside.contains("<svg"), "#{id} has no SVG");
     }
     assert_eq!(dom.matches("class=\"chart\"").count(), expected);

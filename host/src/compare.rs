@@ -713,7 +713,9 @@ pub fn csv(report: &CompareReport) -> Result<String> {
         }
         w.write_record(&row)?;
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("cannot render the CSV: {e}"))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot render the CSV: {e}"))?;
     String::from_utf8(bytes).context("the CSV is not UTF-8")
 }
 
@@ -793,7 +795,11 @@ pub fn table(report: &CompareReport) -> String {
             method.label,
             method.edition_name,
             method.edition,
-            method.variant.as_deref().map(|v| format!(", variant {v}")).unwrap_or_default(),
+            method
+                .variant
+                .as_deref()
+                .map(|v| format!(", variant {v}"))
+                .unwrap_or_default(),
             method.methodology,
             method.methodology_version,
             method.ranked,

@@ -126,6 +126,8 @@ pub struct NodeBreakdown {
     pub percentile: Option<f64>,
     /// Rank of the value among the units (competition ranking, 1 = best).
     pub rank: Option<u32>,
+    /// Other units with exactly the same value (ties share the best rank).
+    pub tied: usize,
     /// Units with a value for this node.
     pub of: usize,
     /// Mean value over those units.
@@ -154,8 +156,8 @@ pub struct Highlight {
     pub contribution: Option<f64>,
 }
 
-/// How the methodology aggregates, and whether contributions can add up to the
-/// index score. `(additive, aggregation, why_not)`.
+/// How the methodology aggregates: `(every node arithmetic, aggregation, why the
+/// contributions cannot sum to the index score)`.
 fn structure(manifest: &Manifest) -> Result<(bool, String, Option<String>)> {
     let framework = manifest.framework()?;
     let mut other: Vec<String> = Vec::new();
@@ -188,13 +190,16 @@ fn structure(manifest: &Manifest) -> Result<(bool, String, Option<String>)> {
     let why_not = match (other.is_empty(), rescale) {
         (true, None) => None,
         (true, Some(r)) => Some(r),
-        (false, None) => Some(format!("not every node is a weighted arithmetic mean ({})", other.join(", "))),
+        (false, None) => Some(format!(
+            "not every node is a weighted arithmetic mean ({})",
+            other.join(", ")
+        )),
         (false, Some(r)) => Some(format!(
             "not every node is a weighted arithmetic mean ({}), and {r}",
             other.join(", ")
         )),
     };
-    Ok((why_not.is_none(), aggregation, why_not))
+    Ok((other.is_empty(), aggregation, why_not))
 }
 
 /// Positions of the children of each node of `framework`.
@@ -226,7 +231,11 @@ pub fn unit_weights(results: &Results, unit: &UnitResult) -> Vec<Option<f64>> {
     let mut stack = vec![root];
     while let Some(q) = stack.pop() {
         let Some(wq) = out[q] else { continue };
-        let present: f64 = kids[q].iter().filter(|&&c| value(c).is_some()).map(|&c| fw[c].weight).sum();
+        let present: f64 = kids[q]
+            .iter()
+            .filter(|&&c| value(c).is_some())
+            .map(|&c| fw[c].weight)
+            .sum();
         for &c in &kids[q] {
             if value(c).is_some() && present != 0.0 {
                 out[c] = Some(wq * fw[c].weight / present);
@@ -299,7 +308,8 @@ pub fn find_unit<'r>(results: &'r Results, query: &str) -> Result<&'r UnitResult
     )
 }
 
-fn percentile_and_rank(values: &[f64], x: f64) -> (f64, u32) {
+/// Percentile, competition rank and number of other units tied with `x`.
+fn percentile_and_rank(values: &[f64], x: f64) -> (f64, u32, usize) {
     let n = values.len();
     let below = values.iter().filter(|v| **v < x).count();
     let equal = values.iter().filter(|v| **v == x).count();
@@ -309,7 +319,7 @@ fn percentile_and_rank(values: &[f64], x: f64) -> (f64, u32) {
     } else {
         50.0
     };
-    (pct, above as u32 + 1)
+    (pct, above as u32 + 1, equal.saturating_sub(1))
 }
 
 /// Explains `unit` (an id, or a unique name) of `results`; `manifest` is the
@@ -317,7 +327,8 @@ fn percentile_and_rank(values: &[f64], x: f64) -> (f64, u32) {
 /// weaknesses to list.
 pub fn explain(results: &Results, manifest: &Manifest, unit: &str, highlights: usize) -> Result<Explanation> {
     let u = find_unit(results, unit)?;
-    let (structurally_additive, aggregation, why_not) = structure(manifest)?;
+    let (all_arithmetic, aggregation, why_not) = structure(manifest)?;
+    let structurally_additive = why_not.is_none();
     let fw = &results.framework;
     let weights = unit_weights(results, u);
     let pillar_of = |mut p: usize| -> String {
@@ -344,12 +355,12 @@ pub fn explain(results: &Results, manifest: &Manifest, unit: &str, highlights: u
             .iter()
             .filter_map(|v| v.scores.get(&n.id).copied().flatten())
             .collect();
-        let (percentile, rank) = match value {
+        let (percentile, rank, tied) = match value {
             Some(x) if !all.is_empty() => {
-                let (pct, r) = percentile_and_rank(&all, x);
-                (Some(pct), Some(r))
+                let (pct, r, t) = percentile_and_rank(&all, x);
+                (Some(pct), Some(r), t)
             }
-            _ => (None, None),
+            _ => (None, None, 0),
         };
         let contribution = match (weights[p], value) {
             (Some(w), Some(v)) => Some(w * v),
@@ -382,6 +393,7 @@ pub fn explain(results: &Results, manifest: &Manifest, unit: &str, highlights: u
             contribution,
             percentile,
             rank,
+            tied,
             of: all.len(),
             mean: (!all.is_empty()).then(|| all.iter().sum::<f64>() / all.len() as f64),
         });
@@ -398,19 +410,28 @@ pub fn explain(results: &Results, manifest: &Manifest, unit: &str, highlights: u
     };
     let additive = structurally_additive && sums_match;
     let fmt = |x: Option<f64>| fmt_opt(x, 4);
-    let note = match (&why_not, structurally_additive, sums_match) {
-        (None, _, true) => "Every node is a weighted arithmetic mean of its children, so the indicators' contributions \
+    let note = match (&why_not, all_arithmetic, sums_match) {
+        (None, _, true) => {
+            "Every node is a weighted arithmetic mean of its children, so the indicators' contributions \
              (the unit's effective weight × normalised value) sum to the index score, and each pillar's to the \
              pillar's contribution. Weights of missing values are spread over their present siblings, as \
              aggregation does."
-            .to_string(),
+                .to_string()
+        }
         (None, _, false) => format!(
             "Every node is a weighted arithmetic mean, yet the contributions sum to {}, not the score {} \
              (e.g. panel data averaged over years with different missing values): read them as approximate.",
             fmt(sum),
             fmt(u.score)
         ),
-        (Some(why), _, _) => format!(
+        (Some(why), true, _) => format!(
+            "Every node is a weighted arithmetic mean, so the indicators' contributions (the unit's effective \
+             weight × normalised value) sum to the index before rescaling ({}); but {why}, which makes the \
+             score {}.",
+            fmt(sum),
+            fmt(u.score)
+        ),
+        (Some(why), false, _) => format!(
             "Contributions are the unit's effective weight × normalised value, but {why}: they show where the \
              weight lies and do not sum to the index score (sum {}, score {}).",
             fmt(sum),
@@ -498,7 +519,10 @@ pub fn table(e: &Explanation) -> String {
         u.rank.map_or("–".into(), |r| r.to_string()),
         u.ranked,
         u.tier.as_deref().unwrap_or("–"),
-        u.peer_group.as_deref().map(|g| format!(" (in {g})")).unwrap_or_default()
+        u.peer_group
+            .as_deref()
+            .map(|g| format!(" (in {g})"))
+            .unwrap_or_default()
     );
     let _ = writeln!(out, "aggregation: {}", e.aggregation);
     let _ = writeln!(out, "{}\n", e.note);
@@ -535,15 +559,17 @@ pub fn table(e: &Explanation) -> String {
                 fmt_opt(n.contribution, 2),
                 fmt_opt(n.mean, 2),
                 n.percentile.map_or("–".into(), |p| format!("{p:.0}")),
-                n.rank.map_or("–".into(), |r| format!("{r}/{}", n.of)),
+                n.rank.map_or("–".into(), |r| {
+                    format!("{r}{}/{}", if n.tied > 0 { "=" } else { "" }, n.of)
+                }),
             ]
         })
         .collect();
     out.push_str(&aligned(&header, &rows, |c| c > 0));
-    if e.nodes.iter().any(|n| {
-        n.unit_weight
-            .is_some_and(|w| (w - n.effective_weight).abs() > 1e-12)
-    }) {
+    if e.nodes
+        .iter()
+        .any(|n| n.unit_weight.is_some_and(|w| (w - n.effective_weight).abs() > 1e-12))
+    {
         let _ = writeln!(
             out,
             "* reweighted: a sibling is missing for this unit, its weight spread over the present ones"
@@ -571,7 +597,11 @@ pub fn table(e: &Explanation) -> String {
     };
     out.push('\n');
     list("strengths (best percentiles among the units)", &e.strengths, &mut out);
-    list("weaknesses (worst percentiles among the units)", &e.weaknesses, &mut out);
+    list(
+        "weaknesses (worst percentiles among the units)",
+        &e.weaknesses,
+        &mut out,
+    );
     out
 }
 
@@ -605,7 +635,8 @@ pub struct UnitBreakdown {
 
 /// The pillar contributions of every unit of `results` (see the module documentation).
 pub fn breakdown(results: &Results, manifest: &Manifest) -> Result<MethodBreakdown> {
-    let (additive, aggregation, why_not) = structure(manifest)?;
+    let (_, aggregation, why_not) = structure(manifest)?;
+    let additive = why_not.is_none();
     let fw = &results.framework;
     let root = fw.iter().position(|n| n.parent.is_none()).unwrap_or(0);
     let parts: Vec<usize> = (0..fw.len())
@@ -651,11 +682,11 @@ mod tests {
     fn percentiles_by_hand() {
         // Values 1..=6: 4 has 3 below and is unique → 3/5 = 60.
         let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        assert_eq!(percentile_and_rank(&v, 4.0), (60.0, 3));
-        assert_eq!(percentile_and_rank(&v, 6.0), (100.0, 1));
-        assert_eq!(percentile_and_rank(&v, 1.0), (0.0, 6));
+        assert_eq!(percentile_and_rank(&v, 4.0), (60.0, 3, 0));
+        assert_eq!(percentile_and_rank(&v, 6.0), (100.0, 1, 0));
+        assert_eq!(percentile_and_rank(&v, 1.0), (0.0, 6, 0));
         // Ties share the mid-point: 0, 5, 5, 10 → the 5s have 1 below, 2 equal →
         // (1 + 0.5)/3 = 50.
-        assert_eq!(percentile_and_rank(&[0.0, 5.0, 5.0, 10.0], 5.0), (50.0, 2));
+        assert_eq!(percentile_and_rank(&[0.0, 5.0, 5.0, 10.0], 5.0), (50.0, 2, 1));
     }
 }

@@ -344,9 +344,7 @@ fn script_json<T: Serialize>(value: &T) -> Result<String> {
 /// The HTML report of `report`; `methods` gives each method's framework and
 /// breakdowns, in the order of `report.methods`.
 pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Result<String> {
-    if methods.len() != report.methods.len()
-        || methods.iter().zip(&report.methods).any(|(a, b)| a.label != b.label)
-    {
+    if methods.len() != report.methods.len() || methods.iter().zip(&report.methods).any(|(a, b)| a.label != b.label) {
         bail!("internal error: the chart data do not match the comparison's methods");
     }
     if ECHARTS.contains("</script") {
@@ -364,11 +362,19 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
             let t = report.kind.title();
             format!("{}{}", t[..1].to_uppercase(), &t[1..])
         },
-        report.methods.iter().map(|m| m.label.as_str()).collect::<Vec<_>>().join(" vs ")
+        report
+            .methods
+            .iter()
+            .map(|m| m.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" vs ")
     );
 
     let mut h = String::new();
-    let _ = writeln!(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">");
+    let _ = writeln!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+    );
     let _ = writeln!(
         h,
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>",
@@ -392,7 +398,10 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
     );
 
     // Methods.
-    let _ = writeln!(h, "<h2>Methods</h2>\n<table>\n<tr><th>label</th><th>edition</th><th>variant</th><th>methodology</th><th>dataset</th><th>units</th><th>ranked</th><th>tiers</th></tr>");
+    let _ = writeln!(
+        h,
+        "<h2>Methods</h2>\n<table>\n<tr><th>label</th><th>edition</th><th>variant</th><th>methodology</th><th>dataset</th><th>units</th><th>ranked</th><th>tiers</th></tr>"
+    );
     for m in &report.methods {
         let _ = writeln!(
             h,
@@ -420,7 +429,11 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
              when both methods use the same labels, else by position (1 = best tier).</p>",
             k = report.top_k
         );
-        let _ = writeln!(h, "<table>\n<tr><th>a</th><th>b</th><th>n</th><th>Spearman ρ</th><th>Kendall τ-b</th><th>Pearson r</th><th>top {}</th><th>same tier</th><th>Cohen κ</th><th>tiers by</th><th>mean |Δrank|</th><th>max |Δrank|</th></tr>", report.top_k);
+        let _ = writeln!(
+            h,
+            "<table>\n<tr><th>a</th><th>b</th><th>n</th><th>Spearman ρ</th><th>Kendall τ-b</th><th>Pearson r</th><th>top {}</th><th>same tier</th><th>Cohen κ</th><th>tiers by</th><th>mean |Δrank|</th><th>max |Δrank|</th></tr>",
+            report.top_k
+        );
         for p in &report.pairs {
             let _ = writeln!(
                 h,
@@ -482,7 +495,10 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
     }
 
     // Units.
-    let _ = writeln!(h, "<h2>Units</h2>\n<div class=\"units\"><table>\n<tr><th>city</th><th>country</th>");
+    let _ = writeln!(
+        h,
+        "<h2>Units</h2>\n<div class=\"units\"><table>\n<tr><th>city</th><th>country</th>"
+    );
     for (m, method) in report.methods.iter().enumerate() {
         let _ = write!(
             h,
@@ -556,7 +572,10 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
         let _ = writeln!(h, "</ul>");
     }
 
-    let _ = writeln!(h, "<script type=\"application/json\" id=\"cityrank-data\">{blob}</script>");
+    let _ = writeln!(
+        h,
+        "<script type=\"application/json\" id=\"cityrank-data\">{blob}</script>"
+    );
     let _ = writeln!(h, "<script>{ECHARTS}</script>");
     let _ = writeln!(h, "<script>{SCRIPT}</script>");
     let _ = writeln!(h, "</body>\n</html>");

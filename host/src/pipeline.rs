@@ -8,6 +8,7 @@
 //! caller implements (with the sandbox, in [`crate::run`]).
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -148,7 +149,9 @@ pub struct StageKeys {
 
 /// A 64-bit hash of `value` (FNV-1a over its bytes), for cache keys.
 pub fn key_of(value: impl AsRef<[u8]>) -> u64 {
-    value.as_ref().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    value.as_ref().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Everything a pipeline run produced.
@@ -156,10 +159,10 @@ pub fn key_of(value: impl AsRef<[u8]>) -> u64 {
 pub struct Outcome {
     /// Stage tables, when recorded.
     pub stages: Vec<Stage>,
-    /// The data up to screening (shared with the stage cache).
-    pub prepared: Arc<Prepared>,
-    /// The outlier treatment (shared with the stage cache).
-    pub treated: Arc<Treated>,
+    /// What screening and imputation did (shared with the stage cache).
+    pub prepared: Arc<PrepInfo>,
+    /// Outlier treatment per indicator position (shared with the stage cache).
+    pub treatment: Arc<Vec<(usize, TreatReport)>>,
     /// Weight of every framework node (by position) as used by aggregation.
     pub weights: Vec<f64>,
     /// `scores[p][k]`: score of node `p` for kept unit `k`.
@@ -211,11 +214,9 @@ impl StageCache {
     }
 }
 
-/// The data after screening.
-#[derive(Debug)]
-pub struct Prepared {
-    /// Indicator columns of the kept units.
-    pub x: Vec<Vec<f64>>,
+/// What screening decided, besides the data.
+#[derive(Debug, Clone)]
+pub struct PrepInfo {
     /// Positions (in [`Context::units`]) of the units that passed screening.
     pub kept: Vec<usize>,
     /// Units removed by screening.
@@ -224,13 +225,37 @@ pub struct Prepared {
     pub imputed: Vec<Imputed>,
 }
 
+/// The data after screening.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Indicator columns of the kept units.
+    pub x: Vec<Vec<f64>>,
+    /// What screening and imputation did.
+    pub info: Arc<PrepInfo>,
+}
+
 /// The data after outlier treatment.
 #[derive(Debug)]
 pub struct Treated {
     /// Indicator columns of the kept units.
     pub x: Vec<Vec<f64>>,
     /// Outlier treatment per indicator position (indicators treated natively).
-    pub reports: Vec<(usize, TreatReport)>,
+    pub reports: Arc<Vec<(usize, TreatReport)>>,
+}
+
+/// Normalised indicator columns, owned by this run or shared with the stage cache.
+enum Columns {
+    Owned(Vec<Vec<f64>>),
+    Shared(Arc<Vec<Vec<f64>>>),
+}
+
+impl Columns {
+    fn get(&self) -> &[Vec<f64>] {
+        match self {
+            Columns::Owned(v) => v,
+            Columns::Shared(v) => v,
+        }
+    }
 }
 
 impl Outcome {
@@ -247,53 +272,73 @@ pub fn run(
     manifest: &Manifest,
     framework: &Framework,
     ctx: &Context,
-    raw: &[Vec<f64>],
+    raw: Cow<'_, [Vec<f64>]>,
     options: Options,
     custom: &mut dyn CustomSteps,
 ) -> Result<Outcome> {
     let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
     let mut stages = Vec::new();
     let cache = if options.record_stages { None } else { options.cache };
-    let keys = match (cache, options.keys) {
+    let keyed = match (cache, options.keys) {
         (None, _) => None,
-        (Some(_), Some(k)) => Some(k),
-        (Some(_), None) => Some(derived_keys(manifest, framework, &ids)),
+        (Some(c), Some(k)) => Some((c, k)),
+        (Some(c), None) => Some((c, derived_keys(manifest, framework, &ids))),
     };
 
-    // Denominate, impute, screen.
-    let prepared = match (cache, keys) {
-        (Some(c), Some(k)) => c.get_or_try((0, k.prepare), || {
-            prepare(manifest, framework, ctx, raw, &mut Vec::new(), options, custom)
-        })?,
-        _ => Arc::new(prepare(manifest, framework, ctx, raw, &mut stages, options, custom)?),
-    };
-    let kept = &prepared.kept;
-    let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
-
-    // Treat.
-    let treated = match (cache, keys) {
-        (Some(c), Some(k)) => c.get_or_try((1, k.treat), || treat(manifest, ctx, &prepared, &kept_ids, custom))?,
-        _ => Arc::new(treat(manifest, ctx, &prepared, &kept_ids, custom)?),
-    };
-    if options.record_stages {
-        stages.push(Stage { name: "treated", units: kept.clone(), columns: ids.clone(), values: treated.x.clone() });
-    }
-
-    // Normalise.
-    let normalised = match (cache, keys) {
-        (Some(c), Some(k)) => {
-            c.get_or_try((2, k.normalise), || normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom))?
+    let (info, treatment, normalised) = match keyed {
+        // Memoised: each stage is looked up, and computed from a copy of the
+        // previous stage's data only when absent.
+        Some((c, k)) => {
+            let prepared = c.get_or_try((0, k.prepare), || {
+                prepare(
+                    manifest,
+                    framework,
+                    ctx,
+                    raw.into_owned(),
+                    &mut Vec::new(),
+                    options,
+                    custom,
+                )
+            })?;
+            let info = prepared.info.clone();
+            let kept_ids: Vec<String> = info.kept.iter().map(|&u| ctx.units[u].clone()).collect();
+            let treated = c.get_or_try((1, k.treat), || {
+                treat(manifest, ctx, prepared.x.clone(), &info.kept, &kept_ids, custom)
+            })?;
+            let normalised = c.get_or_try((2, k.normalise), || {
+                normalise(manifest, ctx, treated.x.clone(), &info.kept, &kept_ids, custom)
+            })?;
+            (info, treated.reports.clone(), Columns::Shared(normalised))
         }
-        _ => Arc::new(normalise(manifest, ctx, &treated.x, kept, &kept_ids, custom)?),
+        // One run: the data move from stage to stage, no copies kept.
+        None => {
+            let Prepared { x, info } =
+                prepare(manifest, framework, ctx, raw.into_owned(), &mut stages, options, custom)?;
+            let kept_ids: Vec<String> = info.kept.iter().map(|&u| ctx.units[u].clone()).collect();
+            let Treated { x, reports } = treat(manifest, ctx, x, &info.kept, &kept_ids, custom)?;
+            if options.record_stages {
+                stages.push(Stage {
+                    name: "treated",
+                    units: info.kept.clone(),
+                    columns: ids.clone(),
+                    values: x.clone(),
+                });
+            }
+            let normalised = normalise(manifest, ctx, x, &info.kept, &kept_ids, custom)?;
+            if options.record_stages {
+                stages.push(Stage {
+                    name: "normalised",
+                    units: info.kept.clone(),
+                    columns: ids.clone(),
+                    values: normalised.clone(),
+                });
+            }
+            (info, reports, Columns::Owned(normalised))
+        }
     };
-    if options.record_stages {
-        stages.push(Stage {
-            name: "normalised",
-            units: kept.clone(),
-            columns: ids.clone(),
-            values: (*normalised).clone(),
-        });
-    }
+    let kept = &info.kept;
+    let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
+    let normalised_cols = normalised.get();
 
     // Weight and aggregate, deepest nodes first. Indicator nodes read their
     // normalised column directly; `values` holds the aggregates.
@@ -306,7 +351,11 @@ pub fn run(
     let policy: MissingPolicy = manifest.pipeline.missing.into();
     let mut weights: Vec<f64> = match options.weights {
         Some(w) if w.len() == framework.nodes.len() => w.to_vec(),
-        Some(w) => bail!("internal error: {} weights for {} framework nodes", w.len(), framework.nodes.len()),
+        Some(w) => bail!(
+            "internal error: {} weights for {} framework nodes",
+            w.len(),
+            framework.nodes.len()
+        ),
         None => framework.nodes.iter().map(|n| n.weight).collect(),
     };
     if manifest.pipeline.weights == WeightSpec::Equal {
@@ -319,19 +368,40 @@ pub fn run(
         let children: Vec<&[f64]> = node
             .children
             .iter()
-            .map(|&c| if indicator_of[c] == usize::MAX { values[c].as_slice() } else { &normalised[indicator_of[c]] })
+            .map(|&c| {
+                if indicator_of[c] == usize::MAX {
+                    values[c].as_slice()
+                } else {
+                    &normalised_cols[indicator_of[c]]
+                }
+            })
             .collect();
         let native = native_method(method);
         let mut w: Vec<f64> = node.children.iter().map(|&c| weights[c]).collect();
         match (&manifest.pipeline.weights, native) {
             (WeightSpec::Pca { loadings }, _) if children.len() > 1 => {
-                let how = if *loadings { wt::PcaWeighting::Loadings } else { wt::PcaWeighting::SquaredLoadings };
+                let how = if *loadings {
+                    wt::PcaWeighting::Loadings
+                } else {
+                    wt::PcaWeighting::SquaredLoadings
+                };
                 w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
             }
-            (WeightSpec::Optimised { reltol, max_evaluations }, Some(m)) if children.len() > 1 => {
-                let opts = wt::OptimiseOptions { reltol: *reltol, max_evaluations: *max_evaluations, ..Default::default() };
-                let r = wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
-                    .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
+            (
+                WeightSpec::Optimised {
+                    reltol,
+                    max_evaluations,
+                },
+                Some(m),
+            ) if children.len() > 1 => {
+                let opts = wt::OptimiseOptions {
+                    reltol: *reltol,
+                    max_evaluations: *max_evaluations,
+                    ..Default::default()
+                };
+                let r =
+                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
+                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
                 w = r.weights;
             }
             _ => {}
@@ -346,7 +416,12 @@ pub fn run(
                 let AggregateSpec::Plugin { name, params } = method else {
                     bail!("internal error: aggregation method {method:?} has no implementation")
                 };
-                let data = node.children.iter().zip(&children).map(|(&c, v)| (framework.nodes[c].id.clone(), v.to_vec())).collect();
+                let data = node
+                    .children
+                    .iter()
+                    .zip(&children)
+                    .map(|(&c, v)| (framework.nodes[c].id.clone(), v.to_vec()))
+                    .collect();
                 let mut params = params.clone();
                 params.insert("weights".into(), serde_json::json!(w));
                 let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
@@ -356,8 +431,17 @@ pub fn run(
         };
         values[p] = column;
     }
-    for (i, &p) in positions.iter().enumerate() {
-        values[p] = normalised[i].clone();
+    match normalised {
+        Columns::Owned(cols) => {
+            for (col, &p) in cols.into_iter().zip(&positions) {
+                values[p] = col;
+            }
+        }
+        Columns::Shared(cols) => {
+            for (col, &p) in cols.iter().zip(&positions) {
+                values[p] = col.clone();
+            }
+        }
     }
     if options.record_stages {
         let mut columns: Vec<String> = positions.iter().map(|&p| framework.nodes[p].id.clone()).collect();
@@ -386,7 +470,13 @@ pub fn run(
                 .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, kept)))?;
         }
     }
-    Ok(Outcome { stages, prepared, treated, weights, scores: values })
+    Ok(Outcome {
+        stages,
+        prepared: info,
+        treatment,
+        weights,
+        scores: values,
+    })
 }
 
 /// Stage keys derived from the settings themselves: the canonical JSON of every
@@ -396,22 +486,31 @@ fn derived_keys(manifest: &Manifest, framework: &Framework, ids: &[String]) -> S
     let denominators: Vec<&Option<String>> = manifest.indicators.iter().map(|i| &i.denominator).collect();
     let parents: Vec<Option<usize>> = framework.nodes.iter().map(|n| n.parent).collect();
     let prepare = serde_json::json!([ids, denominators, p.denominate, p.impute, p.screen, parents]).to_string();
-    let treat_specs: Vec<Option<&TreatSpec>> =
-        manifest.indicators.iter().map(|i| i.treat.as_ref().or(p.treat.as_ref())).collect();
+    let treat_specs: Vec<Option<&TreatSpec>> = manifest
+        .indicators
+        .iter()
+        .map(|i| i.treat.as_ref().or(p.treat.as_ref()))
+        .collect();
     let treat = format!("{prepare}|{}", serde_json::json!(treat_specs));
-    let norm_specs: Vec<&NormaliseSpec> =
-        manifest.indicators.iter().map(|i| i.normalise.as_ref().unwrap_or(&p.normalise)).collect();
+    let norm_specs: Vec<&NormaliseSpec> = manifest
+        .indicators
+        .iter()
+        .map(|i| i.normalise.as_ref().unwrap_or(&p.normalise))
+        .collect();
     let normalise = format!("{treat}|{}", serde_json::json!(norm_specs));
-    StageKeys { prepare: key_of(&prepare), treat: key_of(&treat), normalise: key_of(&normalise) }
+    StageKeys {
+        prepare: key_of(&prepare),
+        treat: key_of(&treat),
+        normalise: key_of(&normalise),
+    }
 }
-
 
 /// Denominate → impute → screen.
 fn prepare(
     manifest: &Manifest,
     framework: &Framework,
     ctx: &Context,
-    raw: &[Vec<f64>],
+    raw: Vec<Vec<f64>>,
     stages: &mut Vec<Stage>,
     options: Options,
     custom: &mut dyn CustomSteps,
@@ -430,7 +529,7 @@ fn prepare(
         }
     };
     let all: Vec<usize> = (0..n).collect();
-    let mut x = raw.to_vec();
+    let mut x = raw;
     record("raw", &all, &x);
     // Denominate.
     if let Some(spec) = &manifest.pipeline.denominate {
@@ -538,9 +637,11 @@ fn prepare(
     record("screened", &kept, &x);
     Ok(Prepared {
         x,
-        kept,
-        screened_out,
-        imputed,
+        info: Arc::new(PrepInfo {
+            kept,
+            screened_out,
+            imputed,
+        }),
     })
 }
 
@@ -548,13 +649,12 @@ fn prepare(
 fn treat(
     manifest: &Manifest,
     ctx: &Context,
-    prepared: &Prepared,
+    mut x: Vec<Vec<f64>>,
+    kept: &[usize],
     kept_ids: &[String],
     custom: &mut dyn CustomSteps,
 ) -> Result<Treated> {
     let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
-    let kept = &prepared.kept;
-    let mut x = prepared.x.clone();
 
     // Treat.
     let mut treatment = Vec::new();
@@ -592,7 +692,10 @@ fn treat(
             x[i] = col;
         }
     }
-    Ok(Treated { x, reports: treatment })
+    Ok(Treated {
+        x,
+        reports: Arc::new(treatment),
+    })
 }
 
 /// Normalisation of every indicator (plugin methods batched into one call each).
@@ -600,7 +703,7 @@ fn treat(
 fn normalise(
     manifest: &Manifest,
     ctx: &Context,
-    x: &[Vec<f64>],
+    mut x: Vec<Vec<f64>>,
     kept: &[usize],
     kept_ids: &[String],
     custom: &mut dyn CustomSteps,
@@ -631,6 +734,9 @@ fn normalise(
                     y.iter_mut().for_each(|v| *v = *v / top * out_of);
                 }
                 values[i] = y;
+                // The treated column is no longer needed: free it now, so a large run
+                // holds about one copy of the data at a time.
+                x[i] = Vec::new();
             }
         }
     }

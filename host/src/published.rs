@@ -89,14 +89,16 @@ pub struct Selection<'a> {
 impl PublishedFile {
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> Result<PublishedFile> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read published results `{}`", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read published results `{}`", path.display()))?;
         Self::parse(&text, &path.display().to_string())
     }
 
     /// Parses and checks a published-results CSV; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<PublishedFile> {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
         let headers = reader
             .headers()
             .with_context(|| format!("{origin}: cannot read the header"))?
@@ -128,7 +130,10 @@ impl PublishedFile {
                 "rank" => {
                     let r = number("rank")?;
                     if r < 1.0 {
-                        bail!("{origin}: line {line}: result: a rank is at least 1, got `{}`", row.result);
+                        bail!(
+                            "{origin}: line {line}: result: a rank is at least 1, got `{}`",
+                            row.result
+                        );
                     }
                     PublishedResult::Rank(r)
                 }
@@ -506,7 +511,12 @@ pub struct PublishedComparison {
 pub fn share_range(label: &str) -> Option<(f64, f64)> {
     let key = tier_key(label);
     let body = key.strip_suffix('%')?;
-    let pct = |x: &str| x.parse::<f64>().ok().filter(|v| (0.0..=100.0).contains(v)).map(|v| v / 100.0);
+    let pct = |x: &str| {
+        x.parse::<f64>()
+            .ok()
+            .filter(|v| (0.0..=100.0).contains(v))
+            .map(|v| v / 100.0)
+    };
     if let Some(x) = body.strip_prefix("top") {
         return Some((0.0, pct(x)?));
     }
@@ -533,7 +543,11 @@ fn match_unit<'r>(entry: &PublishedEntry, results: &'r Results) -> Result<(&'r U
         return Ok((u, MatchedBy::Id));
     }
     let key = normalise_name(&entry.city);
-    let same_name: Vec<&UnitResult> = results.units.iter().filter(|u| normalise_name(&u.name) == key).collect();
+    let same_name: Vec<&UnitResult> = results
+        .units
+        .iter()
+        .filter(|u| normalise_name(&u.name) == key)
+        .collect();
     let screened = || {
         results
             .screened_out

@@ -112,7 +112,7 @@ pub fn run_loaded(
         }
     }
     let mut custom = SandboxSteps::new(plugin, &edition.limits);
-    let out = pipeline::run(manifest, framework, &ctx, &raw, options, &mut custom)?;
+    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, &mut custom)?;
     usage.fuel += custom.usage.fuel;
     usage.calls += custom.usage.calls;
     log.append(&mut custom.log);
@@ -254,8 +254,7 @@ pub fn run_loaded(
             })
             .collect(),
         treatment: out
-            .treated
-            .reports
+            .treatment
             .iter()
             .map(|(i, r)| TreatmentInfo {
                 indicator: manifest.indicators[*i].id.clone(),

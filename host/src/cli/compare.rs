@@ -68,12 +68,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         runs.push(run);
     }
     let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();
-    let mut report = compare::compare(
-        &results,
-        CompareOptions {
-            top_k: args.top,
-        },
-    )?;
+    let mut report = compare::compare(&results, CompareOptions { top_k: args.top })?;
     if let Some(file) = &published {
         for (run, method) in runs.iter().zip(&report.methods) {
             let selection = file

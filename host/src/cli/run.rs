@@ -36,7 +36,10 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<()> {
     let edition = ResolvedEdition::load_variant(&args.edition, &args.sandbox.limits(), args.variant.as_deref())?;
     let sandbox = args.sandbox.sandbox()?;
-    let options = cityrank::pipeline::Options { record_stages: args.stages.is_some(), ..Default::default() };
+    let options = cityrank::pipeline::Options {
+        record_stages: args.stages.is_some(),
+        ..Default::default()
+    };
     let output = cityrank::run::run_edition(&sandbox, &edition, options)?;
     for m in &output.log {
         if args.verbose || matches!(m.level, "warn" | "error") {

@@ -343,8 +343,16 @@ fn reach(v: &Variant) -> Reach {
 
 /// One uncertain input, resolved.
 enum Input {
-    Choice { labels: Vec<String>, variants: Vec<Variant>, reach: Reach },
-    Noise { label: String, targets: Vec<String>, sets: Vec<Vec<f64>> },
+    Choice {
+        labels: Vec<String>,
+        variants: Vec<Variant>,
+        reach: Reach,
+    },
+    Noise {
+        label: String,
+        targets: Vec<String>,
+        sets: Vec<Vec<f64>>,
+    },
 }
 
 /// A combination of discrete alternatives, resolved once and shared by every
@@ -378,7 +386,11 @@ impl Model<'_> {
             key.clear();
         }
         if drop.is_none()
-            && let Some(c) = self.combos.lock().map_err(|_| anyhow!("combination cache poisoned"))?.get(&key)
+            && let Some(c) = self
+                .combos
+                .lock()
+                .map_err(|_| anyhow!("combination cache poisoned"))?
+                .get(&key)
         {
             return Ok(c.clone());
         }
@@ -389,7 +401,11 @@ impl Model<'_> {
             }
         }
         if let Some(id) = drop {
-            Variant { drop: vec![id.to_string()], ..Default::default() }.apply_in_place(&mut m, "leave-one-out")?;
+            Variant {
+                drop: vec![id.to_string()],
+                ..Default::default()
+            }
+            .apply_in_place(&mut m, "leave-one-out")?;
         }
         let framework = m.framework()?;
         let noise_positions = self
@@ -401,9 +417,17 @@ impl Model<'_> {
             })
             .collect();
         let raw = self.derived.raw_for(&m, self.plugin_manifest);
-        let combo = std::sync::Arc::new(Combo { manifest: m, framework, raw, noise_positions });
+        let combo = std::sync::Arc::new(Combo {
+            manifest: m,
+            framework,
+            raw,
+            noise_positions,
+        });
         if drop.is_none() {
-            self.combos.lock().map_err(|_| anyhow!("combination cache poisoned"))?.insert(key, combo.clone());
+            self.combos
+                .lock()
+                .map_err(|_| anyhow!("combination cache poisoned"))?
+                .insert(key, combo.clone());
         }
         Ok(combo)
     }
@@ -430,7 +454,13 @@ impl Model<'_> {
             self.inputs
                 .iter()
                 .zip(&choices)
-                .map(|(i, &k)| if matches!(i, Input::Choice { .. }) { k } else { usize::MAX })
+                .map(|(i, &k)| {
+                    if matches!(i, Input::Choice { .. }) {
+                        k
+                    } else {
+                        usize::MAX
+                    }
+                })
                 .collect()
         };
         let combo = if x.is_none() {
@@ -470,7 +500,11 @@ impl Model<'_> {
                 }
                 pipeline::key_of(bytes)
             };
-            StageKeys { prepare: upto(Reach::Prepare), treat: upto(Reach::Treat), normalise: upto(Reach::Normalise) }
+            StageKeys {
+                prepare: upto(Reach::Prepare),
+                treat: upto(Reach::Treat),
+                normalise: upto(Reach::Normalise),
+            }
         });
         let ctx = self.derived.context();
         let mut sandboxed;
@@ -488,12 +522,23 @@ impl Model<'_> {
             cache: keys.map(|_| &self.cache),
             keys,
         };
-        let out = pipeline::run(&combo.manifest, &combo.framework, &ctx, &combo.raw, options, custom)?;
+        let out = pipeline::run(
+            &combo.manifest,
+            &combo.framework,
+            &ctx,
+            combo.raw.as_slice().into(),
+            options,
+            custom,
+        )?;
         let kept = out.kept();
         let covariate: Option<Vec<f64>> = self.covariate.as_ref().map(|c| kept.iter().map(|&k| c[k]).collect());
         let ranking = pipeline::rank(&out.scores[0], &combo.manifest, covariate.as_deref())?;
         let n = self.derived.rows.len();
-        let mut b = Build { ranks: vec![None; n], tiers: vec![None; n], scores: vec![f64::NAN; n] };
+        let mut b = Build {
+            ranks: vec![None; n],
+            tiers: vec![None; n],
+            scores: vec![f64::NAN; n],
+        };
         for (k, &row) in kept.iter().enumerate() {
             b.ranks[row] = ranking.ranks[k];
             b.tiers[row] = ranking.tiers[k];
@@ -505,11 +550,20 @@ impl Model<'_> {
     fn nominal_combo(&self, drop: Option<&str>) -> Result<std::sync::Arc<Combo>> {
         let mut m = self.base.clone();
         if let Some(id) = drop {
-            Variant { drop: vec![id.to_string()], ..Default::default() }.apply_in_place(&mut m, "leave-one-out")?;
+            Variant {
+                drop: vec![id.to_string()],
+                ..Default::default()
+            }
+            .apply_in_place(&mut m, "leave-one-out")?;
         }
         let framework = m.framework()?;
         let raw = self.derived.raw_for(&m, self.plugin_manifest);
-        Ok(std::sync::Arc::new(Combo { manifest: m, framework, raw, noise_positions: Vec::new() }))
+        Ok(std::sync::Arc::new(Combo {
+            manifest: m,
+            framework,
+            raw,
+            noise_positions: Vec::new(),
+        }))
     }
 }
 
@@ -526,15 +580,22 @@ fn levels(framework: &Framework) -> Vec<usize> {
 /// perturbs and `replicates` weight vectors for them.
 fn noise_sets(framework: &Framework, noise: &WeightNoise, rng: &mut Rng) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
     let level = levels(framework);
-    let targets: Vec<usize> = (1..framework.nodes.len()).filter(|&p| noise.levels.contains(&level[p])).collect();
+    let targets: Vec<usize> = (1..framework.nodes.len())
+        .filter(|&p| noise.levels.contains(&level[p]))
+        .collect();
     if targets.is_empty() {
-        bail!("weight_noise.levels: no node is at levels {:?} (indicators are level 1)", noise.levels);
+        bail!(
+            "weight_noise.levels: no node is at levels {:?} (indicators are level 1)",
+            noise.levels
+        );
     }
     let nominal: Vec<f64> = targets.iter().map(|&p| framework.nodes[p].weight).collect();
     let mut sets = Vec::with_capacity(noise.replicates);
     for _ in 0..noise.replicates {
         let draws: Vec<f64> = targets.iter().map(|_| rng.uniform()).collect();
-        sets.push(cityrank_steps::weight::noisy(&nominal, noise.factor, &draws).map_err(|e| anyhow!("weight_noise: {e}"))?);
+        sets.push(
+            cityrank_steps::weight::noisy(&nominal, noise.factor, &draws).map_err(|e| anyhow!("weight_noise: {e}"))?,
+        );
     }
     Ok((targets.iter().map(|&p| framework.nodes[p].id.clone()).collect(), sets))
 }
@@ -679,7 +740,11 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
             alternatives: labels.clone(),
         });
         let reach = variants.iter().map(reach).min().unwrap_or(Reach::Later);
-        inputs.push(Input::Choice { labels, variants, reach });
+        inputs.push(Input::Choice {
+            labels,
+            variants,
+            reach,
+        });
     }
     let d = inputs.len();
     if !uncertainty_only && d < 2 {
