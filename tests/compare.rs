@@ -75,9 +75,20 @@ fn compare_json(cache: &Path, args: &[&str]) -> Value {
     let o = output(cityrank(cache).arg("compare").args(args).args(["--format", "json"]));
     assert!(o.status.success(), "compare failed: {}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    // The document deserialises into its Rust type.
+    // The document matches the schema generated from its Rust type, and deserialises
+    // into it.
+    assert_valid(&schemars::schema_for!(cityrank::compare::CompareReport).to_value(), &v);
     let _: cityrank::compare::CompareReport = serde_json::from_value(v.clone()).unwrap();
     v
+}
+
+fn assert_valid(schema: &Value, document: &Value) {
+    let validator = jsonschema::validator_for(schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "the document does not match its schema: {errors:?}");
 }
 
 #[test]
@@ -205,11 +216,11 @@ fn edition_over_edition_matches_units_by_id() {
         "{table}"
     );
     assert!(
-        table.contains("Zeta (f): ranked in well-behaved; absent from tiny-2025"),
+        table.contains("ranked in well-behaved; absent from tiny-2025 (1): Zeta (f)"),
         "{table}"
     );
     assert!(
-        table.contains("Eta (g): ranked in tiny-2025; absent from well-behaved"),
+        table.contains("ranked in tiny-2025; absent from well-behaved (1): Eta (g)"),
         "{table}"
     );
 }
@@ -393,6 +404,7 @@ fn explain_json(cache: &Path, edition: &str, unit: &str) -> Value {
     let o = output(cityrank(cache).args(["explain", edition, "--unit", unit, "--format", "json"]));
     assert!(o.status.success(), "explain failed: {}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_valid(&schemars::schema_for!(cityrank::explain::Explanation).to_value(), &v);
     let _: cityrank::explain::Explanation = serde_json::from_value(v.clone()).unwrap();
     v
 }
@@ -536,5 +548,18 @@ fn las_2024_methods_and_the_published_tiers() {
             .sum();
         assert_eq!(counts, 17);
         assert!(same <= 17);
+        // The published labels are shares ("top 10%", "10-30%"): the method's ranks
+        // are also cut at those shares. harbor-ladder's own tiers are those shares of
+        // its ranking, so both comparisons agree for it.
+        let by_rank = &q["tiers"]["by_rank"];
+        assert_eq!(by_rank["n"], 17);
+        assert_eq!(
+            by_rank["confusion"]["method"],
+            serde_json::json!(["top 10%", "10-30%", "beyond"])
+        );
+        if *method == "harbor-ladder" {
+            assert_eq!(by_rank["same"], q["tiers"]["same"]);
+            assert_eq!(q["tiers"]["labels_match"], true);
+        }
     }
 }

@@ -776,10 +776,11 @@ pub fn table(report: &CompareReport) -> String {
     let title = report.kind.title();
     let _ = writeln!(
         out,
-        "{}{} — {} methods, {} units ranked by every method{}",
+        "{}{} — {} method{}, {} units ranked by every method{}",
         title[..1].to_uppercase(),
         &title[1..],
         report.methods.len(),
+        if report.methods.len() == 1 { "" } else { "s" },
         report.common_units,
         if report.partial_units.is_empty() {
             String::new()
@@ -857,9 +858,18 @@ pub fn table(report: &CompareReport) -> String {
         out.push_str(&aligned(&header, &rows, |c| !matches!(c, 0 | 1 | 9)));
     }
 
+    // The table holds the units of at least two methods; the others are listed below.
+    let shown = report.methods.len().min(2);
+    let in_table = |u: &&UnitComparison| u.methods.len() >= shown;
+    let hidden = report.units.len() - report.units.iter().filter(in_table).count();
     let _ = writeln!(
         out,
-        "\nUnits ({}: rank in {} − rank in the method; + = higher up)",
+        "\nUnits{} ({}: rank in {} − rank in the method; + = higher up)",
+        if hidden > 0 {
+            format!(" in more than one method ({hidden} in one only: listed below)")
+        } else {
+            String::new()
+        },
         if report.kind == ComparisonKind::EditionOverEdition {
             "change"
         } else {
@@ -878,6 +888,7 @@ pub fn table(report: &CompareReport) -> String {
     let rows: Vec<Vec<String>> = report
         .units
         .iter()
+        .filter(in_table)
         .map(|u| {
             let mut row = vec![u.name.clone(), u.country.clone().unwrap_or_default()];
             for (m, method) in report.methods.iter().enumerate() {
@@ -915,6 +926,8 @@ pub fn table(report: &CompareReport) -> String {
             "\nIn only some methods ({} units; not in the agreement measures of the pairs that lack them)",
             report.partial_units.len()
         );
+        // One line per situation, e.g. "ranked in a; absent from b (3): …".
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for p in &report.partial_units {
             let mut parts = Vec::new();
             if !p.ranked_in.is_empty() {
@@ -926,7 +939,15 @@ pub fn table(report: &CompareReport) -> String {
             if !p.absent_from.is_empty() {
                 parts.push(format!("absent from {}", p.absent_from.join(", ")));
             }
-            let _ = writeln!(out, "  {} ({}): {}", p.name, p.id, parts.join("; "));
+            let key = parts.join("; ");
+            let unit = format!("{} ({})", p.name, p.id);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, units)) => units.push(unit),
+                None => groups.push((key, vec![unit])),
+            }
+        }
+        for (key, units) in groups {
+            let _ = writeln!(out, "  {key} ({}): {}", units.len(), units.join(", "));
         }
     }
     for p in &report.published {

@@ -107,7 +107,7 @@ const SCRIPT: &str = r#"
       tooltip: { trigger: 'item', formatter: function (p) { return p.seriesName + ': rank ' + p.value + ' in ' + p.name; } },
       grid: { left: 50, right: 160, top: 30, bottom: 30 },
       xAxis: { type: 'category', data: methods.map(function (m) { return m.label; }), boundaryGap: false },
-      yAxis: { type: 'value', inverse: true, min: 1, max: maxRank, name: 'rank' },
+      yAxis: { type: 'value', inverse: true, min: 1, max: maxRank, name: 'rank', nameLocation: 'start' },
       series: series
     });
   }
@@ -120,9 +120,9 @@ const SCRIPT: &str = r#"
     });
     return {
       tooltip: { trigger: 'item', formatter: function (p) { return p.value[2] + ': ' + p.value[0] + ', ' + p.value[1]; } },
-      grid: { left: 60, right: 30, top: 30, bottom: 50 },
+      grid: { left: 80, right: 30, top: 20, bottom: 50 },
       xAxis: { type: 'value', name: methods[a].label + ' score', nameLocation: 'middle', nameGap: 30, scale: true },
-      yAxis: { type: 'value', name: methods[b].label + ' score', scale: true },
+      yAxis: { type: 'value', name: methods[b].label + ' score', nameLocation: 'middle', nameGap: 50, scale: true },
       series: [{ type: 'scatter', symbolSize: 9, data: pts }]
     };
   }
@@ -223,7 +223,7 @@ th { background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart { width: 100%; min-height: 200px; }
 .note { color: #57606a; }
-.units { max-height: 600px; overflow: auto; display: inline-block; }
+.units { max-height: 600px; max-width: 100%; overflow: auto; }
 pre { white-space: pre-wrap; font-size: 12px; }
 "#;
 

@@ -125,7 +125,7 @@ pub fn run_loaded(
             scores: out.scores.clone(),
             by_year: None,
         },
-        Some(panel) => average_years(dataset, &rows, &out, panel)?,
+        Some(panel) => average_years(dataset, rows, &out, panel)?,
     };
     let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
         None => None,

@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch; each subcommand lives in its own file.
 
+mod bench;
 mod build;
 mod compare;
 mod explain;
@@ -38,6 +39,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Uncertainty and sensitivity analysis of an edition's ranking.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Measure the speed and memory goals (build with --release).
+    Bench(bench::BenchArgs),
     /// Compare rankings: several methods on one edition, or one method over editions.
     Compare(compare::CompareArgs),
     /// Explain one unit's score: its breakdown, strengths and weaknesses.
@@ -55,6 +58,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Compare(a) => compare::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Sensitivity(a) => sensitivity::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
 

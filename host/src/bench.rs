@@ -1,0 +1,565 @@
+//! Benchmarks: the speed and memory goals, each measured against its goal and,
+//! where there is one, a baseline measured in the same run.
+//!
+//! `cityrank bench` runs every case in a fresh child process (so peak memory is the
+//! case's own) and prints a table of figures, goals and ratios.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::edition::{LimitsSpec, ResolvedEdition, Variant};
+use crate::methodology::{
+    AggregateSpec, Direction, ImputeSpec, IndexSpec, IndicatorSpec, Manifest, NodeSpec, NormaliseSpec, PipelineSpec,
+    TierSpec, TreatSpec,
+};
+use crate::pipeline::{self, NoCustomSteps};
+use crate::results::Usage;
+use crate::run::{Derived, load_methodology};
+use crate::sandbox::{Column, Sandbox, StepRequest, Table};
+use crate::sensitivity::design::Rng;
+use crate::sensitivity::{self, DesignKind, InputSpec, Overrides, SensitivitySpec, Subject, WeightNoise};
+
+/// COINr 1.1.14's time for the ASEM sensitivity design (300 builds), measured on the
+/// project's 2-core machine (the figure).
+pub const COINR_SA_SECONDS: f64 = 34.8;
+/// COINr's time for one ASEM build on the same machine.
+pub const COINR_BUILD_SECONDS: f64 = 0.106;
+
+/// One measured figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// What was measured.
+    pub name: String,
+    /// The measurement.
+    pub value: f64,
+    /// Its unit.
+    pub unit: String,
+    /// The goal (same unit), if any.
+    pub goal: Option<f64>,
+    /// Whether lower is better (times, memory) or higher (rates).
+    pub lower_is_better: bool,
+    /// A comparison, e.g. `1234× faster than COINr`.
+    pub note: String,
+}
+
+impl Figure {
+    fn new(name: &str, value: f64, unit: &str, goal: Option<f64>, note: String) -> Figure {
+        Figure {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+            goal,
+            lower_is_better: true,
+            note,
+        }
+    }
+
+    /// Whether the goal is met (true without a goal).
+    pub fn met(&self) -> bool {
+        self.goal.is_none_or(|g| {
+            if self.lower_is_better {
+                self.value <= g
+            } else {
+                self.value >= g
+            }
+        })
+    }
+}
+
+/// The names of the cases, in the order `cityrank bench` runs them.
+pub const CASES: [&str; 5] = ["sa-asem", "build-asem", "scale", "mc-1000x50", "wasm-step"];
+
+/// Runs one case in this process; `root` is the repository (for the ASEM edition
+/// and the plugins).
+pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    match case {
+        "sa-asem" => sa_asem(root, quick),
+        "build-asem" => build_asem(root, quick),
+        "scale" => scale(quick),
+        "mc-1000x50" => monte_carlo(quick),
+        "wasm-step" => wasm_step(root, quick),
+        other => bail!("no benchmark case `{other}`; the cases are: {}", CASES.join(", ")),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Times `f` `reps` times (after one warm-up) and returns the median in seconds.
+fn time<T>(reps: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
+    let mut last = f()?;
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let t = Instant::now();
+        last = f()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    Ok((median(times), last))
+}
+
+/// Peak and current resident memory of this process, in bytes (Linux `/proc`).
+pub fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn asem(root: &Path) -> Result<(ResolvedEdition, crate::run::LoadedMethodology, Dataset, Sandbox)> {
+    let sandbox = Sandbox::new(Sandbox::default_cache_dir())?;
+    let edition = ResolvedEdition::load(&root.join("methodologies/asem-2018.toml"), &LimitsSpec::default())?;
+    let loaded = load_methodology(&sandbox, &edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    Ok((edition, loaded, dataset, sandbox))
+}
+
+/// The ASEM sensitivity design of the edition file (4 inputs, N = 50, 300 builds),
+/// without leave-one-out, against COINr's 34.8 s.
+fn sa_asem(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let (edition, loaded, dataset, _sandbox) = asem(root)?;
+    let mut spec = edition
+        .edition
+        .sensitivity
+        .clone()
+        .context("asem-2018.toml has no [sensitivity] table")?;
+    spec.leave_one_out = false;
+    let over = Overrides::default();
+    let (secs, report) = time(if quick { 3 } else { 15 }, || {
+        sensitivity::analyse(&loaded, &edition, &dataset, &spec, &over)
+    })?;
+    let builds = report.design.builds as f64;
+    let ms = secs * 1e3;
+    let mut f = Figure::new(
+        "ASEM sensitivity design (300 builds, 2 threads)",
+        ms,
+        "ms",
+        Some(35.0),
+        format!(
+            "{:.0}× faster than COINr's {COINR_SA_SECONDS} s",
+            COINR_SA_SECONDS / secs
+        ),
+    );
+    f.name = format!("ASEM sensitivity design ({} builds)", report.design.builds);
+    let mut rate = Figure::new("  builds per second", builds / secs, "builds/s", None, String::new());
+    rate.lower_is_better = false;
+    Ok(vec![f, rate])
+}
+
+/// One full ASEM build in process (nominal manifest, no cache): denominate, impute,
+/// screen, treat, normalise, aggregate, rank.
+fn build_asem(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let (edition, loaded, dataset, _sandbox) = asem(root)?;
+    let derived = crate::run::derive_rows(&loaded, &edition, &dataset)?;
+    let manifest = edition.effective_manifest(&loaded.manifest)?;
+    let framework = manifest.framework()?;
+    let raw = derived.raw_for(&manifest, &loaded.manifest);
+    let ctx = derived.context();
+    let reps = if quick { 200 } else { 2000 };
+    let (secs, out) = time(reps, || {
+        let out = pipeline::run(
+            &manifest,
+            &framework,
+            &ctx,
+            raw.as_slice().into(),
+            Default::default(),
+            &mut NoCustomSteps,
+        )?;
+        pipeline::rank(&out.scores[0], &manifest, None)?;
+        Ok(out)
+    })?;
+    if out.kept().len() != 51 {
+        bail!("the ASEM build kept {} units, 51 expected", out.kept().len());
+    }
+    Ok(vec![Figure::new(
+        "One full ASEM build (51 units × 49 indicators)",
+        secs * 1e3,
+        "ms",
+        Some(0.1),
+        format!(
+            "{:.0}× faster than COINr's {} s",
+            COINR_BUILD_SECONDS / secs,
+            COINR_BUILD_SECONDS
+        ),
+    )])
+}
+
+/// A synthetic framework: `pillars` pillars of `per` indicators under one index.
+fn synthetic_manifest(pillars: usize, per: usize) -> Manifest {
+    let nodes = (0..pillars)
+        .map(|p| NodeSpec {
+            id: format!("p{p}"),
+            name: format!("Pillar {p}"),
+            parent: "index".into(),
+            weight: 1.0 + p as f64 / 10.0,
+            aggregate: None,
+            description: None,
+        })
+        .collect();
+    let indicators = (0..pillars * per)
+        .map(|i| IndicatorSpec {
+            id: format!("i{i}"),
+            name: format!("Indicator {i}"),
+            parent: format!("p{}", i / per),
+            weight: 1.0,
+            direction: if i % 7 == 3 {
+                Direction::Lower
+            } else {
+                Direction::Higher
+            },
+            unit: "1".into(),
+            description: None,
+            denominator: None,
+            target: None,
+            treat: None,
+            normalise: None,
+            ladder: Vec::new(),
+        })
+        .collect();
+    Manifest {
+        schema_version: 1,
+        id: "synthetic".into(),
+        name: "Synthetic".into(),
+        version: "0.1.0".into(),
+        description: "benchmark".into(),
+        reconstructs: None,
+        sources: Vec::new(),
+        editions: Vec::new(),
+        inputs: Vec::new(),
+        index: IndexSpec {
+            id: "index".into(),
+            name: "Index".into(),
+            aggregate: None,
+        },
+        nodes,
+        indicators,
+        pipeline: PipelineSpec {
+            impute: Some(ImputeSpec::Mean),
+            treat: Some(TreatSpec::Coinr {
+                winmax: 5,
+                skew: 2.0,
+                kurt: 3.5,
+                log: Default::default(),
+            }),
+            normalise: NormaliseSpec::MinMax { lo: 0.0, hi: 100.0 },
+            aggregate: AggregateSpec::Arithmetic,
+            ..Default::default()
+        },
+        tiers: vec![
+            TierSpec {
+                label: "top 10%".into(),
+                upper_share: Some(0.1),
+                min_score: None,
+            },
+            TierSpec {
+                label: "rest".into(),
+                upper_share: Some(1.0),
+                min_score: None,
+            },
+        ],
+        peer_groups: None,
+    }
+}
+
+/// Synthetic data: skewed (log-normal) columns with 1% missing cells.
+fn synthetic_data(units: usize, indicators: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Rng::new(seed, 0xDA7A);
+    (0..indicators)
+        .map(|_| {
+            (0..units)
+                .map(|_| {
+                    if rng.uniform() < 0.01 {
+                        return f64::NAN;
+                    }
+                    // Box–Muller normal, then exp: a log-normal value.
+                    let (u1, u2) = (rng.uniform().max(1e-300), rng.uniform());
+                    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                    (0.8 * z).exp()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn synthetic_derived(units: usize, raw: Vec<Vec<f64>>) -> Derived {
+    Derived {
+        rows: (0..units).collect(),
+        unit_ids: (0..units).map(|u| format!("u{u}")).collect(),
+        raw,
+        groups: BTreeMap::new(),
+        variables: BTreeMap::new(),
+        usage: Usage { fuel: 0, calls: 0 },
+        log: Vec::new(),
+    }
+}
+
+/// 13,000 units × 200 indicators in 5 pillars through the full pipeline (mean
+/// imputation, COINr treatment, min-max, arithmetic means, ranking): time and peak
+/// memory against the size of the data.
+fn scale(_quick: bool) -> Result<Vec<Figure>> {
+    let (units, indicators) = (13_000, 200);
+    let manifest = synthetic_manifest(5, indicators / 5);
+    let framework = manifest.framework()?;
+    let (_, before) = memory();
+    let raw = synthetic_data(units, indicators, 7);
+    let data_bytes = (units * indicators * 8) as f64;
+    let ids: Vec<String> = (0..units).map(|u| format!("u{u}")).collect();
+    let (groups, variables) = (BTreeMap::new(), BTreeMap::new());
+    let ctx = pipeline::Context {
+        units: &ids,
+        groups: &groups,
+        variables: &variables,
+    };
+    let t = Instant::now();
+    let out = pipeline::run(
+        &manifest,
+        &framework,
+        &ctx,
+        raw.into(),
+        Default::default(),
+        &mut NoCustomSteps,
+    )?;
+    let ranking = pipeline::rank(&out.scores[0], &manifest, None)?;
+    let secs = t.elapsed().as_secs_f64();
+    if ranking.ranks.iter().flatten().count() != units {
+        bail!("not every unit was ranked");
+    }
+    let (peak, _) = memory();
+    let used = peak.saturating_sub(before) as f64;
+    Ok(vec![
+        Figure::new(
+            "Full pipeline, 13,000 units × 200 indicators",
+            secs * 1e3,
+            "ms",
+            Some(1000.0),
+            String::new(),
+        ),
+        Figure::new(
+            "  peak memory above the baseline ÷ data size",
+            used / data_bytes,
+            "× data",
+            Some(2.0),
+            format!("{:.1} MB peak for {:.1} MB of data", used / 1e6, data_bytes / 1e6),
+        ),
+    ])
+}
+
+/// Monte Carlo uncertainty analysis: 10,000 samples on 1,000 units × 50 indicators
+/// (inputs: normaliser, aggregator, ±25% weight noise on pillars, winsorisation limit).
+fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
+    let (units, indicators) = (1_000, 50);
+    let mut manifest = synthetic_manifest(5, indicators / 5);
+    // Min-max onto 1–100 so that the geometric alternative is defined.
+    manifest.pipeline.normalise = NormaliseSpec::MinMax { lo: 1.0, hi: 100.0 };
+    let derived = synthetic_derived(units, synthetic_data(units, indicators, 11));
+    let alt = |description: &str, f: &dyn Fn(&mut Variant)| {
+        let mut v = Variant {
+            description: Some(description.into()),
+            ..Default::default()
+        };
+        f(&mut v);
+        v
+    };
+    let spec = SensitivitySpec {
+        samples: if quick { 1_000 } else { 10_000 },
+        design: DesignKind::Mc,
+        seed: 1,
+        uncertainty_only: true,
+        bootstrap: 0,
+        target: "mean-rank-shift".into(),
+        leave_one_out: false,
+        inputs: vec![
+            InputSpec {
+                name: "normalisation".into(),
+                alternatives: vec![
+                    alt("min-max", &|v| {
+                        v.pipeline.normalise = Some(NormaliseSpec::MinMax { lo: 1.0, hi: 100.0 })
+                    }),
+                    alt("z-score", &|v| {
+                        v.pipeline.normalise = Some(NormaliseSpec::ZScore { mean: 50.0, sd: 10.0 })
+                    }),
+                ],
+                variants: Vec::new(),
+                weight_noise: None,
+            },
+            InputSpec {
+                name: "aggregation".into(),
+                alternatives: vec![
+                    alt("arithmetic", &|v| {
+                        v.pipeline.aggregate = Some(AggregateSpec::Arithmetic)
+                    }),
+                    alt("geometric", &|v| v.pipeline.aggregate = Some(AggregateSpec::Geometric)),
+                ],
+                variants: Vec::new(),
+                weight_noise: None,
+            },
+            InputSpec {
+                name: "winmax".into(),
+                alternatives: (1..=5)
+                    .map(|w| {
+                        alt(&format!("winmax {w}"), &|v| {
+                            v.pipeline.treat = Some(TreatSpec::Coinr {
+                                winmax: w,
+                                skew: 2.0,
+                                kurt: 3.5,
+                                log: Default::default(),
+                            })
+                        })
+                    })
+                    .collect(),
+                variants: Vec::new(),
+                weight_noise: None,
+            },
+            InputSpec {
+                name: "weights".into(),
+                alternatives: Vec::new(),
+                variants: Vec::new(),
+                weight_noise: Some(WeightNoise {
+                    levels: vec![2],
+                    factor: 0.25,
+                    replicates: 100,
+                }),
+            },
+        ],
+    };
+    let variants = BTreeMap::new();
+    let plugin_manifest = manifest.clone();
+    let t = Instant::now();
+    let subject = Subject {
+        label: "synthetic".into(),
+        edition_id: "synthetic".into(),
+        methodology: "synthetic".into(),
+        methodology_sha256: String::new(),
+        dataset_sha256: String::new(),
+        base: manifest,
+        plugin_manifest: &plugin_manifest,
+        unit_names: derived.unit_ids.clone(),
+        derived,
+        variants: &variants,
+        plugin: None,
+    };
+    let report = sensitivity::analyse_subject(subject, &spec, &Overrides::default())?;
+    let secs = t.elapsed().as_secs_f64();
+    let goal = if quick { 1.0 } else { 10.0 };
+    Ok(vec![Figure::new(
+        &format!(
+            "Monte Carlo, {} samples on 1,000 units × 50 indicators",
+            report.design.builds
+        ),
+        secs,
+        "s",
+        Some(goal),
+        format!("{:.0} builds/s", report.design.builds as f64 / secs),
+    )])
+}
+
+/// A custom step run by a Wasm plugin against the same step compiled natively:
+/// COINr's outlier treatment of 2,000 units × 100 indicators (the plugin runs the
+/// host's step library compiled to WebAssembly; the data cross the boundary once
+/// each way).
+fn wasm_step(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let (units, indicators) = (2_000, 100);
+    let data = synthetic_data(units, indicators, 13);
+    let sandbox = Sandbox::new(Sandbox::default_cache_dir())?;
+    let built = crate::build::build_if_stale(&root.join("plugins/custom-steps"))?;
+    let plugin = sandbox.load(&built.component)?;
+    let limits = crate::sandbox::Limits {
+        fuel: u64::MAX / 2,
+        memory_bytes: 1 << 30,
+        output_bytes: 1 << 30,
+    };
+    let request = StepRequest {
+        step: "treat".into(),
+        method: "coinr".into(),
+        params: "{\"winmax\":5}".into(),
+        node: String::new(),
+        data: Table {
+            units: (0..units).map(|u| format!("u{u}")).collect(),
+            numbers: data
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Column {
+                    id: format!("i{i}"),
+                    values: c.clone(),
+                })
+                .collect(),
+            texts: Vec::new(),
+        },
+    };
+    let treatment = cityrank_steps::treat::Treatment::Coinr {
+        winmax: 5,
+        skew: 2.0,
+        kurt: 3.5,
+    };
+    let reps = if quick { 3 } else { 9 };
+    let (native, native_out) = time(reps, || {
+        data.iter()
+            .map(|c| {
+                cityrank_steps::treat::treat(c, &treatment)
+                    .map(|(v, _)| v)
+                    .map_err(|e| anyhow!("{e}"))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let (wasm, (wasm_out, _)) = time(reps, || plugin.run_step(&limits, &request))?;
+    // Same step, same results: equal up to the last bits of the maths library
+    // (the guest's `ln`/`powf` are Rust's own, the host's are the system's).
+    let mut worst = 0.0f64;
+    for (w, n) in wasm_out.numbers.iter().zip(&native_out) {
+        if w.values.len() != n.len() {
+            bail!(
+                "the plugin returned {} values for `{}`, {} expected",
+                w.values.len(),
+                w.id,
+                n.len()
+            );
+        }
+        for (a, b) in w.values.iter().zip(n) {
+            if a.is_nan() != b.is_nan() {
+                bail!(
+                    "the plugin's treatment of `{}` has missing values where the native one has none",
+                    w.id
+                );
+            }
+            if !a.is_nan() {
+                worst = worst.max((a - b).abs() / b.abs().max(1.0));
+            }
+        }
+    }
+    if worst > 1e-9 {
+        bail!("the plugin's treatment differs from the native one by {worst:e} (relative)");
+    }
+    Ok(vec![
+        Figure::new(
+            "Custom step (COINr treatment, 2,000 × 100): native",
+            native * 1e3,
+            "ms",
+            None,
+            String::new(),
+        ),
+        Figure::new(
+            "  the same step in a Wasm plugin",
+            wasm * 1e3,
+            "ms",
+            Some(native * 1.5 * 1e3),
+            format!("{:.2}× native (goal ≤ 1.5×)", wasm / native),
+        ),
+    ])
+}
