@@ -2,6 +2,12 @@
 
 mod cli;
 
+// mimalloc: the pipeline and the sensitivity analysis allocate many small,
+// short-lived column vectors; mimalloc serves them markedly faster than the
+// system allocator (see `cityrank bench`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::Parser;

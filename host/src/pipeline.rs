@@ -133,6 +133,9 @@ pub struct Options<'a> {
     /// Keys of the memoised stages, when the caller knows which settings they depend
     /// on (otherwise they are derived from the settings themselves).
     pub keys: Option<StageKeys>,
+    /// Leave the indicators' entries of [`Outcome::scores`] empty (only aggregates
+    /// are kept), to save copying when only the index matters.
+    pub index_only: bool,
 }
 
 /// Cache keys of the memoised stages: equal keys promise equal settings up to and
@@ -276,13 +279,13 @@ pub fn run(
     options: Options,
     custom: &mut dyn CustomSteps,
 ) -> Result<Outcome> {
-    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let ids = || -> Vec<String> { manifest.indicators.iter().map(|i| i.id.clone()).collect() };
     let mut stages = Vec::new();
     let cache = if options.record_stages { None } else { options.cache };
     let keyed = match (cache, options.keys) {
         (None, _) => None,
         (Some(c), Some(k)) => Some((c, k)),
-        (Some(c), None) => Some((c, derived_keys(manifest, framework, &ids))),
+        (Some(c), None) => Some((c, derived_keys(manifest, framework, &ids()))),
     };
 
     let (info, treatment, normalised) = match keyed {
@@ -320,7 +323,7 @@ pub fn run(
                 stages.push(Stage {
                     name: "treated",
                     units: info.kept.clone(),
-                    columns: ids.clone(),
+                    columns: ids(),
                     values: x.clone(),
                 });
             }
@@ -329,7 +332,7 @@ pub fn run(
                 stages.push(Stage {
                     name: "normalised",
                     units: info.kept.clone(),
-                    columns: ids.clone(),
+                    columns: ids(),
                     values: normalised.clone(),
                 });
             }
@@ -337,7 +340,6 @@ pub fn run(
         }
     };
     let kept = &info.kept;
-    let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
     let normalised_cols = normalised.get();
 
     // Weight and aggregate, deepest nodes first. Indicator nodes read their
@@ -424,6 +426,7 @@ pub fn run(
                     .collect();
                 let mut params = params.clone();
                 params.insert("weights".into(), serde_json::json!(w));
+                let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
                 let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
                 let mut cols = columns_back(out, std::slice::from_ref(&node.id), kept.len(), "aggregate")?;
                 cols.pop().unwrap_or_default()
@@ -432,6 +435,7 @@ pub fn run(
         values[p] = column;
     }
     match normalised {
+        _ if options.index_only => {}
         Columns::Owned(cols) => {
             for (col, &p) in cols.into_iter().zip(&positions) {
                 values[p] = col;
@@ -548,14 +552,25 @@ fn prepare(
     record("denominated", &all, &x);
 
     // Impute.
-    let before: Vec<Vec<bool>> = x.iter().map(|c| c.iter().map(|v| v.is_nan()).collect()).collect();
-    match &manifest.pipeline.impute {
-        None | Some(ImputeSpec::None) => {}
+    // The cells imputed: reported by the native methods; for a plugin's method,
+    // the cells missing before and present after.
+    let to_imputed = |cells: Vec<impute::ImputedCell>| -> Vec<Imputed> {
+        cells
+            .into_iter()
+            .map(|c| Imputed {
+                unit: c.unit,
+                indicator: c.column,
+                value: c.value,
+            })
+            .collect()
+    };
+    let imputed: Vec<Imputed> = match &manifest.pipeline.impute {
+        None | Some(ImputeSpec::None) => Vec::new(),
         Some(ImputeSpec::Mean) => {
-            drop(impute::impute_columns(&mut x, &Imputation::Mean, None).map_err(step_err("imputing"))?)
+            to_imputed(impute::impute_columns(&mut x, &Imputation::Mean, None).map_err(step_err("imputing"))?)
         }
         Some(ImputeSpec::Median) => {
-            drop(impute::impute_columns(&mut x, &Imputation::Median, None).map_err(step_err("imputing"))?)
+            to_imputed(impute::impute_columns(&mut x, &Imputation::Median, None).map_err(step_err("imputing"))?)
         }
         Some(ImputeSpec::GroupMean { group }) | Some(ImputeSpec::GroupMedian { group }) => {
             let labels = group_labels(ctx, group)?;
@@ -564,7 +579,7 @@ fn prepare(
             } else {
                 Imputation::GroupMedian
             };
-            impute::impute_columns(&mut x, &method, Some(&labels)).map_err(step_err("imputing"))?;
+            to_imputed(impute::impute_columns(&mut x, &method, Some(&labels)).map_err(step_err("imputing"))?)
         }
         Some(ImputeSpec::RowMean) | Some(ImputeSpec::RowMedian) => {
             let stat = if matches!(manifest.pipeline.impute, Some(ImputeSpec::RowMean)) {
@@ -576,9 +591,12 @@ fn prepare(
                 .indicators()
                 .map(|p| framework.nodes[p].parent.unwrap_or(0))
                 .collect();
-            impute::impute_rows(&mut x, stat, Some(&parents), Some(&directions)).map_err(step_err("imputing"))?;
+            to_imputed(
+                impute::impute_rows(&mut x, stat, Some(&parents), Some(&directions)).map_err(step_err("imputing"))?,
+            )
         }
         Some(ImputeSpec::Plugin { name, params }) => {
+            let before: Vec<Vec<bool>> = x.iter().map(|c| c.iter().map(|v| v.is_nan()).collect()).collect();
             let data = ids.iter().cloned().zip(std::mem::take(&mut x)).collect();
             x = columns_back(
                 custom.run("impute", name, params, "", ctx.units, data)?,
@@ -586,19 +604,19 @@ fn prepare(
                 n,
                 "impute",
             )?;
+            before
+                .iter()
+                .enumerate()
+                .flat_map(|(i, col)| col.iter().enumerate().filter(|(_, m)| **m).map(move |(u, _)| (i, u)))
+                .filter(|&(i, u)| !x[i][u].is_nan())
+                .map(|(i, u)| Imputed {
+                    unit: u,
+                    indicator: i,
+                    value: x[i][u],
+                })
+                .collect()
         }
-    }
-    let imputed: Vec<Imputed> = before
-        .iter()
-        .enumerate()
-        .flat_map(|(i, col)| col.iter().enumerate().filter(|(_, m)| **m).map(move |(u, _)| (i, u)))
-        .filter(|&(i, u)| !x[i][u].is_nan())
-        .map(|(i, u)| Imputed {
-            unit: u,
-            indicator: i,
-            value: x[i][u],
-        })
-        .collect();
+    };
     record("imputed", &all, &x);
 
     // Screen.
@@ -627,7 +645,9 @@ fn prepare(
                     forced: exclude.contains(&u),
                 })
                 .collect();
-            x = scr::select_units(&x, &r.kept).map_err(step_err("screening"))?;
+            if !r.removed.is_empty() {
+                x = scr::select_units(&x, &r.kept).map_err(step_err("screening"))?;
+            }
             (r.kept, out)
         }
     };
@@ -958,12 +978,22 @@ fn group_labels(ctx: &Context, name: &str) -> Result<Vec<usize>> {
             ctx.groups.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
         )
     })?;
-    let mut distinct: Vec<&str> = labels.iter().map(String::as_str).filter(|l| !l.is_empty()).collect();
+    // Groups are few: collect the distinct labels by a linear scan, then sort them.
+    let mut distinct: Vec<&str> = Vec::new();
+    for l in labels {
+        if !l.is_empty() && !distinct.contains(&l.as_str()) {
+            distinct.push(l);
+        }
+    }
     distinct.sort_unstable();
-    distinct.dedup();
     Ok(labels
         .iter()
-        .map(|l| distinct.binary_search(&l.as_str()).unwrap_or(impute::NO_GROUP))
+        .map(|l| {
+            distinct
+                .iter()
+                .position(|d| *d == l.as_str())
+                .unwrap_or(impute::NO_GROUP)
+        })
         .collect())
 }
 

@@ -90,10 +90,15 @@ pub fn sample_variance(x: &[f64]) -> f64 {
 /// statistics at `h = (n − 1)p`). NaN for no values.
 pub fn quantile(x: &[f64], p: f64) -> f64 {
     let mut v: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    quantile_sorted(&v, p)
+}
+
+/// As [`quantile`], for values already sorted ascending and without NaN.
+pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
-    v.sort_by(f64::total_cmp);
     let h = (v.len() - 1) as f64 * p;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(v.len() - 1);

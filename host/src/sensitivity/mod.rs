@@ -521,6 +521,7 @@ impl Model<'_> {
             weights: Some(&weights),
             cache: keys.map(|_| &self.cache),
             keys,
+            index_only: true,
         };
         let out = pipeline::run(
             &combo.manifest,
@@ -853,12 +854,22 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
     let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
     let mut units: Vec<UnitUncertainty> = (0..dataset_rows.rows.len())
         .map(|u| {
-            let ranks: Vec<f64> = ua.iter().filter_map(|b| b.ranks[u]).map(f64::from).collect();
-            let mut tier_shares = BTreeMap::new();
+            let mut ranks: Vec<f64> = ua.iter().filter_map(|b| b.ranks[u]).map(f64::from).collect();
+            ranks.sort_by(f64::total_cmp);
+            // Count by tier index (the last slot: unranked), then label.
+            let mut counts = vec![0usize; tier_labels.len() + 1];
             for b in ua {
-                let label = b.tiers[u].map_or("unranked".to_string(), |t| tier_labels[t].clone());
-                *tier_shares.entry(label).or_insert(0.0) += 1.0 / ua.len() as f64;
+                counts[b.tiers[u].unwrap_or(tier_labels.len())] += 1;
             }
+            let tier_shares: BTreeMap<String, f64> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(t, &c)| {
+                    let label = tier_labels.get(t).cloned().unwrap_or_else(|| "unranked".to_string());
+                    (label, c as f64 / ua.len() as f64)
+                })
+                .collect();
             let stat = |v: f64| (!ranks.is_empty()).then_some(v);
             UnitUncertainty {
                 id: dataset_rows.unit_ids[u].clone(),
@@ -867,9 +878,9 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
                 nominal_score: nominal.scores[u].is_finite().then_some(nominal.scores[u]),
                 nominal_tier: nominal.tiers[u].map(|t| tier_labels[t].clone()),
                 mean_rank: stat(ranks.iter().sum::<f64>() / ranks.len() as f64),
-                median_rank: stat(estimate::quantile(&ranks, 0.5)),
-                q5_rank: stat(estimate::quantile(&ranks, 0.05)),
-                q95_rank: stat(estimate::quantile(&ranks, 0.95)),
+                median_rank: stat(estimate::quantile_sorted(&ranks, 0.5)),
+                q5_rank: stat(estimate::quantile_sorted(&ranks, 0.05)),
+                q95_rank: stat(estimate::quantile_sorted(&ranks, 0.95)),
                 tier_shares,
             }
         })

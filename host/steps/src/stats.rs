@@ -157,7 +157,8 @@ pub fn skew_kurt(x: &[f64]) -> (f64, f64) {
         }
     }
     let nf = n as f64;
-    let skew = nf.sqrt() * s3 / s2.powf(1.5) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
+    // s2^1.5 as s2·√s2: a correctly rounded square root instead of `powf`.
+    let skew = nf.sqrt() * s3 / (s2 * s2.sqrt()) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
     let kurt = if n < 4 {
         f64::NAN
     } else {
