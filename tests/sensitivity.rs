@@ -19,7 +19,17 @@ fn sensitivity(cache: &std::path::Path, args: &[&str]) -> Vec<u8> {
 fn same_seed_same_bytes_at_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let args = |threads: &'static str, seed: &'static str| {
-        ["methodologies/asem-2018.toml", "--samples", "16", "--seed", seed, "--format", "json", "--threads", threads]
+        [
+            "methodologies/asem-2018.toml",
+            "--samples",
+            "16",
+            "--seed",
+            seed,
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ]
     };
     let one = sensitivity(dir.path(), &args("1", "3"));
     let two = sensitivity(dir.path(), &args("2", "3"));
@@ -44,7 +54,10 @@ fn same_seed_same_bytes_at_any_thread_count() {
 #[test]
 fn rank_statistics_and_tier_shares_are_consistent() {
     let dir = tempfile::tempdir().unwrap();
-    let out = sensitivity(dir.path(), &["methodologies/las-2024.toml", "--samples", "16", "--format", "json"]);
+    let out = sensitivity(
+        dir.path(),
+        &["methodologies/las-2024.toml", "--samples", "16", "--format", "json"],
+    );
     let r: Value = serde_json::from_slice(&out).unwrap();
     let units = r["units"].as_array().unwrap();
     assert_eq!(units.len(), 62);
@@ -53,11 +66,23 @@ fn rank_statistics_and_tier_shares_are_consistent() {
         let nominal = u["nominal_rank"].as_u64().unwrap();
         assert!(nominal >= previous, "units are ordered by nominal rank");
         previous = nominal;
-        let (q5, median, q95) =
-            (u["q5_rank"].as_f64().unwrap(), u["median_rank"].as_f64().unwrap(), u["q95_rank"].as_f64().unwrap());
+        let (q5, median, q95) = (
+            u["q5_rank"].as_f64().unwrap(),
+            u["median_rank"].as_f64().unwrap(),
+            u["q95_rank"].as_f64().unwrap(),
+        );
         assert!(1.0 <= q5 && q5 <= median && median <= q95 && q95 <= 62.0, "{u}");
-        let shares: f64 = u["tier_shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
-        assert!((shares - 1.0).abs() < 1e-12, "tier shares of {} sum to {shares}", u["id"]);
+        let shares: f64 = u["tier_shares"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!(
+            (shares - 1.0).abs() < 1e-12,
+            "tier shares of {} sum to {shares}",
+            u["id"]
+        );
     }
     // The top-tier change of all builds is the share of builds whose top tier
     // differs; per alternative the builds add up to all builds.
@@ -69,7 +94,10 @@ fn rank_statistics_and_tier_shares_are_consistent() {
     assert_eq!(per_alternative, all_builds);
     // Leaving out a pillar moves ranks; the report names the unit moved most.
     let loo = r["leave_one_out"].as_array().unwrap();
-    assert!(loo.iter().any(|l| l["removed"] == "digital" && l["max_abs_shift"].as_u64().unwrap() > 0));
+    assert!(
+        loo.iter()
+            .any(|l| l["removed"] == "digital" && l["max_abs_shift"].as_u64().unwrap() > 0)
+    );
 }
 
 #[test]
@@ -77,7 +105,16 @@ fn uncertainty_only_with_monte_carlo() {
     let dir = tempfile::tempdir().unwrap();
     let out = sensitivity(
         dir.path(),
-        &["methodologies/asem-2018.toml", "--samples", "20", "--design", "mc", "--uncertainty-only", "--format", "json"],
+        &[
+            "methodologies/asem-2018.toml",
+            "--samples",
+            "20",
+            "--design",
+            "mc",
+            "--uncertainty-only",
+            "--format",
+            "json",
+        ],
     );
     let r: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(r["design"]["builds"], 20);
@@ -93,5 +130,9 @@ fn clear_errors() {
     assert!(stderr(&o).contains("no [sensitivity] table"), "{}", stderr(&o));
     let o = output(cityrank(dir.path()).args(["sensitivity", "methodologies/asem-2018.toml", "--target", "rank:XXX"]));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("target: no unit `XXX` in the dataset"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("target: no unit `XXX` in the dataset"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -307,6 +307,8 @@ fn synthetic_derived(units: usize, raw: Vec<Vec<f64>>) -> Derived {
         variables: BTreeMap::new(),
         usage: Usage { fuel: 0, calls: 0 },
         log: Vec::new(),
+        panel_unit: Vec::new(),
+        panel_time: Vec::new(),
     }
 }
 
@@ -326,6 +328,7 @@ fn scale(_quick: bool) -> Result<Vec<Figure>> {
         units: &ids,
         groups: &groups,
         variables: &variables,
+        panel: None,
     };
     let t = Instant::now();
     let out = pipeline::run(

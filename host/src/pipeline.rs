@@ -70,6 +70,17 @@ pub struct Context<'a> {
     pub groups: &'a BTreeMap<String, Vec<String>>,
     /// Numeric dataset variables by id (denominators).
     pub variables: &'a BTreeMap<String, Vec<f64>>,
+    /// For panel data: the unit (an index) and the year of each row.
+    pub panel: Option<PanelRows<'a>>,
+}
+
+/// The panel layout of the rows: row `r` is unit `unit[r]` in year `time[r]`.
+#[derive(Debug, Clone, Copy)]
+pub struct PanelRows<'a> {
+    /// Unit index of each row.
+    pub unit: &'a [usize],
+    /// Year of each row.
+    pub time: &'a [f64],
 }
 
 /// The names of the stages, in order.
@@ -594,6 +605,19 @@ fn prepare(
             to_imputed(
                 impute::impute_rows(&mut x, stat, Some(&parents), Some(&directions)).map_err(step_err("imputing"))?,
             )
+        }
+        Some(ImputeSpec::Latest { .. }) | Some(ImputeSpec::Linear) | Some(ImputeSpec::Constant) => {
+            let Some(panel) = ctx.panel else {
+                bail!(
+                    "pipeline.impute: imputation over time needs panel data; run the edition with a [panel] of several years"
+                );
+            };
+            let method = match &manifest.pipeline.impute {
+                Some(ImputeSpec::Latest { max_steps }) => impute::PanelImputation::Latest { max_steps: *max_steps },
+                Some(ImputeSpec::Linear) => impute::PanelImputation::Linear,
+                _ => impute::PanelImputation::Constant,
+            };
+            to_imputed(impute::impute_panel(&mut x, panel.unit, panel.time, &method).map_err(step_err("imputing"))?)
         }
         Some(ImputeSpec::Plugin { name, params }) => {
             let before: Vec<Vec<bool>> = x.iter().map(|c| c.iter().map(|v| v.is_nan()).collect()).collect();

@@ -335,6 +335,10 @@ pub struct Derived {
     pub usage: Usage,
     /// Plugin log so far.
     pub log: Vec<LogMessage>,
+    /// For panel data: unit index and year of each row (empty otherwise).
+    pub panel_unit: Vec<usize>,
+    /// For panel data: the year of each row (empty otherwise).
+    pub panel_time: Vec<f64>,
 }
 
 impl Derived {
@@ -361,6 +365,10 @@ impl Derived {
             units: &self.unit_ids,
             groups: &self.groups,
             variables: &self.variables,
+            panel: (!self.panel_time.is_empty()).then_some(pipeline::PanelRows {
+                unit: &self.panel_unit,
+                time: &self.panel_time,
+            }),
         }
     }
 }
@@ -402,6 +410,20 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
         .iter()
         .map(|(k, v)| (k.clone(), rows.iter().map(|&r| v[r]).collect()))
         .collect();
+    // Panel rows: a unit index per distinct id (in order of appearance) and the year.
+    let (mut panel_unit, mut panel_time) = (Vec::new(), Vec::new());
+    if edition.panel.is_some() {
+        let mut ids: Vec<&str> = Vec::new();
+        for &r in &rows {
+            let u = &dataset.units[r];
+            let k = ids.iter().position(|i| *i == u.id).unwrap_or_else(|| {
+                ids.push(&u.id);
+                ids.len() - 1
+            });
+            panel_unit.push(k);
+            panel_time.push(f64::from(u.time.unwrap_or_default()));
+        }
+    }
     Ok(Derived {
         rows,
         unit_ids: input.units,
@@ -410,6 +432,8 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
         variables,
         usage,
         log,
+        panel_unit,
+        panel_time,
     })
 }
 

@@ -57,6 +57,18 @@ pub enum ImputeSpec {
     RowMean,
     /// As `row-mean`, with the median.
     RowMedian,
+    /// Panel data: the unit's latest earlier observation (last observation carried
+    /// forward), looking back at most `max_steps` years (COINr `imp_type = "latest"`).
+    Latest {
+        /// How many earlier years may be looked at (default: all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_steps: Option<usize>,
+    },
+    /// Panel data: linear interpolation in time between the unit's observations (the
+    /// nearest observation before the first or after the last).
+    Linear,
+    /// Panel data: the previous observation, or the first one before it.
+    Constant,
     /// The plugin's own code (`run-step` with step `impute`, the whole table at once).
     Plugin {
         /// Method name passed to the plugin.

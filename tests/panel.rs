@@ -1,0 +1,112 @@
+//! Panel data end to end: rows of several years scored together (joint
+//! normalisation), imputation over time, and the time-weighted average of each
+//! unit's yearly scores.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn edition(dir: &std::path::Path, impute: &str) -> std::path::PathBuf {
+    let root = root();
+    let text = format!(
+        "schema_version = 1\nid = \"well-behaved\"\nname = \"panel\"\nyear = 2024\n\
+         methodology = \"{}\"\ndataset = \"{}\"\n\
+         panel = {{ years = [2022, 2023, 2024], weights = [1, 2, 3] }}\n\
+         [variants.v]\npipeline = {{ impute = {impute} }}\n",
+        root.join("tests/plugins/hostile").display(),
+        root.join("tests/fixtures/tiny-panel/dataset.toml").display(),
+    );
+    let path = dir.join("panel.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn csv_value(path: &std::path::Path, row: &str, col: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find(|l| l.starts_with(&format!("{row},")))
+        .unwrap()
+        .split(',')
+        .nth(col)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn linear_imputation_joint_normalisation_and_3_2_1_average() {
+    let dir = tempfile::tempdir().unwrap();
+    let ed = edition(dir.path(), "{ method = \"linear\" }");
+    let stages = dir.path().join("stages");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("run")
+            .arg(format!("{}", ed.display()))
+            .args(["--variant", "v", "--format", "json", "--stages"])
+            .arg(&stages),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Linear in time: a@2023 between 1 (2022) and 3 (2024) = 2; b@2024 after its last
+    // observation = 5 (the nearest, as R's approx(rule = 2)).
+    let imputed = stages.join("imputed.csv");
+    assert_eq!(csv_value(&imputed, "a@2023", 1), "2");
+    assert_eq!(csv_value(&imputed, "b@2024", 1), "5");
+    // Joint min-max over all nine rows: min 0 (c@2022), max 5 → x·20.
+    let normalised = stages.join("normalised.csv");
+    assert_eq!(csv_value(&normalised, "b@2023", 1), "100");
+    assert_eq!(csv_value(&normalised, "a@2022", 1), "20");
+
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Weighted 1:2:3 (2022:2023:2024), sum 6:
+    //   a = (20 + 2·40 + 3·60)/6 = 280/6 = 46.67; b = (80 + 200 + 300)/6 = 96.67;
+    //   c = (0 + 80 + 3·40)/6 = 200/6 = 33.33 → ranks b, a, c.
+    let units = r["units"].as_array().unwrap();
+    let ids: Vec<&str> = units.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["b", "a", "c"]);
+    let score = |i: usize| units[i]["score"].as_f64().unwrap();
+    assert!((score(0) - 580.0 / 6.0).abs() < 1e-9, "{}", score(0));
+    assert!((score(1) - 280.0 / 6.0).abs() < 1e-9, "{}", score(1));
+    assert!((score(2) - 200.0 / 6.0).abs() < 1e-9, "{}", score(2));
+    assert_eq!(units[0]["by_year"]["2023"].as_f64(), Some(100.0));
+}
+
+#[test]
+fn latest_available_and_constant() {
+    let dir = tempfile::tempdir().unwrap();
+    for (method, a2023, b2024) in [("latest", "1", "5"), ("constant", "1", "5")] {
+        let ed = edition(dir.path(), &format!("{{ method = \"{method}\" }}"));
+        let stages = dir.path().join(format!("stages-{method}"));
+        let o = output(
+            cityrank(&dir.path().join("cache"))
+                .arg("run")
+                .arg(&ed)
+                .args(["--variant", "v", "--format", "csv", "--stages"])
+                .arg(&stages),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        // Carried forward from the previous year.
+        assert_eq!(csv_value(&stages.join("imputed.csv"), "a@2023", 1), a2023, "{method}");
+        assert_eq!(csv_value(&stages.join("imputed.csv"), "b@2024", 1), b2024, "{method}");
+    }
+}
+
+#[test]
+fn imputation_over_time_needs_a_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "schema_version = 1\nid = \"well-behaved\"\nname = \"x\"\nyear = 2024\nmethodology = \"{}\"\n\
+         dataset = \"{}\"\n[variants.v]\npipeline = {{ impute = {{ method = \"linear\" }} }}\n",
+        root().join("tests/plugins/hostile").display(),
+        root().join("tests/fixtures/tiny/dataset.toml").display(),
+    );
+    let ed = dir.path().join("e.toml");
+    std::fs::write(&ed, text).unwrap();
+    let o = output(cityrank(dir.path()).arg("run").arg(&ed).args(["--variant", "v"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("imputation over time needs panel data"),
+        "{}",
+        stderr(&o)
+    );
+}
