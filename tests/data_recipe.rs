@@ -6,16 +6,20 @@ mod common;
 
 use std::process::Command;
 
-#[test]
-fn bundled_datasets_match_the_recipe() {
+/// Runs `methodologies/data/recipe/<script> --check` on the shared data, which must
+/// leave the committed files as they are (`differs` says which, in the failure).
+/// Skipped, saying so, when the shared data lacks `needed` (a path relative to it).
+fn check_recipe(script: &str, needed: &str, differs: &str) {
     let root = common::root();
     let shared = root.join("../shared/data");
-    if !shared.join("README.md").is_file() {
-        eprintln!("skipped: {} is not present", shared.display());
+    let needed = shared.join(needed);
+    if !needed.is_file() {
+        let dir = needed.parent().expect("a file has a parent");
+        eprintln!("skipped: {} is not present", dir.display());
         return;
     }
     let o = Command::new("python3")
-        .arg(root.join("methodologies/data/recipe/derive.py"))
+        .arg(root.join("methodologies/data/recipe").join(script))
         .arg("--shared")
         .arg(&shared)
         .arg("--out")
@@ -25,33 +29,22 @@ fn bundled_datasets_match_the_recipe() {
         .expect("python3 runs");
     assert!(
         o.status.success(),
-        "the committed datasets differ from the recipe's output:\n{}{}",
+        "{differs} from the recipe's output:\n{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
 }
 
 #[test]
+fn bundled_datasets_match_the_recipe() {
+    check_recipe("derive.py", "README.md", "the committed datasets differ");
+}
+
+#[test]
 fn asem_dataset_manifest_and_fixtures_match_the_recipe() {
-    let root = common::root();
-    let shared = root.join("../shared/data");
-    if !shared.join("coinr/ASEM_iData.csv").is_file() {
-        eprintln!("skipped: {} is not present", shared.join("coinr").display());
-        return;
-    }
-    let o = Command::new("python3")
-        .arg(root.join("methodologies/data/recipe/asem.py"))
-        .arg("--shared")
-        .arg(&shared)
-        .arg("--out")
-        .arg(root.join("methodologies/data"))
-        .arg("--check")
-        .output()
-        .expect("python3 runs");
-    assert!(
-        o.status.success(),
-        "the committed ASEM dataset, plugins/asem/methodology.toml or tests/fixtures/coinr differ from the recipe's output:\n{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    check_recipe(
+        "asem.py",
+        "coinr/ASEM_iData.csv",
+        "the committed ASEM dataset, plugins/asem/methodology.toml or tests/fixtures/coinr differ",
     );
 }

@@ -141,3 +141,47 @@ fn inspect_validate_and_build() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("harbor-ladder.component.wasm"));
 }
+
+/// Reads one column of a stage CSV written by `--stages`.
+fn stage_column(dir: &std::path::Path, stage: &str, column: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(dir.join(format!("{stage}.csv"))).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c = header.iter().position(|h| *h == column).unwrap();
+    lines
+        .map(|l| l.split(',').nth(c).unwrap().parse::<f64>().unwrap_or(f64::NAN))
+        .collect()
+}
+
+#[test]
+fn plugin_supplied_steps_run_in_the_sandbox() {
+    // plugins/custom-steps normalises with its own `log-min-max`:
+    // y = (ln(1 + x) − min)/(max − min) · 100 over the treated values.
+    let dir = tempfile::tempdir().unwrap();
+    let stages = dir.path().join("stages");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .args([
+                "run",
+                "methodologies/las-2024.custom-steps.toml",
+                "--format",
+                "json",
+                "--stages",
+            ])
+            .arg(&stages),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let treated = stage_column(&stages, "treated", "air");
+    let normalised = stage_column(&stages, "normalised", "air");
+    let logs: Vec<f64> = treated.iter().map(|v| (1.0 + v).ln()).collect();
+    let (lo, hi) = logs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    for (l, y) in logs.iter().zip(&normalised) {
+        let expected = (l - lo) / (hi - lo) * 100.0;
+        assert!((expected - y).abs() < 1e-9, "{expected} vs {y}");
+    }
+    // Two plugin calls per run for the steps (treat, normalise) plus manifest and derive.
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["usage"]["calls"], 4);
+}

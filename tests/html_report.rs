@@ -1,5 +1,5 @@
-//! The HTML report of `cityrank compare`, opened in headless Chromium: its scripts
-//! run without errors and draw every chart.
+//! The HTML reports of `cityrank compare` and `cityrank sensitivity`, opened in
+//! headless Chromium: their scripts run without errors and draw every chart.
 //!
 //! Needs Chromium (Debian: `apt-get install -y chromium`); without it the test
 //! fails with that advice, unless `CITYRANK_SKIP_BROWSER=1` is set.
@@ -71,18 +71,64 @@ fn attribute(dom: &str, tag: &str, name: &str) -> Option<String> {
     )
 }
 
+/// Chromium, or `None` when it is missing and `CITYRANK_SKIP_BROWSER=1` is set
+/// (without that variable a missing browser fails the test, with advice).
+fn browser_or_skip() -> Option<PathBuf> {
+    if let Some(browser) = chromium() {
+        return Some(browser);
+    }
+    if std::env::var("CITYRANK_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("skipped: no Chromium, and CITYRANK_SKIP_BROWSER=1");
+        return None;
+    }
+    panic!(
+        "this test opens the HTML report in headless Chromium, which is not installed: \
+         install it with `apt-get update && apt-get install -y chromium` (Debian), \
+         or set CITYRANK_SKIP_BROWSER=1 to skip the test"
+    );
+}
+
+/// Checks that `html` is self-contained: the chart library is inline, nothing is
+/// fetched, and the data are one JSON blob.
+fn assert_self_contained(html: &str) {
+    assert!(html.contains("echarts"), "the chart library is embedded");
+    assert!(!html.contains("<script src="), "no external scripts");
+    assert!(html.contains("<script type=\"application/json\" id=\"cityrank-data\">"));
+}
+
+/// Checks the DOM of a report after its scripts ran: no script errors, and exactly
+/// the charts `ids` drawn, each container marked as drawn and holding the
+/// library's SVG.
+fn assert_charts_drawn(dom: &str, ids: &[String]) {
+    let errors = attribute(dom, "body", "data-errors");
+    assert_eq!(errors.as_deref(), Some("[]"), "script errors: {errors:?}");
+    if let Some(e) = attribute(dom, "html", "data-errors") {
+        assert_eq!(e, "[]", "script errors: {e}");
+    }
+    let charts = attribute(dom, "body", "data-charts");
+    assert_eq!(charts, Some(ids.len().to_string()), "charts rendered");
+    for id in ids {
+        let at = dom
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no container #{id}"));
+        // The container is marked as drawn and holds the library's SVG (before the
+        // next container starts).
+        let rest = &dom[at..];
+        let tag_end = rest.find('>').unwrap();
+        assert!(rest[..tag_end].contains("data-rendered=\"true\""), "#{id} not drawn");
+        let inside = &rest[tag_end
+            ..rest[tag_end..]
+                .find("class=\"chart\"")
+                .map_or(rest.len(), |e| tag_end + e)];
+        assert!(inside.contains("<svg"), "#{id} has no SVG");
+    }
+    assert_eq!(dom.matches("class=\"chart\"").count(), ids.len());
+}
+
 #[test]
 fn compare_report_renders_every_chart_in_a_browser() {
-    let Some(browser) = chromium() else {
-        if std::env::var("CITYRANK_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("skipped: no Chromium, and CITYRANK_SKIP_BROWSER=1");
-            return;
-        }
-        panic!(
-            "this test opens the HTML report in headless Chromium, which is not installed: \
-             install it with `apt-get update && apt-get install -y chromium` (Debian), \
-             or set CITYRANK_SKIP_BROWSER=1 to skip the test"
-        );
+    let Some(browser) = browser_or_skip() else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     // A variant of the 2024 LAS edition (equal weights), next to the real method
@@ -118,41 +164,82 @@ fn compare_report_renders_every_chart_in_a_browser() {
     );
     assert!(o.status.success(), "compare failed: {}", stderr(&o));
     let html = std::fs::read_to_string(&page).unwrap();
-    // Self-contained: the chart library is inline, nothing is fetched.
-    assert!(html.contains("echarts"), "the chart library is embedded");
-    assert!(!html.contains("<script src="), "no external scripts");
-    assert!(html.contains("<script type=\"application/json\" id=\"cityrank-data\">"));
+    assert_self_contained(&html);
 
     let dom = dump_dom(&browser, &page);
-    let errors = attribute(&dom, "body", "data-errors");
-    assert_eq!(errors.as_deref(), Some("[]"), "script errors: {errors:?}");
-    if let Some(e) = attribute(&dom, "html", "data-errors") {
-        assert_eq!(e, "[]", "script errors: {e}");
-    }
     // Scores by tier, ranks across methods, a scatter, and per method its framework
     // tree and its units' breakdown.
-    let expected = 2 + 1 + 2 * methods;
-    let charts = attribute(&dom, "body", "data-charts");
-    assert_eq!(charts, Some(expected.to_string()), "charts rendered");
     let mut ids = vec!["chart-tiers".to_string(), "chart-bump".into(), "chart-scatter".into()];
     for i in 0..methods {
         ids.push(format!("chart-tree-{i}"));
         ids.push(format!("chart-breakdown-{i}"));
     }
-    for id in &ids {
-        let at = dom
-            .find(&format!("id=\"{id}\""))
-            .unwrap_or_else(|| panic!("no container #{id}"));
-        // The container is marked as drawn and holds the library's SVG (before the
-        // next container starts).
-        let rest = &dom[at..];
-        let tag_end = rest.find('>').unwrap();
-        assert!(rest[..tag_end].contains("data-rendered=\"true\""), "#{id} not drawn");
-        let inside = &rest[tag_end
-            ..rest[tag_end..]
-                .find("class=\"chart\"")
-                .map_or(rest.len(), |e| tag_end + e)];
-        assert!(inside.contains("<svg"), "#{id} has no SVG");
+    assert_eq!(ids.len(), 2 + 1 + 2 * methods);
+    assert_charts_drawn(&dom, &ids);
+}
+
+#[test]
+fn sensitivity_report_renders_every_chart_in_a_browser() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The ASEM edition with leave-one-out on and no bootstrap.
+    let loo = dir.path().join("asem-2018-loo.toml");
+    let abs = |p: &str| root().join(p).to_str().unwrap().replace('\\', "/");
+    std::fs::write(
+        &loo,
+        format!(
+            "schema_version = 1\nid = \"asem-2018-loo\"\nname = \"ASEM 2018 (leave one out)\"\nyear = 2018\n\
+             methodology = \"{}\"\ndataset = \"{}\"\n\n[limits]\nfuel = 1_000_000_000\nmemory_mib = 64\n\n\
+             [sensitivity]\nsamples = 4\nbootstrap = 0\nleave_one_out = true\n\n\
+             [[sensitivity.inputs]]\nname = \"weights\"\nweight_noise = {{ levels = [2], factor = 0.25, replicates = 10 }}\n\n\
+             [[sensitivity.inputs]]\nname = \"winmax\"\nalternatives = [\n\
+             {{ description = \"winmax 3\", pipeline = {{ treat = {{ method = \"coinr\", winmax = 3 }} }} }},\n\
+             {{ description = \"winmax 5\", pipeline = {{ treat = {{ method = \"coinr\", winmax = 5 }} }} }},\n]\n",
+            abs("plugins/asem"),
+            abs("methodologies/data/asem-2018/dataset.toml")
+        ),
+    )
+    .unwrap();
+    let loo = loo.to_str().unwrap().to_string();
+    // (arguments, charts drawn, text the page must contain)
+    let cases: [(&[&str], &[&str], &str); 3] = [
+        // A sensitivity analysis; the edition turns leave-one-out off.
+        (
+            &["methodologies/asem-2018.toml"],
+            &["chart-ranks", "chart-sobol", "chart-tiers"],
+            "id=\"loo-absent\"",
+        ),
+        // An uncertainty analysis: no Sobol indices, and the page says so.
+        (
+            &["methodologies/asem-2018.toml", "--uncertainty-only"],
+            &["chart-ranks", "chart-tiers"],
+            "id=\"sobol-absent\"",
+        ),
+        // Leave-one-out shifts; indices without bootstrap intervals.
+        (
+            &[&loo],
+            &["chart-ranks", "chart-sobol", "chart-tiers", "chart-loo"],
+            "No bootstrap intervals",
+        ),
+    ];
+    let cache = dir.path().join("cache");
+    for (i, (args, charts, text)) in cases.iter().enumerate() {
+        let page = dir.path().join(format!("sensitivity-{i}.html"));
+        let o = output(
+            cityrank(&cache)
+                .arg("sensitivity")
+                .args(*args)
+                .args(["--samples", "8", "--format", "html", "-o"])
+                .arg(&page),
+        );
+        assert!(o.status.success(), "sensitivity {args:?} failed: {}", stderr(&o));
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert_self_contained(&html);
+        assert!(html.contains(text), "{args:?}: the page does not contain {text}");
+        let ids: Vec<String> = charts.iter().map(|c| c.to_string()).collect();
+        let dom = dump_dom(&browser, &page);
+        assert_charts_drawn(&dom, &ids);
     }
-    assert_eq!(dom.matches("class=\"chart\"").count(), expected);
 }

@@ -680,8 +680,13 @@ pub fn render(report: &CompareReport, format: CompareFormat) -> Result<String> {
     }
 }
 
-/// Pretty JSON with a trailing newline.
+/// Pretty JSON with a trailing newline, validated against the comparison schema.
 pub fn json(report: &CompareReport) -> Result<String> {
+    let value = serde_json::to_value(report).context("cannot represent the comparison as JSON")?;
+    // The comparison must satisfy its own schema; a failure here is a bug in cityrank.
+    crate::schema::validate(&value, crate::schema::Document::Compare, "comparison")
+        .context("internal error: the comparison does not match its schema")?;
+    // Rendered from the type, not the `Value`, to keep the fields in declaration order.
     let mut s = serde_json::to_string_pretty(report).context("cannot represent the comparison as JSON")?;
     s.push('\n');
     Ok(s)

@@ -18,7 +18,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -478,9 +478,14 @@ pub fn explain(results: &Results, manifest: &Manifest, unit: &str, highlights: u
     })
 }
 
-/// Pretty JSON with a trailing newline.
+/// Pretty JSON with a trailing newline, validated against the explanation schema.
 pub fn json(e: &Explanation) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(e)?;
+    let value = serde_json::to_value(e).context("cannot represent the explanation as JSON")?;
+    // The explanation must satisfy its own schema; a failure here is a bug in cityrank.
+    crate::schema::validate(&value, crate::schema::Document::Explain, "explanation")
+        .context("internal error: the explanation does not match its schema")?;
+    // Rendered from the type, not the `Value`, to keep the fields in declaration order.
+    let mut s = serde_json::to_string_pretty(e).context("cannot represent the explanation as JSON")?;
     s.push('\n');
     Ok(s)
 }

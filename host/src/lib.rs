@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod analysis;
 pub mod bench;
 pub mod build;
 pub mod compare;

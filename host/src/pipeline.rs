@@ -689,6 +689,49 @@ fn prepare(
     })
 }
 
+/// Indicators a step hands to the plugin, grouped by method and parameters so that
+/// each group is one `run-step` call with all its columns.
+#[derive(Default)]
+struct PluginBatches(BTreeMap<String, (String, PluginParams, Vec<usize>)>);
+
+impl PluginBatches {
+    /// Adds indicator `i` to the batch of plugin method `name` with `params`.
+    fn add(&mut self, name: &str, params: &PluginParams, i: usize) {
+        let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
+        self.0
+            .entry(key)
+            .or_insert_with(|| (name.to_string(), params.clone(), Vec::new()))
+            .2
+            .push(i);
+    }
+
+    /// Runs every batch of `step` and writes the returned columns into `out`.
+    fn run(
+        self,
+        step: &str,
+        x: &[Vec<f64>],
+        ids: &[String],
+        kept_ids: &[String],
+        custom: &mut dyn CustomSteps,
+        out: &mut [Vec<f64>],
+    ) -> Result<()> {
+        for (name, params, cols) in self.0.into_values() {
+            let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
+            let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
+            let columns = columns_back(
+                custom.run(step, &name, &params, "", kept_ids, data)?,
+                &sub,
+                kept_ids.len(),
+                step,
+            )?;
+            for (&i, col) in cols.iter().zip(columns) {
+                out[i] = col;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Outlier treatment of every indicator (plugin methods batched into one call each).
 fn treat(
     manifest: &Manifest,
@@ -702,18 +745,11 @@ fn treat(
 
     // Treat.
     let mut treatment = Vec::new();
-    let mut plugin_batches: BTreeMap<String, (String, PluginParams, Vec<usize>)> = BTreeMap::new();
+    let mut batches = PluginBatches::default();
     for (i, ind) in manifest.indicators.iter().enumerate() {
         match ind.treat.as_ref().or(manifest.pipeline.treat.as_ref()) {
             None | Some(TreatSpec::None) => {}
-            Some(TreatSpec::Plugin { name, params }) => {
-                let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
-                plugin_batches
-                    .entry(key)
-                    .or_insert_with(|| (name.clone(), params.clone(), Vec::new()))
-                    .2
-                    .push(i);
-            }
+            Some(TreatSpec::Plugin { name, params }) => batches.add(name, params, i),
             Some(spec) => {
                 let t = treatment_of(spec);
                 let (y, report) = trt::treat(&x[i], &t)
@@ -723,18 +759,9 @@ fn treat(
             }
         }
     }
-    for (name, params, cols) in plugin_batches.into_values() {
-        let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
-        let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
-        let out = columns_back(
-            custom.run("treat", &name, &params, "", kept_ids, data)?,
-            &sub,
-            kept.len(),
-            "treat",
-        )?;
-        for (&i, col) in cols.iter().zip(out) {
-            x[i] = col;
-        }
+    if !batches.0.is_empty() {
+        let input = x.clone();
+        batches.run("treat", &input, &ids, kept_ids, custom, &mut x)?;
     }
     Ok(Treated {
         x,
@@ -757,18 +784,11 @@ fn normalise(
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); manifest.indicators.len()];
 
     // Normalise.
-    let mut plugin_batches: BTreeMap<String, (String, PluginParams, Vec<usize>)> = BTreeMap::new();
+    let mut batches = PluginBatches::default();
     for (i, ind) in manifest.indicators.iter().enumerate() {
         let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
         match spec {
-            NormaliseSpec::Plugin { name, params } => {
-                let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
-                plugin_batches
-                    .entry(key)
-                    .or_insert_with(|| (name.clone(), params.clone(), Vec::new()))
-                    .2
-                    .push(i);
-            }
+            NormaliseSpec::Plugin { name, params } => batches.add(name, params, i),
             spec => {
                 let normaliser = normaliser_of(spec, manifest, i, &x[i], kept_ids)?;
                 let mut y = norm::normalise(&x[i], directions[i], &normaliser)
@@ -784,19 +804,7 @@ fn normalise(
             }
         }
     }
-    for (name, params, cols) in plugin_batches.into_values() {
-        let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
-        let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
-        let out = columns_back(
-            custom.run("normalise", &name, &params, "", kept_ids, data)?,
-            &sub,
-            kept.len(),
-            "normalise",
-        )?;
-        for (&i, col) in cols.iter().zip(out) {
-            values[i] = col;
-        }
-    }
+    batches.run("normalise", &x, &ids, kept_ids, custom, &mut values)?;
     Ok(values)
 }
 

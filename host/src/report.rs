@@ -38,8 +38,14 @@ fn fmt_score(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
 }
 
-/// The ranking as an aligned table: rank, tier, city, country, score and the
-/// score of each first-level node (pillar).
+/// Whether any unit was tiered within a peer group.
+fn has_peer_groups(results: &Results) -> bool {
+    results.units.iter().any(|u| u.peer_group.is_some())
+}
+
+/// The ranking as an aligned table: rank, tier, peer group (when tiers are assigned
+/// within peer groups), city, country, score and the score of each first-level node
+/// (pillar).
 pub fn table(results: &Results) -> String {
     let pillars: Vec<&crate::results::NodeInfo> = results
         .framework
@@ -48,10 +54,14 @@ pub fn table(results: &Results) -> String {
             n.kind != NodeKind::Indicator && n.parent.as_deref() == results.framework.first().map(|r| r.id.as_str())
         })
         .collect();
-    let mut header: Vec<String> = ["rank", "tier", "city", "country", "score"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let peer = has_peer_groups(results);
+    let mut header: Vec<String> = ["rank", "tier"].iter().map(|s| s.to_string()).collect();
+    if peer {
+        header.push("peer group".into());
+    }
+    header.extend(["city", "country", "score"].iter().map(|s| s.to_string()));
+    // Columns from `score` on are numbers, as is the rank.
+    let first_number = header.len() - 1;
     header.extend(pillars.iter().map(|p| p.id.clone()));
     let rows: Vec<Vec<String>> = results
         .units
@@ -60,10 +70,15 @@ pub fn table(results: &Results) -> String {
             let mut row = vec![
                 u.rank.map_or("–".into(), |r| r.to_string()),
                 u.tier.clone().unwrap_or_else(|| "–".into()),
+            ];
+            if peer {
+                row.push(u.peer_group.clone().unwrap_or_else(|| "–".into()));
+            }
+            row.extend([
                 u.name.clone(),
                 u.country.clone().unwrap_or_default(),
                 fmt_score(u.score),
-            ];
+            ]);
             row.extend(
                 pillars
                     .iter()
@@ -81,12 +96,18 @@ pub fn table(results: &Results) -> String {
                 .unwrap_or(0)
         })
         .collect();
-    let numeric = |c: usize| c == 0 || c >= 4;
+    let numeric = |c: usize| c == 0 || c >= first_number;
     let mut out = String::new();
+    let d = &results.dataset;
+    let size = if d.rows == d.units {
+        format!("{} units", d.units)
+    } else {
+        format!("{} units, {} rows", d.units, d.rows)
+    };
     let _ = writeln!(
         out,
-        "{} — {} v{} ({} units)",
-        results.edition.name, results.methodology.name, results.methodology.version, results.dataset.units
+        "{} — {} v{} ({size})",
+        results.edition.name, results.methodology.name, results.methodology.version
     );
     let line = |cells: &[String], out: &mut String| {
         let parts: Vec<String> = cells
@@ -126,24 +147,32 @@ pub fn table(results: &Results) -> String {
     out
 }
 
-/// CSV: `rank,tier,id,name,country,score` then one column per framework node.
+/// CSV: `rank,tier` (then `peer group` when tiers are assigned within peer groups),
+/// `id,name,country,score`, then one column per framework node.
 pub fn csv(results: &Results) -> Result<String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = ["rank", "tier", "id", "name", "country", "score"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let peer = has_peer_groups(results);
+    let mut header: Vec<String> = ["rank", "tier"].iter().map(|s| s.to_string()).collect();
+    if peer {
+        header.push("peer group".into());
+    }
+    header.extend(["id", "name", "country", "score"].iter().map(|s| s.to_string()));
     header.extend(results.framework.iter().map(|n| n.id.clone()));
     w.write_record(&header)?;
     for u in &results.units {
         let mut row = vec![
             u.rank.map(|r| r.to_string()).unwrap_or_default(),
             u.tier.clone().unwrap_or_default(),
+        ];
+        if peer {
+            row.push(u.peer_group.clone().unwrap_or_default());
+        }
+        row.extend([
             u.id.clone(),
             u.name.clone(),
             u.country.clone().unwrap_or_default(),
             u.score.map(|s| s.to_string()).unwrap_or_default(),
-        ];
+        ]);
         row.extend(results.framework.iter().map(|n| {
             u.scores
                 .get(&n.id)

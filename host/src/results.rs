@@ -127,8 +127,12 @@ pub struct DatasetInfo {
     pub year: i32,
     /// SHA-256 of the CSV's bytes.
     pub sha256: String,
-    /// Number of units.
+    /// Number of units (cities) scored, screened-out units included; for panel data
+    /// each unit counts once, whatever its number of years.
     pub units: usize,
+    /// Number of dataset rows scored: one per unit, or for panel data one per unit
+    /// and year of the panel.
+    pub rows: usize,
 }
 
 /// One node of the framework tree.

@@ -213,7 +213,13 @@ pub fn run_loaded(
             id: dataset.description.id.clone(),
             year: dataset.description.year,
             sha256: dataset.sha256.clone(),
-            units: rows.len(),
+            // Distinct unit ids: a panel has several rows (years) per unit.
+            units: rows
+                .iter()
+                .map(|&r| dataset.units[r].id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            rows: rows.len(),
         },
         framework: framework
             .nodes

@@ -24,25 +24,47 @@ pub enum Document {
     Dataset,
     /// Run results.
     Results,
+    /// A comparison of rankings (`cityrank compare --format json`).
+    Compare,
+    /// One unit's explanation (`cityrank explain --format json`).
+    Explain,
+    /// An uncertainty and sensitivity analysis (`cityrank sensitivity --format json`).
+    Sensitivity,
+    /// A statistical analysis of a run (`cityrank analyse --format json`).
+    Analysis,
 }
 
 impl Document {
     /// Every document kind.
-    pub const ALL: [Document; 4] = [
+    pub const ALL: [Document; 8] = [
         Document::Edition,
         Document::Manifest,
         Document::Dataset,
         Document::Results,
+        Document::Compare,
+        Document::Explain,
+        Document::Sensitivity,
+        Document::Analysis,
     ];
 
-    /// Short name (`edition`, `manifest`, `dataset`, `results`).
+    /// Short name (`edition`, `manifest`, `dataset`, `results`, `compare`,
+    /// `explain`, `sensitivity`, `analysis`).
     pub fn name(self) -> &'static str {
         match self {
             Document::Edition => "edition",
             Document::Manifest => "manifest",
             Document::Dataset => "dataset",
             Document::Results => "results",
+            Document::Compare => "compare",
+            Document::Explain => "explain",
+            Document::Sensitivity => "sensitivity",
+            Document::Analysis => "analysis",
         }
+    }
+
+    /// Every short name, comma-separated (for messages).
+    pub fn names() -> String {
+        Document::ALL.map(Document::name).join(", ")
     }
 
     /// The kind named `name`.
@@ -62,6 +84,10 @@ impl Document {
             Document::Manifest => schemars::schema_for!(crate::methodology::Manifest),
             Document::Dataset => schemars::schema_for!(crate::dataset::DatasetDescription),
             Document::Results => schemars::schema_for!(crate::results::Results),
+            Document::Compare => schemars::schema_for!(crate::compare::CompareReport),
+            Document::Explain => schemars::schema_for!(crate::explain::Explanation),
+            Document::Sensitivity => schemars::schema_for!(crate::sensitivity::SensitivityReport),
+            Document::Analysis => schemars::schema_for!(crate::analysis::Analysis),
         };
         schema.to_value()
     }
@@ -74,8 +100,8 @@ impl Document {
     }
 
     fn validator(self) -> &'static jsonschema::Validator {
-        static CELLS: [OnceLock<jsonschema::Validator>; 4] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static CELLS: [OnceLock<jsonschema::Validator>; Document::ALL.len()] =
+            [const { OnceLock::new() }; Document::ALL.len()];
         let i = Document::ALL.iter().position(|d| *d == self).unwrap_or(0);
         CELLS[i].get_or_init(|| {
             // The schema is generated from our own types; failing to compile it is a

@@ -74,16 +74,7 @@ fn tree(manifest: &Manifest, framework: &Framework) -> String {
     let tiers: Vec<String> = manifest
         .tiers
         .iter()
-        .map(|t| {
-            format!(
-                "{} ≤ {}%",
-                t.label,
-                t.upper_share.map_or_else(
-                    || format!("score ≥ {}", t.min_score.unwrap_or(f64::NEG_INFINITY)),
-                    |s| format!("{}%", s * 100.0)
-                )
-            )
-        })
+        .map(|t| format!("{} ({})", t.label, t.describe()))
         .collect();
     out.push_str(&format!("tiers: {}\n", tiers.join(", ")));
     out

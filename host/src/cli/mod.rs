@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch; each subcommand lives in its own file.
 
+mod analyse;
 mod bench;
 mod build;
 mod compare;
@@ -45,6 +46,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Explain one unit's score: its breakdown, strengths and weaknesses.
     Explain(explain::ExplainArgs),
+    /// Statistical analysis of a run: Cronbach's alpha, PCA and correlations per node.
+    Analyse(analyse::AnalyseArgs),
 }
 
 /// Runs the parsed command.
@@ -59,6 +62,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Explain(a) => explain::run(a),
         Command::Sensitivity(a) => sensitivity::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Analyse(a) => analyse::run(a),
     }
 }
 

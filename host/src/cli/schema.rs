@@ -9,7 +9,8 @@ use clap::Args;
 /// Arguments of `cityrank schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// edition, manifest, dataset or results (all when absent, with --write).
+    /// edition, manifest, dataset, results, compare, explain, sensitivity or analysis
+    /// (all when absent, with --write).
     name: Option<String>,
     /// Write `<name>.schema.json` files into DIR instead of printing.
     #[arg(long, value_name = "DIR")]
@@ -22,7 +23,7 @@ pub fn run(args: SchemaArgs) -> Result<()> {
         Some(n) => match Document::from_name(n) {
             Some(d) => vec![d],
             None => {
-                bail!("no schema named `{n}`; the schemas are: edition, manifest, dataset, results")
+                bail!("no schema named `{n}`; the schemas are: {}", Document::names())
             }
         },
         None => Document::ALL.to_vec(),
@@ -37,7 +38,7 @@ pub fn run(args: SchemaArgs) -> Result<()> {
         }
         None => {
             if docs.len() > 1 {
-                bail!("name one schema to print (edition, manifest, dataset, results), or pass --write DIR");
+                bail!("name one schema to print ({}), or pass --write DIR", Document::names());
             }
             print!("{}", docs[0].schema_text());
         }

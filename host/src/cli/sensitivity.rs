@@ -17,6 +17,9 @@ pub enum SensitivityFormat {
     Json,
     /// Rank statistics per unit.
     Csv,
+    /// A self-contained HTML page whose charts (rank intervals, Sobol indices, tier
+    /// stability, leave-one-out shifts) are drawn by the embedded ECharts.
+    Html,
 }
 
 /// Arguments of `cityrank sensitivity`.
@@ -86,6 +89,7 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         SensitivityFormat::Table => render::table(&report),
         SensitivityFormat::Json => render::json(&report)?,
         SensitivityFormat::Csv => render::csv(&report)?,
+        SensitivityFormat::Html => cityrank::html::sensitivity_report(&report)?,
     };
     super::emit(&text, args.output.as_deref())
 }

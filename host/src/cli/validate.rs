@@ -47,14 +47,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         "  tiers       {}",
         m.tiers
             .iter()
-            .map(|t| format!(
-                "{} (≤{}%)",
-                t.label,
-                t.upper_share.map_or_else(
-                    || format!("score ≥ {}", t.min_score.unwrap_or(f64::NEG_INFINITY)),
-                    |s| format!("{}%", s * 100.0)
-                )
-            ))
+            .map(|t| format!("{} ({})", t.label, t.describe()))
             .collect::<Vec<_>>()
             .join(", ")
     );

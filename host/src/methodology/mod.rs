@@ -232,6 +232,27 @@ pub struct TierSpec {
     pub min_score: Option<f64>,
 }
 
+impl TierSpec {
+    /// What puts a unit in this tier, for people: `≤ 10%` (cumulative share of the
+    /// ranked units), `score ≥ 90` (score threshold) or `rest` (the last tier of a
+    /// list by score, which catches every other unit).
+    pub fn describe(&self) -> String {
+        match (self.upper_share, self.min_score) {
+            (Some(share), _) => format!("≤ {}%", short_number(share * 100.0)),
+            (None, Some(min)) => format!("score ≥ {}", short_number(min)),
+            (None, None) => "rest".to_string(),
+        }
+    }
+}
+
+/// `x` with at most six decimals and no trailing zeros (`0.3 × 100` prints `30`,
+/// not `30.000000000000004`).
+fn short_number(x: f64) -> String {
+    let rounded = (x * 1e6).round() / 1e6;
+    // `-0` prints as `0`.
+    format!("{}", rounded + 0.0)
+}
+
 /// How tiers are assigned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TierRule {
@@ -608,4 +629,30 @@ pub fn check_tiers(tiers: &[TierSpec]) -> Result<TierRule> {
         );
     }
     Ok(TierRule::Shares(shares))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier(upper_share: Option<f64>, min_score: Option<f64>) -> TierSpec {
+        TierSpec {
+            label: "t".into(),
+            upper_share,
+            min_score,
+        }
+    }
+
+    #[test]
+    fn tiers_describe_their_rule() {
+        assert_eq!(tier(Some(0.1), None).describe(), "≤ 10%");
+        // 0.3 × 100 and 0.6 × 100 are not whole numbers in binary floating point.
+        assert_eq!(tier(Some(0.3), None).describe(), "≤ 30%");
+        assert_eq!(tier(Some(0.6), None).describe(), "≤ 60%");
+        assert_eq!(tier(Some(0.125), None).describe(), "≤ 12.5%");
+        assert_eq!(tier(Some(1.0), None).describe(), "≤ 100%");
+        assert_eq!(tier(None, Some(90.0)).describe(), "score ≥ 90");
+        assert_eq!(tier(None, Some(-2.5)).describe(), "score ≥ -2.5");
+        assert_eq!(tier(None, None).describe(), "rest");
+    }
 }

@@ -978,7 +978,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         Vec::new()
     };
 
-    Ok(SensitivityReport {
+    let report = SensitivityReport {
         edition: subject.edition_id.clone(),
         methodology: subject.methodology.clone(),
         methodology_sha256: subject.methodology_sha256.clone(),
@@ -997,7 +997,15 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         top_tier,
         sensitivity,
         leave_one_out,
-    })
+    };
+    // The report must satisfy its own schema; a failure here is a bug in cityrank.
+    crate::schema::validate(
+        &serde_json::to_value(&report)?,
+        crate::schema::Document::Sensitivity,
+        "sensitivity report",
+    )
+    .context("internal error: the sensitivity report does not match its schema")?;
+    Ok(report)
 }
 
 /// The target value of a build.

@@ -13,66 +13,18 @@
 //! largest deviation per stage.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use cityrank_steps::Direction;
 use cityrank_steps::aggregate::{Method, MissingPolicy, aggregate};
 use cityrank_steps::normalise::{Normaliser, normalise};
 use cityrank_steps::weight::effective;
+use common::{Table, num};
 
 /// Relative tolerance: |ours − COINr| ≤ TOL·max(1, |COINr|).
 const TOL: f64 = 1e-9;
-
-/// A CSV table, numeric columns by name, rows in file order.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn read(name: &str) -> Table {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/coinr")
-            .join(name);
-        let mut rdr = csv::Reader::from_path(&path).unwrap();
-        let header = rdr.headers().unwrap().iter().map(str::to_owned).collect();
-        let rows = rdr
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-            .collect();
-        Table { header, rows }
-    }
-
-    fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name}"))
-    }
-
-    fn strings(&self, name: &str) -> Vec<String> {
-        let j = self.col(name);
-        self.rows.iter().map(|r| r[j].clone()).collect()
-    }
-
-    fn numbers(&self, name: &str) -> Vec<f64> {
-        self.strings(name).iter().map(|s| num(s)).collect()
-    }
-
-    /// Data columns (all but `uCode`).
-    fn data_columns(&self) -> Vec<String> {
-        self.header.iter().filter(|h| *h != "uCode").cloned().collect()
-    }
-}
-
-fn num(s: &str) -> f64 {
-    if s.is_empty() || s == "NA" {
-        f64::NAN
-    } else {
-        s.parse().unwrap()
-    }
-}
 
 /// One node of the ASEM framework (indicator or aggregate).
 struct Node {

@@ -7,29 +7,9 @@
 //! economy and metro trips per resident. The host standardises them, averages the
 //! nine dimensions and the index, and expresses the index relative to the best city.
 
-use cityrank_sdk::{Methodology, Table, export_methodology};
+use cityrank_sdk::{Methodology, Table, city_product_bn, export_methodology, ln, log1p, ratio, trips_per_resident};
 
 struct CitiesInMotion;
-
-/// `ln(1 + x)` of each count; missing stays missing.
-fn log1p(x: &[f64]) -> Vec<f64> {
-    x.iter().map(|v| v.ln_1p()).collect()
-}
-
-/// `ln x`; missing for a missing or non-positive `x` (a logarithm needs `x > 0`).
-fn ln(x: f64) -> f64 {
-    if x > 0.0 { x.ln() } else { f64::NAN }
-}
-
-/// `numerator ÷ denominator × scale`; missing when either is missing or the
-/// denominator is not positive.
-fn ratio(numerator: &[f64], denominator: &[f64], scale: f64) -> Vec<f64> {
-    numerator
-        .iter()
-        .zip(denominator)
-        .map(|(&n, &d)| if d > 0.0 { n / d * scale } else { f64::NAN })
-        .collect()
-}
 
 impl Methodology for CitiesInMotion {
     const MANIFEST: &'static str = include_str!("../methodology.toml");
@@ -42,10 +22,9 @@ impl Methodology for CitiesInMotion {
         let metro_km = input.number("metro_km")?;
         let mut out = Table::like(&input);
 
-        // Economy: thousand people × $ per person ÷ 10⁶ = billion $.
-        out.push("productivity", gdp_pc.iter().map(|&g| ln(g)).collect());
-        let size: Vec<f64> = pop_k.iter().zip(gdp_pc).map(|(p, g)| ln(p * g / 1e6)).collect();
-        out.push("economic_size", size);
+        // Economy: GDP per capita and the city's product in billion $, as logarithms.
+        out.push("productivity", ln(gdp_pc));
+        out.push("economic_size", ln(&city_product_bn(pop_k, gdp_pc)));
 
         out.push("human_development", copy("hdi")?);
         out.push("peace", copy("wgi_pv")?);
@@ -68,17 +47,13 @@ impl Methodology for CitiesInMotion {
         out.push("broadband", copy("broadband_per100")?);
         out.push("mobile_phones", copy("mobile_per100")?);
 
-        // Mobility: million trips ÷ thousand residents × 1000 = trips per resident;
-        // a city without a metro makes no metro trips.
+        // Mobility: trips per resident; a city without a metro makes no metro trips.
         out.push("metro_length", log1p(metro_km));
         out.push("metro_stations", log1p(input.number("metro_stations")?));
-        let trips = ratio(input.number("metro_ridership_m")?, pop_k, 1000.0);
-        let trips = trips
-            .iter()
-            .zip(metro_km)
-            .map(|(&t, &km)| if km == 0.0 { 0.0 } else { t })
-            .collect();
-        out.push("metro_use", trips);
+        out.push(
+            "metro_use",
+            trips_per_resident(input.number("metro_ridership_m")?, pop_k, metro_km),
+        );
         Ok(out)
     }
 }

@@ -7,7 +7,7 @@
 //! besides metrics used as they are. The host scores each metric against the
 //! best city and aggregates with Kearney's fixed dimension weights.
 
-use cityrank_sdk::{Methodology, Table, export_methodology};
+use cityrank_sdk::{Methodology, Table, city_product_bn, export_methodology};
 
 struct GlobalCities;
 
@@ -19,15 +19,10 @@ impl Methodology for GlobalCities {
         let pop_k = input.number("population_k")?;
         let mut out = Table::like(&input);
 
-        // Business activity: thousand people × $ per person ÷ 10⁶ = billion $.
+        // Business activity; the city product in billion $.
         out.push("air_connectivity", copy("air_routes")?);
         out.push("seaport", copy("port_size")?);
-        let product = pop_k
-            .iter()
-            .zip(input.number("gdp_pc_ppp")?)
-            .map(|(p, g)| p * g / 1e6)
-            .collect();
-        out.push("city_product", product);
+        out.push("city_product", city_product_bn(pop_k, input.number("gdp_pc_ppp")?));
 
         out.push("human_development", copy("hdi")?);
         out.push("urbanisation", copy("urban_pct")?);

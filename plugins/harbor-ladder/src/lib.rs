@@ -5,14 +5,9 @@
 //! `methodology.toml`; the host then scores each on its ladder, aggregates the
 //! pillars and the index, ranks and tiers.
 
-use cityrank_sdk::{Methodology, Table, export_methodology};
+use cityrank_sdk::{Methodology, Table, export_methodology, zero_without_metro, zip};
 
 struct HarborLadder;
-
-/// Element-wise `f(a, b)`; NaN (missing) propagates.
-fn zip(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
-    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
-}
 
 impl Methodology for HarborLadder {
     const MANIFEST: &'static str = include_str!("../methodology.toml");
@@ -29,15 +24,10 @@ impl Methodology for HarborLadder {
         out.push("metro_network", copy("metro_km")?);
         // Trips per resident: ridership (millions) ÷ population (thousands) × 1000.
         // No metro (0 km) means 0 trips, even where the ridership cell is 0 or empty.
-        let km = input.number("metro_km")?;
-        let ridership = input.number("metro_ridership_m")?;
-        let trips: Vec<f64> = ridership
-            .iter()
-            .zip(pop_k)
-            .zip(km)
-            .map(|((&r, &p), &k)| if k == 0.0 { 0.0 } else { r / p * 1000.0 })
-            .collect();
-        out.push("metro_use", trips);
+        // A plain division: unlike `trips_per_resident`, which makes a non-positive
+        // population missing, this method divides by whatever population it is given.
+        let trips = zip(input.number("metro_ridership_m")?, pop_k, |r, p| r / p * 1000.0);
+        out.push("metro_use", zero_without_metro(&trips, input.number("metro_km")?));
         out.push("electricity", copy("electricity_pct")?);
 
         // Digital infrastructure.

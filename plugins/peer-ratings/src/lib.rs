@@ -7,24 +7,9 @@
 //! scores, aggregates and ranks; it forms the HDI quartile groups and rates each
 //! city within its group.
 
-use cityrank_sdk::{Methodology, Table, export_methodology};
+use cityrank_sdk::{Methodology, Table, export_methodology, ln, log1p, per_100k_residents, trips_per_resident};
 
 struct PeerRatings;
-
-/// `ln x`; missing for a missing or non-positive `x` (a logarithm needs `x > 0`).
-fn ln(x: f64) -> f64 {
-    if x > 0.0 { x.ln() } else { f64::NAN }
-}
-
-/// `numerator ÷ denominator × scale`; missing when either is missing or the
-/// denominator is not positive.
-fn ratio(numerator: &[f64], denominator: &[f64], scale: f64) -> Vec<f64> {
-    numerator
-        .iter()
-        .zip(denominator)
-        .map(|(&n, &d)| if d > 0.0 { n / d * scale } else { f64::NAN })
-        .collect()
-}
 
 impl Methodology for PeerRatings {
     const MANIFEST: &'static str = include_str!("../methodology.toml");
@@ -39,25 +24,16 @@ impl Methodology for PeerRatings {
         out.push("basic_services", copy("electricity_pct")?);
         out.push("emissions", copy("co2_pc")?);
 
-        // Per 100 000 residents = value ÷ (thousands ÷ 100); trips per resident =
-        // million trips ÷ thousand residents × 1000. No metro, no metro trips.
-        out.push("transit_supply", ratio(metro_km, pop_k, 100.0));
-        let trips = ratio(input.number("metro_ridership_m")?, pop_k, 1000.0);
-        let trips = trips
-            .iter()
-            .zip(metro_km)
-            .map(|(&t, &km)| if km == 0.0 { 0.0 } else { t })
-            .collect();
-        out.push("transit_use", trips);
+        // Metro length per 100 000 residents; trips per resident. No metro, no
+        // metro trips.
+        out.push("transit_supply", per_100k_residents(metro_km, pop_k));
+        out.push(
+            "transit_use",
+            trips_per_resident(input.number("metro_ridership_m")?, pop_k, metro_km),
+        );
 
-        out.push(
-            "leisure_reach",
-            input.number("air_routes")?.iter().map(|r| r.ln_1p()).collect(),
-        );
-        out.push(
-            "prosperity",
-            input.number("gdp_pc_ppp")?.iter().map(|&g| ln(g)).collect(),
-        );
+        out.push("leisure_reach", log1p(input.number("air_routes")?));
+        out.push("prosperity", ln(input.number("gdp_pc_ppp")?));
         out.push("corruption_control", copy("wgi_cc")?);
         out.push("voice", copy("wgi_va")?);
 

@@ -27,6 +27,10 @@
 //! `cityrank build <plugin-dir>` (a run does this by itself when the component is
 //! missing or stale). The plugin gets no capabilities: only [`log`] reaches the host.
 //! A panic is reported to the host through the log before the plugin traps.
+//!
+//! The [`columns`] module (re-exported here) has the small column helpers that
+//! methodologies share: [`ratio`], [`per_100k_residents`], [`trips_per_resident`],
+//! [`city_product_bn`], [`ln`], [`log1p`], [`zip`] and others.
 
 // The generated code names this crate by its external path, so that the export
 // macro also works from plugin crates.
@@ -47,6 +51,9 @@ pub mod bindings {
 
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;
+
+pub mod columns;
+pub use columns::{city_product_bn, ln, log1p, per_100k_residents, ratio, trips_per_resident, zero_without_metro, zip};
 
 pub use bindings::cityrank::methodology::host::Level;
 pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};

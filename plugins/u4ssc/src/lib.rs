@@ -7,19 +7,9 @@
 //! values). The host then scores each KPI by percentage of its target, averages
 //! the points per category, dimension and index, and groups the cities.
 
-use cityrank_sdk::{Methodology, Table, export_methodology};
+use cityrank_sdk::{Methodology, Table, export_methodology, per_100k_residents, ratio, trips_per_resident};
 
 struct U4ssc;
-
-/// `numerator ÷ denominator × scale`; missing (NaN) when either is missing or the
-/// denominator is not positive.
-fn ratio(numerator: &[f64], denominator: &[f64], scale: f64) -> Vec<f64> {
-    numerator
-        .iter()
-        .zip(denominator)
-        .map(|(&n, &d)| if d > 0.0 { n / d * scale } else { f64::NAN })
-        .collect()
-}
 
 /// A WGI estimate (standard normal units, about −2.5 … 2.5) on a 0–100 scale:
 /// `(x + 2.5) ÷ 5 × 100`, clipped to the scale; missing stays missing.
@@ -42,22 +32,19 @@ impl Methodology for U4ssc {
         out.push("wireless_broadband", copy("mobile_per100")?);
         out.push("product_per_capita", copy("gdp_pc_ppp")?);
 
-        // Economy: infrastructure. Per 100 000 residents = value ÷ (thousands ÷ 100).
+        // Economy: infrastructure, per 100 000 residents.
         out.push("electricity_supply", copy("electricity_pct")?);
-        out.push("transit_network", ratio(metro_km, pop_k, 100.0));
+        out.push("transit_network", per_100k_residents(metro_km, pop_k));
         out.push(
             "transit_convenience",
-            ratio(input.number("metro_stations")?, pop_k, 100.0),
+            per_100k_residents(input.number("metro_stations")?, pop_k),
         );
-        // Trips per resident: million trips ÷ thousand residents × 1000. A city
-        // without a metro makes no metro trips, whatever its ridership cell says.
-        let trips = ratio(input.number("metro_ridership_m")?, pop_k, 1000.0);
-        let trips = trips
-            .iter()
-            .zip(metro_km)
-            .map(|(&t, &km)| if km == 0.0 { 0.0 } else { t })
-            .collect();
-        out.push("transit_use", trips);
+        // Trips per resident; a city without a metro makes no metro trips, whatever
+        // its ridership cell says.
+        out.push(
+            "transit_use",
+            trips_per_resident(input.number("metro_ridership_m")?, pop_k, metro_km),
+        );
         out.push("public_service", wgi_0_100(input.number("wgi_ge")?));
 
         // Environment: tonnes ÷ $ × 1000 = kg CO2 per international $.

@@ -1,0 +1,61 @@
+//! `cityrank analyse`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use cityrank::analysis::{self, AnalysisFormat};
+use cityrank::compare::EditionArg;
+use cityrank::edition::ResolvedEdition;
+use clap::Args;
+
+/// Arguments of `cityrank analyse`.
+#[derive(Debug, Args)]
+pub struct AnalyseArgs {
+    /// The edition, `EDITION.toml` or `EDITION.toml@VARIANT`.
+    #[arg(value_name = "EDITION[@VARIANT]")]
+    edition: EditionArg,
+    /// Only the Pearson, Spearman and Kendall correlations of nodes A and B (any
+    /// framework node ids: index, pillars or indicators).
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    between: Option<Vec<String>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnalysisFormat::Table)]
+    format: AnalysisFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print the plugin's log messages of every level (default: warnings and errors).
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    sandbox: super::SandboxArgs,
+}
+
+/// Runs the edition and analyses its normalised indicators and aggregated scores.
+pub fn run(args: AnalyseArgs) -> Result<()> {
+    let edition = ResolvedEdition::load_variant(
+        &args.edition.path,
+        &args.sandbox.limits(),
+        args.edition.variant.as_deref(),
+    )?;
+    let sandbox = args.sandbox.sandbox()?;
+    let options = cityrank::pipeline::Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    let output = cityrank::run::run_edition(&sandbox, &edition, options)
+        .with_context(|| format!("running `{}`", args.edition))?;
+    for m in &output.log {
+        if args.verbose || matches!(m.level, "warn" | "error") {
+            eprintln!("plugin {}: {}", m.level, m.message);
+        }
+    }
+    let stage = analysis::aggregated_stage(&output.stages)?;
+    let between = match args.between.as_deref() {
+        Some([a, b]) => Some((a.as_str(), b.as_str())),
+        _ => None,
+    };
+    let report = analysis::analyse(&output.results, stage, between)?;
+    let text = analysis::render(&report, args.format)?;
+    super::emit(&text, args.output.as_deref())
+}
