@@ -7,7 +7,7 @@
 //!
 //! Each step receives the whole table in one call and returns it.
 
-use cityrank_sdk::{Column, Methodology, StepRequest, Table, export_methodology};
+use cityrank_sdk::{Column, Methodology, StepRequest, Table, export_methodology, log1p};
 use cityrank_steps::treat::{Treatment, treat};
 
 struct CustomSteps;
@@ -32,7 +32,7 @@ fn log_min_max(x: &[f64]) -> Result<Vec<f64>, String> {
     if x.iter().any(|v| *v < 0.0) {
         return Err("log-min-max needs values ≥ 0".into());
     }
-    let logs: Vec<f64> = x.iter().map(|v| v.ln_1p()).collect();
+    let logs = log1p(x);
     let (lo, hi) = logs
         .iter()
         .filter(|v| !v.is_nan())
