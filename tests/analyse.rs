@@ -303,7 +303,10 @@ fn between_gives_the_three_correlations_of_two_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let stages = dir.path().join("stages");
-    ok(&cache, &["run", EDITION, "--stages", stages.to_str().unwrap()]);
+    let ranking = ok(&cache, &["run", EDITION, "--stages", stages.to_str().unwrap()]);
+    // Not a panel, no peer groups: units only, no peer group column.
+    assert!(ranking.lines().next().unwrap().ends_with("(51 units)"), "{ranking}");
+    assert!(!ranking.contains("peer group"), "{ranking}");
     let table = read_stage(&stages.join("aggregated.csv"));
 
     // An indicator and a pillar of the other sub-index.

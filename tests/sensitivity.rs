@@ -128,6 +128,21 @@ fn clear_errors() {
     let o = output(cityrank(dir.path()).args(["sensitivity", "methodologies/g20-2023.toml"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no [sensitivity] table"), "{}", stderr(&o));
+    // A target that never varies (Dubai is first in every build) has zero indices.
+    let out = sensitivity(
+        dir.path(),
+        &[
+            "methodologies/las-2024.toml",
+            "--samples",
+            "8",
+            "--target",
+            "rank:are-dubai",
+            "--format",
+            "json",
+        ],
+    );
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["sensitivity"]["variance"], 0.0);
     let o = output(cityrank(dir.path()).args(["sensitivity", "methodologies/asem-2018.toml", "--target", "rank:XXX"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -36,7 +36,7 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print a plugin's framework tree with its weights and ladders.
     Inspect(inspect::InspectArgs),
-    /// Print the JSON Schema of a document (edition, manifest, dataset, results).
+    /// Print the JSON Schema of a document (edition, manifest, dataset, results, compare, explain, sensitivity, analysis).
     Schema(schema::SchemaArgs),
     /// Uncertainty and sensitivity analysis of an edition's ranking.
     Sensitivity(sensitivity::SensitivityArgs),

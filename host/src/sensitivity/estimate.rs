@@ -39,6 +39,20 @@ pub fn sobol_indices(y: &[f64], n: usize, d: usize, bootstrap: usize, seed: u64)
     let ya = &y[..n];
     let yb = &y[n..2 * n];
     let variance = sample_variance(&y[..2 * n]);
+    if variance == 0.0 {
+        // The target never varies: no input has any effect. (The estimators would
+        // divide 0 by 0.)
+        let zero = Indices {
+            first: 0.0,
+            total: 0.0,
+            first_ci: (0.0, 0.0),
+            total_ci: (0.0, 0.0),
+        };
+        return Estimate {
+            variance,
+            indices: vec![zero; d],
+        };
+    }
     let mut rng = Rng::new(seed, 0xB007);
     let indices = (0..d)
         .map(|i| {
@@ -169,6 +183,13 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_constant_target_has_zero_indices() {
+        let e = sobol_indices(&[2.0; 8], 2, 2, 10, 0);
+        assert_eq!(e.variance, 0.0);
+        assert!(e.indices.iter().all(|i| i.first == 0.0 && i.total == 0.0));
     }
 
     #[test]
