@@ -158,7 +158,15 @@ fn plugin_steps_in_the_samples_are_deterministic_too() {
     // the builds call into the sandbox, and the output still depends on the seed only.
     let dir = tempfile::tempdir().unwrap();
     let args = |threads: &'static str| {
-        ["methodologies/las-2024.custom-steps.toml", "--samples", "8", "--format", "json", "--threads", threads]
+        [
+            "methodologies/las-2024.custom-steps.toml",
+            "--samples",
+            "8",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ]
     };
     let one = sensitivity(dir.path(), &args("1"));
     let two = sensitivity(dir.path(), &args("2"));
