@@ -21,8 +21,8 @@ use cityrank_steps::treat::{self as trt, TreatReport, Treatment};
 use cityrank_steps::{Direction, StepError, rank as rk, tiers as tr, weight as wt};
 
 use crate::methodology::{
-    AggregateSpec, Framework, ImputeSpec, LogFallback, Manifest, NodeKind, NormaliseSpec, Penalty, PluginParams,
-    RankSpec, RescaleSpec, TierRule, TreatSpec, WeightSpec, check_tiers,
+    AggregateSpec, Framework, ImputeSpec, LogFallback, Manifest, NormaliseSpec, Penalty, PluginParams, RankSpec,
+    RescaleSpec, TierRule, TreatSpec, WeightSpec, check_tiers,
 };
 
 /// A numeric column with its id.
@@ -1103,9 +1103,4 @@ fn describe(e: &StepError, units: &[String], rows: &[usize]) -> anyhow::Error {
         }
         other => anyhow!("{other}"),
     }
-}
-
-/// Whether a node kind is aggregated from children.
-pub fn is_aggregate(kind: NodeKind) -> bool {
-    kind != NodeKind::Indicator
 }
