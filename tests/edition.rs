@@ -185,3 +185,44 @@ fn plugin_supplied_steps_run_in_the_sandbox() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["usage"]["calls"], 4);
 }
+
+#[test]
+fn ranks_within_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = output(cityrank(dir.path()).args([
+        "run",
+        "methodologies/las-2024.toml",
+        "--variant",
+        "by-region",
+        "--format",
+        "json",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let units = r["units"].as_array().unwrap();
+    let mut regions: std::collections::BTreeMap<String, Vec<(f64, u64)>> = Default::default();
+    for u in units {
+        let region = u["group"].as_str().unwrap().to_string();
+        regions
+            .entry(region)
+            .or_default()
+            .push((u["score"].as_f64().unwrap(), u["group_rank"].as_u64().unwrap()));
+    }
+    assert_eq!(
+        regions.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["africa", "asia"]
+    );
+    for (region, mut members) in regions {
+        // Competition ranks among the region's own cities: sorted by score, a city
+        // tied with the previous one shares its rank, else its rank is its position.
+        members.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (i, &(score, rank)) in members.iter().enumerate() {
+            let expected = if i > 0 && members[i - 1].0 == score {
+                members[i - 1].1
+            } else {
+                i as u64 + 1
+            };
+            assert_eq!(rank, expected, "{region}: position {i}");
+        }
+    }
+}

@@ -154,6 +154,9 @@ pub struct PipelineOverride {
     /// Ranking rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<RankSpec>,
+    /// Rank within the groups of this dataset group column as well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_within: Option<String>,
 }
 
 impl Variant {
@@ -201,6 +204,9 @@ impl Variant {
         }
         if let Some(v) = &o.rescale {
             m.pipeline.rescale = Some(v.clone());
+        }
+        if let Some(v) = &o.rank_within {
+            m.pipeline.rank_within = Some(v.clone());
         }
         for step in &self.skip {
             match step.as_str() {

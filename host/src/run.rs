@@ -154,6 +154,42 @@ pub fn run_loaded(
             })
     };
 
+    // Ranks within the groups of a dataset group column (e.g. a region), if asked.
+    let group_ranks: Option<(usize, Vec<Option<u32>>)> = match &manifest.pipeline.rank_within {
+        None => None,
+        Some(column) => {
+            let g = dataset
+                .description
+                .columns
+                .groups
+                .iter()
+                .position(|c| c == column)
+                .with_context(|| {
+                    format!(
+                        "pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
+                        dataset.description.id,
+                        dataset.description.columns.groups.join(", ")
+                    )
+                })?;
+            let labels: Vec<&str> = scored
+                .rows
+                .iter()
+                .map(|&r| dataset.units[r].groups[g].as_str())
+                .collect();
+            let mut distinct: Vec<&str> = labels.iter().copied().filter(|l| !l.is_empty()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let groups: Vec<Option<usize>> = labels.iter().map(|l| distinct.binary_search(l).ok()).collect();
+            let how = match manifest.pipeline.rank {
+                crate::methodology::RankSpec::Competition => cityrank_steps::rank::Ranking::Competition,
+                crate::methodology::RankSpec::Dense => cityrank_steps::rank::Ranking::Dense,
+            };
+            let ranks = cityrank_steps::rank::within_groups(&scored.scores[0], &groups, how)
+                .map_err(|e| anyhow!("ranks within `{column}`: {e}"))?;
+            Some((g, ranks))
+        }
+    };
+
     let tier_specs = &manifest.tiers;
     let effective = framework.effective_weights(&out.weights);
     let mut units: Vec<UnitResult> = scored
@@ -177,6 +213,11 @@ pub fn run_loaded(
                     .map(|(n, v)| (n.id.clone(), finite(v[k])))
                     .collect(),
                 by_year: scored.by_year.as_ref().map(|b| b[k].clone()).unwrap_or_default(),
+                group: group_ranks
+                    .as_ref()
+                    .map(|(g, _)| unit.groups[*g].clone())
+                    .filter(|l| !l.is_empty()),
+                group_rank: group_ranks.as_ref().and_then(|(_, r)| r[k]),
             }
         })
         .collect();

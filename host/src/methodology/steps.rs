@@ -471,4 +471,8 @@ pub struct PipelineSpec {
     /// Ranking rule.
     #[serde(default)]
     pub rank: RankSpec,
+    /// Also rank units within the groups of this dataset group column (e.g. a
+    /// region); reported as `group` and `group_rank` per unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_within: Option<String>,
 }
