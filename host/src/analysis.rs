@@ -578,6 +578,8 @@ mod tests {
                     peer_group: None,
                     scores: BTreeMap::new(),
                     by_year: BTreeMap::new(),
+                    group: None,
+                    group_rank: None,
                 })
                 .collect(),
             missing: BTreeMap::new(),
