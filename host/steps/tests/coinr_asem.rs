@@ -3,7 +3,7 @@
 //! Starting from `ASEM_iData` and `ASEM_iMeta`, the steps of this crate are chained
 //! exactly as COINr's default build does —
 //! Raw → Denominated → Imputed → Screened → Treated — and every unit × indicator of
-//! every stage is compared with COINr's own output (tests/fixtures/coinr, see its
+//! every stage is compared with COINr's own output (the repository's tests/fixtures/coinr, see its
 //! PROVENANCE.md): values within `1e-9·max(1, |reference|)`, and missing values in
 //! the same places. The treatment details (points winsorised, indicators
 //! log-transformed, skewness and kurtosis before and after) must match too.

@@ -7,7 +7,7 @@
 //!   iMeta weights, level by level: Indicator → Pillar → Sub-index → Index.
 //! - Effective weights: COINr `get_eff_wts()`.
 //!
-//! Every unit × column is compared with COINr's output (tests/fixtures/coinr, see its
+//! Every unit × column is compared with COINr's output (the repository's tests/fixtures/coinr, see its
 //! PROVENANCE.md): `|ours − COINr| ≤ 1e-9·max(1, |COINr|)`, missing values in the
 //! same places, and the same set of columns. Run with `--nocapture` to see the
 //! largest deviation per stage.

@@ -63,7 +63,12 @@ FIXTURES = [
     "asem_default_results_full.csv",
     "asem_treat_details.csv",
     "asem_effective_weights.csv",
+    "asem_stats_raw.csv",
 ]
+
+# COINr's inputs, copied beside the reference tables for the step library's tests
+# (host/steps/tests), which start from them.
+INPUT_FIXTURES = ["ASEM_iData.csv", "ASEM_iMeta.csv"]
 
 COINR_URL = "https://cran.r-project.org/package=COINr"
 COINR_REPO = "https://github.com/bluefoxr/COINr"
@@ -455,7 +460,8 @@ def render_provenance(shared: str) -> str:
         f"ASEM Sustainable Connectivity Portal's (European Commission, JRC; {PORTAL_URL}).",
         "",
         "`tests/asem_conformance.rs` compares cityrank's stages and results of `methodologies/asem-2018.toml` "
-        "with them.",
+        "with them; `host/steps/tests/` runs the step library from COINr's inputs (`ASEM_iData.csv`, "
+        "`ASEM_iMeta.csv`) and compares every stage and the raw statistics with them.",
         "",
         "| file | SHA-256 |",
         "|---|---|",
@@ -463,6 +469,9 @@ def render_provenance(shared: str) -> str:
     for name in FIXTURES:
         with open(os.path.join(shared, "coinr", "reference", name), "rb") as f:
             L.append(f"| `{name}` | `{hashlib.sha256(f.read()).hexdigest()}` |")
+    for name in INPUT_FIXTURES:
+        with open(os.path.join(shared, "coinr", name), "rb") as f:
+            L.append(f"| `{name}` (input, from `shared/data/coinr/`) | `{hashlib.sha256(f.read()).hexdigest()}` |")
     L.append("")
     return "\n".join(L)
 
@@ -484,6 +493,9 @@ def generate(shared: str, out: str, manifest: str, fixtures: str) -> list[tuple[
     ]
     for name in FIXTURES:
         with open(os.path.join(shared, "coinr", "reference", name), "rb") as f:
+            files.append((os.path.join(fixtures, name), f.read()))
+    for name in INPUT_FIXTURES:
+        with open(os.path.join(shared, "coinr", name), "rb") as f:
             files.append((os.path.join(fixtures, name), f.read()))
     return files
 

@@ -17,8 +17,9 @@ pub struct Table {
 impl Table {
     /// Reads `tests/fixtures/coinr/<name>`.
     pub fn read(name: &str) -> Table {
+        // The repository's fixtures, shared with the end-to-end conformance tests.
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/coinr")
+            .join("../../tests/fixtures/coinr")
             .join(name);
         let mut rdr = csv::Reader::from_path(&path).unwrap();
         let header = rdr.headers().unwrap().iter().map(str::to_owned).collect();
