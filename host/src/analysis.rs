@@ -365,38 +365,14 @@ pub fn json(analysis: &Analysis) -> Result<String> {
 }
 
 fn fmt_r(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
+    crate::report::fmt_opt(x, 3)
 }
 
-/// Aligned rows: the first column left-aligned, the others right-aligned.
+/// Aligned rows (no rule): the first column left-aligned, the others right-aligned.
 fn aligned(header: &[&str], rows: &[Vec<String>], indent: &str, out: &mut String) {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>, out: &mut String| {
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                let pad = " ".repeat(widths[c] - s.chars().count());
-                if c == 0 {
-                    format!("{s}{pad}")
-                } else {
-                    format!("{pad}{s}")
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{indent}{}", parts.join("  ").trim_end());
-    };
-    line(header.to_vec(), out);
-    for r in rows {
-        line(r.iter().map(String::as_str).collect(), out);
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for line in crate::report::aligned(&header, rows, |c| c > 0, false).lines() {
+        let _ = writeln!(out, "{indent}{line}");
     }
 }
 

@@ -18,6 +18,8 @@ use anyhow::{Context, Result, bail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::report::{aligned, fmt_opt};
+
 use crate::dataset::Dataset;
 use crate::edition::{LimitsSpec, PluginSource, ResolvedEdition};
 use crate::methodology::Manifest;
@@ -724,47 +726,6 @@ pub fn csv(report: &CompareReport) -> Result<String> {
     String::from_utf8(bytes).context("the CSV is not UTF-8")
 }
 
-/// A number with `digits` decimals, or `–` when undefined.
-pub(crate) fn fmt_opt(x: Option<f64>, digits: usize) -> String {
-    x.map_or_else(|| "–".to_string(), |v| format!("{v:.digits$}"))
-}
-
-/// An aligned text table; `numeric(c)` right-aligns column `c`.
-pub(crate) fn aligned(header: &[String], rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .chain([header[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    let line = |cells: &[String], out: &mut String| {
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                let pad = widths[c].saturating_sub(s.chars().count());
-                if numeric(c) {
-                    format!("{}{s}", " ".repeat(pad))
-                } else {
-                    format!("{s}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{}", parts.join("  ").trim_end());
-    };
-    line(header, &mut out);
-    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-    let _ = writeln!(out, "{}", rule.join("  "));
-    for r in rows {
-        line(r, &mut out);
-    }
-    out
-}
-
 fn signed(s: Option<i64>) -> String {
     match s {
         None => "–".into(),
@@ -860,7 +821,7 @@ pub fn table(report: &CompareReport) -> String {
                 ]
             })
             .collect();
-        out.push_str(&aligned(&header, &rows, |c| !matches!(c, 0 | 1 | 9)));
+        out.push_str(&aligned(&header, &rows, |c| !matches!(c, 0 | 1 | 9), true));
     }
 
     // The table holds the units of at least two methods; the others are listed below.
@@ -923,7 +884,7 @@ pub fn table(report: &CompareReport) -> String {
         let k = if c < 3 { c } else { (c - 3) % 4 };
         k != 1
     };
-    out.push_str(&aligned(&header, &rows, numeric));
+    out.push_str(&aligned(&header, &rows, numeric, true));
 
     if !report.partial_units.is_empty() {
         let _ = writeln!(
@@ -1021,7 +982,7 @@ pub fn published_table(p: &PublishedComparison) -> String {
                 r
             })
             .collect();
-        for line in aligned(&header, &rows, |c| c > 0).lines() {
+        for line in aligned(&header, &rows, |c| c > 0, true).lines() {
             let _ = writeln!(out, "    {line}");
         }
     }
@@ -1046,7 +1007,7 @@ pub fn published_table(p: &PublishedComparison) -> String {
                 r
             })
             .collect();
-        for line in aligned(&header, &rows, |c| c > 0).lines() {
+        for line in aligned(&header, &rows, |c| c > 0, true).lines() {
             let _ = writeln!(out, "    {line}");
         }
     }

@@ -22,8 +22,8 @@ use anyhow::{Context, Result, bail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{aligned, fmt_opt};
 use crate::methodology::{AggregateSpec, Manifest, NodeKind, RescaleSpec};
+use crate::report::{aligned, fmt_opt};
 use crate::results::{EditionInfo, MethodologyInfo, NodeInfo, Results, UnitResult};
 
 /// Version of the explanation format.
@@ -570,7 +570,7 @@ pub fn table(e: &Explanation) -> String {
             ]
         })
         .collect();
-    out.push_str(&aligned(&header, &rows, |c| c > 0));
+    out.push_str(&aligned(&header, &rows, |c| c > 0, true));
     if e.nodes
         .iter()
         .any(|n| n.unit_weight.is_some_and(|w| (w - n.effective_weight).abs() > 1e-12))

@@ -1010,23 +1010,24 @@ fn group_labels(ctx: &Context, name: &str) -> Result<Vec<usize>> {
             ctx.groups.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
         )
     })?;
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    Ok(group_index(&refs)
+        .into_iter()
+        .map(|g| g.unwrap_or(impute::NO_GROUP))
+        .collect())
+}
+
+/// Group labels as indices `0..k` in sorted label order (`None` for an empty label).
+pub fn group_index(labels: &[&str]) -> Vec<Option<usize>> {
     // Groups are few: collect the distinct labels by a linear scan, then sort them.
     let mut distinct: Vec<&str> = Vec::new();
-    for l in labels {
-        if !l.is_empty() && !distinct.contains(&l.as_str()) {
+    for &l in labels {
+        if !l.is_empty() && !distinct.contains(&l) {
             distinct.push(l);
         }
     }
     distinct.sort_unstable();
-    Ok(labels
-        .iter()
-        .map(|l| {
-            distinct
-                .iter()
-                .position(|d| *d == l.as_str())
-                .unwrap_or(impute::NO_GROUP)
-        })
-        .collect())
+    labels.iter().map(|l| distinct.iter().position(|d| d == l)).collect()
 }
 
 fn unit_positions(ctx: &Context, ids: &[String], key: &str) -> Result<Vec<usize>> {

@@ -34,8 +34,13 @@ pub fn json(results: &Results) -> Result<String> {
     Ok(s)
 }
 
+/// A number with `digits` decimals, or `–` when undefined.
+pub(crate) fn fmt_opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{v:.digits$}"))
+}
+
 fn fmt_score(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
+    fmt_opt(x, 2)
 }
 
 /// Whether any unit was tiered within a peer group.
@@ -87,15 +92,6 @@ pub fn table(results: &Results) -> String {
             row
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
     let numeric = |c: usize| c == 0 || c >= first_number;
     let mut out = String::new();
     let d = &results.dataset;
@@ -109,27 +105,7 @@ pub fn table(results: &Results) -> String {
         "{} — {} v{} ({size})",
         results.edition.name, results.methodology.name, results.methodology.version
     );
-    let line = |cells: &[String], out: &mut String| {
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                let pad = widths[c] - s.chars().count();
-                if numeric(c) {
-                    format!("{}{s}", " ".repeat(pad))
-                } else {
-                    format!("{s}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{}", parts.join("  ").trim_end());
-    };
-    line(&header, &mut out);
-    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-    let _ = writeln!(out, "{}", rule.join("  "));
-    for r in &rows {
-        line(r, &mut out);
-    }
+    out.push_str(&aligned(&header, &rows, numeric, true));
     let tiers: Vec<String> = results
         .tiers
         .iter()
@@ -184,4 +160,44 @@ pub fn csv(results: &Results) -> Result<String> {
         w.write_record(&row)?;
     }
     Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+}
+
+/// An aligned text table: a header, optionally a rule under it, then the rows;
+/// `numeric(c)` right-aligns column `c`, the others are left-aligned. Shared by
+/// every terminal table of the CLI.
+pub(crate) fn aligned(header: &[String], rows: &[Vec<String>], numeric: impl Fn(usize) -> bool, rule: bool) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let line = |cells: &[String], out: &mut String| {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                let pad = widths[c].saturating_sub(s.chars().count());
+                if numeric(c) {
+                    format!("{}{s}", " ".repeat(pad))
+                } else {
+                    format!("{s}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", parts.join("  ").trim_end());
+    };
+    line(header, &mut out);
+    if rule {
+        let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+        let _ = writeln!(out, "{}", rule.join("  "));
+    }
+    for r in rows {
+        line(r, &mut out);
+    }
+    out
 }

@@ -176,10 +176,7 @@ pub fn run_loaded(
                 .iter()
                 .map(|&r| dataset.units[r].groups[g].as_str())
                 .collect();
-            let mut distinct: Vec<&str> = labels.iter().copied().filter(|l| !l.is_empty()).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let groups: Vec<Option<usize>> = labels.iter().map(|l| distinct.binary_search(l).ok()).collect();
+            let groups = pipeline::group_index(&labels);
             let how = match manifest.pipeline.rank {
                 crate::methodology::RankSpec::Competition => cityrank_steps::rank::Ranking::Competition,
                 crate::methodology::RankSpec::Dense => cityrank_steps::rank::Ranking::Dense,

@@ -11,8 +11,9 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::{ChartSpec, Script, chart_container, check_library, close_page, esc, open_page, script_json};
-use crate::compare::{CompareReport, TierBasis, fmt_opt};
+use crate::compare::{CompareReport, TierBasis};
 use crate::explain::MethodBreakdown;
+use crate::report::fmt_opt;
 use crate::results::NodeInfo;
 
 /// The report's own script (drawing the charts from the data blob).

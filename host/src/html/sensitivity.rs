@@ -13,7 +13,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{ChartSpec, Script, chart_container, check_library, close_page, esc, open_page, script_json};
-use crate::compare::fmt_opt;
+use crate::report::fmt_opt;
 use crate::sensitivity::{DesignKind, SensitivityReport};
 
 /// The report's own script (drawing the charts from the data blob).

@@ -379,12 +379,10 @@ struct Model<'a> {
 
 impl Model<'_> {
     /// The manifest, framework and raw data of a combination of alternatives.
+    /// (No choices: the nominal combination. Leave-one-out builds, which run once
+    /// each, are not cached.)
     fn combo(&self, choices: &[usize], drop: Option<&str>) -> Result<std::sync::Arc<Combo>> {
-        let mut key = choices.to_vec();
-        if drop.is_some() {
-            // Leave-one-out builds are not cached (each is run once).
-            key.clear();
-        }
+        let key = choices.to_vec();
         if drop.is_none()
             && let Some(c) = self
                 .combos
@@ -463,12 +461,8 @@ impl Model<'_> {
                 })
                 .collect()
         };
-        let combo = if x.is_none() {
-            // The nominal build: no alternative applied.
-            self.nominal_combo(drop)?
-        } else {
-            self.combo(&discrete, drop)?
-        };
+        // No draws (the nominal build): no alternative applied.
+        let combo = self.combo(&discrete, drop)?;
         // Weights: the combination's, with the chosen noisy set on top.
         let mut weights: Vec<f64> = combo.framework.nodes.iter().map(|n| n.weight).collect();
         if x.is_some() {
@@ -546,25 +540,6 @@ impl Model<'_> {
             b.scores[row] = out.scores[0][k];
         }
         Ok(b)
-    }
-
-    fn nominal_combo(&self, drop: Option<&str>) -> Result<std::sync::Arc<Combo>> {
-        let mut m = self.base.clone();
-        if let Some(id) = drop {
-            Variant {
-                drop: vec![id.to_string()],
-                ..Default::default()
-            }
-            .apply_in_place(&mut m, "leave-one-out")?;
-        }
-        let framework = m.framework()?;
-        let raw = self.derived.raw_for(&m, self.plugin_manifest);
-        Ok(std::sync::Arc::new(Combo {
-            manifest: m,
-            framework,
-            raw,
-            noise_positions: Vec::new(),
-        }))
     }
 }
 

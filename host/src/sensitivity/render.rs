@@ -6,10 +6,6 @@ use anyhow::Result;
 
 use super::SensitivityReport;
 
-fn opt(x: Option<f64>, digits: usize) -> String {
-    x.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"))
-}
-
 /// A terminal summary: the design, rank intervals, top-tier stability, Sobol
 /// indices and leave-one-out shifts.
 pub fn table(r: &SensitivityReport) -> String {
@@ -51,11 +47,11 @@ pub fn table(r: &SensitivityReport) -> String {
             "{:>4}  {:<name_w$}  {:>7}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7.0}%",
             u.nominal_rank.map_or("–".into(), |r| r.to_string()),
             u.name,
-            opt(u.nominal_score, 2),
-            opt(u.median_rank, 1),
-            opt(u.mean_rank, 1),
-            opt(u.q5_rank, 1),
-            opt(u.q95_rank, 1),
+            crate::report::fmt_opt(u.nominal_score, 2),
+            crate::report::fmt_opt(u.median_rank, 1),
+            crate::report::fmt_opt(u.mean_rank, 1),
+            crate::report::fmt_opt(u.q5_rank, 1),
+            crate::report::fmt_opt(u.q95_rank, 1),
             top * 100.0
         );
     }
