@@ -260,7 +260,10 @@ fn check_thresholds(skew: f64, kurt: f64) -> Result<(), StepError> {
 
 /// Largest and smallest present values.
 fn extremes(x: &[f64]) -> (f64, f64) {
-    present(x).fold((f64::NEG_INFINITY, f64::INFINITY), |(hi, lo), v| (hi.max(v), lo.min(v)))
+    // Comparisons rather than `f64::max`/`min`, which a plugin would call as functions.
+    present(x).fold((f64::NEG_INFINITY, f64::INFINITY), |(hi, lo), v| {
+        (if v > hi { v } else { hi }, if v < lo { v } else { lo })
+    })
 }
 
 /// COINr's default rule (`log_plus` selects `log_CT_plus` for the fallback).
@@ -279,9 +282,9 @@ fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> 
         let high = current.skew >= 0.0;
         // One pass on the skewed side (values flipped for the low tail, exactly): the
         // extreme value and the runner-up among the other values.
-        let sign = if high { 1.0 } else { -1.0 };
+        // (Negation is a sign flip, not arithmetic: exact, and free in the sandbox.)
         let (mut top, mut next) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for w in present(&y).map(|v| sign * v) {
+        for w in present(&y).map(|v| if high { v } else { -v }) {
             if w > top {
                 next = top;
                 top = w;
@@ -289,7 +292,7 @@ fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> 
                 next = w;
             }
         }
-        let (target, replacement) = (sign * top, sign * next);
+        let (target, replacement) = if high { (top, next) } else { (-top, -next) };
         let group = if high { &mut imax } else { &mut imin };
         group.clear();
         group.extend((0..y.len()).filter(|&u| y[u] == target));
