@@ -226,3 +226,56 @@ fn ranks_within_groups() {
         }
     }
 }
+
+/// The peer-ratings methodology rates each HDI group on its own part of the AAA–D
+/// scale, as IMD does (2023 report: highest group AAA–BB, second A–CCC, third BB–C,
+/// lowest CCC–D), in equal shares of the group.
+#[test]
+fn peer_ratings_use_each_groups_own_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = output(cityrank(&dir.path().join("cache")).args([
+        "run",
+        "methodologies/las-2024.peer-ratings.toml",
+        "--format",
+        "json",
+    ]));
+    assert!(o.status.success(), "run failed: {}", stderr(&o));
+    let results: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let scales: [(&str, &[&str]); 4] = [
+        ("HDI group 1 (highest quartile)", &["AAA", "AA", "A", "BBB", "BB"]),
+        ("HDI group 2", &["A", "BBB", "BB", "B", "CCC"]),
+        ("HDI group 3", &["BB", "B", "CCC", "CC", "C"]),
+        ("HDI group 4 (lowest quartile)", &["CCC", "CC", "C", "D"]),
+    ];
+    let units = results["units"].as_array().unwrap();
+    for (group, scale) in scales {
+        // Members best first (units come sorted by score).
+        let members: Vec<(f64, &str)> = units
+            .iter()
+            .filter(|u| u["peer_group"] == group)
+            .map(|u| (u["score"].as_f64().unwrap(), u["tier"].as_str().unwrap()))
+            .collect();
+        assert!(!members.is_empty(), "no city in {group}");
+        let position = |t: &str| scale.iter().position(|s| *s == t);
+        for pair in members.windows(2) {
+            let (a, b) = (position(pair[0].1), position(pair[1].1));
+            assert!(
+                a.is_some() && b.is_some(),
+                "{group}: rating outside {scale:?}: {pair:?}"
+            );
+            // A lower score never gets a better rating; equal scores share one.
+            assert!(a <= b && (pair[0].0 != pair[1].0 || a == b), "{group}: {pair:?}");
+        }
+        // Both ends of the scale are used.
+        assert_eq!(members[0].1, scale[0], "{group}");
+        assert_eq!(members[members.len() - 1].1, *scale.last().unwrap(), "{group}");
+        if group.starts_with("HDI group 1") {
+            // 16 cities with distinct scores, five ratings of a fifth each: cut-offs
+            // at ranks round(3.2) = 3, round(6.4) = 6, round(9.6) = 10,
+            // round(12.8) = 13 and 16, so 3, 3, 4, 3 and 3 cities.
+            let count = |t: &str| members.iter().filter(|m| m.1 == t).count();
+            assert_eq!(members.len(), 16);
+            assert_eq!(scale.iter().map(|t| count(t)).collect::<Vec<_>>(), [3, 3, 4, 3, 3]);
+        }
+    }
+}

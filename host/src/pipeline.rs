@@ -817,6 +817,9 @@ pub struct Ranking {
     pub tiers: Vec<Option<usize>>,
     /// Peer group per unit, when the methodology rates within peer groups.
     pub peer_groups: Option<Vec<Option<usize>>>,
+    /// Whether each unit is in the best tier open to it: the first tier, or the
+    /// first of its peer group's scale when groups are rated on scales of their own.
+    pub top: Vec<bool>,
 }
 
 /// Ranks units by `scores` (the manifest's ranking rule) and assigns its tiers —
@@ -837,10 +840,18 @@ pub fn rank(scores: &[f64], manifest: &Manifest, covariate: Option<&[f64]>) -> R
             tr::TierRule::Thresholds(b)
         }
     };
+    let mut scales: Vec<Vec<usize>> = Vec::new();
     let (tiers, peer_groups) = match (&manifest.peer_groups, covariate) {
         (Some(spec), Some(cov)) => {
             let groups = tr::quantile_groups(cov, spec.groups).map_err(|e| anyhow!("peer groups: {e}"))?;
-            let t = tr::within_peer_groups(scores, &groups, &steps_rule).map_err(|e| anyhow!("tiers: {e}"))?;
+            scales = spec.scale_indices(&manifest.tiers)?;
+            let t = match &steps_rule {
+                tr::TierRule::CumulativeShare(shares) if !scales.is_empty() => {
+                    tr::within_peer_scales(scores, &groups, shares, &scales)
+                }
+                _ => tr::within_peer_groups(scores, &groups, &steps_rule),
+            }
+            .map_err(|e| anyhow!("tiers: {e}"))?;
             (t, Some(groups))
         }
         (Some(spec), None) => bail!("peer groups: the covariate `{}` is not available", spec.covariate),
@@ -856,7 +867,7 @@ pub fn rank(scores: &[f64], manifest: &Manifest, covariate: Option<&[f64]>) -> R
     };
     // A threshold list ending without a bound catches every other scored unit.
     let last = manifest.tiers.len() - 1;
-    let tiers = tiers
+    let tiers: Vec<Option<usize>> = tiers
         .into_iter()
         .enumerate()
         .map(|(u, t)| {
@@ -864,10 +875,18 @@ pub fn rank(scores: &[f64], manifest: &Manifest, covariate: Option<&[f64]>) -> R
             t.or((catch_all && in_group && !scores[u].is_nan()).then_some(last))
         })
         .collect();
+    let best = |u: usize| -> usize {
+        match &peer_groups {
+            Some(g) if !scales.is_empty() => g[u].and_then(|g| scales.get(g)).map_or(0, |s| s[0]),
+            _ => 0,
+        }
+    };
+    let top = tiers.iter().enumerate().map(|(u, t)| *t == Some(best(u))).collect();
     Ok(Ranking {
         ranks,
         tiers,
         peer_groups,
+        top,
     })
 }
 

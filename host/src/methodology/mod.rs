@@ -276,6 +276,63 @@ pub struct PeerGroupSpec {
     /// Group labels, lowest covariate first (default `group 1 (lowest)` …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    /// The part of the tier scale each group is rated on, lowest covariate first:
+    /// one list of tier labels per group, best first, in the order of `tiers` (e.g.
+    /// IMD's `["CCC", "CC", "C", "D"]` for its lowest HDI group, `["AAA", "AA", "A",
+    /// "BBB", "BB"]` for its highest). A group's tiers keep their relative widths
+    /// (`upper_share` steps) stretched over the whole group. Empty: every group uses
+    /// every tier. Needs tiers by share.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scales: Vec<Vec<String>>,
+}
+
+impl PeerGroupSpec {
+    /// The scales as tier indices per group (empty when every group uses the whole
+    /// scale), checked against `tiers`: one scale per group, known labels, in the
+    /// order of the tiers, tiers by share.
+    pub fn scale_indices(&self, tiers: &[TierSpec]) -> Result<Vec<Vec<usize>>> {
+        if self.scales.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.scales.len() != self.groups {
+            bail!(
+                "peer_groups.scales: one scale per group ({} groups), got {}",
+                self.groups,
+                self.scales.len()
+            );
+        }
+        if !matches!(check_tiers(tiers)?, TierRule::Shares(_)) {
+            bail!("peer_groups.scales: scales need tiers by share (upper_share), not by score");
+        }
+        let labels: Vec<&str> = tiers.iter().map(|t| t.label.as_str()).collect();
+        self.scales
+            .iter()
+            .enumerate()
+            .map(|(g, scale)| {
+                if scale.is_empty() {
+                    bail!("peer_groups.scales[{g}]: give at least one tier label");
+                }
+                let mut indices = Vec::with_capacity(scale.len());
+                for (k, label) in scale.iter().enumerate() {
+                    let Some(t) = labels.iter().position(|l| l == label) else {
+                        bail!(
+                            "peer_groups.scales[{g}][{k}]: no tier `{label}`; the tiers are {}",
+                            labels.join(", ")
+                        );
+                    };
+                    if indices.last().is_some_and(|&prev| t <= prev) {
+                        bail!(
+                            "peer_groups.scales[{g}][{k}]: `{label}` comes after `{}`; list a group's tiers best first, \
+                             in the order of `tiers`",
+                            scale[k - 1]
+                        );
+                    }
+                    indices.push(t);
+                }
+                Ok(indices)
+            })
+            .collect()
+    }
 }
 
 fn four() -> usize {
@@ -533,6 +590,9 @@ impl Manifest {
             nodes[p].effective_weight = nodes[parent].effective_weight * nodes[p].weight / total;
         }
         check_tiers(&self.tiers)?;
+        if let Some(spec) = &self.peer_groups {
+            spec.scale_indices(&self.tiers)?;
+        }
         Ok(Framework { nodes })
     }
 }
@@ -654,5 +714,47 @@ mod tests {
         assert_eq!(tier(None, Some(90.0)).describe(), "score ≥ 90");
         assert_eq!(tier(None, Some(-2.5)).describe(), "score ≥ -2.5");
         assert_eq!(tier(None, None).describe(), "rest");
+    }
+
+    #[test]
+    fn peer_scales_are_checked_against_the_tiers() {
+        let tiers: Vec<TierSpec> = ["A", "B", "C"]
+            .iter()
+            .enumerate()
+            .map(|(k, l)| TierSpec {
+                label: l.to_string(),
+                upper_share: Some((k + 1) as f64 / 3.0),
+                min_score: None,
+            })
+            .collect();
+        let spec = |scales: &[&[&str]]| PeerGroupSpec {
+            covariate: "hdi".into(),
+            groups: 2,
+            labels: Vec::new(),
+            scales: scales
+                .iter()
+                .map(|s| s.iter().map(|l| l.to_string()).collect())
+                .collect(),
+        };
+        assert_eq!(spec(&[]).scale_indices(&tiers).unwrap(), Vec::<Vec<usize>>::new());
+        assert_eq!(
+            spec(&[&["B", "C"], &["A", "B"]]).scale_indices(&tiers).unwrap(),
+            vec![vec![1, 2], vec![0, 1]]
+        );
+        let error = |scales: &[&[&str]]| spec(scales).scale_indices(&tiers).unwrap_err().to_string();
+        assert!(error(&[&["A"]]).contains("one scale per group (2 groups), got 1"));
+        assert!(error(&[&["A"], &["AAA"]]).contains("scales[1][0]: no tier `AAA`; the tiers are A, B, C"));
+        assert!(error(&[&["A"], &["C", "B"]]).contains("scales[1][1]: `B` comes after `C`"));
+        assert!(error(&[&["A"], &[]]).contains("scales[1]: give at least one tier label"));
+        let by_score = [TierSpec {
+            label: "A".into(),
+            upper_share: None,
+            min_score: Some(50.0),
+        }];
+        let e = spec(&[&["A"], &["A"]])
+            .scale_indices(&by_score)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("scales need tiers by share"), "{e}");
     }
 }

@@ -167,6 +167,8 @@ enum Target {
 struct Build {
     ranks: Vec<Option<u32>>,
     tiers: Vec<Option<usize>>,
+    /// In the best tier open to the unit (see [`pipeline::Ranking::top`]).
+    top: Vec<bool>,
     scores: Vec<f64>,
 }
 
@@ -265,7 +267,8 @@ pub struct TopTierChange {
     pub alternative: String,
     /// Builds with this alternative.
     pub builds: usize,
-    /// Share of them whose top tier differs from the nominal one.
+    /// Share of them whose top tier (the units in the first tier, or in the first
+    /// rating of their peer group's scale) differs from the nominal one.
     pub changed: f64,
 }
 
@@ -532,11 +535,13 @@ impl Model<'_> {
         let mut b = Build {
             ranks: vec![None; n],
             tiers: vec![None; n],
+            top: vec![false; n],
             scores: vec![f64::NAN; n],
         };
         for (k, &row) in kept.iter().enumerate() {
             b.ranks[row] = ranking.ranks[k];
             b.tiers[row] = ranking.tiers[k];
+            b.top[row] = ranking.top[k];
             b.scores[row] = out.scores[0][k];
         }
         Ok(b)
@@ -862,7 +867,9 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         .collect();
     units.sort_by_key(|u| u.nominal_rank.unwrap_or(u32::MAX));
 
-    let top = |b: &Build| -> Vec<usize> { (0..b.tiers.len()).filter(|&u| b.tiers[u] == Some(0)).collect() };
+    // The top tier: tier 0, or each peer group's best rating when groups are rated
+    // on scales of their own.
+    let top = |b: &Build| -> Vec<usize> { (0..b.top.len()).filter(|&u| b.top[u]).collect() };
     let nominal_top = top(&nominal);
     let changed: Vec<bool> = ua.iter().map(|b| top(b) != nominal_top).collect();
     let share = |idx: &[usize]| idx.iter().filter(|&&i| changed[i]).count() as f64 / idx.len().max(1) as f64;

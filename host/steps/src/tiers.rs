@@ -129,26 +129,91 @@ pub fn within_peer_groups(
             Ok(t.into_iter().zip(groups).map(|(t, g)| g.and(t)).collect())
         }
         TierRule::CumulativeShare(shares) => {
-            let ranks = within_groups(scores, groups, Ranking::Competition)?;
             // Validate once, even when no group has members.
             by_cumulative_share(&[], shares)?;
-            let mut out = vec![None; scores.len()];
-            let mut labels: Vec<usize> = groups.iter().flatten().copied().collect();
-            labels.sort_unstable();
-            labels.dedup();
-            let mut sub = Vec::new();
-            for g in labels {
-                let members: Vec<usize> = (0..scores.len()).filter(|&u| groups[u] == Some(g)).collect();
-                sub.clear();
-                sub.extend(members.iter().map(|&u| ranks[u]));
-                let t = by_cumulative_share(&sub, shares)?;
-                for (&u, t) in members.iter().zip(t) {
-                    out[u] = t;
-                }
-            }
-            Ok(out)
+            rate_groups(scores, groups, |_| Ok((shares.clone(), None)))
         }
     }
+}
+
+/// Assigns ratings within peer groups, each group on its own part of the scale, as
+/// the IMD Smart City Index does (its highest-HDI group is rated AAA–BB, its lowest
+/// CCC–D).
+///
+/// `upper_shares` are the cumulative shares of the whole scale, best tier first (as
+/// for [`by_cumulative_share`]); `scales[g]` lists the tiers group `g` uses, best
+/// first, as increasing indices into the scale. Within a group its tiers keep their
+/// relative widths, stretched to cover the whole group: on a scale of ten tiers of
+/// 10% each, a group rated on five of them puts a fifth of its units in each. Units
+/// are ranked only against their own group; units without a group or a score get
+/// `None`. Returns the tier index on the whole scale.
+pub fn within_peer_scales(
+    scores: &[f64],
+    groups: &[Option<usize>],
+    upper_shares: &[f64],
+    scales: &[Vec<usize>],
+) -> Result<Vec<Option<usize>>, StepError> {
+    by_cumulative_share(&[], upper_shares)?;
+    let bad = |expected: String| StepError::InvalidParameter {
+        name: "scales".into(),
+        expected,
+    };
+    for (g, scale) in scales.iter().enumerate() {
+        let increasing = scale.windows(2).all(|w| w[0] < w[1]);
+        if scale.is_empty() || !increasing || scale.iter().any(|&t| t >= upper_shares.len()) {
+            return Err(bad(format!(
+                "group {g}: a non-empty list of increasing tier indices below {}, got {scale:?}",
+                upper_shares.len()
+            )));
+        }
+    }
+    rate_groups(scores, groups, |g| {
+        let scale = scales
+            .get(g)
+            .ok_or_else(|| bad(format!("a scale for every peer group; group {g} has none")))?;
+        let width = |t: usize| upper_shares[t] - if t == 0 { 0.0 } else { upper_shares[t - 1] };
+        let total: f64 = scale.iter().map(|&t| width(t)).sum();
+        let mut cumulative = 0.0;
+        let mut shares: Vec<f64> = scale
+            .iter()
+            .map(|&t| {
+                cumulative += width(t);
+                cumulative / total
+            })
+            .collect();
+        // Exactly 1 at the end, whatever the rounding of the sum.
+        if let Some(last) = shares.last_mut() {
+            *last = 1.0;
+        }
+        Ok((shares, Some(scale.as_slice())))
+    })
+}
+
+/// Ranks units within their groups and applies, per group `g`, the cumulative
+/// shares `rule(g).0`; a tier `k` of the group is reported as `rule(g).1[k]` when a
+/// mapping is given.
+fn rate_groups<'a>(
+    scores: &[f64],
+    groups: &[Option<usize>],
+    rule: impl Fn(usize) -> Result<(Vec<f64>, Option<&'a [usize]>), StepError>,
+) -> Result<Vec<Option<usize>>, StepError> {
+    let ranks = within_groups(scores, groups, Ranking::Competition)?;
+    let mut out = vec![None; scores.len()];
+    let mut labels: Vec<usize> = groups.iter().flatten().copied().collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let mut sub = Vec::new();
+    for g in labels {
+        let (shares, map) = rule(g)?;
+        let members: Vec<usize> = (0..scores.len()).filter(|&u| groups[u] == Some(g)).collect();
+        sub.clear();
+        sub.extend(members.iter().map(|&u| ranks[u]));
+        let t = by_cumulative_share(&sub, &shares)?;
+        for (&u, t) in members.iter().zip(t) {
+            out[u] = t.map(|k| map.map_or(k, |m| m[k]));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -263,6 +328,43 @@ mod tests {
         );
         assert!(within_peer_groups(&scores, &groups[..2], &TierRule::Thresholds(vec![50.0])).is_err());
         assert!(within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5])).is_err());
+    }
+
+    #[test]
+    fn ratings_on_a_scale_per_group() {
+        // A scale of four tiers of a quarter each (shares .25, .5, .75, 1). Group 0
+        // (the lower one) is rated on tiers 2–3, group 1 on tiers 0–1, so each group
+        // puts half of its units in each of its two tiers (widths .25 + .25,
+        // stretched to .5 + .5). Group 0 scores 10, 40, 30, 20: 40 and 30 get tier 2,
+        // 10 and 20 tier 3. Group 1 scores 90, 50, 70, 60: 90 and 70 get tier 0, the
+        // others tier 1. The ungrouped unit (99) gets none.
+        let scores = [10.0, 40.0, 30.0, 20.0, 90.0, 50.0, 70.0, 60.0, 99.0];
+        let g = [
+            Some(0),
+            Some(0),
+            Some(0),
+            Some(0),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            None,
+        ];
+        let shares = [0.25, 0.5, 0.75, 1.0];
+        let t = within_peer_scales(&scores, &g, &shares, &[vec![2, 3], vec![0, 1]]).unwrap();
+        let expected = [3, 2, 2, 3, 0, 1, 0, 1].map(Some);
+        assert_eq!(t[..8], expected);
+        assert_eq!(t[8], None);
+        // Unequal widths keep their proportions: tiers 0 (.25) and 2 (.25) and 3
+        // (.25) over a group of four: cut-offs round(4/3) = 1, round(8/3) = 3, 4.
+        let t = within_peer_scales(&scores[4..8], &[Some(0); 4], &shares, &[vec![0, 2, 3]]).unwrap();
+        // Scores 90, 50, 70, 60 rank 1, 4, 2, 3 → tiers 0, 3, 2, 2.
+        assert_eq!(t, vec![Some(0), Some(3), Some(2), Some(2)]);
+        // A group without a scale, a scale out of order or beyond the scale: errors.
+        assert!(within_peer_scales(&scores, &g, &shares, &[vec![2, 3]]).is_err());
+        assert!(within_peer_scales(&scores, &g, &shares, &[vec![3, 2], vec![0]]).is_err());
+        assert!(within_peer_scales(&scores, &g, &shares, &[vec![4], vec![0]]).is_err());
+        assert!(within_peer_scales(&scores, &g, &shares, &[vec![], vec![0]]).is_err());
     }
 
     #[test]
