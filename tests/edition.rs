@@ -279,3 +279,45 @@ fn peer_ratings_use_each_groups_own_scale() {
         }
     }
 }
+
+/// An edition that replaces the tiers of a methodology with per-group scales must
+/// say what becomes of the scales: it is told so, and `peer_scales = []` rates every
+/// group on the new list.
+#[test]
+fn replaced_tiers_and_peer_scales() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = root();
+    let edition = |extra: &str| {
+        format!(
+            "schema_version = 1\nid = \"x\"\nname = \"x\"\nyear = 2024\nmethodology = \"{}\"\ndataset = \"{}\"\n{extra}\
+             tiers = [{{ label = \"top quarter\", upper_share = 0.25 }}, {{ label = \"rest\", upper_share = 1.0 }}]\n",
+            root.join("plugins/peer-ratings").display(),
+            root.join("methodologies/data/las-2024/dataset.toml").display()
+        )
+    };
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    std::fs::write(&a, edition("")).unwrap();
+    std::fs::write(&b, edition("peer_scales = []\n")).unwrap();
+    let o = output(cityrank(&dir.path().join("cache")).arg("run").arg(&a));
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains("a.toml: peer_groups.scales[0][0]: no tier `CCC`") && e.contains("peer_scales = []"),
+        "{e}"
+    );
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .args(["run", "--format", "json"])
+            .arg(&b),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // Every group now has a top quarter: 16 cities in the highest group → round(4) = 4.
+    let top = results["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["peer_group"] == "HDI group 1 (highest quartile)" && u["tier"] == "top quarter")
+        .count();
+    assert_eq!(top, 4);
+}

@@ -15,6 +15,11 @@ use sha2::{Digest, Sha256};
 /// The target plugins are built for.
 pub const TARGET: &str = "wasm32-unknown-unknown";
 
+/// Compiler flags of every plugin build: 128-bit SIMD, which the sandbox runs
+/// deterministically (relaxed SIMD stays off) and the step library uses for its
+/// hottest reductions. `.cargo/config.toml` sets the same for builds by hand.
+pub const RUSTFLAGS: &str = "-C target-feature=+simd128";
+
 /// A built component.
 #[derive(Debug, Clone)]
 pub struct Built {
@@ -74,6 +79,7 @@ fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET")
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RUSTFLAGS)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
@@ -213,6 +219,7 @@ fn fingerprint(dir: &Path) -> Result<String> {
     files.dedup();
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(RUSTFLAGS.as_bytes());
     for f in files {
         if let Ok(bytes) = std::fs::read(&f) {
             h.update(f.to_string_lossy().as_bytes());

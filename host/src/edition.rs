@@ -46,6 +46,11 @@ pub struct Edition {
     /// Tiers replacing the methodology's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<TierSpec>>,
+    /// Rating scales per peer group replacing the methodology's `[peer_groups]
+    /// scales` (tier labels per group, lowest covariate first; `[]`: every group is
+    /// rated on the whole tier list). Needed when `tiers` drops labels those scales use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_scales: Option<Vec<Vec<String>>>,
     /// Panel data: score several years of the dataset together and average them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panel: Option<PanelSpec>,
@@ -112,6 +117,10 @@ pub struct Variant {
     /// Tiers replacing the edition's or methodology's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<TierSpec>>,
+    /// Rating scales per peer group replacing the edition's or methodology's (see
+    /// the edition's `peer_scales`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_scales: Option<Vec<Vec<String>>>,
     /// Another dataset (relative to the edition file), e.g. a multi-year one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<PathBuf>,
@@ -260,11 +269,25 @@ impl Variant {
         if let Some(t) = &self.tiers {
             m.tiers = t.clone();
         }
+        if let Some(scales) = &self.peer_scales {
+            set_peer_scales(m, scales, key)?;
+        }
         if !self.drop.is_empty() {
             drop_parts(m, &self.drop, key)?;
         }
         Ok(())
     }
+}
+
+/// Replaces the methodology's per-group rating scales (`key` names the override for
+/// errors).
+fn set_peer_scales(m: &mut Manifest, scales: &[Vec<String>], key: &str) -> Result<()> {
+    let id = m.id.clone();
+    let Some(spec) = m.peer_groups.as_mut() else {
+        bail!("{key}.peer_scales: methodology `{id}` rates no peer groups");
+    };
+    spec.scales = scales.to_vec();
+    Ok(())
 }
 
 fn indicator_mut<'a>(m: &'a mut Manifest, id: &str, key: &str) -> Result<&'a mut IndicatorSpec> {
@@ -477,13 +500,33 @@ impl ResolvedEdition {
     /// and the selected variant applied.
     pub fn effective_manifest(&self, manifest: &Manifest) -> Result<Manifest> {
         let mut m = manifest.clone();
+        let file = self.path.display();
         if let Some(t) = &self.edition.tiers {
             m.tiers = t.clone();
         }
-        if let Some(name) = &self.variant
-            && let Some(v) = self.edition.variants.get(name)
-        {
-            m = v.apply(&m, &format!("{}: variants.{name}", self.path.display()))?;
+        if let Some(scales) = &self.edition.peer_scales {
+            set_peer_scales(&mut m, scales, &file.to_string())?;
+        }
+        let variant = self
+            .variant
+            .as_ref()
+            .and_then(|n| self.edition.variants.get(n).map(|v| (n, v)));
+        if let Some((name, v)) = variant {
+            m = v.apply(&m, &format!("{file}: variants.{name}"))?;
+        }
+        // Replaced tiers must still fit the per-group scales.
+        if let Some(spec) = &m.peer_groups {
+            let replaced = self.edition.tiers.is_some() || variant.is_some_and(|(_, v)| v.tiers.is_some());
+            spec.scale_indices(&m.tiers).map_err(|e| {
+                let hint = if replaced {
+                    "; tiers replaced by an edition or variant must keep the labels of the methodology's per-group \
+                     scales, or replace them too with `peer_scales` (`peer_scales = []` rates every group on the \
+                     whole tier list)"
+                } else {
+                    ""
+                };
+                anyhow::anyhow!("{file}: {e}{hint}")
+            })?;
         }
         Ok(m)
     }

@@ -389,13 +389,12 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
              screened out). Units in nominal order."
         ),
     );
-    let top_label = r.tiers.first().map_or("", String::as_str);
     let _ = writeln!(
         h,
-        "<h3>Top tier</h3>\n<p class=\"note\">How often the set of units in the top tier (<code>{}</code>) differs \
+        "<h3>Top tier</h3>\n<p class=\"note\">How often the set of units in the top tier ({}) differs \
          from the nominal one, over all builds and by alternative of each input.</p>\n<table>\n<tr><th>input</th>\
          <th>alternative</th><th>builds</th><th>top tier differs</th></tr>",
-        esc(top_label)
+        esc(&r.top_tier_label)
     );
     for t in &r.top_tier {
         let _ = writeln!(

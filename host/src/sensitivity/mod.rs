@@ -190,6 +190,9 @@ pub struct SensitivityReport {
     pub units: Vec<UnitUncertainty>,
     /// Tier labels, best first.
     pub tiers: Vec<String>,
+    /// What the top tier is: the first tier's label, or, when peer groups are rated
+    /// on scales of their own, each group's best rating.
+    pub top_tier_label: String,
     /// How often the top tier differs from the nominal top tier.
     pub top_tier: Vec<TopTierChange>,
     /// Sobol indices of the target (absent for an uncertainty analysis).
@@ -255,6 +258,8 @@ pub struct UnitUncertainty {
     pub q95_rank: Option<f64>,
     /// Share of builds in each tier (tier label → share); `unranked` when screened out.
     pub tier_shares: BTreeMap<String, f64>,
+    /// Share of builds in the top tier open to the unit (see `top_tier_label`).
+    pub top_share: f64,
 }
 
 /// How often the top tier changes, for all builds and per alternative of each input.
@@ -850,6 +855,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
                     (label, c as f64 / ua.len() as f64)
                 })
                 .collect();
+            let top_share = ua.iter().filter(|b| b.top[u]).count() as f64 / ua.len() as f64;
             let stat = |v: f64| (!ranks.is_empty()).then_some(v);
             UnitUncertainty {
                 id: dataset_rows.unit_ids[u].clone(),
@@ -862,6 +868,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
                 q5_rank: stat(estimate::quantile_sorted(&ranks, 0.05)),
                 q95_rank: stat(estimate::quantile_sorted(&ranks, 0.95)),
                 tier_shares,
+                top_share,
             }
         })
         .collect();
@@ -975,6 +982,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
             inputs: infos,
         },
         units,
+        top_tier_label: top_tier_label(&model.base, &tier_labels),
         tiers: tier_labels,
         top_tier,
         sensitivity,
@@ -991,6 +999,23 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
 }
 
 /// The target value of a build.
+/// What "the top tier" is for `manifest`: its first tier, or, when its peer groups
+/// are rated on scales of their own, each group's best rating.
+fn top_tier_label(manifest: &Manifest, tier_labels: &[String]) -> String {
+    let first = tier_labels.first().cloned().unwrap_or_default();
+    let Some(spec) = manifest.peer_groups.as_ref().filter(|p| !p.scales.is_empty()) else {
+        return first;
+    };
+    let mut best: Vec<&str> = spec
+        .scales
+        .iter()
+        .filter_map(|s| s.first())
+        .map(String::as_str)
+        .collect();
+    best.dedup();
+    format!("each peer group's best rating: {}", best.join(", "))
+}
+
 fn target_value(target: &Target, b: &Build, nominal: &Build) -> f64 {
     match target {
         Target::MeanRankShift => {

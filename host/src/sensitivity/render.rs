@@ -33,7 +33,6 @@ pub fn table(r: &SensitivityReport) -> String {
         let _ = writeln!(out, "  input {}: {}", i.name, i.alternatives.join(" | "));
     }
     let _ = writeln!(out);
-    let top_label = r.tiers.first().cloned().unwrap_or_default();
     let name_w = r.units.iter().map(|u| u.name.chars().count()).max().unwrap_or(4).max(4);
     let _ = writeln!(
         out,
@@ -41,7 +40,7 @@ pub fn table(r: &SensitivityReport) -> String {
         "rank", "unit", "score", "median", "mean", "q5", "q95", "in top"
     );
     for u in &r.units {
-        let top = u.tier_shares.get(&top_label).copied().unwrap_or(0.0);
+        let top = u.top_share;
         let _ = writeln!(
             out,
             "{:>4}  {:<name_w$}  {:>7}  {:>6}  {:>6}  {:>6}  {:>6}  {:>7.0}%",
@@ -55,7 +54,12 @@ pub fn table(r: &SensitivityReport) -> String {
             top * 100.0
         );
     }
-    let _ = writeln!(out, "\ntop tier (`{top_label}`) differs from the nominal one in:");
+    let _ = writeln!(
+        out,
+        "\n\"in top\": the share of builds in the top tier ({}).",
+        r.top_tier_label
+    );
+    let _ = writeln!(out, "The top tier differs from the nominal one in:");
     for t in &r.top_tier {
         let what = if t.input == "all" {
             "all builds".to_string()
@@ -134,11 +138,13 @@ pub fn csv(r: &SensitivityReport) -> Result<String> {
         "median_rank",
         "q5_rank",
         "q95_rank",
+        "top_share",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     header.extend(r.tiers.iter().map(|t| format!("share {t}")));
+    header.push("share unranked".to_string());
     w.write_record(&header)?;
     let f = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     for u in &r.units {
@@ -152,12 +158,14 @@ pub fn csv(r: &SensitivityReport) -> Result<String> {
             f(u.median_rank),
             f(u.q5_rank),
             f(u.q95_rank),
+            u.top_share.to_string(),
         ];
         row.extend(
             r.tiers
                 .iter()
                 .map(|t| u.tier_shares.get(t).copied().unwrap_or(0.0).to_string()),
         );
+        row.push(u.tier_shares.get("unranked").copied().unwrap_or(0.0).to_string());
         w.write_record(&row)?;
     }
     Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)

@@ -26,6 +26,7 @@ pub mod stats;
 pub mod tiers;
 pub mod weight;
 
+mod lanes;
 mod linalg;
 mod lp;
 mod optimise;

@@ -1,5 +1,6 @@
 //! Descriptive statistics over the present values of a column.
 
+use crate::lanes::F64x2;
 use crate::present;
 
 /// Number of present values.
@@ -121,74 +122,80 @@ pub(crate) fn accurate_mean(values: impl Iterator<Item = f64>) -> f64 {
     sum.mean()
 }
 
-/// Independent accumulators in [`skew_kurt`]: values at even and odd positions are
-/// summed separately and the two lanes combined at the end. The order of every
-/// addition is fixed by the source, so all targets give the same bits, and LLVM keeps
-/// the two lanes in one 2-wide SIMD register (SSE2 on x86-64, simd128 in a plugin),
-/// which halves the work per value (and, in the sandbox, the NaN canonicalisations
-/// per value).
-const LANES: usize = 2;
-
 /// Bias-corrected sample skewness and excess kurtosis of the present values in one
 /// go, without allocating: the same quantities as [`skewness`] and [`kurtosis`],
-/// written as COINr 1.1's `skew()`/`kurt()` (from `e1071`, type 2) with `d = x − x̄`:
+/// computed as COINr 1.1's `skew()`/`kurt()` (from `e1071`, type 2) with `d = x − x̄`:
 ///
 /// - skewness `√n·Σd³/(Σd²)^{3/2} · √(n(n−1))/(n−2)` (`NaN` with fewer than 3 values),
 /// - kurtosis `((n+1)(r−3)+6)(n−1)/((n−2)(n−3))` with `r = n·Σd⁴/(Σd²)²`
 ///   (`NaN` with fewer than 4 values).
 ///
-/// Both are `NaN` for a constant column. Two branch-free passes over `x`: the first
-/// finds the count, the range and a provisional mean `m₀`; the second sums the powers
-/// of `e = x − m₀`, and the central sums follow exactly from them with `δ = Σe/n`
-/// (`Σd² = Σe² − δΣe`, `Σd³ = Σe³ − 3δΣe² + 2δ²Σe`,
-/// `Σd⁴ = Σe⁴ − 4δΣe³ + 6δ²Σe² − 3δ³Σe`), which is R's refinement of the mean folded
-/// into the same pass. The results agree with COINr's to about 1e-14.
+/// Both are `NaN` for a constant column (`Σd² = 0`). As in R, `x̄` is the mean
+/// rounded once (a compensated sum, refined as R's `mean()` does) and the deviations
+/// `d` are taken from that rounded mean — which matters for data far from zero,
+/// where the deviations' own rounding shows (COINr's decisions follow it). Two
+/// branch-free passes over two lanes of values (see `crate::lanes`): the compensated
+/// sum, then plain sums of the powers of `d`; the results agree with COINr's to about
+/// 1e-14.
 pub fn skew_kurt(x: &[f64]) -> (f64, f64) {
-    let pairs = x.chunks_exact(LANES);
-    let rest = pairs.remainder();
-    // Pass 1: count, sum and range (comparisons skip missing values by themselves).
-    let (mut sum, mut count) = ([0.0f64; LANES], [0.0f64; LANES]);
-    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
-    let mut first = |l: usize, v: f64| {
-        let present = !v.is_nan();
-        sum[l] += if present { v } else { 0.0 };
-        count[l] += if present { 1.0 } else { 0.0 };
-        lo[l] = if v < lo[l] { v } else { lo[l] };
-        hi[l] = if v > hi[l] { v } else { hi[l] };
+    // Values at even and odd positions go to separate lanes; an odd last value is
+    // paired with a missing one.
+    let pairs = x.chunks_exact(2);
+    let last = match pairs.remainder() {
+        [v] => Some(F64x2::new(*v, f64::NAN)),
+        _ => None,
     };
-    for pair in pairs.clone() {
-        for (l, &v) in pair.iter().enumerate() {
-            first(l, v);
-        }
+    // Pass 1: count and a Neumaier-compensated sum per lane (a missing value adds 0).
+    let zero = F64x2::splat(0.0);
+    let one = F64x2::splat(1.0);
+    let (mut s, mut c, mut count) = (zero, zero, zero);
+    let mut first = |v: F64x2| {
+        let v0 = v.where_present(v);
+        let t = s.add(v0);
+        let (big_s, big_v) = (s.sub(t).add(v0), v0.sub(t).add(s));
+        c = c.add(s.abs().ge_select(v0.abs(), big_s, big_v));
+        s = t;
+        count = count.add(v.where_present(one));
+    };
+    // (Plain loops, not a chained iterator: the sandbox's compiler keeps the
+    // accumulators of a simple loop in registers.)
+    for p in pairs.clone() {
+        first(F64x2::new(p[0], p[1]));
     }
-    rest.iter().for_each(|&v| first(0, v));
-    let nf = count[0] + count[1];
+    last.into_iter().for_each(&mut first);
+    let ([s0, s1], [c0, c1], [n0, n1]) = (s.lanes(), c.lanes(), count.lanes());
+    let nf = n0 + n1;
     let n = nf as usize;
-    if n < 3 || lo[0].min(lo[1]) == hi[0].max(hi[1]) {
+    if n < 3 {
         return (f64::NAN, f64::NAN);
     }
-    let m0 = (sum[0] + sum[1]) / nf;
-    // Pass 2: power sums of the deviations from m₀ (0 for a missing value).
-    let mut e = [[0.0f64; LANES]; 4];
-    let mut second = |l: usize, v: f64| {
-        let d = if v.is_nan() { 0.0 } else { v - m0 };
-        let d2 = d * d;
-        e[0][l] += d;
-        e[1][l] += d2;
-        e[2][l] += d2 * d;
-        e[3][l] += d2 * d2;
+    // The two lanes' exact sums, combined: lane 1's sum added to lane 0's with
+    // Neumaier's correction, both carries kept.
+    let mut sum = Sum {
+        s: s0,
+        c: c0 + c1,
+        n: 0,
     };
-    for pair in pairs {
-        for (l, &v) in pair.iter().enumerate() {
-            second(l, v);
-        }
+    sum.add(s1);
+    sum.n = n;
+    let m = F64x2::splat(sum.mean());
+    // Pass 2: sums of the powers of the deviations (0 for a missing value).
+    let (mut e2, mut e3, mut e4) = (zero, zero, zero);
+    let mut second = |v: F64x2| {
+        let d = v.where_present(v.sub(m));
+        let d2 = d.mul(d);
+        e2 = e2.add(d2);
+        e3 = e3.add(d2.mul(d));
+        e4 = e4.add(d2.mul(d2));
+    };
+    for p in pairs {
+        second(F64x2::new(p[0], p[1]));
     }
-    rest.iter().for_each(|&v| second(0, v));
-    let [s1, e2, e3, e4] = e.map(|lanes| lanes[0] + lanes[1]);
-    let delta = s1 / nf;
-    let s2 = e2 - delta * s1;
-    let s3 = e3 - 3.0 * delta * e2 + 2.0 * delta * delta * s1;
-    let s4 = e4 - 4.0 * delta * e3 + 6.0 * delta * delta * e2 - 3.0 * delta * delta * delta * s1;
+    last.into_iter().for_each(&mut second);
+    let [s2, s3, s4] = [e2, e3, e4].map(|e| {
+        let [a, b] = e.lanes();
+        a + b
+    });
     // s2^1.5 as s2·√s2: a correctly rounded square root instead of `powf`.
     let skew = nf.sqrt() * s3 / (s2 * s2.sqrt()) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
     let kurt = if n < 4 {
@@ -241,10 +248,40 @@ mod tests {
     }
 
     #[test]
-    fn skew_kurt_is_shift_invariant_and_order_free_of_missing_positions() {
+    fn skew_kurt_takes_deviations_from_the_rounded_mean_as_r_does() {
+        // Far from zero the deviations' own rounding shows, and COINr's decisions follow
+        // R, which takes them from the mean rounded to a double: x = (10¹² + 0.3) +
+        // k·2⁻¹³ for k = 3, 13, 21, 1, 1, 0, 5, 40, 1, 0. Computed as R does (correctly
+        // rounded mean, deviations rounded to doubles, exact sums of their powers with
+        // Python's fractions): skew 2.066667254647648, kurt 3.9541030880028147 — a
+        // column COINr treats, although the exact moments of the data (skew 1.9276)
+        // would pass its |skew| < 2 test.
+        let base = 1e12 + 0.3;
+        let x: Vec<f64> = [3.0, 13.0, 21.0, 1.0, 1.0, 0.0, 5.0, 40.0, 1.0, 0.0]
+            .iter()
+            .map(|k| base + k * 2f64.powi(-13))
+            .collect();
+        let (s, k) = skew_kurt(&x);
+        assert!((s - 2.066_667_254_647_648).abs() < 1e-9, "{s}");
+        assert!((k - 3.954_103_088_002_815).abs() < 1e-9, "{k}");
+        // Near-constant: 9,999 × 0.1 and one value an ulp u above. The rounded mean is
+        // 0.1, so every deviation is 0 but one (u): Σd² = u², Σd³ = u³, Σd⁴ = u⁴, r = n,
+        // skew = n·√(n−1)/(n−2), kurt = ((n+1)(n−3)+6)(n−1)/((n−2)(n−3)) with n = 10⁴.
+        let mut y = vec![0.1; 9_999];
+        y.push(f64::from_bits(0.1f64.to_bits() + 1));
+        let n = 10_000.0f64;
+        let (s, k) = skew_kurt(&y);
+        assert!((s - n * (n - 1.0).sqrt() / (n - 2.0)).abs() < 1e-9, "{s}");
+        assert!(
+            (k - ((n + 1.0) * (n - 3.0) + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))).abs() < 1e-9,
+            "{k}"
+        );
+    }
+
+    #[test]
+    fn skew_kurt_is_shift_invariant_and_free_of_missing_positions() {
         // Moments do not move with a shift: 10⁶ + (1, 2, 3, 4, 10) has the same G1 and G2
-        // as the example worked by hand above (the provisional mean of the first pass is
-        // then off by rounding, which the correction of the second pass removes).
+        // as the example worked by hand above (every value and deviation is exact).
         let x: Vec<f64> = [1.0, 2.0, 3.0, 4.0, 10.0].iter().map(|v| 1e6 + v).collect();
         let (s, k) = skew_kurt(&x);
         assert!((s - 1.697_056_274_847_714).abs() < 1e-9, "{s}");

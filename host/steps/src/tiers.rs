@@ -27,7 +27,11 @@ pub fn by_cumulative_share(ranks: &[Option<u32>], upper_shares: &[f64]) -> Resul
         });
     }
     let n = ranks.iter().flatten().count() as f64;
-    let cutoffs: Vec<u32> = upper_shares.iter().map(|s| (s * n).round() as u32).collect();
+    // `s·n` for a decimal share can land a hair below an exact half (0.29 × 50 =
+    // 14.499999999999998, and a stretched peer scale's 0.25 is 0.24999999999999994):
+    // a tolerance far below any real fraction of a unit makes halves round up, as
+    // documented.
+    let cutoffs: Vec<u32> = upper_shares.iter().map(|s| (s * n + 1e-9).round() as u32).collect();
     Ok(ranks
         .iter()
         .map(|r| r.map(|r| cutoffs.iter().position(|&c| r <= c).unwrap_or(cutoffs.len() - 1)))
@@ -231,6 +235,14 @@ mod tests {
     }
 
     #[test]
+    fn halves_round_up_whatever_the_binary_share() {
+        // 50 units, top 29%: 0.29 × 50 = 14.5 (14.499999999999998 in binary) → 15 units.
+        let ranks: Vec<Option<u32>> = (1..=50).map(Some).collect();
+        let t = by_cumulative_share(&ranks, &[0.29, 1.0]).unwrap();
+        assert_eq!(t.iter().filter(|x| **x == Some(0)).count(), 15);
+    }
+
+    #[test]
     fn ties_share_a_tier_and_unranked_get_none() {
         // 10 units, top 10% = rank ≤ 1: two units tied at rank 1 are both top tier.
         let mut ranks: Vec<Option<u32>> = vec![Some(1), Some(1)];
@@ -360,6 +372,15 @@ mod tests {
         let t = within_peer_scales(&scores[4..8], &[Some(0); 4], &shares, &[vec![0, 2, 3]]).unwrap();
         // Scores 90, 50, 70, 60 rank 1, 4, 2, 3 → tiers 0, 3, 2, 2.
         assert_eq!(t, vec![Some(0), Some(3), Some(2), Some(2)]);
+        // IMD's lowest group on a scale of ten tenths: CCC, CC, C, D (tiers 6–9), a
+        // quarter each. With 26 cities the cut-offs are 6.5 → 7, 13, 19.5 → 20 and 26
+        // (halves round up), so 7, 6, 7 and 6 cities — although 0.7 − 0.6 is not
+        // exactly 0.1 in binary.
+        let tenths: Vec<f64> = (1..=10).map(|k| k as f64 / 10.0).collect();
+        let s26: Vec<f64> = (0..26).map(|u| 100.0 - u as f64).collect();
+        let t = within_peer_scales(&s26, &[Some(0); 26], &tenths, &[vec![6, 7, 8, 9]]).unwrap();
+        let count = |k| t.iter().filter(|x| **x == Some(k)).count();
+        assert_eq!([count(6), count(7), count(8), count(9)], [7, 6, 7, 6]);
         // A group without a scale, a scale out of order or beyond the scale: errors.
         assert!(within_peer_scales(&scores, &g, &shares, &[vec![2, 3]]).is_err());
         assert!(within_peer_scales(&scores, &g, &shares, &[vec![3, 2], vec![0]]).is_err());
