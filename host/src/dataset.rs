@@ -170,6 +170,7 @@ impl Dataset {
                 description.schema_version
             );
         }
+        check_description(&description, &path.display().to_string())?;
         let csv_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
         let bytes = std::fs::read(&csv_path).with_context(|| {
             format!(
@@ -181,7 +182,8 @@ impl Dataset {
         Self::from_csv(description, &bytes, csv_path)
     }
 
-    /// Parses and checks CSV bytes against a description.
+    /// Parses and checks CSV bytes against a description (checked beforehand, see
+    /// [`Dataset::load`]).
     pub fn from_csv(description: DatasetDescription, bytes: &[u8], csv_path: PathBuf) -> Result<Dataset> {
         let file = csv_path.display().to_string();
         let sha256 = crate::digest::sha256_hex(bytes);
@@ -192,6 +194,15 @@ impl Dataset {
             .iter()
             .map(str::to_string)
             .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if headers[..i].contains(h) {
+                bail!(
+                    "{file}: the header has the column `{h}` twice (columns {} and {})",
+                    headers[..i].iter().position(|x| x == h).unwrap_or(0) + 1,
+                    i + 1
+                );
+            }
+        }
         let col = |name: &str, what: &str| -> Result<usize> {
             headers.iter().position(|h| h == name).with_context(|| {
                 format!(
@@ -235,21 +246,15 @@ impl Dataset {
         if let Some((_, h)) = headers.iter().enumerate().find(|(i, _)| !described.contains(i)) {
             bail!("{file}: column `{h}` is not described in the dataset description; add a [[variables]] entry for it");
         }
-        for (i, v) in description.variables.iter().enumerate() {
-            if let Some(s) = &v.source
-                && !description.sources.iter().any(|src| &src.id == s)
-            {
-                bail!("{file}: variables[{i}].source: no source `{s}` in [[sources]]");
-            }
-        }
 
         let mut units = Vec::new();
         let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); description.variables.len()];
         let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
         let mut ids = HashSet::new();
         for (row, record) in reader.records().enumerate() {
-            let line = row + 2;
-            let record = record.with_context(|| format!("{file}: line {line}: malformed CSV row"))?;
+            let record = record.with_context(|| format!("{file}: record {}: malformed CSV row", row + 1))?;
+            // The line the record starts on (blank lines and quoted line breaks count).
+            let line = record.position().map_or(row as u64 + 2, csv::Position::line);
             if record.len() != headers.len() {
                 bail!(
                     "{file}: line {line}: {} fields, the header has {}",
@@ -345,4 +350,24 @@ impl Dataset {
             csv_path,
         })
     }
+}
+/// Checks a dataset description on its own: ids of variables and sources unique,
+/// every cited source declared. `origin` names the file in errors.
+fn check_description(description: &DatasetDescription, origin: &str) -> Result<()> {
+    for (i, v) in description.variables.iter().enumerate() {
+        if let Some(j) = description.variables[..i].iter().position(|w| w.id == v.id) {
+            bail!("{origin}: variables[{i}].id: `{}` is already variables[{j}]", v.id);
+        }
+        if let Some(s) = &v.source
+            && !description.sources.iter().any(|src| &src.id == s)
+        {
+            bail!("{origin}: variables[{i}].source: no source `{s}` in [[sources]]");
+        }
+    }
+    for (i, src) in description.sources.iter().enumerate() {
+        if let Some(j) = description.sources[..i].iter().position(|t| t.id == src.id) {
+            bail!("{origin}: sources[{i}].id: `{}` is already sources[{j}]", src.id);
+        }
+    }
+    Ok(())
 }

@@ -470,6 +470,11 @@ impl ResolvedEdition {
             if p.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || p.weights.iter().sum::<f64>() <= 0.0 {
                 bail!("{file}: panel.weights: expected non-negative weights with a positive sum");
             }
+            for (i, y) in p.years.iter().enumerate() {
+                if p.years[..i].contains(y) {
+                    bail!("{file}: panel.years[{i}]: {y} is listed twice; give each year once, with its weight");
+                }
+            }
         }
         let limits = edition.limits.overridden_by(flag_limits).resolve();
         if let Some(v) = variant

@@ -14,40 +14,69 @@ use anyhow::{Context, Result};
 /// with a file. A symbolic link is followed, so the file it points to is replaced,
 /// not the link.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let target: PathBuf = match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .with_context(|| format!("cannot open `{}` for writing", path.display()))?;
-            return f
-                .write_all(bytes)
-                .with_context(|| format!("cannot write `{}`", path.display()));
-        }
-        Ok(_) => path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
-        Err(_) => path.to_path_buf(),
-    };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory `{}`", dir.display()))?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    write_all_or_none(&[(path.to_path_buf(), bytes.to_vec())])
+}
+
+/// Writes several files, all or none: every file is first written to a temporary
+/// file next to it (and checked: an existing directory in the way is an error), and
+/// only when all of them are written are they renamed into place; on any failure
+/// the temporary files are removed and no file is changed. Devices and symbolic
+/// links are handled as by [`write_atomically`] (a device is written last, directly).
+pub fn write_all_or_none(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target)
+    let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
+    let mut devices: Vec<(&Path, &[u8])> = Vec::new();
+    let result = (|| -> Result<()> {
+        for (path, bytes) in files {
+            let target: PathBuf = match std::fs::metadata(path) {
+                Ok(meta) if meta.is_dir() => anyhow::bail!("cannot write `{}`: it is a directory", path.display()),
+                Ok(meta) if !meta.is_file() => {
+                    devices.push((path, bytes));
+                    continue;
+                }
+                Ok(_) => path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
+                Err(_) => path.to_path_buf(),
+            };
+            let dir = match target.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+            let written = (|| -> std::io::Result<()> {
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_all()
+            })();
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).with_context(|| format!("cannot write `{}`", path.display()));
+            }
+            staged.push((tmp, target, path));
+        }
+        for (tmp, target, path) in &staged {
+            std::fs::rename(tmp, target).with_context(|| format!("cannot write `{}`", path.display()))?;
+        }
+        Ok(())
     })();
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write `{}`", path.display()));
+        for (tmp, _, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    for (path, bytes) in devices {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open `{}` for writing", path.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     Ok(())
 }
@@ -55,6 +84,31 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_files_are_written_all_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("sub/b.csv"));
+        // A directory in the way of the second file: neither is written.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir(&blocked).unwrap();
+        let err = write_all_or_none(&[(a.clone(), b"1".to_vec()), (blocked.clone(), b"2".to_vec())]).unwrap_err();
+        assert!(err.to_string().contains("it is a directory"), "{err}");
+        assert!(!a.exists());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("blocked")],
+            "no temporary file left"
+        );
+        // Otherwise all are written (directories created).
+        write_all_or_none(&[(a.clone(), b"1".to_vec()), (b.clone(), b"2".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"1");
+        assert_eq!(std::fs::read(&b).unwrap(), b"2");
+    }
 
     #[test]
     fn replaces_files_atomically_and_leaves_devices_alone() {

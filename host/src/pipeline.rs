@@ -793,6 +793,17 @@ fn normalise(
                 let normaliser = normaliser_of(spec, manifest, i, &x[i], kept_ids)?;
                 let mut y = norm::normalise(&x[i], directions[i], &normaliser)
                     .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
+                // A present value must stay a number (nothing silently becomes missing).
+                if let Some(u) = (0..y.len()).find(|&u| !x[i][u].is_nan() && !y[u].is_finite()) {
+                    bail!(
+                        "normalising `{}`: unit `{}` has {}, which becomes {} (the indicator's range or spread \
+                         overflows; rescale the data)",
+                        ind.id,
+                        kept_ids.get(u).map_or("?", String::as_str),
+                        x[i][u],
+                        y[u]
+                    );
+                }
                 if let NormaliseSpec::Ladder { out_of: Some(out_of) } = spec {
                     let top = ind.ladder.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
                     y.iter_mut().for_each(|v| *v = *v / top * out_of);

@@ -112,9 +112,13 @@ impl PublishedFile {
             }
         }
         let mut entries = Vec::new();
-        for (i, row) in reader.deserialize::<RawRow>().enumerate() {
-            let line = i as u64 + 2;
-            let row = row.with_context(|| format!("{origin}: line {line}"))?;
+        for (i, record) in reader.records().enumerate() {
+            let record = record.with_context(|| format!("{origin}: record {}: malformed CSV row", i + 1))?;
+            // The line the record starts on (blank lines and quoted line breaks count).
+            let line = record.position().map_or(i as u64 + 2, csv::Position::line);
+            let row: RawRow = record
+                .deserialize(Some(&headers))
+                .with_context(|| format!("{origin}: line {line}"))?;
             let number = |what: &str| -> Result<f64> {
                 match row.result.parse::<f64>() {
                     Ok(v) if v.is_finite() => Ok(v),
@@ -126,6 +130,7 @@ impl PublishedFile {
                 }
             };
             let result = match row.result_kind.as_str() {
+                "tier" if row.result.is_empty() => bail!("{origin}: line {line}: result: a tier needs a label"),
                 "tier" => PublishedResult::Tier(row.result.clone()),
                 "rank" => {
                     let r = number("rank")?;

@@ -112,7 +112,12 @@ pub fn run_loaded(
         }
     }
     let mut custom = SandboxSteps::new(plugin, &edition.limits);
-    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, &mut custom)?;
+    // Pipeline errors name the step and indicator; say which edition (and variant) too.
+    let origin = || match &edition.variant {
+        Some(v) => format!("{} (variant `{v}`)", edition.path.display()),
+        None => edition.path.display().to_string(),
+    };
+    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, &mut custom).with_context(origin)?;
     usage.fuel += custom.usage.fuel;
     usage.calls += custom.usage.calls;
     log.append(&mut custom.log);
@@ -166,7 +171,8 @@ pub fn run_loaded(
                 .position(|c| c == column)
                 .with_context(|| {
                     format!(
-                        "pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
+                        "{}: pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
+                        origin(),
                         dataset.description.id,
                         dataset.description.columns.groups.join(", ")
                     )
@@ -331,10 +337,14 @@ pub fn run_loaded(
     })
 }
 
-/// Writes one CSV per stage into `dir` (`<stage>.csv`: first column the unit id,
-/// then one column per indicator or node). All files are written only after every
-/// table was rendered.
-pub fn write_stages(stages: &[pipeline::Stage], unit_ids: &[String], dir: &std::path::Path) -> Result<()> {
+/// Renders one CSV per stage, to be written into `dir` (`<stage>.csv`: first column
+/// the unit id, then one column per indicator or node), as `(path, bytes)` pairs for
+/// [`crate::fsutil::write_all_or_none`].
+pub fn stage_files(
+    stages: &[pipeline::Stage],
+    unit_ids: &[String],
+    dir: &std::path::Path,
+) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
     let mut files = Vec::new();
     for stage in stages {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -357,10 +367,7 @@ pub fn write_stages(stages: &[pipeline::Stage], unit_ids: &[String], dir: &std::
             .map_err(|e| anyhow!("cannot render stage `{}`: {e}", stage.name))?;
         files.push((dir.join(format!("{}.csv", stage.name)), bytes));
     }
-    for (path, bytes) in files {
-        crate::fsutil::write_atomically(&path, &bytes)?;
-    }
-    Ok(())
+    Ok(files)
 }
 
 /// The rows an edition scores and their indicator values as derived by the plugin.
@@ -641,6 +648,10 @@ fn missing_input(manifest: &Manifest, dataset: &Dataset, file: &str, i: usize, k
     }
 }
 
+/// The largest magnitude of an indicator value: beyond it, squares (variances,
+/// moments) overflow to infinity and the steps' results would silently be wrong.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
 /// Checks the plugin's derived table against the manifest and returns the
 /// indicator columns in manifest order.
 fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &str) -> Result<Vec<Vec<f64>>> {
@@ -662,6 +673,15 @@ fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &
             bail!(
                 "{who}: column `{}` is infinite for unit `{}`; return NaN for a missing value",
                 c.id,
+                units[u]
+            );
+        }
+        if let Some(u) = c.values.iter().position(|v| v.abs() > MAX_MAGNITUDE) {
+            bail!(
+                "{who}: column `{}` is {:e} for unit `{}`, beyond ±{MAX_MAGNITUDE:e}: spreads and sums of squares of \
+                 such values overflow; rescale the variable (e.g. to thousands or millions)",
+                c.id,
+                c.values[u],
                 units[u]
             );
         }

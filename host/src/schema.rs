@@ -8,8 +8,9 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use jsonschema::paths::LocationSegment;
+use jsonschema::{ValidationError, error::ValidationErrorKind};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -115,12 +116,14 @@ impl Document {
 /// Validates `value` as a `doc`; the error names `origin`, the key path and the
 /// expectation (up to five problems).
 pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
-    let problems: Vec<String> = doc
-        .validator()
-        .iter_errors(value)
-        .take(5)
-        .map(|e| format!("{}: {}", key_path(e.instance_path()), e))
-        .collect();
+    let mut problems: Vec<String> = Vec::new();
+    for e in doc.validator().iter_errors(value) {
+        describe(&e, &mut problems);
+        if problems.len() >= 5 {
+            break;
+        }
+    }
+    problems.truncate(5);
     if problems.is_empty() {
         return Ok(());
     }
@@ -129,6 +132,39 @@ pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
         doc.name(),
         problems.join("\n  ")
     ))
+}
+
+/// Adds one line per problem of `e` to `out`. For `anyOf`/`oneOf` (an optional
+/// table, a choice of forms) it gives the problems of the one alternative that fits
+/// the value's type when there is just one — e.g. the unknown key inside an optional
+/// table rather than "not valid under any of the schemas". Long values are cut short.
+fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
+    if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = e.kind() {
+        // An alternative that fails only on the value's type at this very place (e.g.
+        // `null` for an optional table) is not the one the author meant.
+        let here = e.instance_path();
+        let meant: Vec<&Vec<ValidationError<'static>>> = context
+            .iter()
+            .filter(|errors| {
+                !errors
+                    .iter()
+                    .all(|x| matches!(x.kind(), ValidationErrorKind::Type { .. }) && x.instance_path() == here)
+            })
+            .collect();
+        if let [errors] = meant.as_slice()
+            && !errors.is_empty()
+        {
+            errors.iter().for_each(|x| describe(x, out));
+            return;
+        }
+    }
+    let mut message = e.to_string();
+    let instance = e.instance().to_string();
+    if instance.chars().count() > 80 {
+        let short: String = instance.chars().take(60).collect();
+        message = message.replacen(&instance, &format!("{short}…"), 1);
+    }
+    out.push(format!("{}: {message}", key_path(e.instance_path())));
 }
 
 /// Renders a JSON pointer as a key path: `indicators[2].weight`.
@@ -151,9 +187,36 @@ fn key_path(location: &jsonschema::paths::Location) -> String {
 /// Parses TOML text as a `doc`: TOML syntax, then the schema, then the type.
 pub fn parse_toml<T: DeserializeOwned>(text: &str, doc: Document, origin: &str) -> Result<T> {
     let value: toml::Value = toml::from_str(text).map_err(|e| anyhow!("{origin}: invalid TOML: {e}"))?;
+    // JSON has no NaN or infinity (they would turn into `null`, i.e. "absent"):
+    // refuse them here, by key.
+    if let Some((path, v)) = non_finite(&value, String::new()) {
+        bail!("{origin}: {path}: {v} is not a finite number");
+    }
     let json = serde_json::to_value(&value).with_context(|| format!("{origin}: cannot represent the TOML as data"))?;
     validate(&json, doc, origin)?;
     serde_json::from_value(json).map_err(|e| anyhow!("{origin}: {e}"))
+}
+
+/// The key path and value of the first NaN or infinite number in `v`, if any.
+fn non_finite(v: &toml::Value, path: String) -> Option<(String, f64)> {
+    match v {
+        toml::Value::Float(f) if !f.is_finite() => {
+            Some((if path.is_empty() { "(top level)".into() } else { path }, *f))
+        }
+        toml::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| non_finite(x, format!("{path}[{i}]"))),
+        toml::Value::Table(t) => t.iter().find_map(|(k, x)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            non_finite(x, p)
+        }),
+        _ => None,
+    }
 }
 
 /// Reads and parses the TOML file at `path` as a `doc`.
@@ -184,5 +247,31 @@ mod tests {
         assert!(err.contains("e.toml"), "{err}");
         assert!(err.contains("year:"), "{err}");
         assert!(err.contains("\"2024\" is not of type \"integer\""), "{err}");
+    }
+
+    #[test]
+    fn nan_and_keys_inside_optional_tables_are_named() {
+        let head = "schema_version = 1\nid = \"x\"\nname = \"X\"\nyear = 2024\nmethodology = \"p\"\ndataset = \"d\"\n";
+        let err = parse_toml::<crate::edition::Edition>(
+            &format!("{head}tiers = [{{ label = \"a\", min_score = nan }}]\n"),
+            Document::Edition,
+            "e.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("e.toml: tiers[0].min_score: NaN is not a finite number"),
+            "{err}"
+        );
+        // A typo inside the optional [sensitivity] table names the key, not the table.
+        let err = parse_toml::<crate::edition::Edition>(
+            &format!("{head}[sensitivity]\nsample = 128\n"),
+            Document::Edition,
+            "e.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("anyOf"), "{err}");
+        assert!(err.contains("sample"), "{err}");
     }
 }

@@ -69,6 +69,12 @@ pub fn run(args: CompareArgs) -> Result<()> {
     }
     let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();
     let mut report = compare::compare(&results, CompareOptions { top_k: args.top })?;
+    if report.methods.len() > 1 && report.common_units == 0 {
+        eprintln!(
+            "warning: no unit is ranked by every method (units are matched by id), so there is no agreement to \
+             measure; check that the editions share their unit ids"
+        );
+    }
     if let Some(file) = &published {
         for (run, method) in runs.iter().zip(&report.methods) {
             let selection = file

@@ -47,8 +47,19 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
     let text = report::render(&output.results, args.format)?;
-    if let Some(dir) = &args.stages {
-        cityrank::run::write_stages(&output.stages, &output.unit_ids, dir)?;
+    let Some(dir) = &args.stages else {
+        return super::emit(&text, args.output.as_deref());
+    };
+    // The stage tables and the results: all written, or none.
+    let mut files = cityrank::run::stage_files(&output.stages, &output.unit_ids, dir)?;
+    match &args.output {
+        Some(path) => {
+            files.push((path.clone(), text.into_bytes()));
+            cityrank::fsutil::write_all_or_none(&files)
+        }
+        None => {
+            cityrank::fsutil::write_all_or_none(&files)?;
+            super::emit(&text, None)
+        }
     }
-    super::emit(&text, args.output.as_deref())
 }

@@ -30,9 +30,12 @@ pub fn run(args: SchemaArgs) -> Result<()> {
     };
     match &args.write {
         Some(dir) => {
-            for d in docs {
-                let path = dir.join(d.file_name());
-                cityrank::fsutil::write_atomically(&path, d.schema_text().as_bytes())?;
+            let files: Vec<_> = docs
+                .iter()
+                .map(|d| (dir.join(d.file_name()), d.schema_text().into_bytes()))
+                .collect();
+            cityrank::fsutil::write_all_or_none(&files)?;
+            for (path, _) in &files {
                 println!("wrote {}", path.display());
             }
         }

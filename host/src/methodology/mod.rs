@@ -65,6 +65,10 @@ pub struct Manifest {
     pub peer_groups: Option<PeerGroupSpec>,
 }
 
+/// The largest weight of a node: weighted sums of scores (at most a few hundred
+/// times 10⁶ here) stay far from overflowing.
+pub const MAX_WEIGHT: f64 = 1e12;
+
 /// A bibliographic or data source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -575,6 +579,15 @@ impl Manifest {
                 );
             }
             let total: f64 = node.children.iter().map(|&c| nodes[c].weight).sum();
+            if let Some(&c) = node.children.iter().find(|&&c| nodes[c].weight > MAX_WEIGHT) {
+                bail!(
+                    "{}.weight: {:e} (node `{}`) is above {MAX_WEIGHT:e}; only the ratios of sibling weights \
+                     matter, so scale them down (weighted sums would overflow)",
+                    path_of(self, &nodes[c].id),
+                    nodes[c].weight,
+                    nodes[c].id
+                );
+            }
             if node.kind != NodeKind::Indicator && total <= 0.0 {
                 bail!(
                     "{}: the weights of the children of `{}` sum to 0; give at least one a positive weight",
@@ -647,6 +660,14 @@ pub fn check_tiers(tiers: &[TierSpec]) -> Result<TierRule> {
     if tiers.is_empty() {
         bail!("tiers: declare at least one tier (e.g. label = \"all\", upper_share = 1.0)");
     }
+    for (k, t) in tiers.iter().enumerate() {
+        if t.label.trim().is_empty() {
+            bail!("tiers[{k}].label: give the tier a label");
+        }
+        if let Some(j) = tiers[..k].iter().position(|u| u.label == t.label) {
+            bail!("tiers[{k}].label: `{}` is already the label of tiers[{j}]", t.label);
+        }
+    }
     let last = tiers.len() - 1;
     if tiers.iter().any(|t| t.min_score.is_some()) {
         let mut bounds = Vec::with_capacity(tiers.len());
@@ -674,6 +695,9 @@ pub fn check_tiers(tiers: &[TierSpec]) -> Result<TierRule> {
         let Some(s) = t.upper_share else {
             bail!("tiers[{k}]: give upper_share (cumulative share of units) or min_score (a score threshold)");
         };
+        if !(s > 0.0 && s <= 1.0) {
+            bail!("tiers[{k}].upper_share: a cumulative share in (0, 1], got {s}");
+        }
         if k > 0 && s <= shares[k - 1] {
             bail!(
                 "tiers[{k}].upper_share: {s} must be above the previous tier's {}; shares are cumulative",

@@ -67,6 +67,16 @@ impl From<DesignKind> for Sampler {
     }
 }
 
+/// The most builds one analysis may run (samples × (inputs + 2) for a sensitivity
+/// design): about an hour at the slowest measured rate.
+pub const MAX_BUILDS: usize = 10_000_000;
+/// The most bootstrap replicates of the Sobol indices.
+pub const MAX_BOOTSTRAP: usize = 100_000;
+/// The most weight sets of one weight-noise input.
+pub const MAX_REPLICATES: usize = 1_000_000;
+/// The most worker threads.
+pub const MAX_THREADS: usize = 256;
+
 /// The `[sensitivity]` table of an edition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -576,6 +586,12 @@ fn noise_sets(framework: &Framework, noise: &WeightNoise, rng: &mut Rng) -> Resu
         );
     }
     let nominal: Vec<f64> = targets.iter().map(|&p| framework.nodes[p].weight).collect();
+    if noise.replicates > MAX_REPLICATES {
+        bail!(
+            "weight_noise.replicates: at most {MAX_REPLICATES} weight sets, got {}",
+            noise.replicates
+        );
+    }
     let mut sets = Vec::with_capacity(noise.replicates);
     for _ in 0..noise.replicates {
         let draws: Vec<f64> = targets.iter().map(|_| rng.uniform()).collect();
@@ -657,6 +673,23 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
     if spec.inputs.is_empty() {
         bail!("{file}: sensitivity.inputs: declare at least one uncertain input");
     }
+    for (k, input) in spec.inputs.iter().enumerate() {
+        if let Some(j) = spec.inputs[..k].iter().position(|i| i.name == input.name) {
+            bail!(
+                "{file}: sensitivity.inputs[{k}].name: `{}` is already the name of inputs[{j}]; the indices are reported by name",
+                input.name
+            );
+        }
+    }
+    if spec.bootstrap > MAX_BOOTSTRAP {
+        bail!(
+            "{file}: sensitivity.bootstrap: at most {MAX_BOOTSTRAP} bootstrap replicates, got {}",
+            spec.bootstrap
+        );
+    }
+    if let Some(t) = over.threads.filter(|&t| t > MAX_THREADS) {
+        bail!("--threads: at most {MAX_THREADS} worker threads, got {t}");
+    }
 
     let base = subject.base.clone();
     let base_framework = base.framework().map_err(|e| anyhow!("{file}: {e}"))?;
@@ -735,6 +768,22 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
     let d = inputs.len();
     if !uncertainty_only && d < 2 {
         bail!("{file}: a sensitivity analysis needs at least two uncertain inputs; add one or use --uncertainty-only");
+    }
+    // Builds: N for an uncertainty analysis, N·(d + 2) for a sensitivity design.
+    let builds_needed = if uncertainty_only {
+        Some(n)
+    } else {
+        n.checked_mul(d + 2)
+    };
+    if builds_needed.is_none_or(|b| b > MAX_BUILDS) {
+        bail!(
+            "sensitivity.samples: {n} samples{} exceed the limit of {MAX_BUILDS} builds",
+            if uncertainty_only {
+                String::new()
+            } else {
+                format!(" × ({d} inputs + 2)")
+            }
+        );
     }
     if design_kind == DesignKind::Sobol && n > design::MAX_SOBOL_POINTS {
         bail!(
