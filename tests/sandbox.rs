@@ -255,3 +255,72 @@ fn compiled_components_are_cached() {
     let name = entries[0].to_string_lossy().into_owned();
     assert!(name.ends_with(".cwasm") && name.len() == 64 + 1 + 16 + 6, "{name}");
 }
+
+/// A plugin step built from the host's own step library gives the host's results
+/// bit for bit: COINr's treatment (moments in SIMD lanes, the portable logarithm)
+/// in the sandbox and natively, on columns that are left alone, winsorised and
+/// log-transformed, with missing values and odd lengths.
+#[test]
+fn plugin_treatment_is_bit_identical_to_native() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = cityrank::build::build_if_stale(&root().join("plugins/custom-steps")).unwrap();
+    let sandbox = cityrank::sandbox::Sandbox::new(Some(dir.path().to_path_buf())).unwrap();
+    let plugin = sandbox.load(&built.component).unwrap();
+    let n = 201;
+    let columns: Vec<Vec<f64>> = vec![
+        // A power law: winsorising 5 points cannot tame it, so it is logged.
+        (1..=n)
+            .map(|u| if u == 7 { f64::NAN } else { 1.0 / (u as f64).powi(2) })
+            .collect(),
+        // Mirrored: negative skew, logged by COINr's sign-blind log_CT.
+        (1..=n).map(|u| -1.0 / (u as f64).powi(2)).collect(),
+        // Two outliers on a smooth spread: winsorised.
+        (0..n)
+            .map(|u| {
+                if u < 2 {
+                    1e3 + u as f64
+                } else {
+                    (u as f64 * 0.37).sin() * 10.0
+                }
+            })
+            .collect(),
+        // Already symmetric: untouched.
+        (0..n).map(|u| (u as f64 * 1.3).cos()).collect(),
+    ];
+    let request = cityrank::sandbox::StepRequest {
+        step: "treat".into(),
+        method: "coinr".into(),
+        params: "{\"winmax\":5}".into(),
+        node: String::new(),
+        data: cityrank::sandbox::Table {
+            units: (0..n).map(|u| format!("u{u}")).collect(),
+            numbers: columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| cityrank::sandbox::Column {
+                    id: format!("c{i}"),
+                    values: c.clone(),
+                })
+                .collect(),
+            texts: Vec::new(),
+        },
+    };
+    let (out, _) = plugin
+        .run_step(&cityrank::sandbox::Limits::default(), &request)
+        .unwrap();
+    let mut transforms = Vec::new();
+    for (c, got) in columns.iter().zip(&out.numbers) {
+        let (native, report) =
+            cityrank_steps::treat::treat(c, &cityrank_steps::treat::Treatment::COINR_DEFAULT).unwrap();
+        transforms.push(report.transform.as_str());
+        assert_eq!(got.values.len(), native.len());
+        for (u, (a, b)) in got.values.iter().zip(&native).enumerate() {
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{}[{u}]: plugin {a:e}, native {b:e}",
+                got.id
+            );
+        }
+    }
+    assert_eq!(transforms, ["log", "log", "winsorised", "none"]);
+}

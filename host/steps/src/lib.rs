@@ -26,7 +26,7 @@ pub mod stats;
 pub mod tiers;
 pub mod weight;
 
-mod lanes;
+pub mod lanes;
 mod linalg;
 mod lp;
 mod optimise;

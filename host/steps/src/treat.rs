@@ -17,14 +17,15 @@
 //!    points winsorised so far, and a step can overshoot `winmax` on ties).
 //! 3. If the winsorised indicator still fails, winsorisation is discarded and the
 //!    *original* values are log-transformed instead, whatever the skew's sign:
-//!    `ln(x − min + 0.01·(max − min))` (COINr `log_CT`). The result is returned even
-//!    if it still fails the test.
+//!    `ln(x − min + 0.01·(max − min))` (COINr `log_CT`), with the portable
+//!    [`lanes::ln`] (within an ulp of R's, the same bits on every platform and in a
+//!    plugin). The result is returned even if it still fails the test.
 //!
 //! Where COINr cannot decide (fewer than four values, a constant column, or
 //! winsorisation that makes the column constant) its test returns `NA` and it
 //! returns the indicator untreated; so does [`treat`].
 
-use crate::{StepError, is_missing, present, stats};
+use crate::{StepError, is_missing, lanes, present, stats};
 
 /// How to treat one indicator.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -341,18 +342,24 @@ fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> 
             let (hi, lo) = extremes(x);
             let a = 0.01 * (hi - lo);
             let negative = log_plus && before.skew <= 0.0;
-            let z: Vec<f64> = x
+            // The arguments, then their logarithms two at a time (the portable `ln`:
+            // the same bits natively and in a plugin); a missing value stays missing.
+            let mut z: Vec<f64> = x
                 .iter()
                 .map(|&v| {
                     if is_missing(v) {
                         v
                     } else if negative {
-                        -(hi + a - v).ln()
+                        hi + a - v
                     } else {
-                        (v - lo + a).ln()
+                        v - lo + a
                     }
                 })
                 .collect();
+            lanes::ln_in_place(&mut z);
+            if negative {
+                z.iter_mut().filter(|v| !v.is_nan()).for_each(|v| *v = -*v);
+            }
             let after = check(&z, skew_t, kurt_t);
             let report = TreatReport {
                 transform: if negative {
@@ -454,7 +461,7 @@ fn box_cox(x: &[f64], lambda: f64, shifted: bool) -> Result<(Vec<f64>, TreatRepo
             if is_missing(v) {
                 v
             } else if lambda == 0.0 {
-                shift(v).ln()
+                lanes::ln(shift(v))
             } else {
                 (shift(v).powf(lambda) - 1.0) / lambda
             }
