@@ -140,21 +140,45 @@ pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
 /// table rather than "not valid under any of the schemas". Long values are cut short.
 fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
     if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = e.kind() {
-        // An alternative that fails only on the value's type at this very place (e.g.
-        // `null` for an optional table) is not the one the author meant.
-        let here = e.instance_path();
+        let here = key_path(e.instance_path());
+        // An alternative is not the one the author meant when it fails only on the
+        // value's type at this very place (e.g. `null` for an optional table), or on
+        // its tag (e.g. `method = "z-score"` for a min-max spec).
+        let type_only = |errors: &Vec<ValidationError<'static>>| {
+            errors
+                .iter()
+                .all(|x| matches!(x.kind(), ValidationErrorKind::Type { .. }) && key_path(x.instance_path()) == here)
+        };
+        let tags: Vec<Option<(String, &Value)>> = context.iter().map(|errors| tag_mismatch(errors, &here)).collect();
         let meant: Vec<&Vec<ValidationError<'static>>> = context
             .iter()
-            .filter(|errors| {
-                !errors
-                    .iter()
-                    .all(|x| matches!(x.kind(), ValidationErrorKind::Type { .. }) && x.instance_path() == here)
-            })
+            .zip(&tags)
+            .filter(|(errors, tag)| !type_only(errors) && tag.is_none())
+            .map(|(errors, _)| errors)
             .collect();
         if let [errors] = meant.as_slice()
             && !errors.is_empty()
         {
             errors.iter().for_each(|x| describe(x, out));
+            return;
+        }
+        // No alternative has this tag: list the tags there are.
+        let named: Vec<&(String, &Value)> = tags.iter().flatten().collect();
+        if meant.is_empty()
+            && let Some((prop, _)) = named.first()
+            && named.iter().all(|(p, _)| p == prop)
+        {
+            let expected: Vec<String> = named.iter().map(|(_, v)| v.to_string()).collect();
+            let given = e
+                .instance()
+                .get(prop.as_str())
+                .map_or("nothing".to_string(), Value::to_string);
+            let at = if here == "(top level)" {
+                prop.clone()
+            } else {
+                format!("{here}.{prop}")
+            };
+            out.push(format!("{at}: {given} is not one of {}", expected.join(", ")));
             return;
         }
     }
@@ -165,6 +189,24 @@ fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
         message = message.replacen(&instance, &format!("{short}…"), 1);
     }
     out.push(format!("{}: {message}", key_path(e.instance_path())));
+}
+
+/// The property and expected constant when `errors` include a `const` mismatch on
+/// a property directly under `parent` (the tag of a tagged enum).
+fn tag_mismatch<'e>(errors: &'e [ValidationError<'static>], parent: &str) -> Option<(String, &'e Value)> {
+    let prefix = if parent == "(top level)" {
+        String::new()
+    } else {
+        format!("{parent}.")
+    };
+    errors.iter().find_map(|x| match x.kind() {
+        ValidationErrorKind::Constant { expected_value } => {
+            let path = key_path(x.instance_path());
+            let prop = path.strip_prefix(&prefix)?;
+            (!prop.contains(['.', '['])).then(|| (prop.to_string(), expected_value.as_ref()))
+        }
+        _ => None,
+    })
 }
 
 /// Renders a JSON pointer as a key path: `indicators[2].weight`.
@@ -273,5 +315,25 @@ mod tests {
         .to_string();
         assert!(!err.contains("anyOf"), "{err}");
         assert!(err.contains("sample"), "{err}");
+        // An unknown method of a tagged spec lists the methods; a bad parameter of a
+        // known one names the parameter.
+        let variant = |spec: &str| {
+            parse_toml::<crate::edition::Edition>(
+                &format!("{head}[variants.v]\npipeline = {{ {spec} }}\n"),
+                Document::Edition,
+                "e.toml",
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let err = variant("normalise = { method = \"nope\" }");
+        assert!(
+            err.contains("variants.v.pipeline.normalise.method: \"nope\" is not one of \"min-max\", \"z-score\""),
+            "{err}"
+        );
+        let err = variant("normalise = { method = \"min-max\", low = 0.0 }");
+        assert!(err.contains("variants.v.pipeline.normalise"), "{err}");
+        assert!(err.contains("'low' was unexpected"), "{err}");
+        assert!(!err.contains("oneOf"), "{err}");
     }
 }
