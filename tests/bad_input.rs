@@ -84,7 +84,7 @@ fn values_and_weights_that_would_overflow_are_refused() {
     // Austria's LPI (4.097985 in COINr's data) set to 1e200: its square overflows.
     let edition = asem_edition(dir.path(), "", |csv| csv.replacen(",4.097985,", ",1e200,", 1));
     let o = output(cityrank(&cache).arg("run").arg(&edition));
-    fails(&o, "column `LPI` is 1e200 for unit `AUT`, beyond ±1e150");
+    fails(&o, "column `LPI` is 1e200 for unit `AUT`, beyond ±1e60");
 
     let sub = dir.path().join("w");
     std::fs::create_dir(&sub).unwrap();

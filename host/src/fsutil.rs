@@ -17,17 +17,26 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_all_or_none(&[(path.to_path_buf(), bytes.to_vec())])
 }
 
-/// Writes several files, all or none: every file is first written to a temporary
-/// file next to it (and checked: an existing directory in the way is an error), and
-/// only when all of them are written are they renamed into place; on any failure
-/// the temporary files are removed and no file is changed. Devices and symbolic
-/// links are handled as by [`write_atomically`] (a device is written last, directly).
+/// Writes several files, all or none: every target is checked (a directory, or a
+/// path ending in a separator, is an error) and written to a temporary file next to
+/// it, and only when all of them are written are they renamed into place; on a
+/// failure up to then the temporary files are removed and no file is changed.
+/// (Directories created for the files stay. A rename itself failing — e.g. over a
+/// file owned by someone else in a sticky directory — would leave the earlier files
+/// replaced; the error says which file.) Devices and symbolic links are handled as
+/// by [`write_atomically`] (a device is written last, directly).
 pub fn write_all_or_none(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
     let mut devices: Vec<(&Path, &[u8])> = Vec::new();
     let result = (|| -> Result<()> {
         for (path, bytes) in files {
+            if path.as_os_str().to_string_lossy().ends_with(std::path::is_separator) {
+                anyhow::bail!(
+                    "cannot write `{}`: a file name is needed, not a directory",
+                    path.display()
+                );
+            }
             let target: PathBuf = match std::fs::metadata(path) {
                 Ok(meta) if meta.is_dir() => anyhow::bail!("cannot write `{}`: it is a directory", path.display()),
                 Ok(meta) if !meta.is_file() => {
@@ -94,6 +103,9 @@ mod tests {
         std::fs::create_dir(&blocked).unwrap();
         let err = write_all_or_none(&[(a.clone(), b"1".to_vec()), (blocked.clone(), b"2".to_vec())]).unwrap_err();
         assert!(err.to_string().contains("it is a directory"), "{err}");
+        let err =
+            write_all_or_none(&[(a.clone(), b"1".to_vec()), (dir.path().join("new/"), b"2".to_vec())]).unwrap_err();
+        assert!(err.to_string().contains("a file name is needed"), "{err}");
         assert!(!a.exists());
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

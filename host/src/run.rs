@@ -648,9 +648,10 @@ fn missing_input(manifest: &Manifest, dataset: &Dataset, file: &str, i: usize, k
     }
 }
 
-/// The largest magnitude of an indicator value: beyond it, squares (variances,
-/// moments) overflow to infinity and the steps' results would silently be wrong.
-pub const MAX_MAGNITUDE: f64 = 1e150;
+/// The largest magnitude of an indicator value: beyond it, fourth powers of
+/// deviations (the kurtosis of COINr's outlier test), summed over many units, could
+/// overflow to infinity and the steps' results would silently be wrong.
+pub const MAX_MAGNITUDE: f64 = 1e60;
 
 /// Checks the plugin's derived table against the manifest and returns the
 /// indicator columns in manifest order.

@@ -1047,7 +1047,6 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
     Ok(report)
 }
 
-/// The target value of a build.
 /// What "the top tier" is for `manifest`: its first tier, or, when its peer groups
 /// are rated on scales of their own, each group's best rating.
 fn top_tier_label(manifest: &Manifest, tier_labels: &[String]) -> String {
@@ -1055,16 +1054,16 @@ fn top_tier_label(manifest: &Manifest, tier_labels: &[String]) -> String {
     let Some(spec) = manifest.peer_groups.as_ref().filter(|p| !p.scales.is_empty()) else {
         return first;
     };
-    let mut best: Vec<&str> = spec
-        .scales
-        .iter()
-        .filter_map(|s| s.first())
-        .map(String::as_str)
-        .collect();
-    best.dedup();
+    let mut best: Vec<&str> = Vec::new();
+    for label in spec.scales.iter().filter_map(|s| s.first()) {
+        if !best.contains(&label.as_str()) {
+            best.push(label);
+        }
+    }
     format!("each peer group's best rating: {}", best.join(", "))
 }
 
+/// The target value of a build.
 fn target_value(target: &Target, b: &Build, nominal: &Build) -> f64 {
     match target {
         Target::MeanRankShift => {
