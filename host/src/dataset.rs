@@ -195,10 +195,10 @@ impl Dataset {
             .map(str::to_string)
             .collect();
         for (i, h) in headers.iter().enumerate() {
-            if headers[..i].contains(h) {
+            if let Some(j) = headers[..i].iter().position(|x| x == h) {
                 bail!(
                     "{file}: the header has the column `{h}` twice (columns {} and {})",
-                    headers[..i].iter().position(|x| x == h).unwrap_or(0) + 1,
+                    j + 1,
                     i + 1
                 );
             }
@@ -351,6 +351,7 @@ impl Dataset {
         })
     }
 }
+
 /// Checks a dataset description on its own: ids of variables and sources unique,
 /// every cited source declared. `origin` names the file in errors.
 fn check_description(description: &DatasetDescription, origin: &str) -> Result<()> {

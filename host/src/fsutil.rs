@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 /// with a file. A symbolic link is followed, so the file it points to is replaced,
 /// not the link.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_all_or_none(&[(path.to_path_buf(), bytes.to_vec())])
+    write_all_or_none(&[(path, bytes)])
 }
 
 /// Writes several files, all or none: every target is checked (a directory, or a
@@ -25,12 +25,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// file owned by someone else in a sticky directory — would leave the earlier files
 /// replaced; the error says which file.) Devices and symbolic links are handled as
 /// by [`write_atomically`] (a device is written last, directly).
-pub fn write_all_or_none(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub fn write_all_or_none<P: AsRef<Path>, B: AsRef<[u8]>>(files: &[(P, B)]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
     let mut devices: Vec<(&Path, &[u8])> = Vec::new();
     let result = (|| -> Result<()> {
         for (path, bytes) in files {
+            let (path, bytes) = (path.as_ref(), bytes.as_ref());
             if path.as_os_str().to_string_lossy().ends_with(std::path::is_separator) {
                 anyhow::bail!(
                     "cannot write `{}`: a file name is needed, not a directory",

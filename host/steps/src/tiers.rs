@@ -290,23 +290,22 @@ mod tests {
         assert!(quantile_groups(&[1.0], 0).is_err());
     }
 
+    /// Two peer groups of four units (scores 10, 40, 30, 20 and 90, 50, 70, 60) and
+    /// one unit without a group (99).
+    fn two_groups() -> ([f64; 9], [Option<usize>; 9]) {
+        let scores = [10.0, 40.0, 30.0, 20.0, 90.0, 50.0, 70.0, 60.0, 99.0];
+        let mut groups = [Some(0); 9];
+        groups[4..8].fill(Some(1));
+        groups[8] = None;
+        (scores, groups)
+    }
+
     #[test]
     fn ratings_within_peer_groups() {
         // Two HDI groups of four units; within each, the top half (cumulative share
         // .5 of 4 = 2 units) is tier 0. Group 0 scores 10, 40, 30, 20 → units with 40
         // and 30 are tier 0. Group 1 scores 90, 50, 70, 60 → 90 and 70.
-        let scores = [10.0, 40.0, 30.0, 20.0, 90.0, 50.0, 70.0, 60.0, 99.0];
-        let groups = [
-            Some(0),
-            Some(0),
-            Some(0),
-            Some(0),
-            Some(1),
-            Some(1),
-            Some(1),
-            Some(1),
-            None,
-        ];
+        let (scores, groups) = two_groups();
         let t = within_peer_groups(&scores, &groups, &TierRule::CumulativeShare(vec![0.5, 1.0])).unwrap();
         assert_eq!(
             t,
@@ -350,18 +349,7 @@ mod tests {
         // stretched to .5 + .5). Group 0 scores 10, 40, 30, 20: 40 and 30 get tier 2,
         // 10 and 20 tier 3. Group 1 scores 90, 50, 70, 60: 90 and 70 get tier 0, the
         // others tier 1. The ungrouped unit (99) gets none.
-        let scores = [10.0, 40.0, 30.0, 20.0, 90.0, 50.0, 70.0, 60.0, 99.0];
-        let g = [
-            Some(0),
-            Some(0),
-            Some(0),
-            Some(0),
-            Some(1),
-            Some(1),
-            Some(1),
-            Some(1),
-            None,
-        ];
+        let (scores, g) = two_groups();
         let shares = [0.25, 0.5, 0.75, 1.0];
         let t = within_peer_scales(&scores, &g, &shares, &[vec![2, 3], vec![0, 1]]).unwrap();
         let expected = [3, 2, 2, 3, 0, 1, 0, 1].map(Some);
