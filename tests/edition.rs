@@ -134,12 +134,24 @@ fn inspect_validate_and_build() {
     let o = output(cityrank(dir.path()).args(["validate", "plugins/harbor-ladder"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.starts_with("ok: harbor-ladder v0.1.0"), "{text}");
-    assert!(text.contains("1 index, 3 nodes, 16 indicators, depth 2"), "{text}");
-
+    assert!(text.starts_with("ok: methodology harbor-ladder v0.1.0"), "{text}");
+    // A manifest without code: its 16 indicators are dataset variables or formulas.
+    assert!(
+        text.contains("1 index, 3 nodes, 16 indicators (16 by formula), depth 2"),
+        "{text}"
+    );
+    assert!(text.contains("(declarative, sha256 "), "{text}");
     let o = output(cityrank(dir.path()).args(["build", "plugins/harbor-ladder"]));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("is a declarative manifest: it has no code to build"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = output(cityrank(dir.path()).args(["build", "plugins/u4ssc"]));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("harbor-ladder.component.wasm"));
+    assert!(stdout(&o).contains("u4ssc.component.wasm"));
 }
 
 /// Reads one column of a stage CSV written by `--stages`.

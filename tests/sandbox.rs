@@ -222,7 +222,7 @@ fn components_without_the_contract_are_refused() {
         &[],
     );
     assert!(
-        err.contains("plugin `empty.wasm` is refused: it does not export `cityrank:methodology/plugin@0.1.0`"),
+        err.contains("plugin `empty.wasm` is refused: it does not export `cityrank:methodology/plugin`"),
         "{err}"
     );
     let err = fails(
@@ -232,7 +232,8 @@ fn components_without_the_contract_are_refused() {
     );
     assert!(
         err.contains(
-            "it implements `cityrank:methodology/plugin@9.0.0`, but this host supports only contract version 0.1.0"
+            "it implements contract version 9.0.0 (`cityrank:methodology/plugin@9.0.0`), but this host supports \
+             versions 0.1.0, 0.2.0 (and their 0.x.y updates); update cityrank to run it"
         ),
         "{err}"
     );
@@ -263,7 +264,10 @@ fn compiled_components_are_cached() {
 #[test]
 fn plugin_treatment_is_bit_identical_to_native() {
     let dir = tempfile::tempdir().unwrap();
-    let built = cityrank::build::build_if_stale(&root().join("plugins/custom-steps")).unwrap();
+    let built = cityrank::build::build_if_stale(&cityrank::edition::PluginSource::Crate(
+        root().join("plugins/custom-steps"),
+    ))
+    .unwrap();
     let sandbox = cityrank::sandbox::Sandbox::new(Some(dir.path().to_path_buf())).unwrap();
     let plugin = sandbox.load(&built.component).unwrap();
     let n = 201;
@@ -287,11 +291,12 @@ fn plugin_treatment_is_bit_identical_to_native() {
         // Already symmetric: untouched.
         (0..n).map(|u| (u as f64 * 1.3).cos()).collect(),
     ];
-    let request = cityrank::sandbox::StepRequest {
-        step: "treat".into(),
-        method: "coinr".into(),
-        params: "{\"winmax\":5}".into(),
-        node: String::new(),
+    let params: cityrank::methodology::PluginParams = [("winmax".to_string(), serde_json::json!(5))].into();
+    let request = cityrank::sandbox::StepCall {
+        step: "treat",
+        method: "coinr",
+        params: &params,
+        node: "",
         data: cityrank::sandbox::Table {
             units: (0..n).map(|u| format!("u{u}")).collect(),
             numbers: columns
@@ -305,9 +310,7 @@ fn plugin_treatment_is_bit_identical_to_native() {
             texts: Vec::new(),
         },
     };
-    let (out, _) = plugin
-        .run_step(&cityrank::sandbox::Limits::default(), &request)
-        .unwrap();
+    let (out, _) = plugin.run_step(&cityrank::sandbox::Limits::default(), request).unwrap();
     let mut transforms = Vec::new();
     for (c, got) in columns.iter().zip(&out.numbers) {
         let (native, report) =

@@ -531,8 +531,10 @@ mod tests {
                 id: "m".into(),
                 name: "M".into(),
                 version: "1.0.0".into(),
+                kind: "declarative".into(),
                 sha256: String::new(),
-                contract: String::new(),
+                manifest_sha256: String::new(),
+                contract: None,
             },
             dataset: DatasetInfo {
                 id: "d".into(),

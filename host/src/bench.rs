@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
-use crate::edition::{LimitsSpec, ResolvedEdition, Variant};
+use crate::edition::{LimitsSpec, PluginSource, ResolvedEdition, Variant};
 use crate::methodology::{
     AggregateSpec, Direction, ImputeSpec, IndexSpec, IndicatorSpec, Manifest, NodeSpec, NormaliseSpec, PipelineSpec,
     TierSpec, TreatSpec,
@@ -20,7 +20,7 @@ use crate::methodology::{
 use crate::pipeline::{self, NoCustomSteps};
 use crate::results::Usage;
 use crate::run::{Derived, load_methodology};
-use crate::sandbox::{Column, Sandbox, StepRequest, Table};
+use crate::sandbox::{Column, Sandbox, StepCall, Table};
 use crate::sensitivity::design::Rng;
 use crate::sensitivity::{self, DesignKind, InputSpec, Overrides, SensitivitySpec, Subject, WeightNoise};
 
@@ -72,7 +72,15 @@ impl Figure {
 }
 
 /// The names of the cases, in the order `cityrank bench` runs them.
-pub const CASES: [&str; 5] = ["sa-asem", "build-asem", "scale", "mc-1000x50", "wasm-step"];
+pub const CASES: [&str; 7] = [
+    "sa-asem",
+    "build-asem",
+    "scale",
+    "mc-1000x50",
+    "wasm-step",
+    "formula",
+    "authoring",
+];
 
 /// Runs one case in this process; `root` is the repository (for the ASEM edition
 /// and the plugins).
@@ -83,6 +91,8 @@ pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
         "scale" => scale(quick),
         "mc-1000x50" => monte_carlo(quick),
         "wasm-step" => wasm_step(root, quick),
+        "formula" => formula(quick),
+        "authoring" => authoring(root, quick),
         other => bail!("no benchmark case `{other}`; the cases are: {}", CASES.join(", ")),
     }
 }
@@ -226,6 +236,8 @@ fn synthetic_manifest(pillars: usize, per: usize) -> Manifest {
             },
             unit: "1".into(),
             description: None,
+            from: None,
+            formula: None,
             denominator: None,
             target: None,
             treat: None,
@@ -243,6 +255,7 @@ fn synthetic_manifest(pillars: usize, per: usize) -> Manifest {
         sources: Vec::new(),
         editions: Vec::new(),
         inputs: Vec::new(),
+        constants: BTreeMap::new(),
         index: IndexSpec {
             id: "index".into(),
             name: "Index".into(),
@@ -307,6 +320,7 @@ fn synthetic_derived(units: usize, raw: Vec<Vec<f64>>) -> Derived {
         variables: BTreeMap::new(),
         usage: Usage { fuel: 0, calls: 0 },
         log: Vec::new(),
+        warnings: Vec::new(),
         panel_unit: Vec::new(),
         panel_time: Vec::new(),
     }
@@ -481,30 +495,25 @@ fn wasm_step(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let (units, indicators) = (2_000, 100);
     let data = synthetic_data(units, indicators, 13);
     let sandbox = Sandbox::new(Sandbox::default_cache_dir())?;
-    let built = crate::build::build_if_stale(&root.join("plugins/custom-steps"))?;
+    let built = crate::build::build_if_stale(&PluginSource::Crate(root.join("plugins/custom-steps")))?;
     let plugin = sandbox.load(&built.component)?;
     let limits = crate::sandbox::Limits {
         fuel: u64::MAX / 2,
         memory_bytes: 1 << 30,
         output_bytes: 1 << 30,
     };
-    let request = StepRequest {
-        step: "treat".into(),
-        method: "coinr".into(),
-        params: "{\"winmax\":5}".into(),
-        node: String::new(),
-        data: Table {
-            units: (0..units).map(|u| format!("u{u}")).collect(),
-            numbers: data
-                .iter()
-                .enumerate()
-                .map(|(i, c)| Column {
-                    id: format!("i{i}"),
-                    values: c.clone(),
-                })
-                .collect(),
-            texts: Vec::new(),
-        },
+    let params: crate::methodology::PluginParams = [("winmax".to_string(), serde_json::json!(5))].into();
+    let table = Table {
+        units: (0..units).map(|u| format!("u{u}")).collect(),
+        numbers: data
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Column {
+                id: format!("i{i}"),
+                values: c.clone(),
+            })
+            .collect(),
+        texts: Vec::new(),
     };
     let treatment = cityrank_steps::treat::Treatment::Coinr {
         winmax: 5,
@@ -521,7 +530,18 @@ fn wasm_step(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             })
             .collect::<Result<Vec<_>>>()
     })?;
-    let (wasm, (wasm_out, _)) = time(reps, || plugin.run_step(&limits, &request))?;
+    let (wasm, (wasm_out, _)) = time(reps, || {
+        plugin.run_step(
+            &limits,
+            StepCall {
+                step: "treat",
+                method: "coinr",
+                params: &params,
+                node: "",
+                data: table.clone(),
+            },
+        )
+    })?;
     // Same step, same code (the step library in both, its own `ln` included): the
     // same bits.
     for (w, n) in wasm_out.numbers.iter().zip(&native_out) {
@@ -560,4 +580,243 @@ fn wasm_step(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             format!("{:.2}× native (goal ≤ 1.5×)", wasm / native),
         ),
     ])
+}
+
+/// The formula evaluator's throughput on one core, against the same expressions
+/// written as Rust closures (the baseline) in the same run: 13,000 units × 100
+/// columns (1.3 million values per formula).
+fn formula(quick: bool) -> Result<Vec<Figure>> {
+    use cityrank_formula::{Binding, Formula};
+    let (units, columns) = (13_000, 100);
+    let data = synthetic_data(units, columns, 29);
+    let reps = if quick { 3 } else { 9 };
+    let cases: [(&str, &str, fn(f64, f64) -> f64); 2] = [
+        ("a / b * 1000", "a / b * 1000", |a, b| a / b * 1000.0),
+        (
+            "clamp((a + 2.5) / 5 * 100, 0, 100)",
+            "clamp((a + 2.5) / 5 * 100, 0, 100)",
+            |a, _| ((a + 2.5) / 5.0 * 100.0).clamp(0.0, 100.0),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (label, text, native) in cases {
+        let f = Formula::parse(text).map_err(|e| anyhow!("{e}"))?;
+        let bound = f
+            .bind(|n| match n {
+                "a" => Some(Binding::Column(0)),
+                "b" => Some(Binding::Column(1)),
+                _ => None,
+            })
+            .map_err(|e| anyhow!("{e}"))?;
+        // Every column pair in turn: 100 evaluations of 13,000 units.
+        let (secs, _) = time(reps, || {
+            let mut sum = 0.0;
+            for c in 0..columns {
+                let e = bound.eval(&[&data[c], &data[(c + 1) % columns]], units);
+                sum += e.values[units / 2];
+            }
+            Ok(sum)
+        })?;
+        let (base, _) = time(reps, || {
+            let mut sum = 0.0;
+            for c in 0..columns {
+                let (a, b) = (&data[c], &data[(c + 1) % columns]);
+                let v: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| native(x, y)).collect();
+                sum += v[units / 2];
+            }
+            Ok(sum)
+        })?;
+        let values = (units * columns) as f64;
+        let mut fig = Figure::new(
+            &format!("formula `{label}`, 1.3 M values"),
+            values / secs / 1e6,
+            "M values/s",
+            Some(50.0),
+            format!(
+                "{:.2}× the time of the same Rust closure ({:.0} M values/s)",
+                secs / base,
+                values / base / 1e6
+            ),
+        );
+        fig.lower_is_better = false;
+        out.push(fig);
+    }
+    Ok(out)
+}
+
+/// The u4ssc methodology written four ways (Rust, declarative, Python,
+/// JavaScript) on the LAS 2024 edition: component size, cold compile, cached load,
+/// the `manifest` call (a fresh instance each call), `derive` on the 62 cities and
+/// on 13,000 synthetic units, and a warm `cityrank run` as a user runs it (a new
+/// process, the compile cache warm), against the Rust plugin's in the same run.
+fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let reps = if quick { 2 } else { 7 };
+    let langs = [
+        ("Rust", "methodologies/las-2024.u4ssc.toml"),
+        ("declarative", "methodologies/las-2024.u4ssc-declarative.toml"),
+        ("Python", "methodologies/las-2024.u4ssc-python.toml"),
+        ("JavaScript", "methodologies/las-2024.u4ssc-js.toml"),
+    ];
+    let exe = std::env::current_exe().context("cannot find the cityrank executable")?;
+    let scratch = tempfile_dir()?;
+    let mut out = Vec::new();
+    for (lang, path) in langs {
+        let edition = ResolvedEdition::load(&root.join(path), &LimitsSpec::default())?;
+        let dataset = Dataset::load(&edition.dataset)?;
+        // Build (not timed), then load without a cache (cold) and with a warm one.
+        let loaded = load_methodology(&Sandbox::new(None)?, &edition.plugin, &edition.limits)?;
+        if let Some(plugin) = &loaded.plugin {
+            out.push(Figure::new(
+                &format!("u4ssc {lang}: component size"),
+                plugin.size() as f64 / 1024.0,
+                "KiB",
+                None,
+                String::new(),
+            ));
+            let cold = Sandbox::new(None)?;
+            let (secs, _) = time(if quick { 1 } else { 2 }, || cold.load(&loaded.path))?;
+            out.push(Figure::new(
+                &format!("u4ssc {lang}: cold compile"),
+                secs * 1e3,
+                "ms",
+                None,
+                String::new(),
+            ));
+            let cache = scratch.join(lang);
+            let warm = Sandbox::new(Some(cache))?;
+            warm.load(&loaded.path)?;
+            let (secs, plugin) = time(reps, || warm.load(&loaded.path))?;
+            out.push(Figure::new(
+                &format!("u4ssc {lang}: cached load"),
+                secs * 1e3,
+                "ms",
+                None,
+                String::new(),
+            ));
+            let (secs, _) = time(reps, || plugin.manifest(&edition.limits))?;
+            out.push(Figure::new(
+                &format!("u4ssc {lang}: instantiate + manifest"),
+                secs * 1e3,
+                "ms",
+                None,
+                String::new(),
+            ));
+        }
+        let (secs, _) = time(reps, || crate::run::derive_rows(&loaded, &edition, &dataset))?;
+        out.push(Figure::new(
+            &format!("u4ssc {lang}: derive, 62 cities"),
+            secs * 1e3,
+            "ms",
+            None,
+            String::new(),
+        ));
+        // 13,000 synthetic units with the inputs the methodology reads.
+        let units = 13_000;
+        let mut names: Vec<String> = loaded.manifest.inputs.iter().map(|i| i.id.clone()).collect();
+        names.extend(loaded.formulas.variables());
+        names.sort();
+        names.dedup();
+        let values = synthetic_data(units, names.len(), 41);
+        let big = time(reps, || match &loaded.plugin {
+            Some(plugin) => {
+                let input = Table {
+                    units: (0..units).map(|u| format!("u{u}")).collect(),
+                    numbers: names
+                        .iter()
+                        .zip(&values)
+                        .map(|(id, v)| Column {
+                            id: id.clone(),
+                            values: v.iter().map(|x| x.abs()).collect(),
+                        })
+                        .collect(),
+                    texts: Vec::new(),
+                };
+                let limits = crate::sandbox::Limits {
+                    fuel: u64::MAX / 2,
+                    memory_bytes: 1 << 30,
+                    output_bytes: 1 << 30,
+                };
+                plugin.derive(&limits, "bench", &input).map(|_| ())
+            }
+            None => {
+                let numbers: BTreeMap<String, Vec<f64>> = names
+                    .iter()
+                    .zip(&values)
+                    .map(|(id, v)| (id.clone(), v.iter().map(|x| x.abs()).collect()))
+                    .collect();
+                let rows: Vec<usize> = (0..units).collect();
+                let ids: Vec<String> = (0..units).map(|u| format!("u{u}")).collect();
+                loaded
+                    .formulas
+                    .evaluate(
+                        &loaded.manifest.indicators,
+                        &numbers,
+                        &Default::default(),
+                        &rows,
+                        &ids,
+                        "synthetic",
+                    )
+                    .map(|_| ())
+            }
+        })?;
+        out.push(Figure::new(
+            &format!("u4ssc {lang}: derive, 13,000 units"),
+            big.0 * 1e3,
+            "ms",
+            None,
+            String::new(),
+        ));
+    }
+    // A warm run as a user runs it: a new process, the compile cache warm. The
+    // languages take turns in each round, so that a slow moment of the machine
+    // falls on all of them alike.
+    let runs = if quick { 3 } else { 15 };
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); langs.len()];
+    for round in 0..=runs {
+        for (k, (_, path)) in langs.iter().enumerate() {
+            let result = scratch.join(format!("{k}.json"));
+            let t = Instant::now();
+            let o = std::process::Command::new(&exe)
+                .current_dir(root)
+                .args(["run", path, "--format", "json", "-o"])
+                .arg(&result)
+                .output()
+                .context("cannot run cityrank")?;
+            if !o.status.success() {
+                bail!("`cityrank run {path}` failed: {}", String::from_utf8_lossy(&o.stderr));
+            }
+            // Round 0 warms the caches.
+            if round > 0 {
+                times[k].push(t.elapsed().as_secs_f64());
+            }
+        }
+    }
+    let medians: Vec<f64> = times.into_iter().map(median).collect();
+    let rust = medians[0];
+    for ((lang, _), secs) in langs.iter().zip(&medians) {
+        let (goal, note) = match *lang {
+            "Rust" => (None, "the baseline".to_string()),
+            "declarative" => (
+                Some(1.2 * rust),
+                format!("{:.2}× the Rust plugin's run (goal ≤ 1.2×)", secs / rust),
+            ),
+            _ => (Some(0.5), format!("{:.2}× the Rust plugin's run", secs / rust)),
+        };
+        out.push(Figure::new(
+            &format!("u4ssc {lang}: warm `cityrank run`"),
+            *secs,
+            "s",
+            goal,
+            note,
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(out)
+}
+
+/// A fresh scratch directory under the system's temporary directory.
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("cityrank-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    Ok(dir)
 }

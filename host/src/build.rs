@@ -7,10 +7,12 @@
 //! rebuilds only when a source file changed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
 use sha2::{Digest, Sha256};
+
+use crate::edition::PluginSource;
 
 /// The target plugins are built for.
 pub const TARGET: &str = "wasm32-unknown-unknown";
@@ -29,19 +31,56 @@ pub struct Built {
     pub rebuilt: bool,
 }
 
-/// Builds the plugin crate in `dir` unless its component is up to date.
-pub fn build_if_stale(dir: &Path) -> Result<Built> {
-    let name = crate_name(dir)?;
+/// Builds a plugin (a Rust crate, a Python or a JavaScript plugin directory)
+/// unless its component is up to date. Errors: a source that is not a plugin
+/// directory; the build tool's own first error when the build fails.
+pub fn build_if_stale(source: &PluginSource) -> Result<Built> {
+    build_source(source, false)
+}
+
+/// Builds a plugin unconditionally.
+pub fn build_now(source: &PluginSource) -> Result<Built> {
+    build_source(source, true)
+}
+
+fn build_source(source: &PluginSource, force: bool) -> Result<Built> {
+    let dir = match source {
+        PluginSource::Crate(d) | PluginSource::Python(d) | PluginSource::JavaScript(d) => d.as_path(),
+        PluginSource::Component(p) => bail!(
+            "`{}` is a component already; there is nothing to build (`cityrank build` takes a plugin directory)",
+            p.display()
+        ),
+        PluginSource::Manifest(p) => bail!(
+            "`{}` is a declarative manifest: it has no code to build; run an edition that names it, or check it with \
+             `cityrank validate {}`",
+            p.display(),
+            p.display()
+        ),
+    };
+    let name = match source {
+        PluginSource::Crate(_) => crate_name(dir)?,
+        _ => crate::authoring::plugin_name(dir)?,
+    };
     let component = dir.join(format!("{name}.component.wasm"));
     let stamp = dir.join(format!("{name}.component.fingerprint"));
-    let fingerprint = fingerprint(dir)?;
-    if component.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
+    let fingerprint = match source {
+        PluginSource::Crate(_) => fingerprint(dir)?,
+        _ => crate::authoring::fingerprint(source)?,
+    };
+    if !force && component.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
         return Ok(Built {
             component,
             rebuilt: false,
         });
     }
-    build(dir, &name, &component)?;
+    // Builds take seconds to minutes (the first one fetches and compiles the SDK's
+    // dependencies): say what is happening.
+    eprintln!("building plugin `{}` …", dir.display());
+    let bytes = match source {
+        PluginSource::Crate(_) => build_crate(dir, &name)?,
+        _ => crate::authoring::build(source, &name)?,
+    };
+    crate::fsutil::write_atomically(&component, &bytes)?;
     crate::fsutil::write_atomically(&stamp, fingerprint.as_bytes())?;
     Ok(Built {
         component,
@@ -49,23 +88,12 @@ pub fn build_if_stale(dir: &Path) -> Result<Built> {
     })
 }
 
-/// Builds the plugin crate in `dir` unconditionally.
-pub fn build_now(dir: &Path) -> Result<Built> {
-    let name = crate_name(dir)?;
-    let component = dir.join(format!("{name}.component.wasm"));
-    build(dir, &name, &component)?;
-    let stamp = dir.join(format!("{name}.component.fingerprint"));
-    crate::fsutil::write_atomically(&stamp, fingerprint(dir)?.as_bytes())?;
-    Ok(Built {
-        component,
-        rebuilt: true,
-    })
-}
-
-fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
+/// Builds a Rust plugin crate and returns its component's bytes.
+fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
     let manifest = dir.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(&cargo)
+    let mut command = Command::new(&cargo);
+    command
         .args([
             "build",
             "--release",
@@ -74,28 +102,30 @@ fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
             "--message-format=json-render-diagnostics",
             "--manifest-path",
         ])
-        .arg(&manifest)
-        // Settings of an outer cargo (when run from tests) must not leak in.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RUSTFLAGS)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| {
-            format!(
-                "cannot run `{}` to build plugin `{}`",
-                cargo.to_string_lossy(),
-                dir.display()
-            )
-        })?;
-    if !output.status.success() {
+        .arg(&manifest);
+    // A crate that is its own workspace gets its own target directory: two such
+    // crates with the same name in one shared `CARGO_TARGET_DIR` would overwrite
+    // each other's `<name>.wasm`, and cargo could report the other's as fresh.
+    if is_own_workspace(dir) {
+        command.arg("--target-dir").arg(dir.join("target"));
+    }
+    let output = crate::authoring::run_tool(
+        command
+            // Settings of an outer cargo (when run from tests) must not leak in.
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RUSTFLAGS),
+        &cargo.to_string_lossy(),
+        &format!("build plugin `{}`", dir.display()),
+    )?;
+    if !output.success {
+        let hint = rust_hint(&output.stderr);
         bail!(
-            "building plugin `{}` failed (cargo exited with {}); see cargo's messages above. \
-             Is the target installed? `rustup target add {TARGET}`",
+            "building plugin `{}` failed (cargo exited with {}):\n{}{hint}",
             dir.display(),
-            output.status
+            output.status,
+            crate::authoring::first_error(&output.stderr)
         );
     }
     let module = core_module_path(&output.stdout, name).with_context(|| {
@@ -105,9 +135,34 @@ fn build(dir: &Path, name: &str, component: &Path) -> Result<()> {
         )
     })?;
     let bytes = std::fs::read(&module).with_context(|| format!("cannot read `{}`", module.display()))?;
-    let encoded =
-        componentize(&bytes).with_context(|| format!("cannot turn `{}` into a component", module.display()))?;
-    crate::fsutil::write_atomically(component, &encoded)
+    componentize(&bytes).with_context(|| format!("cannot turn `{}` into a component", module.display()))
+}
+
+/// Whether the crate in `dir` is the root of its own workspace (not a member of
+/// an enclosing one, such as this repository's).
+fn is_own_workspace(dir: &Path) -> bool {
+    let own =
+        std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"));
+    own || workspace_root(dir).is_none()
+}
+
+/// A hint for a failed Rust plugin build, from what cargo said; empty when cargo's
+/// own message says it all.
+fn rust_hint(stderr: &str) -> String {
+    if stderr.contains("may not be installed") || stderr.contains("can't find crate for `core`") {
+        format!("\nhint: install the target: `rustup target add {TARGET}`")
+    } else if stderr.contains("failed to find a workspace root") || stderr.contains("workspace root") {
+        "\nhint: the crate takes settings from a workspace (`….workspace = true` in its Cargo.toml), as the plugins \
+         inside this repository do; outside it, give those settings values (e.g. `edition = \"2024\"`) and add an \
+         empty `[workspace]` table, or start from `cityrank new DIR --lang rust`"
+            .to_string()
+    } else if stderr.contains("believes it's in a workspace when it's not") {
+        "\nhint: add an empty `[workspace]` table to the plugin's Cargo.toml (or add the plugin to the enclosing \
+         workspace's `members`)"
+            .to_string()
+    } else {
+        String::new()
+    }
 }
 
 /// Turns a core module built with the SDK (which embeds the contract's WIT) into a component.

@@ -35,8 +35,9 @@ pub struct Edition {
     /// What this edition is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The methodology: a plugin directory (a Cargo crate, built on demand) or a
-    /// component file (`.wasm`), relative to this file.
+    /// The methodology, relative to this file: a manifest (`methodology.toml`, no
+    /// code), a plugin directory (a Rust crate, or a Python or JavaScript plugin,
+    /// built on demand) or a component file (`.wasm`).
     pub methodology: PathBuf,
     /// The dataset description (`dataset.toml`), relative to this file.
     pub dataset: PathBuf,
@@ -383,31 +384,65 @@ impl LimitsSpec {
     }
 }
 
-/// Where a methodology's component comes from.
+/// Where a methodology comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginSource {
-    /// A plugin crate, built (and componentised) when its component is missing or stale.
+    /// A Rust plugin crate, built (and componentised) when its component is missing or stale.
     Crate(PathBuf),
+    /// A Python plugin directory (`methodology.py` + `methodology.toml`), built with componentize-py.
+    Python(PathBuf),
+    /// A JavaScript plugin directory (`methodology.js` + `methodology.toml`), built with componentize-qjs (QuickJS).
+    JavaScript(PathBuf),
     /// A ready component file.
     Component(PathBuf),
+    /// A declarative manifest (`methodology.toml`): no code; every indicator says
+    /// where its values come from (`from` or `formula`), and the host computes them.
+    Manifest(PathBuf),
 }
 
 impl PluginSource {
-    /// Classifies a path: a directory with a `Cargo.toml` is a crate, a file is a component.
+    /// Classifies a path: a `.toml` file is a declarative manifest, another file a
+    /// component; a directory is a Rust crate (`Cargo.toml`), a Python plugin
+    /// (`methodology.py`), a JavaScript plugin (`methodology.js`) or, with only a
+    /// `methodology.toml`, a declarative manifest.
     pub fn from_path(path: &Path) -> Result<PluginSource> {
         if path.is_dir() {
             if path.join("Cargo.toml").is_file() {
                 return Ok(PluginSource::Crate(path.to_path_buf()));
             }
+            if path.join("methodology.py").is_file() {
+                return Ok(PluginSource::Python(path.to_path_buf()));
+            }
+            if path.join("methodology.js").is_file() {
+                return Ok(PluginSource::JavaScript(path.to_path_buf()));
+            }
+            if path.join("methodology.toml").is_file() {
+                return Ok(PluginSource::Manifest(path.join("methodology.toml")));
+            }
             bail!(
-                "`{}` is a directory without a Cargo.toml; name a plugin crate or a component `.wasm` file",
+                "`{}` is a directory with no methodology in it; name a methodology manifest (`.toml`), a plugin \
+                 directory (with `Cargo.toml`, `methodology.py` or `methodology.js`) or a component `.wasm` file",
                 path.display()
             );
         }
         if path.is_file() {
+            if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+                return Ok(PluginSource::Manifest(path.to_path_buf()));
+            }
             return Ok(PluginSource::Component(path.to_path_buf()));
         }
         bail!("`{}` does not exist", path.display())
+    }
+
+    /// The path it names.
+    pub fn path(&self) -> &Path {
+        match self {
+            PluginSource::Crate(p)
+            | PluginSource::Python(p)
+            | PluginSource::JavaScript(p)
+            | PluginSource::Component(p)
+            | PluginSource::Manifest(p) => p,
+        }
     }
 }
 

@@ -20,13 +20,16 @@
 //! ```
 
 pub mod analysis;
+pub mod authoring;
 pub mod bench;
 pub mod build;
 pub mod compare;
 pub mod dataset;
+pub mod diagnostic;
 pub mod digest;
 pub mod edition;
 pub mod explain;
+pub mod formulas;
 pub mod fsutil;
 pub mod html;
 pub mod methodology;
@@ -36,5 +39,6 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod sandbox;
+pub mod scaffold;
 pub mod schema;
 pub mod sensitivity;

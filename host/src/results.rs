@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::methodology::NodeKind;
 
-/// Version of the results format.
-pub const RESULTS_SCHEMA_VERSION: u32 = 1;
+/// Version of the results format: 2 added the methodology's `kind` and
+/// `manifest_sha256`, and made `contract` absent for a declarative methodology.
+pub const RESULTS_SCHEMA_VERSION: u32 = 2;
 
 /// The results of running one edition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -111,10 +112,18 @@ pub struct MethodologyInfo {
     pub name: String,
     /// Methodology version.
     pub version: String,
-    /// SHA-256 of the component's bytes.
+    /// How it is written: `declarative` (a manifest, no code) or `component` (a
+    /// WebAssembly component, from Rust, Python or JavaScript).
+    pub kind: String,
+    /// SHA-256 of what determines the numbers besides the data: the component's
+    /// bytes (its manifest is inside it), or the manifest file's bytes.
     pub sha256: String,
-    /// The plugin contract it implements (e.g. `cityrank:methodology@0.1.0`).
-    pub contract: String,
+    /// SHA-256 of the manifest text.
+    pub manifest_sha256: String,
+    /// The plugin contract the component implements (e.g.
+    /// `cityrank:methodology@0.2.0`); absent for a declarative manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
 }
 
 /// Which data were scored.

@@ -8,53 +8,174 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::dataset::Dataset;
 use crate::edition::{PluginSource, ResolvedEdition};
+use crate::formulas::Formulas;
 use crate::methodology::{Framework, Manifest, VariableType};
 use crate::pipeline::{self, CustomSteps, NamedColumn};
 use crate::results::{
     DatasetInfo, EditionInfo, MethodologyInfo, NodeInfo, RESULTS_SCHEMA_VERSION, Results, ScreenedUnit, TierInfo,
     TreatmentInfo, UnitResult, Usage,
 };
-use crate::sandbox::{CallReport, Column, Limits, LogMessage, Plugin, Sandbox, StepRequest, Table, TextColumn};
+use crate::sandbox::{CallReport, Column, Limits, LogMessage, Plugin, Sandbox, StepCall, Table, TextColumn};
 use crate::schema::{self, Document};
 
-/// A methodology loaded into the sandbox, with its checked manifest.
+/// A methodology ready to run: its checked manifest, its formulas and, unless it
+/// is a declarative manifest, its component loaded into the sandbox.
 pub struct LoadedMethodology {
-    /// The component.
-    pub plugin: Plugin,
+    /// The component (`None` for a declarative manifest: no code runs).
+    pub plugin: Option<Plugin>,
     /// Its manifest.
     pub manifest: Manifest,
     /// Its framework tree.
     pub framework: Framework,
-    /// Where the component came from.
-    pub component_path: PathBuf,
+    /// The indicators the host computes from `from` and `formula`.
+    pub formulas: Formulas,
+    /// Where it came from: the component file, or the manifest file.
+    pub path: PathBuf,
+    /// What the methodology's results depend on, hashed: the component's SHA-256,
+    /// or for a declarative manifest the manifest file's.
+    pub sha256: String,
+    /// SHA-256 of the manifest text.
+    pub manifest_sha256: String,
+    /// Name used in messages (the component's or the manifest's file name).
+    pub label: String,
     /// Whether the component was built by this call.
     pub rebuilt: bool,
-    /// What the `manifest` call used.
+    /// What the `manifest` call used (nothing for a declarative manifest).
     pub report: CallReport,
+}
+
+impl LoadedMethodology {
+    /// The contract the component implements (`cityrank:methodology@0.2.0`), if there is a component.
+    pub fn contract(&self) -> Option<String> {
+        self.plugin
+            .as_ref()
+            .map(|p| format!("{}@{}", crate::sandbox::CONTRACT_PACKAGE, p.contract_version()))
+    }
+
+    /// `declarative` (a manifest, no code) or `component`.
+    pub fn kind(&self) -> &'static str {
+        if self.plugin.is_none() {
+            "declarative"
+        } else {
+            "component"
+        }
+    }
 }
 
 /// Locates (building it if needed) and loads a methodology, and checks its manifest.
 pub fn load_methodology(sandbox: &Sandbox, source: &PluginSource, limits: &Limits) -> Result<LoadedMethodology> {
+    if let PluginSource::Manifest(path) = source {
+        return load_manifest(path);
+    }
     let (component_path, rebuilt) = match source {
-        PluginSource::Crate(dir) => {
-            let built = crate::build::build_if_stale(dir)?;
+        PluginSource::Crate(_) | PluginSource::Python(_) | PluginSource::JavaScript(_) => {
+            let built = crate::build::build_if_stale(source)?;
             (built.component, built.rebuilt)
         }
-        PluginSource::Component(path) => (path.clone(), false),
+        PluginSource::Component(path) | PluginSource::Manifest(path) => (path.clone(), false),
     };
     let plugin = sandbox.load(&component_path)?;
     let (text, report) = plugin.manifest(limits)?;
-    let origin = format!("manifest of plugin `{}`", plugin.label());
-    let manifest: Manifest = schema::parse_toml(&text, Document::Manifest, &origin)?;
-    let framework = manifest.framework().map_err(|e| anyhow!("{origin}: {e}"))?;
+    // Name the manifest by its file when the component carries the plugin
+    // directory's `methodology.toml` as it is, so errors point into that file.
+    let origin = match source {
+        PluginSource::Crate(dir) | PluginSource::Python(dir) | PluginSource::JavaScript(dir)
+            if std::fs::read_to_string(dir.join("methodology.toml")).is_ok_and(|t| t == text) =>
+        {
+            dir.join("methodology.toml").display().to_string()
+        }
+        _ => format!("manifest of plugin `{}`", plugin.label()),
+    };
+    let checked = check_manifest(&text, &origin, true)?;
     Ok(LoadedMethodology {
-        plugin,
-        manifest,
-        framework,
-        component_path,
+        sha256: plugin.sha256().to_string(),
+        manifest_sha256: crate::digest::sha256_hex(text.as_bytes()),
+        label: plugin.label().to_string(),
+        plugin: Some(plugin),
+        manifest: checked.0,
+        framework: checked.1,
+        formulas: checked.2,
+        path: component_path,
         rebuilt,
         report,
     })
+}
+
+/// Loads a declarative manifest file: no component, every indicator computed by
+/// the host from `from` or `formula`.
+pub fn load_manifest(path: &std::path::Path) -> Result<LoadedMethodology> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read methodology `{}`", path.display()))?;
+    let origin = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow!(
+            "{origin}: not a methodology manifest: it is not UTF-8 text (a manifest is a TOML file; a compiled plugin \
+             ends in `.wasm`)"
+        )
+    })?;
+    let (manifest, framework, formulas) = check_manifest(&text, &origin, false)?;
+    let sha256 = crate::digest::sha256_hex(text.as_bytes());
+    Ok(LoadedMethodology {
+        plugin: None,
+        manifest,
+        framework,
+        formulas,
+        label: path
+            .file_name()
+            .map_or_else(|| origin.clone(), |n| n.to_string_lossy().into_owned()),
+        path: path.to_path_buf(),
+        manifest_sha256: sha256.clone(),
+        sha256,
+        rebuilt: false,
+        report: CallReport::default(),
+    })
+}
+
+/// Parses and checks a manifest's text: the schema, the framework tree, and the
+/// formulas; every problem reported with its line and column in `origin`. A
+/// manifest without a component (`has_code` false) must say where every
+/// indicator's values come from and cannot ask for the plugin's own steps.
+pub fn check_manifest(text: &str, origin: &str, has_code: bool) -> Result<(Manifest, Framework, Formulas)> {
+    let source = crate::diagnostic::Source::new(origin, text);
+    let manifest: Manifest = schema::parse_toml(text, Document::Manifest, origin)?;
+    let mut problems: Vec<String> = Vec::new();
+    let framework = match manifest.framework() {
+        Ok(f) => Some(f),
+        Err(e) => {
+            problems.push(source.render(&e.to_string()));
+            None
+        }
+    };
+    if !has_code {
+        for (i, spec) in manifest.indicators.iter().enumerate() {
+            if spec.from.is_none() && spec.formula.is_none() {
+                problems.push(source.render(&format!(
+                    "indicators[{i}]: indicator `{}` says neither where its values come from nor how they are \
+                     computed; give `from = \"<dataset variable>\"` or `formula = \"…\"` (a manifest without plugin \
+                     code has no `derive`)",
+                    spec.id
+                )));
+            }
+        }
+        if let Some(step) = manifest.plugin_steps().first() {
+            problems.push(source.render(&format!(
+                "{step}: `method = \"plugin\"` runs the plugin's own code, but this methodology is a manifest \
+                 without code; choose a standard method, or write the methodology as a plugin (`cityrank new --lang \
+                 python|js|rust`)"
+            )));
+        }
+    }
+    let formulas = match Formulas::parse(&manifest, &source) {
+        Ok(f) => Some(f),
+        Err(mut p) => {
+            problems.append(&mut p);
+            None
+        }
+    };
+    match (framework, formulas, problems.as_slice()) {
+        (Some(f), Some(x), []) => Ok((manifest, f, x)),
+        (_, _, [one]) => bail!("{one}"),
+        (_, _, many) => bail!("{origin}: {} problems:\n  {}", many.len(), many.join("\n  ")),
+    }
 }
 
 /// Everything a run produced.
@@ -67,6 +188,8 @@ pub struct RunOutput {
     pub unit_ids: Vec<String>,
     /// What the plugin logged, in call order.
     pub log: Vec<LogMessage>,
+    /// Notices for the author (printed as warnings by the CLI).
+    pub warnings: Vec<String>,
     /// Whether the plugin's component was built during this run.
     pub rebuilt: bool,
     /// Whether its compiled form came from the cache.
@@ -87,7 +210,6 @@ pub fn run_loaded(
     dataset: &Dataset,
     options: pipeline::Options,
 ) -> Result<RunOutput> {
-    let plugin = &loaded.plugin;
     let manifest = &edition.effective_manifest(&loaded.manifest)?;
     let framework = &if edition.variant.is_some() || edition.edition.tiers.is_some() {
         manifest
@@ -111,16 +233,23 @@ pub fn run_loaded(
             }
         }
     }
-    let mut custom = SandboxSteps::new(plugin, &edition.limits);
+    let mut sandboxed = loaded.plugin.as_ref().map(|p| SandboxSteps::new(p, &edition.limits));
+    let mut native = pipeline::NoCustomSteps;
+    let custom: &mut dyn CustomSteps = match sandboxed.as_mut() {
+        Some(s) => s,
+        None => &mut native,
+    };
     // Pipeline errors name the step and indicator; say which edition (and variant) too.
     let origin = || match &edition.variant {
         Some(v) => format!("{} (variant `{v}`)", edition.path.display()),
         None => edition.path.display().to_string(),
     };
-    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, &mut custom).with_context(origin)?;
-    usage.fuel += custom.usage.fuel;
-    usage.calls += custom.usage.calls;
-    log.append(&mut custom.log);
+    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, custom).with_context(origin)?;
+    if let Some(s) = sandboxed.as_mut() {
+        usage.fuel += s.usage.fuel;
+        usage.calls += s.usage.calls;
+        log.append(&mut s.log);
+    }
 
     // One result per unit: the scored rows, or for panel data the time-weighted
     // average of each unit's years.
@@ -246,12 +375,10 @@ pub fn run_loaded(
             id: manifest.id.clone(),
             name: manifest.name.clone(),
             version: manifest.version.clone(),
-            sha256: plugin.sha256().to_string(),
-            contract: format!(
-                "{}@{}",
-                crate::sandbox::CONTRACT_PACKAGE,
-                crate::sandbox::CONTRACT_VERSION
-            ),
+            kind: loaded.kind().to_string(),
+            sha256: loaded.sha256.clone(),
+            manifest_sha256: loaded.manifest_sha256.clone(),
+            contract: loaded.contract(),
         },
         dataset: DatasetInfo {
             id: dataset.description.id.clone(),
@@ -332,8 +459,9 @@ pub fn run_loaded(
         stages: out.stages,
         unit_ids: unit_ids.clone(),
         log,
+        warnings: derived.warnings.clone(),
         rebuilt: loaded.rebuilt,
-        cached: plugin.was_cached(),
+        cached: loaded.plugin.as_ref().is_some_and(Plugin::was_cached),
     })
 }
 
@@ -386,6 +514,8 @@ pub struct Derived {
     pub usage: Usage,
     /// Plugin log so far.
     pub log: Vec<LogMessage>,
+    /// Notices for the author found while deriving (e.g. a formula's division by zero).
+    pub warnings: Vec<String>,
     /// For panel data: unit index and year of each row (empty otherwise).
     pub panel_unit: Vec<usize>,
     /// For panel data: the year of each row (empty otherwise).
@@ -427,22 +557,68 @@ impl Derived {
 /// Selects the rows of an edition and lets the plugin derive their indicators
 /// (one `derive` call for all rows).
 pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset: &Dataset) -> Result<Derived> {
-    let plugin = &loaded.plugin;
     let mut usage = Usage {
         fuel: loaded.report.fuel,
-        calls: 1,
+        calls: u32::from(loaded.plugin.is_some()),
     };
     let mut log = loaded.report.log.clone();
     // The rows scored: every row, or for panel data the rows of the panel's years.
     let rows = select_rows(dataset, edition)?;
-    // The plugin derives every indicator it declares; a variant's dropped
-    // indicators are simply not used.
-    let input = input_table(&loaded.manifest, dataset, &rows, &edition.dataset.display().to_string())?;
-    let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, &input)?;
-    usage.fuel += report.fuel;
-    usage.calls += 1;
-    log.extend(report.log);
-    let raw = check_derived(&loaded.manifest, &input.units, derived, plugin.label())?;
+    let file = edition.dataset.display().to_string();
+    // The plugin derives every indicator it declares without a formula; a variant's
+    // dropped indicators are simply not used.
+    let input = input_table(&loaded.manifest, dataset, &rows, &file)?;
+    let mut raw: Vec<Vec<f64>> = match &loaded.plugin {
+        Some(plugin)
+            if loaded
+                .manifest
+                .indicators
+                .iter()
+                .enumerate()
+                .any(|(i, _)| !loaded.formulas.covers(i)) =>
+        {
+            let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, &input)?;
+            usage.fuel += report.fuel;
+            usage.calls += 1;
+            log.extend(report.log);
+            check_derived(
+                &loaded.manifest,
+                &loaded.formulas,
+                &input.units,
+                derived,
+                plugin.label(),
+            )?
+        }
+        _ => vec![Vec::new(); loaded.manifest.indicators.len()],
+    };
+    let mut warnings = Vec::new();
+    if !loaded.formulas.is_empty() {
+        let texts = dataset.texts.keys().cloned().collect();
+        let computed = loaded
+            .formulas
+            .evaluate(
+                &loaded.manifest.indicators,
+                &dataset.numbers,
+                &texts,
+                &rows,
+                &input.units,
+                &format!("{} ({file})", dataset.description.id),
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+        for (i, column) in computed.columns.into_iter().enumerate() {
+            if let Some(values) = column {
+                let id = &loaded.manifest.indicators[i].id;
+                check_column(
+                    id,
+                    &values,
+                    &input.units,
+                    &format!("{}: indicator `{id}`", loaded.path.display()),
+                )?;
+                raw[i] = values;
+            }
+        }
+        warnings = computed.warnings;
+    }
     let groups = dataset
         .description
         .columns
@@ -483,6 +659,7 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
         variables,
         usage,
         log,
+        warnings,
         panel_unit,
         panel_time,
     })
@@ -654,8 +831,15 @@ fn missing_input(manifest: &Manifest, dataset: &Dataset, file: &str, i: usize, k
 pub const MAX_MAGNITUDE: f64 = 1e60;
 
 /// Checks the plugin's derived table against the manifest and returns the
-/// indicator columns in manifest order.
-fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &str) -> Result<Vec<Vec<f64>>> {
+/// indicator columns in manifest order (empty for the indicators that `formulas`
+/// compute: the plugin must not return those).
+fn check_derived(
+    manifest: &Manifest,
+    formulas: &Formulas,
+    units: &[String],
+    derived: Table,
+    label: &str,
+) -> Result<Vec<Vec<f64>>> {
     let who = format!("plugin `{label}`, function `derive`");
     if derived.units != units {
         bail!("{who}: returned a table whose units differ from its input; keep the input's units in their order");
@@ -670,37 +854,51 @@ fn check_derived(manifest: &Manifest, units: &[String], derived: Table, label: &
                 units.len()
             );
         }
-        if let Some(u) = c.values.iter().position(|v| v.is_infinite()) {
-            bail!(
-                "{who}: column `{}` is infinite for unit `{}`; return NaN for a missing value",
-                c.id,
-                units[u]
-            );
-        }
-        if let Some(u) = c.values.iter().position(|v| v.abs() > MAX_MAGNITUDE) {
-            bail!(
-                "{who}: column `{}` is {:e} for unit `{}`, beyond ±{MAX_MAGNITUDE:e}: spreads and sums of squares of \
-                 such values overflow; rescale the variable (e.g. to thousands or millions)",
-                c.id,
-                c.values[u],
-                units[u]
-            );
-        }
+        check_column(&c.id, &c.values, units, &who)?;
         if by_id.insert(c.id.clone(), c.values).is_some() {
             bail!("{who}: returned column `{}` twice", c.id);
         }
     }
     let mut out = Vec::with_capacity(manifest.indicators.len());
-    for spec in &manifest.indicators {
-        match by_id.remove(&spec.id) {
-            Some(v) => out.push(v),
-            None => bail!("{who}: returned no column for indicator `{}` of the manifest", spec.id),
+    for (i, spec) in manifest.indicators.iter().enumerate() {
+        match (by_id.remove(&spec.id), formulas.covers(i)) {
+            (Some(_), true) => bail!(
+                "{who}: returned a column for indicator `{}`, which the manifest computes with `from` or `formula`; \
+                 remove one of the two",
+                spec.id
+            ),
+            (None, true) => out.push(Vec::new()),
+            (Some(v), false) => out.push(v),
+            (None, false) => bail!(
+                "{who}: returned no column for indicator `{}` of the manifest (or give it `from` or `formula` in the \
+                 manifest)",
+                spec.id
+            ),
         }
     }
     if let Some(extra) = by_id.keys().next() {
         bail!("{who}: returned column `{extra}`, which is not an indicator of the manifest");
     }
     Ok(out)
+}
+
+/// Refuses infinite values and values beyond [`MAX_MAGNITUDE`] in a derived column.
+fn check_column(id: &str, values: &[f64], units: &[String], who: &str) -> Result<()> {
+    if let Some(u) = values.iter().position(|v| v.is_infinite()) {
+        bail!(
+            "{who}: column `{id}` is infinite for unit `{}`; return NaN for a missing value",
+            units[u]
+        );
+    }
+    if let Some(u) = values.iter().position(|v| v.abs() > MAX_MAGNITUDE) {
+        bail!(
+            "{who}: column `{id}` is {:e} for unit `{}`, beyond ±{MAX_MAGNITUDE:e}: spreads and sums of squares of \
+             such values overflow; rescale the variable (e.g. to thousands or millions)",
+            values[u],
+            units[u]
+        );
+    }
+    Ok(())
 }
 
 /// Plugin-supplied steps, run in the sandbox: one call per step, each in a fresh
@@ -736,18 +934,18 @@ impl CustomSteps for SandboxSteps<'_> {
         units: &[String],
         data: Vec<NamedColumn>,
     ) -> Result<Vec<NamedColumn>> {
-        let request = StepRequest {
-            step: step.to_string(),
-            method: method.to_string(),
-            params: serde_json::to_string(params).context("cannot encode the step's parameters")?,
-            node: node.to_string(),
+        let call = StepCall {
+            step,
+            method,
+            params,
+            node,
             data: Table {
                 units: units.to_vec(),
                 numbers: data.into_iter().map(|(id, values)| Column { id, values }).collect(),
                 texts: Vec::new(),
             },
         };
-        let (table, report) = self.plugin.run_step(self.limits, &request)?;
+        let (table, report) = self.plugin.run_step(self.limits, call)?;
         self.usage.fuel += report.fuel;
         self.usage.calls += 1;
         self.log.extend(report.log);

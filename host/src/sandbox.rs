@@ -16,22 +16,53 @@ use anyhow::{Context, Result, anyhow, bail};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 
-mod bindings {
+/// Bindings of every released contract version, each generated from its own WIT
+/// (`schemas/wit/since_vX.Y.Z/`). The newest version's types are the host's own;
+/// older versions are adapted to them (see [`adapt_v0_1`]).
+mod v0_1 {
     wasmtime::component::bindgen!({
-        path: "../schemas/wit",
+        path: "../schemas/wit/since_v0.1.0",
         world: "methodology",
     });
 }
 
-use bindings::cityrank::methodology::host::Level;
-pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};
+mod v0_2 {
+    wasmtime::component::bindgen!({
+        path: "../schemas/wit/since_v0.2.0",
+        world: "methodology",
+    });
+}
 
-/// The contract version this host implements.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+use v0_2::cityrank::methodology::host::Level;
+pub use v0_2::exports::cityrank::methodology::plugin::{Column, Param, ParamValue, StepRequest, Table, TextColumn};
+
+/// The newest contract version, which this host's types follow and the SDKs build against.
+pub const CONTRACT_VERSION: &str = "0.2.0";
+/// Every contract version this host loads, oldest first; a component's version
+/// must be semver-compatible with one of them (0.2.x with 0.2.0).
+pub const CONTRACT_VERSIONS: [&str; 2] = ["0.1.0", "0.2.0"];
 /// The WIT package of the contract.
 pub const CONTRACT_PACKAGE: &str = "cityrank:methodology";
-const HOST_IMPORT: &str = "cityrank:methodology/host@0.1.0";
-const PLUGIN_EXPORT: &str = "cityrank:methodology/plugin@0.1.0";
+
+/// A contract version a component was built against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contract {
+    V0_1,
+    V0_2,
+}
+
+impl Contract {
+    /// The version supported for `version` (semver-compatible: same major, and for
+    /// 0.x the same minor), if any.
+    fn for_version(version: &str) -> Option<Contract> {
+        let v = semver::Version::parse(version).ok()?;
+        match (v.major, v.minor) {
+            (0, 1) => Some(Contract::V0_1),
+            (0, 2) => Some(Contract::V0_2),
+            _ => None,
+        }
+    }
+}
 
 /// Resource limits of one plugin call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +157,8 @@ impl ResourceLimiter for HostState {
     }
 }
 
-impl bindings::cityrank::methodology::host::Host for HostState {
-    fn log(&mut self, level: Level, message: String) {
+impl HostState {
+    fn log(&mut self, level: &'static str, message: String) {
         if self.log.len() >= MAX_LOG_MESSAGES {
             self.dropped_log += 1;
             return;
@@ -141,13 +172,32 @@ impl bindings::cityrank::methodology::host::Host for HostState {
             message.truncate(cut);
             message.push_str(" […]");
         }
+        self.log.push(LogMessage { level, message });
+    }
+}
+
+impl v0_2::cityrank::methodology::host::Host for HostState {
+    fn log(&mut self, level: Level, message: String) {
         let level = match level {
             Level::Debug => "debug",
             Level::Info => "info",
             Level::Warn => "warn",
             Level::Error => "error",
         };
-        self.log.push(LogMessage { level, message });
+        HostState::log(self, level, message);
+    }
+}
+
+impl v0_1::cityrank::methodology::host::Host for HostState {
+    fn log(&mut self, level: v0_1::cityrank::methodology::host::Level, message: String) {
+        use v0_1::cityrank::methodology::host::Level as L;
+        let level = match level {
+            L::Debug => "debug",
+            L::Info => "info",
+            L::Warn => "warn",
+            L::Error => "error",
+        };
+        HostState::log(self, level, message);
     }
 }
 
@@ -186,8 +236,10 @@ impl Sandbox {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
         let engine = Engine::new(&config).map_err(|e| anyhow!("cannot configure the WebAssembly engine: {e:#}"))?;
+        // One linker for every contract version: their import names differ by version.
         let mut linker = Linker::new(&engine);
-        bindings::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        v0_1::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .and_then(|()| v0_2::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s))
             .map_err(|e| anyhow!("cannot link the host interface: {e:#}"))?;
         Ok(Sandbox {
             engine,
@@ -233,49 +285,72 @@ impl Sandbox {
             .compile(bytes, &sha256)
             .map_err(|e| anyhow!("plugin `{label}` is refused: it is not a valid WebAssembly component: {e:#}"))?;
         let ty = component.component_type();
+        // Capabilities first: anything but the contract's `host` interface is refused,
+        // whatever the component exports.
         for (name, _) in ty.imports(&self.engine) {
-            if name != HOST_IMPORT {
+            if !name.starts_with(&format!("{CONTRACT_PACKAGE}/host@")) {
                 let hint = if name.starts_with("wasi:") {
-                    " (build for wasm32-unknown-unknown with the cityrank SDK, not for a WASI target)"
-                } else if name.starts_with("cityrank:methodology/host@") {
-                    " (it was built against another version of the contract)"
+                    " (WASI gives a program files, clocks, randomness and more; build a Rust plugin for \
+                     wasm32-unknown-unknown with the cityrank SDK, and Python or JavaScript plugins with `cityrank \
+                     build`, which stubs WASI out)"
                 } else {
                     ""
                 };
                 bail!(
                     "plugin `{label}` is refused: it imports `{name}`, but plugins get no capabilities; \
-                     the only import allowed is `{HOST_IMPORT}`{hint}"
+                     the only import allowed is the contract's `{CONTRACT_PACKAGE}/host`{hint}"
                 );
             }
         }
+        // The contract version: from the name of the `plugin` export.
         let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_string()).collect();
-        if !exports.iter().any(|e| e == PLUGIN_EXPORT) {
-            if let Some(other) = exports.iter().find(|e| e.starts_with("cityrank:methodology/plugin@")) {
-                bail!(
-                    "plugin `{label}` is refused: it implements `{other}`, but this host supports only \
-                     contract version {CONTRACT_VERSION} (`{PLUGIN_EXPORT}`)"
-                );
-            }
+        let Some(version) = exports
+            .iter()
+            .find_map(|e| e.strip_prefix(&format!("{CONTRACT_PACKAGE}/plugin@")))
+            .map(str::to_string)
+        else {
             bail!(
-                "plugin `{label}` is refused: it does not export `{PLUGIN_EXPORT}` (its exports: {}); \
-                 build it with the cityrank SDK",
+                "plugin `{label}` is refused: it does not export `{CONTRACT_PACKAGE}/plugin` (its exports: {}); \
+                 build it with a cityrank SDK (`cityrank new DIR --lang rust|python|js` starts one)",
                 if exports.is_empty() {
                     "none".to_string()
                 } else {
                     exports.join(", ")
                 }
             );
+        };
+        let Some(contract) = Contract::for_version(&version) else {
+            bail!(
+                "plugin `{label}` is refused: it implements contract version {version} (`{CONTRACT_PACKAGE}/plugin@{version}`), \
+                 but this host supports versions {} (and their 0.x.y updates); {}",
+                CONTRACT_VERSIONS.join(", "),
+                if semver::Version::parse(&version).is_ok_and(|v| v > semver::Version::new(0, 2, 0)) {
+                    "update cityrank to run it"
+                } else {
+                    "rebuild it with a current SDK"
+                }
+            );
+        };
+        let allowed = format!("{CONTRACT_PACKAGE}/host@{version}");
+        if let Some((name, _)) = ty.imports(&self.engine).find(|(n, _)| *n != allowed) {
+            bail!(
+                "plugin `{label}` is refused: it imports `{name}` but exports `{CONTRACT_PACKAGE}/plugin@{version}`; \
+                 a component's imports and exports must name the same contract version"
+            );
         }
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(bindings::MethodologyPre::new)
-            .map_err(|e| anyhow!("plugin `{label}` does not match contract {CONTRACT_VERSION}: {e:#}"))?;
+        let pre = self.linker.instantiate_pre(&component).and_then(|pre| {
+            Ok(match contract {
+                Contract::V0_1 => Pre::V0_1(v0_1::MethodologyPre::new(pre)?),
+                Contract::V0_2 => Pre::V0_2(v0_2::MethodologyPre::new(pre)?),
+            })
+        });
+        let pre = pre.map_err(|e| anyhow!("plugin `{label}` does not match contract {version}: {e:#}"))?;
         Ok(Plugin {
             label: label.to_string(),
             sha256,
             size: bytes.len(),
             cached,
+            version,
             pre,
         })
     }
@@ -325,6 +400,27 @@ fn check_header(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// A component pre-instantiated against the bindings of its contract version.
+enum Pre {
+    V0_1(v0_1::MethodologyPre<HostState>),
+    V0_2(v0_2::MethodologyPre<HostState>),
+}
+
+/// A step for the plugin's own code, in the host's terms; each contract version
+/// gets it in its own form (0.1: parameters as JSON text; 0.2: typed values).
+pub struct StepCall<'a> {
+    /// The step (`treat`, `normalise`, …).
+    pub step: &'a str,
+    /// The method the manifest names for the plugin.
+    pub method: &'a str,
+    /// The method's parameters.
+    pub params: &'a crate::methodology::PluginParams,
+    /// The framework node the step applies to (empty for whole-table steps).
+    pub node: &'a str,
+    /// The step's input.
+    pub data: Table,
+}
+
 /// A loaded, pre-instantiated methodology component. Each call instantiates it
 /// afresh in its own `Store` with its own limits.
 pub struct Plugin {
@@ -332,7 +428,8 @@ pub struct Plugin {
     sha256: String,
     size: usize,
     cached: bool,
-    pre: bindings::MethodologyPre<HostState>,
+    version: String,
+    pre: Pre,
 }
 
 impl Plugin {
@@ -356,32 +453,106 @@ impl Plugin {
         self.cached
     }
 
+    /// The contract version the component was built against (e.g. `0.1.0`).
+    pub fn contract_version(&self) -> &str {
+        &self.version
+    }
+
     /// Calls `manifest`.
     pub fn manifest(&self, limits: &Limits) -> Result<(String, CallReport)> {
-        self.call(limits, "manifest", |p, s| p.call_manifest(s).map(Ok), |m| m.len())
+        match &self.pre {
+            Pre::V0_1(pre) => self.call(
+                limits,
+                "manifest",
+                |s| pre.instantiate(s),
+                |i, s| i.cityrank_methodology_plugin().call_manifest(s).map(Ok),
+                |m| m.len(),
+            ),
+            Pre::V0_2(pre) => self.call(
+                limits,
+                "manifest",
+                |s| pre.instantiate(s),
+                |i, s| i.cityrank_methodology_plugin().call_manifest(s).map(Ok),
+                |m| m.len(),
+            ),
+        }
     }
 
     /// Calls `derive` with the raw variables of an edition's dataset.
     pub fn derive(&self, limits: &Limits, edition: &str, input: &Table) -> Result<(Table, CallReport)> {
-        self.call(limits, "derive", |p, s| p.call_derive(s, edition, input), table_size)
+        match &self.pre {
+            Pre::V0_1(pre) => {
+                let input = adapt_v0_1::table_to(input);
+                self.call(
+                    limits,
+                    "derive",
+                    |s| pre.instantiate(s),
+                    |i, s| {
+                        i.cityrank_methodology_plugin()
+                            .call_derive(s, edition, &input)
+                            .map(|r| r.map(adapt_v0_1::table_from))
+                    },
+                    table_size,
+                )
+            }
+            Pre::V0_2(pre) => self.call(
+                limits,
+                "derive",
+                |s| pre.instantiate(s),
+                |i, s| i.cityrank_methodology_plugin().call_derive(s, edition, input),
+                table_size,
+            ),
+        }
     }
 
     /// Calls `run-step`.
-    pub fn run_step(&self, limits: &Limits, request: &StepRequest) -> Result<(Table, CallReport)> {
-        self.call(limits, "run-step", |p, s| p.call_run_step(s, request), table_size)
+    pub fn run_step(&self, limits: &Limits, call: StepCall<'_>) -> Result<(Table, CallReport)> {
+        match &self.pre {
+            Pre::V0_1(pre) => {
+                let request = adapt_v0_1::request_to(&call)?;
+                self.call(
+                    limits,
+                    "run-step",
+                    |s| pre.instantiate(s),
+                    |i, s| {
+                        i.cityrank_methodology_plugin()
+                            .call_run_step(s, &request)
+                            .map(|r| r.map(adapt_v0_1::table_from))
+                    },
+                    table_size,
+                )
+            }
+            Pre::V0_2(pre) => {
+                let request = StepRequest {
+                    step: call.step.to_string(),
+                    method: call.method.to_string(),
+                    params: typed_params(call.params),
+                    node: call.node.to_string(),
+                    data: call.data,
+                };
+                self.call(
+                    limits,
+                    "run-step",
+                    |s| pre.instantiate(s),
+                    |i, s| i.cityrank_methodology_plugin().call_run_step(s, &request),
+                    table_size,
+                )
+            }
+        }
     }
 
-    fn call<R>(
+    fn call<I, R>(
         &self,
         limits: &Limits,
         func: &str,
-        f: impl FnOnce(
-            &bindings::exports::cityrank::methodology::plugin::Guest,
-            &mut Store<HostState>,
-        ) -> wasmtime::Result<Result<R, String>>,
+        instantiate: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<I>,
+        f: impl FnOnce(&I, &mut Store<HostState>) -> wasmtime::Result<Result<R, String>>,
         size: impl FnOnce(&R) -> usize,
     ) -> Result<(R, CallReport)> {
-        let engine = self.pre.engine();
+        let engine = match &self.pre {
+            Pre::V0_1(pre) => pre.engine(),
+            Pre::V0_2(pre) => pre.engine(),
+        };
         let mut store = Store::new(
             engine,
             HostState {
@@ -394,10 +565,7 @@ impl Plugin {
         store
             .set_fuel(limits.fuel)
             .map_err(|e| anyhow!("cannot set the fuel budget: {e:#}"))?;
-        let outcome = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| f(instance.cityrank_methodology_plugin(), &mut store));
+        let outcome = instantiate(&mut store).and_then(|instance| f(&instance, &mut store));
         let fuel = limits.fuel - store.get_fuel().unwrap_or(0);
         let state = store.into_data();
         let report = CallReport {
@@ -422,6 +590,102 @@ impl Plugin {
             Ok(Err(message)) => bail!("{who}: the plugin reported an error: {message}"),
             Err(e) => Err(anyhow!("{who}: {}", describe_trap(&e, limits, &report))),
         }
+    }
+}
+
+/// A step's parameters as contract 0.2's typed values, sorted by name: whole
+/// numbers as `integer`, other numbers as `number`, lists of numbers or of texts as
+/// such, anything else (tables, mixed lists, null) as JSON text.
+pub fn typed_params(params: &crate::methodology::PluginParams) -> Vec<Param> {
+    use serde_json::Value;
+    params
+        .iter()
+        .map(|(name, v)| {
+            let value = match v {
+                Value::Bool(b) => ParamValue::Flag(*b),
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => ParamValue::Integer(i),
+                    None => ParamValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+                },
+                Value::String(t) => ParamValue::Text(t.clone()),
+                Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_number) => {
+                    ParamValue::Numbers(items.iter().filter_map(Value::as_f64).collect())
+                }
+                Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                    ParamValue::Texts(items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                }
+                other => ParamValue::Json(other.to_string()),
+            };
+            Param {
+                name: name.clone(),
+                value,
+            }
+        })
+        .collect()
+}
+
+/// Contract 0.1.0 in the host's (0.2) terms: the same tables; a step's parameters
+/// as one JSON object.
+mod adapt_v0_1 {
+    use super::{StepCall, Table, v0_1};
+    use anyhow::{Context, Result};
+    use v0_1::exports::cityrank::methodology::plugin as old;
+
+    /// A host table as 0.1's (the same fields; copied, as the call borrows it).
+    pub fn table_to(t: &Table) -> old::Table {
+        old::Table {
+            units: t.units.clone(),
+            numbers: t
+                .numbers
+                .iter()
+                .map(|c| old::Column {
+                    id: c.id.clone(),
+                    values: c.values.clone(),
+                })
+                .collect(),
+            texts: t
+                .texts
+                .iter()
+                .map(|c| old::TextColumn {
+                    id: c.id.clone(),
+                    values: c.values.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A 0.1 table as the host's (moved, no copy of the values).
+    pub fn table_from(t: old::Table) -> Table {
+        Table {
+            units: t.units,
+            numbers: t
+                .numbers
+                .into_iter()
+                .map(|c| super::Column {
+                    id: c.id,
+                    values: c.values,
+                })
+                .collect(),
+            texts: t
+                .texts
+                .into_iter()
+                .map(|c| super::TextColumn {
+                    id: c.id,
+                    values: c.values,
+                })
+                .collect(),
+        }
+    }
+
+    /// A step call as 0.1's request: the parameters as one JSON object, as 0.1 plugins read them.
+    pub fn request_to(call: &StepCall<'_>) -> Result<old::StepRequest> {
+        Ok(old::StepRequest {
+            step: call.step.to_string(),
+            method: call.method.to_string(),
+            params: serde_json::to_string(call.params).context("cannot encode the step's parameters")?,
+            node: call.node.to_string(),
+            data: table_to(&call.data),
+        })
     }
 }
 

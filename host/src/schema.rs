@@ -113,17 +113,13 @@ impl Document {
     }
 }
 
+/// The most problems one validation reports.
+pub const MAX_PROBLEMS: usize = 20;
+
 /// Validates `value` as a `doc`; the error names `origin`, the key path and the
-/// expectation (up to five problems).
+/// expectation of every problem (up to [`MAX_PROBLEMS`]).
 pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
-    let mut problems: Vec<String> = Vec::new();
-    for e in doc.validator().iter_errors(value) {
-        describe(&e, &mut problems);
-        if problems.len() >= 5 {
-            break;
-        }
-    }
-    problems.truncate(5);
+    let problems = problems(value, doc);
     if problems.is_empty() {
         return Ok(());
     }
@@ -132,6 +128,24 @@ pub fn validate(value: &Value, doc: Document, origin: &str) -> Result<()> {
         doc.name(),
         problems.join("\n  ")
     ))
+}
+
+/// The problems of `value` as a `doc`, one line each (`key.path: what is wrong`),
+/// up to [`MAX_PROBLEMS`]; empty when it is valid.
+pub fn problems(value: &Value, doc: Document) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    for e in doc.validator().iter_errors(value) {
+        describe(&e, &mut problems);
+    }
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(format!(
+            "(top level): … and {more} more problem{}; fix these first",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    problems
 }
 
 /// Adds one line per problem of `e` to `out`. For `anyOf`/`oneOf` (an optional
@@ -160,6 +174,25 @@ fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
             && !errors.is_empty()
         {
             errors.iter().for_each(|x| describe(x, out));
+            return;
+        }
+        // A choice of constants (a plain enum such as `direction`): list them.
+        let constants: Option<Vec<String>> = context
+            .iter()
+            .map(|errors| match errors.as_slice() {
+                [x] if key_path(x.instance_path()) == here => match x.kind() {
+                    ValidationErrorKind::Constant { expected_value } => Some(expected_value.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if let Some(expected) = constants.filter(|c| !c.is_empty()) {
+            out.push(format!(
+                "{here}: {} is not one of {}",
+                e.instance(),
+                expected.join(", ")
+            ));
             return;
         }
         // No alternative has this tag: list the tags there are.
@@ -227,15 +260,28 @@ fn key_path(location: &jsonschema::paths::Location) -> String {
 }
 
 /// Parses TOML text as a `doc`: TOML syntax, then the schema, then the type.
+/// Every schema problem is reported, each as `origin:line:column: place: what`
+/// (see [`crate::diagnostic::Source::render`]).
 pub fn parse_toml<T: DeserializeOwned>(text: &str, doc: Document, origin: &str) -> Result<T> {
     let value: toml::Value = toml::from_str(text).map_err(|e| anyhow!("{origin}: invalid TOML: {e}"))?;
+    let source = crate::diagnostic::Source::new(origin, text);
     // JSON has no NaN or infinity (they would turn into `null`, i.e. "absent"):
     // refuse them here, by key.
     if let Some((path, v)) = non_finite(&value, String::new()) {
-        bail!("{origin}: {path}: {v} is not a finite number");
+        bail!("{}", source.render(&format!("{path}: {v} is not a finite number")));
     }
     let json = serde_json::to_value(&value).with_context(|| format!("{origin}: cannot represent the TOML as data"))?;
-    validate(&json, doc, origin)?;
+    let problems = problems(&json, doc);
+    match problems.as_slice() {
+        [] => {}
+        [one] => bail!("{}", source.render(one)),
+        many => bail!(
+            "{origin}: not a valid {} document ({} problems):\n  {}",
+            doc.name(),
+            many.len(),
+            many.iter().map(|p| source.render(p)).collect::<Vec<_>>().join("\n  ")
+        ),
+    }
     serde_json::from_value(json).map_err(|e| anyhow!("{origin}: {e}"))
 }
 
@@ -301,8 +347,9 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
+        // Line 7 is `tiers = [{ label = "a", min_score = nan }]`: `nan` is at column 37.
         assert!(
-            err.contains("e.toml: tiers[0].min_score: NaN is not a finite number"),
+            err.contains("e.toml:7:37: tier `a`: min_score: NaN is not a finite number"),
             "{err}"
         );
         // A typo inside the optional [sensitivity] table names the key, not the table.

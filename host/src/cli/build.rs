@@ -8,7 +8,8 @@ use clap::Args;
 /// Arguments of `cityrank build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The plugin crate's directory (e.g. plugins/harbor-ladder).
+    /// The plugin's directory: a Rust crate (e.g. plugins/u4ssc), or a Python
+    /// (`methodology.py`) or JavaScript (`methodology.js`) plugin.
     plugin_dir: PathBuf,
     /// Rebuild even when the component is up to date.
     #[arg(long)]
@@ -17,10 +18,11 @@ pub struct BuildArgs {
 
 /// Builds the plugin and prints where the component is.
 pub fn run(args: BuildArgs) -> Result<()> {
+    let source = super::plugin_source(&args.plugin_dir)?;
     let built = if args.force {
-        cityrank::build::build_now(&args.plugin_dir)?
+        cityrank::build::build_now(&source)?
     } else {
-        cityrank::build::build_if_stale(&args.plugin_dir)?
+        cityrank::build::build_if_stale(&source)?
     };
     let size = std::fs::metadata(&built.component).map(|m| m.len()).unwrap_or(0);
     println!(

@@ -9,7 +9,7 @@ use clap::Args;
 /// Arguments of `cityrank inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A plugin crate directory or a component file.
+    /// A methodology: a manifest (`.toml`), a plugin directory or a component (`.wasm`).
     plugin: PathBuf,
     #[command(flatten)]
     sandbox: super::SandboxArgs,

@@ -6,6 +6,7 @@ mod build;
 mod compare;
 mod explain;
 mod inspect;
+mod new;
 mod run;
 mod schema;
 mod sensitivity;
@@ -30,9 +31,11 @@ pub struct Cli {
 enum Command {
     /// Run an edition: score, rank and tier its units.
     Run(run::RunArgs),
-    /// Build a plugin crate into a methodology component.
+    /// Create a new methodology (manifest, sample data, edition) that runs as created.
+    New(new::NewArgs),
+    /// Build a plugin (Rust, Python or JavaScript) into a methodology component.
     Build(build::BuildArgs),
-    /// Load a plugin in the sandbox, check its manifest and print a summary.
+    /// Check an edition or a methodology (manifest, plugin or component) without running the ranking.
     Validate(validate::ValidateArgs),
     /// Print a plugin's framework tree with its weights and ladders.
     Inspect(inspect::InspectArgs),
@@ -54,6 +57,7 @@ enum Command {
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::New(a) => new::run(a),
         Command::Build(a) => build::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Inspect(a) => inspect::run(a),
@@ -115,7 +119,7 @@ fn emit(text: &str, output: Option<&Path>) -> Result<()> {
     }
 }
 
-/// A plugin argument: a crate directory or a component file.
+/// A methodology argument: a manifest, a plugin directory or a component file.
 fn plugin_source(path: &Path) -> Result<cityrank::edition::PluginSource> {
     cityrank::edition::PluginSource::from_path(path)
 }

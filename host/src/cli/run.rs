@@ -46,6 +46,9 @@ pub fn run(args: RunArgs) -> Result<()> {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
+    for w in &output.warnings {
+        eprintln!("warning: {w}");
+    }
     let text = report::render(&output.results, args.format)?;
     let Some(dir) = &args.stages else {
         return super::emit(&text, args.output.as_deref());

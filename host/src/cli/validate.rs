@@ -1,48 +1,184 @@
-//! `cityrank validate`.
+//! `cityrank validate`: check an edition or a methodology without running the ranking.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Result, anyhow, bail};
 use clap::Args;
+
+use cityrank::dataset::Dataset;
+use cityrank::edition::{PluginSource, ResolvedEdition};
+use cityrank::methodology::NodeKind;
+use cityrank::run::LoadedMethodology;
 
 /// Arguments of `cityrank validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// A plugin crate directory or a component file.
-    plugin: PathBuf,
+    /// What to check: an edition file (`methodologies/las-2024.toml`), a methodology
+    /// manifest (`methodology.toml`), a plugin directory (Rust, Python or
+    /// JavaScript; built if needed) or a component (`.wasm`).
+    path: PathBuf,
     #[command(flatten)]
     sandbox: super::SandboxArgs,
 }
 
-/// Loads the plugin, checks its manifest and prints a summary.
+/// Checks the edition or methodology at `args.path` and prints a summary; an
+/// error lists what is wrong.
 pub fn run(args: ValidateArgs) -> Result<()> {
+    if is_edition(&args.path)? {
+        return validate_edition(&args);
+    }
     let sandbox = args.sandbox.sandbox()?;
     let limits = args.sandbox.limits().resolve();
-    let loaded = cityrank::run::load_methodology(&sandbox, &super::plugin_source(&args.plugin)?, &limits)?;
+    let source = super::plugin_source(&args.path)?;
+    let loaded = cityrank::run::load_methodology(&sandbox, &source, &limits)?;
+    print_methodology(&loaded);
+    if matches!(source, PluginSource::Manifest(_)) && !loaded.formulas.variables().is_empty() {
+        println!(
+            "  note        the formulas' variables are checked against a dataset when an edition runs or is \
+             validated (`cityrank validate EDITION.toml`)"
+        );
+    }
+    Ok(())
+}
+
+/// Whether `path` is an edition file: a TOML file with a `methodology` or a
+/// `dataset` key (a manifest has neither; an edition missing one is then told so).
+fn is_edition(path: &Path) -> Result<bool> {
+    if !path.is_file() || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+        return Ok(false);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read `{}`: {e}", path.display()))?;
+    let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+        return Ok(false);
+    };
+    Ok(doc.contains_key("methodology") || doc.contains_key("dataset"))
+}
+
+fn validate_edition(args: &ValidateArgs) -> Result<()> {
+    let flags = args.sandbox.limits();
+    let edition = ResolvedEdition::load(&args.path, &flags)?;
+    let sandbox = args.sandbox.sandbox()?;
+    let loaded = cityrank::run::load_methodology(&sandbox, &edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    let file = args.path.display().to_string();
+    let mut problems: Vec<String> = Vec::new();
+    // The methodology on the dataset: inputs, formulas' variables, and the plugin's
+    // derive (one call, no scoring).
+    let derived = cityrank::run::derive_rows(&loaded, &edition, &dataset);
+    if let Err(e) = &derived {
+        problems.push(format!("{e:#}"));
+    }
+    // Every variant as a run would see it: its own dataset or panel, its changes to
+    // the manifest, and no step left to plugin code a manifest does not have.
+    for name in edition.edition.variants.keys() {
+        let result = (|| -> anyhow::Result<()> {
+            let e = ResolvedEdition::load_variant(&args.path, &flags, Some(name))?;
+            if e.dataset != edition.dataset || e.panel != edition.panel {
+                let d = Dataset::load(&e.dataset)?;
+                cityrank::run::derive_rows(&loaded, &e, &d)?;
+            }
+            let m = e.effective_manifest(&loaded.manifest)?;
+            m.framework().map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
+            if loaded.plugin.is_none()
+                && let Some(step) = m.plugin_steps().first()
+            {
+                bail!(
+                    "{file} (variant `{name}`): {step}: `method = \"plugin\"` runs the plugin's own code, but the \
+                     methodology is a manifest without code"
+                );
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            problems.push(format!("{e:#}"));
+        }
+    }
+    if let Err(e) = edition
+        .effective_manifest(&loaded.manifest)
+        .and_then(|m| m.framework().map(|_| ()))
+    {
+        problems.push(format!("{file}: {e:#}"));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{file}: {} problem{}:\n  {}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            problems.join("\n  ")
+        );
+    }
+    let e = &edition.edition;
+    println!("ok: edition {} — {} ({})", e.id, e.name, e.year);
+    print_methodology(&loaded);
+    println!(
+        "  dataset     {} ({} rows, {} numeric and {} text variables)",
+        edition.dataset.display(),
+        dataset.units.len(),
+        dataset.numbers.len(),
+        dataset.texts.len()
+    );
+    if let Ok(d) = &derived {
+        for w in &d.warnings {
+            eprintln!("warning: {w}");
+        }
+        let missing = d
+            .raw
+            .iter()
+            .map(|c| c.iter().filter(|v| v.is_nan()).count())
+            .sum::<usize>();
+        println!(
+            "  derived     {} indicators × {} units, {missing} values missing",
+            d.raw.len(),
+            d.unit_ids.len()
+        );
+    }
+    if !e.variants.is_empty() {
+        println!(
+            "  variants    {}",
+            e.variants.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    if let Some(s) = &e.sensitivity {
+        println!("  sensitivity {} inputs, {} samples", s.inputs.len(), s.samples);
+    }
+    Ok(())
+}
+
+fn print_methodology(loaded: &LoadedMethodology) {
     let m = &loaded.manifest;
     let count = |k| loaded.framework.nodes.iter().filter(|n| n.kind == k).count();
-    use cityrank::methodology::NodeKind;
-    println!("ok: {} v{} — {}", m.id, m.version, m.name);
+    println!("ok: methodology {} v{} — {}", m.id, m.version, m.name);
+    match &loaded.plugin {
+        Some(plugin) => {
+            println!(
+                "  component   {} ({} bytes, sha256 {})",
+                loaded.path.display(),
+                plugin.size(),
+                plugin.sha256()
+            );
+            println!("  contract    {}", loaded.contract().unwrap_or_default());
+            println!("  manifest    {} fuel", loaded.report.fuel);
+        }
+        None => println!(
+            "  manifest    {} (declarative, sha256 {})",
+            loaded.path.display(),
+            loaded.sha256
+        ),
+    }
     println!(
-        "  component   {} ({} bytes, sha256 {})",
-        loaded.component_path.display(),
-        loaded.plugin.size(),
-        loaded.plugin.sha256()
-    );
-    println!(
-        "  contract    cityrank:methodology@{}",
-        cityrank::sandbox::CONTRACT_VERSION
-    );
-    println!(
-        "  framework   1 index, {} nodes, {} indicators, depth {}",
+        "  framework   1 index, {} nodes, {} indicators ({} by formula), depth {}",
         count(NodeKind::Pillar),
         count(NodeKind::Indicator),
+        (0..m.indicators.len()).filter(|&i| loaded.formulas.covers(i)).count(),
         loaded.framework.nodes.iter().map(|n| n.depth).max().unwrap_or(0)
     );
-    println!(
-        "  inputs      {}",
-        m.inputs.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
-    );
+    let mut inputs: Vec<String> = m.inputs.iter().map(|i| i.id.clone()).collect();
+    for v in loaded.formulas.variables() {
+        if !inputs.contains(&v) {
+            inputs.push(v);
+        }
+    }
+    println!("  inputs      {}", inputs.join(", "));
     println!(
         "  tiers       {}",
         m.tiers
@@ -51,6 +187,4 @@ pub fn run(args: ValidateArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!("  manifest    {} fuel", loaded.report.fuel);
-    Ok(())
 }

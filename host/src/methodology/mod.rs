@@ -6,7 +6,7 @@
 //! and then checked for what a schema cannot say: unique ids, parents that exist,
 //! no cycles, positive weights, ladders on ladder-scored indicators.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Result, bail};
 use schemars::JsonSchema;
@@ -16,15 +16,20 @@ mod steps;
 
 pub use steps::*;
 
-/// Version of the manifest format this host reads.
-pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
+/// Version of the manifest format this host writes and reads: 2 added `from`,
+/// `formula` and `[constants]` (and made `[[inputs]]` optional).
+pub const MANIFEST_SCHEMA_VERSION: u32 = 2;
+/// The oldest manifest version this host still reads (a version-1 manifest loads
+/// as it always did; it cannot use what version 2 added).
+pub const MANIFEST_OLDEST_VERSION: u32 = 1;
 
 /// A methodology: the framework tree, its weights, its scoring rules, the pipeline
 /// steps and the tiers. Written by the methodology's author as TOML.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    /// Format version of this document; must be 1.
+    /// Format version of this document: 2 (1 is still read, without `from`,
+    /// `formula` and `[constants]`).
     pub schema_version: u32,
     /// Stable identifier, lowercase letters, digits and dashes (e.g. `harbor-ladder`).
     #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
@@ -46,8 +51,13 @@ pub struct Manifest {
     /// Ids of the editions this methodology was written for (informative).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub editions: Vec<String>,
-    /// The raw variables the dataset must provide; the plugin's `derive` receives them.
+    /// The raw variables the dataset must provide; a plugin's `derive` receives
+    /// them. Variables named by an indicator's `from` or `formula` need not be listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<Input>,
+    /// Named constants that formulas may use (e.g. `target_transit_km = 50`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub constants: BTreeMap<String, f64>,
     /// The root of the framework tree.
     pub index: IndexSpec,
     /// Intermediate nodes of the tree (pillars, sub-pillars, ...), any depth.
@@ -186,6 +196,19 @@ pub struct IndicatorSpec {
     /// How the value is derived and what it proxies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The dataset variable whose values the indicator takes as they are (e.g.
+    /// `air_routes`). Give `from` or `formula`, or neither when a plugin's `derive`
+    /// computes the indicator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// How the indicator is computed from the dataset's variables and the
+    /// manifest's `[constants]`, e.g. `metro_ridership_m / population_k * 1000`:
+    /// arithmetic (`+ - * / ^`), comparisons, `and`/`or`/`not`, `if(cond, a, b)`,
+    /// `min`, `max`, `clamp`, `abs`, `ln`, `log1p`, `log10`, `exp`, `sqrt`, `pow`,
+    /// `is_missing(x)`, `coalesce(a, b, …)` and `missing`. A missing value makes the
+    /// result missing unless the formula handles it. See `docs/authoring.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
     /// A dataset variable the indicator is divided by in the `denominate` step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominator: Option<String>,
@@ -434,14 +457,72 @@ impl Framework {
 }
 
 impl Manifest {
+    /// Key paths of the steps that name the plugin's own code (`method = "plugin"`),
+    /// e.g. `pipeline.treat`, `indicators[2].normalise`.
+    pub fn plugin_steps(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let p = &self.pipeline;
+        if matches!(p.impute, Some(ImputeSpec::Plugin { .. })) {
+            out.push("pipeline.impute".to_string());
+        }
+        if matches!(p.treat, Some(TreatSpec::Plugin { .. })) {
+            out.push("pipeline.treat".to_string());
+        }
+        if matches!(p.normalise, NormaliseSpec::Plugin { .. }) {
+            out.push("pipeline.normalise".to_string());
+        }
+        if matches!(p.aggregate, AggregateSpec::Plugin { .. }) {
+            out.push("pipeline.aggregate".to_string());
+        }
+        if matches!(self.index.aggregate, Some(AggregateSpec::Plugin { .. })) {
+            out.push("index.aggregate".to_string());
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if matches!(n.aggregate, Some(AggregateSpec::Plugin { .. })) {
+                out.push(format!("nodes[{i}].aggregate"));
+            }
+        }
+        for (i, x) in self.indicators.iter().enumerate() {
+            if matches!(x.treat, Some(TreatSpec::Plugin { .. })) {
+                out.push(format!("indicators[{i}].treat"));
+            }
+            if matches!(x.normalise, Some(NormaliseSpec::Plugin { .. })) {
+                out.push(format!("indicators[{i}].normalise"));
+            }
+        }
+        out
+    }
+
     /// Checks what the schema cannot express and builds the framework tree.
     /// Errors name the key path inside the manifest and say how to fix it.
     pub fn framework(&self) -> Result<Framework> {
-        if self.schema_version != MANIFEST_SCHEMA_VERSION {
+        if !(MANIFEST_OLDEST_VERSION..=MANIFEST_SCHEMA_VERSION).contains(&self.schema_version) {
             bail!(
-                "schema_version: this host reads manifest version {MANIFEST_SCHEMA_VERSION}, got {}",
-                self.schema_version
+                "schema_version: this host reads manifest versions {MANIFEST_OLDEST_VERSION} to \
+                 {MANIFEST_SCHEMA_VERSION}, got {}{}",
+                self.schema_version,
+                if self.schema_version > MANIFEST_SCHEMA_VERSION {
+                    "; update cityrank to read it"
+                } else {
+                    ""
+                }
             );
+        }
+        if self.schema_version < 2 {
+            let newer = self
+                .indicators
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| {
+                    (x.from.is_some() || x.formula.is_some())
+                        .then(|| format!("indicators[{i}].{}", if x.from.is_some() { "from" } else { "formula" }))
+                })
+                .or_else(|| (!self.constants.is_empty()).then(|| "constants".to_string()));
+            if let Some(path) = newer {
+                bail!(
+                    "{path}: `from`, `formula` and `[constants]` came with manifest version 2; set `schema_version = 2`"
+                );
+            }
         }
         // Unique ids across the whole framework.
         let mut paths: HashMap<&str, String> = HashMap::new();

@@ -647,14 +647,14 @@ pub fn analyse(
         label: file,
         edition_id: edition.edition.id.clone(),
         methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
-        methodology_sha256: loaded.plugin.sha256().to_string(),
+        methodology_sha256: loaded.sha256.clone(),
         dataset_sha256: dataset.sha256.clone(),
         base: edition.effective_manifest(&loaded.manifest)?,
         plugin_manifest: &loaded.manifest,
         unit_names: derived.rows.iter().map(|&r| dataset.units[r].name.clone()).collect(),
         derived,
         variants: &edition.edition.variants,
-        plugin: Some((&loaded.plugin, &edition.limits)),
+        plugin: loaded.plugin.as_ref().map(|p| (p, &edition.limits)),
     };
     analyse_subject(subject, spec, over)
 }

@@ -12,22 +12,6 @@ use cityrank_steps::treat::{Treatment, treat};
 
 struct CustomSteps;
 
-/// Reads an unsigned integer parameter from the JSON object `params` (a tiny
-/// parser: the plugin has no JSON library, and its parameters are flat numbers).
-fn param(params: &str, name: &str, default: usize) -> Result<usize, String> {
-    let key = format!("\"{name}\":");
-    match params.find(&key) {
-        None => Ok(default),
-        Some(i) => {
-            let rest = params[i + key.len()..].trim_start();
-            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-            digits
-                .parse()
-                .map_err(|_| format!("parameter `{name}` must be a whole number, got `{rest}`"))
-        }
-    }
-}
-
 fn log_min_max(x: &[f64]) -> Result<Vec<f64>, String> {
     if x.iter().any(|v| *v < 0.0) {
         return Err("log-min-max needs values ≥ 0".into());
@@ -56,16 +40,10 @@ impl Methodology for CustomSteps {
     }
 
     fn run_step(request: StepRequest) -> Result<Table, String> {
-        let StepRequest {
-            step,
-            method,
-            params,
-            data,
-            ..
-        } = request;
+        let winmax = request.count_param("winmax", 5)?;
+        let StepRequest { step, method, data, .. } = request;
         let columns = match (step.as_str(), method.as_str()) {
             ("treat", "coinr") => {
-                let winmax = param(&params, "winmax", 5)?;
                 let t = Treatment::Coinr {
                     winmax,
                     skew: 2.0,

@@ -40,7 +40,7 @@ extern crate self as cityrank_sdk;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../schemas/wit",
+        path: "../../schemas/wit/since_v0.2.0",
         world: "methodology",
         pub_export_macro: true,
         export_macro_name: "__export_methodology_world",
@@ -56,10 +56,54 @@ pub mod columns;
 pub use columns::{city_product_bn, ln, log1p, per_100k_residents, ratio, trips_per_resident, zero_without_metro, zip};
 
 pub use bindings::cityrank::methodology::host::Level;
-pub use bindings::exports::cityrank::methodology::plugin::{Column, StepRequest, Table, TextColumn};
+pub use bindings::exports::cityrank::methodology::plugin::{Column, Param, ParamValue, StepRequest, Table, TextColumn};
 
 /// The version of the plugin contract (the WIT package) this SDK builds against.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
+
+impl StepRequest {
+    /// The parameter `name`, if the manifest gives it.
+    pub fn param(&self, name: &str) -> Option<&ParamValue> {
+        self.params.iter().find(|p| p.name == name).map(|p| &p.value)
+    }
+
+    /// The number parameter `name` (a whole number counts), or `default` when it is
+    /// absent; an error naming it when it is not a number.
+    pub fn number_param(&self, name: &str, default: f64) -> Result<f64, String> {
+        match self.param(name) {
+            None => Ok(default),
+            Some(ParamValue::Number(x)) => Ok(*x),
+            Some(ParamValue::Integer(i)) => Ok(*i as f64),
+            Some(_) => Err(format!(
+                "parameter `{name}` of method `{}` must be a number",
+                self.method
+            )),
+        }
+    }
+
+    /// The whole-number parameter `name` (≥ 0), or `default` when it is absent; an
+    /// error naming it when it is not a whole number ≥ 0.
+    pub fn count_param(&self, name: &str, default: usize) -> Result<usize, String> {
+        match self.param(name) {
+            None => Ok(default),
+            Some(ParamValue::Integer(i)) if *i >= 0 => Ok(*i as usize),
+            Some(ParamValue::Number(x)) if *x >= 0.0 && x.fract() == 0.0 && *x <= u32::MAX as f64 => Ok(*x as usize),
+            Some(_) => Err(format!(
+                "parameter `{name}` of method `{}` must be a whole number ≥ 0",
+                self.method
+            )),
+        }
+    }
+
+    /// The text parameter `name`, if given; an error naming it when it is not text.
+    pub fn text_param(&self, name: &str) -> Result<Option<&str>, String> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(ParamValue::Text(t)) => Ok(Some(t)),
+            Some(_) => Err(format!("parameter `{name}` of method `{}` must be text", self.method)),
+        }
+    }
+}
 
 /// A methodology: its manifest and the code the host calls with data.
 pub trait Methodology {
@@ -97,7 +141,12 @@ impl Table {
             .iter()
             .find(|c| c.id == id)
             .map(|c| c.values.as_slice())
-            .ok_or_else(|| format!("the input has no numeric column `{id}`"))
+            .ok_or_else(|| {
+                format!(
+                    "the input has no numeric column `{id}`; if it is a dataset variable, declare it in \
+                     methodology.toml: an [[inputs]] entry with id = \"{id}\" and type = \"number\""
+                )
+            })
     }
 
     /// The text column `id`, or an error naming it.
@@ -106,7 +155,12 @@ impl Table {
             .iter()
             .find(|c| c.id == id)
             .map(|c| c.values.as_slice())
-            .ok_or_else(|| format!("the input has no text column `{id}`"))
+            .ok_or_else(|| {
+                format!(
+                    "the input has no text column `{id}`; if it is a dataset variable, declare it in \
+                     methodology.toml: an [[inputs]] entry with id = \"{id}\" and type = \"text\""
+                )
+            })
     }
 
     /// Appends a numeric column.

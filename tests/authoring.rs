@@ -1,0 +1,467 @@
+//! Authoring a methodology without Rust: declarative manifests and formulas,
+//! Python and JavaScript plugins, `cityrank new`, contract versions side by side,
+//! and errors that point into the author's files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::*;
+use serde_json::Value;
+
+/// One compile cache for the tests of this file: a Python or JavaScript component
+/// is compiled once, not once per test.
+fn shared_cache() -> &'static Path {
+    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    CACHE
+        .get_or_init(|| tempfile::tempdir().expect("a temporary directory"))
+        .path()
+}
+
+/// Runs an edition (`path[@variant]` relative to the repository) and returns its results.
+fn results(cache: &Path, edition: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = output(
+        cityrank(cache)
+            .args(["run", edition, "--format", "json", "-o"])
+            .arg(&out),
+    );
+    assert!(o.status.success(), "{edition}: {}", stderr(&o));
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+/// The parts of two results that must be identical when only the way the
+/// methodology is written differs: every unit (scores of every node, ranks, tiers),
+/// the framework with its weights, the tiers, the missing values.
+fn assert_same_ranking(a: &Value, b: &Value, what: &str) {
+    for key in ["units", "framework", "tiers", "missing", "imputed", "treatment"] {
+        assert_eq!(a[key], b[key], "{what}: `{key}` differs");
+    }
+    // Scores are written as shortest round-trip decimals: equal text is equal bits.
+    assert_eq!(a["units"][0]["score"], b["units"][0]["score"]);
+}
+
+#[test]
+fn the_declarative_u4ssc_gives_the_rust_plugins_results_to_the_bit() {
+    let cache = shared_cache();
+    let rust = results(cache, "methodologies/las-2024.u4ssc.toml");
+    let declarative = results(cache, "methodologies/las-2024.u4ssc-declarative.toml");
+    assert_same_ranking(&rust, &declarative, "declarative");
+    assert_eq!(declarative["methodology"]["kind"], "declarative");
+    assert!(declarative["methodology"].get("contract").is_none());
+    // Provenance: the hash of a declarative methodology is its manifest file's.
+    let text = std::fs::read(root().join("plugins/u4ssc-declarative/methodology.toml")).unwrap();
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&text))
+    };
+    assert_eq!(declarative["methodology"]["sha256"], sha.as_str());
+    assert_eq!(rust["methodology"]["kind"], "component");
+    assert_eq!(rust["methodology"]["contract"], "cityrank:methodology@0.2.0");
+    // 62 cities, every one ranked (a sanity check on the comparison itself).
+    assert_eq!(rust["units"].as_array().unwrap().len(), 62);
+}
+
+#[test]
+fn components_built_against_contract_0_1_keep_loading_with_the_same_results() {
+    let cache = shared_cache();
+    let old = results(cache, "tests/fixtures/contract-0.1.0/las-2024.u4ssc.toml");
+    let new = results(cache, "methodologies/las-2024.u4ssc.toml");
+    assert_eq!(old["methodology"]["contract"], "cityrank:methodology@0.1.0");
+    assert_same_ranking(&old, &new, "u4ssc 0.1.0 component");
+    // Plugin-supplied steps: 0.1.0 reads its parameters (`winmax = 5`) from a JSON
+    // string, 0.2.0 as typed values; the same treatment either way.
+    let old = results(cache, "tests/fixtures/contract-0.1.0/las-2024.custom-steps.toml");
+    let new = results(cache, "methodologies/las-2024.custom-steps.toml");
+    assert_eq!(old["methodology"]["contract"], "cityrank:methodology@0.1.0");
+    assert_eq!(new["methodology"]["contract"], "cityrank:methodology@0.2.0");
+    assert_same_ranking(&old, &new, "custom-steps 0.1.0 component");
+    assert_eq!(old["usage"]["calls"], new["usage"]["calls"]);
+}
+
+#[test]
+fn one_version_literal_for_host_sdks_and_wit() {
+    let host = std::fs::read_to_string(root().join("host/src/sandbox.rs")).unwrap();
+    let version = host
+        .lines()
+        .find_map(|l| l.strip_prefix("pub const CONTRACT_VERSION: &str = \""))
+        .and_then(|l| l.strip_suffix("\";"))
+        .expect("sandbox.rs declares CONTRACT_VERSION");
+    let wit = std::fs::read_to_string(root().join(format!("schemas/wit/since_v{version}/methodology.wit"))).unwrap();
+    assert!(wit.contains(&format!("package cityrank:methodology@{version};")));
+    let rust_sdk = std::fs::read_to_string(root().join("plugins/sdk/src/lib.rs")).unwrap();
+    assert!(rust_sdk.contains(&format!("pub const CONTRACT_VERSION: &str = \"{version}\";")));
+    assert!(rust_sdk.contains(&format!("schemas/wit/since_v{version}")));
+    let python = std::fs::read_to_string(root().join("plugins/sdk-python/cityrank_sdk.py")).unwrap();
+    assert!(python.contains(&format!("CONTRACT_VERSION = \"{version}\"")));
+    let js = std::fs::read_to_string(root().join("plugins/sdk-js/cityrank-sdk.js")).unwrap();
+    assert!(js.contains(&format!("CONTRACT_VERSION = \"{version}\"")));
+    // Every released version is kept.
+    for v in ["0.1.0", "0.2.0"] {
+        assert!(
+            root().join(format!("schemas/wit/since_v{v}/methodology.wit")).is_file(),
+            "{v}"
+        );
+    }
+}
+
+/// Writes `files` (relative path, text) into a new temporary directory.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+const DATASET: &str = "schema_version = 1\nid = \"d\"\ntitle = \"d\"\nyear = 2024\nfile = \"d.csv\"\n\n[columns]\nid = \"id\"\nname = \"name\"\n\n[[variables]]\nid = \"pop_k\"\ntype = \"number\"\n\n[[variables]]\nid = \"km\"\ntype = \"number\"\n\n[[variables]]\nid = \"region\"\ntype = \"text\"\n";
+const CSV: &str = "id,name,pop_k,km,region\na,A,1000,50,x\nb,B,2000,0,x\nc,C,0,10,y\nd,D,500,,y\n";
+const EDITION: &str =
+    "schema_version = 1\nid = \"e\"\nname = \"E\"\nyear = 2024\nmethodology = \"m.toml\"\ndataset = \"d.toml\"\n";
+
+fn manifest(indicators: &str) -> String {
+    format!(
+        "schema_version = 2\nid = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\ndescription = \"d\"\n\n[index]\nid = \"index\"\nname = \"I\"\n\n{indicators}\n[[tiers]]\nlabel = \"all\"\nupper_share = 1.0\n"
+    )
+}
+
+#[test]
+fn formulas_compute_indicators_and_missing_values_propagate() {
+    // km per million people = km / pop_k * 1000: a = 50, b = 0, c: pop 0 → no value
+    // (guarded by `if`), d: km missing → missing.
+    let m = manifest(
+        "[[indicators]]\nid = \"transit\"\nname = \"T\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nformula = \"if(pop_k > 0, km / pop_k * 1000, missing)\"\nnormalise = { method = \"none\" }\n\n[[indicators]]\nid = \"pop\"\nname = \"P\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"k\"\nfrom = \"pop_k\"\nweight = 0\n",
+    );
+    let dir = project(&[("m.toml", &m), ("d.toml", DATASET), ("d.csv", CSV), ("e.toml", EDITION)]);
+    let cache = shared_cache();
+    let stages = dir.path().join("stages");
+    let o = output(
+        cityrank(cache)
+            .arg("run")
+            .arg(dir.path().join("e.toml"))
+            .arg("--stages")
+            .arg(&stages),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let raw = std::fs::read_to_string(stages.join("raw.csv")).unwrap();
+    assert_eq!(raw, "id,transit,pop\na,50,1000\nb,0,2000\nc,,0\nd,,500\n", "{raw}");
+}
+
+#[test]
+fn formula_problems_point_into_the_manifest() {
+    // `popp_k` starts at column 17: `formula = "` is 11 characters and `km / ` 5 more.
+    let m = manifest(
+        "[[indicators]]\nid = \"transit\"\nname = \"T\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nformula = \"km / popp_k\"\n",
+    );
+    let line = m.lines().position(|l| l.starts_with("formula")).unwrap() + 1;
+    let dir = project(&[("m.toml", &m), ("d.toml", DATASET), ("d.csv", CSV), ("e.toml", EDITION)]);
+    let cache = shared_cache();
+    let o = output(cityrank(cache).arg("run").arg(dir.path().join("e.toml")));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("m.toml:{line}:17: indicator `transit`: formula:")),
+        "{err}"
+    );
+    assert!(err.contains("no variable `popp_k`"), "{err}");
+    assert!(err.contains("did you mean `pop_k`?"), "{err}");
+
+    // A syntax error, a typo in a direction and `from` with an expression: all
+    // reported at once, each at its place, the indicator named by its id.
+    let m = manifest(
+        "[[indicators]]\nid = \"a\"\nname = \"A\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nformula = \"km / (pop_k * 2\"\n\n[[indicators]]\nid = \"b\"\nname = \"B\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nfrom = \"km * 2\"\n",
+    );
+    let dir = project(&[("m.toml", &m)]);
+    let o = output(cityrank(cache).arg("validate").arg(dir.path().join("m.toml")));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("2 problems"), "{err}");
+    assert!(err.contains("indicator `a`: formula:"), "{err}");
+    assert!(
+        err.contains("indicator `b`: from: `km * 2` is not a variable name"),
+        "{err}"
+    );
+    assert!(err.contains("write `formula = \"km * 2\"` instead"), "{err}");
+
+    let m = manifest(
+        "[[indicators]]\nid = \"a\"\nname = \"A\"\nparent = \"index\"\ndirection = \"lowr\"\nunit = \"km\"\nfrom = \"km\"\nwieght = 2\n",
+    );
+    let dir = project(&[("m.toml", &m)]);
+    let o = output(cityrank(cache).arg("validate").arg(dir.path().join("m.toml")));
+    let err = stderr(&o);
+    let direction = m.lines().position(|l| l.starts_with("direction")).unwrap() + 1;
+    let weight = m.lines().position(|l| l.starts_with("wieght")).unwrap() + 1;
+    assert!(
+        err.contains(&format!(
+            ":{direction}:13: indicator `a`: direction: \"lowr\" is not one of \"higher\", \"lower\""
+        )),
+        "{err}"
+    );
+    assert!(err.contains(&format!(":{weight}:1: indicator `a`:")), "{err}");
+    assert!(err.contains("'wieght' was unexpected"), "{err}");
+}
+
+#[test]
+fn version_1_manifests_still_load_but_formulas_need_version_2() {
+    // Version-1 manifests load as ever: the Python and JavaScript u4ssc plugins carry
+    // one (see the four-ways test). One that uses a formula is told what to change.
+    let cache = shared_cache();
+    let m = manifest(
+        "[[indicators]]\nid = \"a\"\nname = \"A\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nfrom = \"km\"\n",
+    )
+    .replace("schema_version = 2", "schema_version = 1");
+    let dir = project(&[("m.toml", &m)]);
+    let o = output(cityrank(cache).arg("validate").arg(dir.path().join("m.toml")));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("came with manifest version 2; set `schema_version = 2`"),
+        "{err}"
+    );
+    assert!(err.contains("indicator `a`: from:"), "{err}");
+}
+
+#[test]
+fn a_manifest_without_code_must_say_where_each_indicator_comes_from() {
+    let m = manifest(
+        "[[indicators]]\nid = \"a\"\nname = \"A\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\n",
+    );
+    let dir = project(&[("m.toml", &m)]);
+    let cache = shared_cache();
+    let o = output(cityrank(cache).arg("validate").arg(dir.path().join("m.toml")));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("indicator `a`"), "{err}");
+    assert!(
+        err.contains("give `from = \"<dataset variable>\"` or `formula = \"…\"`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn division_by_zero_is_a_warning_and_a_missing_value() {
+    let m = manifest(
+        "[[indicators]]\nid = \"transit\"\nname = \"T\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nformula = \"km / pop_k\"\n",
+    );
+    let dir = project(&[("m.toml", &m), ("d.toml", DATASET), ("d.csv", CSV), ("e.toml", EDITION)]);
+    let cache = shared_cache();
+    let o = output(cityrank(cache).arg("run").arg(dir.path().join("e.toml")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: indicator `transit`: its formula gives no value for 1 unit (the first: `c`)"),
+        "{err}"
+    );
+    assert!(err.contains("division by zero"), "{err}");
+}
+
+#[test]
+fn validate_checks_an_edition_without_running_it() {
+    let cache = shared_cache();
+    let o = output(cityrank(cache).args(["validate", "methodologies/las-2024.u4ssc-declarative.toml"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ok: edition las-2024-u4ssc-declarative"), "{out}");
+    assert!(out.contains("15 indicators (15 by formula)"), "{out}");
+    assert!(out.contains("derived     15 indicators × 62 units"), "{out}");
+    // A dataset lacking a formula's variable: refused, with the place in the manifest.
+    let m = manifest(
+        "[[indicators]]\nid = \"a\"\nname = \"A\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nfrom = \"kms\"\n",
+    );
+    let dir = project(&[("m.toml", &m), ("d.toml", DATASET), ("d.csv", CSV), ("e.toml", EDITION)]);
+    let o = output(cityrank(cache).arg("validate").arg(dir.path().join("e.toml")));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("did you mean `km`?"), "{}", stderr(&o));
+}
+
+/// `cityrank new` in `lang`, then the command it prints next, which must succeed.
+fn new_and_run(lang: &str, extra: &[&str]) -> String {
+    let cache = shared_cache();
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("my-ranking");
+    let o = output(cityrank(cache).arg("new").arg(&dir).args(["--lang", lang]).args(extra));
+    assert!(o.status.success(), "new --lang {lang}: {}", stderr(&o));
+    let printed = stdout(&o);
+    let next = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("next: cityrank "))
+        .expect("new prints the next command");
+    let args: Vec<&str> = next.split_whitespace().collect();
+    let o = output(cityrank(cache).args(&args));
+    assert!(o.status.success(), "{lang}: `cityrank {next}` failed: {}", stderr(&o));
+    // The edition also validates, its sensitivity analysis runs, and new refuses to
+    // overwrite.
+    let o = output(cityrank(cache).arg("validate").arg(dir.join("edition.toml")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(
+        cityrank(cache)
+            .arg("sensitivity")
+            .arg(dir.join("edition.toml"))
+            .args(["--samples", "16"]),
+    );
+    assert!(o.status.success(), "sensitivity: {}", stderr(&o));
+    let o = output(cityrank(cache).arg("new").arg(&dir));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    stdout(&output(
+        cityrank(cache)
+            .args(["run", "--format", "csv"])
+            .arg(dir.join("edition.toml")),
+    ))
+}
+
+#[test]
+fn new_toml_runs_as_created() {
+    let csv = new_and_run("toml", &[]);
+    // 15 sample cities, every one ranked.
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+}
+
+#[test]
+fn new_rust_runs_as_created_outside_the_repository() {
+    let csv = new_and_run("rust", &[]);
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+}
+
+#[test]
+fn new_from_the_authors_csv() {
+    let data = project(&[(
+        "my data.csv",
+        "city_id,city,country,internet_pct,pm25,note\nx1,X,AAA,50,10,a\nx2,Y,BBB,70,,b\nx3,Z,CCC,,30,c\n",
+    )]);
+    let csv = new_and_run("toml", &["--from", data.path().join("my data.csv").to_str().unwrap()]);
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+}
+
+#[test]
+fn new_from_a_csv_with_the_headers_people_write() {
+    // Spaces after commas, a header with quotes and one with a backslash, a
+    // reserved word, a leading digit, a duplicate, no `id` column (the first
+    // column with a distinct value per row is the id), and a blank row.
+    let data = project(&[(
+        "Städte 2024.csv",
+        "city, country, \"GDP \"\"per\"\" capita\", max, 2020, pop\\k, pop\\k\nLagos, NGA, 5.5, 1, 2, 3, 4\nAbuja, NGA, 7, 2, 3, 4, 5\n,,,,,,\nAccra, GHA, 6, , 1, 2, 3\n",
+    )]);
+    let csv = new_and_run(
+        "toml",
+        &["--from", data.path().join("Städte 2024.csv").to_str().unwrap()],
+    );
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+}
+
+#[test]
+fn the_template_sample_is_what_its_recipe_derives() {
+    let o = std::process::Command::new("python3")
+        .arg(root().join("methodologies/data/recipe/template_sample.py"))
+        .arg("--check")
+        .output()
+        .expect("python3 runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn the_formula_reference_in_docs_is_the_crates_own() {
+    let lib = std::fs::read_to_string(root().join("host/formula/src/lib.rs")).unwrap();
+    let doc: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! ").or_else(|| l.strip_prefix("//!")))
+        .collect();
+    let a = doc.iter().position(|l| *l == "# Language reference").unwrap();
+    let b = doc.iter().position(|l| *l == "# Using the crate").unwrap();
+    let mut text = doc[a + 1..b].join("\n").trim_matches('\n').to_string();
+    // Rustdoc links [`X`] become plain `X`.
+    while let Some(start) = text.find("[`") {
+        let Some(len) = text[start..].find("`]") else { break };
+        let inner = text[start + 2..start + len].to_string();
+        text.replace_range(start..start + len + 2, &format!("`{inner}`"));
+    }
+    let docs = std::fs::read_to_string(root().join("docs/formulas.md")).unwrap();
+    assert!(
+        docs.ends_with(&format!("\n\n{text}\n")),
+        "docs/formulas.md differs from the language reference in host/formula/src/lib.rs; regenerate it"
+    );
+}
+
+#[test]
+fn the_python_and_javascript_u4ssc_give_the_rust_plugins_results_to_the_bit() {
+    let cache = shared_cache();
+    let rust = results(cache, "methodologies/las-2024.u4ssc.toml");
+    for lang in ["python", "js"] {
+        let other = results(cache, &format!("methodologies/las-2024.u4ssc-{lang}.toml"));
+        assert_same_ranking(&rust, &other, lang);
+        assert_eq!(other["methodology"]["contract"], "cityrank:methodology@0.2.0");
+        assert_eq!(other["methodology"]["kind"], "component");
+    }
+}
+
+#[test]
+fn new_python_runs_as_created() {
+    let csv = new_and_run("python", &[]);
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+}
+
+#[test]
+fn new_js_runs_as_created() {
+    let csv = new_and_run("js", &[]);
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+}
+
+/// A plugin of `lang` whose derive fails as `code` says; the run's error.
+fn failing_plugin(lang: &str, file: &str, code: &str) -> String {
+    let cache = shared_cache();
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("failing");
+    let o = output(cityrank(cache).arg("new").arg(&dir).args(["--lang", lang]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(dir.join("methodology").join(file), code).unwrap();
+    let o = output(cityrank(cache).arg("run").arg(dir.join("edition.toml")));
+    assert!(!o.status.success());
+    stderr(&o)
+}
+
+#[test]
+fn exceptions_in_python_and_javascript_become_errors_with_their_line() {
+    let err = failing_plugin(
+        "python",
+        "methodology.py",
+        "from cityrank_sdk import Methodology\n\n\nclass M(Methodology):\n    def derive(self, edition, data):\n        return {\"rapid_transit\": data[\"metro_kms\"]}\n",
+    );
+    assert!(err.contains("KeyError (methodology.py, line 6)"), "{err}");
+    assert!(err.contains("no numeric column `metro_kms`"), "{err}");
+    let err = failing_plugin(
+        "js",
+        "methodology.js",
+        "import { Methodology } from \"cityrank-sdk\";\n\nexport default class M extends Methodology {\n  derive(edition, data) {\n    throw new RangeError(\"no such edition\");\n  }\n}\n",
+    );
+    assert!(err.contains("RangeError"), "{err}");
+    assert!(err.contains("no such edition"), "{err}");
+    // A syntax error is the build tool's own first error.
+    let err = failing_plugin("python", "methodology.py", "class M(:\n");
+    assert!(err.contains("building Python plugin"), "{err}");
+    assert!(err.contains("SyntaxError"), "{err}");
+}
+
+#[test]
+fn a_missing_toolchain_says_how_to_install_it() {
+    let cache = shared_cache();
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("p");
+    let o = output(cityrank(cache).arg("new").arg(&dir).args(["--lang", "python"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(
+        cityrank(cache)
+            .arg("build")
+            .arg(dir.join("methodology"))
+            .env("CITYRANK_TOOLS", parent.path().join("no-tools"))
+            .env("PATH", "/nonexistent"),
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("`componentize-py` is not installed"), "{err}");
+    assert!(err.contains("bash tools/install-authoring-tools.sh"), "{err}");
+}
