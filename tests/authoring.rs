@@ -465,3 +465,60 @@ fn a_missing_toolchain_says_how_to_install_it() {
     assert!(err.contains("`componentize-py` is not installed"), "{err}");
     assert!(err.contains("bash tools/install-authoring-tools.sh"), "{err}");
 }
+
+/// The u4ssc component with its contract names rewritten to `version` (the same
+/// length as `0.2.0`), and an edition running it.
+fn u4ssc_as_version(cache: &Path, dir: &Path, version: &str) -> std::path::PathBuf {
+    results(cache, "methodologies/las-2024.u4ssc.toml");
+    let bytes = std::fs::read(root().join("plugins/u4ssc/u4ssc.component.wasm")).unwrap();
+    let mut text = bytes.clone();
+    for (from, to) in [
+        ("cityrank:methodology/host@0.2.0", format!("cityrank:methodology/host@{version}")),
+        ("cityrank:methodology/plugin@0.2.0", format!("cityrank:methodology/plugin@{version}")),
+    ] {
+        let (from, to) = (from.as_bytes(), to.as_bytes());
+        assert_eq!(from.len(), to.len());
+        let mut i = 0;
+        while i + from.len() <= text.len() {
+            if &text[i..i + from.len()] == from {
+                text[i..i + from.len()].copy_from_slice(to);
+                i += from.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
+    assert_ne!(text, bytes);
+    let component = dir.join(format!("u4ssc-{version}.wasm"));
+    std::fs::write(&component, text).unwrap();
+    let edition = dir.join(format!("e-{version}.toml"));
+    std::fs::write(
+        &edition,
+        format!(
+            "schema_version = 1\nid = \"e\"\nname = \"E\"\nyear = 2024\nmethodology = \"{}\"\ndataset = \"{}\"\n",
+            component.display().to_string().replace('\\', "/"),
+            root().join("methodologies/data/las-2024/dataset.toml").display().to_string().replace('\\', "/")
+        ),
+    )
+    .unwrap();
+    edition
+}
+
+#[test]
+fn semver_compatible_contract_updates_load_and_later_ones_are_refused() {
+    let cache = shared_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let rust = results(cache, "methodologies/las-2024.u4ssc.toml");
+    // 0.2.1: compatible with 0.2.0, loaded, the same results.
+    let edition = u4ssc_as_version(cache, dir.path(), "0.2.1");
+    let patched = results(cache, edition.to_str().unwrap());
+    assert_eq!(patched["methodology"]["contract"], "cityrank:methodology@0.2.1");
+    assert_same_ranking(&rust, &patched, "0.2.1");
+    // 0.3.0: a later contract this host does not know.
+    let edition = u4ssc_as_version(cache, dir.path(), "0.3.0");
+    let o = output(cityrank(cache).arg("run").arg(&edition));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("it implements contract version 0.3.0"), "{err}");
+    assert!(err.contains("update cityrank to run it"), "{err}");
+}

@@ -227,6 +227,15 @@ pub fn tools_dir() -> PathBuf {
     }
 }
 
+/// The build tool `name`: in its folder `dir` under [`tools_dir`] when it is
+/// there, else by name on the `PATH`.
+fn tool(dir: &[&str], name: &str) -> PathBuf {
+    let mut path = tools_dir();
+    path.extend(dir);
+    path.push(name);
+    if path.is_file() { path } else { PathBuf::from(name) }
+}
+
 /// Builds a Python or JavaScript plugin and returns its component's bytes.
 pub fn build(source: &PluginSource, name: &str) -> Result<Vec<u8>> {
     let (lang, dir) = language(source)?;
@@ -271,13 +280,7 @@ pub fn build(source: &PluginSource, name: &str) -> Result<Vec<u8>> {
                      methodology\n\nMANIFEST = {literal}\n\nPlugin = cityrank_sdk.export(methodology, MANIFEST)\n"
                 ),
             )?;
-            let tool = tools_dir().join("python").join("bin").join("componentize-py");
-            let tool = if tool.is_file() {
-                tool
-            } else {
-                PathBuf::from("componentize-py")
-            };
-            let mut command = Command::new(&tool);
+            let mut command = Command::new(tool(&["python", "bin"], "componentize-py"));
             command
                 .arg("-d")
                 .arg(work.join("wit"))
@@ -325,17 +328,7 @@ pub fn build(source: &PluginSource, name: &str) -> Result<Vec<u8>> {
                      {literal};\n\nexport const plugin = exportPlugin(Methodology, MANIFEST);\n"
                 ),
             )?;
-            let tool = tools_dir()
-                .join("node")
-                .join("node_modules")
-                .join(".bin")
-                .join("componentize-qjs");
-            let tool = if tool.is_file() {
-                tool
-            } else {
-                PathBuf::from("componentize-qjs")
-            };
-            let mut command = Command::new(&tool);
+            let mut command = Command::new(tool(&["node", "node_modules", ".bin"], "componentize-qjs"));
             command
                 .arg("--wit")
                 .arg(work.join("wit"))

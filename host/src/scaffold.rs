@@ -182,23 +182,14 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
             };
             files.push((PathBuf::from("methodology/src/lib.rs"), lib));
         }
-        Language::Python => {
-            files.push((PathBuf::from("methodology/methodology.toml"), manifest));
-            let code = if from_csv {
-                empty_python_derive(&fill(PYTHON_CODE))
-            } else {
-                fill(PYTHON_CODE)
+        Language::Python | Language::Js => {
+            let (file, template, emptied): (&str, &str, fn(&str) -> String) = match options.lang {
+                Language::Python => ("methodology.py", PYTHON_CODE, empty_python_derive),
+                _ => ("methodology.js", JS_CODE, empty_js_derive),
             };
-            files.push((PathBuf::from("methodology/methodology.py"), code));
-        }
-        Language::Js => {
             files.push((PathBuf::from("methodology/methodology.toml"), manifest));
-            let code = if from_csv {
-                empty_js_derive(&fill(JS_CODE))
-            } else {
-                fill(JS_CODE)
-            };
-            files.push((PathBuf::from("methodology/methodology.js"), code));
+            let code = if from_csv { emptied(&fill(template)) } else { fill(template) };
+            files.push((Path::new("methodology").join(file), code));
         }
     }
     files.push((

@@ -244,19 +244,15 @@ fn tag_mismatch<'e>(errors: &'e [ValidationError<'static>], parent: &str) -> Opt
 
 /// Renders a JSON pointer as a key path: `indicators[2].weight`.
 fn key_path(location: &jsonschema::paths::Location) -> String {
-    let mut out = String::new();
-    for segment in location {
-        match segment {
-            LocationSegment::Property(p) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(&p);
-            }
-            LocationSegment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    if out.is_empty() { "(top level)".into() } else { out }
+    use crate::diagnostic::Segment;
+    let segments: Vec<Segment> = location
+        .into_iter()
+        .map(|s| match s {
+            LocationSegment::Property(p) => Segment::Key(p.to_string()),
+            LocationSegment::Index(i) => Segment::Index(i),
+        })
+        .collect();
+    crate::diagnostic::render_path(&segments)
 }
 
 /// Parses TOML text as a `doc`: TOML syntax, then the schema, then the type.

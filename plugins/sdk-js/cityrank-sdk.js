@@ -78,27 +78,24 @@ export class Data {
 
   /** The numeric variable `name`: one number per unit (NaN = missing). */
   number(name) {
-    const values = this._numbers.get(name);
-    if (values === undefined) {
-      throw new Error(
-        `the input has no numeric column \`${name}\`; if it is a dataset variable, declare it in ` +
-          `methodology.toml: an [[inputs]] entry with id = "${name}" and type = "number"`,
-      );
-    }
-    return values;
+    return column(this._numbers, name, "number");
   }
 
   /** The text variable `name`: one string (or undefined) per unit. */
   text(name) {
-    const values = this._texts.get(name);
-    if (values === undefined) {
-      throw new Error(
-        `the input has no text column \`${name}\`; if it is a dataset variable, declare it in ` +
-          `methodology.toml: an [[inputs]] entry with id = "${name}" and type = "text"`,
-      );
-    }
-    return values;
+    return column(this._texts, name, "text");
   }
+}
+
+function column(columns, name, kind) {
+  const values = columns.get(name);
+  if (values === undefined) {
+    throw new Error(
+      `the input has no ${kind === "number" ? "numeric" : "text"} column \`${name}\`; if it is a dataset ` +
+        `variable, declare it in methodology.toml: an [[inputs]] entry with id = "${name}" and type = "${kind}"`,
+    );
+  }
+  return values;
 }
 
 /**

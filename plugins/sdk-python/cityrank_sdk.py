@@ -74,27 +74,26 @@ class Data:
         return name in self._numbers or name in self._texts
 
     def __getitem__(self, name):
-        values = self._numbers.get(name)
-        if values is None:
-            raise KeyError(
-                f"the input has no numeric column `{name}`; if it is a dataset variable, declare it in "
-                f'methodology.toml: an [[inputs]] entry with id = "{name}" and type = "number"'
-            )
-        return values
+        return _column(self._numbers, name, "number")
 
     def text(self, name):
         """The text variable ``name``: one string (or ``None``) per unit."""
-        values = self._texts.get(name)
-        if values is None:
-            raise KeyError(
-                f"the input has no text column `{name}`; if it is a dataset variable, declare it in "
-                f'methodology.toml: an [[inputs]] entry with id = "{name}" and type = "text"'
-            )
-        return values
+        return _column(self._texts, name, "text")
 
     def numbers(self):
         """The names of the numeric variables."""
         return list(self._numbers)
+
+
+def _column(columns, name, kind):
+    values = columns.get(name)
+    if values is None:
+        label = "numeric" if kind == "number" else "text"
+        raise KeyError(
+            f"the input has no {label} column `{name}`; if it is a dataset variable, declare it in "
+            f'methodology.toml: an [[inputs]] entry with id = "{name}" and type = "{kind}"'
+        )
+    return values
 
 
 class Step:
