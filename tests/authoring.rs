@@ -202,8 +202,12 @@ fn formula_problems_point_into_the_manifest() {
         )),
         "{err}"
     );
-    assert!(err.contains(&format!(":{weight}:1: indicator `a`:")), "{err}");
-    assert!(err.contains("'wieght' was unexpected"), "{err}");
+    assert!(
+        err.contains(&format!(
+            ":{weight}:1: indicator `a`: 'wieght' is not a key here (unexpected); did you mean `weight`?"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -254,10 +258,12 @@ fn division_by_zero_is_a_warning_and_a_missing_value() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("warning: indicator `transit`: its formula gives no value for 1 unit (the first: `c`)"),
+        err.contains("indicator `transit`: formula: gives no value for 1 of 4 units, the first `c`"),
         "{err}"
     );
+    assert!(err.contains("warning: "), "{err}");
     assert!(err.contains("division by zero"), "{err}");
+    assert!(err.contains("`if(d > 0, x / d, missing)`"), "{err}");
 }
 
 #[test]
@@ -267,7 +273,10 @@ fn validate_checks_an_edition_without_running_it() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("ok: edition las-2024-u4ssc-declarative"), "{out}");
-    assert!(out.contains("15 indicators (15 by formula)"), "{out}");
+    assert!(
+        out.contains("15 indicators (7 from a variable, 8 by formula, 0 by code)"),
+        "{out}"
+    );
     assert!(out.contains("derived     15 indicators × 62 units"), "{out}");
     // A dataset lacking a formula's variable: refused, with the place in the manifest.
     let m = manifest(
@@ -284,7 +293,13 @@ fn new_and_run(lang: &str, extra: &[&str]) -> String {
     let cache = shared_cache();
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("my-ranking");
-    let o = output(cityrank(cache).arg("new").arg(&dir).args(["--lang", lang]).args(extra));
+    // As the README says it: a bare directory name, from the directory it goes in.
+    let o = output(
+        cityrank(cache)
+            .current_dir(parent.path())
+            .args(["new", "my-ranking", "--lang", lang])
+            .args(extra),
+    );
     assert!(o.status.success(), "new --lang {lang}: {}", stderr(&o));
     let printed = stdout(&o);
     let next = printed
@@ -292,7 +307,7 @@ fn new_and_run(lang: &str, extra: &[&str]) -> String {
         .find_map(|l| l.strip_prefix("next: cityrank "))
         .expect("new prints the next command");
     let args: Vec<&str> = next.split_whitespace().collect();
-    let o = output(cityrank(cache).args(&args));
+    let o = output(cityrank(cache).current_dir(parent.path()).args(&args));
     assert!(o.status.success(), "{lang}: `cityrank {next}` failed: {}", stderr(&o));
     // The edition also validates, its sensitivity analysis runs, and new refuses to
     // overwrite.
@@ -473,8 +488,14 @@ fn u4ssc_as_version(cache: &Path, dir: &Path, version: &str) -> std::path::PathB
     let bytes = std::fs::read(root().join("plugins/u4ssc/u4ssc.component.wasm")).unwrap();
     let mut text = bytes.clone();
     for (from, to) in [
-        ("cityrank:methodology/host@0.2.0", format!("cityrank:methodology/host@{version}")),
-        ("cityrank:methodology/plugin@0.2.0", format!("cityrank:methodology/plugin@{version}")),
+        (
+            "cityrank:methodology/host@0.2.0",
+            format!("cityrank:methodology/host@{version}"),
+        ),
+        (
+            "cityrank:methodology/plugin@0.2.0",
+            format!("cityrank:methodology/plugin@{version}"),
+        ),
     ] {
         let (from, to) = (from.as_bytes(), to.as_bytes());
         assert_eq!(from.len(), to.len());
@@ -497,7 +518,11 @@ fn u4ssc_as_version(cache: &Path, dir: &Path, version: &str) -> std::path::PathB
         format!(
             "schema_version = 1\nid = \"e\"\nname = \"E\"\nyear = 2024\nmethodology = \"{}\"\ndataset = \"{}\"\n",
             component.display().to_string().replace('\\', "/"),
-            root().join("methodologies/data/las-2024/dataset.toml").display().to_string().replace('\\', "/")
+            root()
+                .join("methodologies/data/las-2024/dataset.toml")
+                .display()
+                .to_string()
+                .replace('\\', "/")
         ),
     )
     .unwrap();

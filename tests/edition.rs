@@ -137,7 +137,7 @@ fn inspect_validate_and_build() {
     assert!(text.starts_with("ok: methodology harbor-ladder v0.1.0"), "{text}");
     // A manifest without code: its 16 indicators are dataset variables or formulas.
     assert!(
-        text.contains("1 index, 3 nodes, 16 indicators (16 by formula), depth 2"),
+        text.contains("1 index, 3 nodes, 16 indicators (14 from a variable, 2 by formula, 0 by code), depth 2"),
         "{text}"
     );
     assert!(text.contains("(declarative, sha256 "), "{text}");

@@ -590,7 +590,8 @@ fn formula(quick: bool) -> Result<Vec<Figure>> {
     let (units, columns) = (13_000, 100);
     let data = synthetic_data(units, columns, 29);
     let reps = if quick { 3 } else { 9 };
-    let cases: [(&str, &str, fn(f64, f64) -> f64); 2] = [
+    type Native = fn(f64, f64) -> f64;
+    let cases: [(&str, &str, Native); 2] = [
         ("a / b * 1000", "a / b * 1000", |a, b| a / b * 1000.0),
         (
             "clamp((a + 2.5) / 5 * 100, 0, 100)",

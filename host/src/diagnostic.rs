@@ -270,6 +270,10 @@ fn unexpected_key(message: &str) -> Option<&str> {
     if !message.contains("unexpected") {
         return None;
     }
+    // "'wieght' is not a key here (unexpected); did you mean …"
+    if let Some(rest) = message.strip_prefix('\'') {
+        return rest.find('\'').map(|end| &rest[..end]);
+    }
     let start = message.find('\'')? + 1;
     let end = start + message[start..].find('\'')?;
     Some(&message[start..end])

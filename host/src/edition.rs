@@ -242,8 +242,15 @@ impl Variant {
                 i.weight = *w;
             } else {
                 bail!(
-                    "{key}.weights.{id}: no node or indicator `{id}` in methodology `{}`",
-                    m.id
+                    "{key}.weights.{id}: no node or indicator `{id}` in methodology `{}`{}",
+                    m.id,
+                    did_you_mean(
+                        id,
+                        m.nodes
+                            .iter()
+                            .map(|n| n.id.as_str())
+                            .chain(m.indicators.iter().map(|i| i.id.as_str()))
+                    )
                 );
             }
         }
@@ -293,10 +300,26 @@ fn set_peer_scales(m: &mut Manifest, scales: &[Vec<String>], key: &str) -> Resul
 
 fn indicator_mut<'a>(m: &'a mut Manifest, id: &str, key: &str) -> Result<&'a mut IndicatorSpec> {
     let mid = m.id.clone();
+    let m_ids: Vec<String> = m.indicators.iter().map(|i| i.id.clone()).collect();
     m.indicators
         .iter_mut()
         .find(|i| i.id == id)
         .with_context(|| format!("{key}.{id}: no indicator `{id}` in methodology `{mid}`"))
+        .map_err(|e| {
+            let hint = did_you_mean(id, m_ids.iter().map(String::as_str));
+            anyhow::anyhow!("{e}{hint}")
+        })
+}
+
+/// `; did you mean `x`?` for the ids close to `id` (empty when none is).
+fn did_you_mean<'a>(id: &str, ids: impl IntoIterator<Item = &'a str>) -> String {
+    match cityrank_formula::closest(id, ids, 2).as_slice() {
+        [] => String::new(),
+        close => format!(
+            "; did you mean {}?",
+            close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
+        ),
+    }
 }
 
 /// Removes the named indicators and nodes (with their subtrees), then any node
@@ -305,7 +328,17 @@ fn drop_parts(m: &mut Manifest, ids: &[String], key: &str) -> Result<()> {
     for id in ids {
         let known = m.nodes.iter().any(|n| &n.id == id) || m.indicators.iter().any(|i| &i.id == id);
         if !known {
-            bail!("{key}.drop: no node or indicator `{id}` in methodology `{}`", m.id);
+            bail!(
+                "{key}.drop: no node or indicator `{id}` in methodology `{}`{}",
+                m.id,
+                did_you_mean(
+                    id,
+                    m.nodes
+                        .iter()
+                        .map(|n| n.id.as_str())
+                        .chain(m.indicators.iter().map(|i| i.id.as_str()))
+                )
+            );
         }
     }
     let mut gone: Vec<String> = ids.to_vec();
@@ -552,7 +585,14 @@ impl ResolvedEdition {
             .as_ref()
             .and_then(|n| self.edition.variants.get(n).map(|v| (n, v)));
         if let Some((name, v)) = variant {
-            m = v.apply(&m, &format!("{file}: variants.{name}"))?;
+            m = v.apply(&m, &format!("variants.{name}")).map_err(|e| {
+                // Point into the edition file: `file:line:column: variants.x.weights.y: …`.
+                let source = std::fs::read_to_string(&self.path).unwrap_or_default();
+                anyhow::anyhow!(
+                    "{}",
+                    crate::diagnostic::Source::new(file.to_string(), source).render(&format!("{e:#}"))
+                )
+            })?;
         }
         // Replaced tiers must still fit the per-group scales.
         if let Some(spec) = &m.peer_groups {

@@ -72,7 +72,7 @@ impl Formulas {
             }
             let parsed = Formula::parse(text);
             match parsed {
-                Ok(f) if key == "from" && f.names().count() != 1 || key == "from" && !is_name(text) => {
+                Ok(f) if key == "from" && (f.names().count() != 1 || !is_name(text)) => {
                     let _ = f;
                     problems.push(source.render(&format!(
                         "indicators[{i}].from: `{text}` is not a variable name; to compute a value, write `formula = \
@@ -148,6 +148,24 @@ impl Formulas {
         // The rows' values of each variable used, gathered once.
         let mut gathered: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         for item in &self.items {
+            // Every unknown name of the formula at once, each at its place.
+            let mut unknown = false;
+            let mut reported: BTreeSet<&str> = BTreeSet::new();
+            for (name, span) in item.formula.names() {
+                let known = if self.constants.contains_key(name) {
+                    !numbers.contains_key(name)
+                } else {
+                    numbers.contains_key(name)
+                };
+                if !known && reported.insert(name) {
+                    unknown = true;
+                    let message = self.unknown_name(name, numbers, texts, dataset);
+                    problems.push(locate(&self.source, item.indicator, item.key, span.start, &message));
+                }
+            }
+            if unknown {
+                continue;
+            }
             let mut used: Vec<&str> = Vec::new();
             let bound = item.formula.bind(|name| {
                 if let Some(v) = self.constants.get(name) {
@@ -192,18 +210,31 @@ impl Formulas {
             }
             let cols: Vec<&[f64]> = used.iter().map(|n| gathered[n].as_slice()).collect();
             let out = bound.eval(&cols, rows.len());
-            let id = &indicators[item.indicator].id;
             if out.domain_errors > 0 {
                 let first = out
                     .first_domain_error
                     .and_then(|u| units.get(u))
-                    .map_or(String::new(), |u| format!(" (the first: `{u}`)"));
-                warnings.push(format!(
-                    "indicator `{id}`: its {} gives no value for {} unit{}{first} ({}); those values are missing",
+                    .map_or(String::new(), |u| format!(", the first `{u}`"));
+                let divides = out
+                    .by_kind
+                    .iter()
+                    .any(|k| k.kind == cityrank_formula::DomainError::DivisionByZero);
+                let hint = if divides {
+                    "; if that is meant, say so: `if(d > 0, x / d, missing)` (or 0 instead of missing)"
+                } else {
+                    "; guard the formula with `if(…, …, missing)` where that is meant"
+                };
+                warnings.push(locate(
+                    &self.source,
+                    item.indicator,
                     item.key,
-                    out.domain_errors,
-                    if out.domain_errors == 1 { "" } else { "s" },
-                    out.causes()
+                    0,
+                    &format!(
+                        "gives no value for {} of {} units{first} ({}); those values are missing{hint}",
+                        out.domain_errors,
+                        rows.len(),
+                        out.causes()
+                    ),
                 ));
             }
             columns[item.indicator] = Some(out.values);
@@ -228,7 +259,7 @@ impl Formulas {
         }
         if texts.contains(name) {
             return format!(
-                "`{name}` is a text variable of dataset `{dataset}`; formulas compute with numeric variables"
+                "`{name}` is a text column of dataset `{dataset}`; formulas compute with numeric variables"
             );
         }
         let candidates = numbers

@@ -593,7 +593,17 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
     };
     let mut warnings = Vec::new();
     if !loaded.formulas.is_empty() {
-        let texts = dataset.texts.keys().cloned().collect();
+        // Text columns, to say so when a formula names one: text variables, groups,
+        // and the id, name and country columns.
+        let columns = &dataset.description.columns;
+        let texts: std::collections::BTreeSet<String> = dataset
+            .texts
+            .keys()
+            .chain(&columns.groups)
+            .chain([&columns.id, &columns.name])
+            .chain(&columns.country)
+            .cloned()
+            .collect();
         let computed = loaded
             .formulas
             .evaluate(

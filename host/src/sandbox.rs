@@ -587,7 +587,7 @@ impl Plugin {
                 }
                 Ok((value, report))
             }
-            Ok(Err(message)) => bail!("{who}: the plugin reported an error: {message}"),
+            Ok(Err(message)) => bail!("{who}: the plugin reported an error: {message}{}", last_words(&report)),
             Err(e) => Err(anyhow!("{who}: {}", describe_trap(&e, limits, &report))),
         }
     }
@@ -711,6 +711,17 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> S
                                         usually a stack overflow: infinite or too deep recursion)"
                 .to_string(),
             Trap::UnreachableCodeReached if panic.is_some() => "the plugin panicked".to_string(),
+            Trap::UnreachableCodeReached => match capability_asked(e) {
+                Some(what) => format!(
+                    "stopped: it asked for {what}, which the sandbox does not give (plugins get no capabilities: no \
+                     clock, files, network, environment or terminal); compute from the data alone, and pass dates \
+                     or other values in as dataset variables"
+                ),
+                None => format!(
+                    "trapped: {trap} (in a Python or JavaScript plugin this is usually a call the sandbox does not \
+                     allow: the clock, files, the network or the environment)"
+                ),
+            },
             other => format!("trapped: {other}"),
         }
     } else {
@@ -721,8 +732,56 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits, report: &CallReport) -> S
             "{cause}: {}",
             p.message.split_whitespace().collect::<Vec<_>>().join(" ")
         ),
-        None => cause,
+        None => format!("{cause}{}", last_words(report)),
     }
+}
+
+/// What a trapped call asked the (stubbed-out) system for, read from the names of
+/// the functions on its stack: Python and JavaScript plugins are built with WASI
+/// replaced by traps, so `datetime.now()` ends in a trap inside `wall_clock_now`.
+fn capability_asked(e: &wasmtime::Error) -> Option<&'static str> {
+    let trace = e.downcast_ref::<wasmtime::WasmBacktrace>()?;
+    let names: Vec<String> = trace
+        .frames()
+        .iter()
+        .filter_map(|f| f.func_name().map(str::to_ascii_lowercase))
+        .collect();
+    let any = |keys: &[&str]| names.iter().any(|n| keys.iter().any(|k| n.contains(k)));
+    if any(&["clock", "gettime", "pytime"]) {
+        Some("the time or date (a clock)")
+    } else if any(&["filesystem", "preopen", "open_at", "openat", "fd_read", "descriptor"]) {
+        Some("files")
+    } else if any(&["socket", "network", "http", "tcp", "udp"]) {
+        Some("the network")
+    } else if any(&["random", "insecure"]) {
+        Some("randomness from the system")
+    } else if any(&["environment", "getenv", "get_arguments"]) {
+        Some("environment variables")
+    } else if any(&["stdout", "stderr", "stdin", "terminal"]) {
+        Some("a terminal")
+    } else {
+        None
+    }
+}
+
+/// The plugin's last log messages (what it printed before it failed), as a
+/// suffix for an error message; empty when it logged nothing.
+fn last_words(report: &CallReport) -> String {
+    const LAST: usize = 5;
+    if report.log.is_empty() {
+        return String::new();
+    }
+    let start = report.log.len().saturating_sub(LAST);
+    let lines: Vec<String> = report.log[start..]
+        .iter()
+        .map(|m| format!("\n  plugin {}: {}", m.level, m.message))
+        .collect();
+    let head = if start > 0 {
+        format!("its last {LAST} messages")
+    } else {
+        "what it logged".to_string()
+    };
+    format!("\n{head} before it stopped:{}", lines.join(""))
 }
 
 fn table_size(t: &Table) -> usize {

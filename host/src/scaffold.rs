@@ -59,6 +59,8 @@ pub struct Scaffold {
     pub files: Vec<(PathBuf, String)>,
     /// The edition file, relative to the directory.
     pub edition: PathBuf,
+    /// What the author should check (how `--from`'s data was read).
+    pub notes: Vec<String>,
 }
 
 /// Options of [`scaffold`].
@@ -124,11 +126,13 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
             .replace("{{EDITION_PATH}}", &edition_path.display().to_string())
     };
     let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut notes = Vec::new();
     let (manifest, dataset_files, edition) = match &options.from_csv {
         None => (fill(MANIFEST), sample_data(), fill(EDITION)),
         Some(csv) => {
             let data = from_csv(csv)?;
             let manifest = data.manifest(&id, &name);
+            notes = data.notes.clone();
             // No pillars yet: the indicator weights (level 1) and the normalisation vary.
             let edition = without_variant(&fill(EDITION))
                 .replace(
@@ -188,7 +192,11 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
                 _ => ("methodology.js", JS_CODE, empty_js_derive),
             };
             files.push((PathBuf::from("methodology/methodology.toml"), manifest));
-            let code = if from_csv { emptied(&fill(template)) } else { fill(template) };
+            let code = if from_csv {
+                emptied(&fill(template))
+            } else {
+                fill(template)
+            };
             files.push((Path::new("methodology").join(file), code));
         }
     }
@@ -216,6 +224,7 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
     Ok(Scaffold {
         files,
         edition: PathBuf::from("edition.toml"),
+        notes,
     })
 }
 
@@ -240,7 +249,8 @@ pub fn write(dir: &Path, scaffold: &Scaffold) -> Result<()> {
             .join(path)
             .ancestors()
             .skip(1)
-            .take_while(|a| !a.exists())
+            // A relative path's last ancestor is the empty path: the current directory.
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
             .map(Path::to_path_buf)
             .collect();
         missing.reverse();
@@ -287,6 +297,10 @@ fn sample_data() -> Vec<(PathBuf, String)> {
 /// The manifest of a code language: `rapid_transit` computed by `derive`.
 fn code_manifest(manifest: &str) -> String {
     manifest
+        .replace(
+            "a city-ranking methodology written as one manifest, no code.",
+            "a city-ranking methodology: this manifest, and code for what a formula cannot say.",
+        )
         .replace(
             "# population is in thousands: km ÷ (thousands ÷ 1000) = km per million.\nformula = \"if(population_k > 0, metro_km / population_k * 1000, missing)\"\n",
             "# No `from` or `formula`: the plugin's derive computes it.\n",
@@ -356,8 +370,19 @@ fn readme(name: &str, lang: Language, edition: &Path) -> String {
 /// The author's data, described.
 struct CsvData {
     files: Vec<(PathBuf, String)>,
-    /// Numeric variables: (id used in the files, the header as the author wrote it).
-    numeric: Vec<(String, String)>,
+    /// Numeric variables: (id used in the files, the header as the author wrote it, its unit).
+    numeric: Vec<(String, String, String)>,
+    /// What the author should know about how the data was read.
+    notes: Vec<String>,
+}
+
+/// The unit in a header's last parentheses: `GDP (USD bn)` → `USD bn`.
+fn unit_of(header: &str) -> String {
+    let h = header.trim_end();
+    match (h.rfind('('), h.strip_suffix(')')) {
+        (Some(a), Some(inner)) if a < inner.len() => inner[a + 1..].trim().to_string(),
+        _ => String::new(),
+    }
 }
 
 impl CsvData {
@@ -376,13 +401,19 @@ impl CsvData {
             q(name),
             q(name)
         );
-        for (var, header) in &self.numeric {
+        for (var, header, unit) in &self.numeric {
             out.push_str(&format!(
                 "\n[[indicators]]\nid = {}\nname = {}\nparent = \"index\"\nweight = 1\n\
                  direction = \"higher\"   # check: is a higher value better? else \"lower\"\n\
-                 unit = \"\"              # e.g. \"%\", \"km per million people\"\nfrom = {}\n",
+                 unit = {}{}\nfrom = {}\n",
                 q(var),
                 q(header),
+                q(unit),
+                if unit.is_empty() {
+                    "              # e.g. \"%\", \"km per million people\""
+                } else {
+                    ""
+                },
                 q(var)
             ));
         }
@@ -453,12 +484,15 @@ fn from_csv(path: &Path) -> Result<CsvData> {
         bail!("{file}: expected a header row with an id column and at least one variable");
     }
     let mut rows: Vec<Vec<String>> = Vec::new();
+    // The line each row starts on in the file (for messages).
+    let mut lines: Vec<u64> = Vec::new();
     for (k, record) in reader.records().enumerate() {
         let record = record.map_err(|e| anyhow!("{file}: record {}: {e}", k + 1))?;
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;
         }
+        lines.push(record.position().map_or(0, csv::Position::line));
         rows.push(cells);
     }
     if rows.is_empty() {
@@ -477,7 +511,11 @@ fn from_csv(path: &Path) -> Result<CsvData> {
             !v.is_empty() && seen.insert(v)
         })
     };
+    let is_number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+    // The id: a column named so, else the first text column with a different value
+    // in every row (a rank or a count is not an id), else the first such column.
     let id_col = find(&["id", "code", "city_id", "unit_id"])
+        .or_else(|| (0..header.len()).find(|&c| unique(c) && !rows.iter().all(|r| is_number(&cell(r, c)))))
         .or_else(|| (0..header.len()).find(|&c| unique(c)))
         .with_context(|| {
             format!("{file}: no column has a value for every row, different in each; add an `id` column")
@@ -490,30 +528,64 @@ fn from_csv(path: &Path) -> Result<CsvData> {
     }
     let name_col = find(&["name", "city", "city_name"]).unwrap_or(id_col);
     let country_col = find(&["country", "country_iso3", "iso3", "country_code"]).filter(|&c| c != id_col);
-    let numeric_col = |c: usize| {
-        let cells: Vec<String> = rows.iter().map(|r| cell(r, c)).collect();
-        cells.iter().any(|v| !v.is_empty())
-            && cells
-                .iter()
-                .all(|v| v.is_empty() || v.parse::<f64>().is_ok_and(f64::is_finite))
+    // A column is numeric when it has numbers, and nothing else but empty cells.
+    let first_text = |c: usize| {
+        rows.iter()
+            .zip(&lines)
+            .map(|(r, &l)| (cell(r, c), l))
+            .find(|(v, _)| !v.is_empty() && !is_number(v))
     };
     let mut taken = BTreeSet::new();
     let ids: Vec<String> = header.iter().map(|h| variable_id(h, &mut taken)).collect();
     let mut numeric = Vec::new();
+    let mut texts = Vec::new();
     let mut variables = String::new();
     for (c, h) in header.iter().enumerate() {
         if c == id_col || c == name_col || Some(c) == country_col {
             continue;
         }
-        let kind = if numeric_col(c) { "number" } else { "text" };
+        let text = first_text(c);
+        let empty = rows.iter().all(|r| cell(r, c).is_empty());
+        let kind = if text.is_none() && !empty { "number" } else { "text" };
+        let unit = unit_of(h);
         if kind == "number" {
-            numeric.push((ids[c].clone(), h.clone()));
+            numeric.push((ids[c].clone(), h.clone(), unit.clone()));
+        } else {
+            texts.push(match text {
+                Some((v, line)) => format!("`{h}` (line {line} has `{v}`)"),
+                None => format!("`{h}` (empty)"),
+            });
         }
         variables.push_str(&format!(
-            "\n[[variables]]\nid = {}\ntype = \"{kind}\"\nunit = \"\"          # e.g. \"%\", \"thousand people\"\n\
-             description = {}   # what it is, where it comes from\n",
+            "\n[[variables]]\nid = {}\ntype = \"{kind}\"\nunit = {}{}\ndescription = {}   # what it is, where it comes from\n",
             q(&ids[c]),
+            q(&unit),
+            if unit.is_empty() { "          # e.g. \"%\", \"thousand people\"" } else { "" },
             q(h)
+        ));
+    }
+    let mut notes = vec![format!(
+        "the id of a unit: column `{}`{}",
+        header[id_col],
+        if name_col == id_col {
+            String::new()
+        } else {
+            format!("; its name: `{}`", header[name_col])
+        }
+    )];
+    notes.push(format!(
+        "{} numeric column{} became indicators, each `direction = \"higher\"` (higher is better) for now: \
+         check each one",
+        numeric.len(),
+        if numeric.len() == 1 { "" } else { "s" }
+    ));
+    if !texts.is_empty() {
+        notes.push(format!(
+            "{} column{} read as text, not indicators: {}; numbers need a decimal point `.`, no thousands \
+             separators, and an empty cell where a value is missing",
+            texts.len(),
+            if texts.len() == 1 { " is" } else { "s are" },
+            texts.join(", ")
         ));
     }
     if numeric.is_empty() {
@@ -553,6 +625,7 @@ fn from_csv(path: &Path) -> Result<CsvData> {
             (PathBuf::from("dataset.toml"), dataset),
         ],
         numeric,
+        notes,
     })
 }
 

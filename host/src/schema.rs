@@ -100,6 +100,30 @@ impl Document {
         text
     }
 
+    /// Every property name anywhere in the schema (for "did you mean" hints).
+    fn keys(self) -> &'static std::collections::BTreeSet<String> {
+        static CELLS: [OnceLock<std::collections::BTreeSet<String>>; Document::ALL.len()] =
+            [const { OnceLock::new() }; Document::ALL.len()];
+        let i = Document::ALL.iter().position(|d| *d == self).unwrap_or(0);
+        CELLS[i].get_or_init(|| {
+            fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+                match v {
+                    Value::Object(map) => {
+                        if let Some(Value::Object(props)) = map.get("properties") {
+                            out.extend(props.keys().cloned());
+                        }
+                        map.values().for_each(|x| walk(x, out));
+                    }
+                    Value::Array(items) => items.iter().for_each(|x| walk(x, out)),
+                    _ => {}
+                }
+            }
+            let mut out = std::collections::BTreeSet::new();
+            walk(&self.schema(), &mut out);
+            out
+        })
+    }
+
     fn validator(self) -> &'static jsonschema::Validator {
         static CELLS: [OnceLock<jsonschema::Validator>; Document::ALL.len()] =
             [const { OnceLock::new() }; Document::ALL.len()];
@@ -137,6 +161,7 @@ pub fn problems(value: &Value, doc: Document) -> Vec<String> {
     for e in doc.validator().iter_errors(value) {
         describe(&e, &mut problems);
     }
+    suggest_keys(&mut problems, doc);
     if problems.len() > MAX_PROBLEMS {
         let more = problems.len() - MAX_PROBLEMS;
         problems.truncate(MAX_PROBLEMS);
@@ -146,6 +171,31 @@ pub fn problems(value: &Value, doc: Document) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// Rewrites "'wieght' was unexpected" as "'wieght' is not a key here; did you mean
+/// `weight`?" when a key of the document's schema is close, and drops "`unit` is a
+/// required property" at the same place when the unexpected key is its misspelling.
+fn suggest_keys(problems: &mut Vec<String>, doc: Document) {
+    let keys = doc.keys();
+    let mut drop: Vec<String> = Vec::new();
+    for p in problems.iter_mut() {
+        let Some((path, message)) = p.split_once(": ") else {
+            continue;
+        };
+        let Some(start) = message.find("('") else { continue };
+        let rest = &message[start + 2..];
+        let Some(end) = rest.find("' was unexpected") else {
+            continue;
+        };
+        let key = &rest[..end];
+        let close = cityrank_formula::closest(key, keys.iter().map(String::as_str), 1);
+        if let Some(meant) = close.first() {
+            drop.push(format!("{path}: \"{meant}\" is a required property"));
+            *p = format!("{path}: '{key}' is not a key here (unexpected); did you mean `{meant}`?");
+        }
+    }
+    problems.retain(|p| !drop.contains(p));
 }
 
 /// Adds one line per problem of `e` to `out`. For `anyOf`/`oneOf` (an optional
@@ -188,10 +238,20 @@ fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
             })
             .collect();
         if let Some(expected) = constants.filter(|c| !c.is_empty()) {
+            // `"lower "`: say what is wrong with it.
+            let spaced = e
+                .instance()
+                .as_str()
+                .is_some_and(|v| v.trim() != v && expected.contains(&Value::from(v.trim()).to_string()));
             out.push(format!(
-                "{here}: {} is not one of {}",
+                "{here}: {} is not one of {}{}",
                 e.instance(),
-                expected.join(", ")
+                expected.join(", "),
+                if spaced {
+                    " (it has a space at the start or the end)"
+                } else {
+                    ""
+                }
             ));
             return;
         }

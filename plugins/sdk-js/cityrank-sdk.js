@@ -29,6 +29,42 @@ import { log as hostLog } from "cityrank:methodology/host@0.2.0";
 /** The version of the plugin contract this SDK builds against. */
 export const CONTRACT_VERSION = "0.2.0";
 
+// The sandbox has no source of randomness: the build would otherwise bake whatever
+// seed it drew into the component, and a rebuild would change the numbers.
+// Math.random is a generator seeded with 0 instead (mulberry32), so it gives the
+// same numbers in every run and every build.
+Math.random = (() => {
+  let state = 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+})();
+
+// The sandbox has no clock: Date.now() and new Date() without arguments would stop
+// the plugin with a bare trap; they throw an error that says so instead. Dates made
+// from values (new Date(2024, 0, 1), Date.UTC(…)) work as ever.
+{
+  const RealDate = Date;
+  const noClock = () => {
+    throw new Error(
+      "the sandbox has no clock: Date.now() and new Date() are not available; pass dates in as dataset variables",
+    );
+  };
+  globalThis.Date = new Proxy(RealDate, {
+    construct(target, args, newTarget) {
+      if (args.length === 0) noClock();
+      return Reflect.construct(target, args, newTarget);
+    },
+    apply() {
+      noClock();
+    },
+  });
+  RealDate.now = noClock;
+}
+
 /** The missing value. Test for it with isMissing(x), never with ===. */
 export const MISSING = NaN;
 

@@ -28,6 +28,7 @@ files, network, clock or randomness.
 
 import json
 import math
+import random
 import sys
 
 from componentize_py_types import Err
@@ -35,6 +36,13 @@ from wit_world import exports
 from wit_world.exports.plugin import Column, StepRequest, Table
 from wit_world.imports import host
 from wit_world.imports.host import Level
+
+# The sandbox has no source of randomness: the build would otherwise bake whatever
+# seed it drew into the component, and a rebuild would change the numbers. Python's
+# global generator is seeded with 0 instead, so `random` gives the same numbers in
+# every run and every build; for a bootstrap, use `random.Random(seed)` with a seed
+# of your own (e.g. from the manifest's step parameters).
+random.seed(0)
 
 #: The missing value (a NaN). Test for it with :func:`is_missing`, never with ``==``.
 MISSING = math.nan

@@ -46,7 +46,7 @@
 //! - **Built-in values**: `missing` (the missing value), `pi` (π), `true` (1) and
 //!   `false` (0).
 //! - **Reserved words**: `and`, `or`, `not`, the built-in values and the function
-//!   names cannot be used as names of variables or constants (see [`is_reserved`]).
+//!   names cannot be used as names of variables or constants.
 //!
 //! ## Operators
 //!
@@ -91,7 +91,7 @@
 //! | `is_missing(x)` | 1 if `x` is missing, else 0 |
 //! | `coalesce(a, b, …)` | the first argument that is not missing (2 or more arguments) |
 //!
-//! [`FUNCTIONS`] lists them with their signatures. `min` and `max` compare the
+//! `min` and `max` compare the
 //! values of one unit; `min(0, -0)` is `-0` and `max(-0, 0)` is `0`, whatever the
 //! order of the arguments.
 //!
@@ -118,7 +118,7 @@
 //!
 //! An operation on present values that has no finite result gives missing, and is
 //! counted as a *domain error* for that unit, so that the author can be warned
-//! ([`Evaluation::domain_errors`], by kind in [`Evaluation::by_kind`]):
+//! (cityrank prints a warning naming the indicator, the number of units and the first):
 //!
 //! - `x / 0` (also `0 / 0`), `0 ^ y` with `y < 0`: division by zero;
 //! - `ln(x)`, `log10(x)` with `x ≤ 0`, `log1p(x)` with `x ≤ -1`; `sqrt(x)` with `x < 0`;
@@ -154,10 +154,10 @@
 //!
 //! | limit | value |
 //! |---|---|
-//! | length of a formula | [`MAX_SOURCE_BYTES`] = 4096 bytes |
-//! | parts (numbers, names, operators, calls) | [`MAX_NODES`] = 512 |
-//! | nesting depth | [`MAX_DEPTH`] = 64 |
-//! | arguments of one function call | [`MAX_ARGUMENTS`] = 64 |
+//! | length of a formula | 4096 bytes |
+//! | parts (numbers, names, operators, calls) | 512 |
+//! | nesting depth | 64 |
+//! | arguments of one function call | 64 |
 //!
 //! The nesting depth counts, around each part, the parentheses, function calls,
 //! prefix operators (`-`, `+`, `not`) and exponents (the right side of `^`) that
@@ -184,6 +184,11 @@
 //! Spaces, tabs and line breaks between tokens are ignored.
 //!
 //! # Using the crate
+//!
+//! The limits are [`MAX_SOURCE_BYTES`], [`MAX_NODES`], [`MAX_DEPTH`] and
+//! [`MAX_ARGUMENTS`]; [`is_reserved`] tells the reserved names and [`FUNCTIONS`]
+//! lists the functions with their signatures. Domain errors are counted in
+//! [`Evaluation::domain_errors`], by kind in [`Evaluation::by_kind`].
 //!
 //! [`Formula::parse`] checks a formula's syntax, functions and limits;
 //! [`Formula::names`] lists the names it uses; [`Formula::bind`] (or

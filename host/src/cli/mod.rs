@@ -19,7 +19,7 @@ use cityrank::edition::LimitsSpec;
 use cityrank::sandbox::Sandbox;
 use clap::{Args, Parser, Subcommand};
 
-/// Run city-ranking methodologies as sandboxed WebAssembly plugins.
+/// Build, run and compare city rankings (`cityrank new DIR` starts a methodology).
 #[derive(Debug, Parser)]
 #[command(name = "cityrank", version, about, long_about = None)]
 pub struct Cli {
@@ -37,13 +37,13 @@ enum Command {
     Build(build::BuildArgs),
     /// Check an edition or a methodology (manifest, plugin or component) without running the ranking.
     Validate(validate::ValidateArgs),
-    /// Print a plugin's framework tree with its weights and ladders.
+    /// Print a methodology's framework tree with its weights and ladders.
     Inspect(inspect::InspectArgs),
     /// Print the JSON Schema of a document (edition, manifest, dataset, results, compare, explain, sensitivity, analysis).
     Schema(schema::SchemaArgs),
     /// Uncertainty and sensitivity analysis of an edition's ranking.
     Sensitivity(sensitivity::SensitivityArgs),
-    /// Measure the speed and memory goals (build with --release).
+    /// Measure cityrank's speed and memory goals (for its developers; build with --release).
     Bench(bench::BenchArgs),
     /// Compare rankings: several methods on one edition, or one method over editions.
     Compare(compare::CompareArgs),
@@ -72,6 +72,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 
 /// Sandbox limits and cache settings shared by the commands that load plugins.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Plugin limits (for plugins with code; a manifest without code needs none)")]
 pub struct SandboxArgs {
     /// Fuel (CPU budget) per plugin call [default: 10000000000, or the edition's].
     #[arg(long, value_name = "UNITS")]

@@ -13,9 +13,9 @@ enum Lang {
     Toml,
     /// A Rust plugin crate (needs `rustup target add wasm32-unknown-unknown`).
     Rust,
-    /// A Python plugin (needs the authoring tools: `bash tools/install-authoring-tools.sh`).
+    /// A Python plugin (needs the authoring tools: `bash tools/install-authoring-tools.sh`, run in the cityrank checkout).
     Python,
-    /// A JavaScript plugin (needs the authoring tools: `bash tools/install-authoring-tools.sh`).
+    /// A JavaScript plugin (needs the authoring tools: `bash tools/install-authoring-tools.sh`, run in the cityrank checkout).
     Js,
 }
 
@@ -53,6 +53,9 @@ pub fn run(args: NewArgs) -> Result<()> {
     println!("created {} ({} methodology):", args.dir.display(), lang.name());
     for (path, _) in &scaffold.files {
         println!("  {}", args.dir.join(path).display());
+    }
+    for note in &scaffold.notes {
+        println!("note: {note}");
     }
     let edition = args.dir.join(&scaffold.edition);
     println!("next: cityrank run {}", edition.display());

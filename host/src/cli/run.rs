@@ -25,7 +25,8 @@ pub struct RunArgs {
     /// treated, normalised, aggregated) into DIR.
     #[arg(long, value_name = "DIR")]
     stages: Option<PathBuf>,
-    /// Print the plugin's log messages of every level (default: warnings and errors).
+    /// Also print the plugin's debug messages (by default its info messages, warnings
+    /// and errors are printed, e.g. what print() or console.log wrote).
     #[arg(long, short)]
     verbose: bool,
     #[command(flatten)]
@@ -42,7 +43,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     };
     let output = cityrank::run::run_edition(&sandbox, &edition, options)?;
     for m in &output.log {
-        if args.verbose || matches!(m.level, "warn" | "error") {
+        if args.verbose || m.level != "debug" {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }

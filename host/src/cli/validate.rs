@@ -166,10 +166,12 @@ fn print_methodology(loaded: &LoadedMethodology) {
         ),
     }
     println!(
-        "  framework   1 index, {} nodes, {} indicators ({} by formula), depth {}",
+        "  framework   1 index, {} nodes, {} indicators ({} from a variable, {} by formula, {} by code), depth {}",
         count(NodeKind::Pillar),
         count(NodeKind::Indicator),
-        (0..m.indicators.len()).filter(|&i| loaded.formulas.covers(i)).count(),
+        m.indicators.iter().filter(|x| x.from.is_some()).count(),
+        m.indicators.iter().filter(|x| x.formula.is_some()).count(),
+        (0..m.indicators.len()).filter(|&i| !loaded.formulas.covers(i)).count(),
         loaded.framework.nodes.iter().map(|n| n.depth).max().unwrap_or(0)
     );
     let mut inputs: Vec<String> = m.inputs.iter().map(|i| i.id.clone()).collect();
