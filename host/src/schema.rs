@@ -436,7 +436,10 @@ mod tests {
         );
         let err = variant("normalise = { method = \"min-max\", low = 0.0 }");
         assert!(err.contains("variants.v.pipeline.normalise"), "{err}");
-        assert!(err.contains("'low' was unexpected"), "{err}");
+        assert!(
+            err.contains("'low' is not a key here (unexpected); did you mean `lo`?"),
+            "{err}"
+        );
         assert!(!err.contains("oneOf"), "{err}");
     }
 }
