@@ -547,3 +547,17 @@ fn semver_compatible_contract_updates_load_and_later_ones_are_refused() {
     assert!(err.contains("it implements contract version 0.3.0"), "{err}");
     assert!(err.contains("update cityrank to run it"), "{err}");
 }
+
+#[test]
+fn an_edition_where_a_methodology_is_expected_is_named_as_such() {
+    let cache = shared_cache();
+    for command in ["build", "inspect"] {
+        let o = output(cityrank(cache).args([command, "methodologies/las-2024.toml"]));
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            err.contains("`methodologies/las-2024.toml` is an edition file, not a methodology; its methodology is"),
+            "{command}: {err}"
+        );
+    }
+}

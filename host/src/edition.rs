@@ -460,6 +460,25 @@ impl PluginSource {
         }
         if path.is_file() {
             if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+                // An edition names a methodology; it is not one.
+                let doc: Option<toml::Table> = std::fs::read_to_string(path).ok().and_then(|t| toml::from_str(&t).ok());
+                if let Some(doc) = doc
+                    && (doc.contains_key("methodology") || doc.contains_key("dataset"))
+                {
+                    let named = doc
+                        .get("methodology")
+                        .and_then(|m| m.as_str())
+                        .map(|m| {
+                            let at = path.parent().unwrap_or(Path::new(".")).join(m);
+                            format!("; its methodology is `{}`", at.display())
+                        })
+                        .unwrap_or_default();
+                    bail!(
+                        "`{}` is an edition file, not a methodology{named} (`cityrank run` and `cityrank validate` \
+                         take an edition)",
+                        path.display()
+                    );
+                }
                 return Ok(PluginSource::Manifest(path.to_path_buf()));
             }
             return Ok(PluginSource::Component(path.to_path_buf()));
