@@ -118,7 +118,7 @@ fn invalid_manifests_name_the_key_path() {
 
     let err = manifest_error(&MANIFEST.replace("parent = \"p\"", "parent = \"q\""));
     assert!(
-        err.contains("indicators[0].parent: no node `q`; parents can be `index`, `p`"),
+        err.contains("indicators[0].parent: no node `q`; did you mean `p`?"),
         "{err}"
     );
 

@@ -141,7 +141,7 @@ pub fn check_manifest(text: &str, origin: &str, has_code: bool) -> Result<(Manif
     let framework = match manifest.framework() {
         Ok(f) => Some(f),
         Err(e) => {
-            problems.push(source.render(&e.to_string()));
+            problems.extend(e.to_string().lines().map(|l| source.render(l)));
             None
         }
     };

@@ -496,8 +496,21 @@ impl Manifest {
     /// Checks what the schema cannot express and builds the framework tree.
     /// Errors name the key path inside the manifest and say how to fix it.
     pub fn framework(&self) -> Result<Framework> {
+        // The checks that do not need the tree, every problem at once (one per line).
+        let problems = self.problems();
+        if !problems.is_empty() {
+            bail!("{}", problems.join("\n"));
+        }
+        self.build_tree()
+    }
+
+    /// The problems found without building the tree: versions, unique ids, parents
+    /// that exist, each indicator's own settings, the tiers. One line each, starting
+    /// with its key path.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if !(MANIFEST_OLDEST_VERSION..=MANIFEST_SCHEMA_VERSION).contains(&self.schema_version) {
-            bail!(
+            problems.push(format!(
                 "schema_version: this host reads manifest versions {MANIFEST_OLDEST_VERSION} to \
                  {MANIFEST_SCHEMA_VERSION}, got {}{}",
                 self.schema_version,
@@ -506,21 +519,23 @@ impl Manifest {
                 } else {
                     ""
                 }
-            );
+            ));
         }
         if self.schema_version < 2 {
-            let newer = self
-                .indicators
-                .iter()
-                .enumerate()
-                .find_map(|(i, x)| {
-                    (x.from.is_some() || x.formula.is_some())
-                        .then(|| format!("indicators[{i}].{}", if x.from.is_some() { "from" } else { "formula" }))
-                })
-                .or_else(|| (!self.constants.is_empty()).then(|| "constants".to_string()));
-            if let Some(path) = newer {
-                bail!(
-                    "{path}: `from`, `formula` and `[constants]` came with manifest version 2; set `schema_version = 2`"
+            for (i, x) in self.indicators.iter().enumerate() {
+                if x.from.is_some() || x.formula.is_some() {
+                    problems.push(format!(
+                        "indicators[{i}].{}: `from`, `formula` and `[constants]` came with manifest version 2; set \
+                         `schema_version = 2`",
+                        if x.from.is_some() { "from" } else { "formula" }
+                    ));
+                }
+            }
+            if !self.constants.is_empty() {
+                problems.push(
+                    "constants: `from`, `formula` and `[constants]` came with manifest version 2; set \
+                     `schema_version = 2`"
+                        .to_string(),
                 );
             }
         }
@@ -540,17 +555,74 @@ impl Manifest {
                     .map(|(i, n)| (n.id.as_str(), format!("indicators[{i}].id"))),
             );
         for (id, path) in all {
-            if let Some(first) = paths.insert(id, path.clone()) {
-                bail!("{path}: id `{id}` is already used at {first}; give every node a unique id");
+            if let Some(first) = paths.get(id) {
+                problems.push(format!(
+                    "{path}: id `{id}` is already used at {first}; give every node a unique id"
+                ));
+            } else {
+                paths.insert(id, path);
             }
         }
         let input_ids: Vec<&str> = self.inputs.iter().map(|i| i.id.as_str()).collect();
         for (i, input) in self.inputs.iter().enumerate() {
             if input_ids[..i].contains(&input.id.as_str()) {
-                bail!("inputs[{i}].id: input `{}` is declared twice", input.id);
+                problems.push(format!("inputs[{i}].id: input `{}` is declared twice", input.id));
             }
         }
+        // Parents that exist: the index or a node (cycles are found with the tree).
+        let parents: Vec<&String> = std::iter::once(&self.index.id)
+            .chain(self.nodes.iter().map(|n| &n.id))
+            .collect();
+        let hint = |parent: &str| {
+            let close = cityrank_formula::closest(parent, parents.iter().map(|p| p.as_str()), 2);
+            match close.as_slice() {
+                [] => format!("parents can be {}", known(parents.iter().copied())),
+                some => format!(
+                    "did you mean {}?",
+                    some.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
+                ),
+            }
+        };
+        for (i, n) in self.nodes.iter().enumerate() {
+            if self.indicators.iter().any(|x| x.id == n.parent) {
+                problems.push(format!(
+                    "nodes[{i}].parent: `{}` is an indicator; only the index and nodes can have children",
+                    n.parent
+                ));
+            } else if !parents.contains(&&n.parent) {
+                problems.push(format!(
+                    "nodes[{i}].parent: no node `{}`; {}",
+                    n.parent,
+                    hint(&n.parent)
+                ));
+            }
+        }
+        for (i, x) in self.indicators.iter().enumerate() {
+            if self.indicators.iter().any(|y| y.id == x.parent) {
+                problems.push(format!(
+                    "indicators[{i}].parent: `{}` is an indicator; indicators hang under the index or a node",
+                    x.parent
+                ));
+            } else if !parents.contains(&&x.parent) {
+                problems.push(format!(
+                    "indicators[{i}].parent: no node `{}`; {}",
+                    x.parent,
+                    hint(&x.parent)
+                ));
+            }
+            if let Err(e) = check_indicator(i, x, &self.pipeline.normalise) {
+                problems.push(e.to_string());
+            }
+        }
+        if let Err(e) = check_tiers(&self.tiers) {
+            problems.push(e.to_string());
+        }
+        problems
+    }
 
+    /// Builds the tree (after [`Manifest::problems`] found none): parents before
+    /// children, cycles, childless nodes, weights, effective weights, peer scales.
+    fn build_tree(&self) -> Result<Framework> {
         // Root first, then nodes in an order where parents precede children.
         let mut nodes = vec![Node {
             id: self.index.id.clone(),
