@@ -473,11 +473,7 @@ impl PluginSource {
                             format!("; its methodology is `{}`", at.display())
                         })
                         .unwrap_or_default();
-                    bail!(
-                        "`{}` is an edition file, not a methodology{named} (`cityrank run` and `cityrank validate` \
-                         take an edition)",
-                        path.display()
-                    );
+                    bail!("`{}` is an edition file, not a methodology{named}", path.display());
                 }
                 return Ok(PluginSource::Manifest(path.to_path_buf()));
             }

@@ -747,17 +747,31 @@ fn capability_asked(e: &wasmtime::Error) -> Option<&'static str> {
         .filter_map(|f| f.func_name().map(str::to_ascii_lowercase))
         .collect();
     let any = |keys: &[&str]| names.iter().any(|n| keys.iter().any(|k| n.contains(k)));
-    if any(&["clock", "gettime", "pytime"]) {
+    // Names of WASI functions and of the C library's wrappers around them (as
+    // Python's runtime has them), not words an author's own function might contain.
+    if any(&[
+        "wall_clock",
+        "monotonic_clock",
+        "clock_time_get",
+        "__clock_gettime",
+        "pytime_",
+    ]) {
         Some("the time or date (a clock)")
-    } else if any(&["filesystem", "preopen", "open_at", "openat", "fd_read", "descriptor"]) {
+    } else if any(&["filesystem_", "preopens", "path_open", "fd_readdir", "__wasilibc_find"]) {
         Some("files")
-    } else if any(&["socket", "network", "http", "tcp", "udp"]) {
+    } else if any(&[
+        "sockets_",
+        "tcp_create",
+        "udp_create",
+        "ip_name_lookup",
+        "outgoing_handler",
+    ]) {
         Some("the network")
-    } else if any(&["random", "insecure"]) {
+    } else if any(&["random_get_random", "insecure_random", "random_get"]) {
         Some("randomness from the system")
-    } else if any(&["environment", "getenv", "get_arguments"]) {
+    } else if any(&["get_environment", "environ_get", "get_arguments"]) {
         Some("environment variables")
-    } else if any(&["stdout", "stderr", "stdin", "terminal"]) {
+    } else if any(&["stdout_get_stdout", "stderr_get_stderr", "stdin_get_stdin", "terminal_"]) {
         Some("a terminal")
     } else {
         None

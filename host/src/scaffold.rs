@@ -376,13 +376,28 @@ struct CsvData {
     notes: Vec<String>,
 }
 
-/// The unit in a header's last parentheses: `GDP (USD bn)` → `USD bn`.
+/// The unit in a header's closing parentheses: `GDP (USD bn)` → `USD bn`,
+/// `Rate (per (1000))` → `per (1000)`; none for a bare number (`Population (2020)`).
 fn unit_of(header: &str) -> String {
     let h = header.trim_end();
-    match (h.rfind('('), h.strip_suffix(')')) {
-        (Some(a), Some(inner)) if a < inner.len() => inner[a + 1..].trim().to_string(),
-        _ => String::new(),
+    let Some(inner) = h.strip_suffix(')') else {
+        return String::new();
+    };
+    // The `(` that the final `)` closes.
+    let mut depth = 0usize;
+    for (at, c) in inner.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => {
+                let unit = inner[at + 1..].trim();
+                let bare_number = unit.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+                return if bare_number { String::new() } else { unit.to_string() };
+            }
+            '(' => depth -= 1,
+            _ => {}
+        }
     }
+    String::new()
 }
 
 impl CsvData {
@@ -514,7 +529,8 @@ fn from_csv(path: &Path) -> Result<CsvData> {
     let is_number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
     // The id: a column named so, else the first text column with a different value
     // in every row (a rank or a count is not an id), else the first such column.
-    let id_col = find(&["id", "code", "city_id", "unit_id"])
+    let id_col = find(&["id", "code", "city_id", "unit_id", "city_code", "geoid", "fips", "nuts"])
+        .filter(|&c| unique(c))
         .or_else(|| (0..header.len()).find(|&c| unique(c) && !rows.iter().all(|r| is_number(&cell(r, c)))))
         .or_else(|| (0..header.len()).find(|&c| unique(c)))
         .with_context(|| {
@@ -560,7 +576,11 @@ fn from_csv(path: &Path) -> Result<CsvData> {
             "\n[[variables]]\nid = {}\ntype = \"{kind}\"\nunit = {}{}\ndescription = {}   # what it is, where it comes from\n",
             q(&ids[c]),
             q(&unit),
-            if unit.is_empty() { "          # e.g. \"%\", \"thousand people\"" } else { "" },
+            if unit.is_empty() {
+                "          # e.g. \"%\", \"thousand people\""
+            } else {
+                "   # from the header: check it"
+            },
             q(h)
         ));
     }
@@ -638,6 +658,16 @@ mod tests {
         assert_eq!(slug("My Ranking 2025"), "my-ranking-2025");
         assert_eq!(slug("__"), "my-ranking");
         assert_eq!(title("au-institute"), "Au Institute Index");
+    }
+
+    #[test]
+    fn units_come_from_a_headers_closing_parentheses() {
+        assert_eq!(unit_of("GDP (USD bn)"), "USD bn");
+        assert_eq!(unit_of("Rate (per (1000))"), "per (1000)");
+        assert_eq!(unit_of("Population (2020)"), "");
+        assert_eq!(unit_of("PM2.5 (µg/m³)"), "µg/m³");
+        assert_eq!(unit_of("Population"), "");
+        assert_eq!(unit_of("odd)"), "");
     }
 
     #[test]

@@ -100,30 +100,6 @@ impl Document {
         text
     }
 
-    /// Every property name anywhere in the schema (for "did you mean" hints).
-    fn keys(self) -> &'static std::collections::BTreeSet<String> {
-        static CELLS: [OnceLock<std::collections::BTreeSet<String>>; Document::ALL.len()] =
-            [const { OnceLock::new() }; Document::ALL.len()];
-        let i = Document::ALL.iter().position(|d| *d == self).unwrap_or(0);
-        CELLS[i].get_or_init(|| {
-            fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
-                match v {
-                    Value::Object(map) => {
-                        if let Some(Value::Object(props)) = map.get("properties") {
-                            out.extend(props.keys().cloned());
-                        }
-                        map.values().for_each(|x| walk(x, out));
-                    }
-                    Value::Array(items) => items.iter().for_each(|x| walk(x, out)),
-                    _ => {}
-                }
-            }
-            let mut out = std::collections::BTreeSet::new();
-            walk(&self.schema(), &mut out);
-            out
-        })
-    }
-
     fn validator(self) -> &'static jsonschema::Validator {
         static CELLS: [OnceLock<jsonschema::Validator>; Document::ALL.len()] =
             [const { OnceLock::new() }; Document::ALL.len()];
@@ -174,28 +150,98 @@ pub fn problems(value: &Value, doc: Document) -> Vec<String> {
 }
 
 /// Rewrites "'wieght' was unexpected" as "'wieght' is not a key here; did you mean
-/// `weight`?" when a key of the document's schema is close, and drops "`unit` is a
-/// required property" at the same place when the unexpected key is its misspelling.
+/// `weight`?" when a key allowed at that place is close (else lists the keys
+/// allowed there), and drops "`unit` is a required property" at the same place
+/// when the unexpected key is its misspelling.
 fn suggest_keys(problems: &mut Vec<String>, doc: Document) {
-    let keys = doc.keys();
+    let schema = doc.schema();
     let mut drop: Vec<String> = Vec::new();
-    for p in problems.iter_mut() {
-        let Some((path, message)) = p.split_once(": ") else {
+    let mut out: Vec<String> = Vec::new();
+    for p in problems.drain(..) {
+        // "… ('a' was unexpected)" or "… ('a', 'b' were unexpected)"
+        let parsed = p.split_once(": ").and_then(|(path, message)| {
+            let start = message.find("('")? + 1;
+            let end = message
+                .find(" was unexpected)")
+                .or_else(|| message.find(" were unexpected)"))?;
+            let keys: Vec<String> = message
+                .get(start..end)?
+                .split(", ")
+                .map(|k| k.trim_matches('\'').to_string())
+                .collect();
+            let segments = crate::diagnostic::parse_path(path).unwrap_or_default();
+            Some((path.to_string(), keys, allowed_keys(&schema, &segments)?))
+        });
+        let Some((path, keys, allowed)) = parsed else {
+            out.push(p);
             continue;
         };
-        let Some(start) = message.find("('") else { continue };
-        let rest = &message[start + 2..];
-        let Some(end) = rest.find("' was unexpected") else {
-            continue;
-        };
-        let key = &rest[..end];
-        let close = cityrank_formula::closest(key, keys.iter().map(String::as_str), 1);
-        if let Some(meant) = close.first() {
-            drop.push(format!("{path}: \"{meant}\" is a required property"));
-            *p = format!("{path}: '{key}' is not a key here (unexpected); did you mean `{meant}`?");
+        for key in keys {
+            let candidates = allowed.iter().map(String::as_str).filter(|k| *k != key);
+            match cityrank_formula::closest(&key, candidates, 1).first() {
+                Some(meant) => {
+                    drop.push(format!("{path}: \"{meant}\" is a required property"));
+                    out.push(format!(
+                        "{path}: '{key}' is not a key here (unexpected); did you mean `{meant}`?"
+                    ));
+                }
+                None => out.push(format!(
+                    "{path}: '{key}' is not a key here (unexpected); the keys here are {}",
+                    allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                )),
+            }
         }
     }
-    problems.retain(|p| !drop.contains(p));
+    out.retain(|p| !drop.contains(p));
+    *problems = out;
+}
+
+/// The keys the schema allows in the table at `path` (following `$ref`, `items`
+/// and the alternatives of `anyOf`/`oneOf`/`allOf`), if it is a table.
+fn allowed_keys(root: &Value, path: &[crate::diagnostic::Segment]) -> Option<std::collections::BTreeSet<String>> {
+    use crate::diagnostic::Segment;
+    // Every schema the value at a place may have to satisfy (alternatives included).
+    fn expand<'a>(root: &'a Value, s: &'a Value, out: &mut Vec<&'a Value>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            if let Some(target) = r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                expand(root, target, out, depth + 1);
+            }
+            return;
+        }
+        out.push(s);
+        for k in ["anyOf", "oneOf", "allOf"] {
+            if let Some(alts) = s.get(k).and_then(Value::as_array) {
+                alts.iter().for_each(|a| expand(root, a, out, depth + 1));
+            }
+        }
+    }
+    let mut here: Vec<&Value> = Vec::new();
+    expand(root, root, &mut here, 0);
+    for seg in path {
+        let mut next = Vec::new();
+        for s in &here {
+            let child = match seg {
+                Segment::Key(k) => s
+                    .get("properties")
+                    .and_then(|p| p.get(k.as_str()))
+                    .or_else(|| s.get("additionalProperties").filter(|a| a.is_object())),
+                Segment::Index(_) => s.get("items"),
+            };
+            if let Some(c) = child {
+                expand(root, c, &mut next, 0);
+            }
+        }
+        here = next;
+    }
+    let keys: std::collections::BTreeSet<String> = here
+        .iter()
+        .filter_map(|s| s.get("properties").and_then(Value::as_object))
+        .flat_map(|p| p.keys().cloned())
+        .collect();
+    (!keys.is_empty()).then_some(keys)
 }
 
 /// Adds one line per problem of `e` to `out`. For `anyOf`/`oneOf` (an optional

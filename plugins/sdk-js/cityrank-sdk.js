@@ -63,6 +63,7 @@ Math.random = (() => {
     },
   });
   RealDate.now = noClock;
+  RealDate.prototype.constructor = globalThis.Date;
 }
 
 /** The missing value. Test for it with isMissing(x), never with ===. */
@@ -83,19 +84,38 @@ export function log(message, level = "info") {
 const show = (a) => {
   if (typeof a === "string") return a;
   if (typeof a === "number" || typeof a === "bigint" || a === undefined) return String(a);
+  if (a instanceof Error) return a.stack ? `${a.name}: ${a.message}\n${a.stack}` : `${a.name}: ${a.message}`;
+  if (a instanceof Map) return `Map ${show([...a.entries()])}`;
+  if (a instanceof Set) return `Set ${show([...a.values()])}`;
   try {
-    return JSON.stringify(a, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? String(v) : v)) ?? String(a);
+    // NaN and ±Infinity are shown as such (JSON would write null), BigInts as numbers.
+    const marked = JSON.stringify(a, (k, v) =>
+      typeof v === "number" && !Number.isFinite(v) ? `\u0000${v}\u0000` : typeof v === "bigint" ? Number(v) : v,
+    );
+    return marked === undefined ? String(a) : marked.replace(/"\\u0000(.*?)\\u0000"/g, "$1");
   } catch {
     return String(a);
   }
 };
-const text = (args) => args.map(show).join(" ");
 globalThis.console = {
   log: (...a) => log(text(a), "info"),
   info: (...a) => log(text(a), "info"),
   debug: (...a) => log(text(a), "debug"),
   warn: (...a) => log(text(a), "warn"),
   error: (...a) => log(text(a), "error"),
+  dir: (a) => log(text([a]), "info"),
+  table: (a) => log(text([a]), "info"),
+  trace: (...a) => log(`${text(a)}\n${new Error().stack ?? ""}`, "info"),
+  assert: (ok, ...a) => {
+    if (!ok) log(`assertion failed${a.length ? `: ${text(a)}` : ""}`, "error");
+  },
+  // No clock in the sandbox: timers measure nothing.
+  time: () => {},
+  timeEnd: () => {},
+  timeLog: () => {},
+  count: (label = "default") => log(`${label}`, "info"),
+  group: (...a) => log(text(a), "info"),
+  groupEnd: () => {},
 };
 
 /** The raw variables of an edition's units (read-only). */

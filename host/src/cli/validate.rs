@@ -99,6 +99,21 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
     {
         problems.push(format!("{file}: {e:#}"));
     }
+    // One line per problem: an error may hold several (each formula's unknown names),
+    // and lines that start with spaces continue the one above.
+    let mut lines: Vec<String> = Vec::new();
+    for p in &problems {
+        for l in p.lines() {
+            match lines.last_mut() {
+                Some(last) if l.starts_with(' ') => {
+                    last.push_str("\n    ");
+                    last.push_str(l.trim_start());
+                }
+                _ => lines.push(l.to_string()),
+            }
+        }
+    }
+    let problems = lines;
     if !problems.is_empty() {
         bail!(
             "{file}: {} problem{}:\n  {}",
