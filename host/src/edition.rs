@@ -241,17 +241,7 @@ impl Variant {
             } else if let Some(i) = m.indicators.iter_mut().find(|i| &i.id == id) {
                 i.weight = *w;
             } else {
-                bail!(
-                    "{key}.weights.{id}: no node or indicator `{id}` in methodology `{}`{}",
-                    m.id,
-                    did_you_mean(
-                        id,
-                        m.nodes
-                            .iter()
-                            .map(|n| n.id.as_str())
-                            .chain(m.indicators.iter().map(|i| i.id.as_str()))
-                    )
-                );
+                return Err(no_part(m, &format!("{key}.weights.{id}"), id));
             }
         }
         for (id, spec) in &self.normalise {
@@ -311,6 +301,20 @@ fn indicator_mut<'a>(m: &'a mut Manifest, id: &str, key: &str) -> Result<&'a mut
         })
 }
 
+/// The error for a node or indicator `id` that `m` does not have, at key path `at`.
+fn no_part(m: &Manifest, at: &str, id: &str) -> anyhow::Error {
+    let ids = m
+        .nodes
+        .iter()
+        .map(|n| n.id.as_str())
+        .chain(m.indicators.iter().map(|i| i.id.as_str()));
+    anyhow::anyhow!(
+        "{at}: no node or indicator `{id}` in methodology `{}`{}",
+        m.id,
+        did_you_mean(id, ids)
+    )
+}
+
 /// `; did you mean `x`?` for the ids close to `id` (empty when none is).
 fn did_you_mean<'a>(id: &str, ids: impl IntoIterator<Item = &'a str>) -> String {
     match cityrank_formula::closest(id, ids, 2).as_slice() {
@@ -328,17 +332,7 @@ fn drop_parts(m: &mut Manifest, ids: &[String], key: &str) -> Result<()> {
     for id in ids {
         let known = m.nodes.iter().any(|n| &n.id == id) || m.indicators.iter().any(|i| &i.id == id);
         if !known {
-            bail!(
-                "{key}.drop: no node or indicator `{id}` in methodology `{}`{}",
-                m.id,
-                did_you_mean(
-                    id,
-                    m.nodes
-                        .iter()
-                        .map(|n| n.id.as_str())
-                        .chain(m.indicators.iter().map(|i| i.id.as_str()))
-                )
-            );
+            return Err(no_part(m, &format!("{key}.drop"), id));
         }
     }
     let mut gone: Vec<String> = ids.to_vec();

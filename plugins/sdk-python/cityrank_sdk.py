@@ -232,6 +232,20 @@ def _table(units, result, what):
     return Table(units=list(units), numbers=columns, texts=[])
 
 
+def _call(method, *args):
+    """Calls the author's method: output to the log, an exception as an error."""
+    _to_log()
+    try:
+        return method(*args)
+    except Err:
+        raise
+    except Exception as e:
+        raise Err(_message(e))
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
 def export(module, manifest):
     """The component's ``plugin`` export for the :class:`Methodology` subclass
     defined in ``module`` (the author's ``methodology.py``)."""
@@ -253,29 +267,11 @@ def export(module, manifest):
             return manifest
 
         def derive(self, edition, input):
-            _to_log()
-            try:
-                result = methodology.derive(edition, Data(input))
-            except Err:
-                raise
-            except Exception as e:
-                raise Err(_message(e))
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
+            result = _call(methodology.derive, edition, Data(input))
             return _table(input.units, result, "derive")
 
         def run_step(self, request: StepRequest):
-            _to_log()
-            try:
-                result = methodology.run_step(Step(request))
-            except Err:
-                raise
-            except Exception as e:
-                raise Err(_message(e))
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
+            result = _call(methodology.run_step, Step(request))
             return _table(request.data.units, result, "run_step")
 
     return Plugin
