@@ -169,7 +169,7 @@ fn language(source: &PluginSource) -> Result<(&'static str, &Path)> {
 pub fn fingerprint(source: &PluginSource) -> Result<String> {
     let (lang, dir) = language(source)?;
     let mut files = Vec::new();
-    collect(dir, &mut files)?;
+    crate::build::collect_files(dir, &mut files)?;
     files.sort();
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -192,30 +192,6 @@ pub fn fingerprint(source: &PluginSource) -> Result<String> {
         h.update(&bytes);
     }
     Ok(hex::encode(h.finalize()))
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "target"
-            || name == "node_modules"
-            || name == "__pycache__"
-            || name.starts_with('.')
-            || name.contains(".component.")
-        {
-            continue;
-        }
-        let path = entry.path();
-        // Links are not followed (a link loop would never end).
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            collect(&path, out)?;
-        } else if kind.is_file() {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Where the authoring tools are: `$CITYRANK_TOOLS`, else `.tools/` of the
@@ -253,7 +229,7 @@ pub fn build(source: &PluginSource, name: &str) -> Result<Vec<u8>> {
     // components, caches), and a JavaScript module can import its siblings.
     let src = work.join("src");
     let mut files = Vec::new();
-    collect(dir, &mut files)?;
+    crate::build::collect_files(dir, &mut files)?;
     for f in &files {
         let rel = f.strip_prefix(dir).unwrap_or(f);
         let to = src.join(rel);

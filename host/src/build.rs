@@ -307,7 +307,11 @@ fn workspace_root(dir: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Every file under `dir` (or `dir` itself when it is a file) that can decide a
+/// plugin's component: not build output (`target/`, built components), tool caches
+/// (`node_modules/`, `__pycache__/`) or hidden files. Links to directories are not
+/// followed (a link loop would never end).
+pub(crate) fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if dir.is_file() {
         out.push(dir.to_path_buf());
         return Ok(());
@@ -315,14 +319,17 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))?;
     for entry in entries {
         let entry = entry?;
-        let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "target" || name.starts_with('.') || name.contains(".component.") {
+        if ["target", "node_modules", "__pycache__"].contains(&name.as_str())
+            || name.starts_with('.')
+            || name.contains(".component.")
+        {
             continue;
         }
-        if path.is_dir() {
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
             collect_files(&path, out)?;
-        } else {
+        } else if path.is_file() {
             out.push(path);
         }
     }

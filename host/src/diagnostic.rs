@@ -244,24 +244,22 @@ impl Source {
             .or_else(|| self.span(&path))
             .map(|s| s.start);
         match offset {
-            Some(o) => {
-                let p = self.place(o);
-                format!(
-                    "{}:{}:{}: {}: {message}",
-                    self.name,
-                    p.line,
-                    p.column,
-                    self.describe_path(&path)
-                )
-            }
+            Some(o) => self.render_at(&path, o, message),
             None => format!("{}: {problem}", self.name),
         }
     }
 
-    /// [`Source::render`] for every line of a multi-line error: the first line keeps
-    /// its form when it only introduces the problems below it.
-    pub fn render_all(&self, problems: &[String]) -> String {
-        problems.iter().map(|p| self.render(p)).collect::<Vec<_>>().join("\n")
+    /// `name:line:column: place: message` for byte `offset` of the file, the place
+    /// being the author's name for `path` (see [`Source::describe_path`]).
+    pub fn render_at(&self, path: &[Segment], offset: usize, message: &str) -> String {
+        let p = self.place(offset);
+        format!(
+            "{}:{}:{}: {}: {message}",
+            self.name,
+            p.line,
+            p.column,
+            self.describe_path(path)
+        )
     }
 }
 
@@ -293,6 +291,18 @@ fn element_name<'a>(t: &'a DeTable<'_>) -> Option<&'a str> {
 /// `indicators` → `indicator`, `nodes` → `node`, `sources` → `source`.
 fn singular(array: &str) -> &str {
     array.strip_suffix('s').unwrap_or(array)
+}
+
+/// "did you mean `a` or `b`?" for the `candidates` close to `name` (at most `max`),
+/// or `None` when none is close.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, max: usize) -> Option<String> {
+    let close = cityrank_formula::closest(name, candidates, max);
+    (!close.is_empty()).then(|| {
+        format!(
+            "did you mean {}?",
+            close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
+        )
+    })
 }
 
 /// Renders segments as a key path.

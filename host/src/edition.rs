@@ -296,8 +296,8 @@ fn indicator_mut<'a>(m: &'a mut Manifest, id: &str, key: &str) -> Result<&'a mut
         .find(|i| i.id == id)
         .with_context(|| format!("{key}.{id}: no indicator `{id}` in methodology `{mid}`"))
         .map_err(|e| {
-            let hint = did_you_mean(id, m_ids.iter().map(String::as_str));
-            anyhow::anyhow!("{e}{hint}")
+            let hint = crate::diagnostic::did_you_mean(id, m_ids.iter().map(String::as_str), 2);
+            anyhow::anyhow!("{e}{}", hint.map_or(String::new(), |d| format!("; {d}")))
         })
 }
 
@@ -311,19 +311,8 @@ fn no_part(m: &Manifest, at: &str, id: &str) -> anyhow::Error {
     anyhow::anyhow!(
         "{at}: no node or indicator `{id}` in methodology `{}`{}",
         m.id,
-        did_you_mean(id, ids)
+        crate::diagnostic::did_you_mean(id, ids, 2).map_or(String::new(), |d| format!("; {d}"))
     )
-}
-
-/// `; did you mean `x`?` for the ids close to `id` (empty when none is).
-fn did_you_mean<'a>(id: &str, ids: impl IntoIterator<Item = &'a str>) -> String {
-    match cityrank_formula::closest(id, ids, 2).as_slice() {
-        [] => String::new(),
-        close => format!(
-            "; did you mean {}?",
-            close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
-        ),
-    }
 }
 
 /// Removes the named indicators and nodes (with their subtrees), then any node
@@ -411,6 +400,17 @@ impl LimitsSpec {
     }
 }
 
+/// The TOML table of the file at `path` when it is an edition: a `.toml` file with
+/// a `methodology` or a `dataset` key (a manifest has neither; an edition missing
+/// one of them still counts, so that it is told what it lacks).
+pub fn edition_table(path: &Path) -> Option<toml::Table> {
+    if !path.is_file() || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+        return None;
+    }
+    let doc: toml::Table = toml::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    (doc.contains_key("methodology") || doc.contains_key("dataset")).then_some(doc)
+}
+
 /// Where a methodology comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginSource {
@@ -455,10 +455,7 @@ impl PluginSource {
         if path.is_file() {
             if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
                 // An edition names a methodology; it is not one.
-                let doc: Option<toml::Table> = std::fs::read_to_string(path).ok().and_then(|t| toml::from_str(&t).ok());
-                if let Some(doc) = doc
-                    && (doc.contains_key("methodology") || doc.contains_key("dataset"))
-                {
+                if let Some(doc) = edition_table(path) {
                     let named = doc
                         .get("methodology")
                         .and_then(|m| m.as_str())

@@ -266,17 +266,12 @@ impl Formulas {
             .keys()
             .map(String::as_str)
             .chain(self.constants.keys().map(String::as_str));
-        let close = cityrank_formula::closest(name, candidates, 3);
-        let hint = match close.as_slice() {
-            [] => format!(
+        let hint = crate::diagnostic::did_you_mean(name, candidates, 3).unwrap_or_else(|| {
+            format!(
                 "its numeric variables are: {}",
                 numbers.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-            ),
-            some => format!(
-                "did you mean {}?",
-                some.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ")
-            ),
-        };
+            )
+        });
         format!("dataset `{dataset}` has no variable `{name}` and the manifest no such constant; {hint}")
     }
 }
@@ -287,16 +282,7 @@ fn locate(source: &Source, i: usize, key: &str, offset: usize, message: &str) ->
     let path_text = format!("indicators[{i}].{key}");
     let path = parse_path(&path_text).unwrap_or_default();
     match source.string_offset(&path, offset) {
-        Some(at) => {
-            let p = source.place(at);
-            format!(
-                "{}:{}:{}: {}: {message}",
-                source.name,
-                p.line,
-                p.column,
-                source.describe_path(&path)
-            )
-        }
+        Some(at) => source.render_at(&path, at, message),
         None => source.render(&format!("{path_text}: {message}")),
     }
 }

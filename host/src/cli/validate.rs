@@ -1,6 +1,6 @@
 //! `cityrank validate`: check an edition or a methodology without running the ranking.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
@@ -24,7 +24,7 @@ pub struct ValidateArgs {
 /// Checks the edition or methodology at `args.path` and prints a summary; an
 /// error lists what is wrong.
 pub fn run(args: ValidateArgs) -> Result<()> {
-    if is_edition(&args.path)? {
+    if cityrank::edition::edition_table(&args.path).is_some() {
         return validate_edition(&args);
     }
     let sandbox = args.sandbox.sandbox()?;
@@ -39,19 +39,6 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Whether `path` is an edition file: a TOML file with a `methodology` or a
-/// `dataset` key (a manifest has neither; an edition missing one is then told so).
-fn is_edition(path: &Path) -> Result<bool> {
-    if !path.is_file() || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
-        return Ok(false);
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read `{}`: {e}", path.display()))?;
-    let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
-        return Ok(false);
-    };
-    Ok(doc.contains_key("methodology") || doc.contains_key("dataset"))
 }
 
 fn validate_edition(args: &ValidateArgs) -> Result<()> {

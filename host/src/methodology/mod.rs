@@ -574,14 +574,8 @@ impl Manifest {
             .chain(self.nodes.iter().map(|n| &n.id))
             .collect();
         let hint = |parent: &str| {
-            let close = cityrank_formula::closest(parent, parents.iter().map(|p| p.as_str()), 2);
-            match close.as_slice() {
-                [] => format!("parents can be {}", known(parents.iter().copied())),
-                some => format!(
-                    "did you mean {}?",
-                    some.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
-                ),
-            }
+            crate::diagnostic::did_you_mean(parent, parents.iter().map(|p| p.as_str()), 2)
+                .unwrap_or_else(|| format!("parents can be {}", known(parents.iter().copied())))
         };
         for (i, n) in self.nodes.iter().enumerate() {
             if self.indicators.iter().any(|x| x.id == n.parent) {
