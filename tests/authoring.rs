@@ -170,6 +170,17 @@ fn formula_problems_point_into_the_manifest() {
     );
     assert!(err.contains("no variable `popp_k`"), "{err}");
     assert!(err.contains("did you mean `pop_k`?"), "{err}");
+    // R's and Python's words for a missing value point at the language's own.
+    let m = manifest(
+        "[[indicators]]\nid = \"transit\"\nname = \"T\"\nparent = \"index\"\ndirection = \"higher\"\nunit = \"km\"\nformula = \"if(pop_k > 0, km, NA)\"\n",
+    );
+    let dir = project(&[("m.toml", &m), ("d.toml", DATASET), ("d.csv", CSV), ("e.toml", EDITION)]);
+    let o = output(cityrank(cache).arg("run").arg(dir.path().join("e.toml")));
+    let err = stderr(&o);
+    assert!(
+        err.contains("`NA` is not a name here; a missing value is written `missing`"),
+        "{err}"
+    );
 
     // A syntax error, a typo in a direction and `from` with an expression: all
     // reported at once, each at its place, the indicator named by its id.

@@ -262,10 +262,14 @@ impl Formulas {
                 "`{name}` is a text column of dataset `{dataset}`; formulas compute with numeric variables"
             );
         }
+        if ["NA", "NaN", "nan", "null", "None", "NULL"].contains(&name) {
+            return format!("`{name}` is not a name here; a missing value is written `missing`");
+        }
         let candidates = numbers
             .keys()
             .map(String::as_str)
-            .chain(self.constants.keys().map(String::as_str));
+            .chain(self.constants.keys().map(String::as_str))
+            .chain(["missing"]);
         let hint = crate::diagnostic::did_you_mean(name, candidates, 3).unwrap_or_else(|| {
             format!(
                 "its numeric variables are: {}",

@@ -1,0 +1,141 @@
+//! The inputs of `../shared/cases/newcomer/` that issue 9 names (a newcomer's
+//! methodology done wrong), each with the error or result it must give. Checked
+//! only where `../shared` is present; the cases are copied into a temporary
+//! directory with `@SDK@` and `@CHECKOUT@` filled in, as their README says.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A copy of the newcomer cases, or `None` (saying so) when the shared data is absent.
+fn cases() -> Option<tempfile::TempDir> {
+    let src = root().join("../shared/cases/newcomer");
+    if !src.join("base").is_dir() {
+        eprintln!("skipped: {} is not present", src.display());
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&src, dir.path());
+    Some(dir)
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &target);
+        } else {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let bytes = match String::from_utf8(bytes) {
+                Ok(text) => text
+                    .replace("@SDK@", &root().join("plugins/sdk").display().to_string())
+                    .replace("@CHECKOUT@", &root().display().to_string())
+                    .into_bytes(),
+                Err(e) => e.into_bytes(),
+            };
+            std::fs::write(&target, bytes).unwrap();
+            let mut perms = std::fs::metadata(&target).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&target, perms).unwrap();
+        }
+    }
+}
+
+/// `cityrank ARGS` in `dir` with its own compile cache.
+fn run_in(cache: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+    output(cityrank(cache).current_dir(dir).args(args))
+}
+
+/// Every case in one test, one after the other: each builds a Rust plugin in a
+/// target directory of its own, and two cores build one at a time best.
+#[test]
+fn newcomer_cases_give_clear_errors_or_right_results() {
+    let Some(dir) = cases() else { return };
+    let cases = dir.path();
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path();
+    let at = |case: &str| -> PathBuf { cases.join(case) };
+
+    // manifest-direction-typo: the file, line and column, the indicator, the values.
+    let o = run_in(cache, &at("manifest-direction-typo"), &["run", "edition.toml"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("plugin/methodology.toml:88:13: indicator `unemployment`: direction: \"lowr\" is not one of \"higher\", \"lower\""),
+        "{err}"
+    );
+
+    // manifest-indicator-weight-typo: the misspelt key, where it is, what was meant.
+    let o = run_in(cache, &at("manifest-indicator-weight-typo"), &["run", "edition.toml"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "plugin/methodology.toml:87:1: indicator `unemployment`: 'wieght' is not a key here (unexpected); did \
+             you mean `weight`?"
+        ),
+        "{err}"
+    );
+
+    // manifest-undeclared-input: the plugin is told to declare the variable.
+    let o = run_in(cache, &at("manifest-undeclared-input"), &["run", "edition.toml"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "the input has no numeric column `hospital_beds`; if it is a dataset variable, declare it in \
+             methodology.toml: an [[inputs]] entry with id = \"hospital_beds\" and type = \"number\""
+        ),
+        "{err}"
+    );
+
+    // validate-edition: an edition is checked without running it.
+    let o = run_in(cache, &at("validate-edition"), &["validate", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("ok: edition validate-edition"), "{out}");
+    assert!(out.contains("derived     9 indicators × 21 units"), "{out}");
+
+    // plugin-copied-outside-repo: harbor-ladder is a manifest now, so a copy runs as
+    // it is; a copied Rust crate that takes settings from the workspace is told what
+    // to change, with cargo's own error and no hint about the wasm target.
+    let case = at("plugin-copied-outside-repo");
+    copy(&root().join("plugins/harbor-ladder"), &case.join("my-ranking"));
+    let o = run_in(cache, &case, &["run", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Harbor ladder smart-city index"), "{}", stdout(&o));
+    std::fs::remove_dir_all(case.join("my-ranking")).unwrap();
+    copy(&root().join("plugins/u4ssc"), &case.join("my-ranking"));
+    let o = run_in(cache, &case, &["run", "edition.toml"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("failed to find a workspace root"), "{err}");
+    assert!(err.contains("add an empty `[workspace]` table"), "{err}");
+    assert!(!err.contains("rustup target add"), "{err}");
+
+    // shared-target-dir-stale-plugin: two crates of one name in one CARGO_TARGET_DIR
+    // each run their own code (b weights the digital pillar 0.9).
+    let case = at("shared-target-dir-stale-plugin");
+    let shared = tempfile::tempdir().unwrap();
+    let run = |edition: &str| {
+        let o = output(
+            cityrank(cache)
+                .current_dir(&case)
+                .env("CARGO_TARGET_DIR", shared.path())
+                .args(["run", edition, "--format", "json"]),
+        );
+        assert!(o.status.success(), "{edition}: {}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let a = run("edition-a.toml");
+    let b = run("edition-b.toml");
+    assert_eq!(a["methodology"]["name"], "AU Institute Smart City Index");
+    assert_eq!(b["methodology"]["name"], "AU Institute Smart City Index (digital 0.9)");
+    assert_ne!(a["methodology"]["sha256"], b["methodology"]["sha256"]);
+}
