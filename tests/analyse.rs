@@ -198,7 +198,7 @@ fn asem_figures_match_an_independent_computation() {
     assert!(printed.is_empty(), "with --output nothing goes to stdout");
     let results: Value = serde_json::from_slice(&std::fs::read(&results_path).unwrap()).unwrap();
     let analysis: Value = serde_json::from_slice(&std::fs::read(&analysis_path).unwrap()).unwrap();
-    cityrank::schema::validate(&analysis, cityrank::schema::Document::Analysis, "analysis").unwrap();
+    cityrank::schema::validate::<cityrank::analysis::Analysis>(&analysis, "analysis").unwrap();
     let table = read_stage(&stages.join("aggregated.csv"));
     let framework = results["framework"].as_array().unwrap();
     let index = framework[0]["id"].as_str().unwrap();
@@ -315,7 +315,7 @@ fn between_gives_the_three_correlations_of_two_nodes() {
         &["analyse", EDITION, "--between", "LPI", "Social", "--format", "json"],
     );
     let analysis: Value = serde_json::from_str(&json).unwrap();
-    cityrank::schema::validate(&analysis, cityrank::schema::Document::Analysis, "analysis").unwrap();
+    cityrank::schema::validate::<cityrank::analysis::Analysis>(&analysis, "analysis").unwrap();
     assert!(analysis.get("nodes").is_none() && analysis.get("pillars").is_none());
     let p = &analysis["between"];
     assert_eq!((p["a"].as_str(), p["b"].as_str()), (Some("LPI"), Some("Social")));

@@ -84,12 +84,12 @@ fn components_built_against_contract_0_1_keep_loading_with_the_same_results() {
 
 #[test]
 fn one_version_literal_for_host_sdks_and_wit() {
-    let host = std::fs::read_to_string(root().join("host/src/sandbox.rs")).unwrap();
+    let host = std::fs::read_to_string(root().join("host/core/src/plugin.rs")).unwrap();
     let version = host
         .lines()
         .find_map(|l| l.strip_prefix("pub const CONTRACT_VERSION: &str = \""))
         .and_then(|l| l.strip_suffix("\";"))
-        .expect("sandbox.rs declares CONTRACT_VERSION");
+        .expect("plugin.rs declares CONTRACT_VERSION");
     let wit = std::fs::read_to_string(root().join(format!("schemas/wit/since_v{version}/methodology.wit"))).unwrap();
     assert!(wit.contains(&format!("package cityrank:methodology@{version};")));
     let rust_sdk = std::fs::read_to_string(root().join("plugins/sdk/src/lib.rs")).unwrap();

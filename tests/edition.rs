@@ -27,7 +27,7 @@ fn las_2024_ranks_every_city_consistently_and_reproducibly() {
     assert!(first == second, "two runs differ");
 
     let results: Value = serde_json::from_slice(&first).unwrap();
-    cityrank::schema::validate(&results, cityrank::schema::Document::Results, "results").unwrap();
+    cityrank::schema::validate::<cityrank::results::Results>(&results, "results").unwrap();
     assert_eq!(results["edition"]["id"], "las-2024");
     assert_eq!(results["methodology"]["id"], "harbor-ladder");
     assert_eq!(results["methodology"]["sha256"].as_str().unwrap().len(), 64);

@@ -269,7 +269,7 @@ fn plugin_treatment_is_bit_identical_to_native() {
     ))
     .unwrap();
     let sandbox = cityrank::sandbox::Sandbox::new(Some(dir.path().to_path_buf())).unwrap();
-    let plugin = sandbox.load(&built.component).unwrap();
+    let plugin = sandbox.load_component(&built.component).unwrap();
     let n = 201;
     let columns: Vec<Vec<f64>> = vec![
         // A power law: winsorising 5 points cannot tame it, so it is logged.
@@ -310,6 +310,7 @@ fn plugin_treatment_is_bit_identical_to_native() {
             texts: Vec::new(),
         },
     };
+    use cityrank::plugin::Plugin as _;
     let (out, _) = plugin.run_step(&cityrank::sandbox::Limits::default(), request).unwrap();
     let mut transforms = Vec::new();
     for (c, got) in columns.iter().zip(&out.numbers) {

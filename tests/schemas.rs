@@ -4,13 +4,14 @@
 
 mod common;
 
-use cityrank::schema::{self, Document};
+use cityrank::documents;
+use cityrank::schema;
 use common::*;
 
 #[test]
 fn committed_schemas_match_the_types() {
     // Regenerate with `cargo run -- schema --write schemas` after changing a type.
-    for doc in Document::ALL {
+    for doc in documents::all() {
         let path = root().join("schemas").join(doc.file_name());
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
@@ -26,7 +27,7 @@ fn schema_command_prints_each_schema() {
     let dir = tempfile::tempdir().unwrap();
     let o = output(cityrank(dir.path()).args(["schema", "results"]));
     assert!(o.status.success());
-    assert_eq!(stdout(&o), Document::Results.schema_text());
+    assert_eq!(stdout(&o), documents::named("results").unwrap().schema_text());
     let o = output(cityrank(dir.path()).args(["schema", "nope"]));
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no schema named `nope`"));
@@ -79,8 +80,7 @@ tiers = [{ label = "all", upper_share = 1.0 }]
 "#;
 
 fn manifest_error(text: &str) -> String {
-    let parsed: Result<cityrank::methodology::Manifest, _> =
-        schema::parse_toml(text, Document::Manifest, "manifest of plugin `m.wasm`");
+    let parsed: Result<cityrank::methodology::Manifest, _> = schema::parse_toml(text, "manifest of plugin `m.wasm`");
     match parsed {
         Ok(m) => m
             .framework()
@@ -93,7 +93,7 @@ fn manifest_error(text: &str) -> String {
 
 #[test]
 fn valid_manifest_passes() {
-    let m: cityrank::methodology::Manifest = schema::parse_toml(MANIFEST, Document::Manifest, "m").unwrap();
+    let m: cityrank::methodology::Manifest = schema::parse_toml(MANIFEST, "m").unwrap();
     let f = m.framework().unwrap();
     assert_eq!(f.nodes.len(), 3);
 }

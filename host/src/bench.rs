@@ -18,9 +18,10 @@ use crate::methodology::{
     TierSpec, TreatSpec,
 };
 use crate::pipeline::{self, NoCustomSteps};
+use crate::plugin::{Column, Plugin, StepCall, Table};
 use crate::results::Usage;
-use crate::run::{Derived, load_methodology};
-use crate::sandbox::{Column, Sandbox, StepCall, Table};
+use crate::run::{Derived, Loader};
+use crate::sandbox::Sandbox;
 use crate::sensitivity::design::Rng;
 use crate::sensitivity::{self, DesignKind, InputSpec, Overrides, SensitivitySpec, Subject, WeightNoise};
 
@@ -136,7 +137,7 @@ pub fn memory() -> (u64, u64) {
 fn asem(root: &Path) -> Result<(ResolvedEdition, crate::run::LoadedMethodology, Dataset, Sandbox)> {
     let sandbox = Sandbox::new(Sandbox::default_cache_dir())?;
     let edition = ResolvedEdition::load(&root.join("methodologies/asem-2018.toml"), &LimitsSpec::default())?;
-    let loaded = load_methodology(&sandbox, &edition.plugin, &edition.limits)?;
+    let loaded = sandbox.load(&edition.plugin, &edition.limits)?;
     let dataset = Dataset::load(&edition.dataset)?;
     Ok((edition, loaded, dataset, sandbox))
 }
@@ -192,7 +193,7 @@ fn build_asem(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             Default::default(),
             &mut NoCustomSteps,
         )?;
-        pipeline::rank(&out.scores[0], &manifest, None)?;
+        pipeline::rank(&out.scores[0], &manifest, None, None)?;
         Ok(out)
     })?;
     if out.kept().len() != 51 {
@@ -353,7 +354,7 @@ fn scale(_quick: bool) -> Result<Vec<Figure>> {
         Default::default(),
         &mut NoCustomSteps,
     )?;
-    let ranking = pipeline::rank(&out.scores[0], &manifest, None)?;
+    let ranking = pipeline::rank(&out.scores[0], &manifest, None, None)?;
     let secs = t.elapsed().as_secs_f64();
     if ranking.ranks.iter().flatten().count() != units {
         bail!("not every unit was ranked");
@@ -496,8 +497,8 @@ fn wasm_step(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let data = synthetic_data(units, indicators, 13);
     let sandbox = Sandbox::new(Sandbox::default_cache_dir())?;
     let built = crate::build::build_if_stale(&PluginSource::Crate(root.join("plugins/custom-steps")))?;
-    let plugin = sandbox.load(&built.component)?;
-    let limits = crate::sandbox::Limits {
+    let plugin = sandbox.load_component(&built.component)?;
+    let limits = crate::plugin::Limits {
         fuel: u64::MAX / 2,
         memory_bytes: 1 << 30,
         output_bytes: 1 << 30,
@@ -665,17 +666,17 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         let edition = ResolvedEdition::load(&root.join(path), &LimitsSpec::default())?;
         let dataset = Dataset::load(&edition.dataset)?;
         // Build (not timed), then load without a cache (cold) and with a warm one.
-        let loaded = load_methodology(&Sandbox::new(None)?, &edition.plugin, &edition.limits)?;
-        if let Some(plugin) = &loaded.plugin {
+        let loaded = Sandbox::new(None)?.load(&edition.plugin, &edition.limits)?;
+        if loaded.plugin.is_some() {
             out.push(Figure::new(
                 &format!("u4ssc {lang}: component size"),
-                plugin.size() as f64 / 1024.0,
+                std::fs::metadata(&loaded.path)?.len() as f64 / 1024.0,
                 "KiB",
                 None,
                 String::new(),
             ));
             let cold = Sandbox::new(None)?;
-            let (secs, _) = time(if quick { 1 } else { 2 }, || cold.load(&loaded.path))?;
+            let (secs, _) = time(if quick { 1 } else { 2 }, || cold.load_component(&loaded.path))?;
             out.push(Figure::new(
                 &format!("u4ssc {lang}: cold compile"),
                 secs * 1e3,
@@ -685,8 +686,8 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             ));
             let cache = scratch.join(lang);
             let warm = Sandbox::new(Some(cache))?;
-            warm.load(&loaded.path)?;
-            let (secs, plugin) = time(reps, || warm.load(&loaded.path))?;
+            warm.load_component(&loaded.path)?;
+            let (secs, plugin) = time(reps, || warm.load_component(&loaded.path))?;
             out.push(Figure::new(
                 &format!("u4ssc {lang}: cached load"),
                 secs * 1e3,
@@ -732,12 +733,12 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
                         .collect(),
                     texts: Vec::new(),
                 };
-                let limits = crate::sandbox::Limits {
+                let limits = crate::plugin::Limits {
                     fuel: u64::MAX / 2,
                     memory_bytes: 1 << 30,
                     output_bytes: 1 << 30,
                 };
-                plugin.derive(&limits, "bench", &input).map(|_| ())
+                plugin.derive(&limits, "bench", input).map(|_| ())
             }
             None => {
                 let numbers: BTreeMap<String, Vec<f64>> = names

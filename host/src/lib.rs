@@ -1,13 +1,20 @@
-//! cityrank: run city-ranking methodologies as sandboxed WebAssembly plugins.
+//! cityrank: build, run and compare city rankings whose methodologies are
+//! declarative manifests or sandboxed WebAssembly plugins.
 //!
-//! A *methodology* (framework tree, weights, scoring rules, pipeline steps, tiers)
-//! is a WebAssembly component written by an institution with the SDK in
-//! `plugins/sdk`; an *edition* (`methodologies/<id>.toml`) runs one methodology on
-//! one dataset. The host loads the component into a sandbox with no capabilities
-//! ([`sandbox`]), asks it for its manifest ([`methodology`]), lets it derive the
-//! indicators from the dataset's raw variables ([`dataset`]), and runs the
-//! standard steps itself ([`pipeline`], backed by the pure `cityrank-steps` crate)
-//! to produce [`results`].
+//! This is the `cityrank` command's crate. The work is done by the crates it
+//! re-exports, one per job (see ARCHITECTURE.md):
+//! - `cityrank-core`: the model (methodology, dataset, edition), the pipeline and
+//!   the results; runs no foreign code;
+//! - `cityrank-sandbox`: plugin builds and the WebAssembly sandbox — the only crate
+//!   that links a WebAssembly runtime;
+//! - `cityrank-analysis`: comparisons, explanations, statistics, sensitivity
+//!   analysis and HTML reports;
+//! - `cityrank-steps` and `cityrank-formula`: the pure numeric steps and the
+//!   formula language.
+//!
+//! What is only this crate's: the command line (`src/cli`), `cityrank new`'s
+//! templates ([`scaffold`]), the benchmarks ([`bench`]) and the registry of every
+//! document with a schema ([`documents`]).
 //!
 //! ```no_run
 //! use cityrank::{edition::{LimitsSpec, ResolvedEdition}, run, sandbox::Sandbox, report};
@@ -19,26 +26,12 @@
 //! # Ok(()) }
 //! ```
 
-pub mod analysis;
-pub mod authoring;
+pub use cityrank_analysis::{analysis, compare, explain, html, published, sensitivity, verify};
+pub use cityrank_core::{
+    dataset, diagnostic, digest, edition, formulas, fsutil, methodology, pipeline, plugin, report, results, run, schema,
+};
+pub use cityrank_sandbox::{authoring, build, runtime as sandbox};
+
 pub mod bench;
-pub mod build;
-pub mod compare;
-pub mod dataset;
-pub mod diagnostic;
-pub mod digest;
-pub mod edition;
-pub mod explain;
-pub mod formulas;
-pub mod fsutil;
-pub mod html;
-pub mod methodology;
-pub mod pipeline;
-pub mod published;
-pub mod report;
-pub mod results;
-pub mod run;
-pub mod sandbox;
+pub mod documents;
 pub mod scaffold;
-pub mod schema;
-pub mod sensitivity;

@@ -213,12 +213,8 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
             crate::run::check_manifest(text, &origin, code)
                 .with_context(|| "cityrank new made a manifest that does not load (a bug; please report it)")?;
         } else if path.ends_with("dataset.toml") {
-            crate::schema::parse_toml::<crate::dataset::DatasetDescription>(
-                text,
-                crate::schema::Document::Dataset,
-                &origin,
-            )
-            .with_context(|| "cityrank new made a dataset description that does not load")?;
+            crate::schema::parse_toml::<crate::dataset::DatasetDescription>(text, &origin)
+                .with_context(|| "cityrank new made a dataset description that does not load")?;
         }
     }
     Ok(Scaffold {

@@ -3,10 +3,19 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use cityrank::analysis::{self, AnalysisFormat};
+use cityrank::analysis;
 use cityrank::compare::EditionArg;
 use cityrank::edition::ResolvedEdition;
 use clap::Args;
+
+/// Output formats of `cityrank analyse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned tables for the terminal.
+    Table,
+    /// The analysis document (see `schemas/analysis.schema.json`).
+    Json,
+}
 
 /// Arguments of `cityrank analyse`.
 #[derive(Debug, Args)]
@@ -19,8 +28,8 @@ pub struct AnalyseArgs {
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     between: Option<Vec<String>>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = AnalysisFormat::Table)]
-    format: AnalysisFormat,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -56,6 +65,9 @@ pub fn run(args: AnalyseArgs) -> Result<()> {
         _ => None,
     };
     let report = analysis::analyse(&output.results, stage, between)?;
-    let text = analysis::render(&report, args.format)?;
+    let text = match args.format {
+        Format::Table => analysis::table(&report),
+        Format::Json => analysis::json(&report)?,
+    };
     super::emit(&text, args.output.as_deref())
 }

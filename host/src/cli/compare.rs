@@ -3,9 +3,22 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use cityrank::compare::{self, CompareFormat, CompareOptions, EditionArg, Runner};
+use cityrank::compare::{self, CompareOptions, EditionArg, Runner};
 use cityrank::published::{self, PublishedFile};
 use clap::Args;
+
+/// Output formats of `cityrank compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned tables for the terminal.
+    Table,
+    /// The comparison document (see `schemas/compare.schema.json`).
+    Json,
+    /// One row per unit, four columns per method (rank, score, tier, shift).
+    Csv,
+    /// A self-contained HTML report with charts.
+    Html,
+}
 
 /// Arguments of `cityrank compare`.
 #[derive(Debug, Args)]
@@ -27,8 +40,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "YEAR", requires = "published")]
     published_edition: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
-    format: CompareFormat,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -90,7 +103,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         }
     }
     let text = match args.format {
-        CompareFormat::Html => {
+        Format::Html => {
             let mut methods = Vec::with_capacity(runs.len());
             for (run, method) in runs.iter().zip(&report.methods) {
                 methods.push(cityrank::html::MethodCharts {
@@ -102,7 +115,9 @@ pub fn run(args: CompareArgs) -> Result<()> {
             }
             cityrank::html::compare_report(&report, &methods)?
         }
-        format => compare::render(&report, format)?,
+        Format::Table => compare::table(&report),
+        Format::Json => compare::json(&report)?,
+        Format::Csv => compare::csv(&report)?,
     };
     super::emit(&text, args.output.as_deref())
 }

@@ -4,8 +4,17 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use cityrank::compare::{EditionArg, Runner};
-use cityrank::explain::{self, ExplainFormat};
+use cityrank::explain;
 use clap::Args;
+
+/// Output formats of `cityrank explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for the terminal.
+    Table,
+    /// The explanation document (see `schemas/explain.schema.json`).
+    Json,
+}
 
 /// Arguments of `cityrank explain`.
 #[derive(Debug, Args)]
@@ -17,8 +26,8 @@ pub struct ExplainArgs {
     #[arg(long, short, value_name = "ID")]
     unit: String,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ExplainFormat::Table)]
-    format: ExplainFormat,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -45,6 +54,9 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         }
     }
     let e = explain::explain(&run.results, &run.manifest, &args.unit, args.top)?;
-    let text = explain::render(&e, args.format)?;
+    let text = match args.format {
+        Format::Table => explain::table(&e),
+        Format::Json => explain::json(&e)?,
+    };
     super::emit(&text, args.output.as_deref())
 }

@@ -19,7 +19,7 @@ pub struct InspectArgs {
 pub fn run(args: InspectArgs) -> Result<()> {
     let sandbox = args.sandbox.sandbox()?;
     let limits = args.sandbox.limits().resolve();
-    let loaded = cityrank::run::load_methodology(&sandbox, &super::plugin_source(&args.plugin)?, &limits)?;
+    let loaded = cityrank::run::Loader::load(&sandbox, &super::plugin_source(&args.plugin)?, &limits)?;
     print!("{}", tree(&loaded.manifest, &loaded.framework));
     Ok(())
 }

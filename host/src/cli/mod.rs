@@ -11,6 +11,7 @@ mod run;
 mod schema;
 mod sensitivity;
 mod validate;
+mod verify;
 
 use std::path::Path;
 
@@ -51,6 +52,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Statistical analysis of a run: Cronbach's alpha, PCA and correlations per node.
     Analyse(analyse::AnalyseArgs),
+    /// Re-run what a results file names and check that the same results come out, byte for byte.
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs the parsed command.
@@ -67,6 +70,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Sensitivity(a) => sensitivity::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Analyse(a) => analyse::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 

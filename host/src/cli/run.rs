@@ -4,8 +4,19 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use cityrank::edition::ResolvedEdition;
-use cityrank::report::{self, Format};
+use cityrank::report;
 use clap::Args;
+
+/// Output formats of `cityrank run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for the terminal.
+    Table,
+    /// The results document (see `schemas/results.schema.json`).
+    Json,
+    /// One row per unit, one column per framework node.
+    Csv,
+}
 
 /// Arguments of `cityrank run`.
 #[derive(Debug, Args)]
@@ -50,7 +61,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     for w in &output.warnings {
         eprintln!("warning: {w}");
     }
-    let text = report::render(&output.results, args.format)?;
+    let text = match args.format {
+        Format::Table => report::table(&output.results),
+        Format::Json => report::json(&output.results)?,
+        Format::Csv => report::csv(&output.results)?,
+    };
     let Some(dir) = &args.stages else {
         return super::emit(&text, args.output.as_deref());
     };

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use cityrank::schema::Document;
+use cityrank::documents;
+use cityrank::schema::DocumentKind;
 use clap::Args;
 
 /// Arguments of `cityrank schema`.
@@ -19,14 +20,14 @@ pub struct SchemaArgs {
 
 /// Prints or writes the schemas.
 pub fn run(args: SchemaArgs) -> Result<()> {
-    let docs: Vec<Document> = match &args.name {
-        Some(n) => match Document::from_name(n) {
+    let docs: Vec<DocumentKind> = match &args.name {
+        Some(n) => match documents::named(n) {
             Some(d) => vec![d],
             None => {
-                bail!("no schema named `{n}`; the schemas are: {}", Document::names())
+                bail!("no schema named `{n}`; the schemas are: {}", documents::names())
             }
         },
-        None => Document::ALL.to_vec(),
+        None => documents::all(),
     };
     match &args.write {
         Some(dir) => {
@@ -41,7 +42,7 @@ pub fn run(args: SchemaArgs) -> Result<()> {
         }
         None => {
             if docs.len() > 1 {
-                bail!("name one schema to print ({}), or pass --write DIR", Document::names());
+                bail!("name one schema to print ({}), or pass --write DIR", documents::names());
             }
             print!("{}", docs[0].schema_text());
         }

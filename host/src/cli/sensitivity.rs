@@ -6,6 +6,24 @@ use anyhow::{Context, Result};
 use cityrank::dataset::Dataset;
 use cityrank::edition::ResolvedEdition;
 use cityrank::sensitivity::{self, DesignKind, Overrides, render};
+
+/// Sampling designs (`--design`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Design {
+    /// Independent uniform draws.
+    Mc,
+    /// A scrambled Sobol' low-discrepancy sequence.
+    Sobol,
+}
+
+impl From<Design> for DesignKind {
+    fn from(d: Design) -> DesignKind {
+        match d {
+            Design::Mc => DesignKind::Mc,
+            Design::Sobol => DesignKind::Sobol,
+        }
+    }
+}
 use clap::Args;
 
 /// Output formats of `cityrank sensitivity`.
@@ -35,7 +53,7 @@ pub struct SensitivityArgs {
     seed: Option<u64>,
     /// Sampling design.
     #[arg(long, value_enum)]
-    design: Option<DesignKind>,
+    design: Option<Design>,
     /// Target of the indices: mean-rank-shift, spearman or rank:<unit id>.
     #[arg(long)]
     target: Option<String>,
@@ -65,16 +83,17 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         )
     })?;
     let sandbox = args.sandbox.sandbox()?;
-    let loaded = cityrank::run::load_methodology(&sandbox, &edition.plugin, &edition.limits)?;
+    let loaded = cityrank::run::Loader::load(&sandbox, &edition.plugin, &edition.limits)?;
     let dataset = Dataset::load(&edition.dataset)?;
     let over = Overrides {
         samples: args.samples,
         seed: args.seed,
-        design: args.design,
+        design: args.design.map(DesignKind::from),
         target: args.target.clone(),
         uncertainty_only: args.uncertainty_only,
         threads: args.threads,
-        progress: true,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr())
+            .then(|| sensitivity::ProgressHook(std::sync::Arc::new(Bar(indicatif::ProgressBar::new(0))))),
     };
     let started = std::time::Instant::now();
     let report = sensitivity::analyse(&loaded, &edition, &dataset, &spec, &over)?;
@@ -92,4 +111,19 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         SensitivityFormat::Html => cityrank::html::sensitivity_report(&report)?,
     };
     super::emit(&text, args.output.as_deref())
+}
+
+/// The builds' progress as a bar on the terminal.
+struct Bar(indicatif::ProgressBar);
+
+impl sensitivity::Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }

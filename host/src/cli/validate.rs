@@ -30,7 +30,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
     let sandbox = args.sandbox.sandbox()?;
     let limits = args.sandbox.limits().resolve();
     let source = super::plugin_source(&args.path)?;
-    let loaded = cityrank::run::load_methodology(&sandbox, &source, &limits)?;
+    let loaded = cityrank::run::Loader::load(&sandbox, &source, &limits)?;
     print_methodology(&loaded);
     if matches!(source, PluginSource::Manifest(_)) && !loaded.formulas.variables().is_empty() {
         println!(
@@ -45,7 +45,7 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
     let flags = args.sandbox.limits();
     let edition = ResolvedEdition::load(&args.path, &flags)?;
     let sandbox = args.sandbox.sandbox()?;
-    let loaded = cityrank::run::load_methodology(&sandbox, &edition.plugin, &edition.limits)?;
+    let loaded = cityrank::run::Loader::load(&sandbox, &edition.plugin, &edition.limits)?;
     let dataset = Dataset::load(&edition.dataset)?;
     let file = args.path.display().to_string();
     let mut problems: Vec<String> = Vec::new();

@@ -1,0 +1,979 @@
+//! Uncertainty and sensitivity analysis of an edition's ranking.
+//!
+//! The uncertain inputs are declared in the edition (`[sensitivity]`): discrete
+//! choices between alternatives — each alternative is a variant, so anything a
+//! variant can change can be uncertain — and multiplicative noise on the weights
+//! of chosen levels. A design (plain Monte Carlo or a scrambled Sobol' sequence,
+//! arranged as COINr's Saltelli design for a sensitivity analysis) gives one
+//! build per sample; builds run in parallel and share memoised stages (a stage
+//! whose settings were already computed is reused), so a build costs little more
+//! than its aggregation when only weights or aggregators vary. The plugin derives
+//! the indicators once. Results are deterministic for a seed, whatever the number
+//! of threads: each build depends only on its sample, and everything random
+//! (weight noise, bootstrap) is drawn from seeded generators in a fixed order.
+
+pub mod design;
+pub mod estimate;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use cityrank_core::catalogue::{self, Phase};
+pub use cityrank_core::edition::sensitivity::{
+    DesignKind, InputSpec, MAX_BOOTSTRAP, MAX_BUILDS, MAX_REPLICATES, MAX_THREADS, SensitivitySpec, WeightNoise,
+};
+use cityrank_core::edition::{ResolvedEdition, Variant};
+use cityrank_core::methodology::{Framework, Manifest, NodeKind};
+use cityrank_core::pipeline::{self, CustomSteps, StageCache, StageKeys};
+use cityrank_core::plugin::{Limits, Plugin};
+use cityrank_core::run::{Derived, LoadedMethodology, SandboxSteps};
+use design::{Rng, Sampler};
+
+impl From<DesignKind> for Sampler {
+    fn from(d: DesignKind) -> Sampler {
+        match d {
+            DesignKind::Mc => Sampler::MonteCarlo,
+            DesignKind::Sobol => Sampler::Sobol,
+        }
+    }
+}
+
+/// Settings from the command line, overriding the edition's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `N`.
+    pub samples: Option<usize>,
+    /// The seed.
+    pub seed: Option<u64>,
+    /// The design.
+    pub design: Option<DesignKind>,
+    /// The target.
+    pub target: Option<String>,
+    /// Uncertainty analysis only.
+    pub uncertainty_only: bool,
+    /// Threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Told how far the builds have gone (the CLI draws a progress bar).
+    pub progress: Option<ProgressHook>,
+}
+
+/// Something told how far an analysis's builds have gone: a progress bar, a log.
+/// Called from the worker threads.
+pub trait Progress: Send + Sync {
+    /// The builds start; `total` of them.
+    fn start(&self, total: u64);
+    /// One more build is done.
+    fn advance(&self);
+    /// Every build is done.
+    fn finish(&self);
+}
+
+/// A shared [`Progress`] in [`Overrides`].
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Progress>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
+}
+
+/// The output analysed by the sensitivity indices.
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    MeanRankShift,
+    Spearman,
+    UnitRank(usize),
+}
+
+/// The outcome of one build: rank and tier per dataset row (`None`: unranked).
+#[derive(Debug, Clone, PartialEq)]
+struct Build {
+    ranks: Vec<Option<u32>>,
+    tiers: Vec<Option<usize>>,
+    /// In the best tier open to the unit (see [`pipeline::Ranking::top`]).
+    top: Vec<bool>,
+    scores: Vec<f64>,
+}
+
+/// The report of `cityrank sensitivity`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityReport {
+    /// Edition id.
+    pub edition: String,
+    /// Methodology id and version.
+    pub methodology: String,
+    /// SHA-256 of the methodology's component.
+    pub methodology_sha256: String,
+    /// SHA-256 of the dataset's CSV.
+    pub dataset_sha256: String,
+    /// The design that was run.
+    pub design: DesignInfo,
+    /// Rank statistics per unit, nominal rank first.
+    pub units: Vec<UnitUncertainty>,
+    /// Tier labels, best first.
+    pub tiers: Vec<String>,
+    /// What the top tier is: the first tier's label, or, when peer groups are rated
+    /// on scales of their own, each group's best rating.
+    pub top_tier_label: String,
+    /// How often the top tier differs from the nominal top tier.
+    pub top_tier: Vec<TopTierChange>,
+    /// Sobol indices of the target (absent for an uncertainty analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SobolInfo>,
+    /// Rank shifts when each indicator or node is left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leave_one_out: Vec<LeaveOneOut>,
+}
+
+cityrank_core::document!(SensitivityReport, "sensitivity");
+
+/// The design of the analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesignInfo {
+    /// `sobol` or `mc`.
+    pub design: DesignKind,
+    /// Points per matrix `N`.
+    pub samples: usize,
+    /// Builds run.
+    pub builds: usize,
+    /// The seed.
+    pub seed: u64,
+    /// The target of the indices.
+    pub target: String,
+    /// Whether only an uncertainty analysis was run.
+    pub uncertainty_only: bool,
+    /// The inputs and their alternatives.
+    pub inputs: Vec<InputInfo>,
+}
+
+/// One uncertain input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputInfo {
+    /// Its name.
+    pub name: String,
+    /// Labels of its alternatives (for weight noise: `±φ at levels …`).
+    pub alternatives: Vec<String>,
+}
+
+/// Rank statistics of one unit over the builds (the `A` and `B` builds of a
+/// sensitivity design, as COINr; every build of an uncertainty analysis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitUncertainty {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Rank in the nominal build.
+    pub nominal_rank: Option<u32>,
+    /// Score in the nominal build.
+    pub nominal_score: Option<f64>,
+    /// Tier in the nominal build.
+    pub nominal_tier: Option<String>,
+    /// Mean rank.
+    pub mean_rank: Option<f64>,
+    /// Median rank.
+    pub median_rank: Option<f64>,
+    /// 5th percentile of the rank.
+    pub q5_rank: Option<f64>,
+    /// 95th percentile of the rank.
+    pub q95_rank: Option<f64>,
+    /// Share of builds in each tier (tier label → share); `unranked` when screened out.
+    pub tier_shares: BTreeMap<String, f64>,
+    /// Share of builds in the top tier open to the unit (see `top_tier_label`).
+    pub top_share: f64,
+}
+
+/// How often the top tier changes, for all builds and per alternative of each input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopTierChange {
+    /// Input name (`all` for every build).
+    pub input: String,
+    /// Alternative label (`all` for every build).
+    pub alternative: String,
+    /// Builds with this alternative.
+    pub builds: usize,
+    /// Share of them whose top tier (the units in the first tier, or in the first
+    /// rating of their peer group's scale) differs from the nominal one.
+    pub changed: f64,
+}
+
+/// Sobol indices of the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SobolInfo {
+    /// Variance of the target over the `A` and `B` builds.
+    pub variance: f64,
+    /// One entry per input.
+    pub indices: Vec<SobolIndex>,
+}
+
+/// First- and total-order indices of one input, with bootstrap intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SobolIndex {
+    /// Input name.
+    pub input: String,
+    /// First-order index (Saltelli 2010).
+    pub first: f64,
+    /// Total-order index (Jansen).
+    pub total: f64,
+    /// 5th–95th bootstrap percentiles of the first-order index.
+    pub first_ci: Option<[f64; 2]>,
+    /// 5th–95th bootstrap percentiles of the total-order index.
+    pub total_ci: Option<[f64; 2]>,
+}
+
+/// Rank shifts when one indicator or node is left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveOneOut {
+    /// The id left out.
+    pub removed: String,
+    /// `indicator` or `pillar`.
+    pub kind: NodeKind,
+    /// Mean absolute rank shift against the nominal ranking.
+    pub mean_abs_shift: f64,
+    /// Largest absolute rank shift.
+    pub max_abs_shift: u32,
+    /// The unit with the largest shift.
+    pub most_affected: Option<String>,
+}
+
+/// The first pipeline stage a variant changes (later stages depend on it).
+
+/// One uncertain input, resolved.
+enum Input {
+    Choice {
+        labels: Vec<String>,
+        variants: Vec<Variant>,
+        reach: Phase,
+    },
+    Noise {
+        label: String,
+        targets: Vec<String>,
+        sets: Vec<Vec<f64>>,
+    },
+}
+
+/// A combination of discrete alternatives, resolved once and shared by every
+/// build that chooses it.
+struct Combo {
+    manifest: Manifest,
+    framework: Framework,
+    raw: Vec<Vec<f64>>,
+    /// Per noise input, the framework position of each of its targets.
+    noise_positions: Vec<Vec<Option<usize>>>,
+}
+
+/// Everything a build needs, shared by all builds.
+struct Model<'a> {
+    base: Manifest,
+    plugin_manifest: &'a Manifest,
+    derived: &'a Derived,
+    inputs: Vec<Input>,
+    plugin: Option<(&'a dyn Plugin, &'a Limits)>,
+    covariate: Option<Vec<f64>>,
+    cache: StageCache,
+    combos: std::sync::Mutex<BTreeMap<Vec<usize>, std::sync::Arc<Combo>>>,
+}
+
+impl Model<'_> {
+    /// The manifest, framework and raw data of a combination of alternatives.
+    /// (No choices: the nominal combination. Leave-one-out builds, which run once
+    /// each, are not cached.)
+    fn combo(&self, choices: &[usize], drop: Option<&str>) -> Result<std::sync::Arc<Combo>> {
+        let key = choices.to_vec();
+        if drop.is_none()
+            && let Some(c) = self
+                .combos
+                .lock()
+                .map_err(|_| anyhow!("combination cache poisoned"))?
+                .get(&key)
+        {
+            return Ok(c.clone());
+        }
+        let mut m = self.base.clone();
+        for (input, &k) in self.inputs.iter().zip(choices) {
+            if let Input::Choice { variants, labels, .. } = input {
+                variants[k].apply_in_place(&mut m, &format!("sensitivity alternative `{}`", labels[k]))?;
+            }
+        }
+        if let Some(id) = drop {
+            Variant {
+                drop: vec![id.to_string()],
+                ..Default::default()
+            }
+            .apply_in_place(&mut m, "leave-one-out")?;
+        }
+        let framework = m.framework()?;
+        let noise_positions = self
+            .inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Noise { targets, .. } => Some(targets.iter().map(|t| framework.position(t)).collect()),
+                Input::Choice { .. } => None,
+            })
+            .collect();
+        let raw = self.derived.raw_for(&m, self.plugin_manifest);
+        let combo = std::sync::Arc::new(Combo {
+            manifest: m,
+            framework,
+            raw,
+            noise_positions,
+        });
+        if drop.is_none() {
+            self.combos
+                .lock()
+                .map_err(|_| anyhow!("combination cache poisoned"))?
+                .insert(key, combo.clone());
+        }
+        Ok(combo)
+    }
+
+    /// Builds with the alternatives chosen by `x` (one draw per input; `None` =
+    /// nominal), optionally leaving out the node or indicator `drop`.
+    fn build(&self, x: Option<&[f64]>, drop: Option<&str>) -> Result<Build> {
+        let choices: Vec<usize> = match x {
+            None => vec![0; 0],
+            Some(x) => self
+                .inputs
+                .iter()
+                .zip(x)
+                .map(|(input, &u)| match input {
+                    Input::Choice { variants, .. } => design::discrete(u, variants.len()),
+                    Input::Noise { sets, .. } => design::discrete(u, sets.len()),
+                })
+                .collect(),
+        };
+        // The combination of discrete alternatives (noise draws do not change it).
+        let discrete: Vec<usize> = if x.is_none() {
+            Vec::new()
+        } else {
+            self.inputs
+                .iter()
+                .zip(&choices)
+                .map(|(i, &k)| {
+                    if matches!(i, Input::Choice { .. }) {
+                        k
+                    } else {
+                        usize::MAX
+                    }
+                })
+                .collect()
+        };
+        // No draws (the nominal build): no alternative applied.
+        let combo = self.combo(&discrete, drop)?;
+        // Weights: the combination's, with the chosen noisy set on top.
+        let mut weights: Vec<f64> = combo.framework.nodes.iter().map(|n| n.weight).collect();
+        if x.is_some() {
+            let mut noise = 0;
+            for (input, &k) in self.inputs.iter().zip(&choices) {
+                if let Input::Noise { sets, .. } = input {
+                    for (j, pos) in combo.noise_positions[noise].iter().enumerate() {
+                        if let Some(p) = pos {
+                            weights[*p] = sets[k][j];
+                        }
+                    }
+                    noise += 1;
+                }
+            }
+        }
+        // Stage keys from the choices that reach each stage.
+        let keys = (x.is_some() && drop.is_none()).then(|| {
+            let upto = |r: Phase| -> u64 {
+                let mut bytes = Vec::with_capacity(choices.len() * 8 + 1);
+                bytes.push(r as u8);
+                for (input, &k) in self.inputs.iter().zip(&choices) {
+                    if let Input::Choice { reach, .. } = input
+                        && *reach <= r
+                    {
+                        bytes.extend_from_slice(&(k as u64).to_le_bytes());
+                    } else {
+                        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+                    }
+                }
+                pipeline::key_of(bytes)
+            };
+            StageKeys {
+                prepare: upto(Phase::Prepare),
+                treat: upto(Phase::Treat),
+                normalise: upto(Phase::Normalise),
+            }
+        });
+        let ctx = self.derived.context();
+        let mut sandboxed;
+        let mut native = pipeline::NoCustomSteps;
+        let custom: &mut dyn CustomSteps = match self.plugin {
+            Some((plugin, limits)) => {
+                sandboxed = SandboxSteps::new(plugin, limits);
+                &mut sandboxed
+            }
+            None => &mut native,
+        };
+        let options = pipeline::Options {
+            record_stages: false,
+            weights: Some(&weights),
+            cache: keys.map(|_| &self.cache),
+            keys,
+            index_only: true,
+        };
+        let out = pipeline::run(
+            &combo.manifest,
+            &combo.framework,
+            &ctx,
+            combo.raw.as_slice().into(),
+            options,
+            custom,
+        )?;
+        let kept = out.kept();
+        let covariate: Option<Vec<f64>> = self.covariate.as_ref().map(|c| kept.iter().map(|&k| c[k]).collect());
+        let ranking = pipeline::rank(&out.scores[0], &combo.manifest, covariate.as_deref(), None)?;
+        let n = self.derived.rows.len();
+        let mut b = Build {
+            ranks: vec![None; n],
+            tiers: vec![None; n],
+            top: vec![false; n],
+            scores: vec![f64::NAN; n],
+        };
+        for (k, &row) in kept.iter().enumerate() {
+            b.ranks[row] = ranking.ranks[k];
+            b.tiers[row] = ranking.tiers[k];
+            b.top[row] = ranking.top[k];
+            b.scores[row] = out.scores[0][k];
+        }
+        Ok(b)
+    }
+}
+
+/// COINr levels: indicators 1, each node one above its highest child.
+fn levels(framework: &Framework) -> Vec<usize> {
+    let mut level = vec![1usize; framework.nodes.len()];
+    for p in framework.bottom_up() {
+        level[p] = 1 + framework.nodes[p].children.iter().map(|&c| level[c]).max().unwrap_or(0);
+    }
+    level
+}
+
+/// Draws the noisy weight sets of a weight-noise input: the ids of the nodes it
+/// perturbs and `replicates` weight vectors for them.
+fn noise_sets(framework: &Framework, noise: &WeightNoise, rng: &mut Rng) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
+    let level = levels(framework);
+    let targets: Vec<usize> = (1..framework.nodes.len())
+        .filter(|&p| noise.levels.contains(&level[p]))
+        .collect();
+    if targets.is_empty() {
+        bail!(
+            "weight_noise.levels: no node is at levels {:?} (indicators are level 1)",
+            noise.levels
+        );
+    }
+    let nominal: Vec<f64> = targets.iter().map(|&p| framework.nodes[p].weight).collect();
+    if noise.replicates > MAX_REPLICATES {
+        bail!(
+            "weight_noise.replicates: at most {MAX_REPLICATES} weight sets, got {}",
+            noise.replicates
+        );
+    }
+    let mut sets = Vec::with_capacity(noise.replicates);
+    for _ in 0..noise.replicates {
+        let draws: Vec<f64> = targets.iter().map(|_| rng.uniform()).collect();
+        sets.push(
+            cityrank_steps::weight::noisy(&nominal, noise.factor, &draws).map_err(|e| anyhow!("weight_noise: {e}"))?,
+        );
+    }
+    Ok((targets.iter().map(|&p| framework.nodes[p].id.clone()).collect(), sets))
+}
+
+/// What is analysed: a methodology's manifest with the data it derived, and the
+/// names for the report. [`analyse`] builds one from an edition; benchmarks build
+/// synthetic ones.
+pub struct Subject<'a> {
+    /// Names the subject in errors (e.g. the edition file).
+    pub label: String,
+    /// Edition id.
+    pub edition_id: String,
+    /// Methodology id and version.
+    pub methodology: String,
+    /// SHA-256 of the methodology's component.
+    pub methodology_sha256: String,
+    /// SHA-256 of the dataset.
+    pub dataset_sha256: String,
+    /// The nominal manifest (the edition's, tiers and variant applied).
+    pub base: Manifest,
+    /// The manifest whose indicators `derived.raw` holds.
+    pub plugin_manifest: &'a Manifest,
+    /// The rows and their derived indicators.
+    pub derived: Derived,
+    /// Display name of each row.
+    pub unit_names: Vec<String>,
+    /// Variants that inputs may name.
+    pub variants: &'a BTreeMap<String, Variant>,
+    /// The plugin and its limits, for plugin-supplied steps.
+    pub plugin: Option<(&'a dyn Plugin, &'a Limits)>,
+}
+
+/// Runs the analysis declared in the edition's `[sensitivity]` table.
+pub fn analyse(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &cityrank_core::dataset::Dataset,
+    spec: &SensitivitySpec,
+    over: &Overrides,
+) -> Result<SensitivityReport> {
+    let file = edition.path.display().to_string();
+    if edition.panel.is_some() {
+        bail!("{file}: sensitivity analysis of panel editions is not supported; run it on one year");
+    }
+    let derived = cityrank_core::run::derive_rows(loaded, edition, dataset)?;
+    let subject = Subject {
+        label: file,
+        edition_id: edition.edition.id.clone(),
+        methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
+        methodology_sha256: loaded.sha256.clone(),
+        dataset_sha256: dataset.sha256.clone(),
+        base: edition.effective_manifest(&loaded.manifest)?,
+        plugin_manifest: &loaded.manifest,
+        unit_names: derived.rows.iter().map(|&r| dataset.units[r].name.clone()).collect(),
+        derived,
+        variants: &edition.edition.variants,
+        plugin: loaded.plugin.as_deref().map(|p| (p, &edition.limits)),
+    };
+    analyse_subject(subject, spec, over)
+}
+
+/// Runs an analysis of `subject`.
+pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides) -> Result<SensitivityReport> {
+    let file = subject.label.clone();
+    let n = over.samples.unwrap_or(spec.samples);
+    let seed = over.seed.unwrap_or(spec.seed);
+    let design_kind = over.design.unwrap_or(spec.design);
+    let uncertainty_only = over.uncertainty_only || spec.uncertainty_only;
+    let target_text = over.target.clone().unwrap_or_else(|| spec.target.clone());
+    if n < 2 {
+        bail!("sensitivity.samples: at least 2 samples are needed, got {n}");
+    }
+    if spec.inputs.is_empty() {
+        bail!("{file}: sensitivity.inputs: declare at least one uncertain input");
+    }
+    for (k, input) in spec.inputs.iter().enumerate() {
+        if let Some(j) = spec.inputs[..k].iter().position(|i| i.name == input.name) {
+            bail!(
+                "{file}: sensitivity.inputs[{k}].name: `{}` is already the name of inputs[{j}]; the indices are reported by name",
+                input.name
+            );
+        }
+    }
+    if spec.bootstrap > MAX_BOOTSTRAP {
+        bail!(
+            "{file}: sensitivity.bootstrap: at most {MAX_BOOTSTRAP} bootstrap replicates, got {}",
+            spec.bootstrap
+        );
+    }
+    if let Some(t) = over.threads.filter(|&t| t > MAX_THREADS) {
+        bail!("--threads: at most {MAX_THREADS} worker threads, got {t}");
+    }
+
+    let base = subject.base.clone();
+    let base_framework = base.framework().map_err(|e| anyhow!("{file}: {e}"))?;
+    let mut rng = Rng::new(seed, 0x3E16);
+    let mut inputs = Vec::new();
+    let mut infos = Vec::new();
+    for (k, input) in spec.inputs.iter().enumerate() {
+        let key = format!("{file}: sensitivity.inputs[{k}]");
+        let kinds = usize::from(!input.alternatives.is_empty())
+            + usize::from(!input.variants.is_empty())
+            + usize::from(input.weight_noise.is_some());
+        if kinds != 1 {
+            bail!("{key}: give exactly one of `alternatives`, `variants` or `weight_noise`");
+        }
+        if let Some(noise) = &input.weight_noise {
+            let (targets, sets) = noise_sets(&base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}: {e}"))?;
+            let label = format!("±{}% at levels {:?}", noise.factor * 100.0, noise.levels);
+            infos.push(InputInfo {
+                name: input.name.clone(),
+                alternatives: vec![label.clone()],
+            });
+            inputs.push(Input::Noise { label, targets, sets });
+            continue;
+        }
+        let (labels, variants): (Vec<String>, Vec<Variant>) = if !input.variants.is_empty() {
+            input
+                .variants
+                .iter()
+                .map(|name| {
+                    if name == "nominal" {
+                        return Ok((name.clone(), Variant::default()));
+                    }
+                    let v = subject.variants.get(name).with_context(|| {
+                        format!("{key}.variants: no variant `{name}` in the edition (use `nominal` for no change)")
+                    })?;
+                    Ok((name.clone(), v.clone()))
+                })
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .unzip()
+        } else {
+            input
+                .alternatives
+                .iter()
+                .enumerate()
+                .map(|(j, v)| {
+                    (
+                        v.description
+                            .clone()
+                            .unwrap_or_else(|| format!("alternative {}", j + 1)),
+                        v.clone(),
+                    )
+                })
+                .unzip()
+        };
+        if variants.len() < 2 {
+            bail!("{key}: an uncertain choice needs at least two alternatives");
+        }
+        // Check each alternative applies cleanly before running anything.
+        for (label, v) in labels.iter().zip(&variants) {
+            v.apply(&base, &format!("{key} (`{label}`)"))?
+                .framework()
+                .map_err(|e| anyhow!("{key} (`{label}`): {e}"))?;
+        }
+        infos.push(InputInfo {
+            name: input.name.clone(),
+            alternatives: labels.clone(),
+        });
+        let reach = variants.iter().map(catalogue::reach).min().unwrap_or(Phase::Later);
+        inputs.push(Input::Choice {
+            labels,
+            variants,
+            reach,
+        });
+    }
+    let d = inputs.len();
+    if !uncertainty_only && d < 2 {
+        bail!("{file}: a sensitivity analysis needs at least two uncertain inputs; add one or use --uncertainty-only");
+    }
+    // Builds: N for an uncertainty analysis, N·(d + 2) for a sensitivity design.
+    let builds_needed = if uncertainty_only {
+        Some(n)
+    } else {
+        n.checked_mul(d + 2)
+    };
+    if builds_needed.is_none_or(|b| b > MAX_BUILDS) {
+        bail!(
+            "sensitivity.samples: {n} samples{} exceed the limit of {MAX_BUILDS} builds",
+            if uncertainty_only {
+                String::new()
+            } else {
+                format!(" × ({d} inputs + 2)")
+            }
+        );
+    }
+    if design_kind == DesignKind::Sobol && n > design::MAX_SOBOL_POINTS {
+        bail!(
+            "a Sobol' design has at most {} points per matrix; use --design mc",
+            design::MAX_SOBOL_POINTS
+        );
+    }
+
+    let dataset_rows = &subject.derived;
+    let covariate = match &base.peer_groups {
+        None => None,
+        Some(p) => Some(
+            dataset_rows
+                .variables
+                .get(&p.covariate)
+                .cloned()
+                .with_context(|| format!("peer_groups.covariate: no numeric variable `{}`", p.covariate))?,
+        ),
+    };
+    let model = Model {
+        base,
+        plugin_manifest: subject.plugin_manifest,
+        derived: dataset_rows,
+        inputs,
+        plugin: subject.plugin,
+        covariate,
+        cache: StageCache::default(),
+        combos: std::sync::Mutex::new(BTreeMap::new()),
+    };
+    let target = match target_text.as_str() {
+        "mean-rank-shift" => Target::MeanRankShift,
+        "spearman" => Target::Spearman,
+        t => match t.strip_prefix("rank:") {
+            Some(id) => Target::UnitRank(
+                dataset_rows
+                    .unit_ids
+                    .iter()
+                    .position(|u| u == id)
+                    .with_context(|| format!("target: no unit `{id}` in the dataset"))?,
+            ),
+            None => bail!("target: `{t}` is not a target; use mean-rank-shift, spearman or rank:<unit id>"),
+        },
+    };
+
+    let nominal = model.build(None, None).context("the nominal build failed")?;
+    let x = if uncertainty_only {
+        design::base_matrix(n, d, seed, design_kind.into())
+    } else {
+        design::saltelli(n, d, seed, design_kind.into())
+    };
+    let builds_n = x.len() / d;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(over.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let progress = over.progress.as_ref().map(|p| p.0.as_ref());
+    if let Some(p) = progress {
+        p.start(builds_n as u64);
+    }
+    let builds: Vec<Result<Build>> = pool.install(|| {
+        x.par_chunks(d)
+            .map(|row| {
+                let b = model.build(Some(row), None);
+                if let Some(p) = progress {
+                    p.advance();
+                }
+                b
+            })
+            .collect()
+    });
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let mut failed = builds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.as_ref().err().map(|e| (i, e)));
+    if let Some((i, e)) = failed.next() {
+        let alts: Vec<String> = model
+            .inputs
+            .iter()
+            .zip(&x[i * d..(i + 1) * d])
+            .map(|(inp, &u)| match inp {
+                Input::Choice { labels, .. } => labels[design::discrete(u, labels.len())].clone(),
+                Input::Noise { label, .. } => label.clone(),
+            })
+            .collect();
+        bail!(
+            "{} of {builds_n} builds failed; build {} ({}) failed with: {e:#}. A combination of alternatives is \
+             invalid (e.g. a geometric mean of zeros): change the alternatives",
+            builds.iter().filter(|b| b.is_err()).count(),
+            i + 1,
+            alts.join(", ")
+        );
+    }
+    let builds: Vec<Build> = builds.into_iter().filter_map(Result::ok).collect();
+
+    // Uncertainty: the A and B builds of a sensitivity design, every build otherwise.
+    let ua = if uncertainty_only {
+        &builds[..]
+    } else {
+        &builds[..2 * n]
+    };
+    let ua_x = if uncertainty_only { &x[..] } else { &x[..2 * n * d] };
+    let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
+    let mut units: Vec<UnitUncertainty> = (0..dataset_rows.rows.len())
+        .map(|u| {
+            let mut ranks: Vec<f64> = ua.iter().filter_map(|b| b.ranks[u]).map(f64::from).collect();
+            ranks.sort_by(f64::total_cmp);
+            // Count by tier index (the last slot: unranked), then label.
+            let mut counts = vec![0usize; tier_labels.len() + 1];
+            for b in ua {
+                counts[b.tiers[u].unwrap_or(tier_labels.len())] += 1;
+            }
+            let tier_shares: BTreeMap<String, f64> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(t, &c)| {
+                    let label = tier_labels.get(t).cloned().unwrap_or_else(|| "unranked".to_string());
+                    (label, c as f64 / ua.len() as f64)
+                })
+                .collect();
+            let top_share = ua.iter().filter(|b| b.top[u]).count() as f64 / ua.len() as f64;
+            let stat = |v: f64| (!ranks.is_empty()).then_some(v);
+            UnitUncertainty {
+                id: dataset_rows.unit_ids[u].clone(),
+                name: subject.unit_names[u].clone(),
+                nominal_rank: nominal.ranks[u],
+                nominal_score: nominal.scores[u].is_finite().then_some(nominal.scores[u]),
+                nominal_tier: nominal.tiers[u].map(|t| tier_labels[t].clone()),
+                mean_rank: stat(ranks.iter().sum::<f64>() / ranks.len() as f64),
+                median_rank: stat(estimate::quantile_sorted(&ranks, 0.5)),
+                q5_rank: stat(estimate::quantile_sorted(&ranks, 0.05)),
+                q95_rank: stat(estimate::quantile_sorted(&ranks, 0.95)),
+                tier_shares,
+                top_share,
+            }
+        })
+        .collect();
+    units.sort_by_key(|u| u.nominal_rank.unwrap_or(u32::MAX));
+
+    // The top tier: tier 0, or each peer group's best rating when groups are rated
+    // on scales of their own.
+    let top = |b: &Build| -> Vec<usize> { (0..b.top.len()).filter(|&u| b.top[u]).collect() };
+    let nominal_top = top(&nominal);
+    let changed: Vec<bool> = ua.iter().map(|b| top(b) != nominal_top).collect();
+    let share = |idx: &[usize]| idx.iter().filter(|&&i| changed[i]).count() as f64 / idx.len().max(1) as f64;
+    let all: Vec<usize> = (0..ua.len()).collect();
+    let mut top_tier = vec![TopTierChange {
+        input: "all".into(),
+        alternative: "all".into(),
+        builds: ua.len(),
+        changed: share(&all),
+    }];
+    for (k, input) in model.inputs.iter().enumerate() {
+        if let Input::Choice { labels, .. } = input {
+            for (a, label) in labels.iter().enumerate() {
+                let idx: Vec<usize> = (0..ua.len())
+                    .filter(|&i| design::discrete(ua_x[i * d + k], labels.len()) == a)
+                    .collect();
+                top_tier.push(TopTierChange {
+                    input: infos[k].name.clone(),
+                    alternative: label.clone(),
+                    builds: idx.len(),
+                    changed: share(&idx),
+                });
+            }
+        }
+    }
+
+    let sensitivity = if uncertainty_only {
+        None
+    } else {
+        let y: Vec<f64> = builds.iter().map(|b| target_value(&target, b, &nominal)).collect();
+        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+            bail!(
+                "the target could not be computed for build {} (e.g. the unit was screened out)",
+                i + 1
+            );
+        }
+        let e = estimate::sobol_indices(&y, n, d, spec.bootstrap, seed);
+        let ci = |c: (f64, f64)| (!c.0.is_nan()).then_some([c.0, c.1]);
+        Some(SobolInfo {
+            variance: e.variance,
+            indices: e
+                .indices
+                .iter()
+                .zip(&infos)
+                .map(|(s, info)| SobolIndex {
+                    input: info.name.clone(),
+                    first: s.first,
+                    total: s.total,
+                    first_ci: ci(s.first_ci),
+                    total_ci: ci(s.total_ci),
+                })
+                .collect(),
+        })
+    };
+
+    let leave_one_out = if spec.leave_one_out {
+        let framework = model.base.framework()?;
+        let ids: Vec<(String, NodeKind)> = framework
+            .nodes
+            .iter()
+            .skip(1)
+            .map(|node| (node.id.clone(), node.kind))
+            .collect();
+        let shifts: Vec<Option<LeaveOneOut>> = pool.install(|| {
+            ids.par_iter()
+                .map(|(id, kind)| {
+                    let b = model.build(None, Some(id)).ok()?;
+                    let mut shifts: Vec<(u32, usize)> = (0..b.ranks.len())
+                        .filter_map(|u| Some((b.ranks[u]?.abs_diff(nominal.ranks[u]?), u)))
+                        .collect();
+                    if shifts.is_empty() {
+                        return None;
+                    }
+                    let mean = shifts.iter().map(|s| f64::from(s.0)).sum::<f64>() / shifts.len() as f64;
+                    shifts.sort_by_key(|s| (std::cmp::Reverse(s.0), s.1));
+                    Some(LeaveOneOut {
+                        removed: id.clone(),
+                        kind: *kind,
+                        mean_abs_shift: mean,
+                        max_abs_shift: shifts[0].0,
+                        most_affected: (shifts[0].0 > 0).then(|| dataset_rows.unit_ids[shifts[0].1].clone()),
+                    })
+                })
+                .collect()
+        });
+        shifts.into_iter().flatten().collect()
+    } else {
+        Vec::new()
+    };
+
+    let report = SensitivityReport {
+        edition: subject.edition_id.clone(),
+        methodology: subject.methodology.clone(),
+        methodology_sha256: subject.methodology_sha256.clone(),
+        dataset_sha256: subject.dataset_sha256.clone(),
+        design: DesignInfo {
+            design: design_kind,
+            samples: n,
+            builds: builds_n,
+            seed,
+            target: target_text,
+            uncertainty_only,
+            inputs: infos,
+        },
+        units,
+        top_tier_label: top_tier_label(&model.base, &tier_labels),
+        tiers: tier_labels,
+        top_tier,
+        sensitivity,
+        leave_one_out,
+    };
+    // The report must satisfy its own schema; a failure here is a bug in cityrank.
+    cityrank_core::schema::validate::<SensitivityReport>(&serde_json::to_value(&report)?, "sensitivity report")
+        .context("internal error: the sensitivity report does not match its schema")?;
+    Ok(report)
+}
+
+/// What "the top tier" is for `manifest`: its first tier, or, when its peer groups
+/// are rated on scales of their own, each group's best rating.
+fn top_tier_label(manifest: &Manifest, tier_labels: &[String]) -> String {
+    let first = tier_labels.first().cloned().unwrap_or_default();
+    let Some(spec) = manifest.peer_groups.as_ref().filter(|p| !p.scales.is_empty()) else {
+        return first;
+    };
+    let mut best: Vec<&str> = Vec::new();
+    for label in spec.scales.iter().filter_map(|s| s.first()) {
+        if !best.contains(&label.as_str()) {
+            best.push(label);
+        }
+    }
+    format!("each peer group's best rating: {}", best.join(", "))
+}
+
+/// The target value of a build.
+fn target_value(target: &Target, b: &Build, nominal: &Build) -> f64 {
+    match target {
+        Target::MeanRankShift => {
+            let d: Vec<f64> = (0..b.ranks.len())
+                .filter_map(|u| Some(f64::from(b.ranks[u]?.abs_diff(nominal.ranks[u]?))))
+                .collect();
+            if d.is_empty() {
+                f64::NAN
+            } else {
+                d.iter().sum::<f64>() / d.len() as f64
+            }
+        }
+        Target::Spearman => {
+            let (a, c): (Vec<f64>, Vec<f64>) = (0..b.ranks.len())
+                .filter_map(|u| Some((f64::from(b.ranks[u]?), f64::from(nominal.ranks[u]?))))
+                .unzip();
+            cityrank_steps::analysis::spearman(&a, &c).unwrap_or(f64::NAN)
+        }
+        Target::UnitRank(u) => b.ranks[*u].map_or(f64::NAN, f64::from),
+    }
+}

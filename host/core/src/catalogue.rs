@@ -1,0 +1,367 @@
+//! The standard steps of the pipeline, described once.
+//!
+//! Each entry says what the rest of cityrank needs to know about a step: its key
+//! in a manifest's `[pipeline]` and a variant's `pipeline`, the stage table it
+//! leaves (`--stages`), the memoised phase it belongs to, how a variant sets it or
+//! skips it, whether a variant touches it, and the settings its cache key covers.
+//! Variants ([`crate::edition::Variant::apply_in_place`]), the stage names
+//! ([`stage_names`]), the pipeline's cache keys ([`cache_keys`]) and the reach of a
+//! sensitivity input ([`reach`]) all follow from [`STEPS`].
+//!
+//! Adding a step: its spec field in `PipelineSpec` (and, optional, in
+//! `PipelineOverride`), its computation in `pipeline.rs`, and one entry here; a
+//! test checks that every `[pipeline]` key has an entry.
+
+use serde_json::{Value, json};
+
+use crate::edition::{PipelineOverride, Variant};
+use crate::methodology::{Framework, Manifest, NormaliseSpec, TreatSpec};
+
+/// The memoised phases of a pipeline run, in order: a change to a step
+/// invalidates its phase and every later one (a sensitivity analysis recomputes
+/// from there; earlier phases come from the cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Denominate → impute → screen.
+    Prepare,
+    /// Outlier treatment.
+    Treat,
+    /// Normalisation.
+    Normalise,
+    /// Weighting, aggregation, rescaling, ranking and tiers (not memoised).
+    Later,
+}
+
+/// One standard step.
+pub struct StepDef {
+    /// Its key in `[pipeline]` and in a variant's `pipeline` (`normalise`).
+    pub name: &'static str,
+    /// The stage table written after it (`normalised`), if any.
+    pub stage: Option<&'static str>,
+    /// The phase it belongs to.
+    pub phase: Phase,
+    /// Whether a variant may skip it (`skip = ["treat"]`).
+    pub skippable: bool,
+    /// Sets the step from a variant's `pipeline` table, if it names the step;
+    /// setting the pipeline's step replaces the indicators' or nodes' own.
+    pub apply: fn(&PipelineOverride, &mut Manifest),
+    /// Removes the step (for skippable steps).
+    pub skip: fn(&mut Manifest),
+    /// Whether a variant changes this step (its `pipeline` entry, or the
+    /// per-indicator or per-node settings that belong to the step).
+    pub touched_by: fn(&Variant) -> bool,
+    /// The settings of this step its phase's cache key covers (per indicator
+    /// where indicators have their own).
+    pub key: fn(&Manifest) -> Value,
+}
+
+fn nothing(_: &mut Manifest) {}
+
+fn no_key(_: &Manifest) -> Value {
+    Value::Null
+}
+
+/// Every standard step, in the order it runs.
+pub static STEPS: [StepDef; 11] = [
+    StepDef {
+        name: "denominate",
+        stage: Some("denominated"),
+        phase: Phase::Prepare,
+        skippable: true,
+        apply: |o, m| {
+            if let Some(v) = &o.denominate {
+                m.pipeline.denominate = Some(v.clone());
+            }
+        },
+        skip: |m| m.pipeline.denominate = None,
+        touched_by: |v| v.pipeline.denominate.is_some() || v.skip.iter().any(|s| s == "denominate"),
+        key: |m| {
+            let denominators: Vec<&Option<String>> = m.indicators.iter().map(|i| &i.denominator).collect();
+            json!([m.pipeline.denominate, denominators])
+        },
+    },
+    StepDef {
+        name: "impute",
+        stage: Some("imputed"),
+        phase: Phase::Prepare,
+        skippable: true,
+        apply: |o, m| {
+            if let Some(v) = &o.impute {
+                m.pipeline.impute = Some(v.clone());
+            }
+        },
+        skip: |m| m.pipeline.impute = None,
+        touched_by: |v| v.pipeline.impute.is_some() || v.skip.iter().any(|s| s == "impute"),
+        key: |m| json!(m.pipeline.impute),
+    },
+    StepDef {
+        name: "screen",
+        stage: Some("screened"),
+        phase: Phase::Prepare,
+        skippable: true,
+        apply: |o, m| {
+            if let Some(v) = &o.screen {
+                m.pipeline.screen = Some(v.clone());
+            }
+        },
+        skip: |m| m.pipeline.screen = None,
+        touched_by: |v| v.pipeline.screen.is_some() || v.skip.iter().any(|s| s == "screen"),
+        key: |m| json!(m.pipeline.screen),
+    },
+    StepDef {
+        name: "treat",
+        stage: Some("treated"),
+        phase: Phase::Treat,
+        skippable: true,
+        apply: |o, m| {
+            if let Some(v) = &o.treat {
+                m.pipeline.treat = Some(v.clone());
+                m.indicators.iter_mut().for_each(|i| i.treat = None);
+            }
+        },
+        skip: |m| {
+            m.pipeline.treat = None;
+            m.indicators.iter_mut().for_each(|i| i.treat = None);
+        },
+        touched_by: |v| v.pipeline.treat.is_some() || !v.treat.is_empty() || v.skip.iter().any(|s| s == "treat"),
+        key: |m| {
+            let specs: Vec<Option<&TreatSpec>> = m
+                .indicators
+                .iter()
+                .map(|i| i.treat.as_ref().or(m.pipeline.treat.as_ref()))
+                .collect();
+            json!(specs)
+        },
+    },
+    StepDef {
+        name: "normalise",
+        stage: Some("normalised"),
+        phase: Phase::Normalise,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = &o.normalise {
+                m.pipeline.normalise = v.clone();
+                m.indicators.iter_mut().for_each(|i| i.normalise = None);
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.normalise.is_some() || !v.normalise.is_empty(),
+        key: |m| {
+            let specs: Vec<&NormaliseSpec> = m
+                .indicators
+                .iter()
+                .map(|i| i.normalise.as_ref().unwrap_or(&m.pipeline.normalise))
+                .collect();
+            json!(specs)
+        },
+    },
+    StepDef {
+        name: "weights",
+        stage: None,
+        phase: Phase::Later,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = &o.weights {
+                m.pipeline.weights = v.clone();
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.weights.is_some() || !v.weights.is_empty(),
+        key: no_key,
+    },
+    StepDef {
+        name: "aggregate",
+        stage: Some("aggregated"),
+        phase: Phase::Later,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = &o.aggregate {
+                m.pipeline.aggregate = v.clone();
+                m.index.aggregate = None;
+                m.nodes.iter_mut().for_each(|n| n.aggregate = None);
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.aggregate.is_some() || !v.aggregate.is_empty(),
+        key: no_key,
+    },
+    StepDef {
+        name: "missing",
+        stage: None,
+        phase: Phase::Later,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = o.missing {
+                m.pipeline.missing = v;
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.missing.is_some(),
+        key: no_key,
+    },
+    StepDef {
+        name: "rescale",
+        stage: None,
+        phase: Phase::Later,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = &o.rescale {
+                m.pipeline.rescale = Some(v.clone());
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.rescale.is_some(),
+        key: no_key,
+    },
+    StepDef {
+        name: "rank",
+        stage: None,
+        phase: Phase::Later,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = o.rank {
+                m.pipeline.rank = v;
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.rank.is_some(),
+        key: no_key,
+    },
+    StepDef {
+        name: "rank_within",
+        stage: None,
+        phase: Phase::Later,
+        skippable: false,
+        apply: |o, m| {
+            if let Some(v) = &o.rank_within {
+                m.pipeline.rank_within = Some(v.clone());
+            }
+        },
+        skip: nothing,
+        touched_by: |v| v.pipeline.rank_within.is_some(),
+        key: no_key,
+    },
+];
+
+/// The step named `name`.
+pub fn step(name: &str) -> Option<&'static StepDef> {
+    STEPS.iter().find(|s| s.name == name)
+}
+
+/// The names of the steps a variant may skip, comma-separated (for messages).
+pub fn skippable_names() -> String {
+    STEPS
+        .iter()
+        .filter(|s| s.skippable)
+        .map(|s| s.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The stage tables a run can write, in order: `raw`, then one per step that
+/// leaves one (`denominated`, …, `aggregated`).
+pub fn stage_names() -> Vec<&'static str> {
+    std::iter::once("raw")
+        .chain(STEPS.iter().filter_map(|s| s.stage))
+        .collect()
+}
+
+/// The earliest phase a variant changes: everything from there on must be
+/// recomputed for it. Dropping indicators or nodes changes the table itself, so
+/// everything.
+pub fn reach(v: &Variant) -> Phase {
+    if !v.drop.is_empty() {
+        return Phase::Prepare;
+    }
+    STEPS
+        .iter()
+        .filter(|s| (s.touched_by)(v))
+        .map(|s| s.phase)
+        .min()
+        .unwrap_or(Phase::Later)
+}
+
+/// The cache key of each memoised phase, as the canonical JSON of every setting
+/// up to and including it: the indicators and the tree, then each step's
+/// [`StepDef::key`]. Equal keys promise equal settings.
+pub fn cache_keys(manifest: &Manifest, framework: &Framework) -> [(Phase, String); 3] {
+    let ids: Vec<&String> = manifest.indicators.iter().map(|i| &i.id).collect();
+    let parents: Vec<Option<usize>> = framework.nodes.iter().map(|n| n.parent).collect();
+    let mut text = json!([ids, parents]).to_string();
+    let mut keys = [Phase::Prepare, Phase::Treat, Phase::Normalise].map(|p| (p, String::new()));
+    for (phase, key) in &mut keys {
+        for s in STEPS.iter().filter(|s| s.phase == *phase) {
+            text.push('|');
+            text.push_str(&(s.key)(manifest).to_string());
+        }
+        key.clone_from(&text);
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pipeline_key_is_a_step_in_order() {
+        // The keys of `[pipeline]` as its schema lists them, in declaration order.
+        let schema = schemars::schema_for!(crate::methodology::PipelineSpec).to_value();
+        let keys: Vec<&str> = schema["properties"]
+            .as_object()
+            .expect("PipelineSpec has properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut names: Vec<&str> = STEPS.iter().map(|s| s.name).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(
+            names, sorted,
+            "every [pipeline] key needs an entry in STEPS, and no more"
+        );
+        // And a variant's `pipeline` table has the same keys.
+        let schema = schemars::schema_for!(PipelineOverride).to_value();
+        let mut over: Vec<&str> = schema["properties"]
+            .as_object()
+            .expect("PipelineOverride has properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        over.sort_unstable();
+        assert_eq!(over, sorted);
+    }
+
+    #[test]
+    fn phases_never_go_back_and_stages_follow_the_steps() {
+        assert!(STEPS.windows(2).all(|w| w[0].phase <= w[1].phase));
+        assert_eq!(
+            stage_names(),
+            [
+                "raw",
+                "denominated",
+                "imputed",
+                "screened",
+                "treated",
+                "normalised",
+                "aggregated"
+            ]
+        );
+        assert_eq!(skippable_names(), "denominate, impute, screen, treat");
+    }
+
+    #[test]
+    fn reach_is_the_earliest_step_a_variant_touches() {
+        let mut v = Variant::default();
+        assert_eq!(reach(&v), Phase::Later);
+        v.weights.insert("p".into(), 2.0);
+        assert_eq!(reach(&v), Phase::Later);
+        v.normalise.insert("x".into(), NormaliseSpec::default());
+        assert_eq!(reach(&v), Phase::Normalise);
+        v.skip.push("treat".into());
+        assert_eq!(reach(&v), Phase::Treat);
+        v.drop.push("x".into());
+        assert_eq!(reach(&v), Phase::Prepare);
+    }
+}

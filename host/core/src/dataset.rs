@@ -1,0 +1,386 @@
+//! Datasets: a CSV of units (one row per city) described by a `dataset.toml`.
+//!
+//! The description names the key columns (id, name, country, groups) and every
+//! variable with its type, unit, range and source. Loading checks the CSV against
+//! the description: every column described, every described column present, ids
+//! unique, numbers parse and lie in their declared range. Missing values are empty
+//! cells and stay missing.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::methodology::VariableType;
+
+/// Version of the dataset description format this host reads.
+pub const DATASET_SCHEMA_VERSION: u32 = 1;
+
+/// The description of a dataset (`dataset.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetDescription {
+    /// Format version of this document; must be 1.
+    pub schema_version: u32,
+    /// Stable identifier (e.g. `las-2024`).
+    pub id: String,
+    /// Human-readable title.
+    pub title: String,
+    /// Reference year of the data.
+    pub year: i32,
+    /// The CSV file, relative to this description.
+    pub file: PathBuf,
+    /// How the set of units was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Licence of the derived table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+    /// Which columns identify units.
+    pub columns: KeyColumns,
+    /// Every other column of the CSV.
+    pub variables: Vec<Variable>,
+    /// The sources the variables cite.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+crate::document!(DatasetDescription, "dataset");
+
+/// The key columns of the CSV.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyColumns {
+    /// Column holding the unique unit id.
+    pub id: String,
+    /// Column holding the display name.
+    pub name: String,
+    /// Column holding the ISO 3166-1 alpha-3 country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Grouping columns (text), e.g. a region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Column holding the year of a row, for panel data (several rows per unit,
+    /// one per year; the pair id + year is unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+}
+
+/// One variable column.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    /// Column name in the CSV.
+    pub id: String,
+    /// Type of the values.
+    #[serde(rename = "type")]
+    pub kind: VariableType,
+    /// Unit of measurement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// What the variable measures and how it was derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Id of the source in `sources`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Year of the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Smallest valid value (numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest valid value (numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Caveats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A data source and its licence.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Id cited by variables.
+    pub id: String,
+    /// Title and publisher.
+    pub title: String,
+    /// Licence (e.g. `CC BY 4.0`).
+    pub licence: String,
+    /// The raw file it was derived from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Where to find it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One unit (city) of a dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Country code, if the dataset has one.
+    pub country: Option<String>,
+    /// Group labels, in the order of [`KeyColumns::groups`].
+    pub groups: Vec<String>,
+    /// Year of the row, for panel data.
+    pub time: Option<i32>,
+}
+
+impl Unit {
+    /// The row's key: the unit id, or `id@year` for panel data.
+    pub fn key(&self) -> String {
+        match self.time {
+            Some(t) => format!("{}@{t}", self.id),
+            None => self.id.clone(),
+        }
+    }
+}
+
+/// A loaded and checked dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The description it was loaded with.
+    pub description: DatasetDescription,
+    /// Rows in file order: one per unit, or one per unit and year for panel data.
+    pub units: Vec<Unit>,
+    /// Numeric variables by id (missing = NaN).
+    pub numbers: BTreeMap<String, Vec<f64>>,
+    /// Text variables by id.
+    pub texts: BTreeMap<String, Vec<Option<String>>>,
+    /// SHA-256 of the CSV file's bytes, hex.
+    pub sha256: String,
+    /// SHA-256 of the description file's bytes, hex (of its JSON form when it was
+    /// not read from a file).
+    pub description_sha256: String,
+    /// Path of the CSV.
+    pub csv_path: PathBuf,
+}
+
+impl Dataset {
+    /// Loads the description at `path` (validated against the dataset schema) and its CSV.
+    pub fn load(path: &Path) -> Result<Dataset> {
+        let description: DatasetDescription = crate::schema::load_toml(path)?;
+        let description_sha256 = crate::digest::sha256_hex(
+            std::fs::read(path).with_context(|| format!("cannot read dataset file `{}`", path.display()))?,
+        );
+        if description.schema_version != DATASET_SCHEMA_VERSION {
+            bail!(
+                "{}: schema_version: this host reads dataset version {DATASET_SCHEMA_VERSION}, got {}",
+                path.display(),
+                description.schema_version
+            );
+        }
+        check_description(&description, &path.display().to_string())?;
+        let csv_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
+        let bytes = std::fs::read(&csv_path).with_context(|| {
+            format!(
+                "{}: cannot read the dataset's CSV `{}`",
+                path.display(),
+                csv_path.display()
+            )
+        })?;
+        let mut dataset = Self::from_csv(description, &bytes, csv_path)?;
+        dataset.description_sha256 = description_sha256;
+        Ok(dataset)
+    }
+
+    /// Parses and checks CSV bytes against a description (checked beforehand, see
+    /// [`Dataset::load`]).
+    pub fn from_csv(description: DatasetDescription, bytes: &[u8], csv_path: PathBuf) -> Result<Dataset> {
+        let file = csv_path.display().to_string();
+        let sha256 = crate::digest::sha256_hex(bytes);
+        let description_sha256 = crate::digest::sha256_hex(serde_json::to_string(&description)?);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+        let headers: Vec<String> = reader
+            .headers()
+            .with_context(|| format!("{file}: cannot read the header row"))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if let Some(j) = headers[..i].iter().position(|x| x == h) {
+                bail!(
+                    "{file}: the header has the column `{h}` twice (columns {} and {})",
+                    j + 1,
+                    i + 1
+                );
+            }
+        }
+        let col = |name: &str, what: &str| -> Result<usize> {
+            headers.iter().position(|h| h == name).with_context(|| {
+                format!(
+                    "{file}: the description names `{name}` as the {what} column, but the header has no such column"
+                )
+            })
+        };
+        let id_col = col(&description.columns.id, "id")?;
+        let name_col = col(&description.columns.name, "name")?;
+        let country_col = description
+            .columns
+            .country
+            .as_deref()
+            .map(|c| col(c, "country"))
+            .transpose()?;
+        let group_cols = description
+            .columns
+            .groups
+            .iter()
+            .map(|g| col(g, "group"))
+            .collect::<Result<Vec<_>>>()?;
+        let time_col = description
+            .columns
+            .time
+            .as_deref()
+            .map(|c| col(c, "time"))
+            .transpose()?;
+        let var_cols = description
+            .variables
+            .iter()
+            .map(|v| col(&v.id, "variable"))
+            .collect::<Result<Vec<_>>>()?;
+        // Every column must be described: nothing is silently ignored.
+        let described: HashSet<usize> = [id_col, name_col]
+            .into_iter()
+            .chain(country_col)
+            .chain(time_col)
+            .chain(group_cols.iter().copied())
+            .chain(var_cols.iter().copied())
+            .collect();
+        if let Some((_, h)) = headers.iter().enumerate().find(|(i, _)| !described.contains(i)) {
+            bail!("{file}: column `{h}` is not described in the dataset description; add a [[variables]] entry for it");
+        }
+
+        let mut units = Vec::new();
+        let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); description.variables.len()];
+        let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
+        let mut ids = HashSet::new();
+        for (row, record) in reader.records().enumerate() {
+            let record = record.with_context(|| format!("{file}: record {}: malformed CSV row", row + 1))?;
+            // The line the record starts on (blank lines and quoted line breaks count).
+            let line = record.position().map_or(row as u64 + 2, csv::Position::line);
+            if record.len() != headers.len() {
+                bail!(
+                    "{file}: line {line}: {} fields, the header has {}",
+                    record.len(),
+                    headers.len()
+                );
+            }
+            let id = record[id_col].trim().to_string();
+            if id.is_empty() {
+                bail!(
+                    "{file}: line {line}: empty unit id in column `{}`",
+                    description.columns.id
+                );
+            }
+            let time = match time_col {
+                None => None,
+                Some(c) => Some(record[c].trim().parse::<i32>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "{file}: line {line}, column `{}`: `{}` is not a year",
+                        headers[c],
+                        &record[c]
+                    )
+                })?),
+            };
+            let unit = Unit {
+                id,
+                name: record[name_col].trim().to_string(),
+                country: country_col.map(|c| record[c].trim().to_string()),
+                groups: group_cols.iter().map(|&g| record[g].trim().to_string()).collect(),
+                time,
+            };
+            if !ids.insert(unit.key()) {
+                let what = if time.is_some() { "unit id and year" } else { "unit id" };
+                bail!(
+                    "{file}: line {line}: {what} `{}` appears twice; they must be unique",
+                    unit.key()
+                );
+            }
+            units.push(unit);
+            for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
+                let cell = record[c].trim();
+                match var.kind {
+                    VariableType::Text => texts[v].push((!cell.is_empty()).then(|| cell.to_string())),
+                    VariableType::Number => {
+                        let x = if cell.is_empty() {
+                            f64::NAN
+                        } else {
+                            let x: f64 = cell.parse().map_err(|_| {
+                                anyhow::anyhow!("{file}: line {line}, column `{}`: `{cell}` is not a number", var.id)
+                            })?;
+                            if !x.is_finite() {
+                                bail!(
+                                    "{file}: line {line}, column `{}`: `{cell}` is not a finite number; leave the cell empty for a missing value",
+                                    var.id
+                                );
+                            }
+                            if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
+                                bail!(
+                                    "{file}: line {line}, column `{}`: {x} is outside the declared range [{}, {}]",
+                                    var.id,
+                                    var.min.map_or("-inf".into(), |m| m.to_string()),
+                                    var.max.map_or("+inf".into(), |m| m.to_string())
+                                );
+                            }
+                            x
+                        };
+                        numbers[v].push(x);
+                    }
+                }
+            }
+        }
+        if units.is_empty() {
+            bail!("{file}: the dataset has no rows");
+        }
+        let mut num_map = BTreeMap::new();
+        let mut text_map = BTreeMap::new();
+        for ((var, n), t) in description.variables.iter().zip(numbers).zip(texts) {
+            match var.kind {
+                VariableType::Number => {
+                    num_map.insert(var.id.clone(), n);
+                }
+                VariableType::Text => {
+                    text_map.insert(var.id.clone(), t);
+                }
+            }
+        }
+        Ok(Dataset {
+            description,
+            units,
+            numbers: num_map,
+            texts: text_map,
+            sha256,
+            description_sha256,
+            csv_path,
+        })
+    }
+}
+
+/// Checks a dataset description on its own: ids of variables and sources unique,
+/// every cited source declared. `origin` names the file in errors.
+fn check_description(description: &DatasetDescription, origin: &str) -> Result<()> {
+    for (i, v) in description.variables.iter().enumerate() {
+        if let Some(j) = description.variables[..i].iter().position(|w| w.id == v.id) {
+            bail!("{origin}: variables[{i}].id: `{}` is already variables[{j}]", v.id);
+        }
+        if let Some(s) = &v.source
+            && !description.sources.iter().any(|src| &src.id == s)
+        {
+            bail!("{origin}: variables[{i}].source: no source `{s}` in [[sources]]");
+        }
+    }
+    for (i, src) in description.sources.iter().enumerate() {
+        if let Some(j) = description.sources[..i].iter().position(|t| t.id == src.id) {
+            bail!("{origin}: sources[{i}].id: `{}` is already sources[{j}]", src.id);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,611 @@
+//! Edition files: one run of a methodology on one dataset (e.g. the 2024 LAS
+//! ranking), and the single place where an edition's settings are resolved from
+//! the file, the command-line flags and the defaults.
+
+use std::path::{Path, PathBuf};
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::methodology::{
+    AggregateSpec, DenominateSpec, ImputeSpec, IndicatorSpec, Manifest, MissingSpec, NormaliseSpec, RankSpec,
+    RescaleSpec, ScreenSpec, TierSpec, TreatSpec, WeightSpec,
+};
+use crate::plugin::Limits;
+
+pub mod sensitivity;
+
+/// Version of the edition format this host reads.
+pub const EDITION_SCHEMA_VERSION: u32 = 1;
+
+/// An edition file (`methodologies/<id>.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Edition {
+    /// Format version of this document; must be 1.
+    pub schema_version: u32,
+    /// Stable identifier (e.g. `las-2024`).
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Year of the edition.
+    pub year: i32,
+    /// What this edition is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The methodology, relative to this file: a manifest (`methodology.toml`, no
+    /// code), a plugin directory (a Rust crate, or a Python or JavaScript plugin,
+    /// built on demand) or a component file (`.wasm`).
+    pub methodology: PathBuf,
+    /// The methodology's SHA-256, pinned: the run is refused when the methodology
+    /// found has another (the value is `methodology.sha256` of its results, or
+    /// what `cityrank validate` prints). For code, the component's hash; for a
+    /// manifest, the manifest file's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub methodology_sha256: Option<String>,
+    /// The dataset description (`dataset.toml`), relative to this file.
+    pub dataset: PathBuf,
+    /// Sandbox limits for this edition's plugin calls.
+    #[serde(default)]
+    pub limits: LimitsSpec,
+    /// Tiers replacing the methodology's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<TierSpec>>,
+    /// Rating scales per peer group replacing the methodology's `[peer_groups]
+    /// scales` (tier labels per group, lowest covariate first; `[]`: every group is
+    /// rated on the whole tier list). Needed when `tiers` drops labels those scales use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_scales: Option<Vec<Vec<String>>>,
+    /// Panel data: score several years of the dataset together and average them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<PanelSpec>,
+    /// The uncertainty and sensitivity analysis of this edition (`cityrank sensitivity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<sensitivity::SensitivitySpec>,
+    /// Named variants: changes to the methodology's steps, weights and indicators,
+    /// run with `cityrank run <edition> --variant <name>`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, Variant>,
+}
+
+crate::document!(Edition, "edition");
+
+/// Panel data: the dataset has a time column; the rows of `years` are scored
+/// together (so normalisation is joint across years and scores are comparable),
+/// then each unit's scores are averaged over the years with `weights` and the
+/// average is ranked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PanelSpec {
+    /// The years scored, e.g. `[2022, 2023, 2024]`.
+    pub years: Vec<i32>,
+    /// Weight of each year, e.g. `[1, 2, 3]` (3:2:1 with the latest year heaviest).
+    pub weights: Vec<f64>,
+    /// A unit's average needs years carrying at least this share of the weight (default 0.5).
+    #[serde(default = "half")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_share: f64,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+/// A variant of an edition: the methodology with some steps, parameters, weights or
+/// indicators changed, without touching the plugin.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// What the variant changes and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Pipeline steps replaced (only the keys given).
+    #[serde(default)]
+    pub pipeline: PipelineOverride,
+    /// Steps switched off: `denominate`, `impute`, `screen`, `treat`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+    /// New weights by node or indicator id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<String, f64>,
+    /// Indicators or nodes (with everything under them) left out; nodes left
+    /// without children are left out too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+    /// Normalisation per indicator id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub normalise: BTreeMap<String, NormaliseSpec>,
+    /// Outlier treatment per indicator id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub treat: BTreeMap<String, TreatSpec>,
+    /// Aggregation per node id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aggregate: BTreeMap<String, AggregateSpec>,
+    /// Tiers replacing the edition's or methodology's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<TierSpec>>,
+    /// Rating scales per peer group replacing the edition's or methodology's (see
+    /// the edition's `peer_scales`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_scales: Option<Vec<Vec<String>>>,
+    /// Another dataset (relative to the edition file), e.g. a multi-year one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<PathBuf>,
+    /// Panel scoring for this variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<PanelSpec>,
+}
+
+/// Pipeline steps a variant replaces; absent keys keep the methodology's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineOverride {
+    /// Denomination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominate: Option<DenominateSpec>,
+    /// Imputation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impute: Option<ImputeSpec>,
+    /// Screening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenSpec>,
+    /// Outlier treatment (replaces per-indicator treatments too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat: Option<TreatSpec>,
+    /// Normalisation (replaces per-indicator normalisations too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalise: Option<NormaliseSpec>,
+    /// Weighting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightSpec>,
+    /// Aggregation (replaces per-node aggregations too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateSpec>,
+    /// Missing-value policy of aggregation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<MissingSpec>,
+    /// Rescaling of the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescale: Option<RescaleSpec>,
+    /// Ranking rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<RankSpec>,
+    /// Rank within the groups of this dataset group column as well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_within: Option<String>,
+}
+
+impl Variant {
+    /// The manifest with this variant applied. `key` names the variant in errors
+    /// (e.g. `variants.zscore`).
+    pub fn apply(&self, manifest: &Manifest, key: &str) -> Result<Manifest> {
+        let mut m = manifest.clone();
+        self.apply_in_place(&mut m, key)?;
+        Ok(m)
+    }
+
+    /// Applies this variant to `m` itself (see [`Variant::apply`]).
+    pub fn apply_in_place(&self, m: &mut Manifest, key: &str) -> Result<()> {
+        for step in &crate::catalogue::STEPS {
+            (step.apply)(&self.pipeline, m);
+        }
+        for name in &self.skip {
+            match crate::catalogue::step(name) {
+                Some(step) if step.skippable => (step.skip)(m),
+                _ => bail!(
+                    "{key}.skip: `{name}` cannot be skipped; skippable steps are {}",
+                    crate::catalogue::skippable_names()
+                ),
+            }
+        }
+        for (id, w) in &self.weights {
+            if !(w.is_finite() && *w >= 0.0) {
+                bail!("{key}.weights.{id}: expected a finite weight ≥ 0, got {w}");
+            }
+            if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
+                n.weight = *w;
+            } else if let Some(i) = m.indicators.iter_mut().find(|i| &i.id == id) {
+                i.weight = *w;
+            } else {
+                return Err(no_part(m, &format!("{key}.weights.{id}"), id));
+            }
+        }
+        for (id, spec) in &self.normalise {
+            let i = indicator_mut(m, id, &format!("{key}.normalise"))?;
+            i.normalise = Some(spec.clone());
+        }
+        for (id, spec) in &self.treat {
+            let i = indicator_mut(m, id, &format!("{key}.treat"))?;
+            i.treat = Some(spec.clone());
+        }
+        for (id, spec) in &self.aggregate {
+            if m.index.id == *id {
+                m.index.aggregate = Some(spec.clone());
+            } else if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
+                n.aggregate = Some(spec.clone());
+            } else {
+                bail!(
+                    "{key}.aggregate.{id}: no aggregate node `{id}` in methodology `{}`",
+                    m.id
+                );
+            }
+        }
+        if let Some(t) = &self.tiers {
+            m.tiers = t.clone();
+        }
+        if let Some(scales) = &self.peer_scales {
+            set_peer_scales(m, scales, key)?;
+        }
+        if !self.drop.is_empty() {
+            drop_parts(m, &self.drop, key)?;
+        }
+        Ok(())
+    }
+}
+
+/// Replaces the methodology's per-group rating scales (`key` names the override for
+/// errors).
+fn set_peer_scales(m: &mut Manifest, scales: &[Vec<String>], key: &str) -> Result<()> {
+    let id = m.id.clone();
+    let Some(spec) = m.peer_groups.as_mut() else {
+        bail!("{key}.peer_scales: methodology `{id}` rates no peer groups");
+    };
+    spec.scales = scales.to_vec();
+    Ok(())
+}
+
+fn indicator_mut<'a>(m: &'a mut Manifest, id: &str, key: &str) -> Result<&'a mut IndicatorSpec> {
+    let mid = m.id.clone();
+    let m_ids: Vec<String> = m.indicators.iter().map(|i| i.id.clone()).collect();
+    m.indicators
+        .iter_mut()
+        .find(|i| i.id == id)
+        .with_context(|| format!("{key}.{id}: no indicator `{id}` in methodology `{mid}`"))
+        .map_err(|e| {
+            let hint = crate::diagnostic::did_you_mean(id, m_ids.iter().map(String::as_str), 2);
+            anyhow::anyhow!("{e}{}", hint.map_or(String::new(), |d| format!("; {d}")))
+        })
+}
+
+/// The error for a node or indicator `id` that `m` does not have, at key path `at`.
+fn no_part(m: &Manifest, at: &str, id: &str) -> anyhow::Error {
+    let ids = m
+        .nodes
+        .iter()
+        .map(|n| n.id.as_str())
+        .chain(m.indicators.iter().map(|i| i.id.as_str()));
+    anyhow::anyhow!(
+        "{at}: no node or indicator `{id}` in methodology `{}`{}",
+        m.id,
+        crate::diagnostic::did_you_mean(id, ids, 2).map_or(String::new(), |d| format!("; {d}"))
+    )
+}
+
+/// Removes the named indicators and nodes (with their subtrees), then any node
+/// left without children.
+fn drop_parts(m: &mut Manifest, ids: &[String], key: &str) -> Result<()> {
+    for id in ids {
+        let known = m.nodes.iter().any(|n| &n.id == id) || m.indicators.iter().any(|i| &i.id == id);
+        if !known {
+            return Err(no_part(m, &format!("{key}.drop"), id));
+        }
+    }
+    let mut gone: Vec<String> = ids.to_vec();
+    loop {
+        let before = gone.len();
+        for n in &m.nodes {
+            if gone.contains(&n.parent) && !gone.contains(&n.id) {
+                gone.push(n.id.clone());
+            }
+        }
+        if gone.len() == before {
+            break;
+        }
+    }
+    m.indicators
+        .retain(|i| !gone.contains(&i.id) && !gone.contains(&i.parent));
+    loop {
+        let empty: Vec<String> = m
+            .nodes
+            .iter()
+            .filter(|n| !m.nodes.iter().any(|c| c.parent == n.id) && !m.indicators.iter().any(|i| i.parent == n.id))
+            .map(|n| n.id.clone())
+            .collect();
+        let before = m.nodes.len();
+        m.nodes.retain(|n| !empty.contains(&n.id) && !gone.contains(&n.id));
+        if m.nodes.len() == before {
+            break;
+        }
+    }
+    if m.indicators.is_empty() {
+        bail!("{key}.drop: dropping {} leaves no indicator", ids.join(", "));
+    }
+    Ok(())
+}
+
+/// Sandbox limits as written in an edition file; absent values take the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Fuel (deterministic units of CPU work) per plugin call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub fuel: Option<u64>,
+    /// Linear memory per plugin instance, in MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub memory_mib: Option<u64>,
+    /// Size of what one plugin call may return, in MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub output_mib: Option<u64>,
+}
+
+impl LimitsSpec {
+    /// `self` with the values set in `over` replacing its own.
+    pub fn overridden_by(&self, over: &LimitsSpec) -> LimitsSpec {
+        LimitsSpec {
+            fuel: over.fuel.or(self.fuel),
+            memory_mib: over.memory_mib.or(self.memory_mib),
+            output_mib: over.output_mib.or(self.output_mib),
+        }
+    }
+
+    /// The limits, with defaults for what is not set.
+    pub fn resolve(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            fuel: self.fuel.unwrap_or(d.fuel),
+            memory_bytes: self
+                .memory_mib
+                .map_or(d.memory_bytes, |m| (m as usize).saturating_mul(1 << 20)),
+            output_bytes: self
+                .output_mib
+                .map_or(d.output_bytes, |m| (m as usize).saturating_mul(1 << 20)),
+        }
+    }
+}
+
+/// The TOML table of the file at `path` when it is an edition: a `.toml` file with
+/// a `methodology` or a `dataset` key (a manifest has neither; an edition missing
+/// one of them still counts, so that it is told what it lacks).
+pub fn edition_table(path: &Path) -> Option<toml::Table> {
+    if !path.is_file() || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+        return None;
+    }
+    let doc: toml::Table = toml::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    (doc.contains_key("methodology") || doc.contains_key("dataset")).then_some(doc)
+}
+
+/// Where a methodology comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginSource {
+    /// A Rust plugin crate, built (and componentised) when its component is missing or stale.
+    Crate(PathBuf),
+    /// A Python plugin directory (`methodology.py` + `methodology.toml`), built with componentize-py.
+    Python(PathBuf),
+    /// A JavaScript plugin directory (`methodology.js` + `methodology.toml`), built with componentize-qjs (QuickJS).
+    JavaScript(PathBuf),
+    /// A ready component file.
+    Component(PathBuf),
+    /// A declarative manifest (`methodology.toml`): no code; every indicator says
+    /// where its values come from (`from` or `formula`), and the host computes them.
+    Manifest(PathBuf),
+}
+
+impl PluginSource {
+    /// Classifies a path: a `.toml` file is a declarative manifest, another file a
+    /// component; a directory is a Rust crate (`Cargo.toml`), a Python plugin
+    /// (`methodology.py`), a JavaScript plugin (`methodology.js`) or, with only a
+    /// `methodology.toml`, a declarative manifest.
+    pub fn from_path(path: &Path) -> Result<PluginSource> {
+        if path.is_dir() {
+            if path.join("Cargo.toml").is_file() {
+                return Ok(PluginSource::Crate(path.to_path_buf()));
+            }
+            if path.join("methodology.py").is_file() {
+                return Ok(PluginSource::Python(path.to_path_buf()));
+            }
+            if path.join("methodology.js").is_file() {
+                return Ok(PluginSource::JavaScript(path.to_path_buf()));
+            }
+            if path.join("methodology.toml").is_file() {
+                return Ok(PluginSource::Manifest(path.join("methodology.toml")));
+            }
+            bail!(
+                "`{}` is a directory with no methodology in it; name a methodology manifest (`.toml`), a plugin \
+                 directory (with `Cargo.toml`, `methodology.py` or `methodology.js`) or a component `.wasm` file",
+                path.display()
+            );
+        }
+        if path.is_file() {
+            if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+                // An edition names a methodology; it is not one.
+                if let Some(doc) = edition_table(path) {
+                    let named = doc
+                        .get("methodology")
+                        .and_then(|m| m.as_str())
+                        .map(|m| {
+                            let at = path.parent().unwrap_or(Path::new(".")).join(m);
+                            format!("; its methodology is `{}`", at.display())
+                        })
+                        .unwrap_or_default();
+                    bail!("`{}` is an edition file, not a methodology{named}", path.display());
+                }
+                return Ok(PluginSource::Manifest(path.to_path_buf()));
+            }
+            return Ok(PluginSource::Component(path.to_path_buf()));
+        }
+        bail!("`{}` does not exist", path.display())
+    }
+
+    /// The path it names.
+    pub fn path(&self) -> &Path {
+        match self {
+            PluginSource::Crate(p)
+            | PluginSource::Python(p)
+            | PluginSource::JavaScript(p)
+            | PluginSource::Component(p)
+            | PluginSource::Manifest(p) => p,
+        }
+    }
+}
+
+/// An edition with every setting resolved: paths absolute, limits final.
+#[derive(Debug, Clone)]
+pub struct ResolvedEdition {
+    /// The edition file.
+    pub path: PathBuf,
+    /// SHA-256 of the edition file's bytes.
+    pub sha256: String,
+    /// Its contents.
+    pub edition: Edition,
+    /// The methodology's component source.
+    pub plugin: PluginSource,
+    /// The dataset description.
+    pub dataset: PathBuf,
+    /// Final sandbox limits (defaults < edition file < flags).
+    pub limits: Limits,
+    /// The variant to run, if any (its name is a key of `edition.variants`).
+    pub variant: Option<String>,
+    /// Panel scoring (the variant's, else the edition's).
+    pub panel: Option<PanelSpec>,
+}
+
+impl ResolvedEdition {
+    /// Loads the edition at `path` (validated against the edition schema) and
+    /// resolves it with the limits given on the command line.
+    pub fn load(path: &Path, flag_limits: &LimitsSpec) -> Result<ResolvedEdition> {
+        Self::load_variant(path, flag_limits, None)
+    }
+
+    /// As [`ResolvedEdition::load`], selecting the variant `variant`.
+    pub fn load_variant(path: &Path, flag_limits: &LimitsSpec, variant: Option<&str>) -> Result<ResolvedEdition> {
+        let edition: Edition = crate::schema::load_toml(path)?;
+        let sha256 = crate::digest::sha256_hex(
+            std::fs::read(path).with_context(|| format!("cannot read edition file `{}`", path.display()))?,
+        );
+        let file = path.display();
+        if edition.schema_version != EDITION_SCHEMA_VERSION {
+            bail!(
+                "{file}: schema_version: this host reads edition version {EDITION_SCHEMA_VERSION}, got {}",
+                edition.schema_version
+            );
+        }
+        if let Some(tiers) = &edition.tiers {
+            crate::methodology::check_tiers(tiers).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let plugin = PluginSource::from_path(&base.join(&edition.methodology))
+            .map_err(|e| anyhow::anyhow!("{file}: methodology: {e}"))?;
+        let chosen = variant.and_then(|v| edition.variants.get(v));
+        let dataset = base.join(chosen.and_then(|v| v.dataset.as_ref()).unwrap_or(&edition.dataset));
+        if !dataset.is_file() {
+            bail!("{file}: dataset: `{}` does not exist", dataset.display());
+        }
+        let panel = chosen.and_then(|v| v.panel.clone()).or_else(|| edition.panel.clone());
+        if let Some(p) = &panel {
+            if p.years.is_empty() || p.years.len() != p.weights.len() {
+                bail!(
+                    "{file}: panel: give one weight per year ({} years, {} weights)",
+                    p.years.len(),
+                    p.weights.len()
+                );
+            }
+            if p.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || p.weights.iter().sum::<f64>() <= 0.0 {
+                bail!("{file}: panel.weights: expected non-negative weights with a positive sum");
+            }
+            for (i, y) in p.years.iter().enumerate() {
+                if p.years[..i].contains(y) {
+                    bail!("{file}: panel.years[{i}]: {y} is listed twice; give each year once, with its weight");
+                }
+            }
+        }
+        let limits = edition.limits.overridden_by(flag_limits).resolve();
+        if let Some(v) = variant
+            && !edition.variants.contains_key(v)
+        {
+            let known: Vec<&str> = edition.variants.keys().map(String::as_str).collect();
+            bail!(
+                "{file}: no variant `{v}`; {}",
+                if known.is_empty() {
+                    "this edition defines none".to_string()
+                } else {
+                    format!("its variants are: {}", known.join(", "))
+                }
+            );
+        }
+        Ok(ResolvedEdition {
+            path: path.to_path_buf(),
+            sha256,
+            edition,
+            plugin,
+            dataset,
+            limits,
+            variant: variant.map(str::to_string),
+            panel,
+        })
+    }
+
+    /// Refuses a methodology whose SHA-256 is not the one the edition pins
+    /// (`methodology_sha256`); the error names both hashes and the fix.
+    pub fn check_pin(&self, sha256: &str, label: &str) -> Result<()> {
+        match &self.edition.methodology_sha256 {
+            Some(pinned) if pinned != sha256 => bail!(
+                "{}: methodology_sha256: the edition pins methodology {pinned}, but `{label}` ({}) has {sha256}; \
+                 it changed since the edition was pinned — restore the pinned version, or, if the change is meant, \
+                 set methodology_sha256 = \"{sha256}\"",
+                self.path.display(),
+                self.edition.methodology.display()
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The methodology's manifest as this edition runs it: the edition's tiers and
+    /// the variant's changes applied.
+    pub fn effective_manifest(&self, manifest: &Manifest) -> Result<Manifest> {
+        let mut m = manifest.clone();
+        let file = self.path.display();
+        if let Some(t) = &self.edition.tiers {
+            m.tiers = t.clone();
+        }
+        if let Some(scales) = &self.edition.peer_scales {
+            set_peer_scales(&mut m, scales, &file.to_string())?;
+        }
+        let variant = self
+            .variant
+            .as_ref()
+            .and_then(|n| self.edition.variants.get(n).map(|v| (n, v)));
+        if let Some((name, v)) = variant {
+            m = v.apply(&m, &format!("variants.{name}")).map_err(|e| {
+                // Point into the edition file: `file:line:column: variants.x.weights.y: …`.
+                let source = std::fs::read_to_string(&self.path).unwrap_or_default();
+                anyhow::anyhow!(
+                    "{}",
+                    crate::diagnostic::Source::new(file.to_string(), source).render(&format!("{e:#}"))
+                )
+            })?;
+        }
+        // Replaced tiers must still fit the per-group scales.
+        if let Some(spec) = &m.peer_groups {
+            let replaced = self.edition.tiers.is_some() || variant.is_some_and(|(_, v)| v.tiers.is_some());
+            spec.scale_indices(&m.tiers).map_err(|e| {
+                let hint = if replaced {
+                    "; tiers replaced by an edition or variant must keep the labels of the methodology's per-group \
+                     scales, or replace them too with `peer_scales` (`peer_scales = []` rates every group on the \
+                     whole tier list)"
+                } else {
+                    ""
+                };
+                anyhow::anyhow!("{file}: {e}{hint}")
+            })?;
+        }
+        Ok(m)
+    }
+}

@@ -1,0 +1,1127 @@
+//! The pipeline: from the derived indicator values of every unit to stage tables,
+//! node scores, ranks and tiers.
+//!
+//! Steps run in COINr's order — denominate → impute → screen → treat → normalise
+//! → weight → aggregate → rank → tier — each as the manifest (after an edition's
+//! variant) selects it. This module knows nothing about files or wasmtime: steps a
+//! methodology assigns to its plugin go through the [`CustomSteps`] trait, which the
+//! caller implements (with the sandbox, in [`crate::run`]).
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use cityrank_steps::aggregate::{self as agg, MissingPolicy};
+use cityrank_steps::impute::{self, Imputation, RowStat};
+use cityrank_steps::normalise::{self as norm, Normaliser};
+use cityrank_steps::screen as scr;
+use cityrank_steps::treat::{self as trt, TreatReport, Treatment};
+use cityrank_steps::{Direction, StepError, rank as rk, tiers as tr, weight as wt};
+
+use crate::methodology::{
+    AggregateSpec, Framework, ImputeSpec, LogFallback, Manifest, NormaliseSpec, Penalty, PluginParams, RankSpec,
+    RescaleSpec, TierRule, TreatSpec, WeightSpec, check_tiers,
+};
+
+/// A numeric column with its id.
+pub type NamedColumn = (String, Vec<f64>);
+
+/// Runs pipeline steps with a methodology's own code.
+pub trait CustomSteps {
+    /// Runs `method` of `step` on `data` (for framework node `node`, empty for
+    /// whole-table steps) with JSON `params`; returns the output columns (same
+    /// units, same order).
+    fn run(
+        &mut self,
+        step: &str,
+        method: &str,
+        params: &PluginParams,
+        node: &str,
+        units: &[String],
+        data: Vec<NamedColumn>,
+    ) -> Result<Vec<NamedColumn>>;
+}
+
+/// A [`CustomSteps`] for methodologies without plugin steps: any call is an error.
+pub struct NoCustomSteps;
+
+impl CustomSteps for NoCustomSteps {
+    fn run(
+        &mut self,
+        step: &str,
+        method: &str,
+        _: &PluginParams,
+        _: &str,
+        _: &[String],
+        _: Vec<NamedColumn>,
+    ) -> Result<Vec<NamedColumn>> {
+        bail!("step `{step}` names the plugin method `{method}`, but no plugin is available here")
+    }
+}
+
+/// What the pipeline reads besides the indicators: the units and the dataset's
+/// other columns (group columns for imputation, variables for denominators).
+pub struct Context<'a> {
+    /// Unit ids, in dataset order.
+    pub units: &'a [String],
+    /// Group columns by name, one label per unit (empty = no group).
+    pub groups: &'a BTreeMap<String, Vec<String>>,
+    /// Numeric dataset variables by id (denominators).
+    pub variables: &'a BTreeMap<String, Vec<f64>>,
+    /// For panel data: the unit (an index) and the year of each row.
+    pub panel: Option<PanelRows<'a>>,
+}
+
+/// The panel layout of the rows: row `r` is unit `unit[r]` in year `time[r]`.
+#[derive(Debug, Clone, Copy)]
+pub struct PanelRows<'a> {
+    /// Unit index of each row.
+    pub unit: &'a [usize],
+    /// Year of each row.
+    pub time: &'a [f64],
+}
+
+/// One stage's table: rows are units, columns indicators (or nodes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// One of [`crate::catalogue::stage_names`].
+    pub name: &'static str,
+    /// Positions of the stage's units in [`Context::units`].
+    pub units: Vec<usize>,
+    /// Column ids.
+    pub columns: Vec<String>,
+    /// Column-major values (`values[c][row]`), NaN = missing.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// A unit removed by screening.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenedOut {
+    /// Position in [`Context::units`].
+    pub unit: usize,
+    /// Share of indicators present.
+    pub availability: f64,
+    /// Share of present values that are non-zero.
+    pub nonzero: f64,
+    /// Whether it was removed by the `exclude` list rather than by its data.
+    pub forced: bool,
+}
+
+/// A cell filled by imputation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imputed {
+    /// Position in [`Context::units`].
+    pub unit: usize,
+    /// Position in the manifest's indicators.
+    pub indicator: usize,
+    /// The value written.
+    pub value: f64,
+}
+
+/// Options of a pipeline run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Keep a copy of every stage's table (for `--stages`).
+    pub record_stages: bool,
+    /// Edge weights by framework position, replacing the framework's own (e.g. the
+    /// noisy weights of a sensitivity analysis); data-driven weighting still applies.
+    pub weights: Option<&'a [f64]>,
+    /// Memoised stages to reuse and fill.
+    pub cache: Option<&'a StageCache>,
+    /// Keys of the memoised stages, when the caller knows which settings they depend
+    /// on (otherwise they are derived from the settings themselves).
+    pub keys: Option<StageKeys>,
+    /// Leave the indicators' entries of [`Outcome::scores`] empty (only aggregates
+    /// are kept), to save copying when only the index matters.
+    pub index_only: bool,
+}
+
+/// Cache keys of the memoised stages: equal keys promise equal settings up to and
+/// including that stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StageKeys {
+    /// Denominate → impute → screen.
+    pub prepare: u64,
+    /// … → treat.
+    pub treat: u64,
+    /// … → normalise.
+    pub normalise: u64,
+}
+
+/// A 64-bit hash of `value` (FNV-1a over its bytes), for cache keys.
+pub fn key_of(value: impl AsRef<[u8]>) -> u64 {
+    value.as_ref().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Everything a pipeline run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Stage tables, when recorded.
+    pub stages: Vec<Stage>,
+    /// What screening and imputation did (shared with the stage cache).
+    pub prepared: Arc<PrepInfo>,
+    /// Outlier treatment per indicator position (shared with the stage cache).
+    pub treatment: Arc<Vec<(usize, TreatReport)>>,
+    /// Weight of every framework node (by position) as used by aggregation.
+    pub weights: Vec<f64>,
+    /// `scores[p][k]`: score of node `p` for kept unit `k`.
+    pub scores: Vec<Vec<f64>>,
+}
+
+/// Memoised stage results, shared by the builds of a sensitivity analysis: a stage
+/// whose inputs and settings are those of an earlier build is not computed again.
+/// Keys are the canonical JSON of every setting the stage depends on.
+#[derive(Default)]
+pub struct StageCache {
+    map: Mutex<HashMap<(u8, u64), Arc<dyn Any + Send + Sync>>>,
+}
+
+impl std::fmt::Debug for StageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StageCache({} entries)", self.len())
+    }
+}
+
+impl StageCache {
+    /// The value stored under `key`, computing and storing it with `f` if absent.
+    fn get_or_try<T: Send + Sync + 'static>(&self, key: (u8, u64), f: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+        let found = self
+            .map
+            .lock()
+            .map_err(|_| anyhow!("stage cache poisoned"))?
+            .get(&key)
+            .cloned();
+        if let Some(v) = found.and_then(|v| v.downcast::<T>().ok()) {
+            return Ok(v);
+        }
+        let v = Arc::new(f()?);
+        self.map
+            .lock()
+            .map_err(|_| anyhow!("stage cache poisoned"))?
+            .insert(key, v.clone());
+        Ok(v)
+    }
+
+    /// Number of stored stage results.
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What screening decided, besides the data.
+#[derive(Debug, Clone)]
+pub struct PrepInfo {
+    /// Positions (in [`Context::units`]) of the units that passed screening.
+    pub kept: Vec<usize>,
+    /// Units removed by screening.
+    pub screened_out: Vec<ScreenedOut>,
+    /// Cells filled by imputation.
+    pub imputed: Vec<Imputed>,
+}
+
+/// The data after screening.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Indicator columns of the kept units.
+    pub x: Vec<Vec<f64>>,
+    /// What screening and imputation did.
+    pub info: Arc<PrepInfo>,
+}
+
+/// The data after outlier treatment.
+#[derive(Debug)]
+pub struct Treated {
+    /// Indicator columns of the kept units.
+    pub x: Vec<Vec<f64>>,
+    /// Outlier treatment per indicator position (indicators treated natively).
+    pub reports: Arc<Vec<(usize, TreatReport)>>,
+}
+
+/// Normalised indicator columns, owned by this run or shared with the stage cache.
+enum Columns {
+    Owned(Vec<Vec<f64>>),
+    Shared(Arc<Vec<Vec<f64>>>),
+}
+
+impl Columns {
+    fn get(&self) -> &[Vec<f64>] {
+        match self {
+            Columns::Owned(v) => v,
+            Columns::Shared(v) => v,
+        }
+    }
+}
+
+impl Outcome {
+    /// Positions (in [`Context::units`]) of the units that passed screening.
+    pub fn kept(&self) -> &[usize] {
+        &self.prepared.kept
+    }
+}
+
+/// Runs the pipeline on `raw` (one column per manifest indicator, one value per
+/// unit of `ctx`). With a stage cache in `options`, stages already computed with the
+/// same settings (by earlier builds of a sensitivity analysis) are reused.
+pub fn run(
+    manifest: &Manifest,
+    framework: &Framework,
+    ctx: &Context,
+    raw: Cow<'_, [Vec<f64>]>,
+    options: Options,
+    custom: &mut dyn CustomSteps,
+) -> Result<Outcome> {
+    let ids = || -> Vec<String> { manifest.indicators.iter().map(|i| i.id.clone()).collect() };
+    let mut stages = Vec::new();
+    let cache = if options.record_stages { None } else { options.cache };
+    let keyed = match (cache, options.keys) {
+        (None, _) => None,
+        (Some(c), Some(k)) => Some((c, k)),
+        (Some(c), None) => Some((c, derived_keys(manifest, framework))),
+    };
+
+    let (info, treatment, normalised) = match keyed {
+        // Memoised: each stage is looked up, and computed from a copy of the
+        // previous stage's data only when absent.
+        Some((c, k)) => {
+            let prepared = c.get_or_try((0, k.prepare), || {
+                prepare(
+                    manifest,
+                    framework,
+                    ctx,
+                    raw.into_owned(),
+                    &mut Vec::new(),
+                    options,
+                    custom,
+                )
+            })?;
+            let info = prepared.info.clone();
+            let kept_ids: Vec<String> = info.kept.iter().map(|&u| ctx.units[u].clone()).collect();
+            let treated = c.get_or_try((1, k.treat), || {
+                treat(manifest, ctx, prepared.x.clone(), &info.kept, &kept_ids, custom)
+            })?;
+            let normalised = c.get_or_try((2, k.normalise), || {
+                normalise(manifest, ctx, treated.x.clone(), &info.kept, &kept_ids, custom)
+            })?;
+            (info, treated.reports.clone(), Columns::Shared(normalised))
+        }
+        // One run: the data move from stage to stage, no copies kept.
+        None => {
+            let Prepared { x, info } =
+                prepare(manifest, framework, ctx, raw.into_owned(), &mut stages, options, custom)?;
+            let kept_ids: Vec<String> = info.kept.iter().map(|&u| ctx.units[u].clone()).collect();
+            let Treated { x, reports } = treat(manifest, ctx, x, &info.kept, &kept_ids, custom)?;
+            if options.record_stages {
+                stages.push(Stage {
+                    name: "treated",
+                    units: info.kept.clone(),
+                    columns: ids(),
+                    values: x.clone(),
+                });
+            }
+            let normalised = normalise(manifest, ctx, x, &info.kept, &kept_ids, custom)?;
+            if options.record_stages {
+                stages.push(Stage {
+                    name: "normalised",
+                    units: info.kept.clone(),
+                    columns: ids(),
+                    values: normalised.clone(),
+                });
+            }
+            (info, reports, Columns::Owned(normalised))
+        }
+    };
+    let kept = &info.kept;
+    let normalised_cols = normalised.get();
+
+    // Weight and aggregate, deepest nodes first. Indicator nodes read their
+    // normalised column directly; `values` holds the aggregates.
+    let positions: Vec<usize> = framework.indicators().collect();
+    let mut indicator_of = vec![usize::MAX; framework.nodes.len()];
+    for (i, &p) in positions.iter().enumerate() {
+        indicator_of[p] = i;
+    }
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); framework.nodes.len()];
+    let policy: MissingPolicy = manifest.pipeline.missing.into();
+    let mut weights: Vec<f64> = match options.weights {
+        Some(w) if w.len() == framework.nodes.len() => w.to_vec(),
+        Some(w) => bail!(
+            "internal error: {} weights for {} framework nodes",
+            w.len(),
+            framework.nodes.len()
+        ),
+        None => framework.nodes.iter().map(|n| n.weight).collect(),
+    };
+    if manifest.pipeline.weights == WeightSpec::Equal {
+        weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
+    }
+    let order = framework.bottom_up();
+    for &p in &order {
+        let node = &framework.nodes[p];
+        let method = node.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic);
+        let children: Vec<&[f64]> = node
+            .children
+            .iter()
+            .map(|&c| {
+                if indicator_of[c] == usize::MAX {
+                    values[c].as_slice()
+                } else {
+                    &normalised_cols[indicator_of[c]]
+                }
+            })
+            .collect();
+        let native = native_method(method);
+        let mut w: Vec<f64> = node.children.iter().map(|&c| weights[c]).collect();
+        match (&manifest.pipeline.weights, native) {
+            (WeightSpec::Pca { loadings }, _) if children.len() > 1 => {
+                let how = if *loadings {
+                    wt::PcaWeighting::Loadings
+                } else {
+                    wt::PcaWeighting::SquaredLoadings
+                };
+                w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
+            }
+            (
+                WeightSpec::Optimised {
+                    reltol,
+                    max_evaluations,
+                },
+                Some(m),
+            ) if children.len() > 1 => {
+                let opts = wt::OptimiseOptions {
+                    reltol: *reltol,
+                    max_evaluations: *max_evaluations,
+                    ..Default::default()
+                };
+                let r =
+                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
+                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
+                w = r.weights;
+            }
+            _ => {}
+        }
+        for (&c, &wc) in node.children.iter().zip(&w) {
+            weights[c] = wc;
+        }
+        let column = match native {
+            Some(m) => agg::aggregate(m, &children, &w, policy)
+                .map_err(|e| anyhow!("aggregating `{}`: {}", node.id, describe(&e, ctx.units, kept)))?,
+            None => {
+                let AggregateSpec::Plugin { name, params } = method else {
+                    bail!("internal error: aggregation method {method:?} has no implementation")
+                };
+                let data = node
+                    .children
+                    .iter()
+                    .zip(&children)
+                    .map(|(&c, v)| (framework.nodes[c].id.clone(), v.to_vec()))
+                    .collect();
+                let mut params = params.clone();
+                params.insert("weights".into(), serde_json::json!(w));
+                let kept_ids: Vec<String> = kept.iter().map(|&u| ctx.units[u].clone()).collect();
+                let out = custom.run("aggregate", name, &params, &node.id, &kept_ids, data)?;
+                let mut cols = columns_back(out, std::slice::from_ref(&node.id), kept.len(), "aggregate")?;
+                cols.pop().unwrap_or_default()
+            }
+        };
+        values[p] = column;
+    }
+    match normalised {
+        _ if options.index_only => {}
+        Columns::Owned(cols) => {
+            for (col, &p) in cols.into_iter().zip(&positions) {
+                values[p] = col;
+            }
+        }
+        Columns::Shared(cols) => {
+            for (col, &p) in cols.iter().zip(&positions) {
+                values[p] = col.clone();
+            }
+        }
+    }
+    if options.record_stages {
+        let mut columns: Vec<String> = positions.iter().map(|&p| framework.nodes[p].id.clone()).collect();
+        let mut table: Vec<Vec<f64>> = positions.iter().map(|&p| values[p].clone()).collect();
+        for &p in &order {
+            columns.push(framework.nodes[p].id.clone());
+            table.push(values[p].clone());
+        }
+        stages.push(Stage {
+            name: "aggregated",
+            units: kept.clone(),
+            columns,
+            values: table,
+        });
+    }
+
+    // Rescale the index.
+    match &manifest.pipeline.rescale {
+        None => {}
+        Some(RescaleSpec::RelativeToBest) => {
+            values[0] = norm::normalise(&values[0], Direction::HigherIsBetter, &Normaliser::RelativeToBest)
+                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, kept)))?;
+        }
+        Some(RescaleSpec::MinMax { lo, hi }) => {
+            values[0] = norm::min_max(&values[0], Direction::HigherIsBetter, *lo, *hi)
+                .map_err(|e| anyhow!("rescaling the index: {}", describe(&e, ctx.units, kept)))?;
+        }
+    }
+    Ok(Outcome {
+        stages,
+        prepared: info,
+        treatment,
+        weights,
+        scores: values,
+    })
+}
+
+/// Stage keys derived from the settings themselves: the canonical JSON of every
+/// setting each stage depends on, hashed (see [`crate::catalogue::cache_keys`]).
+fn derived_keys(manifest: &Manifest, framework: &Framework) -> StageKeys {
+    let [(_, prepare), (_, treat), (_, normalise)] = crate::catalogue::cache_keys(manifest, framework);
+    StageKeys {
+        prepare: key_of(&prepare),
+        treat: key_of(&treat),
+        normalise: key_of(&normalise),
+    }
+}
+
+/// Denominate → impute → screen.
+fn prepare(
+    manifest: &Manifest,
+    framework: &Framework,
+    ctx: &Context,
+    raw: Vec<Vec<f64>>,
+    stages: &mut Vec<Stage>,
+    options: Options,
+    custom: &mut dyn CustomSteps,
+) -> Result<Prepared> {
+    let n = ctx.units.len();
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
+    let mut record = |name: &'static str, units: &[usize], values: &[Vec<f64>]| {
+        if options.record_stages {
+            stages.push(Stage {
+                name,
+                units: units.to_vec(),
+                columns: ids.clone(),
+                values: values.to_vec(),
+            });
+        }
+    };
+    let all: Vec<usize> = (0..n).collect();
+    let mut x = raw;
+    record("raw", &all, &x);
+    // Denominate.
+    if let Some(spec) = &manifest.pipeline.denominate {
+        for (i, ind) in manifest.indicators.iter().enumerate() {
+            let Some(d) = &ind.denominator else { continue };
+            let denom = ctx.variables.get(d).with_context(|| {
+                format!(
+                    "denominating `{}`: its denominator `{d}` is not a numeric variable of the dataset",
+                    ind.id
+                )
+            })?;
+            x[i] = cityrank_steps::denominate::denominate(&x[i], denom, spec.scale)
+                .map_err(|e| anyhow!("denominating `{}` by `{d}`: {}", ind.id, describe(&e, ctx.units, &all)))?;
+        }
+    }
+    record("denominated", &all, &x);
+
+    // Impute.
+    // The cells imputed: reported by the native methods; for a plugin's method,
+    // the cells missing before and present after.
+    let to_imputed = |cells: Vec<impute::ImputedCell>| -> Vec<Imputed> {
+        cells
+            .into_iter()
+            .map(|c| Imputed {
+                unit: c.unit,
+                indicator: c.column,
+                value: c.value,
+            })
+            .collect()
+    };
+    let imputed: Vec<Imputed> = match &manifest.pipeline.impute {
+        None | Some(ImputeSpec::None) => Vec::new(),
+        Some(ImputeSpec::Mean) => {
+            to_imputed(impute::impute_columns(&mut x, &Imputation::Mean, None).map_err(step_err("imputing"))?)
+        }
+        Some(ImputeSpec::Median) => {
+            to_imputed(impute::impute_columns(&mut x, &Imputation::Median, None).map_err(step_err("imputing"))?)
+        }
+        Some(ImputeSpec::GroupMean { group }) | Some(ImputeSpec::GroupMedian { group }) => {
+            let labels = group_labels(ctx, group)?;
+            let method = if matches!(manifest.pipeline.impute, Some(ImputeSpec::GroupMean { .. })) {
+                Imputation::GroupMean
+            } else {
+                Imputation::GroupMedian
+            };
+            to_imputed(impute::impute_columns(&mut x, &method, Some(&labels)).map_err(step_err("imputing"))?)
+        }
+        Some(ImputeSpec::RowMean) | Some(ImputeSpec::RowMedian) => {
+            let stat = if matches!(manifest.pipeline.impute, Some(ImputeSpec::RowMean)) {
+                RowStat::Mean
+            } else {
+                RowStat::Median
+            };
+            let parents: Vec<usize> = framework
+                .indicators()
+                .map(|p| framework.nodes[p].parent.unwrap_or(0))
+                .collect();
+            to_imputed(
+                impute::impute_rows(&mut x, stat, Some(&parents), Some(&directions)).map_err(step_err("imputing"))?,
+            )
+        }
+        Some(ImputeSpec::Latest { .. }) | Some(ImputeSpec::Linear) | Some(ImputeSpec::Constant) => {
+            let Some(panel) = ctx.panel else {
+                bail!(
+                    "pipeline.impute: imputation over time needs panel data; run the edition with a [panel] of several years"
+                );
+            };
+            let method = match &manifest.pipeline.impute {
+                Some(ImputeSpec::Latest { max_steps }) => impute::PanelImputation::Latest { max_steps: *max_steps },
+                Some(ImputeSpec::Linear) => impute::PanelImputation::Linear,
+                _ => impute::PanelImputation::Constant,
+            };
+            to_imputed(impute::impute_panel(&mut x, panel.unit, panel.time, &method).map_err(step_err("imputing"))?)
+        }
+        Some(ImputeSpec::Plugin { name, params }) => {
+            let before: Vec<Vec<bool>> = x.iter().map(|c| c.iter().map(|v| v.is_nan()).collect()).collect();
+            let data = ids.iter().cloned().zip(std::mem::take(&mut x)).collect();
+            x = columns_back(
+                custom.run("impute", name, params, "", ctx.units, data)?,
+                &ids,
+                n,
+                "impute",
+            )?;
+            before
+                .iter()
+                .enumerate()
+                .flat_map(|(i, col)| col.iter().enumerate().filter(|(_, m)| **m).map(move |(u, _)| (i, u)))
+                .filter(|&(i, u)| !x[i][u].is_nan())
+                .map(|(i, u)| Imputed {
+                    unit: u,
+                    indicator: i,
+                    value: x[i][u],
+                })
+                .collect()
+        }
+    };
+    record("imputed", &all, &x);
+
+    // Screen.
+    let (kept, screened_out) = match &manifest.pipeline.screen {
+        None => (all.clone(), Vec::new()),
+        Some(spec) => {
+            let rule = match (spec.min_availability, spec.min_nonzero) {
+                (Some(a), None) => scr::ScreenRule::Missing { min_availability: a },
+                (None, Some(z)) => scr::ScreenRule::Zeros { min_nonzero: z },
+                (Some(a), Some(z)) => scr::ScreenRule::MissingOrZeros {
+                    min_availability: a,
+                    min_nonzero: z,
+                },
+                (None, None) => bail!("pipeline.screen: give min_availability, min_nonzero or both"),
+            };
+            let include = unit_positions(ctx, &spec.include, "pipeline.screen.include")?;
+            let exclude = unit_positions(ctx, &spec.exclude, "pipeline.screen.exclude")?;
+            let r = scr::screen_by(&x, &rule, &include, &exclude).map_err(step_err("screening"))?;
+            let out = r
+                .removed
+                .iter()
+                .map(|&u| ScreenedOut {
+                    unit: u,
+                    availability: r.availability[u],
+                    nonzero: r.nonzero[u],
+                    forced: exclude.contains(&u),
+                })
+                .collect();
+            if !r.removed.is_empty() {
+                x = scr::select_units(&x, &r.kept).map_err(step_err("screening"))?;
+            }
+            (r.kept, out)
+        }
+    };
+    if kept.is_empty() {
+        bail!("screening removed every unit; lower pipeline.screen's thresholds");
+    }
+    record("screened", &kept, &x);
+    Ok(Prepared {
+        x,
+        info: Arc::new(PrepInfo {
+            kept,
+            screened_out,
+            imputed,
+        }),
+    })
+}
+
+/// Indicators a step hands to the plugin, grouped by method and parameters so that
+/// each group is one `run-step` call with all its columns.
+#[derive(Default)]
+struct PluginBatches(BTreeMap<String, (String, PluginParams, Vec<usize>)>);
+
+impl PluginBatches {
+    /// Adds indicator `i` to the batch of plugin method `name` with `params`.
+    fn add(&mut self, name: &str, params: &PluginParams, i: usize) {
+        let key = format!("{name}\u{0}{}", serde_json::to_string(params).unwrap_or_default());
+        self.0
+            .entry(key)
+            .or_insert_with(|| (name.to_string(), params.clone(), Vec::new()))
+            .2
+            .push(i);
+    }
+
+    /// Runs every batch of `step` and writes the returned columns into `out`.
+    fn run(
+        self,
+        step: &str,
+        x: &[Vec<f64>],
+        ids: &[String],
+        kept_ids: &[String],
+        custom: &mut dyn CustomSteps,
+        out: &mut [Vec<f64>],
+    ) -> Result<()> {
+        for (name, params, cols) in self.0.into_values() {
+            let data = cols.iter().map(|&i| (ids[i].clone(), x[i].clone())).collect();
+            let sub: Vec<String> = cols.iter().map(|&i| ids[i].clone()).collect();
+            let columns = columns_back(
+                custom.run(step, &name, &params, "", kept_ids, data)?,
+                &sub,
+                kept_ids.len(),
+                step,
+            )?;
+            for (&i, col) in cols.iter().zip(columns) {
+                out[i] = col;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Outlier treatment of every indicator (plugin methods batched into one call each).
+fn treat(
+    manifest: &Manifest,
+    ctx: &Context,
+    mut x: Vec<Vec<f64>>,
+    kept: &[usize],
+    kept_ids: &[String],
+    custom: &mut dyn CustomSteps,
+) -> Result<Treated> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+
+    // Treat.
+    let mut treatment = Vec::new();
+    let mut batches = PluginBatches::default();
+    for (i, ind) in manifest.indicators.iter().enumerate() {
+        match ind.treat.as_ref().or(manifest.pipeline.treat.as_ref()) {
+            None | Some(TreatSpec::None) => {}
+            Some(TreatSpec::Plugin { name, params }) => batches.add(name, params, i),
+            Some(spec) => {
+                let t = treatment_of(spec);
+                let (y, report) = trt::treat(&x[i], &t)
+                    .map_err(|e| anyhow!("treating `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
+                x[i] = y;
+                treatment.push((i, report));
+            }
+        }
+    }
+    if !batches.0.is_empty() {
+        let input = x.clone();
+        batches.run("treat", &input, &ids, kept_ids, custom, &mut x)?;
+    }
+    Ok(Treated {
+        x,
+        reports: Arc::new(treatment),
+    })
+}
+
+/// Normalisation of every indicator (plugin methods batched into one call each).
+/// Returns one column per manifest indicator.
+fn normalise(
+    manifest: &Manifest,
+    ctx: &Context,
+    mut x: Vec<Vec<f64>>,
+    kept: &[usize],
+    kept_ids: &[String],
+    custom: &mut dyn CustomSteps,
+) -> Result<Vec<Vec<f64>>> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); manifest.indicators.len()];
+
+    // Normalise.
+    let mut batches = PluginBatches::default();
+    for (i, ind) in manifest.indicators.iter().enumerate() {
+        let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
+        match spec {
+            NormaliseSpec::Plugin { name, params } => batches.add(name, params, i),
+            spec => {
+                let normaliser = normaliser_of(spec, manifest, i, &x[i], kept_ids)?;
+                let mut y = norm::normalise(&x[i], directions[i], &normaliser)
+                    .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
+                // A present value must stay a number (nothing silently becomes missing).
+                if let Some(u) = (0..y.len()).find(|&u| !x[i][u].is_nan() && !y[u].is_finite()) {
+                    bail!(
+                        "normalising `{}`: unit `{}` has {}, which becomes {} (the indicator's range or spread \
+                         overflows; rescale the data)",
+                        ind.id,
+                        kept_ids.get(u).map_or("?", String::as_str),
+                        x[i][u],
+                        y[u]
+                    );
+                }
+                if let NormaliseSpec::Ladder { out_of: Some(out_of) } = spec {
+                    let top = ind.ladder.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
+                    y.iter_mut().for_each(|v| *v = *v / top * out_of);
+                }
+                values[i] = y;
+                // The treated column is no longer needed: free it now, so a large run
+                // holds about one copy of the data at a time.
+                x[i] = Vec::new();
+            }
+        }
+    }
+    batches.run("normalise", &x, &ids, kept_ids, custom, &mut values)?;
+    Ok(values)
+}
+
+/// Ranks, tiers and peer groups of a set of units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// Rank per unit (`None` when unscored).
+    pub ranks: Vec<Option<u32>>,
+    /// Tier index per unit (`None` when unranked or without a peer group).
+    pub tiers: Vec<Option<usize>>,
+    /// Peer group per unit, when the methodology rates within peer groups.
+    pub peer_groups: Option<Vec<Option<usize>>>,
+    /// Whether each unit is in the best tier open to it: the first tier, or the
+    /// first of its peer group's scale when groups are rated on scales of their own.
+    pub top: Vec<bool>,
+    /// Rank within the unit's group (`pipeline.rank_within`), when asked for.
+    pub group_ranks: Option<Vec<Option<u32>>>,
+}
+
+/// Ranks units by `scores` (the manifest's ranking rule) and assigns its tiers —
+/// within peer groups formed from `covariate` when the manifest asks for them —
+/// and ranks them within the groups `within` gives (one label per unit: the
+/// dataset column `pipeline.rank_within` names), by the same rule.
+pub fn rank(
+    scores: &[f64],
+    manifest: &Manifest,
+    covariate: Option<&[f64]>,
+    within: Option<&[&str]>,
+) -> Result<Ranking> {
+    let (ranks, how) = match manifest.pipeline.rank {
+        RankSpec::Competition => (rk::competition(scores), rk::Ranking::Competition),
+        RankSpec::Dense => (rk::dense(scores), rk::Ranking::Dense),
+    };
+    let group_ranks = match within {
+        Some(labels) => Some(
+            rk::within_groups(scores, &group_index(labels), how).map_err(|e| anyhow!("ranks within groups: {e}"))?,
+        ),
+        None => None,
+    };
+    let rule = check_tiers(&manifest.tiers)?;
+    let catch_all = matches!(&rule, TierRule::Thresholds(b) if b.last() == Some(&f64::NEG_INFINITY));
+    let steps_rule = match rule {
+        TierRule::Shares(s) => tr::TierRule::CumulativeShare(s),
+        TierRule::Thresholds(mut b) => {
+            if catch_all {
+                b.pop();
+            }
+            tr::TierRule::Thresholds(b)
+        }
+    };
+    let mut scales: Vec<Vec<usize>> = Vec::new();
+    let (tiers, peer_groups) = match (&manifest.peer_groups, covariate) {
+        (Some(spec), Some(cov)) => {
+            let groups = tr::quantile_groups(cov, spec.groups).map_err(|e| anyhow!("peer groups: {e}"))?;
+            scales = spec.scale_indices(&manifest.tiers)?;
+            let t = match &steps_rule {
+                tr::TierRule::CumulativeShare(shares) if !scales.is_empty() => {
+                    tr::within_peer_scales(scores, &groups, shares, &scales)
+                }
+                _ => tr::within_peer_groups(scores, &groups, &steps_rule),
+            }
+            .map_err(|e| anyhow!("tiers: {e}"))?;
+            (t, Some(groups))
+        }
+        (Some(spec), None) => bail!("peer groups: the covariate `{}` is not available", spec.covariate),
+        (None, _) => {
+            let t = match &steps_rule {
+                tr::TierRule::CumulativeShare(s) => tr::by_cumulative_share(&ranks, s),
+                tr::TierRule::Thresholds(b) if b.is_empty() => Ok(vec![None; scores.len()]),
+                tr::TierRule::Thresholds(b) => tr::by_thresholds(scores, b),
+            }
+            .map_err(|e| anyhow!("tiers: {e}"))?;
+            (t, None)
+        }
+    };
+    // A threshold list ending without a bound catches every other scored unit.
+    let last = manifest.tiers.len() - 1;
+    let tiers: Vec<Option<usize>> = tiers
+        .into_iter()
+        .enumerate()
+        .map(|(u, t)| {
+            let in_group = peer_groups.as_ref().is_none_or(|g| g[u].is_some());
+            t.or((catch_all && in_group && !scores[u].is_nan()).then_some(last))
+        })
+        .collect();
+    let best = |u: usize| -> usize {
+        match &peer_groups {
+            Some(g) if !scales.is_empty() => g[u].and_then(|g| scales.get(g)).map_or(0, |s| s[0]),
+            _ => 0,
+        }
+    };
+    let top = tiers.iter().enumerate().map(|(u, t)| *t == Some(best(u))).collect();
+    Ok(Ranking {
+        ranks,
+        tiers,
+        peer_groups,
+        top,
+        group_ranks,
+    })
+}
+
+/// The native aggregation method of a spec (`None` for plugin methods).
+pub fn native_method(spec: &AggregateSpec) -> Option<agg::Method> {
+    Some(match spec {
+        AggregateSpec::Arithmetic => agg::Method::Arithmetic,
+        AggregateSpec::Geometric => agg::Method::Geometric,
+        AggregateSpec::Harmonic => agg::Method::Harmonic,
+        AggregateSpec::Generalised { p } => agg::Method::Generalised { p: *p },
+        AggregateSpec::Median => agg::Method::WeightedMedian,
+        AggregateSpec::Copeland => agg::Method::Copeland,
+        AggregateSpec::MazziottaPareto { penalty } => agg::Method::MazziottaPareto {
+            penalty: match penalty {
+                Penalty::Positive => agg::MpiPenalty::Positive,
+                Penalty::Negative => agg::MpiPenalty::Negative,
+            },
+        },
+        AggregateSpec::BenefitOfTheDoubt => agg::Method::BenefitOfTheDoubt,
+        AggregateSpec::Plugin { .. } => return None,
+    })
+}
+
+/// The native treatment of a (non-plugin) spec.
+pub fn treatment_of(spec: &TreatSpec) -> Treatment {
+    match spec {
+        TreatSpec::None | TreatSpec::Plugin { .. } => Treatment::None,
+        TreatSpec::Coinr {
+            winmax,
+            skew,
+            kurt,
+            log: LogFallback::Coinr,
+        } => Treatment::Coinr {
+            winmax: *winmax,
+            skew: *skew,
+            kurt: *kurt,
+        },
+        TreatSpec::Coinr {
+            winmax,
+            skew,
+            kurt,
+            log: LogFallback::SkewAware,
+        } => Treatment::CoinrSkewAware {
+            winmax: *winmax,
+            skew: *skew,
+            kurt: *kurt,
+        },
+        TreatSpec::WinsoriseSd { k } => Treatment::WinsoriseSd { k: *k },
+        TreatSpec::BoxCox { lambda, shift: false } => Treatment::BoxCox { lambda: *lambda },
+        TreatSpec::BoxCox { lambda, shift: true } => Treatment::BoxCoxShifted { lambda: *lambda },
+    }
+}
+
+/// The native normaliser of a (non-plugin) spec for indicator `i`, resolving
+/// defaults from the indicator (ladder, target) and unit ids to positions.
+fn normaliser_of(
+    spec: &NormaliseSpec,
+    manifest: &Manifest,
+    i: usize,
+    x: &[f64],
+    units: &[String],
+) -> Result<Normaliser> {
+    let ind = &manifest.indicators[i];
+    let target = |t: &Option<f64>| -> Result<f64> {
+        t.or(ind.target).with_context(|| {
+            format!(
+                "normalising `{}`: the method needs a target; give `target` to the method or the indicator",
+                ind.id
+            )
+        })
+    };
+    Ok(match spec {
+        NormaliseSpec::MinMax { lo, hi } => Normaliser::MinMax { lo: *lo, hi: *hi },
+        NormaliseSpec::ZScore { mean, sd } => Normaliser::ZScore { mean: *mean, sd: *sd },
+        NormaliseSpec::Rank => Normaliser::Rank,
+        NormaliseSpec::PercentileRank => Normaliser::PercentileRank,
+        NormaliseSpec::Borda => Normaliser::Borda,
+        NormaliseSpec::Goalposts {
+            lo,
+            hi,
+            scale,
+            truncate,
+        } => Normaliser::Goalposts {
+            lo: *lo,
+            hi: *hi,
+            scale: *scale,
+            truncate: *truncate,
+        },
+        NormaliseSpec::DistanceToMax => Normaliser::DistanceToMax,
+        NormaliseSpec::DistanceToReference { unit, cap } => Normaliser::DistanceToReference {
+            unit: units.iter().position(|u| u == unit).with_context(|| {
+                format!(
+                    "normalising `{}`: the reference unit `{unit}` is not among the (screened) units",
+                    ind.id
+                )
+            })?,
+            cap: *cap,
+        },
+        NormaliseSpec::DistanceToTarget { target: t, cap } => Normaliser::DistanceToTarget {
+            target: target(t)?,
+            cap: *cap,
+        },
+        NormaliseSpec::FractionOfMax => Normaliser::FractionOfMax,
+        NormaliseSpec::RelativeToBest => Normaliser::RelativeToBest,
+        NormaliseSpec::Ladder { .. } => Normaliser::Ladder {
+            levels: ind
+                .ladder
+                .iter()
+                .map(|l| norm::Level {
+                    points: l.points,
+                    min: l.min,
+                    max: l.max,
+                })
+                .collect(),
+            floor: 0.0,
+        },
+        NormaliseSpec::TargetBands {
+            target: t,
+            bounds,
+            points,
+        } => Normaliser::TargetBands {
+            target: target(t)?,
+            bounds: bounds.clone(),
+            points: points.clone(),
+        },
+        NormaliseSpec::AmpiGoalposts { reference } => Normaliser::AmpiGoalposts {
+            reference: reference.unwrap_or_else(|| cityrank_steps::stats::mean(x)),
+        },
+        NormaliseSpec::None => Normaliser::None,
+        NormaliseSpec::Plugin { .. } => bail!("internal error: plugin normaliser resolved natively"),
+    })
+}
+
+/// Group labels of the group column `name` as indices `0..k` (sorted labels), with
+/// [`impute::NO_GROUP`] for units without a label.
+fn group_labels(ctx: &Context, name: &str) -> Result<Vec<usize>> {
+    let labels = ctx.groups.get(name).with_context(|| {
+        format!(
+            "pipeline.impute.group: `{name}` is not a group column of the dataset (its groups: {})",
+            ctx.groups.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    Ok(group_index(&refs)
+        .into_iter()
+        .map(|g| g.unwrap_or(impute::NO_GROUP))
+        .collect())
+}
+
+/// Group labels as indices `0..k` in sorted label order (`None` for an empty label).
+pub fn group_index(labels: &[&str]) -> Vec<Option<usize>> {
+    // Groups are few: collect the distinct labels by a linear scan, then sort them.
+    let mut distinct: Vec<&str> = Vec::new();
+    for &l in labels {
+        if !l.is_empty() && !distinct.contains(&l) {
+            distinct.push(l);
+        }
+    }
+    distinct.sort_unstable();
+    labels.iter().map(|l| distinct.iter().position(|d| d == l)).collect()
+}
+
+fn unit_positions(ctx: &Context, ids: &[String], key: &str) -> Result<Vec<usize>> {
+    ids.iter()
+        .map(|id| {
+            ctx.units
+                .iter()
+                .position(|u| u == id)
+                .with_context(|| format!("{key}: no unit `{id}` in the dataset"))
+        })
+        .collect()
+}
+
+/// Checks a plugin step's output columns against the expected ids and length.
+fn columns_back(out: Vec<NamedColumn>, ids: &[String], n: usize, step: &str) -> Result<Vec<Vec<f64>>> {
+    if out.len() != ids.len() {
+        bail!(
+            "the plugin's `{step}` returned {} column(s), {} expected",
+            out.len(),
+            ids.len()
+        );
+    }
+    out.into_iter()
+        .zip(ids)
+        .map(|((id, v), want)| {
+            if &id != want {
+                bail!("the plugin's `{step}` returned column `{id}` where `{want}` was expected");
+            }
+            if v.len() != n {
+                bail!(
+                    "the plugin's `{step}` returned {} values for `{id}`, {n} expected",
+                    v.len()
+                );
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
+fn step_err(what: &'static str) -> impl Fn(StepError) -> anyhow::Error {
+    move |e| anyhow!("{what}: {e}")
+}
+
+/// A step error with unit positions replaced by unit ids (`rows` maps the step's
+/// rows to positions in `units`).
+fn describe(e: &StepError, units: &[String], rows: &[usize]) -> anyhow::Error {
+    match e {
+        StepError::Domain {
+            method,
+            units: bad,
+            needs,
+            hint,
+        } => {
+            let shown: Vec<&str> = bad
+                .iter()
+                .take(10)
+                .filter_map(|&r| rows.get(r).and_then(|&u| units.get(u)))
+                .map(String::as_str)
+                .collect();
+            let more = if bad.len() > shown.len() {
+                format!(" and {} more", bad.len() - shown.len())
+            } else {
+                String::new()
+            };
+            let hint = if hint.is_empty() {
+                String::new()
+            } else {
+                format!("; {hint}")
+            };
+            anyhow!(
+                "{method} needs {needs}, but unit(s) {}{more} do not qualify{hint}",
+                shown.join(", ")
+            )
+        }
+        other => anyhow!("{other}"),
+    }
+}

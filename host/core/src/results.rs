@@ -1,0 +1,293 @@
+//! The results of a run: what `cityrank run --format json` writes, validated
+//! against `schemas/results.schema.json`. Same inputs give byte-identical JSON:
+//! no timestamps, no paths, maps ordered by key.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::edition::Variant;
+use crate::methodology::{AggregateSpec, Direction, NodeKind, NormaliseSpec, PipelineSpec, TreatSpec};
+
+/// Version of the results format: 2 added the methodology's `kind` and
+/// `manifest_sha256`, and made `contract` absent for a declarative methodology;
+/// 3 added how the results were made — the edition file and the variant's
+/// changes, the dataset description's hash, the resolved `pipeline`, the plugin
+/// `limits` and the `warnings` — so that `cityrank verify` can re-run them.
+pub const RESULTS_SCHEMA_VERSION: u32 = 3;
+
+/// The results of running one edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    /// Format version of this document.
+    pub schema_version: u32,
+    /// Version of cityrank that computed it.
+    pub cityrank: String,
+    /// The edition that was run.
+    pub edition: EditionInfo,
+    /// The methodology that scored it.
+    pub methodology: MethodologyInfo,
+    /// The dataset it was scored on.
+    pub dataset: DatasetInfo,
+    /// Every step's method and parameters as they ran (after the variant).
+    pub pipeline: ResolvedPipeline,
+    /// The sandbox's limits on each plugin call (absent for a declarative
+    /// methodology: no code runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsInfo>,
+    /// The framework tree, root first, with the weights in effect.
+    pub framework: Vec<NodeInfo>,
+    /// The tiers and how many units each holds.
+    pub tiers: Vec<TierInfo>,
+    /// Every unit, best rank first (unranked units last, in dataset order).
+    pub units: Vec<UnitResult>,
+    /// Indicator values missing after derivation (unit id → indicator ids).
+    pub missing: BTreeMap<String, Vec<String>>,
+    /// Cells filled by imputation (unit id → indicator id → value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub imputed: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Units removed by screening (not ranked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screened_out: Vec<ScreenedUnit>,
+    /// Outlier treatment of each treated indicator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treatment: Vec<TreatmentInfo>,
+    /// Resources the plugin used.
+    pub usage: Usage,
+    /// Warnings of the run (also printed on standard error), e.g. a formula that
+    /// divided by zero for some units.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+crate::document!(Results, "results");
+
+/// Which edition was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditionInfo {
+    /// Edition id.
+    pub id: String,
+    /// Edition name.
+    pub name: String,
+    /// Edition year.
+    pub year: i32,
+    /// The edition file's name (e.g. `las-2024.toml`; where it was is not recorded,
+    /// so results do not depend on the machine).
+    pub file: String,
+    /// SHA-256 of the edition file's bytes.
+    pub sha256: String,
+    /// The variant run, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// What the variant changed, as the edition file writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Variant>,
+}
+
+/// The pipeline as it ran: the methodology's steps after the edition's tiers and
+/// the variant's changes, every default written out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolvedPipeline {
+    /// The steps that apply to every indicator and node unless one has its own.
+    pub steps: PipelineSpec,
+    /// Indicators with their own settings: indicator id → what differs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub indicators: BTreeMap<String, IndicatorSteps>,
+    /// Nodes (the index included) with their own aggregation: node id → aggregation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nodes: BTreeMap<String, AggregateSpec>,
+}
+
+/// An indicator's own settings (absent ones follow the pipeline's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorSteps {
+    /// Whether higher raw values are better.
+    pub direction: Direction,
+    /// The dataset variable it is divided by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
+    /// Its outlier treatment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat: Option<TreatSpec>,
+    /// Its normalisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalise: Option<NormaliseSpec>,
+}
+
+/// The limits of each plugin call (see `[limits]` in an edition).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsInfo {
+    /// Fuel (deterministic CPU units) per call.
+    pub fuel: u64,
+    /// Memory per instance, in bytes.
+    pub memory_bytes: u64,
+    /// Output per call, in bytes.
+    pub output_bytes: u64,
+}
+
+/// A unit removed by screening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenedUnit {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Share of indicators present.
+    pub availability: f64,
+    /// Share of present values that are non-zero.
+    pub nonzero: f64,
+    /// Removed by the `exclude` list rather than by its data.
+    pub forced: bool,
+}
+
+/// How one indicator was treated for outliers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentInfo {
+    /// Indicator id.
+    pub indicator: String,
+    /// What was applied: `none`, `winsorised`, `log`, `log_neg`, `box_cox`.
+    pub transform: String,
+    /// Points winsorised (as COINr counts them).
+    pub winsorised: usize,
+    /// Ids of the units whose values were winsorised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<String>,
+    /// Bias-corrected skewness before treatment.
+    pub skew_before: Option<f64>,
+    /// Bias-corrected excess kurtosis before treatment.
+    pub kurt_before: Option<f64>,
+    /// Skewness after treatment.
+    pub skew_after: Option<f64>,
+    /// Kurtosis after treatment.
+    pub kurt_after: Option<f64>,
+}
+
+/// Which methodology scored the edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MethodologyInfo {
+    /// Methodology id.
+    pub id: String,
+    /// Methodology name.
+    pub name: String,
+    /// Methodology version.
+    pub version: String,
+    /// How it is written: `declarative` (a manifest, no code) or `component` (a
+    /// WebAssembly component, from Rust, Python or JavaScript).
+    pub kind: String,
+    /// SHA-256 of what determines the numbers besides the data: the component's
+    /// bytes (its manifest is inside it), or the manifest file's bytes.
+    pub sha256: String,
+    /// SHA-256 of the manifest text.
+    pub manifest_sha256: String,
+    /// The plugin contract the component implements (e.g.
+    /// `cityrank:methodology@0.2.0`); absent for a declarative manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+}
+
+/// Which data were scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetInfo {
+    /// Dataset id.
+    pub id: String,
+    /// Reference year.
+    pub year: i32,
+    /// SHA-256 of the CSV's bytes.
+    pub sha256: String,
+    /// SHA-256 of the dataset description's bytes (`dataset.toml`: columns, types, ranges).
+    pub description_sha256: String,
+    /// Number of units (cities) scored, screened-out units included; for panel data
+    /// each unit counts once, whatever its number of years.
+    pub units: usize,
+    /// Number of dataset rows scored: one per unit, or for panel data one per unit
+    /// and year of the panel.
+    pub rows: usize,
+}
+
+/// One node of the framework tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeInfo {
+    /// Node id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind of node.
+    pub kind: NodeKind,
+    /// Parent id (absent for the root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Weight on the edge to the parent, as used (after variants and data-driven weighting).
+    pub weight: f64,
+    /// Product of normalised weights from the root.
+    pub effective_weight: f64,
+}
+
+/// One tier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierInfo {
+    /// Label.
+    pub label: String,
+    /// Cumulative upper share of ranked units (tiers by share).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper_share: Option<f64>,
+    /// Lowest score of the tier (tiers by score).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
+    /// Units in the tier.
+    pub count: usize,
+}
+
+/// The result of one unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitResult {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Country code, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Overall score (null when it cannot be computed).
+    pub score: Option<f64>,
+    /// Competition rank (ties share the best rank; null when unscored).
+    pub rank: Option<u32>,
+    /// Tier (or rating) label (null when unranked).
+    pub tier: Option<String>,
+    /// Peer group the tier was assigned in, when the methodology rates within groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_group: Option<String>,
+    /// Score of every framework node (normalised values for indicators).
+    pub scores: BTreeMap<String, Option<f64>>,
+    /// Index score of each year, for panel data (the `score` is their weighted average).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_year: BTreeMap<String, Option<f64>>,
+    /// The unit's group, when the methodology ranks within groups (`rank_within`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The unit's rank within its group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_rank: Option<u32>,
+}
+
+/// What the plugin consumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Usage {
+    /// Fuel consumed by all plugin calls of the run (deterministic).
+    pub fuel: u64,
+    /// Number of plugin calls.
+    pub calls: u32,
+}

@@ -1,0 +1,1042 @@
+//! Running an edition end to end: build or load the plugin, read its manifest,
+//! load the dataset, derive the indicators in the sandbox, score, rank and tier.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::dataset::Dataset;
+use crate::edition::{PluginSource, ResolvedEdition};
+use crate::formulas::Formulas;
+use crate::methodology::{Framework, Manifest, VariableType};
+use crate::pipeline::{self, CustomSteps, NamedColumn};
+use crate::plugin::{CONTRACT_PACKAGE, CallReport, Column, Limits, LogMessage, Plugin, StepCall, Table, TextColumn};
+use crate::results::{
+    DatasetInfo, EditionInfo, IndicatorSteps, LimitsInfo, MethodologyInfo, NodeInfo, RESULTS_SCHEMA_VERSION,
+    ResolvedPipeline, Results, ScreenedUnit, TierInfo, TreatmentInfo, UnitResult, Usage,
+};
+use crate::schema;
+
+/// A methodology ready to run: its checked manifest, its formulas and, unless it
+/// is a declarative manifest, its component loaded into the sandbox.
+pub struct LoadedMethodology {
+    /// The component (`None` for a declarative manifest: no code runs).
+    pub plugin: Option<Box<dyn Plugin>>,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its framework tree.
+    pub framework: Framework,
+    /// The indicators the host computes from `from` and `formula`.
+    pub formulas: Formulas,
+    /// Where it came from: the component file, or the manifest file.
+    pub path: PathBuf,
+    /// What the methodology's results depend on, hashed: the component's SHA-256,
+    /// or for a declarative manifest the manifest file's.
+    pub sha256: String,
+    /// SHA-256 of the manifest text.
+    pub manifest_sha256: String,
+    /// Name used in messages (the component's or the manifest's file name).
+    pub label: String,
+    /// Whether the component was built by this call.
+    pub rebuilt: bool,
+    /// What the `manifest` call used (nothing for a declarative manifest).
+    pub report: CallReport,
+}
+
+impl LoadedMethodology {
+    /// The contract the component implements (`cityrank:methodology@0.2.0`), if there is a component.
+    pub fn contract(&self) -> Option<String> {
+        self.plugin
+            .as_ref()
+            .map(|p| format!("{}@{}", CONTRACT_PACKAGE, p.contract_version()))
+    }
+
+    /// `declarative` (a manifest, no code) or `component`.
+    pub fn kind(&self) -> &'static str {
+        if self.plugin.is_none() {
+            "declarative"
+        } else {
+            "component"
+        }
+    }
+}
+
+/// Finds and loads the methodology an edition names: a declarative manifest is
+/// read directly; code is built if needed and loaded into a sandbox. The sandbox
+/// crate implements this for its `Sandbox`; the analyses take any loader.
+pub trait Loader: Sync {
+    /// Locates (building it if needed) and loads a methodology, and checks its
+    /// manifest. Errors name the file and what to fix.
+    fn load(&self, source: &PluginSource, limits: &Limits) -> Result<LoadedMethodology>;
+}
+
+impl LoadedMethodology {
+    /// A methodology with code: asks `plugin` for its manifest and checks it.
+    /// `source_dir` is the plugin's source directory, if it was built from one:
+    /// when the component carries that directory's `methodology.toml` as it is,
+    /// errors point into that file. `path` is the component's file.
+    pub fn from_plugin(
+        plugin: Box<dyn Plugin>,
+        path: PathBuf,
+        source_dir: Option<&std::path::Path>,
+        rebuilt: bool,
+        limits: &Limits,
+    ) -> Result<LoadedMethodology> {
+        let (text, report) = plugin.manifest(limits)?;
+        let origin = match source_dir {
+            Some(dir) if std::fs::read_to_string(dir.join("methodology.toml")).is_ok_and(|t| t == text) => {
+                dir.join("methodology.toml").display().to_string()
+            }
+            _ => format!("manifest of plugin `{}`", plugin.label()),
+        };
+        let checked = check_manifest(&text, &origin, true)?;
+        Ok(LoadedMethodology {
+            sha256: plugin.sha256().to_string(),
+            manifest_sha256: crate::digest::sha256_hex(text.as_bytes()),
+            label: plugin.label().to_string(),
+            plugin: Some(plugin),
+            manifest: checked.0,
+            framework: checked.1,
+            formulas: checked.2,
+            path,
+            rebuilt,
+            report,
+        })
+    }
+}
+
+/// A loader for declarative manifests only: refuses methodologies with code
+/// (for tools and tests that must not run any).
+pub struct ManifestsOnly;
+
+impl Loader for ManifestsOnly {
+    fn load(&self, source: &PluginSource, _limits: &Limits) -> Result<LoadedMethodology> {
+        match source {
+            PluginSource::Manifest(path) => load_manifest(path),
+            other => bail!(
+                "`{}` is a methodology with code, which this tool does not run; give a declarative manifest \
+                 (`methodology.toml`)",
+                other.path().display()
+            ),
+        }
+    }
+}
+
+/// Loads a declarative manifest file: no component, every indicator computed by
+/// the host from `from` or `formula`.
+pub fn load_manifest(path: &std::path::Path) -> Result<LoadedMethodology> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read methodology `{}`", path.display()))?;
+    let origin = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow!(
+            "{origin}: not a methodology manifest: it is not UTF-8 text (a manifest is a TOML file; a compiled plugin \
+             ends in `.wasm`)"
+        )
+    })?;
+    let (manifest, framework, formulas) = check_manifest(&text, &origin, false)?;
+    let sha256 = crate::digest::sha256_hex(text.as_bytes());
+    Ok(LoadedMethodology {
+        plugin: None,
+        manifest,
+        framework,
+        formulas,
+        label: path
+            .file_name()
+            .map_or_else(|| origin.clone(), |n| n.to_string_lossy().into_owned()),
+        path: path.to_path_buf(),
+        manifest_sha256: sha256.clone(),
+        sha256,
+        rebuilt: false,
+        report: CallReport::default(),
+    })
+}
+
+/// Parses and checks a manifest's text: the schema, the framework tree, and the
+/// formulas; every problem reported with its line and column in `origin`. A
+/// manifest without a component (`has_code` false) must say where every
+/// indicator's values come from and cannot ask for the plugin's own steps.
+pub fn check_manifest(text: &str, origin: &str, has_code: bool) -> Result<(Manifest, Framework, Formulas)> {
+    let source = crate::diagnostic::Source::new(origin, text);
+    let manifest: Manifest = schema::parse_toml(text, origin)?;
+    let mut problems: Vec<String> = Vec::new();
+    let framework = match manifest.framework() {
+        Ok(f) => Some(f),
+        Err(e) => {
+            problems.extend(e.to_string().lines().map(|l| source.render(l)));
+            None
+        }
+    };
+    if !has_code {
+        for (i, spec) in manifest.indicators.iter().enumerate() {
+            if spec.from.is_none() && spec.formula.is_none() {
+                problems.push(source.render(&format!(
+                    "indicators[{i}]: indicator `{}` says neither where its values come from nor how they are \
+                     computed; give `from = \"<dataset variable>\"` or `formula = \"…\"` (a manifest without plugin \
+                     code has no `derive`)",
+                    spec.id
+                )));
+            }
+        }
+        if let Some(step) = manifest.plugin_steps().first() {
+            problems.push(source.render(&format!(
+                "{step}: `method = \"plugin\"` runs the plugin's own code, but this methodology is a manifest \
+                 without code; choose a standard method, or write the methodology as a plugin (`cityrank new --lang \
+                 python|js|rust`)"
+            )));
+        }
+    }
+    let formulas = match Formulas::parse(&manifest, &source) {
+        Ok(f) => Some(f),
+        Err(mut p) => {
+            problems.append(&mut p);
+            None
+        }
+    };
+    match (framework, formulas, problems.as_slice()) {
+        (Some(f), Some(x), []) => Ok((manifest, f, x)),
+        (_, _, [one]) => bail!("{one}"),
+        (_, _, many) => bail!("{origin}: {} problems:\n  {}", many.len(), many.join("\n  ")),
+    }
+}
+
+/// Everything a run produced.
+pub struct RunOutput {
+    /// The results document.
+    pub results: Results,
+    /// The stage tables, when asked for.
+    pub stages: Vec<pipeline::Stage>,
+    /// Unit ids of the dataset, in order (stage tables refer to them by position).
+    pub unit_ids: Vec<String>,
+    /// What the plugin logged, in call order.
+    pub log: Vec<LogMessage>,
+    /// Notices for the author (printed as warnings by the CLI).
+    pub warnings: Vec<String>,
+    /// Whether the plugin's component was built during this run.
+    pub rebuilt: bool,
+    /// Whether its compiled form came from the cache.
+    pub cached: bool,
+}
+
+/// Runs an edition (its variant, if one is selected).
+pub fn run_edition(loader: &dyn Loader, edition: &ResolvedEdition, options: pipeline::Options) -> Result<RunOutput> {
+    let loaded = loader.load(&edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    run_loaded(&loaded, edition, &dataset, options)
+}
+
+/// Runs an edition with an already loaded methodology and dataset.
+pub fn run_loaded(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &Dataset,
+    options: pipeline::Options,
+) -> Result<RunOutput> {
+    let manifest = &edition.effective_manifest(&loaded.manifest)?;
+    let framework = &if edition.variant.is_some() || edition.edition.tiers.is_some() {
+        manifest
+            .framework()
+            .map_err(|e| anyhow!("{}: {e}", edition.path.display()))?
+    } else {
+        loaded.framework.clone()
+    };
+    let derived = derive_rows(loaded, edition, dataset)?;
+    let mut usage = derived.usage.clone();
+    let mut log = derived.log.clone();
+    let rows = &derived.rows;
+    let raw = derived.raw_for(manifest, &loaded.manifest);
+    let unit_ids = &derived.unit_ids;
+    let ctx = derived.context();
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, spec) in manifest.indicators.iter().enumerate() {
+        for (u, v) in raw[i].iter().enumerate() {
+            if v.is_nan() {
+                missing.entry(unit_ids[u].clone()).or_default().push(spec.id.clone());
+            }
+        }
+    }
+    let mut sandboxed = loaded
+        .plugin
+        .as_ref()
+        .map(|p| SandboxSteps::new(p.as_ref(), &edition.limits));
+    let mut native = pipeline::NoCustomSteps;
+    let custom: &mut dyn CustomSteps = match sandboxed.as_mut() {
+        Some(s) => s,
+        None => &mut native,
+    };
+    // Pipeline errors name the step and indicator; say which edition (and variant) too.
+    let origin = || match &edition.variant {
+        Some(v) => format!("{} (variant `{v}`)", edition.path.display()),
+        None => edition.path.display().to_string(),
+    };
+    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, custom).with_context(origin)?;
+    if let Some(s) = sandboxed.as_mut() {
+        usage.fuel += s.usage.fuel;
+        usage.calls += s.usage.calls;
+        log.append(&mut s.log);
+    }
+
+    // One result per unit: the scored rows, or for panel data the time-weighted
+    // average of each unit's years.
+    let scored = match &edition.panel {
+        None => Scored {
+            rows: out.kept().iter().map(|&k| rows[k]).collect(),
+            scores: out.scores.clone(),
+            by_year: None,
+        },
+        Some(panel) => average_years(dataset, rows, &out, panel)?,
+    };
+    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
+        None => None,
+        Some(spec) => {
+            let v = dataset.numbers.get(&spec.covariate).with_context(|| {
+                format!(
+                    "peer_groups.covariate: `{}` is not a numeric variable of dataset `{}`",
+                    spec.covariate, dataset.description.id
+                )
+            })?;
+            Some(scored.rows.iter().map(|&r| v[r]).collect())
+        }
+    };
+    let group_label = |g: usize| -> String {
+        manifest
+            .peer_groups
+            .as_ref()
+            .and_then(|s| s.labels.get(g).cloned())
+            .unwrap_or_else(|| {
+                format!(
+                    "group {} of {}",
+                    g + 1,
+                    manifest.peer_groups.as_ref().map_or(1, |s| s.groups)
+                )
+            })
+    };
+
+    // The groups of a dataset group column (e.g. a region) to rank within, if asked.
+    let within: Option<(usize, Vec<&str>)> = match &manifest.pipeline.rank_within {
+        None => None,
+        Some(column) => {
+            let g = dataset
+                .description
+                .columns
+                .groups
+                .iter()
+                .position(|c| c == column)
+                .with_context(|| {
+                    format!(
+                        "{}: pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
+                        origin(),
+                        dataset.description.id,
+                        dataset.description.columns.groups.join(", ")
+                    )
+                })?;
+            Some((
+                g,
+                scored
+                    .rows
+                    .iter()
+                    .map(|&r| dataset.units[r].groups[g].as_str())
+                    .collect(),
+            ))
+        }
+    };
+    let ranking = pipeline::rank(
+        &scored.scores[0],
+        manifest,
+        covariate.as_deref(),
+        within.as_ref().map(|(_, labels)| labels.as_slice()),
+    )?;
+    let group_ranks: Option<(usize, &Vec<Option<u32>>)> =
+        within.as_ref().map(|(g, _)| *g).zip(ranking.group_ranks.as_ref());
+
+    let tier_specs = &manifest.tiers;
+    let effective = framework.effective_weights(&out.weights);
+    let mut units: Vec<UnitResult> = scored
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(k, &r)| {
+            let unit = &dataset.units[r];
+            UnitResult {
+                id: unit.id.clone(),
+                name: unit.name.clone(),
+                country: unit.country.clone(),
+                score: finite(scored.scores[0][k]),
+                rank: ranking.ranks[k],
+                tier: ranking.tiers[k].map(|t| tier_specs[t].label.clone()),
+                peer_group: ranking.peer_groups.as_ref().and_then(|g| g[k]).map(group_label),
+                scores: framework
+                    .nodes
+                    .iter()
+                    .zip(&scored.scores)
+                    .map(|(n, v)| (n.id.clone(), finite(v[k])))
+                    .collect(),
+                by_year: scored.by_year.as_ref().map(|b| b[k].clone()).unwrap_or_default(),
+                group: group_ranks
+                    .as_ref()
+                    .map(|(g, _)| unit.groups[*g].clone())
+                    .filter(|l| !l.is_empty()),
+                group_rank: group_ranks.as_ref().and_then(|(_, r)| r[k]),
+            }
+        })
+        .collect();
+    // Best rank first; ties and unranked units keep dataset order (stable sort).
+    units.sort_by_key(|u| u.rank.unwrap_or(u32::MAX));
+    let mut imputed: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for c in &out.prepared.imputed {
+        imputed
+            .entry(unit_ids[c.unit].clone())
+            .or_default()
+            .insert(manifest.indicators[c.indicator].id.clone(), c.value);
+    }
+    let results = Results {
+        schema_version: RESULTS_SCHEMA_VERSION,
+        cityrank: env!("CARGO_PKG_VERSION").to_string(),
+        edition: EditionInfo {
+            id: edition.edition.id.clone(),
+            name: edition.edition.name.clone(),
+            year: edition.edition.year,
+            file: edition
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            sha256: edition.sha256.clone(),
+            variant: edition.variant.clone(),
+            changes: edition
+                .variant
+                .as_ref()
+                .and_then(|v| edition.edition.variants.get(v))
+                .cloned(),
+        },
+        methodology: MethodologyInfo {
+            id: manifest.id.clone(),
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            kind: loaded.kind().to_string(),
+            sha256: loaded.sha256.clone(),
+            manifest_sha256: loaded.manifest_sha256.clone(),
+            contract: loaded.contract(),
+        },
+        dataset: DatasetInfo {
+            id: dataset.description.id.clone(),
+            year: dataset.description.year,
+            sha256: dataset.sha256.clone(),
+            description_sha256: dataset.description_sha256.clone(),
+            // Distinct unit ids: a panel has several rows (years) per unit.
+            units: rows
+                .iter()
+                .map(|&r| dataset.units[r].id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            rows: rows.len(),
+        },
+        pipeline: resolved_pipeline(manifest),
+        limits: loaded.plugin.as_ref().map(|_| LimitsInfo {
+            fuel: edition.limits.fuel,
+            memory_bytes: edition.limits.memory_bytes as u64,
+            output_bytes: edition.limits.output_bytes as u64,
+        }),
+        framework: framework
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(p, n)| NodeInfo {
+                id: n.id.clone(),
+                name: n.name.clone(),
+                kind: n.kind,
+                parent: n.parent.map(|q| framework.nodes[q].id.clone()),
+                weight: out.weights[p],
+                effective_weight: effective[p],
+            })
+            .collect(),
+        tiers: tier_specs
+            .iter()
+            .enumerate()
+            .map(|(k, t)| TierInfo {
+                label: t.label.clone(),
+                upper_share: t.upper_share,
+                min_score: t.min_score,
+                count: ranking.tiers.iter().filter(|x| **x == Some(k)).count(),
+            })
+            .collect(),
+        units,
+        missing,
+        imputed,
+        screened_out: out
+            .prepared
+            .screened_out
+            .iter()
+            .map(|s| ScreenedUnit {
+                id: unit_ids[s.unit].clone(),
+                name: dataset.units[rows[s.unit]].name.clone(),
+                availability: s.availability,
+                nonzero: s.nonzero,
+                forced: s.forced,
+            })
+            .collect(),
+        treatment: out
+            .treatment
+            .iter()
+            .map(|(i, r)| TreatmentInfo {
+                indicator: manifest.indicators[*i].id.clone(),
+                transform: r.transform.as_str().to_string(),
+                winsorised: r.nwin,
+                units: r
+                    .winsorised
+                    .iter()
+                    .map(|w| unit_ids[out.kept()[w.unit]].clone())
+                    .collect(),
+                skew_before: finite(r.before.skew),
+                kurt_before: finite(r.before.kurt),
+                skew_after: finite(r.after.skew),
+                kurt_after: finite(r.after.kurt),
+            })
+            .collect(),
+        usage,
+        warnings: derived.warnings.clone(),
+    };
+    // The results must satisfy their own schema; a failure here is a bug in cityrank.
+    let json = serde_json::to_value(&results).context("cannot represent the results as JSON")?;
+    schema::validate::<Results>(&json, "results").context("internal error: results do not match their schema")?;
+    Ok(RunOutput {
+        results,
+        stages: out.stages,
+        unit_ids: unit_ids.clone(),
+        log,
+        warnings: derived.warnings.clone(),
+        rebuilt: loaded.rebuilt,
+        cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
+    })
+}
+
+/// The pipeline as `manifest` (the effective one: after the edition's tiers and
+/// the variant) runs it: the default steps, and the indicators and nodes that
+/// have their own.
+pub fn resolved_pipeline(manifest: &Manifest) -> ResolvedPipeline {
+    let indicators = manifest
+        .indicators
+        .iter()
+        .filter(|i| i.denominator.is_some() || i.treat.is_some() || i.normalise.is_some())
+        .map(|i| {
+            (
+                i.id.clone(),
+                IndicatorSteps {
+                    direction: i.direction,
+                    denominator: i.denominator.clone(),
+                    treat: i.treat.clone(),
+                    normalise: i.normalise.clone(),
+                },
+            )
+        })
+        .collect();
+    let nodes = std::iter::once((&manifest.index.id, &manifest.index.aggregate))
+        .chain(manifest.nodes.iter().map(|n| (&n.id, &n.aggregate)))
+        .filter_map(|(id, a)| a.as_ref().map(|a| (id.clone(), a.clone())))
+        .collect();
+    ResolvedPipeline {
+        steps: manifest.pipeline.clone(),
+        indicators,
+        nodes,
+    }
+}
+
+/// Renders one CSV per stage, to be written into `dir` (`<stage>.csv`: first column
+/// the unit id, then one column per indicator or node), as `(path, bytes)` pairs for
+/// [`crate::fsutil::write_all_or_none`].
+pub fn stage_files(
+    stages: &[pipeline::Stage],
+    unit_ids: &[String],
+    dir: &std::path::Path,
+) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for stage in stages {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["id".to_string()];
+        header.extend(stage.columns.iter().cloned());
+        w.write_record(&header)?;
+        for (row, &u) in stage.units.iter().enumerate() {
+            let mut record = vec![unit_ids[u].clone()];
+            record.extend(stage.values.iter().map(|c| {
+                if c[row].is_nan() {
+                    String::new()
+                } else {
+                    c[row].to_string()
+                }
+            }));
+            w.write_record(&record)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| anyhow!("cannot render stage `{}`: {e}", stage.name))?;
+        files.push((dir.join(format!("{}.csv", stage.name)), bytes));
+    }
+    Ok(files)
+}
+
+/// The rows an edition scores and their indicator values as derived by the plugin.
+pub struct Derived {
+    /// Positions of the scored rows in the dataset.
+    pub rows: Vec<usize>,
+    /// Keys of the scored rows (unit ids, or `id@year` for panel data).
+    pub unit_ids: Vec<String>,
+    /// Derived values, one column per indicator of the plugin's own manifest.
+    pub raw: Vec<Vec<f64>>,
+    /// Group columns of the scored rows.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Numeric dataset variables of the scored rows.
+    pub variables: BTreeMap<String, Vec<f64>>,
+    /// Plugin use so far (manifest and derive).
+    pub usage: Usage,
+    /// Plugin log so far.
+    pub log: Vec<LogMessage>,
+    /// Notices for the author found while deriving (e.g. a formula's division by zero).
+    pub warnings: Vec<String>,
+    /// For panel data: unit index and year of each row (empty otherwise).
+    pub panel_unit: Vec<usize>,
+    /// For panel data: the year of each row (empty otherwise).
+    pub panel_time: Vec<f64>,
+}
+
+impl Derived {
+    /// The raw columns of `manifest`'s indicators (a variant of `plugin_manifest`,
+    /// whose indicators it may have dropped).
+    pub fn raw_for(&self, manifest: &Manifest, plugin_manifest: &Manifest) -> Vec<Vec<f64>> {
+        manifest
+            .indicators
+            .iter()
+            .map(|ind| {
+                let i = plugin_manifest
+                    .indicators
+                    .iter()
+                    .position(|x| x.id == ind.id)
+                    .unwrap_or_default();
+                self.raw[i].clone()
+            })
+            .collect()
+    }
+
+    /// The pipeline's view of the rows.
+    pub fn context(&self) -> pipeline::Context<'_> {
+        pipeline::Context {
+            units: &self.unit_ids,
+            groups: &self.groups,
+            variables: &self.variables,
+            panel: (!self.panel_time.is_empty()).then_some(pipeline::PanelRows {
+                unit: &self.panel_unit,
+                time: &self.panel_time,
+            }),
+        }
+    }
+}
+
+/// Selects the rows of an edition and lets the plugin derive their indicators
+/// (one `derive` call for all rows).
+pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset: &Dataset) -> Result<Derived> {
+    edition.check_pin(&loaded.sha256, &loaded.label)?;
+    let mut usage = Usage {
+        fuel: loaded.report.fuel,
+        calls: u32::from(loaded.plugin.is_some()),
+    };
+    let mut log = loaded.report.log.clone();
+    // The rows scored: every row, or for panel data the rows of the panel's years.
+    let rows = select_rows(dataset, edition)?;
+    let file = edition.dataset.display().to_string();
+    // The plugin derives every indicator it declares without a formula; a variant's
+    // dropped indicators are simply not used.
+    let input = input_table(&loaded.manifest, dataset, &rows, &file)?;
+    let units = input.units.clone();
+    let mut raw: Vec<Vec<f64>> = match &loaded.plugin {
+        Some(plugin)
+            if loaded
+                .manifest
+                .indicators
+                .iter()
+                .enumerate()
+                .any(|(i, _)| !loaded.formulas.covers(i)) =>
+        {
+            let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, input)?;
+            usage.fuel += report.fuel;
+            usage.calls += 1;
+            log.extend(report.log);
+            check_derived(&loaded.manifest, &loaded.formulas, &units, derived, plugin.label())?
+        }
+        _ => vec![Vec::new(); loaded.manifest.indicators.len()],
+    };
+    let mut warnings = Vec::new();
+    if !loaded.formulas.is_empty() {
+        // Text columns, to say so when a formula names one: text variables, groups,
+        // and the id, name and country columns.
+        let columns = &dataset.description.columns;
+        let texts: std::collections::BTreeSet<String> = dataset
+            .texts
+            .keys()
+            .chain(&columns.groups)
+            .chain([&columns.id, &columns.name])
+            .chain(&columns.country)
+            .cloned()
+            .collect();
+        let computed = loaded
+            .formulas
+            .evaluate(
+                &loaded.manifest.indicators,
+                &dataset.numbers,
+                &texts,
+                &rows,
+                &units,
+                &format!("{} ({file})", dataset.description.id),
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+        for (i, column) in computed.columns.into_iter().enumerate() {
+            if let Some(values) = column {
+                let id = &loaded.manifest.indicators[i].id;
+                check_column(
+                    id,
+                    &values,
+                    &units,
+                    &format!("{}: indicator `{id}`", loaded.path.display()),
+                )?;
+                raw[i] = values;
+            }
+        }
+        warnings = computed.warnings;
+    }
+    let groups = dataset
+        .description
+        .columns
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, name)| {
+            (
+                name.clone(),
+                rows.iter().map(|&r| dataset.units[r].groups[g].clone()).collect(),
+            )
+        })
+        .collect();
+    let variables = dataset
+        .numbers
+        .iter()
+        .map(|(k, v)| (k.clone(), rows.iter().map(|&r| v[r]).collect()))
+        .collect();
+    // Panel rows: a unit index per distinct id (in order of appearance) and the year.
+    let (mut panel_unit, mut panel_time) = (Vec::new(), Vec::new());
+    if edition.panel.is_some() {
+        let mut ids: Vec<&str> = Vec::new();
+        for &r in &rows {
+            let u = &dataset.units[r];
+            let k = ids.iter().position(|i| *i == u.id).unwrap_or_else(|| {
+                ids.push(&u.id);
+                ids.len() - 1
+            });
+            panel_unit.push(k);
+            panel_time.push(f64::from(u.time.unwrap_or_default()));
+        }
+    }
+    Ok(Derived {
+        rows,
+        unit_ids: units,
+        raw,
+        groups,
+        variables,
+        usage,
+        log,
+        warnings,
+        panel_unit,
+        panel_time,
+    })
+}
+
+/// The dataset rows an edition scores.
+fn select_rows(dataset: &Dataset, edition: &ResolvedEdition) -> Result<Vec<usize>> {
+    let file = edition.dataset.display();
+    match (&edition.panel, &dataset.description.columns.time) {
+        (None, None) => Ok((0..dataset.units.len()).collect()),
+        (None, Some(t)) => bail!(
+            "{file}: the dataset has a time column (`{t}`); give the edition (or variant) a `panel` with the years to score"
+        ),
+        (Some(_), None) => bail!("{file}: the edition asks for panel scoring but the dataset has no time column"),
+        (Some(panel), Some(_)) => {
+            let rows: Vec<usize> = (0..dataset.units.len())
+                .filter(|&r| dataset.units[r].time.is_some_and(|t| panel.years.contains(&t)))
+                .collect();
+            for y in &panel.years {
+                if !rows.iter().any(|&r| dataset.units[r].time == Some(*y)) {
+                    bail!("{file}: panel.years: the dataset has no rows for {y}");
+                }
+            }
+            Ok(rows)
+        }
+    }
+}
+
+/// Scores per result unit.
+struct Scored {
+    /// The dataset row that represents each unit (its latest year for panel data).
+    rows: Vec<usize>,
+    /// `scores[p][k]`: score of node `p` for unit `k`.
+    scores: Vec<Vec<f64>>,
+    /// Index score per year, for panel data.
+    by_year: Option<Vec<BTreeMap<String, Option<f64>>>>,
+}
+
+/// Averages each unit's yearly scores with the panel's weights.
+fn average_years(
+    dataset: &Dataset,
+    rows: &[usize],
+    out: &pipeline::Outcome,
+    panel: &crate::edition::PanelSpec,
+) -> Result<Scored> {
+    // Units in order of first appearance among the kept rows.
+    let mut ids: Vec<&str> = Vec::new();
+    for &k in out.kept() {
+        let id = dataset.units[rows[k]].id.as_str();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    // position of (unit, year) among the kept rows
+    let mut at: BTreeMap<(&str, i32), usize> = BTreeMap::new();
+    for (pos, &k) in out.kept().iter().enumerate() {
+        let u = &dataset.units[rows[k]];
+        if let Some(t) = u.time {
+            at.insert((u.id.as_str(), t), pos);
+        }
+    }
+    let policy = cityrank_steps::aggregate::MissingPolicy::Reweight {
+        min_share: panel.min_share,
+    };
+    let mut scores = Vec::with_capacity(out.scores.len());
+    for node in &out.scores {
+        let years: Vec<Vec<f64>> = panel
+            .years
+            .iter()
+            .map(|&y| {
+                ids.iter()
+                    .map(|id| at.get(&(*id, y)).map_or(f64::NAN, |&pos| node[pos]))
+                    .collect()
+            })
+            .collect();
+        let cols: Vec<&[f64]> = years.iter().map(Vec::as_slice).collect();
+        scores.push(
+            cityrank_steps::panel::time_weighted_average(&cols, &panel.weights, policy)
+                .map_err(|e| anyhow!("averaging the panel's years: {e}"))?,
+        );
+    }
+    let by_year = ids
+        .iter()
+        .map(|id| {
+            panel
+                .years
+                .iter()
+                .map(|&y| {
+                    (
+                        y.to_string(),
+                        at.get(&(*id, y)).and_then(|&pos| finite(out.scores[0][pos])),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let latest = |id: &str| -> usize {
+        let pos = panel
+            .years
+            .iter()
+            .rev()
+            .find_map(|&y| at.get(&(id, y)).copied())
+            .unwrap_or_default();
+        rows[out.kept()[pos]]
+    };
+    Ok(Scored {
+        rows: ids.iter().map(|id| latest(id)).collect(),
+        scores,
+        by_year: Some(by_year),
+    })
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// The plugin's input: the declared raw variables of every unit, nothing else.
+fn input_table(manifest: &Manifest, dataset: &Dataset, rows: &[usize], file: &str) -> Result<Table> {
+    let mut numbers = Vec::new();
+    let mut texts = Vec::new();
+    for (i, input) in manifest.inputs.iter().enumerate() {
+        match input.kind {
+            VariableType::Number => match dataset.numbers.get(&input.id) {
+                Some(v) => numbers.push(Column {
+                    id: input.id.clone(),
+                    values: rows.iter().map(|&r| v[r]).collect(),
+                }),
+                None => bail!("{}", missing_input(manifest, dataset, file, i, "number")),
+            },
+            VariableType::Text => match dataset.texts.get(&input.id) {
+                Some(v) => texts.push(TextColumn {
+                    id: input.id.clone(),
+                    values: rows.iter().map(|&r| v[r].clone()).collect(),
+                }),
+                None => bail!("{}", missing_input(manifest, dataset, file, i, "text")),
+            },
+        }
+    }
+    Ok(Table {
+        units: rows.iter().map(|&r| dataset.units[r].key()).collect(),
+        numbers,
+        texts,
+    })
+}
+
+fn missing_input(manifest: &Manifest, dataset: &Dataset, file: &str, i: usize, kind: &str) -> String {
+    let id = &manifest.inputs[i].id;
+    let other = if kind == "number" {
+        dataset.texts.contains_key(id)
+    } else {
+        dataset.numbers.contains_key(id)
+    };
+    if other {
+        format!(
+            "{file}: variable `{id}` is not of type {kind}, as methodology `{}` requires (inputs[{i}])",
+            manifest.id
+        )
+    } else {
+        format!(
+            "{file}: methodology `{}` needs the {kind} variable `{id}` (inputs[{i}]), but the dataset has no such variable",
+            manifest.id
+        )
+    }
+}
+
+/// The largest magnitude of an indicator value: beyond it, fourth powers of
+/// deviations (the kurtosis of COINr's outlier test), summed over many units, could
+/// overflow to infinity and the steps' results would silently be wrong.
+pub const MAX_MAGNITUDE: f64 = 1e60;
+
+/// Checks the plugin's derived table against the manifest and returns the
+/// indicator columns in manifest order (empty for the indicators that `formulas`
+/// compute: the plugin must not return those).
+fn check_derived(
+    manifest: &Manifest,
+    formulas: &Formulas,
+    units: &[String],
+    derived: Table,
+    label: &str,
+) -> Result<Vec<Vec<f64>>> {
+    let who = format!("plugin `{label}`, function `derive`");
+    if derived.units != units {
+        bail!("{who}: returned a table whose units differ from its input; keep the input's units in their order");
+    }
+    let mut by_id: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for c in derived.numbers {
+        if c.values.len() != units.len() {
+            bail!(
+                "{who}: column `{}` has {} values for {} units",
+                c.id,
+                c.values.len(),
+                units.len()
+            );
+        }
+        check_column(&c.id, &c.values, units, &who)?;
+        if by_id.insert(c.id.clone(), c.values).is_some() {
+            bail!("{who}: returned column `{}` twice", c.id);
+        }
+    }
+    let mut out = Vec::with_capacity(manifest.indicators.len());
+    for (i, spec) in manifest.indicators.iter().enumerate() {
+        match (by_id.remove(&spec.id), formulas.covers(i)) {
+            (Some(_), true) => bail!(
+                "{who}: returned a column for indicator `{}`, which the manifest computes with `from` or `formula`; \
+                 remove one of the two",
+                spec.id
+            ),
+            (None, true) => out.push(Vec::new()),
+            (Some(v), false) => out.push(v),
+            (None, false) => bail!(
+                "{who}: returned no column for indicator `{}` of the manifest (or give it `from` or `formula` in the \
+                 manifest)",
+                spec.id
+            ),
+        }
+    }
+    if let Some(extra) = by_id.keys().next() {
+        bail!("{who}: returned column `{extra}`, which is not an indicator of the manifest");
+    }
+    Ok(out)
+}
+
+/// Refuses infinite values and values beyond [`MAX_MAGNITUDE`] in a derived column.
+fn check_column(id: &str, values: &[f64], units: &[String], who: &str) -> Result<()> {
+    if let Some(u) = values.iter().position(|v| v.is_infinite()) {
+        bail!(
+            "{who}: column `{id}` is infinite for unit `{}`; return NaN for a missing value",
+            units[u]
+        );
+    }
+    if let Some(u) = values.iter().position(|v| v.abs() > MAX_MAGNITUDE) {
+        bail!(
+            "{who}: column `{id}` is {:e} for unit `{}`, beyond ±{MAX_MAGNITUDE:e}: spreads and sums of squares of \
+             such values overflow; rescale the variable (e.g. to thousands or millions)",
+            values[u],
+            units[u]
+        );
+    }
+    Ok(())
+}
+
+/// Plugin-supplied steps, run in the sandbox: one call per step, each in a fresh
+/// instance of the pre-instantiated component.
+pub struct SandboxSteps<'a> {
+    plugin: &'a dyn Plugin,
+    limits: &'a Limits,
+    /// Plugin use by the steps run so far.
+    pub usage: Usage,
+    /// Plugin log of the steps run so far.
+    pub log: Vec<LogMessage>,
+}
+
+impl<'a> SandboxSteps<'a> {
+    /// Steps run by `plugin` within `limits`.
+    pub fn new(plugin: &'a dyn Plugin, limits: &'a Limits) -> Self {
+        SandboxSteps {
+            plugin,
+            limits,
+            usage: Usage { fuel: 0, calls: 0 },
+            log: Vec::new(),
+        }
+    }
+}
+
+impl CustomSteps for SandboxSteps<'_> {
+    fn run(
+        &mut self,
+        step: &str,
+        method: &str,
+        params: &crate::methodology::PluginParams,
+        node: &str,
+        units: &[String],
+        data: Vec<NamedColumn>,
+    ) -> Result<Vec<NamedColumn>> {
+        let call = StepCall {
+            step,
+            method,
+            params,
+            node,
+            data: Table {
+                units: units.to_vec(),
+                numbers: data.into_iter().map(|(id, values)| Column { id, values }).collect(),
+                texts: Vec::new(),
+            },
+        };
+        let (table, report) = self.plugin.run_step(self.limits, call)?;
+        self.usage.fuel += report.fuel;
+        self.usage.calls += 1;
+        self.log.extend(report.log);
+        if table.units != units {
+            bail!(
+                "plugin `{}`, step `{step}` ({method}): returned other units than it was given",
+                self.plugin.label()
+            );
+        }
+        Ok(table.numbers.into_iter().map(|c| (c.id, c.values)).collect())
+    }
+}

@@ -1,0 +1,29 @@
+//! Every document cityrank reads or writes that has a JSON Schema: the registry
+//! behind `cityrank schema` and the test that the committed schemas under
+//! `schemas/` match the types.
+
+use cityrank_core::schema::DocumentKind;
+
+/// Every document with a schema, in the order `cityrank schema --help` names them.
+pub fn all() -> Vec<DocumentKind> {
+    vec![
+        DocumentKind::of::<crate::edition::Edition>(),
+        DocumentKind::of::<crate::methodology::Manifest>(),
+        DocumentKind::of::<crate::dataset::DatasetDescription>(),
+        DocumentKind::of::<crate::results::Results>(),
+        DocumentKind::of::<crate::compare::CompareReport>(),
+        DocumentKind::of::<crate::explain::Explanation>(),
+        DocumentKind::of::<crate::sensitivity::SensitivityReport>(),
+        DocumentKind::of::<crate::analysis::Analysis>(),
+    ]
+}
+
+/// The document named `name`.
+pub fn named(name: &str) -> Option<DocumentKind> {
+    all().into_iter().find(|d| d.name == name)
+}
+
+/// Every name, comma-separated (for messages).
+pub fn names() -> String {
+    all().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,186 @@
+//! The pipeline in process, through `cityrank-core` alone: no binary, no plugin
+//! build, no sandbox (declarative methodologies run without one). Numbers come
+//! from COINr's own output (`tests/fixtures/coinr/`, see PROVENANCE.md there) or
+//! from hand calculations written out below.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cityrank_core::dataset::Dataset;
+use cityrank_core::edition::{LimitsSpec, ResolvedEdition};
+use cityrank_core::run::{self, ManifestsOnly};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_edition(path: &Path, variant: Option<&str>) -> anyhow::Result<run::RunOutput> {
+    let edition = ResolvedEdition::load_variant(path, &LimitsSpec::default(), variant)?;
+    run::run_edition(&ManifestsOnly, &edition, Default::default())
+}
+
+/// The error of a run that must fail, with its causes.
+fn run_error(path: &Path, variant: Option<&str>) -> String {
+    match run_edition(path, variant) {
+        Ok(_) => panic!("{} ran, but should have failed", path.display()),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+#[test]
+fn asem_index_and_ranks_are_coinrs() {
+    let out = run_edition(&root().join("methodologies/asem-2018.toml"), None).unwrap();
+    let mut reader = csv::Reader::from_path(root().join("tests/fixtures/coinr/asem_default_results_full.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (code, rank, index) = (col("uCode"), col("Rank"), col("Index"));
+    let mut coinr: BTreeMap<String, (u32, f64)> = BTreeMap::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        coinr.insert(
+            r[code].to_string(),
+            (r[rank].parse().unwrap(), r[index].parse().unwrap()),
+        );
+    }
+    assert_eq!(coinr.len(), 51);
+    let units: BTreeMap<&str, &cityrank_core::results::UnitResult> =
+        out.results.units.iter().map(|u| (u.id.as_str(), u)).collect();
+    for (id, (rank, index)) in &coinr {
+        let u = units[id.as_str()];
+        assert_eq!(u.rank, Some(*rank), "{id}: rank");
+        let score = u.score.unwrap();
+        assert!(
+            (score - index).abs() <= 1e-9 * index.abs().max(1.0),
+            "{id}: {score} vs COINr {index}"
+        );
+    }
+}
+
+/// A three-unit methodology written out by hand: two indicators, min-max onto
+/// [0, 100], arithmetic mean with weights 1 and 3.
+fn tiny(dir: &Path, extra_edition: &str) -> PathBuf {
+    let data = root().join("tests/fixtures/tiny");
+    std::fs::write(
+        dir.join("methodology.toml"),
+        r#"schema_version = 2
+id = "hand"
+name = "Hand"
+version = "1.0.0"
+description = "Checked by hand"
+index = { id = "index", name = "Index" }
+nodes = [{ id = "p", name = "P", parent = "index" }]
+indicators = [
+  { id = "x", name = "X", parent = "p", direction = "higher", unit = "1", from = "x", weight = 1.0 },
+  { id = "y", name = "Y", parent = "p", direction = "lower", unit = "1", formula = "x * x", weight = 3.0 },
+]
+tiers = [{ label = "top", upper_share = 0.34 }, { label = "rest", upper_share = 1.0 }]
+"#,
+    )
+    .unwrap();
+    let edition = dir.join("hand.toml");
+    std::fs::write(
+        &edition,
+        format!(
+            "schema_version = 1\nid = \"hand\"\nname = \"Hand\"\nyear = 2024\nmethodology = \"methodology.toml\"\n\
+             dataset = \"{}\"\n{extra_edition}",
+            data.join("dataset.toml").display().to_string().replace('\\', "/")
+        ),
+    )
+    .unwrap();
+    edition
+}
+
+#[test]
+fn hand_calculated_scores_ranks_and_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(
+        dir.path(),
+        "[variants.flat]\nweights = { y = 1.0 }\npipeline = { normalise = { method = \"rank\" } }\n",
+    );
+    // x = a 1, b 3, c 2 → min-max: a 0, b 100, c 50.
+    // y = x² = 1, 9, 4, lower is better → min-max reversed: a 100, b 0, c 62.5.
+    // Index = (1·x + 3·y) / 4: a 75, b 25, c 59.375. Ranks a 1, c 2, b 3; the top
+    // tier holds the first 34% of 3 units, one unit.
+    let out = run_edition(&edition, None).unwrap();
+    let got: Vec<(&str, f64, u32, &str)> = out
+        .results
+        .units
+        .iter()
+        .map(|u| {
+            (
+                u.id.as_str(),
+                u.score.unwrap(),
+                u.rank.unwrap(),
+                u.tier.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("a", 75.0, 1, "top"), ("c", 59.375, 2, "rest"), ("b", 25.0, 3, "rest")]
+    );
+    // The results say how they were made: the edition file, the resolved pipeline
+    // (defaults written out), no limits for a methodology without code.
+    let r = &out.results;
+    assert_eq!(r.edition.file, "hand.toml");
+    assert_eq!(r.edition.sha256.len(), 64);
+    assert_eq!(r.dataset.description_sha256.len(), 64);
+    assert!(r.limits.is_none());
+    let json = serde_json::to_value(r).unwrap();
+    assert_eq!(json["pipeline"]["steps"]["normalise"]["method"], "min-max");
+    assert_eq!(json["pipeline"]["steps"]["aggregate"]["method"], "arithmetic");
+    assert!(json["edition"].get("changes").is_none());
+
+    // The variant: weights 1 and 1, ranks normalised. Ranks of x: a 1, c 2, b 3
+    // (rank normalisation gives the rank among the units, higher = better: a 1, c 2,
+    // b 3); of y (lower is better, so the smallest y ranks highest): a 3, c 2, b 1.
+    // Each unit's mean is 2: all three tie at rank 1.
+    let out = run_edition(&edition, Some("flat")).unwrap();
+    let ranks: Vec<u32> = out.results.units.iter().map(|u| u.rank.unwrap()).collect();
+    assert_eq!(ranks, [1, 1, 1]);
+    let json = serde_json::to_value(&out.results).unwrap();
+    assert_eq!(json["edition"]["variant"], "flat");
+    assert_eq!(json["edition"]["changes"]["weights"]["y"], 1.0);
+    assert_eq!(json["pipeline"]["steps"]["normalise"]["method"], "rank");
+    let y = out.results.framework.iter().find(|n| n.id == "y").unwrap();
+    assert_eq!(y.weight, 1.0);
+}
+
+#[test]
+fn a_pinned_methodology_hash_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_hash =
+        |dir: &Path| cityrank_core::digest::sha256_hex(std::fs::read(dir.join("methodology.toml")).unwrap());
+    let wrong = "0".repeat(64);
+    let edition = tiny(dir.path(), &format!("methodology_sha256 = \"{wrong}\"\n"));
+    let err = run_error(&edition, None);
+    let actual = manifest_hash(dir.path());
+    assert!(err.contains(&format!("pins methodology {wrong}")), "{err}");
+    assert!(err.contains(&format!("has {actual}")), "{err}");
+    assert!(err.contains("methodology_sha256"), "{err}");
+    // The right hash runs.
+    let edition = tiny(dir.path(), &format!("methodology_sha256 = \"{actual}\"\n"));
+    run_edition(&edition, None).unwrap();
+    // Not a hash at all: the schema says so.
+    let edition = tiny(dir.path(), "methodology_sha256 = \"abc\"\n");
+    let err = run_error(&edition, None);
+    assert!(err.contains("methodology_sha256"), "{err}");
+}
+
+#[test]
+fn a_variant_cannot_skip_a_step_that_is_not_skippable() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(dir.path(), "[variants.v]\nskip = [\"normalise\"]\n");
+    let err = run_error(&edition, Some("v"));
+    assert!(
+        err.contains("`normalise` cannot be skipped; skippable steps are denominate, impute, screen, treat"),
+        "{err}"
+    );
+}
+
+#[test]
+fn datasets_load_in_process() {
+    let d = Dataset::load(&root().join("tests/fixtures/tiny/dataset.toml")).unwrap();
+    assert_eq!(d.numbers["x"], [1.0, 3.0, 2.0]);
+}
