@@ -184,3 +184,59 @@ fn datasets_load_in_process() {
     let d = Dataset::load(&root().join("tests/fixtures/tiny/dataset.toml")).unwrap();
     assert_eq!(d.numbers["x"], [1.0, 3.0, 2.0]);
 }
+
+#[test]
+fn every_problem_of_an_edition_is_reported_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.toml");
+    std::fs::write(
+        &path,
+        "schema_version = 1\nid = \"e\"\nname = \"E\"\nyear = 2024\nmethodology = \"nowhere/methodology.toml\"\n\
+         dataset = \"missing.toml\"\n[panel]\nyears = [2022, 2022]\nweights = [1.0]\n\
+         [variants.v]\ndataset = \"also-missing.toml\"\n",
+    )
+    .unwrap();
+    let err = match ResolvedEdition::load(&path, &LimitsSpec::default()) {
+        Ok(_) => panic!("a broken edition loaded"),
+        Err(e) => format!("{e:#}"),
+    };
+    let file = path.display();
+    for expected in [
+        format!("{file}: 5 problems:"),
+        // `methodology = "…"`: line 5, the value at column 15.
+        format!("{file}:5:15: methodology: `"),
+        format!("{file}:6:11: dataset: `"),
+        format!("{file}:7:1: panel: give one weight per year (2 years, 1 weights)"),
+        format!("{file}:8:16: panel.years[1]: 2022 is listed twice"),
+        format!("{file}:11:11: variants.v.dataset: `"),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+    }
+}
+
+#[test]
+fn every_problem_of_a_dataset_description_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dataset.toml");
+    std::fs::copy(
+        root().join("tests/fixtures/tiny/units.csv"),
+        dir.path().join("units.csv"),
+    )
+    .unwrap();
+    let tiny = std::fs::read_to_string(root().join("tests/fixtures/tiny/dataset.toml")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{tiny}\n[[variables]]\nid = \"x\"\ntype = \"number\"\nsource = \"wdi\"\n\n[[sources]]\nid = \"wbi\"\ntitle = \"World Bank\"\nlicence = \"CC BY 4.0\"\n"),
+    )
+    .unwrap();
+    let err = match Dataset::load(&path) {
+        Ok(_) => panic!("a broken description loaded"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("2 problems"), "{err}");
+    assert!(err.contains("is already variables[0]"), "{err}");
+    assert!(
+        err.contains("no source `wdi` in [[sources]]; did you mean `wbi`?"),
+        "{err}"
+    );
+}

@@ -1,6 +1,6 @@
 //! Self-contained HTML reports (no network, no other files): tables rendered here
 //! and charts drawn in the browser by Apache ECharts, embedded inline from
-//! `host/assets/` (see `host/assets/PROVENANCE.md`).
+//! `host/analysis/assets/` (see `host/analysis/assets/PROVENANCE.md`).
 //!
 //! Every report is built the same way, by the helpers of this module. The data go
 //! in as one JSON blob (`<script type="application/json" id="cityrank-data">`),

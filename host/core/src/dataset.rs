@@ -167,10 +167,15 @@ pub struct Dataset {
 impl Dataset {
     /// Loads the description at `path` (validated against the dataset schema) and its CSV.
     pub fn load(path: &Path) -> Result<Dataset> {
-        let description: DatasetDescription = crate::schema::load_toml(path)?;
-        let description_sha256 = crate::digest::sha256_hex(
-            std::fs::read(path).with_context(|| format!("cannot read dataset file `{}`", path.display()))?,
-        );
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read dataset file `{}`", path.display()))?;
+        let description_sha256 = crate::digest::sha256_hex(&bytes);
+        let text = String::from_utf8(bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "{}: not a dataset description: it is not UTF-8 text (a description is TOML)",
+                path.display()
+            )
+        })?;
+        let description: DatasetDescription = crate::schema::parse_toml(&text, &path.display().to_string())?;
         if description.schema_version != DATASET_SCHEMA_VERSION {
             bail!(
                 "{}: schema_version: this host reads dataset version {DATASET_SCHEMA_VERSION}, got {}",
@@ -178,7 +183,10 @@ impl Dataset {
                 description.schema_version
             );
         }
-        check_description(&description, &path.display().to_string())?;
+        check_description(
+            &description,
+            &crate::diagnostic::Source::new(path.display().to_string(), text),
+        )?;
         let csv_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
         let bytes = std::fs::read(&csv_path).with_context(|| {
             format!(
@@ -366,21 +374,31 @@ impl Dataset {
 
 /// Checks a dataset description on its own: ids of variables and sources unique,
 /// every cited source declared. `origin` names the file in errors.
-fn check_description(description: &DatasetDescription, origin: &str) -> Result<()> {
+fn check_description(description: &DatasetDescription, source: &crate::diagnostic::Source) -> Result<()> {
+    let mut problems = Vec::new();
     for (i, v) in description.variables.iter().enumerate() {
         if let Some(j) = description.variables[..i].iter().position(|w| w.id == v.id) {
-            bail!("{origin}: variables[{i}].id: `{}` is already variables[{j}]", v.id);
+            problems.push(format!(
+                "variables[{i}].id: `{}` is already variables[{j}]; give each variable once",
+                v.id
+            ));
         }
         if let Some(s) = &v.source
             && !description.sources.iter().any(|src| &src.id == s)
         {
-            bail!("{origin}: variables[{i}].source: no source `{s}` in [[sources]]");
+            let hint = crate::diagnostic::did_you_mean(s, description.sources.iter().map(|x| x.id.as_str()), 2)
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
+            problems.push(format!("variables[{i}].source: no source `{s}` in [[sources]]{hint}"));
         }
     }
     for (i, src) in description.sources.iter().enumerate() {
         if let Some(j) = description.sources[..i].iter().position(|t| t.id == src.id) {
-            bail!("{origin}: sources[{i}].id: `{}` is already sources[{j}]", src.id);
+            problems.push(format!(
+                "sources[{i}].id: `{}` is already sources[{j}]; give each source once",
+                src.id
+            ));
         }
     }
-    Ok(())
+    crate::diagnostic::bail_all(&source.name, problems.iter().map(|p| source.render(p)).collect())
 }

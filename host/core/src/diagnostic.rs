@@ -305,6 +305,21 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     })
 }
 
+/// Fails with every problem of one document (`origin`), each already rendered
+/// at its place (see [`Source::render`]): one problem as it is, several under a
+/// count. `Ok` when there are none.
+pub fn bail_all(origin: &str, problems: Vec<String>) -> anyhow::Result<()> {
+    match problems.as_slice() {
+        [] => Ok(()),
+        [one] => Err(anyhow::anyhow!("{one}")),
+        many => Err(anyhow::anyhow!(
+            "{origin}: {} problems:\n  {}",
+            many.len(),
+            many.join("\n  ")
+        )),
+    }
+}
+
 /// Renders segments as a key path.
 pub fn render_path(path: &[Segment]) -> String {
     let mut out = String::new();

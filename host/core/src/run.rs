@@ -286,18 +286,6 @@ pub fn run_loaded(
         },
         Some(panel) => average_years(dataset, rows, &out, panel)?,
     };
-    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
-        None => None,
-        Some(spec) => {
-            let v = dataset.numbers.get(&spec.covariate).with_context(|| {
-                format!(
-                    "peer_groups.covariate: `{}` is not a numeric variable of dataset `{}`",
-                    spec.covariate, dataset.description.id
-                )
-            })?;
-            Some(scored.rows.iter().map(|&r| v[r]).collect())
-        }
-    };
     let group_label = |g: usize| -> String {
         manifest
             .peer_groups
@@ -312,42 +300,8 @@ pub fn run_loaded(
             })
     };
 
-    // The groups of a dataset group column (e.g. a region) to rank within, if asked.
-    let within: Option<(usize, Vec<&str>)> = match &manifest.pipeline.rank_within {
-        None => None,
-        Some(column) => {
-            let g = dataset
-                .description
-                .columns
-                .groups
-                .iter()
-                .position(|c| c == column)
-                .with_context(|| {
-                    format!(
-                        "{}: pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
-                        origin(),
-                        dataset.description.id,
-                        dataset.description.columns.groups.join(", ")
-                    )
-                })?;
-            Some((
-                g,
-                scored
-                    .rows
-                    .iter()
-                    .map(|&r| dataset.units[r].groups[g].as_str())
-                    .collect(),
-            ))
-        }
-    };
-    let ranking = pipeline::rank(
-        &scored.scores[0],
-        manifest,
-        covariate.as_deref(),
-        within.as_ref().map(|(_, labels)| labels.as_slice()),
-    )?;
-    let group_ranks: Option<(usize, &Vec<Option<u32>>)> =
-        within.as_ref().map(|(g, _)| *g).zip(ranking.group_ranks.as_ref());
+    let (ranking, within) = rank_scored(manifest, dataset, &scored).with_context(origin)?;
+    let group_ranks: Option<(usize, &Vec<Option<u32>>)> = within.zip(ranking.group_ranks.as_ref());
 
     let tier_specs = &manifest.tiers;
     let effective = framework.effective_weights(&out.weights);
@@ -508,6 +462,58 @@ pub fn run_loaded(
         rebuilt: loaded.rebuilt,
         cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
     })
+}
+
+/// The ranking step of a run: ranks and tiers of the scored units, within peer
+/// groups of the manifest's covariate and within the groups of the dataset column
+/// `pipeline.rank_within` when asked; also which group column that is.
+fn rank_scored(manifest: &Manifest, dataset: &Dataset, scored: &Scored) -> Result<(pipeline::Ranking, Option<usize>)> {
+    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
+        None => None,
+        Some(spec) => {
+            let v = dataset.numbers.get(&spec.covariate).with_context(|| {
+                format!(
+                    "peer_groups.covariate: `{}` is not a numeric variable of dataset `{}`",
+                    spec.covariate, dataset.description.id
+                )
+            })?;
+            Some(scored.rows.iter().map(|&r| v[r]).collect())
+        }
+    };
+    // The groups of a dataset group column (e.g. a region) to rank within, if asked.
+    let within: Option<(usize, Vec<&str>)> = match &manifest.pipeline.rank_within {
+        None => None,
+        Some(column) => {
+            let g = dataset
+                .description
+                .columns
+                .groups
+                .iter()
+                .position(|c| c == column)
+                .with_context(|| {
+                    format!(
+                        "pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
+                        dataset.description.id,
+                        dataset.description.columns.groups.join(", ")
+                    )
+                })?;
+            Some((
+                g,
+                scored
+                    .rows
+                    .iter()
+                    .map(|&r| dataset.units[r].groups[g].as_str())
+                    .collect(),
+            ))
+        }
+    };
+    let ranking = pipeline::rank(
+        &scored.scores[0],
+        manifest,
+        covariate.as_deref(),
+        within.as_ref().map(|(_, labels)| labels.as_slice()),
+    )?;
+    Ok((ranking, within.map(|(g, _)| g)))
 }
 
 /// The pipeline as `manifest` (the effective one: after the edition's tiers and

@@ -555,36 +555,151 @@ pub fn analyse(
 /// Runs an analysis of `subject`.
 pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides) -> Result<SensitivityReport> {
     let file = subject.label.clone();
-    let n = over.samples.unwrap_or(spec.samples);
-    let seed = over.seed.unwrap_or(spec.seed);
-    let design_kind = over.design.unwrap_or(spec.design);
-    let uncertainty_only = over.uncertainty_only || spec.uncertainty_only;
-    let target_text = over.target.clone().unwrap_or_else(|| spec.target.clone());
-    if n < 2 {
-        bail!("sensitivity.samples: at least 2 samples are needed, got {n}");
-    }
-    if spec.inputs.is_empty() {
-        bail!("{file}: sensitivity.inputs: declare at least one uncertain input");
-    }
-    for (k, input) in spec.inputs.iter().enumerate() {
-        if let Some(j) = spec.inputs[..k].iter().position(|i| i.name == input.name) {
+    let settings = Settings::resolve(spec, over, &file)?;
+    let (n, seed, uncertainty_only) = (settings.samples, settings.seed, settings.uncertainty_only);
+    let base = subject.base.clone();
+    let (inputs, infos) = resolve_inputs(spec, &subject, &base, seed, &file)?;
+    let d = inputs.len();
+    check_design_size(&settings, d, &file)?;
+
+    let dataset_rows = &subject.derived;
+    let covariate = match &base.peer_groups {
+        None => None,
+        Some(p) => Some(
+            dataset_rows
+                .variables
+                .get(&p.covariate)
+                .cloned()
+                .with_context(|| format!("peer_groups.covariate: no numeric variable `{}`", p.covariate))?,
+        ),
+    };
+    let model = Model {
+        base,
+        plugin_manifest: subject.plugin_manifest,
+        derived: dataset_rows,
+        inputs,
+        plugin: subject.plugin,
+        covariate,
+        cache: StageCache::default(),
+        combos: std::sync::Mutex::new(BTreeMap::new()),
+    };
+    let target = parse_target(&settings.target, &dataset_rows.unit_ids)?;
+
+    let nominal = model.build(None, None).context("the nominal build failed")?;
+    let x = if uncertainty_only {
+        design::base_matrix(n, d, seed, settings.design.into())
+    } else {
+        design::saltelli(n, d, seed, settings.design.into())
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(over.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let builds = run_builds(&model, &x, &pool, over.progress.as_ref())?;
+
+    // Uncertainty: the A and B builds of a sensitivity design, every build otherwise.
+    let ua = if uncertainty_only {
+        &builds[..]
+    } else {
+        &builds[..2 * n]
+    };
+    let ua_x = if uncertainty_only { &x[..] } else { &x[..2 * n * d] };
+    let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
+    let units = unit_uncertainty(ua, &nominal, &tier_labels, &dataset_rows.unit_ids, &subject.unit_names);
+    let top_tier = top_tier_changes(ua, ua_x, &nominal, &model.inputs, &infos);
+    let sensitivity = if uncertainty_only {
+        None
+    } else {
+        Some(sobol(&builds, &target, &nominal, &settings, d, spec.bootstrap, &infos)?)
+    };
+    let leave_one_out = if spec.leave_one_out {
+        leave_one_out(&model, &nominal, &pool)?
+    } else {
+        Vec::new()
+    };
+
+    let report = SensitivityReport {
+        edition: subject.edition_id.clone(),
+        methodology: subject.methodology.clone(),
+        methodology_sha256: subject.methodology_sha256.clone(),
+        dataset_sha256: subject.dataset_sha256.clone(),
+        design: DesignInfo {
+            design: settings.design,
+            samples: n,
+            builds: builds.len(),
+            seed,
+            target: settings.target,
+            uncertainty_only,
+            inputs: infos,
+        },
+        units,
+        top_tier_label: top_tier_label(&model.base, &tier_labels),
+        tiers: tier_labels,
+        top_tier,
+        sensitivity,
+        leave_one_out,
+    };
+    // The report must satisfy its own schema; a failure here is a bug in cityrank.
+    cityrank_core::schema::validate::<SensitivityReport>(&serde_json::to_value(&report)?, "sensitivity report")
+        .context("internal error: the sensitivity report does not match its schema")?;
+    Ok(report)
+}
+
+/// The settings of one analysis: the edition's `[sensitivity]`, overridden by the
+/// command line, checked.
+struct Settings {
+    samples: usize,
+    seed: u64,
+    design: DesignKind,
+    uncertainty_only: bool,
+    target: String,
+}
+
+impl Settings {
+    fn resolve(spec: &SensitivitySpec, over: &Overrides, file: &str) -> Result<Settings> {
+        let n = over.samples.unwrap_or(spec.samples);
+        if n < 2 {
+            bail!("sensitivity.samples: at least 2 samples are needed, got {n}");
+        }
+        if spec.inputs.is_empty() {
+            bail!("{file}: sensitivity.inputs: declare at least one uncertain input");
+        }
+        for (k, input) in spec.inputs.iter().enumerate() {
+            if let Some(j) = spec.inputs[..k].iter().position(|i| i.name == input.name) {
+                bail!(
+                    "{file}: sensitivity.inputs[{k}].name: `{}` is already the name of inputs[{j}]; the indices are reported by name",
+                    input.name
+                );
+            }
+        }
+        if spec.bootstrap > MAX_BOOTSTRAP {
             bail!(
-                "{file}: sensitivity.inputs[{k}].name: `{}` is already the name of inputs[{j}]; the indices are reported by name",
-                input.name
+                "{file}: sensitivity.bootstrap: at most {MAX_BOOTSTRAP} bootstrap replicates, got {}",
+                spec.bootstrap
             );
         }
+        if let Some(t) = over.threads.filter(|&t| t > MAX_THREADS) {
+            bail!("--threads: at most {MAX_THREADS} worker threads, got {t}");
+        }
+        Ok(Settings {
+            samples: n,
+            seed: over.seed.unwrap_or(spec.seed),
+            design: over.design.unwrap_or(spec.design),
+            uncertainty_only: over.uncertainty_only || spec.uncertainty_only,
+            target: over.target.clone().unwrap_or_else(|| spec.target.clone()),
+        })
     }
-    if spec.bootstrap > MAX_BOOTSTRAP {
-        bail!(
-            "{file}: sensitivity.bootstrap: at most {MAX_BOOTSTRAP} bootstrap replicates, got {}",
-            spec.bootstrap
-        );
-    }
-    if let Some(t) = over.threads.filter(|&t| t > MAX_THREADS) {
-        bail!("--threads: at most {MAX_THREADS} worker threads, got {t}");
-    }
+}
 
-    let base = subject.base.clone();
+/// The uncertain inputs: each a choice among variants (checked to apply cleanly
+/// before anything runs) or a set of noisy weights drawn from the seed.
+fn resolve_inputs(
+    spec: &SensitivitySpec,
+    subject: &Subject,
+    base: &Manifest,
+    seed: u64,
+    file: &str,
+) -> Result<(Vec<Input>, Vec<InputInfo>)> {
     let base_framework = base.framework().map_err(|e| anyhow!("{file}: {e}"))?;
     let mut rng = Rng::new(seed, 0x3E16);
     let mut inputs = Vec::new();
@@ -643,7 +758,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         }
         // Check each alternative applies cleanly before running anything.
         for (label, v) in labels.iter().zip(&variants) {
-            v.apply(&base, &format!("{key} (`{label}`)"))?
+            v.apply(base, &format!("{key} (`{label}`)"))?
                 .framework()
                 .map_err(|e| anyhow!("{key} (`{label}`): {e}"))?;
         }
@@ -658,12 +773,18 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
             reach,
         });
     }
-    let d = inputs.len();
-    if !uncertainty_only && d < 2 {
+    Ok((inputs, infos))
+}
+
+/// Refuses a design that cannot run: fewer than two inputs for a sensitivity
+/// analysis, more than [`MAX_BUILDS`] builds, too many Sobol' points.
+fn check_design_size(settings: &Settings, d: usize, file: &str) -> Result<()> {
+    let n = settings.samples;
+    if !settings.uncertainty_only && d < 2 {
         bail!("{file}: a sensitivity analysis needs at least two uncertain inputs; add one or use --uncertainty-only");
     }
     // Builds: N for an uncertainty analysis, N·(d + 2) for a sensitivity design.
-    let builds_needed = if uncertainty_only {
+    let builds_needed = if settings.uncertainty_only {
         Some(n)
     } else {
         n.checked_mul(d + 2)
@@ -671,68 +792,50 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
     if builds_needed.is_none_or(|b| b > MAX_BUILDS) {
         bail!(
             "sensitivity.samples: {n} samples{} exceed the limit of {MAX_BUILDS} builds",
-            if uncertainty_only {
+            if settings.uncertainty_only {
                 String::new()
             } else {
                 format!(" × ({d} inputs + 2)")
             }
         );
     }
-    if design_kind == DesignKind::Sobol && n > design::MAX_SOBOL_POINTS {
+    if settings.design == DesignKind::Sobol && n > design::MAX_SOBOL_POINTS {
         bail!(
             "a Sobol' design has at most {} points per matrix; use --design mc",
             design::MAX_SOBOL_POINTS
         );
     }
+    Ok(())
+}
 
-    let dataset_rows = &subject.derived;
-    let covariate = match &base.peer_groups {
-        None => None,
-        Some(p) => Some(
-            dataset_rows
-                .variables
-                .get(&p.covariate)
-                .cloned()
-                .with_context(|| format!("peer_groups.covariate: no numeric variable `{}`", p.covariate))?,
-        ),
-    };
-    let model = Model {
-        base,
-        plugin_manifest: subject.plugin_manifest,
-        derived: dataset_rows,
-        inputs,
-        plugin: subject.plugin,
-        covariate,
-        cache: StageCache::default(),
-        combos: std::sync::Mutex::new(BTreeMap::new()),
-    };
-    let target = match target_text.as_str() {
+/// The output the indices analyse: `mean-rank-shift`, `spearman` or `rank:<unit id>`.
+fn parse_target(text: &str, unit_ids: &[String]) -> Result<Target> {
+    Ok(match text {
         "mean-rank-shift" => Target::MeanRankShift,
         "spearman" => Target::Spearman,
         t => match t.strip_prefix("rank:") {
             Some(id) => Target::UnitRank(
-                dataset_rows
-                    .unit_ids
+                unit_ids
                     .iter()
                     .position(|u| u == id)
                     .with_context(|| format!("target: no unit `{id}` in the dataset"))?,
             ),
             None => bail!("target: `{t}` is not a target; use mean-rank-shift, spearman or rank:<unit id>"),
         },
-    };
+    })
+}
 
-    let nominal = model.build(None, None).context("the nominal build failed")?;
-    let x = if uncertainty_only {
-        design::base_matrix(n, d, seed, design_kind.into())
-    } else {
-        design::saltelli(n, d, seed, design_kind.into())
-    };
+/// One build per row of the design `x` (one column per input), in parallel on
+/// `pool`, in row order; the first failure names its combination of alternatives.
+fn run_builds(
+    model: &Model,
+    x: &[f64],
+    pool: &rayon::ThreadPool,
+    progress: Option<&ProgressHook>,
+) -> Result<Vec<Build>> {
+    let d = model.inputs.len();
     let builds_n = x.len() / d;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(over.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
-    let progress = over.progress.as_ref().map(|p| p.0.as_ref());
+    let progress = progress.map(|p| p.0.as_ref());
     if let Some(p) = progress {
         p.start(builds_n as u64);
     }
@@ -772,17 +875,19 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
             alts.join(", ")
         );
     }
-    let builds: Vec<Build> = builds.into_iter().filter_map(Result::ok).collect();
+    Ok(builds.into_iter().filter_map(Result::ok).collect())
+}
 
-    // Uncertainty: the A and B builds of a sensitivity design, every build otherwise.
-    let ua = if uncertainty_only {
-        &builds[..]
-    } else {
-        &builds[..2 * n]
-    };
-    let ua_x = if uncertainty_only { &x[..] } else { &x[..2 * n * d] };
-    let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
-    let mut units: Vec<UnitUncertainty> = (0..dataset_rows.rows.len())
+/// Each unit's rank distribution and tier shares over the builds `ua`, best
+/// nominal rank first.
+fn unit_uncertainty(
+    ua: &[Build],
+    nominal: &Build,
+    tier_labels: &[String],
+    unit_ids: &[String],
+    unit_names: &[String],
+) -> Vec<UnitUncertainty> {
+    let mut units: Vec<UnitUncertainty> = (0..unit_ids.len())
         .map(|u| {
             let mut ranks: Vec<f64> = ua.iter().filter_map(|b| b.ranks[u]).map(f64::from).collect();
             ranks.sort_by(f64::total_cmp);
@@ -803,8 +908,8 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
             let top_share = ua.iter().filter(|b| b.top[u]).count() as f64 / ua.len() as f64;
             let stat = |v: f64| (!ranks.is_empty()).then_some(v);
             UnitUncertainty {
-                id: dataset_rows.unit_ids[u].clone(),
-                name: subject.unit_names[u].clone(),
+                id: unit_ids[u].clone(),
+                name: unit_names[u].clone(),
                 nominal_rank: nominal.ranks[u],
                 nominal_score: nominal.scores[u].is_finite().then_some(nominal.scores[u]),
                 nominal_tier: nominal.tiers[u].map(|t| tier_labels[t].clone()),
@@ -818,11 +923,23 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         })
         .collect();
     units.sort_by_key(|u| u.nominal_rank.unwrap_or(u32::MAX));
+    units
+}
 
-    // The top tier: tier 0, or each peer group's best rating when groups are rated
-    // on scales of their own.
+/// How often the top tier's membership differs from the nominal one: over all
+/// builds `ua` (design rows `ua_x`), and per alternative of each choice. The top
+/// tier is tier 0, or each peer group's best rating when groups are rated on
+/// scales of their own.
+fn top_tier_changes(
+    ua: &[Build],
+    ua_x: &[f64],
+    nominal: &Build,
+    inputs: &[Input],
+    infos: &[InputInfo],
+) -> Vec<TopTierChange> {
+    let d = inputs.len();
     let top = |b: &Build| -> Vec<usize> { (0..b.top.len()).filter(|&u| b.top[u]).collect() };
-    let nominal_top = top(&nominal);
+    let nominal_top = top(nominal);
     let changed: Vec<bool> = ua.iter().map(|b| top(b) != nominal_top).collect();
     let share = |idx: &[usize]| idx.iter().filter(|&&i| changed[i]).count() as f64 / idx.len().max(1) as f64;
     let all: Vec<usize> = (0..ua.len()).collect();
@@ -832,7 +949,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         builds: ua.len(),
         changed: share(&all),
     }];
-    for (k, input) in model.inputs.iter().enumerate() {
+    for (k, input) in inputs.iter().enumerate() {
         if let Input::Choice { labels, .. } = input {
             for (a, label) in labels.iter().enumerate() {
                 let idx: Vec<usize> = (0..ua.len())
@@ -847,96 +964,80 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
             }
         }
     }
+    top_tier
+}
 
-    let sensitivity = if uncertainty_only {
-        None
-    } else {
-        let y: Vec<f64> = builds.iter().map(|b| target_value(&target, b, &nominal)).collect();
-        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            bail!(
-                "the target could not be computed for build {} (e.g. the unit was screened out)",
-                i + 1
-            );
-        }
-        let e = estimate::sobol_indices(&y, n, d, spec.bootstrap, seed);
-        let ci = |c: (f64, f64)| (!c.0.is_nan()).then_some([c.0, c.1]);
-        Some(SobolInfo {
-            variance: e.variance,
-            indices: e
-                .indices
-                .iter()
-                .zip(&infos)
-                .map(|(s, info)| SobolIndex {
-                    input: info.name.clone(),
-                    first: s.first,
-                    total: s.total,
-                    first_ci: ci(s.first_ci),
-                    total_ci: ci(s.total_ci),
-                })
-                .collect(),
-        })
-    };
-
-    let leave_one_out = if spec.leave_one_out {
-        let framework = model.base.framework()?;
-        let ids: Vec<(String, NodeKind)> = framework
-            .nodes
+/// The Sobol' indices of the target over the builds of a Saltelli design
+/// (`N·(d + 2)` builds; estimators and bootstrap in [`estimate`]).
+fn sobol(
+    builds: &[Build],
+    target: &Target,
+    nominal: &Build,
+    settings: &Settings,
+    d: usize,
+    bootstrap: usize,
+    infos: &[InputInfo],
+) -> Result<SobolInfo> {
+    let y: Vec<f64> = builds.iter().map(|b| target_value(target, b, nominal)).collect();
+    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+        bail!(
+            "the target could not be computed for build {} (e.g. the unit was screened out)",
+            i + 1
+        );
+    }
+    let e = estimate::sobol_indices(&y, settings.samples, d, bootstrap, settings.seed);
+    let ci = |c: (f64, f64)| (!c.0.is_nan()).then_some([c.0, c.1]);
+    Ok(SobolInfo {
+        variance: e.variance,
+        indices: e
+            .indices
             .iter()
-            .skip(1)
-            .map(|node| (node.id.clone(), node.kind))
-            .collect();
-        let shifts: Vec<Option<LeaveOneOut>> = pool.install(|| {
-            ids.par_iter()
-                .map(|(id, kind)| {
-                    let b = model.build(None, Some(id)).ok()?;
-                    let mut shifts: Vec<(u32, usize)> = (0..b.ranks.len())
-                        .filter_map(|u| Some((b.ranks[u]?.abs_diff(nominal.ranks[u]?), u)))
-                        .collect();
-                    if shifts.is_empty() {
-                        return None;
-                    }
-                    let mean = shifts.iter().map(|s| f64::from(s.0)).sum::<f64>() / shifts.len() as f64;
-                    shifts.sort_by_key(|s| (std::cmp::Reverse(s.0), s.1));
-                    Some(LeaveOneOut {
-                        removed: id.clone(),
-                        kind: *kind,
-                        mean_abs_shift: mean,
-                        max_abs_shift: shifts[0].0,
-                        most_affected: (shifts[0].0 > 0).then(|| dataset_rows.unit_ids[shifts[0].1].clone()),
-                    })
-                })
-                .collect()
-        });
-        shifts.into_iter().flatten().collect()
-    } else {
-        Vec::new()
-    };
+            .zip(infos)
+            .map(|(s, info)| SobolIndex {
+                input: info.name.clone(),
+                first: s.first,
+                total: s.total,
+                first_ci: ci(s.first_ci),
+                total_ci: ci(s.total_ci),
+            })
+            .collect(),
+    })
+}
 
-    let report = SensitivityReport {
-        edition: subject.edition_id.clone(),
-        methodology: subject.methodology.clone(),
-        methodology_sha256: subject.methodology_sha256.clone(),
-        dataset_sha256: subject.dataset_sha256.clone(),
-        design: DesignInfo {
-            design: design_kind,
-            samples: n,
-            builds: builds_n,
-            seed,
-            target: target_text,
-            uncertainty_only,
-            inputs: infos,
-        },
-        units,
-        top_tier_label: top_tier_label(&model.base, &tier_labels),
-        tiers: tier_labels,
-        top_tier,
-        sensitivity,
-        leave_one_out,
-    };
-    // The report must satisfy its own schema; a failure here is a bug in cityrank.
-    cityrank_core::schema::validate::<SensitivityReport>(&serde_json::to_value(&report)?, "sensitivity report")
-        .context("internal error: the sensitivity report does not match its schema")?;
-    Ok(report)
+/// The rank shifts when each indicator and node in turn is removed (in parallel
+/// on `pool`); a removal that leaves nothing to rank is left out.
+fn leave_one_out(model: &Model, nominal: &Build, pool: &rayon::ThreadPool) -> Result<Vec<LeaveOneOut>> {
+    let framework = model.base.framework()?;
+    let ids: Vec<(String, NodeKind)> = framework
+        .nodes
+        .iter()
+        .skip(1)
+        .map(|node| (node.id.clone(), node.kind))
+        .collect();
+    let unit_ids = &model.derived.unit_ids;
+    let shifts: Vec<Option<LeaveOneOut>> = pool.install(|| {
+        ids.par_iter()
+            .map(|(id, kind)| {
+                let b = model.build(None, Some(id)).ok()?;
+                let mut shifts: Vec<(u32, usize)> = (0..b.ranks.len())
+                    .filter_map(|u| Some((b.ranks[u]?.abs_diff(nominal.ranks[u]?), u)))
+                    .collect();
+                if shifts.is_empty() {
+                    return None;
+                }
+                let mean = shifts.iter().map(|s| f64::from(s.0)).sum::<f64>() / shifts.len() as f64;
+                shifts.sort_by_key(|s| (std::cmp::Reverse(s.0), s.1));
+                Some(LeaveOneOut {
+                    removed: id.clone(),
+                    kind: *kind,
+                    mean_abs_shift: mean,
+                    max_abs_shift: shifts[0].0,
+                    most_affected: (shifts[0].0 > 0).then(|| unit_ids[shifts[0].1].clone()),
+                })
+            })
+            .collect()
+    });
+    Ok(shifts.into_iter().flatten().collect())
 }
 
 /// What "the top tier" is for `manifest`: its first tier, or, when its peer groups

@@ -477,6 +477,31 @@ pub struct ResolvedEdition {
     pub panel: Option<PanelSpec>,
 }
 
+/// The problems of a `[panel]` table at `key`, one line each (`key.weights: …`).
+fn panel_problems(p: &PanelSpec, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if p.years.is_empty() || p.years.len() != p.weights.len() {
+        out.push(format!(
+            "{key}: give one weight per year ({} years, {} weights)",
+            p.years.len(),
+            p.weights.len()
+        ));
+    }
+    if p.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || p.weights.iter().sum::<f64>() <= 0.0 {
+        out.push(format!(
+            "{key}.weights: expected non-negative weights with a positive sum"
+        ));
+    }
+    for (i, y) in p.years.iter().enumerate() {
+        if p.years[..i].contains(y) {
+            out.push(format!(
+                "{key}.years[{i}]: {y} is listed twice; give each year once, with its weight"
+            ));
+        }
+    }
+    out
+}
+
 impl ResolvedEdition {
     /// Loads the edition at `path` (validated against the edition schema) and
     /// resolves it with the limits given on the command line.
@@ -486,46 +511,76 @@ impl ResolvedEdition {
 
     /// As [`ResolvedEdition::load`], selecting the variant `variant`.
     pub fn load_variant(path: &Path, flag_limits: &LimitsSpec, variant: Option<&str>) -> Result<ResolvedEdition> {
-        let edition: Edition = crate::schema::load_toml(path)?;
-        let sha256 = crate::digest::sha256_hex(
-            std::fs::read(path).with_context(|| format!("cannot read edition file `{}`", path.display()))?,
-        );
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read edition file `{}`", path.display()))?;
+        let sha256 = crate::digest::sha256_hex(&bytes);
         let file = path.display();
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{file}: not an edition file: it is not UTF-8 text (an edition is TOML)"))?;
+        let edition: Edition = crate::schema::parse_toml(&text, &file.to_string())?;
+        // Every problem at once, each at its place in the file.
+        let mut problems: Vec<String> = Vec::new();
         if edition.schema_version != EDITION_SCHEMA_VERSION {
-            bail!(
-                "{file}: schema_version: this host reads edition version {EDITION_SCHEMA_VERSION}, got {}",
+            problems.push(format!(
+                "schema_version: this host reads edition version {EDITION_SCHEMA_VERSION}, got {}",
                 edition.schema_version
-            );
+            ));
         }
-        if let Some(tiers) = &edition.tiers {
-            crate::methodology::check_tiers(tiers).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        if let Some(tiers) = &edition.tiers
+            && let Err(e) = crate::methodology::check_tiers(tiers)
+        {
+            // check_tiers names `tiers…` itself.
+            problems.push(e.to_string());
         }
         let base = path.parent().unwrap_or(Path::new("."));
-        let plugin = PluginSource::from_path(&base.join(&edition.methodology))
-            .map_err(|e| anyhow::anyhow!("{file}: methodology: {e}"))?;
+        let plugin = match PluginSource::from_path(&base.join(&edition.methodology)) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                problems.push(format!("methodology: {e}"));
+                None
+            }
+        };
+        let missing_dataset = |key: &str, d: &Path| -> Option<String> {
+            let at = base.join(d);
+            (!at.is_file()).then(|| {
+                format!(
+                    "{key}: `{}` does not exist (a dataset description, relative to the edition file)",
+                    at.display()
+                )
+            })
+        };
+        problems.extend(missing_dataset("dataset", &edition.dataset));
+        for (name, v) in &edition.variants {
+            if let Some(d) = &v.dataset {
+                problems.extend(missing_dataset(&format!("variants.{name}.dataset"), d));
+            }
+        }
+        let panels = std::iter::once(("panel".to_string(), edition.panel.as_ref())).chain(
+            edition
+                .variants
+                .iter()
+                .map(|(name, v)| (format!("variants.{name}.panel"), v.panel.as_ref())),
+        );
+        for (key, panel) in panels {
+            if let Some(p) = panel {
+                problems.extend(panel_problems(p, &key));
+            }
+        }
+        if !problems.is_empty() {
+            let source = crate::diagnostic::Source::new(file.to_string(), text);
+            let mut rendered: Vec<String> = problems.iter().map(|p| source.render(p)).collect();
+            // In the order of the file.
+            let place = |r: &String| -> (usize, usize) {
+                let mut parts = r.get(source.name.len() + 1..).unwrap_or("").splitn(3, ':');
+                let mut number = || parts.next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);
+                (number(), number())
+            };
+            rendered.sort_by_key(place);
+            crate::diagnostic::bail_all(&file.to_string(), rendered)?;
+        }
+        let plugin = plugin.context("internal error: a methodology problem was not reported")?;
         let chosen = variant.and_then(|v| edition.variants.get(v));
         let dataset = base.join(chosen.and_then(|v| v.dataset.as_ref()).unwrap_or(&edition.dataset));
-        if !dataset.is_file() {
-            bail!("{file}: dataset: `{}` does not exist", dataset.display());
-        }
         let panel = chosen.and_then(|v| v.panel.clone()).or_else(|| edition.panel.clone());
-        if let Some(p) = &panel {
-            if p.years.is_empty() || p.years.len() != p.weights.len() {
-                bail!(
-                    "{file}: panel: give one weight per year ({} years, {} weights)",
-                    p.years.len(),
-                    p.weights.len()
-                );
-            }
-            if p.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || p.weights.iter().sum::<f64>() <= 0.0 {
-                bail!("{file}: panel.weights: expected non-negative weights with a positive sum");
-            }
-            for (i, y) in p.years.iter().enumerate() {
-                if p.years[..i].contains(y) {
-                    bail!("{file}: panel.years[{i}]: {y} is listed twice; give each year once, with its weight");
-                }
-            }
-        }
         let limits = edition.limits.overridden_by(flag_limits).resolve();
         if let Some(v) = variant
             && !edition.variants.contains_key(v)
