@@ -118,5 +118,9 @@ fn duplicates_and_csv_lines() {
         |csv| csv,
     );
     let o = output(cityrank(&cache).arg("run").arg(&edition));
-    fails(&o, "tiers[1].label: `a` is already the label of tiers[0]");
+    // Line 7, the second `label` value at column 56; the tier named by its label.
+    fails(
+        &o,
+        "edition.toml:7:56: tier `a`: label: `a` is already the label of tiers[0]",
+    );
 }

@@ -240,3 +240,23 @@ fn every_problem_of_a_dataset_description_is_reported() {
         "{err}"
     );
 }
+
+#[test]
+fn warnings_are_kept_in_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(dir.path(), "");
+    // y = 1 / (x − 1): Alpha has x = 1, a division by zero — missing, with a warning.
+    let m = std::fs::read_to_string(dir.path().join("methodology.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("methodology.toml"),
+        m.replace("formula = \"x * x\"", "formula = \"1 / (x - 1)\""),
+    )
+    .unwrap();
+    let out = run_edition(&edition, None).unwrap();
+    assert_eq!(out.results.warnings, out.warnings);
+    assert_eq!(out.results.warnings.len(), 1, "{:?}", out.results.warnings);
+    let w = &out.results.warnings[0];
+    assert!(w.contains("division by zero") && w.contains('a'), "{w}");
+    let json = serde_json::to_value(&out.results).unwrap();
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 1);
+}

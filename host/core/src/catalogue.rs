@@ -6,7 +6,8 @@
 //! skips it, whether a variant touches it, and the settings its cache key covers.
 //! Variants ([`crate::edition::Variant::apply_in_place`]), the stage names
 //! ([`stage_names`]), the pipeline's cache keys ([`cache_keys`]) and the reach of a
-//! sensitivity input ([`reach`]) all follow from [`STEPS`].
+//! variant ([`crate::edition::Variant::reach`], what a sensitivity analysis must
+//! recompute) all follow from [`STEPS`].
 //!
 //! Adding a step: its spec field in `PipelineSpec` (and, optional, in
 //! `PipelineOverride`), its computation in `pipeline.rs`, and one entry here; a
@@ -14,8 +15,7 @@
 
 use serde_json::{Value, json};
 
-use crate::edition::{PipelineOverride, Variant};
-use crate::methodology::{Framework, Manifest, NormaliseSpec, TreatSpec};
+use crate::methodology::{Framework, Manifest, NormaliseSpec, PipelineOverride, TreatSpec};
 
 /// The memoised phases of a pipeline run, in order: a change to a step
 /// invalidates its phase and every later one (a sensitivity analysis recomputes
@@ -30,6 +30,21 @@ pub enum Phase {
     Normalise,
     /// Weighting, aggregation, rescaling, ranking and tiers (not memoised).
     Later,
+}
+
+/// Which per-part table of a variant belongs to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// None.
+    None,
+    /// `treat`: indicators' own outlier treatment.
+    IndicatorTreat,
+    /// `normalise`: indicators' own normalisation.
+    IndicatorNormalise,
+    /// `weights`: weights of nodes and indicators.
+    Weights,
+    /// `aggregate`: nodes' own aggregation.
+    NodeAggregate,
 }
 
 /// One standard step.
@@ -47,9 +62,11 @@ pub struct StepDef {
     pub apply: fn(&PipelineOverride, &mut Manifest),
     /// Removes the step (for skippable steps).
     pub skip: fn(&mut Manifest),
-    /// Whether a variant changes this step (its `pipeline` entry, or the
-    /// per-indicator or per-node settings that belong to the step).
-    pub touched_by: fn(&Variant) -> bool,
+    /// Whether a variant's `pipeline` table sets this step.
+    pub overridden: fn(&PipelineOverride) -> bool,
+    /// The per-indicator or per-node settings of a variant that belong to this
+    /// step (a variant's `treat`, `normalise`, `weights` or `aggregate` table).
+    pub part: Part,
     /// The settings of this step its phase's cache key covers (per indicator
     /// where indicators have their own).
     pub key: fn(&Manifest) -> Value,
@@ -74,7 +91,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: |m| m.pipeline.denominate = None,
-        touched_by: |v| v.pipeline.denominate.is_some() || v.skip.iter().any(|s| s == "denominate"),
+        overridden: |o| o.denominate.is_some(),
+        part: Part::None,
         key: |m| {
             let denominators: Vec<&Option<String>> = m.indicators.iter().map(|i| &i.denominator).collect();
             json!([m.pipeline.denominate, denominators])
@@ -91,7 +109,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: |m| m.pipeline.impute = None,
-        touched_by: |v| v.pipeline.impute.is_some() || v.skip.iter().any(|s| s == "impute"),
+        overridden: |o| o.impute.is_some(),
+        part: Part::None,
         key: |m| json!(m.pipeline.impute),
     },
     StepDef {
@@ -105,7 +124,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: |m| m.pipeline.screen = None,
-        touched_by: |v| v.pipeline.screen.is_some() || v.skip.iter().any(|s| s == "screen"),
+        overridden: |o| o.screen.is_some(),
+        part: Part::None,
         key: |m| json!(m.pipeline.screen),
     },
     StepDef {
@@ -123,7 +143,8 @@ pub static STEPS: [StepDef; 11] = [
             m.pipeline.treat = None;
             m.indicators.iter_mut().for_each(|i| i.treat = None);
         },
-        touched_by: |v| v.pipeline.treat.is_some() || !v.treat.is_empty() || v.skip.iter().any(|s| s == "treat"),
+        overridden: |o| o.treat.is_some(),
+        part: Part::IndicatorTreat,
         key: |m| {
             let specs: Vec<Option<&TreatSpec>> = m
                 .indicators
@@ -145,7 +166,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.normalise.is_some() || !v.normalise.is_empty(),
+        overridden: |o| o.normalise.is_some(),
+        part: Part::IndicatorNormalise,
         key: |m| {
             let specs: Vec<&NormaliseSpec> = m
                 .indicators
@@ -166,7 +188,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.weights.is_some() || !v.weights.is_empty(),
+        overridden: |o| o.weights.is_some(),
+        part: Part::Weights,
         key: no_key,
     },
     StepDef {
@@ -182,7 +205,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.aggregate.is_some() || !v.aggregate.is_empty(),
+        overridden: |o| o.aggregate.is_some(),
+        part: Part::NodeAggregate,
         key: no_key,
     },
     StepDef {
@@ -196,7 +220,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.missing.is_some(),
+        overridden: |o| o.missing.is_some(),
+        part: Part::None,
         key: no_key,
     },
     StepDef {
@@ -210,7 +235,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.rescale.is_some(),
+        overridden: |o| o.rescale.is_some(),
+        part: Part::None,
         key: no_key,
     },
     StepDef {
@@ -224,7 +250,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.rank.is_some(),
+        overridden: |o| o.rank.is_some(),
+        part: Part::None,
         key: no_key,
     },
     StepDef {
@@ -238,7 +265,8 @@ pub static STEPS: [StepDef; 11] = [
             }
         },
         skip: nothing,
-        touched_by: |v| v.pipeline.rank_within.is_some(),
+        overridden: |o| o.rank_within.is_some(),
+        part: Part::None,
         key: no_key,
     },
 ];
@@ -264,21 +292,6 @@ pub fn stage_names() -> Vec<&'static str> {
     std::iter::once("raw")
         .chain(STEPS.iter().filter_map(|s| s.stage))
         .collect()
-}
-
-/// The earliest phase a variant changes: everything from there on must be
-/// recomputed for it. Dropping indicators or nodes changes the table itself, so
-/// everything.
-pub fn reach(v: &Variant) -> Phase {
-    if !v.drop.is_empty() {
-        return Phase::Prepare;
-    }
-    STEPS
-        .iter()
-        .filter(|s| (s.touched_by)(v))
-        .map(|s| s.phase)
-        .min()
-        .unwrap_or(Phase::Later)
 }
 
 /// The cache key of each memoised phase, as the canonical JSON of every setting
@@ -349,19 +362,5 @@ mod tests {
             ]
         );
         assert_eq!(skippable_names(), "denominate, impute, screen, treat");
-    }
-
-    #[test]
-    fn reach_is_the_earliest_step_a_variant_touches() {
-        let mut v = Variant::default();
-        assert_eq!(reach(&v), Phase::Later);
-        v.weights.insert("p".into(), 2.0);
-        assert_eq!(reach(&v), Phase::Later);
-        v.normalise.insert("x".into(), NormaliseSpec::default());
-        assert_eq!(reach(&v), Phase::Normalise);
-        v.skip.push("treat".into());
-        assert_eq!(reach(&v), Phase::Treat);
-        v.drop.push("x".into());
-        assert_eq!(reach(&v), Phase::Prepare);
     }
 }

@@ -144,7 +144,7 @@ fn suggest_keys(problems: &mut Vec<String>, schema: &Value) {
                 .map(|k| k.trim_matches('\'').to_string())
                 .collect();
             let segments = crate::diagnostic::parse_path(path).unwrap_or_default();
-            Some((path.to_string(), keys, allowed_keys(&schema, &segments)?))
+            Some((path.to_string(), keys, allowed_keys(schema, &segments)?))
         });
         let Some((path, keys, allowed)) = parsed else {
             out.push(p);

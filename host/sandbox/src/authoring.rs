@@ -169,7 +169,7 @@ fn language(source: &PluginSource) -> Result<(&'static str, &Path)> {
 pub fn fingerprint(source: &PluginSource) -> Result<String> {
     let (lang, dir) = language(source)?;
     let mut files = Vec::new();
-    crate::build::collect_files(dir, &mut files)?;
+    crate::sources::collect_files(dir, &mut files)?;
     files.sort();
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -229,7 +229,7 @@ pub fn build(source: &PluginSource, name: &str) -> Result<Vec<u8>> {
     // components, caches), and a JavaScript module can import its siblings.
     let src = work.join("src");
     let mut files = Vec::new();
-    crate::build::collect_files(dir, &mut files)?;
+    crate::sources::collect_files(dir, &mut files)?;
     for f in &files {
         let rel = f.strip_prefix(dir).unwrap_or(f);
         let to = src.join(rel);

@@ -257,7 +257,7 @@ fn fingerprint(dir: &Path) -> Result<String> {
     let mut files: Vec<PathBuf> = Vec::new();
     let dirs = input_dirs(dir)?;
     for d in &dirs {
-        collect_files(d, &mut files)?;
+        crate::sources::collect_files(d, &mut files)?;
     }
     // Workspace dependencies (`x.workspace = true`) resolve through the root manifest.
     if let Some(root) = workspace_root(&dirs[0]) {
@@ -266,7 +266,7 @@ fn fingerprint(dir: &Path) -> Result<String> {
         files.push(root.join("rust-toolchain.toml"));
         if let Some(deps) = workspace_path_deps(&root) {
             for d in deps {
-                collect_files(&d, &mut files)?;
+                crate::sources::collect_files(&d, &mut files)?;
             }
         }
     }
@@ -305,33 +305,4 @@ fn workspace_root(dir: &Path) -> Option<PathBuf> {
             std::fs::read_to_string(a.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
         })
         .map(Path::to_path_buf)
-}
-
-/// Every file under `dir` (or `dir` itself when it is a file) that can decide a
-/// plugin's component: not build output (`target/`, built components), tool caches
-/// (`node_modules/`, `__pycache__/`) or hidden files. Links to directories are not
-/// followed (a link loop would never end).
-pub(crate) fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    if dir.is_file() {
-        out.push(dir.to_path_buf());
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))?;
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if ["target", "node_modules", "__pycache__"].contains(&name.as_str())
-            || name.starts_with('.')
-            || name.contains(".component.")
-        {
-            continue;
-        }
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            collect_files(&path, out)?;
-        } else if path.is_file() {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

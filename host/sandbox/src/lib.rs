@@ -22,6 +22,7 @@
 pub mod authoring;
 pub mod build;
 pub mod runtime;
+pub mod sources;
 
 use anyhow::Result;
 use cityrank_core::edition::PluginSource;

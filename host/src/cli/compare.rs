@@ -78,6 +78,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 eprintln!("{arg}: plugin {}: {}", m.level, m.message);
             }
         }
+        super::print_warnings(&run.results.warnings, Some(&arg.to_string()));
         runs.push(run);
     }
     let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();

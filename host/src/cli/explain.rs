@@ -53,6 +53,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
+    super::print_warnings(&run.results.warnings, None);
     let e = explain::explain(&run.results, &run.manifest, &args.unit, args.top)?;
     let text = match args.format {
         Format::Table => explain::table(&e),

@@ -110,6 +110,17 @@ impl SandboxArgs {
     }
 }
 
+/// Prints a run's warnings on standard error (`warning: …`), naming the edition
+/// when several runs print theirs.
+fn print_warnings(warnings: &[String], edition: Option<&str>) {
+    for w in warnings {
+        match edition {
+            Some(e) => eprintln!("warning: {e}: {w}"),
+            None => eprintln!("warning: {w}"),
+        }
+    }
+}
+
 /// Writes `text` to `output` atomically, or to standard output.
 fn emit(text: &str, output: Option<&Path>) -> Result<()> {
     match output {

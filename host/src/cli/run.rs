@@ -58,9 +58,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
-    for w in &output.warnings {
-        eprintln!("warning: {w}");
-    }
+    super::print_warnings(&output.warnings, None);
     let text = match args.format {
         Format::Table => report::table(&output.results),
         Format::Json => report::json(&output.results)?,

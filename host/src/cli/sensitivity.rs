@@ -97,6 +97,7 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
     };
     let started = std::time::Instant::now();
     let report = sensitivity::analyse(&loaded, &edition, &dataset, &spec, &over)?;
+    super::print_warnings(&report.warnings, None);
     let elapsed = started.elapsed();
     eprintln!(
         "{} builds in {:.1} ms ({:.0} builds/s)",

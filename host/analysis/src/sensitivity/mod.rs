@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use cityrank_core::catalogue::{self, Phase};
+use cityrank_core::catalogue::Phase;
 pub use cityrank_core::edition::sensitivity::{
     DesignKind, InputSpec, MAX_BOOTSTRAP, MAX_BUILDS, MAX_REPLICATES, MAX_THREADS, SensitivitySpec, WeightNoise,
 };
@@ -130,6 +130,10 @@ pub struct SensitivityReport {
     /// Rank shifts when each indicator or node is left out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leave_one_out: Vec<LeaveOneOut>,
+    /// Warnings of deriving the indicators (e.g. a formula that divided by zero
+    /// for some units), also printed on standard error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 cityrank_core::document!(SensitivityReport, "sensitivity");
@@ -249,8 +253,6 @@ pub struct LeaveOneOut {
     /// The unit with the largest shift.
     pub most_affected: Option<String>,
 }
-
-/// The first pipeline stage a variant changes (later stages depend on it).
 
 /// One uncertain input, resolved.
 enum Input {
@@ -638,6 +640,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         top_tier,
         sensitivity,
         leave_one_out,
+        warnings: subject.derived.warnings.clone(),
     };
     // The report must satisfy its own schema; a failure here is a bug in cityrank.
     cityrank_core::schema::validate::<SensitivityReport>(&serde_json::to_value(&report)?, "sensitivity report")
@@ -766,7 +769,7 @@ fn resolve_inputs(
             name: input.name.clone(),
             alternatives: labels.clone(),
         });
-        let reach = variants.iter().map(catalogue::reach).min().unwrap_or(Phase::Later);
+        let reach = variants.iter().map(Variant::reach).min().unwrap_or(Phase::Later);
         inputs.push(Input::Choice {
             labels,
             variants,

@@ -10,10 +10,9 @@ use anyhow::{Context, Result, bail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::methodology::{
-    AggregateSpec, DenominateSpec, ImputeSpec, IndicatorSpec, Manifest, MissingSpec, NormaliseSpec, RankSpec,
-    RescaleSpec, ScreenSpec, TierSpec, TreatSpec, WeightSpec,
-};
+use crate::catalogue::{Part, Phase, STEPS};
+pub use crate::methodology::PipelineOverride;
+use crate::methodology::{AggregateSpec, IndicatorSpec, Manifest, NormaliseSpec, TierSpec, TreatSpec};
 use crate::plugin::Limits;
 
 pub mod sensitivity;
@@ -141,46 +140,33 @@ pub struct Variant {
     pub panel: Option<PanelSpec>,
 }
 
-/// Pipeline steps a variant replaces; absent keys keep the methodology's.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PipelineOverride {
-    /// Denomination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub denominate: Option<DenominateSpec>,
-    /// Imputation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impute: Option<ImputeSpec>,
-    /// Screening.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub screen: Option<ScreenSpec>,
-    /// Outlier treatment (replaces per-indicator treatments too).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub treat: Option<TreatSpec>,
-    /// Normalisation (replaces per-indicator normalisations too).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub normalise: Option<NormaliseSpec>,
-    /// Weighting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weights: Option<WeightSpec>,
-    /// Aggregation (replaces per-node aggregations too).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aggregate: Option<AggregateSpec>,
-    /// Missing-value policy of aggregation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing: Option<MissingSpec>,
-    /// Rescaling of the index.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rescale: Option<RescaleSpec>,
-    /// Ranking rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<RankSpec>,
-    /// Rank within the groups of this dataset group column as well.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank_within: Option<String>,
-}
-
 impl Variant {
+    /// The earliest phase of the pipeline this variant changes: everything from
+    /// there on must be recomputed for it (a sensitivity analysis reuses the
+    /// earlier phases). Dropping indicators or nodes changes the table itself, so
+    /// everything.
+    pub fn reach(&self) -> Phase {
+        if !self.drop.is_empty() {
+            return Phase::Prepare;
+        }
+        STEPS
+            .iter()
+            .filter(|s| {
+                (s.overridden)(&self.pipeline)
+                    || self.skip.iter().any(|k| k == s.name)
+                    || match s.part {
+                        Part::None => false,
+                        Part::IndicatorTreat => !self.treat.is_empty(),
+                        Part::IndicatorNormalise => !self.normalise.is_empty(),
+                        Part::Weights => !self.weights.is_empty(),
+                        Part::NodeAggregate => !self.aggregate.is_empty(),
+                    }
+            })
+            .map(|s| s.phase)
+            .min()
+            .unwrap_or(Phase::Later)
+    }
+
     /// The manifest with this variant applied. `key` names the variant in errors
     /// (e.g. `variants.zscore`).
     pub fn apply(&self, manifest: &Manifest, key: &str) -> Result<Manifest> {
@@ -191,7 +177,7 @@ impl Variant {
 
     /// Applies this variant to `m` itself (see [`Variant::apply`]).
     pub fn apply_in_place(&self, m: &mut Manifest, key: &str) -> Result<()> {
-        for step in &crate::catalogue::STEPS {
+        for step in &STEPS {
             (step.apply)(&self.pipeline, m);
         }
         for name in &self.skip {
@@ -662,5 +648,24 @@ impl ResolvedEdition {
             })?;
         }
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reach_is_the_earliest_step_a_variant_touches() {
+        let mut v = Variant::default();
+        assert_eq!(v.reach(), Phase::Later);
+        v.weights.insert("p".into(), 2.0);
+        assert_eq!(v.reach(), Phase::Later);
+        v.normalise.insert("x".into(), NormaliseSpec::default());
+        assert_eq!(v.reach(), Phase::Normalise);
+        v.skip.push("treat".into());
+        assert_eq!(v.reach(), Phase::Treat);
+        v.drop.push("x".into());
+        assert_eq!(v.reach(), Phase::Prepare);
     }
 }

@@ -476,3 +476,42 @@ pub struct PipelineSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank_within: Option<String>,
 }
+
+/// Pipeline steps a variant replaces; absent keys keep the methodology's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineOverride {
+    /// Denomination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominate: Option<DenominateSpec>,
+    /// Imputation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impute: Option<ImputeSpec>,
+    /// Screening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenSpec>,
+    /// Outlier treatment (replaces per-indicator treatments too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat: Option<TreatSpec>,
+    /// Normalisation (replaces per-indicator normalisations too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalise: Option<NormaliseSpec>,
+    /// Weighting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightSpec>,
+    /// Aggregation (replaces per-node aggregations too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateSpec>,
+    /// Missing-value policy of aggregation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<MissingSpec>,
+    /// Rescaling of the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescale: Option<RescaleSpec>,
+    /// Ranking rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<RankSpec>,
+    /// Rank within the groups of this dataset group column as well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_within: Option<String>,
+}

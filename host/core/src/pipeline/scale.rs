@@ -1,0 +1,206 @@
+//! Outlier treatment and normalisation: the steps that put indicators on a common scale.
+
+use super::{Context, CustomSteps, PluginBatches, Treated, describe};
+use crate::methodology::{LogFallback, Manifest, NormaliseSpec, TreatSpec};
+use anyhow::{Context as _, Result, anyhow, bail};
+use cityrank_steps::Direction;
+use cityrank_steps::normalise::{self as norm, Normaliser};
+use cityrank_steps::treat::{self as trt, Treatment};
+use std::sync::Arc;
+
+/// Outlier treatment of every indicator (plugin methods batched into one call each).
+pub(super) fn treat(
+    manifest: &Manifest,
+    ctx: &Context,
+    mut x: Vec<Vec<f64>>,
+    kept: &[usize],
+    kept_ids: &[String],
+    custom: &mut dyn CustomSteps,
+) -> Result<Treated> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+
+    // Treat.
+    let mut treatment = Vec::new();
+    let mut batches = PluginBatches::default();
+    for (i, ind) in manifest.indicators.iter().enumerate() {
+        match ind.treat.as_ref().or(manifest.pipeline.treat.as_ref()) {
+            None | Some(TreatSpec::None) => {}
+            Some(TreatSpec::Plugin { name, params }) => batches.add(name, params, i),
+            Some(spec) => {
+                let t = treatment_of(spec);
+                let (y, report) = trt::treat(&x[i], &t)
+                    .map_err(|e| anyhow!("treating `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
+                x[i] = y;
+                treatment.push((i, report));
+            }
+        }
+    }
+    if !batches.0.is_empty() {
+        let input = x.clone();
+        batches.run("treat", &input, &ids, kept_ids, custom, &mut x)?;
+    }
+    Ok(Treated {
+        x,
+        reports: Arc::new(treatment),
+    })
+}
+
+/// Normalisation of every indicator (plugin methods batched into one call each).
+/// Returns one column per manifest indicator.
+pub(super) fn normalise(
+    manifest: &Manifest,
+    ctx: &Context,
+    mut x: Vec<Vec<f64>>,
+    kept: &[usize],
+    kept_ids: &[String],
+    custom: &mut dyn CustomSteps,
+) -> Result<Vec<Vec<f64>>> {
+    let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
+    let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); manifest.indicators.len()];
+
+    // Normalise.
+    let mut batches = PluginBatches::default();
+    for (i, ind) in manifest.indicators.iter().enumerate() {
+        let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
+        match spec {
+            NormaliseSpec::Plugin { name, params } => batches.add(name, params, i),
+            spec => {
+                let normaliser = normaliser_of(spec, manifest, i, &x[i], kept_ids)?;
+                let mut y = norm::normalise(&x[i], directions[i], &normaliser)
+                    .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
+                // A present value must stay a number (nothing silently becomes missing).
+                if let Some(u) = (0..y.len()).find(|&u| !x[i][u].is_nan() && !y[u].is_finite()) {
+                    bail!(
+                        "normalising `{}`: unit `{}` has {}, which becomes {} (the indicator's range or spread \
+                         overflows; rescale the data)",
+                        ind.id,
+                        kept_ids.get(u).map_or("?", String::as_str),
+                        x[i][u],
+                        y[u]
+                    );
+                }
+                if let NormaliseSpec::Ladder { out_of: Some(out_of) } = spec {
+                    let top = ind.ladder.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
+                    y.iter_mut().for_each(|v| *v = *v / top * out_of);
+                }
+                values[i] = y;
+                // The treated column is no longer needed: free it now, so a large run
+                // holds about one copy of the data at a time.
+                x[i] = Vec::new();
+            }
+        }
+    }
+    batches.run("normalise", &x, &ids, kept_ids, custom, &mut values)?;
+    Ok(values)
+}
+
+/// The native treatment of a (non-plugin) spec.
+pub fn treatment_of(spec: &TreatSpec) -> Treatment {
+    match spec {
+        TreatSpec::None | TreatSpec::Plugin { .. } => Treatment::None,
+        TreatSpec::Coinr {
+            winmax,
+            skew,
+            kurt,
+            log: LogFallback::Coinr,
+        } => Treatment::Coinr {
+            winmax: *winmax,
+            skew: *skew,
+            kurt: *kurt,
+        },
+        TreatSpec::Coinr {
+            winmax,
+            skew,
+            kurt,
+            log: LogFallback::SkewAware,
+        } => Treatment::CoinrSkewAware {
+            winmax: *winmax,
+            skew: *skew,
+            kurt: *kurt,
+        },
+        TreatSpec::WinsoriseSd { k } => Treatment::WinsoriseSd { k: *k },
+        TreatSpec::BoxCox { lambda, shift: false } => Treatment::BoxCox { lambda: *lambda },
+        TreatSpec::BoxCox { lambda, shift: true } => Treatment::BoxCoxShifted { lambda: *lambda },
+    }
+}
+
+/// The native normaliser of a (non-plugin) spec for indicator `i`, resolving
+/// defaults from the indicator (ladder, target) and unit ids to positions.
+pub(super) fn normaliser_of(
+    spec: &NormaliseSpec,
+    manifest: &Manifest,
+    i: usize,
+    x: &[f64],
+    units: &[String],
+) -> Result<Normaliser> {
+    let ind = &manifest.indicators[i];
+    let target = |t: &Option<f64>| -> Result<f64> {
+        t.or(ind.target).with_context(|| {
+            format!(
+                "normalising `{}`: the method needs a target; give `target` to the method or the indicator",
+                ind.id
+            )
+        })
+    };
+    Ok(match spec {
+        NormaliseSpec::MinMax { lo, hi } => Normaliser::MinMax { lo: *lo, hi: *hi },
+        NormaliseSpec::ZScore { mean, sd } => Normaliser::ZScore { mean: *mean, sd: *sd },
+        NormaliseSpec::Rank => Normaliser::Rank,
+        NormaliseSpec::PercentileRank => Normaliser::PercentileRank,
+        NormaliseSpec::Borda => Normaliser::Borda,
+        NormaliseSpec::Goalposts {
+            lo,
+            hi,
+            scale,
+            truncate,
+        } => Normaliser::Goalposts {
+            lo: *lo,
+            hi: *hi,
+            scale: *scale,
+            truncate: *truncate,
+        },
+        NormaliseSpec::DistanceToMax => Normaliser::DistanceToMax,
+        NormaliseSpec::DistanceToReference { unit, cap } => Normaliser::DistanceToReference {
+            unit: units.iter().position(|u| u == unit).with_context(|| {
+                format!(
+                    "normalising `{}`: the reference unit `{unit}` is not among the (screened) units",
+                    ind.id
+                )
+            })?,
+            cap: *cap,
+        },
+        NormaliseSpec::DistanceToTarget { target: t, cap } => Normaliser::DistanceToTarget {
+            target: target(t)?,
+            cap: *cap,
+        },
+        NormaliseSpec::FractionOfMax => Normaliser::FractionOfMax,
+        NormaliseSpec::RelativeToBest => Normaliser::RelativeToBest,
+        NormaliseSpec::Ladder { .. } => Normaliser::Ladder {
+            levels: ind
+                .ladder
+                .iter()
+                .map(|l| norm::Level {
+                    points: l.points,
+                    min: l.min,
+                    max: l.max,
+                })
+                .collect(),
+            floor: 0.0,
+        },
+        NormaliseSpec::TargetBands {
+            target: t,
+            bounds,
+            points,
+        } => Normaliser::TargetBands {
+            target: target(t)?,
+            bounds: bounds.clone(),
+            points: points.clone(),
+        },
+        NormaliseSpec::AmpiGoalposts { reference } => Normaliser::AmpiGoalposts {
+            reference: reference.unwrap_or_else(|| cityrank_steps::stats::mean(x)),
+        },
+        NormaliseSpec::None => Normaliser::None,
+        NormaliseSpec::Plugin { .. } => bail!("internal error: plugin normaliser resolved natively"),
+    })
+}
