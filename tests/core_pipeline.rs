@@ -234,9 +234,18 @@ fn every_problem_of_a_dataset_description_is_reported() {
         Err(e) => format!("{e:#}"),
     };
     assert!(err.contains("2 problems"), "{err}");
-    assert!(err.contains("is already variables[0]"), "{err}");
+    // The tiny description has 15 lines, then a blank one: the second
+    // `[[variables]]` is line 17, its `id` value line 18 column 6, its `source`
+    // value line 20 column 10.
+    let file = path.display();
     assert!(
-        err.contains("no source `wdi` in [[sources]]; did you mean `wbi`?"),
+        err.contains(&format!("{file}:18:6: variable `x`: id: `x` is already variables[0]")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{file}:20:10: variable `x`: source: no source `wdi` in [[sources]]; did you mean `wbi`?"
+        )),
         "{err}"
     );
 }

@@ -1,7 +1,7 @@
 //! `cityrank sensitivity` end to end: reproducible for a seed whatever the number of
 //! threads, consistent statistics, clear errors. (The estimators themselves are
 //! tested against hand computations and the Ishigami function in
-//! `host/src/sensitivity/estimate.rs`.)
+//! `host/analysis/src/sensitivity/estimate.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

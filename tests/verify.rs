@@ -29,9 +29,9 @@ fn every_bundled_edition_and_variant_is_verified() {
     let mut checked = 0;
     for name in editions() {
         let edition = format!("methodologies/{name}");
-        // The edition and, for one with variants, its first variant.
-        let variant = cityrank_variants(&root().join(&edition)).into_iter().next();
-        for v in [None, variant] {
+        // The edition and each of its variants.
+        let variants = cityrank_variants(&root().join(&edition)).into_iter().map(Some);
+        for v in std::iter::once(None).chain(variants) {
             let results = out
                 .path()
                 .join(format!("{name}-{}.json", v.as_deref().unwrap_or("nominal")));
@@ -54,7 +54,7 @@ fn every_bundled_edition_and_variant_is_verified() {
             checked += 1;
         }
     }
-    assert!(checked >= 30, "only {checked} results verified");
+    assert!(checked >= 40, "only {checked} results verified");
 }
 
 /// The names of an edition's variants.
@@ -89,20 +89,26 @@ fn small_edition(dir: &Path) {
     .unwrap();
 }
 
-#[test]
-fn a_changed_dataset_is_explained_unit_by_unit() {
-    let cache = tempfile::tempdir().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    small_edition(dir.path());
-    let results = dir.path().join("results.json");
+/// [`small_edition`] in `dir`, run: the path of its results file.
+fn small_results(cache: &Path, dir: &Path) -> std::path::PathBuf {
+    small_edition(dir);
+    let results = dir.join("results.json");
     let o = output(
-        cityrank(cache.path())
+        cityrank(cache)
             .arg("run")
-            .arg(dir.path().join("small.toml"))
+            .arg(dir.join("small.toml"))
             .args(["--format", "json", "-o"])
             .arg(&results),
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    results
+}
+
+#[test]
+fn a_changed_dataset_is_explained_unit_by_unit() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let results = small_results(cache.path(), dir.path());
     // Found beside the results, without --edition.
     let o = output(cityrank(cache.path()).arg("verify").arg(&results));
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
@@ -132,16 +138,7 @@ fn a_changed_dataset_is_explained_unit_by_unit() {
 fn a_changed_methodology_an_old_file_and_a_missing_edition_are_named() {
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    small_edition(dir.path());
-    let results = dir.path().join("results.json");
-    let o = output(
-        cityrank(cache.path())
-            .arg("run")
-            .arg(dir.path().join("small.toml"))
-            .args(["--format", "json", "-o"])
-            .arg(&results),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    let results = small_results(cache.path(), dir.path());
 
     // The methodology now treats lower x as better: every rank changes.
     let m = std::fs::read_to_string(dir.path().join("methodology.toml")).unwrap();
@@ -196,16 +193,7 @@ fn a_changed_methodology_an_old_file_and_a_missing_edition_are_named() {
 fn an_edited_results_file_is_not_verified() {
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    small_edition(dir.path());
-    let results = dir.path().join("results.json");
-    let o = output(
-        cityrank(cache.path())
-            .arg("run")
-            .arg(dir.path().join("small.toml"))
-            .args(["--format", "json", "-o"])
-            .arg(&results),
-    );
-    assert!(o.status.success());
+    let results = small_results(cache.path(), dir.path());
     let text = std::fs::read_to_string(&results).unwrap();
     // Someone improves Beta's published score by hand.
     std::fs::write(&results, text.replacen("\"score\": 100.0", "\"score\": 101.0", 1)).unwrap();
@@ -213,4 +201,40 @@ fn an_edited_results_file_is_not_verified() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("units[b].score: 101.0 → 100.0"), "{}", stdout(&o));
     assert!(stdout(&o).contains("same     dataset CSV sha256"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_pinned_methodology_that_changed_is_explained() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let results = small_results(cache.path(), dir.path());
+    // Pin the methodology as the results record it, then change the methodology.
+    let recorded: serde_json::Value = serde_json::from_slice(&std::fs::read(&results).unwrap()).unwrap();
+    let pinned = recorded["methodology"]["sha256"].as_str().unwrap().to_string();
+    let edition = dir.path().join("small.toml");
+    let text = std::fs::read_to_string(&edition).unwrap();
+    std::fs::write(
+        &edition,
+        text.replace("dataset = ", &format!("methodology_sha256 = \"{pinned}\"\ndataset = ")),
+    )
+    .unwrap();
+    let m = std::fs::read_to_string(dir.path().join("methodology.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("methodology.toml"),
+        m.replace("name = \"X\"", "name = \"X2\""),
+    )
+    .unwrap();
+    let o = output(
+        cityrank(cache.path())
+            .arg("verify")
+            .arg(&results)
+            .arg("--edition")
+            .arg(&edition),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("CHANGED  methodology sha256"), "{text}");
+    assert!(text.contains("CHANGED  edition file sha256"), "{text}");
+    assert!(text.contains("NOT verified: the re-run failed:"), "{text}");
+    assert!(text.contains(&format!("pins methodology {pinned}")), "{text}");
 }

@@ -27,3 +27,21 @@ pub fn named(name: &str) -> Option<DocumentKind> {
 pub fn names() -> String {
     all().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every registered schema compiles, and names are unique.
+    #[test]
+    fn every_schema_compiles() {
+        let all = super::all();
+        for d in &all {
+            if let Err(e) = jsonschema::validator_for(&(d.schema)()) {
+                panic!("{}: {e}", d.name);
+            }
+        }
+        let mut names: Vec<&str> = all.iter().map(|d| d.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+    }
+}

@@ -28,7 +28,8 @@
 
 pub use cityrank_analysis::{analysis, compare, explain, html, published, sensitivity, verify};
 pub use cityrank_core::{
-    dataset, diagnostic, digest, edition, formulas, fsutil, methodology, pipeline, plugin, report, results, run, schema,
+    catalogue, dataset, diagnostic, digest, edition, formulas, fsutil, methodology, pipeline, plugin, report, results,
+    run, schema,
 };
 pub use cityrank_sandbox::{authoring, build, runtime as sandbox};
 

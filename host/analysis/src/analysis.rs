@@ -3,7 +3,7 @@
 //! `get_PCA()` and `get_corr()`.
 //!
 //! Everything is computed on the `aggregated` stage of a run (see
-//! [`cityrank_core::pipeline::STAGES`]): the normalised indicators and the aggregated score
+//! [`cityrank_core::catalogue::stage_names`]): the normalised indicators and the aggregated score
 //! of every node, for the units kept after screening, before any rescaling of the
 //! index (rescaling is increasing and affine, so no figure here depends on it). For
 //! panel editions every scored row (unit and year) is one observation.
@@ -30,8 +30,9 @@ use cityrank_core::pipeline::Stage;
 use cityrank_core::results::{EditionInfo, MethodologyInfo, Results};
 use cityrank_core::schema;
 
-/// Version of the analysis format.
-pub const ANALYSIS_SCHEMA_VERSION: u32 = 1;
+/// Version of the analysis format: 2 when the embedded edition record gained its
+/// file name, hash and variant changes (results format 3).
+pub const ANALYSIS_SCHEMA_VERSION: u32 = 2;
 
 /// The statistical analysis of a run: what `cityrank analyse --format json` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -26,8 +26,9 @@ use cityrank_core::methodology::{AggregateSpec, Manifest, NodeKind, RescaleSpec}
 use cityrank_core::report::{aligned, fmt_opt};
 use cityrank_core::results::{EditionInfo, MethodologyInfo, NodeInfo, Results, UnitResult};
 
-/// Version of the explanation format.
-pub const EXPLAIN_SCHEMA_VERSION: u32 = 1;
+/// Version of the explanation format: 2 when the embedded edition record gained
+/// its file name, hash and variant changes (results format 3).
+pub const EXPLAIN_SCHEMA_VERSION: u32 = 2;
 
 /// Why a unit has its score: what `cityrank explain --format json` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -51,6 +51,9 @@ pub struct Verification {
     pub variant: Option<String>,
     /// Every recorded fact and what was found.
     pub checks: Vec<Check>,
+    /// Why the re-run failed, if it did (e.g. a pinned methodology that changed,
+    /// data that no longer load); the checks above say what changed.
+    pub rerun_error: Option<String>,
     /// Whether the new results are byte-identical to the file.
     pub identical: bool,
     /// Differences between the file and the new results, one line each
@@ -83,6 +86,24 @@ impl Verification {
                 ));
             }
         }
+        let changed: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| !c.ok())
+            .map(|c| c.what.as_str())
+            .collect();
+        let what_changed = || {
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!("what changed since the results were made: {}\n", changed.join(", "))
+            }
+        };
+        if let Some(e) = &self.rerun_error {
+            out.push_str(&format!("NOT verified: the re-run failed: {e}\n"));
+            out.push_str(&what_changed());
+            return out;
+        }
         if self.identical {
             out.push_str("verified: the re-run gives byte-identical results\n");
             return out;
@@ -107,18 +128,7 @@ impl Verification {
                 self.difference_count - self.differences.len()
             ));
         }
-        let changed: Vec<&str> = self
-            .checks
-            .iter()
-            .filter(|c| !c.ok())
-            .map(|c| c.what.as_str())
-            .collect();
-        if !changed.is_empty() {
-            out.push_str(&format!(
-                "what changed since the results were made: {}\n",
-                changed.join(", ")
-            ));
-        }
+        out.push_str(&what_changed());
         out
     }
 }
@@ -174,6 +184,8 @@ pub fn find_edition(results: &Results, results_path: &Path, given: Option<&Path>
     }
     places.push(PathBuf::from("methodologies"));
     places.push(PathBuf::from("."));
+    let mut seen = std::collections::BTreeSet::new();
+    places.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     let candidates: Vec<PathBuf> = places.iter().map(|p| p.join(name)).filter(|p| p.is_file()).collect();
     let hash = |p: &Path| {
         std::fs::read(p)
@@ -191,9 +203,22 @@ pub fn find_edition(results: &Results, results_path: &Path, given: Option<&Path>
     if let Some(p) = candidates.iter().find(same_id) {
         return Ok(p.clone());
     }
+    let rejected = if candidates.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (found {}, but not as edition `{}`: another id, or not an edition file)",
+            candidates
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            results.edition.id
+        )
+    };
     bail!(
-        "{}: cannot find the edition file `{name}` (edition `{}`) that made these results; looked in {}; pass \
-         --edition FILE",
+        "{}: cannot find the edition file `{name}` (edition `{}`) that made these results; looked in {}{rejected}; \
+         pass --edition FILE",
         results_path.display(),
         results.edition.id,
         places
@@ -258,14 +283,19 @@ pub fn verify(
         &recorded.dataset.description_sha256,
         &dataset.description_sha256,
     ));
-    let output = run::run_loaded(&loaded, &resolved, &dataset, Default::default())
-        .with_context(|| format!("re-running `{}`", edition_path.display()))?;
-    let now = cityrank_core::report::json(&output.results)?;
-    let identical = now.as_bytes() == bytes.as_slice();
+    // A failed re-run (e.g. a pin that no longer matches) is part of the answer,
+    // with the checks that say what changed.
+    let rerun = run::run_loaded(&loaded, &resolved, &dataset, Default::default())
+        .and_then(|output| cityrank_core::report::json(&output.results));
+    let (now, rerun_error) = match rerun {
+        Ok(now) => (Some(now), None),
+        Err(e) => (None, Some(format!("{e:#}"))),
+    };
+    let identical = now.as_ref().is_some_and(|n| n.as_bytes() == bytes.as_slice());
     let mut differences = Vec::new();
-    if !identical {
+    if let Some(now) = now.as_ref().filter(|_| !identical) {
         let old: Value = serde_json::from_slice(&bytes)?;
-        let new: Value = serde_json::from_str(&now)?;
+        let new: Value = serde_json::from_str(now)?;
         diff(&old, &new, "", &mut differences);
     }
     Ok(Verification {
@@ -273,6 +303,7 @@ pub fn verify(
         edition: edition_path,
         variant,
         checks,
+        rerun_error,
         identical,
         difference_count: differences.len(),
         differences: differences.into_iter().take(MAX_DIFFERENCES).collect(),
@@ -323,6 +354,11 @@ pub fn diff(old: &Value, new: &Value, path: &str, out: &mut Vec<String>) {
                     out.push(format!("{path}[{k}]: (absent) → present"));
                 }
             }
+            let order = |items: &[Value]| items.iter().map(id).collect::<Vec<_>>();
+            let (oa, ob) = (order(a), order(b));
+            if oa != ob && oa.len() == ob.len() && oa.iter().all(|k| ob.contains(k)) {
+                out.push(format!("{}: the same rows in another order", display_path(path)));
+            }
         }
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
             for (i, (va, vb)) in a.iter().zip(b).enumerate() {
@@ -372,7 +408,7 @@ mod tests {
             {"id": "b", "rank": 2, "score": 60.0},
             {"id": "c", "rank": 3, "score": 50.0}
         ]});
-        // b and c swap places in the list; only c's score and both ranks changed.
+        // b and c swap places in the list; c's score and both ranks changed.
         let new = json!({"cityrank": "0.2.0", "units": [
             {"id": "a", "rank": 1, "score": 70.5},
             {"id": "c", "rank": 2, "score": 65.0},
@@ -387,6 +423,7 @@ mod tests {
                 "units[b].rank: 2 → 3",
                 "units[c].rank: 3 → 2",
                 "units[c].score: 50.0 → 65.0",
+                "units: the same rows in another order",
             ]
         );
     }
@@ -405,5 +442,14 @@ mod tests {
                 "warnings: [\"w\"] → (absent)",
             ]
         );
+    }
+
+    #[test]
+    fn diff_names_a_change_of_order_alone() {
+        let old = json!({"units": [{"id": "a", "rank": 1}, {"id": "b", "rank": 1}]});
+        let new = json!({"units": [{"id": "b", "rank": 1}, {"id": "a", "rank": 1}]});
+        let mut out = Vec::new();
+        diff(&old, &new, "", &mut out);
+        assert_eq!(out, ["units: the same rows in another order"]);
     }
 }

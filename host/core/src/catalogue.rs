@@ -9,9 +9,10 @@
 //! variant ([`crate::edition::Variant::reach`], what a sensitivity analysis must
 //! recompute) all follow from [`STEPS`].
 //!
-//! Adding a step: its spec field in `PipelineSpec` (and, optional, in
-//! `PipelineOverride`), its computation in `pipeline.rs`, and one entry here; a
-//! test checks that every `[pipeline]` key has an entry.
+//! Adding a step: its spec field in `PipelineSpec` and in `PipelineOverride`
+//! (what a variant may set), its computation in `pipeline/`, and one entry here;
+//! a test checks that every `[pipeline]` key has an entry and that a variant's
+//! `pipeline` table has the same keys.
 
 use serde_json::{Value, json};
 
@@ -317,7 +318,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_pipeline_key_is_a_step_in_order() {
+    fn every_pipeline_key_is_a_step() {
         // The keys of `[pipeline]` as its schema lists them, in declaration order.
         let schema = schemars::schema_for!(crate::methodology::PipelineSpec).to_value();
         let keys: Vec<&str> = schema["properties"]

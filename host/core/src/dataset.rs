@@ -176,13 +176,6 @@ impl Dataset {
             )
         })?;
         let description: DatasetDescription = crate::schema::parse_toml(&text, &path.display().to_string())?;
-        if description.schema_version != DATASET_SCHEMA_VERSION {
-            bail!(
-                "{}: schema_version: this host reads dataset version {DATASET_SCHEMA_VERSION}, got {}",
-                path.display(),
-                description.schema_version
-            );
-        }
         check_description(
             &description,
             &crate::diagnostic::Source::new(path.display().to_string(), text),
@@ -372,10 +365,17 @@ impl Dataset {
     }
 }
 
-/// Checks a dataset description on its own: ids of variables and sources unique,
-/// every cited source declared. `origin` names the file in errors.
+/// Checks a dataset description on its own: its format version, ids of variables
+/// and sources unique, every cited source declared. Every problem is reported at
+/// once, at its line and column in `source`.
 fn check_description(description: &DatasetDescription, source: &crate::diagnostic::Source) -> Result<()> {
     let mut problems = Vec::new();
+    if description.schema_version != DATASET_SCHEMA_VERSION {
+        problems.push(format!(
+            "schema_version: this host reads dataset version {DATASET_SCHEMA_VERSION}, got {}",
+            description.schema_version
+        ));
+    }
     for (i, v) in description.variables.iter().enumerate() {
         if let Some(j) = description.variables[..i].iter().position(|w| w.id == v.id) {
             problems.push(format!(

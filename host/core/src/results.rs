@@ -1,6 +1,7 @@
 //! The results of a run: what `cityrank run --format json` writes, validated
 //! against `schemas/results.schema.json`. Same inputs give byte-identical JSON:
-//! no timestamps, no paths, maps ordered by key.
+//! no timestamps, no absolute paths or paths of the machine (only what the
+//! edition file itself writes, and its file name), maps ordered by key.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::edition::Variant;
-use crate::methodology::{AggregateSpec, Direction, NodeKind, NormaliseSpec, PipelineSpec, TreatSpec};
+use crate::methodology::{AggregateSpec, NodeKind, NormaliseSpec, PipelineSpec, TreatSpec};
 
 /// Version of the results format: 2 added the methodology's `kind` and
 /// `manifest_sha256`, and made `contract` absent for a declarative methodology;
@@ -106,8 +107,6 @@ pub struct ResolvedPipeline {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorSteps {
-    /// Whether higher raw values are better.
-    pub direction: Direction,
     /// The dataset variable it is divided by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominator: Option<String>,

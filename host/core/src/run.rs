@@ -511,7 +511,9 @@ fn rank_scored(manifest: &Manifest, dataset: &Dataset, scored: &Scored) -> Resul
         &scored.scores[0],
         manifest,
         covariate.as_deref(),
-        within.as_ref().map(|(_, labels)| labels.as_slice()),
+        within
+            .as_ref()
+            .map(|(g, labels)| (dataset.description.columns.groups[*g].as_str(), labels.as_slice())),
     )?;
     Ok((ranking, within.map(|(g, _)| g)))
 }
@@ -528,7 +530,6 @@ pub fn resolved_pipeline(manifest: &Manifest) -> ResolvedPipeline {
             (
                 i.id.clone(),
                 IndicatorSteps {
-                    direction: i.direction,
                     denominator: i.denominator.clone(),
                     treat: i.treat.clone(),
                     normalise: i.normalise.clone(),

@@ -5,8 +5,6 @@
 //! when they drift. Every document is validated before it is deserialised, so an
 //! error names the file, the key path inside it and what was expected.
 
-use std::path::Path;
-
 use anyhow::{Context, Result, anyhow, bail};
 use jsonschema::paths::LocationSegment;
 use jsonschema::{ValidationError, error::ValidationErrorKind};
@@ -91,7 +89,7 @@ impl DocumentKind {
 /// The most problems one validation reports.
 pub const MAX_PROBLEMS: usize = 20;
 
-/// Validates `value` as a `doc`; the error names `origin`, the key path and the
+/// Validates `value` as a `T`; the error names `origin`, the key path and the
 /// expectation of every problem (up to [`MAX_PROBLEMS`]).
 pub fn validate<T: Document>(value: &Value, origin: &str) -> Result<()> {
     let problems = problems::<T>(value);
@@ -105,7 +103,7 @@ pub fn validate<T: Document>(value: &Value, origin: &str) -> Result<()> {
     ))
 }
 
-/// The problems of `value` as a `doc`, one line each (`key.path: what is wrong`),
+/// The problems of `value` as a `T`, one line each (`key.path: what is wrong`),
 /// up to [`MAX_PROBLEMS`]; empty when it is valid.
 pub fn problems<T: Document>(value: &Value) -> Vec<String> {
     let mut problems: Vec<String> = Vec::new();
@@ -335,7 +333,7 @@ fn key_path(location: &jsonschema::paths::Location) -> String {
     crate::diagnostic::render_path(&segments)
 }
 
-/// Parses TOML text as a `doc`: TOML syntax, then the schema, then the type.
+/// Parses TOML text as a `T`: TOML syntax, then the schema, then the type.
 /// Every schema problem is reported, each as `origin:line:column: place: what`
 /// (see [`crate::diagnostic::Source::render`]).
 pub fn parse_toml<T: Document>(text: &str, origin: &str) -> Result<T> {
@@ -381,13 +379,6 @@ fn non_finite(v: &toml::Value, path: String) -> Option<(String, f64)> {
         }),
         _ => None,
     }
-}
-
-/// Reads and parses the TOML file at `path` as a `doc`.
-pub fn load_toml<T: Document>(path: &Path) -> Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {} file `{}`", T::NAME, path.display()))?;
-    parse_toml(&text, &path.display().to_string())
 }
 
 #[cfg(test)]

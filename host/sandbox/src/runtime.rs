@@ -232,7 +232,7 @@ impl Sandbox {
         self.load_bytes(&bytes, &label)
     }
 
-    /// Like [`Sandbox::load`], from bytes; `label` names the plugin in errors.
+    /// Like [`Sandbox::load_component`], from bytes; `label` names the plugin in errors.
     pub fn load_bytes(&self, bytes: &[u8], label: &str) -> Result<WasmPlugin> {
         check_header(bytes).map_err(|e| anyhow!("plugin `{label}` is refused: {e}"))?;
         let sha256 = cityrank_core::digest::sha256_hex(bytes);

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use cityrank::dataset::Dataset;
 use cityrank::edition::ResolvedEdition;
 use cityrank::sensitivity::{self, DesignKind, Overrides, render};
+use clap::Args;
 
 /// Sampling designs (`--design`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,7 +25,6 @@ impl From<Design> for DesignKind {
         }
     }
 }
-use clap::Args;
 
 /// Output formats of `cityrank sensitivity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -76,8 +76,11 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
             }
             Ok(())
         })();
-        if let Err(e) = result {
-            problems.push(format!("{e:#}"));
+        // The same problem (e.g. a pin that does not match) once, not per variant.
+        if let Err(e) = result.map_err(|e| format!("{e:#}"))
+            && !problems.contains(&e)
+        {
+            problems.push(e);
         }
     }
     if let Err(e) = edition

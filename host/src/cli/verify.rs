@@ -12,7 +12,8 @@ pub struct VerifyArgs {
     results: PathBuf,
     /// The edition file to re-run [default: the file named in the results, looked
     /// for beside them, in `methodologies/` beside or above them, and in
-    /// `methodologies/` of the current directory].
+    /// `methodologies/` of the current directory]. The results record the edition
+    /// file's name, so a renamed copy gives other bytes.
     #[arg(long, value_name = "FILE")]
     edition: Option<PathBuf>,
     #[command(flatten)]

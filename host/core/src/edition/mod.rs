@@ -597,13 +597,19 @@ impl ResolvedEdition {
     /// (`methodology_sha256`); the error names both hashes and the fix.
     pub fn check_pin(&self, sha256: &str, label: &str) -> Result<()> {
         match &self.edition.methodology_sha256 {
-            Some(pinned) if pinned != sha256 => bail!(
-                "{}: methodology_sha256: the edition pins methodology {pinned}, but `{label}` ({}) has {sha256}; \
-                 it changed since the edition was pinned — restore the pinned version, or, if the change is meant, \
-                 set methodology_sha256 = \"{sha256}\"",
-                self.path.display(),
-                self.edition.methodology.display()
-            ),
+            Some(pinned) if pinned != sha256 => {
+                let problem = format!(
+                    "methodology_sha256: the edition pins methodology {pinned}, but `{label}` ({}) has {sha256}; \
+                     it changed since the edition was pinned — restore the pinned version, or, if the change is \
+                     meant, set methodology_sha256 = \"{sha256}\"",
+                    self.edition.methodology.display()
+                );
+                let file = self.path.display().to_string();
+                match std::fs::read_to_string(&self.path) {
+                    Ok(text) => bail!("{}", crate::diagnostic::Source::new(file, text).render(&problem)),
+                    Err(_) => bail!("{file}: {problem}"),
+                }
+            }
             _ => Ok(()),
         }
     }

@@ -23,21 +23,22 @@ pub struct Ranking {
 
 /// Ranks units by `scores` (the manifest's ranking rule) and assigns its tiers —
 /// within peer groups formed from `covariate` when the manifest asks for them —
-/// and ranks them within the groups `within` gives (one label per unit: the
-/// dataset column `pipeline.rank_within` names), by the same rule.
+/// and ranks them within the groups `within` gives (the dataset column
+/// `pipeline.rank_within` names, and its label per unit), by the same rule.
 pub fn rank(
     scores: &[f64],
     manifest: &Manifest,
     covariate: Option<&[f64]>,
-    within: Option<&[&str]>,
+    within: Option<(&str, &[&str])>,
 ) -> Result<Ranking> {
     let (ranks, how) = match manifest.pipeline.rank {
         RankSpec::Competition => (rk::competition(scores), rk::Ranking::Competition),
         RankSpec::Dense => (rk::dense(scores), rk::Ranking::Dense),
     };
     let group_ranks = match within {
-        Some(labels) => Some(
-            rk::within_groups(scores, &group_index(labels), how).map_err(|e| anyhow!("ranks within groups: {e}"))?,
+        Some((column, labels)) => Some(
+            rk::within_groups(scores, &group_index(labels), how)
+                .map_err(|e| anyhow!("ranks within `{column}`: {e}"))?,
         ),
         None => None,
     };
