@@ -346,45 +346,9 @@ pub fn run_loaded(
     let results = Results {
         schema_version: RESULTS_SCHEMA_VERSION,
         cityrank: env!("CARGO_PKG_VERSION").to_string(),
-        edition: EditionInfo {
-            id: edition.edition.id.clone(),
-            name: edition.edition.name.clone(),
-            year: edition.edition.year,
-            file: edition
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            sha256: edition.sha256.clone(),
-            variant: edition.variant.clone(),
-            changes: edition
-                .variant
-                .as_ref()
-                .and_then(|v| edition.edition.variants.get(v))
-                .cloned(),
-        },
-        methodology: MethodologyInfo {
-            id: manifest.id.clone(),
-            name: manifest.name.clone(),
-            version: manifest.version.clone(),
-            kind: loaded.kind().to_string(),
-            sha256: loaded.sha256.clone(),
-            manifest_sha256: loaded.manifest_sha256.clone(),
-            contract: loaded.contract(),
-        },
-        dataset: DatasetInfo {
-            id: dataset.description.id.clone(),
-            year: dataset.description.year,
-            sha256: dataset.sha256.clone(),
-            description_sha256: dataset.description_sha256.clone(),
-            // Distinct unit ids: a panel has several rows (years) per unit.
-            units: rows
-                .iter()
-                .map(|&r| dataset.units[r].id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-            rows: rows.len(),
-        },
+        edition: edition_info(edition),
+        methodology: methodology_info(loaded, manifest),
+        dataset: dataset_info(dataset, rows),
         pipeline: resolved_pipeline(manifest),
         limits: loaded.plugin.as_ref().map(|_| LimitsInfo {
             fuel: edition.limits.fuel,
@@ -462,6 +426,57 @@ pub fn run_loaded(
         rebuilt: loaded.rebuilt,
         cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
     })
+}
+
+/// Which edition was run: its file (name and hash), the variant and what it changed.
+fn edition_info(edition: &ResolvedEdition) -> EditionInfo {
+    EditionInfo {
+        id: edition.edition.id.clone(),
+        name: edition.edition.name.clone(),
+        year: edition.edition.year,
+        file: edition
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: edition.sha256.clone(),
+        variant: edition.variant.clone(),
+        changes: edition
+            .variant
+            .as_ref()
+            .and_then(|v| edition.edition.variants.get(v))
+            .cloned(),
+    }
+}
+
+/// Which methodology scored the edition, and its hashes.
+fn methodology_info(loaded: &LoadedMethodology, manifest: &Manifest) -> MethodologyInfo {
+    MethodologyInfo {
+        id: manifest.id.clone(),
+        name: manifest.name.clone(),
+        version: manifest.version.clone(),
+        kind: loaded.kind().to_string(),
+        sha256: loaded.sha256.clone(),
+        manifest_sha256: loaded.manifest_sha256.clone(),
+        contract: loaded.contract(),
+    }
+}
+
+/// Which data were scored (`rows` of `dataset`), and their hashes.
+fn dataset_info(dataset: &Dataset, rows: &[usize]) -> DatasetInfo {
+    DatasetInfo {
+        id: dataset.description.id.clone(),
+        year: dataset.description.year,
+        sha256: dataset.sha256.clone(),
+        description_sha256: dataset.description_sha256.clone(),
+        // Distinct unit ids: a panel has several rows (years) per unit.
+        units: rows
+            .iter()
+            .map(|&r| dataset.units[r].id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        rows: rows.len(),
+    }
 }
 
 /// The ranking step of a run: ranks and tiers of the scored units, within peer
