@@ -577,8 +577,13 @@ fn wasm_step(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             "  the same step in a Wasm plugin",
             wasm * 1e3,
             "ms",
-            Some(native * 1.5 * 1e3),
-            format!("{:.2}× native (goal ≤ 1.5×)", wasm / native),
+            // Decided: cross-platform determinism over plugin speed (NaN
+            // canonicalisation and fuel stay on), so about 2× native is accepted.
+            Some(native * 2.5 * 1e3),
+            format!(
+                "{:.2}× native (accepted: ≤ 2.5×, the price of determinism)",
+                wasm / native
+            ),
         ),
     ])
 }
