@@ -202,16 +202,22 @@ fn every_problem_of_an_edition_is_reported_at_its_line_and_column() {
     };
     let file = path.display();
     for expected in [
-        format!("{file}: 5 problems:"),
+        format!("{file}: 4 problems:"),
         // `methodology = "…"`: line 5, the value at column 15.
         format!("{file}:5:15: methodology: `"),
         format!("{file}:6:11: dataset: `"),
-        format!("{file}:7:1: panel: give one weight per year (2 years, 1 weights)"),
+        format!("{file}:7:1: panel: give one weight per year (years: 2, weights: 1)"),
         format!("{file}:8:16: panel.years[1]: 2022 is listed twice"),
-        format!("{file}:11:11: variants.v.dataset: `"),
     ] {
         assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
     }
+    // Another variant's dataset is that variant's business: checked when it runs.
+    assert!(!err.contains("also-missing"), "{err}");
+    let err = match ResolvedEdition::load_variant(&path, &LimitsSpec::default(), Some("v")) {
+        Ok(_) => panic!("a broken variant loaded"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains(&format!("{file}:11:11: variants.v.dataset: `")), "{err}");
 }
 
 #[test]

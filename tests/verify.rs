@@ -125,6 +125,10 @@ fn a_changed_dataset_is_explained_unit_by_unit() {
     let text = stdout(&o);
     assert!(text.contains("CHANGED  dataset CSV sha256"), "{text}");
     assert!(text.contains("same     methodology sha256"), "{text}");
+    assert!(
+        text.contains("(1 unit changed rank, 0 changed tier, 1 changed score)"),
+        "{text}"
+    );
     assert!(text.contains("units[c].rank: 2 → 1"), "{text}");
     assert!(text.contains("units[c].score: 50.0 → 100.0"), "{text}");
     assert!(
@@ -237,4 +241,82 @@ fn a_pinned_methodology_that_changed_is_explained() {
     assert!(text.contains("CHANGED  edition file sha256"), "{text}");
     assert!(text.contains("NOT verified: the re-run failed:"), "{text}");
     assert!(text.contains(&format!("pins methodology {pinned}")), "{text}");
+}
+
+#[test]
+fn the_same_numbers_with_another_record_are_said_to_be_the_same() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let results = small_results(cache.path(), dir.path());
+    // A comment in the edition file: its hash changes, no number does.
+    let edition = dir.path().join("small.toml");
+    let text = std::fs::read_to_string(&edition).unwrap();
+    std::fs::write(&edition, format!("# reviewed\n{text}")).unwrap();
+    let o = output(cityrank(cache.path()).arg("verify").arg(&results));
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("CHANGED  edition file sha256"), "{text}");
+    assert!(
+        text.contains("every score, rank and tier is the same — only the record of how the results were made differs"),
+        "{text}"
+    );
+}
+
+#[test]
+fn other_documents_and_other_editions_are_refused_up_front() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let results = small_results(cache.path(), dir.path());
+    // A comparison is not a run's results.
+    let compare = dir.path().join("compare.json");
+    let o = output(
+        cityrank(cache.path())
+            .arg("compare")
+            .arg(dir.path().join("small.toml"))
+            .arg(dir.path().join("small.toml"))
+            .args(["--format", "json", "-o"])
+            .arg(&compare),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(cityrank(cache.path()).arg("verify").arg(&compare));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("this is a comparison (`cityrank compare --format json`)"),
+        "{}",
+        stderr(&o)
+    );
+    // Another edition given with --edition is named, not re-run.
+    let o = output(
+        cityrank(cache.path())
+            .arg("verify")
+            .arg(&results)
+            .args(["--edition", "methodologies/las-2024.toml"]),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is edition `las-2024`, but"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("are results of edition `small`"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_takes_a_variant_after_an_at_sign() {
+    let cache = tempfile::tempdir().unwrap();
+    let with_at =
+        output(cityrank(cache.path()).args(["run", "methodologies/asem-2018.toml@zscore", "--format", "json"]));
+    assert!(with_at.status.success(), "{}", stderr(&with_at));
+    let with_flag = output(cityrank(cache.path()).args([
+        "run",
+        "methodologies/asem-2018.toml",
+        "--variant",
+        "zscore",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(with_at.stdout, with_flag.stdout);
+    let twice =
+        output(cityrank(cache.path()).args(["run", "methodologies/asem-2018.toml@zscore", "--variant", "geometric"]));
+    assert!(
+        stderr(&twice).contains("the variant is given twice"),
+        "{}",
+        stderr(&twice)
+    );
 }

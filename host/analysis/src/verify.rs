@@ -9,6 +9,7 @@
 //! with the file. When they differ it says what: a changed component, changed
 //! data, another cityrank version, and which numbers of which units moved.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -19,7 +20,7 @@ use cityrank_core::edition::{LimitsSpec, ResolvedEdition};
 use cityrank_core::results::{RESULTS_SCHEMA_VERSION, Results};
 use cityrank_core::run::{self, Loader};
 
-/// The most differences listed (the rest are counted).
+/// The most differences listed by default (the rest are counted).
 pub const MAX_DIFFERENCES: usize = 30;
 
 /// One recorded fact compared with what is found now.
@@ -40,6 +41,19 @@ impl Check {
     }
 }
 
+/// How many units' results moved between the file and the re-run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// Units whose rank differs.
+    pub rank: usize,
+    /// Units whose tier differs.
+    pub tier: usize,
+    /// Units whose overall score differs.
+    pub score: usize,
+    /// Units in only one of the two.
+    pub present_in_one: usize,
+}
+
 /// The outcome of a verification.
 #[derive(Debug, Clone)]
 pub struct Verification {
@@ -56,16 +70,34 @@ pub struct Verification {
     pub rerun_error: Option<String>,
     /// Whether the new results are byte-identical to the file.
     pub identical: bool,
-    /// Differences between the file and the new results, one line each
-    /// (`units[ae-dubai].rank: 3 → 4`), at most [`MAX_DIFFERENCES`].
+    /// Every difference between the file and the new results, one line each
+    /// (`units[are-dubai].rank: 3 → 4`): ranks and tiers first.
     pub differences: Vec<String>,
-    /// How many differences there are in all.
-    pub difference_count: usize,
+    /// How many units moved.
+    pub moved: Moved,
+    /// Whether the differences are only in the record of how the results were
+    /// made (hashes, names, versions): every number of the ranking is the same.
+    pub numbers_same: bool,
 }
 
+/// The parts of a results document that are its numbers (the rest records how
+/// they were made).
+const RESULT_PARTS: [&str; 9] = [
+    "units",
+    "framework",
+    "tiers",
+    "missing",
+    "imputed",
+    "screened_out",
+    "treatment",
+    "pipeline",
+    "warnings",
+];
+
 impl Verification {
-    /// A summary for the terminal: the checks, then the verdict and the differences.
-    pub fn render(&self) -> String {
+    /// A summary for the terminal: the checks, then the verdict and at most
+    /// `limit` differences (all when `None`).
+    pub fn render(&self, limit: Option<usize>) -> String {
         let mut out = format!(
             "verifying {} against {}{}\n",
             self.results.display(),
@@ -93,11 +125,20 @@ impl Verification {
             .map(|c| c.what.as_str())
             .collect();
         let what_changed = || {
-            if changed.is_empty() {
-                String::new()
-            } else {
-                format!("what changed since the results were made: {}\n", changed.join(", "))
+            let mut text = String::new();
+            if !changed.is_empty() {
+                text.push_str(&format!(
+                    "what changed since the results were made: {}\n",
+                    changed.join(", ")
+                ));
             }
+            if changed.iter().any(|c| c.starts_with("dataset")) {
+                text.push_str(
+                    "(the results keep the data's hashes, not the data: compare the dataset with the copy the \
+                     results were made from to see which values changed)\n",
+                );
+            }
+            text
         };
         if let Some(e) = &self.rerun_error {
             out.push_str(&format!("NOT verified: the re-run failed: {e}\n"));
@@ -108,29 +149,75 @@ impl Verification {
             out.push_str("verified: the re-run gives byte-identical results\n");
             return out;
         }
-        if self.difference_count == 0 {
+        if self.differences.is_empty() {
             out.push_str(
-                "the re-run gives the same values, formatted differently (was the file edited or re-indented?)\n",
+                "NOT verified: the re-run gives the same values, formatted differently (was the file edited or \
+                 re-indented?)\n",
             );
             return out;
         }
+        let n = self.differences.len();
         out.push_str(&format!(
-            "NOT verified: the re-run differs from the file in {} place{}:\n",
-            self.difference_count,
-            if self.difference_count == 1 { "" } else { "s" }
+            "NOT verified: the re-run differs from the file in {n} place{}",
+            if n == 1 { "" } else { "s" }
         ));
-        for d in &self.differences {
+        if self.numbers_same {
+            out.push_str(
+                "; every score, rank and tier is the same — only the record of how the results were made differs",
+            );
+        } else {
+            let m = &self.moved;
+            let mut parts = vec![
+                format!("{} unit{} changed rank", m.rank, if m.rank == 1 { "" } else { "s" }),
+                format!("{} changed tier", m.tier),
+                format!("{} changed score", m.score),
+            ];
+            if m.present_in_one > 0 {
+                parts.push(format!("{} in only one of the two", m.present_in_one));
+            }
+            out.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        out.push_str(":\n");
+        let shown = limit.unwrap_or(n).min(n);
+        for d in &self.differences[..shown] {
             out.push_str(&format!("  {d}\n"));
         }
-        if self.difference_count > self.differences.len() {
-            out.push_str(&format!(
-                "  … and {} more\n",
-                self.difference_count - self.differences.len()
-            ));
+        if shown < n {
+            out.push_str(&format!("  … and {} more (--all lists every one)\n", n - shown));
         }
         out.push_str(&what_changed());
         out
     }
+}
+
+/// Counts the units whose rank, tier or score differs between two results
+/// documents (matched by id).
+fn moved(old: &Value, new: &Value) -> Moved {
+    let units = |v: &Value| -> BTreeMap<String, Value> {
+        v.get("units")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| Some((u.get("id")?.as_str()?.to_string(), u.clone())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (a, b) = (units(old), units(new));
+    let mut m = Moved::default();
+    for (id, ua) in &a {
+        match b.get(id) {
+            Some(ub) => {
+                let differs = |k: &str| ua.get(k) != ub.get(k);
+                m.rank += usize::from(differs("rank"));
+                m.tier += usize::from(differs("tier"));
+                m.score += usize::from(differs("score"));
+            }
+            None => m.present_in_one += 1,
+        }
+    }
+    m.present_in_one += b.keys().filter(|id| !a.contains_key(*id)).count();
+    m
 }
 
 /// Reads a results file: JSON of results format [`RESULTS_SCHEMA_VERSION`],
@@ -144,6 +231,24 @@ pub fn read_results(path: &Path) -> Result<(Vec<u8>, Results)> {
              FILE` writes"
         )
     })?;
+    let looks_like_results = ["edition", "methodology", "dataset", "units"]
+        .iter()
+        .all(|k| value.get(k).is_some());
+    if !looks_like_results {
+        let what = if value.get("methods").is_some() && value.get("pairs").is_some() {
+            "a comparison (`cityrank compare --format json`)"
+        } else if value.get("design").is_some() {
+            "a sensitivity analysis (`cityrank sensitivity --format json`)"
+        } else if value.get("unit").is_some() {
+            "an explanation (`cityrank explain --format json`)"
+        } else {
+            "not a results document"
+        };
+        bail!(
+            "{file}: this is {what}, not the results of a run; verify reads what `cityrank run EDITION --format json \
+             -o FILE` writes"
+        );
+    }
     let version = value.get("schema_version").and_then(Value::as_u64);
     if version != Some(u64::from(RESULTS_SCHEMA_VERSION)) {
         let made_by = value
@@ -184,8 +289,14 @@ pub fn find_edition(results: &Results, results_path: &Path, given: Option<&Path>
     }
     places.push(PathBuf::from("methodologies"));
     places.push(PathBuf::from("."));
+    // One entry per place (`./methodologies` is `methodologies`).
+    let tidy = |p: &Path| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
     let mut seen = std::collections::BTreeSet::new();
-    places.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    places.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| tidy(p))));
     let candidates: Vec<PathBuf> = places.iter().map(|p| p.join(name)).filter(|p| p.is_file()).collect();
     let hash = |p: &Path| {
         std::fs::read(p)
@@ -253,9 +364,22 @@ pub fn verify(
     let limits = recorded_limits.overridden_by(flags);
     let variant = recorded.edition.variant.clone();
     let resolved = ResolvedEdition::load_variant(&edition_path, &limits, variant.as_deref())?;
+    if resolved.edition.id != recorded.edition.id {
+        bail!(
+            "{}: is edition `{}`, but {} are results of edition `{}`; pass that edition's file to --edition",
+            edition_path.display(),
+            resolved.edition.id,
+            results_path.display(),
+            recorded.edition.id
+        );
+    }
+    let file_name = edition_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut checks = vec![
         check("cityrank version", &recorded.cityrank, env!("CARGO_PKG_VERSION")),
-        check("edition id", &recorded.edition.id, &resolved.edition.id),
+        check("edition file name", &recorded.edition.file, &file_name),
         check("edition file sha256", &recorded.edition.sha256, &resolved.sha256),
     ];
     let loaded = loader.load(&resolved.plugin, &resolved.limits)?;
@@ -293,11 +417,18 @@ pub fn verify(
     };
     let identical = now.as_ref().is_some_and(|n| n.as_bytes() == bytes.as_slice());
     let mut differences = Vec::new();
+    let mut moved_units = Moved::default();
     if let Some(now) = now.as_ref().filter(|_| !identical) {
         let old: Value = serde_json::from_slice(&bytes)?;
         let new: Value = serde_json::from_str(now)?;
         diff(&old, &new, "", &mut differences);
+        moved_units = moved(&old, &new);
+        // Ranks and tiers first: what a reader of the ranking sees.
+        differences.sort_by_key(|d| !(d.contains("].rank:") || d.contains("].tier:")));
     }
+    let numbers_same = !differences
+        .iter()
+        .any(|d| RESULT_PARTS.iter().any(|p| d.starts_with(p)));
     Ok(Verification {
         results: results_path.to_path_buf(),
         edition: edition_path,
@@ -305,8 +436,9 @@ pub fn verify(
         checks,
         rerun_error,
         identical,
-        difference_count: differences.len(),
-        differences: differences.into_iter().take(MAX_DIFFERENCES).collect(),
+        differences,
+        moved: moved_units,
+        numbers_same,
     })
 }
 
@@ -386,13 +518,15 @@ fn display_path(path: &str) -> &str {
     if path.is_empty() { "(document)" } else { path }
 }
 
-/// A value in at most 60 characters.
+/// A value in at most 60 characters (a long text is cut inside its quotes).
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.chars().count() <= 60 {
-        s
-    } else {
-        format!("{}…", s.chars().take(59).collect::<String>())
+        return s;
+    }
+    match v {
+        Value::String(t) => format!("\"{}…\"", t.chars().take(57).collect::<String>()),
+        _ => format!("{}…", s.chars().take(59).collect::<String>()),
     }
 }
 

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::edition::Variant;
-use crate::methodology::{AggregateSpec, NodeKind, NormaliseSpec, PipelineSpec, TreatSpec};
+use crate::methodology::{AggregateSpec, Direction, LadderLevel, NodeKind, NormaliseSpec, PipelineSpec, TreatSpec};
 
 /// Version of the results format: 2 added the methodology's `kind` and
 /// `manifest_sha256`, and made `contract` absent for a declarative methodology;
@@ -83,7 +83,8 @@ pub struct EditionInfo {
     /// The variant run, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
-    /// What the variant changed, as the edition file writes it.
+    /// What the variant changed: its table in the edition file, with the
+    /// defaults of what it sets written out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<Variant>,
 }
@@ -95,18 +96,26 @@ pub struct EditionInfo {
 pub struct ResolvedPipeline {
     /// The steps that apply to every indicator and node unless one has its own.
     pub steps: PipelineSpec,
-    /// Indicators with their own settings: indicator id → what differs.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Every indicator: how it is scored (direction, target, ladder) and its own
+    /// settings where they replace the pipeline's.
     pub indicators: BTreeMap<String, IndicatorSteps>,
     /// Nodes (the index included) with their own aggregation: node id → aggregation.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub nodes: BTreeMap<String, AggregateSpec>,
 }
 
-/// An indicator's own settings (absent ones follow the pipeline's).
+/// How one indicator is scored; absent settings follow the pipeline's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorSteps {
+    /// Whether higher raw values are better.
+    pub direction: Direction,
+    /// The target, in raw units (distance-to-target and band normalisations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// The ordinal ladder: points for each rung (ladder normalisation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ladder: Vec<LadderLevel>,
     /// The dataset variable it is divided by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominator: Option<String>,
@@ -226,7 +235,9 @@ pub struct NodeInfo {
     /// Parent id (absent for the root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// Weight on the edge to the parent, as used (after variants and data-driven weighting).
+    /// Weight on the edge to the parent, as used (after variants and data-driven
+    /// weighting); relative to its siblings' weights (aggregation divides by their
+    /// sum, so 0.3, 0.3, 0.35 and 6, 6, 7 give the same scores).
     pub weight: f64,
     /// Product of normalised weights from the root.
     pub effective_weight: f64,

@@ -534,17 +534,19 @@ fn rank_scored(manifest: &Manifest, dataset: &Dataset, scored: &Scored) -> Resul
 }
 
 /// The pipeline as `manifest` (the effective one: after the edition's tiers and
-/// the variant) runs it: the default steps, and the indicators and nodes that
-/// have their own.
+/// the variant) runs it: the default steps, how each indicator is scored, and
+/// the nodes that have their own aggregation.
 pub fn resolved_pipeline(manifest: &Manifest) -> ResolvedPipeline {
     let indicators = manifest
         .indicators
         .iter()
-        .filter(|i| i.denominator.is_some() || i.treat.is_some() || i.normalise.is_some())
         .map(|i| {
             (
                 i.id.clone(),
                 IndicatorSteps {
+                    direction: i.direction,
+                    target: i.target,
+                    ladder: i.ladder.clone(),
                     denominator: i.denominator.clone(),
                     treat: i.treat.clone(),
                     normalise: i.normalise.clone(),
@@ -655,7 +657,7 @@ impl Derived {
 /// Selects the rows of an edition and lets the plugin derive their indicators
 /// (one `derive` call for all rows).
 pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, dataset: &Dataset) -> Result<Derived> {
-    edition.check_pin(&loaded.sha256, &loaded.label)?;
+    edition.check_pin(&loaded.sha256, &loaded.manifest_sha256, &loaded.label)?;
     let mut usage = Usage {
         fuel: loaded.report.fuel,
         calls: u32::from(loaded.plugin.is_some()),

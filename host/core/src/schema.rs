@@ -266,9 +266,9 @@ fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
                 e.instance(),
                 expected.join(", "),
                 if spaced {
-                    " (it has a space at the start or the end)"
+                    " (it has a space at the start or the end)".to_string()
                 } else {
-                    ""
+                    closest_choice(e.instance(), &expected)
                 }
             ));
             return;
@@ -289,7 +289,12 @@ fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
             } else {
                 format!("{here}.{prop}")
             };
-            out.push(format!("{at}: {given} is not one of {}", expected.join(", ")));
+            let hint = e
+                .instance()
+                .get(prop.as_str())
+                .map(|g| closest_choice(g, &expected))
+                .unwrap_or_default();
+            out.push(format!("{at}: {given} is not one of {}{hint}", expected.join(", ")));
             return;
         }
     }
@@ -300,6 +305,18 @@ fn describe(e: &ValidationError<'_>, out: &mut Vec<String>) {
         message = message.replacen(&instance, &format!("{short}…"), 1);
     }
     out.push(format!("{}: {message}", key_path(e.instance_path())));
+}
+
+/// `; did you mean "min-max"?` when a text `given` is close to one of the
+/// `expected` choices (written as JSON strings), else nothing.
+fn closest_choice(given: &Value, expected: &[String]) -> String {
+    let Some(given) = given.as_str() else {
+        return String::new();
+    };
+    let choices: Vec<String> = expected.iter().map(|c| c.trim_matches('"').to_string()).collect();
+    crate::diagnostic::did_you_mean(given, choices.iter().map(String::as_str), 2)
+        .map(|d| format!("; {d}"))
+        .unwrap_or_default()
 }
 
 /// The property and expected constant when `errors` include a `const` mismatch on

@@ -21,8 +21,10 @@ pub enum Format {
 /// Arguments of `cityrank run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The edition file (e.g. methodologies/las-2024.toml).
-    edition: PathBuf,
+    /// The edition file (e.g. methodologies/las-2024.toml), or `EDITION.toml@VARIANT`
+    /// for one of its variants (as --variant).
+    #[arg(value_name = "EDITION[@VARIANT]")]
+    edition: cityrank::compare::EditionArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -46,7 +48,14 @@ pub struct RunArgs {
 
 /// Runs the edition and writes its results.
 pub fn run(args: RunArgs) -> Result<()> {
-    let edition = ResolvedEdition::load_variant(&args.edition, &args.sandbox.limits(), args.variant.as_deref())?;
+    let variant = match (&args.edition.variant, &args.variant) {
+        (Some(a), Some(b)) if a != b => {
+            anyhow::bail!("the variant is given twice: `@{a}` and `--variant {b}`; give it once")
+        }
+        (Some(v), _) | (None, Some(v)) => Some(v.as_str()),
+        (None, None) => None,
+    };
+    let edition = ResolvedEdition::load_variant(&args.edition.path, &args.sandbox.limits(), variant)?;
     let sandbox = args.sandbox.sandbox()?;
     let options = cityrank::pipeline::Options {
         record_stages: args.stages.is_some(),

@@ -115,6 +115,9 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
     let e = &edition.edition;
     println!("ok: edition {} — {} ({})", e.id, e.name, e.year);
     print_methodology(&loaded);
+    if e.methodology_sha256.is_some() {
+        println!("  pinned      methodology_sha256 matches");
+    }
     println!(
         "  dataset     {} ({} rows, {} numeric and {} text variables)",
         edition.dataset.display(),
@@ -132,9 +135,10 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
             .map(|c| c.iter().filter(|v| v.is_nan()).count())
             .sum::<usize>();
         println!(
-            "  derived     {} indicators × {} units, {missing} values missing",
+            "  derived     {} indicators × {} units, {missing} value{} missing",
             d.raw.len(),
-            d.unit_ids.len()
+            d.unit_ids.len(),
+            if missing == 1 { "" } else { "s" }
         );
     }
     if !e.variants.is_empty() {
@@ -162,7 +166,7 @@ fn print_methodology(loaded: &LoadedMethodology) {
                 plugin.sha256()
             );
             println!("  contract    {}", loaded.contract().unwrap_or_default());
-            println!("  manifest    {} fuel", loaded.report.fuel);
+            println!("  manifest    read from the component ({} fuel)", loaded.report.fuel);
         }
         None => println!(
             "  manifest    {} (declarative, sha256 {})",

@@ -16,6 +16,9 @@ pub struct VerifyArgs {
     /// file's name, so a renamed copy gives other bytes.
     #[arg(long, value_name = "FILE")]
     edition: Option<PathBuf>,
+    /// List every difference (by default the first 30, ranks and tiers first).
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     sandbox: super::SandboxArgs,
 }
@@ -25,7 +28,8 @@ pub struct VerifyArgs {
 pub fn run(args: VerifyArgs) -> Result<()> {
     let sandbox = args.sandbox.sandbox()?;
     let v = cityrank::verify::verify(&sandbox, &args.results, args.edition.as_deref(), &args.sandbox.limits())?;
-    print!("{}", v.render());
+    let limit = (!args.all).then_some(cityrank::verify::MAX_DIFFERENCES);
+    print!("{}", v.render(limit));
     if !v.identical {
         bail!(
             "{}: not verified: the re-run does not give the same results (see above)",

@@ -45,7 +45,7 @@ pub struct Edition {
     /// what `cityrank validate` prints). For code, the component's hash; for a
     /// manifest, the manifest file's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    #[schemars(regex(pattern = r"^[0-9a-fA-F]{64}$"))]
     pub methodology_sha256: Option<String>,
     /// The dataset description (`dataset.toml`), relative to this file.
     pub dataset: PathBuf,
@@ -468,7 +468,7 @@ fn panel_problems(p: &PanelSpec, key: &str) -> Vec<String> {
     let mut out = Vec::new();
     if p.years.is_empty() || p.years.len() != p.weights.len() {
         out.push(format!(
-            "{key}: give one weight per year ({} years, {} weights)",
+            "{key}: give one weight per year (years: {}, weights: {})",
             p.years.len(),
             p.weights.len()
         ));
@@ -534,11 +534,17 @@ impl ResolvedEdition {
                 )
             })
         };
-        problems.extend(missing_dataset("dataset", &edition.dataset));
-        for (name, v) in &edition.variants {
-            if let Some(d) = &v.dataset {
-                problems.extend(missing_dataset(&format!("variants.{name}.dataset"), d));
+        // The dataset this run reads (another variant's is checked when it runs, and
+        // by `cityrank validate`, which loads every variant).
+        match variant.and_then(|v| edition.variants.get(v).map(|x| (v, x))) {
+            Some((name, v)) if v.dataset.is_some() => {
+                problems.extend(
+                    v.dataset
+                        .as_deref()
+                        .and_then(|d| missing_dataset(&format!("variants.{name}.dataset"), d)),
+                );
             }
+            _ => problems.extend(missing_dataset("dataset", &edition.dataset)),
         }
         let panels = std::iter::once(("panel".to_string(), edition.panel.as_ref())).chain(
             edition
@@ -593,24 +599,37 @@ impl ResolvedEdition {
         })
     }
 
-    /// Refuses a methodology whose SHA-256 is not the one the edition pins
-    /// (`methodology_sha256`); the error names both hashes and the fix.
-    pub fn check_pin(&self, sha256: &str, label: &str) -> Result<()> {
-        match &self.edition.methodology_sha256 {
-            Some(pinned) if pinned != sha256 => {
-                let problem = format!(
-                    "methodology_sha256: the edition pins methodology {pinned}, but `{label}` ({}) has {sha256}; \
-                     it changed since the edition was pinned — restore the pinned version, or, if the change is \
-                     meant, set methodology_sha256 = \"{sha256}\"",
-                    self.edition.methodology.display()
-                );
-                let file = self.path.display().to_string();
-                match std::fs::read_to_string(&self.path) {
-                    Ok(text) => bail!("{}", crate::diagnostic::Source::new(file, text).render(&problem)),
-                    Err(_) => bail!("{file}: {problem}"),
-                }
-            }
-            _ => Ok(()),
+    /// Refuses a methodology whose SHA-256 (`sha256`; its manifest's is
+    /// `manifest_sha256`) is not the one the edition pins (`methodology_sha256`,
+    /// hex in either case). The error is located in the edition file, names both
+    /// hashes and the fix. `Ok(true)` when a pin was checked, `Ok(false)` when the
+    /// edition pins nothing.
+    pub fn check_pin(&self, sha256: &str, manifest_sha256: &str, label: &str) -> Result<bool> {
+        let Some(pinned) = &self.edition.methodology_sha256 else {
+            return Ok(false);
+        };
+        let pinned = pinned.to_ascii_lowercase();
+        if pinned == sha256 {
+            return Ok(true);
+        }
+        let why = if pinned == manifest_sha256 {
+            "the pinned hash is the methodology's manifest_sha256; pin its sha256 (of the component, which holds the \
+             manifest) instead"
+                .to_string()
+        } else {
+            "either the methodology changed since it was pinned (restore the pinned version), or the pinned hash is \
+             not this methodology's"
+                .to_string()
+        };
+        let problem = format!(
+            "methodology_sha256: the edition pins methodology {pinned}, but `{label}` ({}) has {sha256}: {why}; if \
+             this methodology is the one meant, set methodology_sha256 = \"{sha256}\"",
+            self.edition.methodology.display()
+        );
+        let file = self.path.display().to_string();
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => bail!("{}", crate::diagnostic::Source::new(file, text).render(&problem)),
+            Err(_) => bail!("{file}: {problem}"),
         }
     }
 
