@@ -119,6 +119,93 @@ fn newcomer_cases_give_clear_errors_or_right_results() {
     assert!(err.contains("add an empty `[workspace]` table"), "{err}");
     assert!(!err.contains("rustup target add"), "{err}");
 
+    // The data as users keep it (issue 11): a workbook, European CSV dialects, line
+    // numbers as an editor counts them, and warnings for data that cannot rank.
+    let run_case = |case: &str, args: &[&str]| run_in(cache, &at(case), args);
+    let o = run_case("xlsx-dataset", &["run", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("(21 units)"), "{}", stdout(&o));
+    for case in ["csv-semicolon-only", "csv-bom-semicolon-decimal-comma"] {
+        let o = run_case(case, &["run", "edition.toml"]);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            err.contains("cities.csv: line 1: the header was read as one column `id;name;"),
+            "{case}: {err}"
+        );
+        assert!(
+            err.contains("is it separated by semicolons? add `delimiter = \";\"`"),
+            "{case}: {err}"
+        );
+    }
+    let declare = |case: &str, settings: &str| {
+        let path = at(case).join("dataset.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replacen(
+                "file = \"cities.csv\"",
+                &format!("file = \"cities.csv\"\n{settings}"),
+                1,
+            ),
+        )
+        .unwrap();
+    };
+    declare("csv-bom-semicolon-decimal-comma", "delimiter = \";\"\ndecimal = \",\"");
+    let o = run_case("csv-bom-semicolon-decimal-comma", &["run", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_case("csv-decimal-comma", &["run", "edition.toml"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "line 2, column `gdp_bn_usd`: `102,4` is not a number; is it a decimal comma? add `decimal = \",\"`"
+        ),
+        "{err}"
+    );
+    declare("csv-decimal-comma", "decimal = \",\"");
+    let o = run_case("csv-decimal-comma", &["run", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_case("csv-crlf-line-number", &["run", "edition.toml"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 14, column `gdp_bn_usd`: `n/a` is not a number; if it means a missing value, declare it: `missing = [\"n/a\"]`"),
+        "{err}"
+    );
+    let o = run_case("csv-duplicate-ids-crlf", &["run", "edition.toml"]);
+    assert!(
+        stderr(&o).contains("line 3: unit id `ng-lagos` appears twice"),
+        "{}",
+        stderr(&o)
+    );
+    // A blank line and a row of empty cells hold nothing: skipped.
+    let o = run_case("csv-blank-rows-line-number", &["run", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_case("csv-all-missing-indicator", &["run", "edition.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: indicator `egov` has no value for any of the 21 units"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_case("csv-constant-column", &["run", "edition.toml"]);
+    assert!(
+        stderr(&o).contains("warning: indicator `green_space` is 10 for every unit"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_case(
+        "variant-normalise-drops-ladder",
+        &["run", "edition.toml", "--variant", "pctrank"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "warning: variant `pctrank`: its pipeline.normalise replaces the own normalise settings of `brt_network`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
     // shared-target-dir-stale-plugin: two crates of one name in one CARGO_TARGET_DIR
     // each run their own code (b weights the digital pillar 0.9).
     let case = at("shared-target-dir-stale-plugin");

@@ -123,7 +123,7 @@ fn a_changed_dataset_is_explained_unit_by_unit() {
     let o = output(cityrank(cache.path()).arg("verify").arg(&results));
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let text = stdout(&o);
-    assert!(text.contains("CHANGED  dataset CSV sha256"), "{text}");
+    assert!(text.contains("CHANGED  dataset file sha256"), "{text}");
     assert!(text.contains("same     methodology sha256"), "{text}");
     assert!(
         text.contains("(1 unit changed rank, 0 changed tier, 1 changed score)"),
@@ -132,7 +132,7 @@ fn a_changed_dataset_is_explained_unit_by_unit() {
     assert!(text.contains("units[c].rank: 2 → 1"), "{text}");
     assert!(text.contains("units[c].score: 50.0 → 100.0"), "{text}");
     assert!(
-        text.contains("what changed since the results were made: dataset CSV sha256"),
+        text.contains("what changed since the results were made: dataset file sha256"),
         "{text}"
     );
     assert!(stderr(&o).contains("not verified"), "{}", stderr(&o));
@@ -204,7 +204,7 @@ fn an_edited_results_file_is_not_verified() {
     let o = output(cityrank(cache.path()).arg("verify").arg(&results));
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("units[b].score: 101.0 → 100.0"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("same     dataset CSV sha256"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("same     dataset file sha256"), "{}", stdout(&o));
 }
 
 #[test]

@@ -401,7 +401,7 @@ pub fn verify(
         ));
     }
     let dataset = Dataset::load(&resolved.dataset)?;
-    checks.push(check("dataset CSV sha256", &recorded.dataset.sha256, &dataset.sha256));
+    checks.push(check("dataset file sha256", &recorded.dataset.sha256, &dataset.sha256));
     checks.push(check(
         "dataset description sha256",
         &recorded.dataset.description_sha256,

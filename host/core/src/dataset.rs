@@ -14,6 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::methodology::VariableType;
+use crate::table::{Cell, Dialect, RawTable};
 
 /// Version of the dataset description format this host reads.
 pub const DATASET_SCHEMA_VERSION: u32 = 1;
@@ -30,8 +31,25 @@ pub struct DatasetDescription {
     pub title: String,
     /// Reference year of the data.
     pub year: i32,
-    /// The CSV file, relative to this description.
+    /// The data file, relative to this description: CSV, or a workbook (`.xlsx`,
+    /// `.xlsm`, `.xlsb`, `.xls`, `.ods`).
     pub file: PathBuf,
+    /// The workbook's sheet holding the data (default: the first sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The CSV's field separator (default `,`; European Excel writes `;`; `\t` for tabs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(.|\\t)$"))]
+    pub delimiter: Option<String>,
+    /// The decimal separator of numbers written as text (default `.`; `,` as in
+    /// `0,41`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[.,]$"))]
+    pub decimal: Option<String>,
+    /// Cell texts that mean "missing value" besides an empty cell (e.g. `["NA",
+    /// "..", "n/a"]`, or `"#N/A"` for a workbook's error cells).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
     /// How the set of units was chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
@@ -180,32 +198,46 @@ impl Dataset {
             &description,
             &crate::diagnostic::Source::new(path.display().to_string(), text),
         )?;
-        let csv_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
-        let bytes = std::fs::read(&csv_path).with_context(|| {
+        let data_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
+        let bytes = std::fs::read(&data_path).with_context(|| {
             format!(
-                "{}: cannot read the dataset's CSV `{}`",
+                "{}: file: cannot read the dataset's data file `{}`",
                 path.display(),
-                csv_path.display()
+                data_path.display()
             )
         })?;
-        let mut dataset = Self::from_csv(description, &bytes, csv_path)?;
+        let mut dataset = Self::from_bytes(description, &bytes, data_path)?;
         dataset.description_sha256 = description_sha256;
         Ok(dataset)
     }
 
-    /// Parses and checks CSV bytes against a description (checked beforehand, see
-    /// [`Dataset::load`]).
-    pub fn from_csv(description: DatasetDescription, bytes: &[u8], csv_path: PathBuf) -> Result<Dataset> {
-        let file = csv_path.display().to_string();
+    /// Parses and checks the bytes of a data file (CSV, or a workbook when
+    /// `data_path` has a workbook's extension) against a description (checked
+    /// beforehand, see [`Dataset::load`]). Every problem of the cells is reported,
+    /// up to [`MAX_PROBLEMS`], each at its line or cell.
+    pub fn from_bytes(description: DatasetDescription, bytes: &[u8], data_path: PathBuf) -> Result<Dataset> {
+        let dialect = dialect(&description)?;
+        let table = crate::table::read(bytes, &data_path, description.sheet.as_deref(), &dialect)?;
         let sha256 = crate::digest::sha256_hex(bytes);
         let description_sha256 = crate::digest::sha256_hex(serde_json::to_string(&description)?);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-        let headers: Vec<String> = reader
-            .headers()
-            .with_context(|| format!("{file}: cannot read the header row"))?
-            .iter()
-            .map(str::to_string)
-            .collect();
+        Self::from_table(description, &table, &dialect, sha256, description_sha256, data_path)
+    }
+
+    /// Parses and checks CSV bytes against a description (see [`Dataset::from_bytes`]).
+    pub fn from_csv(description: DatasetDescription, bytes: &[u8], csv_path: PathBuf) -> Result<Dataset> {
+        Self::from_bytes(description, bytes, csv_path)
+    }
+
+    fn from_table(
+        description: DatasetDescription,
+        table: &RawTable,
+        dialect: &Dialect,
+        sha256: String,
+        description_sha256: String,
+        data_path: PathBuf,
+    ) -> Result<Dataset> {
+        let file = &table.file;
+        let headers = &table.header;
         for (i, h) in headers.iter().enumerate() {
             if let Some(j) = headers[..i].iter().position(|x| x == h) {
                 bail!(
@@ -217,8 +249,13 @@ impl Dataset {
         }
         let col = |name: &str, what: &str| -> Result<usize> {
             headers.iter().position(|h| h == name).with_context(|| {
+                let hint = crate::diagnostic::did_you_mean(name, headers.iter().map(String::as_str), 2)
+                    .map(|d| format!("; {d}"))
+                    .unwrap_or_default();
                 format!(
-                    "{file}: the description names `{name}` as the {what} column, but the header has no such column"
+                    "{file}: the description names `{name}` as the {what} column, but the header has no such column \
+                     (its columns: {}){hint}",
+                    headers.join(", ")
                 )
             })
         };
@@ -259,85 +296,123 @@ impl Dataset {
             bail!("{file}: column `{h}` is not described in the dataset description; add a [[variables]] entry for it");
         }
 
+        let mut problems = Problems::default();
         let mut units = Vec::new();
         let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); description.variables.len()];
         let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
         let mut ids = HashSet::new();
-        for (row, record) in reader.records().enumerate() {
-            let record = record.with_context(|| format!("{file}: record {}: malformed CSV row", row + 1))?;
-            // The line the record starts on (blank lines and quoted line breaks count).
-            let line = record.position().map_or(row as u64 + 2, csv::Position::line);
-            if record.len() != headers.len() {
-                bail!(
-                    "{file}: line {line}: {} fields, the header has {}",
-                    record.len(),
+        for row in &table.rows {
+            if row.fields > headers.len() {
+                problems.push(format!(
+                    "{}: {} fields, the header has {}",
+                    table.row_place(row),
+                    row.fields,
                     headers.len()
-                );
+                ));
+                continue;
             }
-            let id = record[id_col].trim().to_string();
-            if id.is_empty() {
-                bail!(
-                    "{file}: line {line}: empty unit id in column `{}`",
-                    description.columns.id
-                );
-            }
+            let text = |c: usize| -> Result<Option<String>, String> {
+                match &row.cells[c] {
+                    Cell::Empty => Ok(None),
+                    Cell::Text(t) => Ok(Some(t.clone())),
+                    Cell::Number(x) => Ok(Some(crate::table::number_text(*x))),
+                    Cell::Error(e) => Err(format!(
+                        "{}: the cell holds the error {e}; fix the formula, or declare it missing (`missing = \
+                         [\"{e}\"]`)",
+                        table.cell_place(row, c)
+                    )),
+                }
+            };
+            let key_text = |c: usize| text(c).map(Option::unwrap_or_default);
+            let id = match key_text(id_col) {
+                Ok(id) if id.is_empty() => {
+                    problems.push(format!(
+                        "{}: empty unit id in column `{}`",
+                        table.row_place(row),
+                        description.columns.id
+                    ));
+                    continue;
+                }
+                Ok(id) => id,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
             let time = match time_col {
                 None => None,
-                Some(c) => Some(record[c].trim().parse::<i32>().map_err(|_| {
-                    anyhow::anyhow!(
-                        "{file}: line {line}, column `{}`: `{}` is not a year",
-                        headers[c],
-                        &record[c]
-                    )
-                })?),
+                Some(c) => match &row.cells[c] {
+                    Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e6 => Some(*x as i32),
+                    other => {
+                        let shown = match other {
+                            Cell::Text(t) => t.clone(),
+                            Cell::Error(e) => e.clone(),
+                            _ => String::new(),
+                        };
+                        match shown.parse::<i32>() {
+                            Ok(y) => Some(y),
+                            Err(_) => {
+                                problems.push(format!("{}: `{shown}` is not a year", table.cell_place(row, c)));
+                                continue;
+                            }
+                        }
+                    }
+                },
+            };
+            let mut key = |c: usize| match key_text(c) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(e);
+                    String::new()
+                }
             };
             let unit = Unit {
                 id,
-                name: record[name_col].trim().to_string(),
-                country: country_col.map(|c| record[c].trim().to_string()),
-                groups: group_cols.iter().map(|&g| record[g].trim().to_string()).collect(),
+                name: key(name_col),
+                country: country_col.map(&mut key),
+                groups: group_cols.iter().map(|&g| key(g)).collect(),
                 time,
             };
             if !ids.insert(unit.key()) {
                 let what = if time.is_some() { "unit id and year" } else { "unit id" };
-                bail!(
-                    "{file}: line {line}: {what} `{}` appears twice; they must be unique",
+                problems.push(format!(
+                    "{}: {what} `{}` appears twice; they must be unique",
+                    table.row_place(row),
                     unit.key()
-                );
+                ));
             }
             units.push(unit);
             for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
-                let cell = record[c].trim();
                 match var.kind {
-                    VariableType::Text => texts[v].push((!cell.is_empty()).then(|| cell.to_string())),
+                    VariableType::Text => match text(c) {
+                        Ok(t) => texts[v].push(t),
+                        Err(e) => {
+                            problems.push(e);
+                            texts[v].push(None);
+                        }
+                    },
                     VariableType::Number => {
-                        let x = if cell.is_empty() {
-                            f64::NAN
-                        } else {
-                            let x: f64 = cell.parse().map_err(|_| {
-                                anyhow::anyhow!("{file}: line {line}, column `{}`: `{cell}` is not a number", var.id)
-                            })?;
-                            if !x.is_finite() {
-                                bail!(
-                                    "{file}: line {line}, column `{}`: `{cell}` is not a finite number; leave the cell empty for a missing value",
-                                    var.id
-                                );
+                        let x = match number(&row.cells[c], dialect) {
+                            Ok(x) => x,
+                            Err(why) => {
+                                problems.push(format!("{}: {why}", table.cell_place(row, c)));
+                                f64::NAN
                             }
-                            if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
-                                bail!(
-                                    "{file}: line {line}, column `{}`: {x} is outside the declared range [{}, {}]",
-                                    var.id,
-                                    var.min.map_or("-inf".into(), |m| m.to_string()),
-                                    var.max.map_or("+inf".into(), |m| m.to_string())
-                                );
-                            }
-                            x
                         };
+                        if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
+                            problems.push(format!(
+                                "{}: {x} is outside the declared range [{}, {}]",
+                                table.cell_place(row, c),
+                                var.min.map_or("-inf".into(), |m| m.to_string()),
+                                var.max.map_or("+inf".into(), |m| m.to_string())
+                            ));
+                        }
                         numbers[v].push(x);
                     }
                 }
             }
         }
+        problems.finish(file)?;
         if units.is_empty() {
             bail!("{file}: the dataset has no rows");
         }
@@ -360,9 +435,113 @@ impl Dataset {
             texts: text_map,
             sha256,
             description_sha256,
-            csv_path,
+            csv_path: data_path,
         })
     }
+}
+
+/// The most problems of a data file reported at once (the rest are counted).
+pub const MAX_PROBLEMS: usize = 20;
+
+/// The problems of a data file's cells, collected so that all are reported.
+#[derive(Default)]
+struct Problems {
+    lines: Vec<String>,
+    count: usize,
+}
+
+impl Problems {
+    fn push(&mut self, problem: String) {
+        self.count += 1;
+        if self.lines.len() < MAX_PROBLEMS {
+            // A hint (after `; `) is given once: the same fix for many cells.
+            let problem = match problem.split_once("; ") {
+                Some((what, hint)) if self.lines.iter().any(|l| l.ends_with(hint)) => what.to_string(),
+                _ => problem,
+            };
+            self.lines.push(problem);
+        }
+    }
+
+    fn finish(self, file: &str) -> Result<()> {
+        let more = self.count - self.lines.len();
+        match self.lines.as_slice() {
+            [] => Ok(()),
+            [one] => bail!("{file}: {one}"),
+            many => bail!(
+                "{file}: {} problems:\n  {}{}",
+                self.count,
+                many.join("\n  "),
+                if more > 0 {
+                    format!("\n  … and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+        }
+    }
+}
+
+/// The CSV dialect a description declares.
+fn dialect(description: &DatasetDescription) -> Result<Dialect> {
+    let delimiter = match description.delimiter.as_deref() {
+        None => b',',
+        Some("\\t") | Some("\t") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => bail!("delimiter: `{d}` is not one character; write e.g. `delimiter = \";\"`"),
+    };
+    let decimal = match description.decimal.as_deref() {
+        None | Some(".") => '.',
+        Some(",") => ',',
+        Some(d) => bail!("decimal: `{d}` is not `.` or `,`"),
+    };
+    Ok(Dialect {
+        delimiter,
+        decimal,
+        missing: description.missing.clone(),
+    })
+}
+
+/// Tokens that often mean "missing" in exported data.
+const MISSING_TOKENS: [&str; 10] = ["NA", "N/A", "n/a", "na", "..", "-", "NaN", "null", "#N/A", "?"];
+
+/// The number in a cell (NaN for an empty one), or why it is not one.
+fn number(cell: &Cell, dialect: &Dialect) -> Result<f64, String> {
+    let x = match cell {
+        Cell::Empty => return Ok(f64::NAN),
+        Cell::Number(x) => *x,
+        Cell::Error(e) => {
+            return Err(format!(
+                "the cell holds the error {e}; fix the formula, or declare it missing (`missing = [\"{e}\"]`)"
+            ));
+        }
+        Cell::Text(t) => {
+            let written = if dialect.decimal == ',' {
+                t.replace(',', ".")
+            } else {
+                t.clone()
+            };
+            match written.parse::<f64>() {
+                Ok(x) => x,
+                Err(_) => {
+                    let hint = if MISSING_TOKENS.contains(&t.as_str()) {
+                        format!("; if it means a missing value, declare it: `missing = [\"{t}\"]`")
+                    } else if dialect.decimal == '.' && t.contains(',') && t.replace(',', ".").parse::<f64>().is_ok() {
+                        "; is it a decimal comma? add `decimal = \",\"` to the dataset description".to_string()
+                    } else {
+                        String::new()
+                    };
+                    return Err(format!("`{t}` is not a number{hint}"));
+                }
+            }
+        }
+    };
+    if !x.is_finite() {
+        return Err(format!(
+            "`{x}` is not a finite number; leave the cell empty for a missing value"
+        ));
+    }
+    Ok(x)
 }
 
 /// Checks a dataset description on its own: its format version, ids of variables

@@ -241,6 +241,8 @@ pub fn run_loaded(
         loaded.framework.clone()
     };
     let derived = derive_rows(loaded, edition, dataset)?;
+    let mut warnings = derived.warnings.clone();
+    warnings.extend(variant_notices(&loaded.manifest, manifest, edition));
     let mut usage = derived.usage.clone();
     let mut log = derived.log.clone();
     let rows = &derived.rows;
@@ -412,7 +414,7 @@ pub fn run_loaded(
             })
             .collect(),
         usage,
-        warnings: derived.warnings.clone(),
+        warnings: warnings.clone(),
     };
     // The results must satisfy their own schema; a failure here is a bug in cityrank.
     let json = serde_json::to_value(&results).context("cannot represent the results as JSON")?;
@@ -422,7 +424,7 @@ pub fn run_loaded(
         stages: out.stages,
         unit_ids: unit_ids.clone(),
         log,
-        warnings: derived.warnings.clone(),
+        warnings,
         rebuilt: loaded.rebuilt,
         cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
     })
@@ -725,6 +727,7 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
         }
         warnings = computed.warnings;
     }
+    warnings.extend(indicator_notices(&loaded.manifest, &raw, &units));
     let groups = dataset
         .description
         .columns
@@ -1005,6 +1008,74 @@ fn check_column(id: &str, values: &[f64], units: &[String], who: &str) -> Result
         );
     }
     Ok(())
+}
+
+/// Indicators that cannot tell units apart, said as warnings: one with no value
+/// for any unit (its weight goes to its siblings), and one with the same value
+/// for every unit (every normalisation gives every unit the same score on it).
+fn indicator_notices(manifest: &Manifest, raw: &[Vec<f64>], units: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    if units.len() < 2 {
+        return out;
+    }
+    for (spec, values) in manifest.indicators.iter().zip(raw) {
+        if values.len() != units.len() {
+            continue;
+        }
+        let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        match present.first() {
+            None => out.push(format!(
+                "indicator `{}` has no value for any of the {} units: it cannot be scored, and its weight goes to its \
+                 siblings; check {}",
+                spec.id,
+                units.len(),
+                match (&spec.from, &spec.formula) {
+                    (Some(f), _) => format!("the dataset column `{f}`"),
+                    (None, Some(f)) => format!("the columns of its formula `{f}`"),
+                    (None, None) => "the data the plugin derives it from".to_string(),
+                }
+            )),
+            Some(&first) if present.len() >= 2 && present.iter().all(|v| *v == first) => out.push(format!(
+                "indicator `{}` is {first} for every unit that has a value ({} of {}): it does not tell units apart, \
+                 and every unit gets the same score on it; check its data, or drop it",
+                spec.id,
+                present.len(),
+                units.len()
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// What a variant replaced without saying so: an indicator's own normalisation
+/// (e.g. a ladder) or treatment, replaced by the variant's pipeline-wide one.
+fn variant_notices(base: &Manifest, effective: &Manifest, edition: &ResolvedEdition) -> Vec<String> {
+    let Some(name) = &edition.variant else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let replaced = |own: &dyn Fn(&crate::methodology::IndicatorSpec) -> bool| -> Vec<String> {
+        base.indicators
+            .iter()
+            .filter(|i| own(i))
+            .filter(|i| effective.indicators.iter().any(|e| e.id == i.id && !own(e)))
+            .map(|i| format!("`{}`", i.id))
+            .collect()
+    };
+    for (step, ids) in [
+        ("normalise", replaced(&|i| i.normalise.is_some())),
+        ("treat", replaced(&|i| i.treat.is_some())),
+    ] {
+        if !ids.is_empty() {
+            out.push(format!(
+                "variant `{name}`: its pipeline.{step} replaces the own {step} settings of {} as well (e.g. a \
+                 ladder); to keep one, set it again in [variants.{name}.{step}]",
+                ids.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 /// Plugin-supplied steps, run in the sandbox: one call per step, each in a fresh

@@ -1,0 +1,460 @@
+//! Reading a dataset's table: CSV in the dialect its description declares, or a
+//! sheet of an Excel or OpenDocument workbook (calamine).
+//!
+//! Both become a [`RawTable`]: a header and rows of typed [`Cell`]s, each row
+//! knowing where it came from (a CSV line, counted by line breaks so that CRLF,
+//! blank lines and quoted line breaks number as an editor does; or a sheet row).
+//! Rows whose cells are all empty (blank lines, Excel's "ghost" rows of commas)
+//! hold nothing and are skipped. Checking the cells against the description is
+//! the dataset's job; this module only reads, and says so when a file is not what
+//! it was declared to be (a workbook named `.csv`, another encoding, another
+//! delimiter).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use anyhow::{Result, anyhow, bail};
+
+/// One cell as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Empty, or one of the declared missing-value tokens.
+    Empty,
+    /// Text (trimmed): CSV cells, and text cells of a workbook.
+    Text(String),
+    /// A number cell of a workbook.
+    Number(f64),
+    /// An error cell of a workbook (`#DIV/0!`, `#N/A`, …).
+    Error(String),
+}
+
+/// Where the rows of a table come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A CSV file.
+    Csv,
+    /// A sheet of a workbook (its name).
+    Sheet(String),
+}
+
+/// A header and rows of cells.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// The file, as named in messages.
+    pub file: String,
+    /// CSV or which sheet.
+    pub origin: Origin,
+    /// Column names (trimmed).
+    pub header: Vec<String>,
+    /// The rows with something in them, in file order.
+    pub rows: Vec<RawRow>,
+    /// First column of the sheet's used range (0-based), for cell names.
+    first_column: usize,
+}
+
+/// One row of a [`RawTable`].
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// The CSV line the row starts on, or the sheet's row number (both 1-based).
+    pub line: usize,
+    /// One cell per column of the header (short rows are padded with
+    /// [`Cell::Empty`]; see [`RawRow::fields`]).
+    pub cells: Vec<Cell>,
+    /// How many fields the row had as written.
+    pub fields: usize,
+}
+
+impl RawTable {
+    /// Where row `row` is: `line 14` or `sheet cities, row 14`.
+    pub fn row_place(&self, row: &RawRow) -> String {
+        match &self.origin {
+            Origin::Csv => format!("line {}", row.line),
+            Origin::Sheet(s) => format!("sheet {s}, row {}", row.line),
+        }
+    }
+
+    /// Where a cell is: `line 14, column `x`` or `cities!D14 (column `x`)`.
+    pub fn cell_place(&self, row: &RawRow, col: usize) -> String {
+        let name = self.header.get(col).map_or("?", String::as_str);
+        match &self.origin {
+            Origin::Csv => format!("line {}, column `{name}`", row.line),
+            Origin::Sheet(s) => format!(
+                "{}!{}{} (column `{name}`)",
+                sheet_ref(s),
+                column_letters(self.first_column + col),
+                row.line
+            ),
+        }
+    }
+}
+
+/// How a CSV file is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialect {
+    /// The field separator (`,` by default; `;` as European Excel writes).
+    pub delimiter: u8,
+    /// The decimal separator of numbers (`.` by default, or `,`).
+    pub decimal: char,
+    /// Cell texts that mean "missing" besides an empty cell (e.g. `NA`, `..`).
+    pub missing: Vec<String>,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            delimiter: b',',
+            decimal: '.',
+            missing: Vec::new(),
+        }
+    }
+}
+
+/// Whether `path` names a workbook (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`).
+pub fn is_workbook(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["xlsx", "xlsm", "xlsb", "xls", "ods"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads `bytes` of the file `file` (named in messages): a workbook when `path`
+/// has a workbook's extension (`sheet`: which one, default the first), CSV in
+/// `dialect` otherwise. Errors name the file and the place, and say what to do.
+pub fn read(bytes: &[u8], path: &Path, sheet: Option<&str>, dialect: &Dialect) -> Result<RawTable> {
+    let file = path.display().to_string();
+    if is_workbook(path) {
+        read_workbook(bytes, &file, sheet, &dialect.missing)
+    } else {
+        if let Some(s) = sheet {
+            bail!(
+                "{file}: `sheet = \"{s}\"` is for workbooks, but this file is read as CSV; remove `sheet`, or name \
+                 the workbook file (`.xlsx`, `.ods`)"
+            );
+        }
+        read_csv(bytes, &file, dialect)
+    }
+}
+
+/// Reads CSV text in `dialect`.
+fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
+    let text = csv_text(bytes, file)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(dialect.delimiter)
+        .from_reader(text.as_bytes());
+    // Line numbers from byte offsets: a line is what ends with `\n`, so CRLF, blank
+    // lines and line breaks inside quotes count as an editor counts them.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect();
+    // The csv reader places a record where the previous one ended (before its line
+    // break, and before any blank lines): step over line breaks to its first byte.
+    let raw = text.as_bytes();
+    let line_of = |byte: u64| {
+        let mut at = byte as usize;
+        while at < raw.len() && (raw[at] == b'\r' || raw[at] == b'\n') {
+            at += 1;
+        }
+        line_starts.partition_point(|&s| s <= at)
+    };
+    let mut header: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| line_of(p.byte()));
+            anyhow!("{file}: line {line}: not valid CSV: {e}")
+        })?;
+        let line = record.position().map_or(0, |p| line_of(p.byte()));
+        let cells: Vec<&str> = record.iter().map(str::trim).collect();
+        if cells.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        match &header {
+            None => {
+                let names: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+                check_delimiter(&names, file, dialect)?;
+                header = Some(names);
+            }
+            Some(h) => {
+                let fields = cells.len();
+                let mut cells: Vec<Cell> = cells
+                    .iter()
+                    .map(|c| {
+                        if c.is_empty() || dialect.missing.iter().any(|m| m == c) {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(c.to_string())
+                        }
+                    })
+                    .collect();
+                cells.resize(h.len().max(cells.len()), Cell::Empty);
+                rows.push(RawRow { line, cells, fields });
+            }
+        }
+    }
+    let header = header.ok_or_else(|| anyhow!("{file}: the file is empty: it has no header row"))?;
+    Ok(RawTable {
+        file: file.to_string(),
+        origin: Origin::Csv,
+        header,
+        rows,
+        first_column: 0,
+    })
+}
+
+/// CSV bytes as UTF-8 text (a byte-order mark dropped); anything else is named
+/// with the fix.
+fn csv_text<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        bail!(
+            "{file}: this is a workbook (Excel .xlsx or OpenDocument .ods: a zip file), not CSV text; name it with its \
+             own extension in the dataset description (`file = \"….xlsx\"`, and `sheet = \"…\"` if the data is not \
+             on the first sheet)"
+        );
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        bail!("{file}: this is an old Excel workbook (.xls), not CSV text; name it `….xls` in the dataset description");
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        bail!(
+            "{file}: the file is UTF-16 text (as Excel's \"Unicode text\" writes it); save it as \"CSV UTF-8\" or \
+             convert it (`iconv -f UTF-16 -t UTF-8`)"
+        );
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        anyhow!(
+            "{file}: line {line}: the file is not UTF-8 text (byte 0x{:02X}); it is probably Windows-1252 or Latin-1, \
+             as older Excel writes CSV: save it as \"CSV UTF-8\", or convert it (`iconv -f WINDOWS-1252 -t UTF-8`)",
+            bytes[at]
+        )
+    })
+}
+
+/// A header read as one column that holds another separator: say which.
+fn check_delimiter(header: &[String], file: &str, dialect: &Dialect) -> Result<()> {
+    let [only] = header else {
+        return Ok(());
+    };
+    for (sep, name, written) in [
+        (';', "semicolons", ";"),
+        ('\t', "tabs", "\\t"),
+        ('|', "vertical bars", "|"),
+    ] {
+        if char::from(dialect.delimiter) != sep && only.contains(sep) {
+            let shown: String = only.chars().take(60).collect();
+            bail!(
+                "{file}: line 1: the header was read as one column `{shown}`: is it separated by {name}? add \
+                 `delimiter = \"{written}\"` to the dataset description"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads a sheet of a workbook.
+fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[String]) -> Result<RawTable> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| anyhow!("{file}: cannot read the workbook: {e}"))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) if names.iter().any(|n| n == s) => s.to_string(),
+        Some(s) => bail!(
+            "{file}: no sheet `{s}` in the workbook; its sheets are: {}{}",
+            names.join(", "),
+            crate::diagnostic::did_you_mean(s, names.iter().map(String::as_str), 2)
+                .map(|d| format!("; {d}"))
+                .unwrap_or_default()
+        ),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow!("{file}: the workbook has no sheets"))?,
+    };
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| anyhow!("{file}: cannot read sheet `{name}`: {e}"))?;
+    let (first_row, first_column) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    let cell = |d: &Data| -> Cell {
+        match d {
+            Data::Empty => Cell::Empty,
+            Data::String(s) => {
+                let t = s.trim();
+                if t.is_empty() || missing.iter().any(|m| m == t) {
+                    Cell::Empty
+                } else {
+                    Cell::Text(t.to_string())
+                }
+            }
+            Data::Float(x) => Cell::Number(*x),
+            Data::Int(i) => Cell::Number(*i as f64),
+            Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
+            Data::DateTime(d) => Cell::Number(d.as_f64()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+            Data::Error(e) => {
+                let text = e.to_string();
+                if missing.contains(&text) {
+                    Cell::Empty
+                } else {
+                    Cell::Error(text)
+                }
+            }
+        }
+    };
+    let mut header: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for (r, row) in range.rows().enumerate() {
+        let cells: Vec<Cell> = row.iter().map(cell).collect();
+        if cells.iter().all(|c| *c == Cell::Empty) {
+            continue;
+        }
+        let line = first_row + r + 1;
+        match &header {
+            None => {
+                let names = cells
+                    .iter()
+                    .enumerate()
+                    .map(|(c, x)| match x {
+                        Cell::Text(t) => t.clone(),
+                        Cell::Number(n) => number_text(*n),
+                        Cell::Empty | Cell::Error(_) => {
+                            // An unnamed column: named by its letter, so that the
+                            // "not described" check can point at it.
+                            format!("(column {})", column_letters(first_column + c))
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                header = Some(names);
+            }
+            Some(_) => {
+                let fields = cells.len();
+                rows.push(RawRow { line, cells, fields });
+            }
+        }
+    }
+    let header = header.ok_or_else(|| anyhow!("{file}: sheet `{name}` is empty: it has no header row"))?;
+    // Trailing unnamed and empty columns of the used range hold nothing.
+    let mut width = header.len();
+    while width > 0
+        && header[width - 1].starts_with("(column ")
+        && rows
+            .iter()
+            .all(|r| r.cells.get(width - 1).is_none_or(|c| *c == Cell::Empty))
+    {
+        width -= 1;
+    }
+    let header: Vec<String> = header[..width].to_vec();
+    for r in &mut rows {
+        r.cells.truncate(width);
+        r.fields = width;
+    }
+    Ok(RawTable {
+        file: file.to_string(),
+        origin: Origin::Sheet(name),
+        header,
+        rows,
+        first_column,
+    })
+}
+
+/// A number as a key text: `2024`, not `2024.0`.
+pub fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
+/// Spreadsheet column letters of a 0-based index: 0 → `A`, 25 → `Z`, 26 → `AA`.
+pub fn column_letters(mut index: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// A sheet name as a cell reference writes it (quoted when it has spaces).
+fn sheet_ref(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_string()
+    } else {
+        format!("'{name}'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_like_excel() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(3), "D");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn lines_count_crlf_blank_lines_and_quoted_breaks() {
+        // Line 1 header; line 2 a; line 3 blank; lines 4–5 b with a quoted break;
+        // line 6 a ghost row; line 7 c.
+        let text = "id,name\r\na,A\r\n\r\nb,\"B\r\nB\"\r\n,\r\nc,C\r\n";
+        let t = read(text.as_bytes(), Path::new("x.csv"), None, &Dialect::default()).unwrap();
+        let lines: Vec<usize> = t.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4, 7]);
+    }
+
+    #[test]
+    fn bom_semicolons_and_missing_tokens() {
+        let text = "\u{feff}id;x\na;n/a\nb;1,5\n";
+        let dialect = Dialect {
+            delimiter: b';',
+            decimal: ',',
+            missing: vec!["n/a".into()],
+        };
+        let t = read(text.as_bytes(), Path::new("x.csv"), None, &dialect).unwrap();
+        assert_eq!(t.header, ["id", "x"]);
+        assert_eq!(t.rows[0].cells[1], Cell::Empty);
+        assert_eq!(t.rows[1].cells[1], Cell::Text("1,5".into()));
+        // Undeclared, the same file says what it looks like.
+        let err = read(text.as_bytes(), Path::new("x.csv"), None, &Dialect::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "the header was read as one column `id;x`: is it separated by semicolons? add `delimiter = \";\"`"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn other_files_are_named() {
+        let err = read(b"PK\x03\x04rest", Path::new("x.csv"), None, &Dialect::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("this is a workbook"), "{err}");
+        let err = read(b"id,name\na,Caf\xe9\n", Path::new("x.csv"), None, &Dialect::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2: the file is not UTF-8 text (byte 0xE9)"), "{err}");
+    }
+}
