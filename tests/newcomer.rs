@@ -206,6 +206,65 @@ fn newcomer_cases_give_clear_errors_or_right_results() {
         stderr(&o)
     );
 
+    // compare-id-only: the same cities under other ids are matched by name and country.
+    let au = root().join("methodologies/au-2025.toml");
+    let au = au.to_str().unwrap();
+    let o = run_case("compare-id-only", &["compare", "edition.toml", au, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: 21 units matched by name and country"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["common_units"], 21);
+    // compare-rank-shift-across-populations: 21 cities against 80; shifts are
+    // counted among the 21 (re-ranked here, independently of cityrank's code).
+    let o = run_case(
+        "compare-rank-shift-across-populations",
+        &["compare", "edition.toml", au, "--format", "json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let labels: Vec<String> = v["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["label"].as_str().unwrap().to_string())
+        .collect();
+    let both: Vec<(String, u64, u64)> = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| {
+            let r = |l: &str| u["methods"].get(l).and_then(|m| m["rank"].as_u64());
+            Some((u["id"].as_str()?.to_string(), r(&labels[0])?, r(&labels[1])?))
+        })
+        .collect();
+    assert_eq!(both.len(), 21);
+    let rerank = |rs: Vec<u64>| -> Vec<u64> {
+        rs.iter()
+            .map(|r| 1 + rs.iter().filter(|o| *o < r).count() as u64)
+            .collect()
+    };
+    let ra = rerank(both.iter().map(|x| x.1).collect());
+    let rb = rerank(both.iter().map(|x| x.2).collect());
+    let mean = ra.iter().zip(&rb).map(|(a, b)| a.abs_diff(*b) as f64).sum::<f64>() / 21.0;
+    let reported = v["pairs"][0]["mean_abs_rank_shift"].as_f64().unwrap();
+    assert!((reported - mean).abs() < 1e-12, "{reported} vs {mean}");
+    for (k, (id, _, _)) in both.iter().enumerate() {
+        let shift = v["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == id.as_str())
+            .unwrap()["methods"][&labels[1]]["shift"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(shift, ra[k] as i64 - rb[k] as i64, "{id}");
+        assert!(shift.abs() <= 20, "{id}: {shift}");
+    }
+
     // shared-target-dir-stale-plugin: two crates of one name in one CARGO_TARGET_DIR
     // each run their own code (b weights the digital pillar 0.9).
     let case = at("shared-target-dir-stale-plugin");

@@ -83,10 +83,30 @@ pub fn run(args: CompareArgs) -> Result<()> {
     }
     let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();
     let mut report = compare::compare(&results, CompareOptions { top_k: args.top })?;
+    if !report.matched_by_name.is_empty() {
+        let m = &report.matched_by_name;
+        eprintln!(
+            "note: {} unit{} matched by name and country because the ids differ (e.g. `{}` of {} as `{}`); see \
+             `matched_by_name` in --format json",
+            m.len(),
+            if m.len() == 1 { "" } else { "s" },
+            m[0].id,
+            m[0].method,
+            m[0].as_id
+        );
+    }
     if report.methods.len() > 1 && report.common_units == 0 {
         eprintln!(
-            "warning: no unit is ranked by every method (units are matched by id), so there is no agreement to \
-             measure; check that the editions share their unit ids"
+            "warning: no unit is ranked by every method (units are matched by id, else by name and country), so \
+             there is no agreement to measure; check that the editions cover the same cities"
+        );
+    } else if report.methods.len() > 1 && report.common_units < 10 {
+        eprintln!(
+            "warning: only {} unit{} ranked by every method ({} listed as partial): correlations and rank shifts on \
+             so few units say little",
+            report.common_units,
+            if report.common_units == 1 { " is" } else { "s are" },
+            report.partial_units.len()
         );
     }
     if let Some(file) = &published {

@@ -65,9 +65,9 @@ pub(super) fn pair(a: &Results, b: &Results, la: &str, lb: &str, top_k: usize) -
     let sb: Vec<f64> = common.iter().map(|(_, v)| v.score.unwrap_or(f64::NAN)).collect();
     let n = common.len();
     let mean = |v: &[u32]| (n > 0).then(|| v.iter().map(|&x| f64::from(x)).sum::<f64>() / n as f64);
-    let shifts: Vec<u32> = ra.iter().zip(&rb).map(|(x, y)| x.abs_diff(*y)).collect();
+    let reported: Vec<u32> = ra.iter().zip(&rb).map(|(x, y)| x.abs_diff(*y)).collect();
     let (ca, cb) = (rerank(&ra), rerank(&rb));
-    let common_shifts: Vec<u32> = ca.iter().zip(&cb).map(|(x, y)| x.abs_diff(*y)).collect();
+    let shifts: Vec<u32> = ca.iter().zip(&cb).map(|(x, y)| x.abs_diff(*y)).collect();
     let k = top_k as u32;
     let top_a: Vec<usize> = (0..n).filter(|&i| ca[i] <= k).collect();
     let top_b: Vec<usize> = (0..n).filter(|&i| cb[i] <= k).collect();
@@ -124,6 +124,6 @@ pub(super) fn pair(a: &Results, b: &Results, la: &str, lb: &str, top_k: usize) -
         },
         mean_abs_rank_shift: mean(&shifts),
         max_abs_rank_shift: shifts.iter().copied().max(),
-        mean_abs_rank_shift_common: mean(&common_shifts),
+        mean_abs_rank_shift_reported: mean(&reported),
     }
 }

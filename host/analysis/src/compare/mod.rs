@@ -33,8 +33,11 @@ use measures::pair;
 pub use render::{csv, json, published_table, table};
 pub use runner::{EditionArg, EditionRun, Runner};
 
-/// Version of the comparison format.
-pub const COMPARE_SCHEMA_VERSION: u32 = 1;
+/// Version of the comparison format: 2 matches units by name and country when
+/// their ids differ (`matched_by_name`) and counts rank shifts among the units
+/// both methods rank (`mean_abs_rank_shift_reported` keeps the shift of the ranks
+/// as reported).
+pub const COMPARE_SCHEMA_VERSION: u32 = 2;
 
 /// What is being compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -86,6 +89,25 @@ pub struct CompareReport {
     /// Comparisons with a published ranking, one per method (with `--published`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub published: Vec<PublishedComparison>,
+    /// Units matched by name and country because their ids differ between methods
+    /// (e.g. `ng-lagos` and `nga-lagos`); they are compared under the id they have
+    /// in the first method that has them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched_by_name: Vec<NameMatch>,
+}
+
+/// A unit matched by name and country.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameMatch {
+    /// The method whose unit was renamed.
+    pub method: String,
+    /// Its id there.
+    pub id: String,
+    /// The id it is compared under.
+    pub as_id: String,
+    /// The name both have.
+    pub name: String,
 }
 
 cityrank_core::document!(CompareReport, "compare");
@@ -146,9 +168,10 @@ pub struct UnitInMethod {
     pub score: Option<f64>,
     /// Tier label (null when unranked).
     pub tier: Option<String>,
-    /// Rank shift against the baseline: baseline rank − this rank, so positive means
-    /// higher up than in the baseline (null for the baseline itself, or when either
-    /// rank is missing).
+    /// Rank shift against the baseline: baseline rank − this rank, both ranks
+    /// counted among the units that both methods rank (so that units only one
+    /// method has do not shift the others); positive means higher up than in the
+    /// baseline (null for the baseline itself, or when either rank is missing).
     pub shift: Option<i64>,
 }
 
@@ -188,14 +211,15 @@ pub struct PairComparison {
     pub top_k: TopK,
     /// Agreement of tiers.
     pub tiers: TierAgreement,
-    /// Mean of |rank in a − rank in b|, ranks as each method reports them.
+    /// Mean of |rank in a − rank in b|, both rankings re-ranked among the units
+    /// both rank (so that units only one method has do not shift the others).
     pub mean_abs_rank_shift: Option<f64>,
-    /// Largest |rank in a − rank in b|.
+    /// Largest such shift.
     pub max_abs_rank_shift: Option<u32>,
-    /// Mean absolute shift with both rankings re-ranked among the common units
-    /// only (so that units missing from one method do not shift the others; equal
-    /// to `mean_abs_rank_shift` when both methods rank the same units).
-    pub mean_abs_rank_shift_common: Option<f64>,
+    /// Mean of |rank in a − rank in b| with the ranks as each method reports them
+    /// (among its own units; equal to `mean_abs_rank_shift` when both methods rank
+    /// the same units).
+    pub mean_abs_rank_shift_reported: Option<f64>,
 }
 
 /// Overlap of the top k of two rankings, each re-ranked among the common units
@@ -315,6 +339,9 @@ pub fn compare(results: &[&Results], options: CompareOptions) -> Result<CompareR
         bail!("--top: k must be at least 1");
     }
     let labels = labels(results);
+    let (aligned, matched_by_name) = align(results, &labels);
+    let results: Vec<&Results> = aligned.iter().collect();
+    let results = results.as_slice();
     let methods: Vec<MethodInfo> = results
         .iter()
         .zip(&labels)
@@ -357,12 +384,27 @@ pub fn compare(results: &[&Results], options: CompareOptions) -> Result<CompareR
     // Stable: ties keep the order in which the units first appear.
     ids.sort_by_key(|id| sort_key(id));
 
+    // Each method's ranks among the units it and the baseline both rank.
+    let common_ranks: Vec<BTreeMap<&str, (u32, u32)>> = lookup
+        .iter()
+        .map(|l| {
+            let both: Vec<(&str, u32, u32)> = lookup[0]
+                .iter()
+                .filter_map(|(id, u0)| Some((*id, u0.rank?, l.get(id)?.rank?)))
+                .collect();
+            let r0 = measures::rerank(&both.iter().map(|x| x.1).collect::<Vec<_>>());
+            let rm = measures::rerank(&both.iter().map(|x| x.2).collect::<Vec<_>>());
+            both.iter()
+                .zip(r0.into_iter().zip(rm))
+                .map(|((id, _, _), r)| (*id, r))
+                .collect()
+        })
+        .collect();
     let mut units = Vec::with_capacity(ids.len());
     let mut partial_units = Vec::new();
     for id in &ids {
         let first = lookup.iter().find_map(|l| l.get(id)).copied();
         let Some(first) = first else { continue };
-        let base_rank = lookup[0].get(id).and_then(|u| u.rank);
         let mut per = BTreeMap::new();
         let (mut ranked_in, mut unranked_in, mut absent_from) = (Vec::new(), Vec::new(), Vec::new());
         for (m, l) in lookup.iter().enumerate() {
@@ -374,10 +416,9 @@ pub fn compare(results: &[&Results], options: CompareOptions) -> Result<CompareR
                             rank: u.rank,
                             score: u.score,
                             tier: u.tier.clone(),
-                            shift: match (m, base_rank, u.rank) {
-                                (0, _, _) => None,
-                                (_, Some(b), Some(r)) => Some(i64::from(b) - i64::from(r)),
-                                _ => None,
+                            shift: match m {
+                                0 => None,
+                                _ => common_ranks[m].get(id).map(|(b, r)| i64::from(*b) - i64::from(*r)),
                             },
                         },
                     );
@@ -425,7 +466,61 @@ pub fn compare(results: &[&Results], options: CompareOptions) -> Result<CompareR
         partial_units,
         pairs,
         published: Vec::new(),
+        matched_by_name,
     })
+}
+
+/// The results with each unit under one id across methods: a unit whose id the
+/// earlier methods do not have takes the id of the one unit there with the same
+/// normalised name and country (names folded as `--published` folds them), if
+/// there is exactly one; the renamings are returned.
+fn align(results: &[&Results], labels: &[String]) -> (Vec<Results>, Vec<NameMatch>) {
+    let key = |u: &cityrank_core::results::UnitResult| {
+        (
+            crate::published::normalise_name(&u.name),
+            u.country.clone().unwrap_or_default(),
+        )
+    };
+    let mut aligned: Vec<Results> = Vec::with_capacity(results.len());
+    let mut matches = Vec::new();
+    for (m, r) in results.iter().enumerate() {
+        let mut r = (*r).clone();
+        if m > 0 {
+            let own: std::collections::BTreeSet<String> = r.units.iter().map(|u| u.id.clone()).collect();
+            // Units of earlier methods, by id, and by name and country.
+            let mut earlier: BTreeMap<String, &cityrank_core::results::UnitResult> = BTreeMap::new();
+            for prev in &aligned {
+                for u in &prev.units {
+                    earlier.entry(u.id.clone()).or_insert(u);
+                }
+            }
+            let mut by_key: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+            for (id, u) in &earlier {
+                if !own.contains(id) {
+                    by_key.entry(key(u)).or_default().push(id.clone());
+                }
+            }
+            let mut taken = std::collections::BTreeSet::new();
+            for u in &mut r.units {
+                if earlier.contains_key(&u.id) {
+                    continue;
+                }
+                if let Some([other]) = by_key.get(&key(u)).map(Vec::as_slice)
+                    && taken.insert(other.clone())
+                {
+                    matches.push(NameMatch {
+                        method: labels[m].clone(),
+                        id: u.id.clone(),
+                        as_id: other.clone(),
+                        name: u.name.clone(),
+                    });
+                    u.id.clone_from(other);
+                }
+            }
+        }
+        aligned.push(r);
+    }
+    (aligned, matches)
 }
 
 #[cfg(test)]

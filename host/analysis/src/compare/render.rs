@@ -157,7 +157,7 @@ pub fn table(report: &CompareReport) -> String {
     let hidden = report.units.len() - report.units.iter().filter(in_table).count();
     let _ = writeln!(
         out,
-        "\nUnits{} ({}: rank in {} − rank in the method; + = higher up)",
+        "\nUnits{} ({}: rank in {} − rank in the method, both among the units both rank; + = higher up)",
         if hidden > 0 {
             format!(" in more than one method ({hidden} in one only: listed below)")
         } else {

@@ -262,8 +262,9 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
     let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
     let _ = writeln!(
         h,
-        "<p class=\"note\">cityrank {} · {} units ranked by every method{}. Units are matched by id; \
-         rank shift = rank in {} − rank in the method (+ = higher up).</p>",
+        "<p class=\"note\">cityrank {} · {} units ranked by every method{}. Units are matched by id, else by \
+         name and country; rank shift = rank in {} − rank in the method, both among the units both rank (+ = higher \
+         up).</p>",
         esc(&report.cityrank),
         report.common_units,
         if report.partial_units.is_empty() {
