@@ -15,6 +15,7 @@ pub fn all() -> Vec<DocumentKind> {
         DocumentKind::of::<crate::explain::Explanation>(),
         DocumentKind::of::<crate::sensitivity::SensitivityReport>(),
         DocumentKind::of::<crate::analysis::Analysis>(),
+        DocumentKind::of::<crate::datacheck::DataCheck>(),
     ]
 }
 

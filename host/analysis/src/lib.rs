@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod compare;
+pub mod datacheck;
 pub mod explain;
 pub mod html;
 pub mod published;

@@ -4,6 +4,7 @@ mod analyse;
 mod bench;
 mod build;
 mod compare;
+mod data;
 mod explain;
 mod inspect;
 mod new;
@@ -54,6 +55,8 @@ enum Command {
     Analyse(analyse::AnalyseArgs),
     /// Re-run what a results file names and check that the same results come out, byte for byte.
     Verify(verify::VerifyArgs),
+    /// Look at a dataset before ranking: statistics and COINr's flags (`cityrank data check`).
+    Data(data::DataArgs),
 }
 
 /// Runs the parsed command.
@@ -71,6 +74,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Bench(a) => bench::run(a),
         Command::Analyse(a) => analyse::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Data(a) => data::run(a),
     }
 }
 
