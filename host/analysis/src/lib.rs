@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod compare;
 pub mod datacheck;
+pub mod excel;
 pub mod explain;
 pub mod html;
 pub mod published;

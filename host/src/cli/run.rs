@@ -16,6 +16,9 @@ pub enum Format {
     Json,
     /// One row per unit, one column per framework node.
     Csv,
+    /// An Excel workbook (needs -o FILE): ranking with tiers coloured, indicator
+    /// scores, raw values, framework with weights, missing values, provenance.
+    Xlsx,
 }
 
 /// Arguments of `cityrank run`.
@@ -55,10 +58,13 @@ pub fn run(args: RunArgs) -> Result<()> {
         (Some(v), _) | (None, Some(v)) => Some(v.as_str()),
         (None, None) => None,
     };
+    if args.format == Format::Xlsx && args.output.is_none() {
+        anyhow::bail!("--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o ranking.xlsx)");
+    }
     let edition = ResolvedEdition::load_variant(&args.edition.path, &args.sandbox.limits(), variant)?;
     let sandbox = args.sandbox.sandbox()?;
     let options = cityrank::pipeline::Options {
-        record_stages: args.stages.is_some(),
+        record_stages: args.stages.is_some() || args.format == Format::Xlsx,
         ..Default::default()
     };
     let output = cityrank::run::run_edition(&sandbox, &edition, options)?;
@@ -68,24 +74,28 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
     super::print_warnings(&output.warnings, None);
-    let text = match args.format {
-        Format::Table => report::table(&output.results),
-        Format::Json => report::json(&output.results)?,
-        Format::Csv => report::csv(&output.results)?,
+    let bytes = match args.format {
+        Format::Table => report::table(&output.results).into_bytes(),
+        Format::Json => report::json(&output.results)?.into_bytes(),
+        Format::Csv => report::csv(&output.results)?.into_bytes(),
+        Format::Xlsx => {
+            let raw = output.stages.iter().find(|s| s.name == "raw");
+            cityrank::excel::results_workbook(&output.results, raw.map(|s| (s, output.unit_ids.as_slice())))?
+        }
     };
-    let Some(dir) = &args.stages else {
-        return super::emit(&text, args.output.as_deref());
+    // The stage tables (if asked for) and the results: all written, or none.
+    let mut files = match &args.stages {
+        Some(dir) => cityrank::run::stage_files(&output.stages, &output.unit_ids, dir)?,
+        None => Vec::new(),
     };
-    // The stage tables and the results: all written, or none.
-    let mut files = cityrank::run::stage_files(&output.stages, &output.unit_ids, dir)?;
     match &args.output {
         Some(path) => {
-            files.push((path.clone(), text.into_bytes()));
+            files.push((path.clone(), bytes));
             cityrank::fsutil::write_all_or_none(&files)
         }
         None => {
             cityrank::fsutil::write_all_or_none(&files)?;
-            super::emit(&text, None)
+            super::emit(&String::from_utf8(bytes)?, None)
         }
     }
 }

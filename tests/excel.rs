@@ -1,0 +1,124 @@
+//! Excel out: `cityrank run --format xlsx` writes a workbook whose sheets hold the
+//! same numbers as the JSON results of the same run (read back with calamine), the
+//! same bytes every time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use calamine::{Data, Reader};
+use common::*;
+
+fn sheet(book: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<Data>> {
+    book.worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"))
+        .rows()
+        .map(<[Data]>::to_vec)
+        .collect()
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn number(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(x) => Some(*x),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_results_workbook_holds_the_results() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("las.xlsx");
+    let edition = "methodologies/las-2024.peer-ratings.toml";
+    let o = output(
+        cityrank(cache.path())
+            .args(["run", edition, "--format", "xlsx", "-o"])
+            .arg(&xlsx),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(cityrank(cache.path()).args(["run", edition, "--format", "json"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+
+    let bytes = std::fs::read(&xlsx).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["Ranking", "Indicators", "Raw values", "Framework", "Missing", "About"]
+    );
+
+    // Ranking: one row per unit, in the JSON's order, with its rank, tier and score.
+    let ranking = sheet(&mut book, "Ranking");
+    let header: Vec<String> = ranking[0].iter().map(text).collect();
+    assert_eq!(&header[..6], ["rank", "tier", "id", "name", "country", "score"]);
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(ranking.len() - 1, units.len());
+    for (row, u) in ranking[1..].iter().zip(units) {
+        assert_eq!(text(&row[2]), u["id"].as_str().unwrap());
+        assert_eq!(text(&row[3]), u["name"].as_str().unwrap());
+        assert_eq!(number(&row[0]), u["rank"].as_f64(), "{}", u["id"]);
+        assert_eq!(text(&row[1]), u["tier"].as_str().unwrap_or(""), "{}", u["id"]);
+        // The same number to the bit.
+        assert_eq!(number(&row[5]), u["score"].as_f64(), "{}", u["id"]);
+    }
+
+    // Framework: every node with its weights.
+    let framework = sheet(&mut book, "Framework");
+    let nodes = json["framework"].as_array().unwrap();
+    assert_eq!(framework.len() - 1, nodes.len());
+    for (row, n) in framework[1..].iter().zip(nodes) {
+        assert_eq!(text(&row[0]), n["id"].as_str().unwrap());
+        assert_eq!(number(&row[4]), n["weight"].as_f64());
+        assert_eq!(number(&row[5]), n["effective_weight"].as_f64());
+    }
+
+    // Indicators: the normalised scores as the JSON has them.
+    let indicators = sheet(&mut book, "Indicators");
+    let ids: Vec<String> = indicators[0][2..].iter().map(text).collect();
+    for (row, u) in indicators[1..].iter().zip(units) {
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(number(&row[2 + k]), u["scores"][id].as_f64(), "{} {id}", u["id"]);
+        }
+    }
+
+    // About: how the results were made.
+    let about = sheet(&mut book, "About");
+    let value = |what: &str| {
+        about
+            .iter()
+            .find(|r| text(&r[0]) == what)
+            .map(|r| text(&r[1]))
+            .unwrap_or_else(|| panic!("no `{what}` in About"))
+    };
+    assert_eq!(
+        value("methodology sha256"),
+        json["methodology"]["sha256"].as_str().unwrap()
+    );
+    assert_eq!(
+        value("dataset file sha256"),
+        json["dataset"]["sha256"].as_str().unwrap()
+    );
+
+    // The same run, the same bytes.
+    let again = dir.path().join("again.xlsx");
+    let o = output(
+        cityrank(cache.path())
+            .args(["run", edition, "--format", "xlsx", "-o"])
+            .arg(&again),
+    );
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(&again).unwrap(), bytes);
+
+    // A workbook is not for the terminal.
+    let o = output(cityrank(cache.path()).args(["run", edition, "--format", "xlsx"]));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--format xlsx writes a workbook: give the file to write with -o FILE"));
+}
