@@ -71,7 +71,7 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xlsx)?;
     book.set_properties(
         &DocProperties::new()
-            .set_title(&format!("{} — {}", results.edition.name, results.methodology.name))
+            .set_title(format!("{} — {}", results.edition.name, results.methodology.name))
             .set_creation_datetime(&created),
     );
     let f = Formats::new(results.tiers.len());
@@ -240,15 +240,13 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         ("units", results.dataset.units.to_string()),
         ("cityrank", results.cityrank.clone()),
     ];
-    let mut row = 1;
-    for (what, value) in about
-        .iter()
-        .map(|(w, v)| (*w, v.clone()))
-        .chain(results.warnings.iter().map(|w| ("warning", w.clone())))
-    {
+    let lines = about
+        .into_iter()
+        .chain(results.warnings.iter().map(|w| ("warning", w.clone())));
+    for (k, (what, value)) in lines.enumerate() {
+        let row = k as u32 + 1;
         sheet.write_string(row, 0, what).map_err(xlsx)?;
         sheet.write_string(row, 1, &value).map_err(xlsx)?;
-        row += 1;
     }
     sheet.autofit();
 
