@@ -417,3 +417,52 @@ fn data_check_gives_coinrs_statistics_for_a_dataset_and_an_edition() {
     let o = output(cityrank(cache.path()).args(["data", "check", "methodologies/asem-2018.toml"]));
     assert!(stdout(&o).contains("COINr's thresholds"), "{}", stdout(&o));
 }
+
+#[test]
+fn document_writes_the_methodology_appendix_from_the_files() {
+    let cache = tempfile::tempdir().unwrap();
+    let o = output(cityrank(cache.path()).args(["document", "methodologies/las-2024.toml"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = stdout(&o);
+    for part in [
+        "# 2024 LAS Smart City Ranking (reconstruction) — methodology",
+        "## How these results were made",
+        "## Framework and weights",
+        "## Indicators",
+        "## Steps",
+        "## Tiers",
+        "## Data",
+        "- **Normalisation** (`normalise`): ladder, out of 100",
+        // The ladder of air connectivity, from the manifest.
+        "| 2 | national hub (≥ 50) | 50 | – |",
+    ] {
+        assert!(doc.contains(part), "missing `{part}`:\n{doc}");
+    }
+    // The effective weights of the indicators are their shares of the index: they
+    // add up to 100% (to the rounding of one decimal each).
+    let shares: Vec<f64> = doc
+        .lines()
+        .filter(|l| l.contains("| indicator |"))
+        .map(|l| {
+            l.rsplit('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(shares.len(), 16);
+    assert!((shares.iter().sum::<f64>() - 100.0).abs() < 0.1 * 16.0, "{shares:?}");
+    // The tier counts are the run's.
+    let o = output(cityrank(cache.path()).args(["run", "methodologies/las-2024.toml", "--format", "json"]));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for t in v["tiers"].as_array().unwrap() {
+        let row = format!("| {} |", t["label"].as_str().unwrap());
+        let line = doc.lines().find(|l| l.starts_with(&row)).unwrap();
+        assert!(line.ends_with(&format!("| {} |", t["count"])), "{line}");
+    }
+    // And the data's sources with their licences.
+    assert!(doc.contains("| Source | Title | Licence |"), "{doc}");
+}

@@ -26,7 +26,9 @@
 //! # Ok(()) }
 //! ```
 
-pub use cityrank_analysis::{analysis, compare, datacheck, excel, explain, html, published, sensitivity, verify};
+pub use cityrank_analysis::{
+    analysis, compare, datacheck, document, excel, explain, html, published, sensitivity, verify,
+};
 pub use cityrank_core::{
     catalogue, dataset, diagnostic, digest, edition, formulas, fsutil, methodology, pipeline, plugin, report, results,
     run, schema,

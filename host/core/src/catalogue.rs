@@ -52,6 +52,8 @@ pub enum Part {
 pub struct StepDef {
     /// Its key in `[pipeline]` and in a variant's `pipeline` (`normalise`).
     pub name: &'static str,
+    /// Its name in the OECD/JRC Handbook's and COINr's words (`Normalisation`).
+    pub label: &'static str,
     /// The stage table written after it (`normalised`), if any.
     pub stage: Option<&'static str>,
     /// The phase it belongs to.
@@ -83,6 +85,7 @@ fn no_key(_: &Manifest) -> Value {
 pub static STEPS: [StepDef; 11] = [
     StepDef {
         name: "denominate",
+        label: "Denomination",
         stage: Some("denominated"),
         phase: Phase::Prepare,
         skippable: true,
@@ -101,6 +104,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "impute",
+        label: "Imputation of missing values",
         stage: Some("imputed"),
         phase: Phase::Prepare,
         skippable: true,
@@ -116,6 +120,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "screen",
+        label: "Screening of units by data availability",
         stage: Some("screened"),
         phase: Phase::Prepare,
         skippable: true,
@@ -131,6 +136,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "treat",
+        label: "Outlier treatment",
         stage: Some("treated"),
         phase: Phase::Treat,
         skippable: true,
@@ -157,6 +163,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "normalise",
+        label: "Normalisation",
         stage: Some("normalised"),
         phase: Phase::Normalise,
         skippable: false,
@@ -180,6 +187,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "weights",
+        label: "Weighting",
         stage: None,
         phase: Phase::Later,
         skippable: false,
@@ -195,6 +203,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "aggregate",
+        label: "Aggregation",
         stage: Some("aggregated"),
         phase: Phase::Later,
         skippable: false,
@@ -212,6 +221,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "missing",
+        label: "Missing values in aggregation",
         stage: None,
         phase: Phase::Later,
         skippable: false,
@@ -227,6 +237,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "rescale",
+        label: "Rescaling of the index",
         stage: None,
         phase: Phase::Later,
         skippable: false,
@@ -242,6 +253,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "rank",
+        label: "Ranking",
         stage: None,
         phase: Phase::Later,
         skippable: false,
@@ -257,6 +269,7 @@ pub static STEPS: [StepDef; 11] = [
     },
     StepDef {
         name: "rank_within",
+        label: "Ranks within groups",
         stage: None,
         phase: Phase::Later,
         skippable: false,

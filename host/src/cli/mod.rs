@@ -5,6 +5,7 @@ mod bench;
 mod build;
 mod compare;
 mod data;
+mod document;
 mod explain;
 mod inspect;
 mod new;
@@ -57,6 +58,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Look at a dataset before ranking: statistics and COINr's flags (`cityrank data check`).
     Data(data::DataArgs),
+    /// Write an edition's methodology appendix (Markdown): framework, weights, indicators, steps, tiers, data.
+    Document(document::DocumentArgs),
 }
 
 /// Runs the parsed command.
@@ -75,6 +78,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Analyse(a) => analyse::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Data(a) => data::run(a),
+        Command::Document(a) => document::run(a),
     }
 }
 
