@@ -16,6 +16,7 @@ pub fn all() -> Vec<DocumentKind> {
         DocumentKind::of::<crate::sensitivity::SensitivityReport>(),
         DocumentKind::of::<crate::analysis::Analysis>(),
         DocumentKind::of::<crate::datacheck::DataCheck>(),
+        DocumentKind::of::<crate::diff::DiffReport>(),
     ]
 }
 

@@ -27,7 +27,7 @@
 //! ```
 
 pub use cityrank_analysis::{
-    analysis, compare, datacheck, document, excel, explain, html, published, sensitivity, verify,
+    analysis, compare, datacheck, diff, document, excel, explain, html, published, sensitivity, verify,
 };
 pub use cityrank_core::{
     catalogue, dataset, diagnostic, digest, edition, formulas, fsutil, methodology, pipeline, plugin, report, results,

@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod compare;
 pub mod datacheck;
+pub mod diff;
 pub mod document;
 pub mod excel;
 pub mod explain;

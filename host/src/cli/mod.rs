@@ -5,6 +5,7 @@ mod bench;
 mod build;
 mod compare;
 mod data;
+mod diff;
 mod document;
 mod explain;
 mod inspect;
@@ -60,6 +61,8 @@ enum Command {
     Data(data::DataArgs),
     /// Write an edition's methodology appendix (Markdown): framework, weights, indicators, steps, tiers, data.
     Document(document::DocumentArgs),
+    /// What differs between two editions (or variants) and how much of the rank change each difference causes.
+    Diff(diff::DiffArgs),
 }
 
 /// Runs the parsed command.
@@ -79,6 +82,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Verify(a) => verify::run(a),
         Command::Data(a) => data::run(a),
         Command::Document(a) => document::run(a),
+        Command::Diff(a) => diff::run(a),
     }
 }
 
