@@ -73,7 +73,7 @@ impl Figure {
 }
 
 /// The names of the cases, in the order `cityrank bench` runs them.
-pub const CASES: [&str; 7] = [
+pub const CASES: [&str; 8] = [
     "sa-asem",
     "build-asem",
     "scale",
@@ -81,6 +81,7 @@ pub const CASES: [&str; 7] = [
     "wasm-step",
     "formula",
     "authoring",
+    "excel-diff",
 ];
 
 /// Runs one case in this process; `root` is the repository (for the ASEM edition
@@ -94,6 +95,7 @@ pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
         "wasm-step" => wasm_step(root, quick),
         "formula" => formula(quick),
         "authoring" => authoring(root, quick),
+        "excel-diff" => excel_diff(root, quick),
         other => bail!("no benchmark case `{other}`; the cases are: {}", CASES.join(", ")),
     }
 }
@@ -822,6 +824,157 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
 }
 
 /// A fresh scratch directory under the system's temporary directory.
+/// Data in and out at the scale of every city, and `diff`: reading a 13,000 × 200
+/// dataset from a workbook (against the same data from CSV), writing the results
+/// workbook of that run (against its JSON), and the Shapley diff of two LAS 2024
+/// methods (against one run of the edition).
+fn excel_diff(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let (units, indicators) = (13_000, 200);
+    let dir = tempfile_dir()?.join("excel");
+    std::fs::create_dir_all(&dir)?;
+    let values = synthetic_data(units, indicators, 11);
+    // The dataset as CSV and as a workbook, and a declarative methodology on it.
+    let mut csv = String::from("id,name");
+    for i in 0..indicators {
+        csv.push_str(&format!(",v{i}"));
+    }
+    csv.push('\n');
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let err = |e: rust_xlsxwriter::XlsxError| anyhow!("cannot write the benchmark workbook: {e}");
+    sheet.write_string(0, 0, "id").map_err(err)?;
+    sheet.write_string(0, 1, "name").map_err(err)?;
+    for i in 0..indicators {
+        sheet.write_string(0, i as u16 + 2, format!("v{i}")).map_err(err)?;
+    }
+    for u in 0..units {
+        let row = u as u32 + 1;
+        csv.push_str(&format!("u{u},Unit {u}"));
+        sheet.write_string(row, 0, format!("u{u}")).map_err(err)?;
+        sheet.write_string(row, 1, format!("Unit {u}")).map_err(err)?;
+        for (i, column) in values.iter().enumerate() {
+            let x = column[u];
+            if x.is_nan() {
+                csv.push(',');
+            } else {
+                csv.push_str(&format!(",{x}"));
+                sheet.write_number(row, i as u16 + 2, x).map_err(err)?;
+            }
+        }
+        csv.push('\n');
+    }
+    std::fs::write(dir.join("data.csv"), &csv)?;
+    book.save(dir.join("data.xlsx")).map_err(err)?;
+    let mut description = String::from(
+        "schema_version = 1\nid = \"scale\"\ntitle = \"Synthetic\"\nyear = 2026\nfile = \"FILE\"\n[columns]\nid = \"id\"\nname = \"name\"\n",
+    );
+    let mut manifest = String::from(
+        "schema_version = 2\nid = \"scale\"\nname = \"Scale\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\
+         index = { id = \"index\", name = \"Index\" }\nnodes = [\n",
+    );
+    for p in 0..5 {
+        manifest.push_str(&format!(
+            "  {{ id = \"p{p}\", name = \"P{p}\", parent = \"index\" }},\n"
+        ));
+    }
+    manifest.push_str("]\nindicators = [\n");
+    for i in 0..indicators {
+        description.push_str(&format!("[[variables]]\nid = \"v{i}\"\ntype = \"number\"\n"));
+        manifest.push_str(&format!(
+            "  {{ id = \"i{i}\", name = \"I{i}\", parent = \"p{}\", direction = \"higher\", unit = \"1\", from = \"v{i}\" }},\n",
+            i % 5
+        ));
+    }
+    manifest.push_str("]\ntiers = [{ label = \"all\", upper_share = 1.0 }]\n");
+    std::fs::write(dir.join("csv.toml"), description.replace("FILE", "data.csv"))?;
+    std::fs::write(dir.join("xlsx.toml"), description.replace("FILE", "data.xlsx"))?;
+    std::fs::write(dir.join("methodology.toml"), &manifest)?;
+    std::fs::write(
+        dir.join("edition.toml"),
+        "schema_version = 1\nid = \"scale\"\nname = \"Scale\"\nyear = 2026\nmethodology = \"methodology.toml\"\ndataset = \"xlsx.toml\"\n",
+    )?;
+    let reps = if quick { 1 } else { 3 };
+    let (csv_secs, _) = time(reps, || Dataset::load(&dir.join("csv.toml")))?;
+    let (xlsx_secs, dataset) = time(reps, || Dataset::load(&dir.join("xlsx.toml")))?;
+    if dataset.units.len() != units {
+        bail!("the workbook gave {} rows, not {units}", dataset.units.len());
+    }
+    let edition = ResolvedEdition::load(&dir.join("edition.toml"), &LimitsSpec::default())?;
+    let options = pipeline::Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    let out = crate::run::run_edition(&crate::run::ManifestsOnly, &edition, options)?;
+    let raw = out.stages.iter().find(|s| s.name == "raw");
+    let (json_secs, _) = time(reps, || crate::report::json(&out.results))?;
+    let (write_secs, bytes) = time(reps, || {
+        crate::excel::results_workbook(&out.results, raw.map(|s| (s, out.unit_ids.as_slice())))
+    })?;
+    // diff: harbor-ladder against the Global Cities-style method on LAS 2024.
+    let sandbox = Sandbox::new(None)?;
+    let load = |path: &str| -> Result<(ResolvedEdition, crate::run::LoadedMethodology)> {
+        let e = ResolvedEdition::load(&root.join(path), &LimitsSpec::default())?;
+        let l = sandbox.load(&e.plugin, &e.limits)?;
+        Ok((e, l))
+    };
+    let (ea, la) = load("methodologies/las-2024.toml")?;
+    let (eb, lb) = load("methodologies/las-2024.global-cities.toml")?;
+    let (run_secs, _) = time(reps, || {
+        let d = Dataset::load(&ea.dataset)?;
+        crate::run::run_loaded(&la, &ea, &d, Default::default())
+    })?;
+    let side = |label: &str, e, l| crate::diff::Side {
+        label: label.to_string(),
+        edition: e,
+        loaded: l,
+    };
+    let (diff_secs, report) = time(reps, || {
+        crate::diff::diff(&side("harbor-ladder", &ea, &la), &side("global-cities", &eb, &lb))
+    })?;
+    let mb = |b: usize| b as f64 / 1e6;
+    Ok(vec![
+        Figure::new(
+            "Read 13,000 × 200 from a workbook",
+            xlsx_secs,
+            "s",
+            Some(2.0),
+            format!(
+                "{:.2}× the time of the same data from CSV ({:.2} s)",
+                xlsx_secs / csv_secs,
+                csv_secs
+            ),
+        ),
+        Figure::new(
+            "Write the results workbook of 13,000 units",
+            write_secs,
+            "s",
+            Some(2.0),
+            format!(
+                "{:.1} MB; {:.1}× the time of the JSON results ({:.3} s)",
+                mb(bytes.len()),
+                write_secs / json_secs,
+                json_secs
+            ),
+        ),
+        Figure::new(
+            &format!(
+                "diff of two LAS 2024 methods ({} differences)",
+                report.differences.len()
+            ),
+            diff_secs,
+            "s",
+            Some(1.0),
+            format!(
+                "{} ({}); {:.0}× one run of the edition ({:.4} s)",
+                report.attribution,
+                1usize << report.differences.len().min(20),
+                diff_secs / run_secs,
+                run_secs
+            ),
+        ),
+    ])
+}
+
 fn tempfile_dir() -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("cityrank-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
