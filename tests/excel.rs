@@ -122,3 +122,62 @@ fn the_results_workbook_holds_the_results() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--format xlsx writes a workbook: give the file to write with -o FILE"));
 }
+
+#[test]
+fn csv_for_excel_has_a_bom_and_names_when_asked() {
+    let cache = tempfile::tempdir().unwrap();
+    let edition = "methodologies/las-2024.toml";
+    let plain = output(cityrank(cache.path()).args(["run", edition, "--format", "csv"]));
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert!(plain.stdout.starts_with(b"rank,tier,id,name,country,score,index,"));
+    let excel = output(cityrank(cache.path()).args(["run", edition, "--format", "csv", "--bom", "--names"]));
+    assert!(excel.status.success(), "{}", stderr(&excel));
+    let text = String::from_utf8(excel.stdout).unwrap();
+    assert!(
+        text.starts_with("\u{feff}rank,tier,id,name,country,score,Smart city index,"),
+        "{text}"
+    );
+    // The same rows below the header.
+    let rows = |t: &str| t.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(rows(&text), rows(&String::from_utf8(plain.stdout).unwrap()));
+    let o = output(cityrank(cache.path()).args(["run", edition, "--bom"]));
+    assert!(
+        stderr(&o).contains("--bom and --names are for --format csv"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_comparison_workbook_holds_the_comparison() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("c.xlsx");
+    let (a, b) = (
+        "methodologies/las-2024.toml",
+        "methodologies/las-2024.u4ssc-declarative.toml",
+    );
+    let o = output(
+        cityrank(cache.path())
+            .args(["compare", a, b, "--format", "xlsx", "-o"])
+            .arg(&xlsx),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(cityrank(cache.path()).args(["compare", a, b, "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&xlsx).unwrap())).unwrap();
+    let agreement = sheet(&mut book, "Agreement");
+    let p = &json["pairs"][0];
+    assert_eq!(number(&agreement[1][2]), p["n"].as_f64());
+    assert_eq!(number(&agreement[1][3]), p["spearman"].as_f64());
+    assert_eq!(number(&agreement[1][9]), p["mean_abs_rank_shift"].as_f64());
+    let units = sheet(&mut book, "Units");
+    assert_eq!(units.len() - 1, json["units"].as_array().unwrap().len());
+    let label = json["methods"][1]["label"].as_str().unwrap();
+    for (row, u) in units[1..].iter().zip(json["units"].as_array().unwrap()) {
+        assert_eq!(text(&row[0]), u["id"].as_str().unwrap());
+        assert_eq!(number(&row[7]), u["methods"][label]["rank"].as_f64(), "{}", u["id"]);
+        assert_eq!(number(&row[10]), u["methods"][label]["shift"].as_f64(), "{}", u["id"]);
+    }
+}

@@ -43,6 +43,25 @@ fn xlsx(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
     anyhow!("cannot write the workbook: {e}")
 }
 
+/// Fits the columns to their contents when that is cheap (fitting reads every
+/// cell: for large sheets the columns get a fixed width instead).
+fn fit(sheet: &mut Worksheet, rows: usize) {
+    if rows <= 2_000 {
+        sheet.autofit();
+    } else {
+        let _ = sheet.set_column_range_width(0, 255, 12.0);
+    }
+}
+
+/// A number in a column that has its format (see `set_column_range_format`): no
+/// per-cell format to look up, which matters for millions of cells.
+fn plain(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>) -> Result<()> {
+    if let Some(x) = x.filter(|x| x.is_finite()) {
+        sheet.write_number(row, col, x).map_err(xlsx)?;
+    }
+    Ok(())
+}
+
 /// A header row, frozen.
 fn header(sheet: &mut Worksheet, names: &[&str], f: &Formats) -> Result<()> {
     for (c, name) in names.iter().enumerate() {
@@ -67,13 +86,7 @@ fn number(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>, format: &Fo
 /// when the run's `raw` stage is given), `Framework` (weights), `Missing`, and
 /// `About` (how the results were made). Returns the file's bytes.
 pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> Result<Vec<u8>> {
-    let mut book = Workbook::new();
-    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xlsx)?;
-    book.set_properties(
-        &DocProperties::new()
-            .set_title(format!("{} — {}", results.edition.name, results.methodology.name))
-            .set_creation_datetime(&created),
-    );
+    let mut book = workbook(&format!("{} — {}", results.edition.name, results.methodology.name))?;
     let f = Formats::new(results.tiers.len());
     let tier_index = |label: &Option<String>| -> Option<usize> {
         let l = label.as_deref()?;
@@ -99,6 +112,9 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         names.extend(["group", "rank in group"]);
     }
     header(sheet, &names, &f)?;
+    sheet
+        .set_column_range_format(5, 5 + aggregates.len() as u16, &f.score)
+        .map_err(xlsx)?;
     for (i, u) in results.units.iter().enumerate() {
         let row = i as u32 + 1;
         if let Some(r) = u.rank {
@@ -120,15 +136,9 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         sheet
             .write_string(row, 4, u.country.as_deref().unwrap_or(""))
             .map_err(xlsx)?;
-        number(sheet, row, 5, u.score, &f.score)?;
+        plain(sheet, row, 5, u.score)?;
         for (k, n) in aggregates.iter().enumerate() {
-            number(
-                sheet,
-                row,
-                6 + k as u16,
-                u.scores.get(&n.id).copied().flatten(),
-                &f.score,
-            )?;
+            plain(sheet, row, 6 + k as u16, u.scores.get(&n.id).copied().flatten())?;
         }
         if grouped {
             let c = 6 + aggregates.len() as u16;
@@ -140,28 +150,25 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
             }
         }
     }
-    sheet.autofit();
+    fit(sheet, results.units.len());
 
     // Indicators: normalised scores.
     let sheet = book.add_worksheet().set_name("Indicators").map_err(xlsx)?;
     let mut names: Vec<&str> = vec!["id", "name"];
     names.extend(indicators.iter().map(|n| n.id.as_str()));
     header(sheet, &names, &f)?;
+    sheet
+        .set_column_range_format(2, 2 + indicators.len() as u16, &f.score)
+        .map_err(xlsx)?;
     for (i, u) in results.units.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, &u.id).map_err(xlsx)?;
         sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
         for (k, n) in indicators.iter().enumerate() {
-            number(
-                sheet,
-                row,
-                2 + k as u16,
-                u.scores.get(&n.id).copied().flatten(),
-                &f.score,
-            )?;
+            plain(sheet, row, 2 + k as u16, u.scores.get(&n.id).copied().flatten())?;
         }
     }
-    sheet.autofit();
+    fit(sheet, results.units.len());
 
     // Raw values: the indicators as derived, before any step.
     if let Some((stage, unit_ids)) = raw {
@@ -169,17 +176,16 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         let mut names: Vec<&str> = vec!["id"];
         names.extend(stage.columns.iter().map(String::as_str));
         header(sheet, &names, &f)?;
-        let plain = Format::new();
         for (k, &u) in stage.units.iter().enumerate() {
             let row = k as u32 + 1;
             sheet
                 .write_string(row, 0, unit_ids.get(u).map_or("", String::as_str))
                 .map_err(xlsx)?;
             for (c, column) in stage.values.iter().enumerate() {
-                number(sheet, row, 1 + c as u16, column.get(k).copied(), &plain)?;
+                plain(sheet, row, 1 + c as u16, column.get(k).copied())?;
             }
         }
-        sheet.autofit();
+        fit(sheet, results.units.len());
     }
 
     // Framework: the tree with its weights.
@@ -201,7 +207,7 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         number(sheet, row, 4, Some(n.weight), &f.weight)?;
         number(sheet, row, 5, Some(n.effective_weight), &f.share)?;
     }
-    sheet.autofit();
+    fit(sheet, results.units.len());
 
     // Missing indicator values.
     let sheet = book.add_worksheet().set_name("Missing").map_err(xlsx)?;
@@ -214,7 +220,7 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
             row += 1;
         }
     }
-    sheet.autofit();
+    fit(sheet, results.units.len());
 
     // About: how the results were made.
     let sheet = book.add_worksheet().set_name("About").map_err(xlsx)?;
@@ -248,7 +254,147 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         sheet.write_string(row, 0, what).map_err(xlsx)?;
         sheet.write_string(row, 1, &value).map_err(xlsx)?;
     }
-    sheet.autofit();
+    fit(sheet, results.units.len());
 
+    book.save_to_buffer().map_err(xlsx)
+}
+
+/// A new deterministic workbook (fixed creation date) titled `title`.
+fn workbook(title: &str) -> Result<Workbook> {
+    let mut book = Workbook::new();
+    // Fast compression: a results workbook of every city holds millions of numbers.
+    book.set_zip_compression_level(1);
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xlsx)?;
+    book.set_properties(&DocProperties::new().set_title(title).set_creation_datetime(&created));
+    Ok(book)
+}
+
+/// The workbook of a comparison: `Methods`, `Agreement` (every pair's measures),
+/// `Units` (each method's rank, tier, score and shift), `Partial units` and, when
+/// units were matched by name, `Matched by name`. Returns the file's bytes.
+pub fn compare_workbook(report: &crate::compare::CompareReport) -> Result<Vec<u8>> {
+    let mut book = workbook("cityrank comparison")?;
+    let f = Formats::new(1);
+    let three = Format::new().set_num_format("0.000");
+
+    let sheet = book.add_worksheet().set_name("Methods").map_err(xlsx)?;
+    header(
+        sheet,
+        &[
+            "label",
+            "edition",
+            "year",
+            "variant",
+            "methodology",
+            "version",
+            "dataset",
+            "units",
+            "ranked",
+        ],
+        &f,
+    )?;
+    for (i, m) in report.methods.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &m.label).map_err(xlsx)?;
+        sheet.write_string(row, 1, &m.edition_name).map_err(xlsx)?;
+        sheet.write_number(row, 2, f64::from(m.year)).map_err(xlsx)?;
+        sheet
+            .write_string(row, 3, m.variant.as_deref().unwrap_or(""))
+            .map_err(xlsx)?;
+        sheet.write_string(row, 4, &m.methodology).map_err(xlsx)?;
+        sheet.write_string(row, 5, &m.methodology_version).map_err(xlsx)?;
+        sheet.write_string(row, 6, &m.dataset).map_err(xlsx)?;
+        sheet.write_number(row, 7, m.units as f64).map_err(xlsx)?;
+        sheet.write_number(row, 8, m.ranked as f64).map_err(xlsx)?;
+    }
+    fit(sheet, report.units.len());
+
+    let sheet = book.add_worksheet().set_name("Agreement").map_err(xlsx)?;
+    header(
+        sheet,
+        &[
+            "a",
+            "b",
+            "units",
+            "Spearman",
+            "Kendall",
+            "Pearson",
+            "top-k share",
+            "same tier",
+            "kappa",
+            "mean |Δrank|",
+            "max |Δrank|",
+        ],
+        &f,
+    )?;
+    for (i, p) in report.pairs.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &p.a).map_err(xlsx)?;
+        sheet.write_string(row, 1, &p.b).map_err(xlsx)?;
+        sheet.write_number(row, 2, p.n as f64).map_err(xlsx)?;
+        number(sheet, row, 3, p.spearman, &three)?;
+        number(sheet, row, 4, p.kendall, &three)?;
+        number(sheet, row, 5, p.pearson, &three)?;
+        number(sheet, row, 6, p.top_k.share, &f.share)?;
+        number(sheet, row, 7, p.tiers.share, &f.share)?;
+        number(sheet, row, 8, p.tiers.kappa, &three)?;
+        number(sheet, row, 9, p.mean_abs_rank_shift, &f.score)?;
+        number(sheet, row, 10, p.max_abs_rank_shift.map(f64::from), &f.score)?;
+    }
+    fit(sheet, report.units.len());
+
+    let sheet = book.add_worksheet().set_name("Units").map_err(xlsx)?;
+    let mut names: Vec<String> = vec!["id".into(), "name".into(), "country".into()];
+    for m in &report.methods {
+        for what in ["rank", "tier", "score", "shift"] {
+            names.push(format!("{} {what}", m.label));
+        }
+    }
+    header(sheet, &names.iter().map(String::as_str).collect::<Vec<_>>(), &f)?;
+    for (i, u) in report.units.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &u.id).map_err(xlsx)?;
+        sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
+        sheet
+            .write_string(row, 2, u.country.as_deref().unwrap_or(""))
+            .map_err(xlsx)?;
+        for (k, m) in report.methods.iter().enumerate() {
+            let c = 3 + 4 * k as u16;
+            if let Some(x) = u.methods.get(&m.label) {
+                number(sheet, row, c, x.rank.map(f64::from), &Format::new())?;
+                sheet
+                    .write_string(row, c + 1, x.tier.as_deref().unwrap_or(""))
+                    .map_err(xlsx)?;
+                number(sheet, row, c + 2, x.score, &f.score)?;
+                number(sheet, row, c + 3, x.shift.map(|s| s as f64), &Format::new())?;
+            }
+        }
+    }
+    fit(sheet, report.units.len());
+
+    let sheet = book.add_worksheet().set_name("Partial units").map_err(xlsx)?;
+    header(sheet, &["id", "name", "ranked in", "unranked in", "absent from"], &f)?;
+    for (i, p) in report.partial_units.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &p.id).map_err(xlsx)?;
+        sheet.write_string(row, 1, &p.name).map_err(xlsx)?;
+        sheet.write_string(row, 2, p.ranked_in.join(", ")).map_err(xlsx)?;
+        sheet.write_string(row, 3, p.unranked_in.join(", ")).map_err(xlsx)?;
+        sheet.write_string(row, 4, p.absent_from.join(", ")).map_err(xlsx)?;
+    }
+    fit(sheet, report.units.len());
+
+    if !report.matched_by_name.is_empty() {
+        let sheet = book.add_worksheet().set_name("Matched by name").map_err(xlsx)?;
+        header(sheet, &["method", "id", "compared as", "name"], &f)?;
+        for (i, m) in report.matched_by_name.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, &m.method).map_err(xlsx)?;
+            sheet.write_string(row, 1, &m.id).map_err(xlsx)?;
+            sheet.write_string(row, 2, &m.as_id).map_err(xlsx)?;
+            sheet.write_string(row, 3, &m.name).map_err(xlsx)?;
+        }
+        fit(sheet, report.units.len());
+    }
     book.save_to_buffer().map_err(xlsx)
 }

@@ -104,8 +104,22 @@ pub fn table(results: &Results) -> String {
 }
 
 /// CSV: `rank,tier` (then `peer group` when tiers are assigned within peer groups),
-/// `id,name,country,score`, then one column per framework node.
+/// `id,name,country,score`, then one column per framework node (headed by its id).
 pub fn csv(results: &Results) -> Result<String> {
+    csv_with(results, &CsvOptions::default())
+}
+
+/// How a CSV of results is written for its readers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Start with a UTF-8 byte-order mark, so that Excel reads accents right.
+    pub bom: bool,
+    /// Head the framework's columns with the nodes' names instead of their ids.
+    pub names: bool,
+}
+
+/// CSV as [`csv`], with `options`.
+pub fn csv_with(results: &Results, options: &CsvOptions) -> Result<String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let peer = has_peer_groups(results);
     let mut header: Vec<String> = ["rank", "tier"].iter().map(|s| s.to_string()).collect();
@@ -113,7 +127,12 @@ pub fn csv(results: &Results) -> Result<String> {
         header.push("peer group".into());
     }
     header.extend(["id", "name", "country", "score"].iter().map(|s| s.to_string()));
-    header.extend(results.framework.iter().map(|n| n.id.clone()));
+    header.extend(
+        results
+            .framework
+            .iter()
+            .map(|n| if options.names { n.name.clone() } else { n.id.clone() }),
+    );
     w.write_record(&header)?;
     for u in &results.units {
         let mut row = vec![
@@ -139,7 +158,8 @@ pub fn csv(results: &Results) -> Result<String> {
         }));
         w.write_record(&row)?;
     }
-    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+    let text = String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    Ok(if options.bom { format!("\u{feff}{text}") } else { text })
 }
 
 /// An aligned text table: a header, optionally a rule under it, then the rows;

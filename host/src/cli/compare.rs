@@ -18,6 +18,8 @@ pub enum Format {
     Csv,
     /// A self-contained HTML report with charts.
     Html,
+    /// An Excel workbook (needs -o FILE): methods, agreement, units, partial units.
+    Xlsx,
 }
 
 /// Arguments of `cityrank compare`.
@@ -59,6 +61,9 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<()> {
     if args.editions.len() < 2 && args.published.is_none() {
         bail!("give at least two editions to compare (or one with --published FILE)");
+    }
+    if args.format == Format::Xlsx && args.output.is_none() {
+        bail!("--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o comparison.xlsx)");
     }
     if args.top == 0 {
         bail!("--top: k must be at least 1");
@@ -139,6 +144,11 @@ pub fn run(args: CompareArgs) -> Result<()> {
         Format::Table => compare::table(&report),
         Format::Json => compare::json(&report)?,
         Format::Csv => compare::csv(&report)?,
+        Format::Xlsx => {
+            let bytes = cityrank::excel::compare_workbook(&report)?;
+            let path = args.output.as_deref().context("--format xlsx needs -o FILE")?;
+            return cityrank::fsutil::write_atomically(path, &bytes);
+        }
     };
     super::emit(&text, args.output.as_deref())
 }

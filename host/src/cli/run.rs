@@ -31,6 +31,12 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// With --format csv: start with a byte-order mark (for Excel on Windows).
+    #[arg(long)]
+    bom: bool,
+    /// With --format csv: head the pillar and indicator columns with their names, not their ids.
+    #[arg(long)]
+    names: bool,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -58,6 +64,9 @@ pub fn run(args: RunArgs) -> Result<()> {
         (Some(v), _) | (None, Some(v)) => Some(v.as_str()),
         (None, None) => None,
     };
+    if (args.bom || args.names) && args.format != Format::Csv {
+        anyhow::bail!("--bom and --names are for --format csv");
+    }
     if args.format == Format::Xlsx && args.output.is_none() {
         anyhow::bail!("--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o ranking.xlsx)");
     }
@@ -77,7 +86,14 @@ pub fn run(args: RunArgs) -> Result<()> {
     let bytes = match args.format {
         Format::Table => report::table(&output.results).into_bytes(),
         Format::Json => report::json(&output.results)?.into_bytes(),
-        Format::Csv => report::csv(&output.results)?.into_bytes(),
+        Format::Csv => report::csv_with(
+            &output.results,
+            &report::CsvOptions {
+                bom: args.bom,
+                names: args.names,
+            },
+        )?
+        .into_bytes(),
         Format::Xlsx => {
             let raw = output.stages.iter().find(|s| s.name == "raw");
             cityrank::excel::results_workbook(&output.results, raw.map(|s| (s, output.unit_ids.as_slice())))?
