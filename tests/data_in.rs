@@ -196,3 +196,42 @@ fn workbook_cells_are_named_like_excel() {
     assert!(err.contains("data!C3 (column `x`): `twelve` is not a number"), "{err}");
     assert!(err.contains("sheet data, row 4: unit id `a` appears twice"), "{err}");
 }
+
+#[test]
+fn rows_and_numbers_that_would_be_misread_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let describe = |settings: &str| {
+        std::fs::write(
+            dir.path().join("dataset.toml"),
+            format!(
+                "schema_version = 1\nid = \"d\"\ntitle = \"D\"\nyear = 2024\nfile = \"d.csv\"\n{settings}\n[columns]\n\
+                 id = \"id\"\nname = \"name\"\n[[variables]]\nid = \"x\"\ntype = \"number\"\n[[variables]]\nid = \"y\"\n\
+                 type = \"number\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    let load = || match cityrank_core::dataset::Dataset::load(&dir.path().join("dataset.toml")) {
+        Ok(_) => String::new(),
+        Err(e) => format!("{e:#}"),
+    };
+    // A row missing a field would shift its values one column left.
+    describe("");
+    std::fs::write(dir.path().join("d.csv"), "id,name,x,y\na,A,1,2\nb,B,3\n").unwrap();
+    assert!(load().contains("line 3: 3 fields, the header has 4"), "{}", load());
+    // Thousands separators are not decimal commas.
+    std::fs::write(dir.path().join("d.csv"), "id,name,x,y\na,A,\"1,234\",2\n").unwrap();
+    let err = load();
+    assert!(
+        err.contains("`1,234` is not a number; write numbers without thousands separators"),
+        "{err}"
+    );
+    // With decimal commas declared, a point is a thousands separator: refused.
+    describe("delimiter = \";\"\ndecimal = \",\"");
+    std::fs::write(dir.path().join("d.csv"), "id;name;x;y\na;A;1.234;2,5\n").unwrap();
+    let err = load();
+    assert!(
+        err.contains("`1.234` has a point, but the file declares decimal commas"),
+        "{err}"
+    );
+}

@@ -200,7 +200,7 @@ fn newcomer_cases_give_clear_errors_or_right_results() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains(
-            "warning: variant `pctrank`: its pipeline.normalise replaces the own normalise settings of `brt_network`"
+            "warning: variant `pctrank`: its pipeline.normalise replaces the own normalisation of `brt_network`"
         ),
         "{}",
         stderr(&o)

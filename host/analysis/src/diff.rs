@@ -60,8 +60,12 @@ pub struct DiffReport {
     /// Mean absolute rank shift from A to B over the units both rank.
     pub total_mean_abs_rank_shift: Option<f64>,
     /// How the shares were computed: `exact` (every subset), `sampled` (random
-    /// orders) or `none` (methodologies with code: no mixes).
+    /// orders) or `none` (methodologies with code, or more than 63 differences:
+    /// no mixes).
     pub attribution: String,
+    /// Mixes that were not valid methodologies (counted as no change from A);
+    /// many make the shares less telling.
+    pub invalid_mixes: usize,
     /// Every difference, largest share first.
     pub differences: Vec<DifferenceInfo>,
 }
@@ -177,8 +181,15 @@ fn differences(ma: &Value, mb: &Value, data: &str) -> Vec<Difference> {
     };
     let (ia, ib) = (parts(ma, "indicators"), parts(mb, "indicators"));
     let (na, nb) = (parts(ma, "nodes"), parts(mb, "nodes"));
-    if shape(ma, "indicators") != shape(mb, "indicators") || shape(ma, "nodes") != shape(mb, "nodes") {
+    let root = |v: &Value| v["index"]["id"].clone();
+    if shape(ma, "indicators") != shape(mb, "indicators")
+        || shape(ma, "nodes") != shape(mb, "nodes")
+        || root(ma) != root(mb)
+    {
         let mut what = Vec::new();
+        if root(ma) != root(mb) {
+            what.push(format!("index {} → {}", brief(Some(&root(ma))), brief(Some(&root(mb)))));
+        }
         for (label, x, y) in [("indicator", &ia, &ib), ("node", &na, &nb)] {
             for id in y.keys().filter(|k| !x.contains_key(*k)) {
                 what.push(format!("+{label} {id}"));
@@ -345,6 +356,7 @@ fn set_path(v: &mut Value, path: &[String], new: Option<&Value>) {
 /// B's structure in A's manifest: A's parts that B also has (with B's parent),
 /// then B's parts that A lacks, in B's order.
 fn apply_structure(v: &mut Value, mb: &Value) {
+    v["index"]["id"] = mb["index"]["id"].clone();
     for key in ["indicators", "nodes"] {
         let b = parts(mb, key);
         let a_items: Vec<Value> = v.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -407,7 +419,6 @@ fn mean_abs(s: &[(String, i64)]) -> Option<f64> {
     (!s.is_empty()).then(|| s.iter().map(|x| x.1.unsigned_abs() as f64).sum::<f64>() / s.len() as f64)
 }
 
-/// Compares two editions.
 /// Compares two editions run by their loaded methodologies. Errors are for what
 /// prevents the runs; mixes that are not valid methodologies count as no change.
 pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
@@ -418,19 +429,30 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
     let db = Dataset::load(&b.edition.dataset)?;
     let data = data_summary(&da, &db, a.edition, b.edition);
     let mut diffs = differences(&ma, &mb, &data);
+    if (a.loaded.plugin.is_some() || b.loaded.plugin.is_some()) && a.loaded.sha256 != b.loaded.sha256 {
+        diffs.push(Difference {
+            info: info(
+                "code",
+                "methodology",
+                format!("{} → {}", a.loaded.label, b.loaded.label),
+            ),
+            change: Change::Json(Vec::new(), None),
+        });
+    }
     let run_a = run::run_loaded(a.loaded, a.edition, &da, Default::default())?;
     let run_b = run::run_loaded(b.loaded, b.edition, &db, Default::default())?;
     let (ranks_a, ranks_b) = (ranks(&run_a.results), ranks(&run_b.results));
     let total = shifts(&ranks_a, &ranks_b);
     let declarative = a.loaded.plugin.is_none() && b.loaded.plugin.is_none();
-    let attribution = if !declarative || diffs.is_empty() {
+    let attribution = if !declarative || diffs.is_empty() || diffs.len() > 63 {
         "none"
     } else if diffs.len() <= MAX_EXACT {
         "exact"
     } else {
         "sampled"
     };
-    if declarative && !diffs.is_empty() {
+    let mut invalid_mixes = 0usize;
+    if attribution != "none" {
         // The mix of a subset (a bit set over `diffs`), memoised.
         let mut memo: BTreeMap<u64, Option<Ranks>> = BTreeMap::new();
         let mut mix = |set: u64| -> Result<Option<Ranks>> {
@@ -438,6 +460,9 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
                 return Ok(r.clone());
             }
             let r = mix_ranks(&ma, &mb, a.edition, b.edition, &diffs, set)?;
+            if r.is_none() {
+                invalid_mixes += 1;
+            }
             memo.insert(set, r.clone());
             Ok(r)
         };
@@ -480,7 +505,8 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
                 let mut before = 0.0;
                 for i in order {
                     set |= 1 << i;
-                    let now = value(&mix(set)?).unwrap_or(before);
+                    // An invalid mix counts as no change from A, as in the exact sum.
+                    let now = value(&mix(set)?).unwrap_or(0.0);
                     shares[i] += (now - before) / SAMPLED_ORDERS as f64;
                     before = now;
                 }
@@ -513,13 +539,14 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
         common_units: total.len(),
         total_mean_abs_rank_shift: mean_abs(&total),
         attribution: attribution.to_string(),
+        invalid_mixes,
         differences: infos,
     })
 }
 
 /// What differs in the data: units and values of the variables both have.
 fn data_summary(da: &Dataset, db: &Dataset, a: &ResolvedEdition, b: &ResolvedEdition) -> String {
-    if da.sha256 == db.sha256 && a.panel == b.panel {
+    if da.sha256 == db.sha256 && da.description_sha256 == db.description_sha256 && a.panel == b.panel {
         return String::new();
     }
     // The rows each edition scores (a panel's years), keyed by unit id when that is
@@ -655,7 +682,18 @@ pub fn table(r: &DiffReport) -> String {
                 "shares: Shapley values estimated from {SAMPLED_ORDERS} random orders"
             );
         }
-        _ => out.push_str("shares: not computed (a methodology with code cannot be mixed)\n"),
+        _ => out.push_str(
+            "shares: not computed (a methodology with code cannot be mixed, or there are more than 63 differences)\n",
+        ),
+    }
+    if r.invalid_mixes > 0 {
+        let _ = writeln!(
+            out,
+            "{} mix{} of the differences {} not a valid methodology (counted as no change from A)",
+            r.invalid_mixes,
+            if r.invalid_mixes == 1 { "" } else { "es" },
+            if r.invalid_mixes == 1 { "is" } else { "are" }
+        );
     }
     let header: Vec<String> = [
         "kind",

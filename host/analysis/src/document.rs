@@ -215,8 +215,16 @@ pub fn markdown(
         let _ = writeln!(out, "- Definition: {}", definition(spec));
         let _ = writeln!(out, "- Unit: {}; {direction} is better", spec.unit);
         let _ = writeln!(out, "- Normalisation: {normalise}");
-        if let Some(d) = &spec.denominator {
+        if let Some(d) = &spec.denominator
+            && manifest.pipeline.denominate.is_some()
+        {
             let _ = writeln!(out, "- Divided by: `{d}`");
+        }
+        if let Some(t) = &spec.treat {
+            let own = serde_json::to_value(t)
+                .map(|v| describe_settings(&v))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- Outlier treatment (its own): {own}");
         }
         if let Some(t) = spec.target {
             let _ = writeln!(out, "- Target: {}", num(t, 6));

@@ -302,7 +302,9 @@ impl Dataset {
         let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
         let mut ids = HashSet::new();
         for row in &table.rows {
-            if row.fields > headers.len() {
+            // A CSV row with another number of fields than the header (a workbook row
+            // always has the sheet's width) would shift its values: refused.
+            if row.fields != headers.len() && table.origin == crate::table::Origin::Csv || row.fields > headers.len() {
                 problems.push(format!(
                     "{}: {} fields, the header has {}",
                     table.row_place(row),
@@ -516,6 +518,12 @@ fn number(cell: &Cell, dialect: &Dialect) -> Result<f64, String> {
             ));
         }
         Cell::Text(t) => {
+            if dialect.decimal == ',' && t.contains('.') {
+                return Err(format!(
+                    "`{t}` has a point, but the file declares decimal commas (`decimal = \",\"`); write numbers \
+                     without thousands separators (`1234,5`)"
+                ));
+            }
             let written = if dialect.decimal == ',' {
                 t.replace(',', ".")
             } else {
@@ -526,8 +534,14 @@ fn number(cell: &Cell, dialect: &Dialect) -> Result<f64, String> {
                 Err(_) => {
                     let hint = if MISSING_TOKENS.contains(&t.as_str()) {
                         format!("; if it means a missing value, declare it: `missing = [\"{t}\"]`")
-                    } else if dialect.decimal == '.' && t.contains(',') && t.replace(',', ".").parse::<f64>().is_ok() {
+                    } else if dialect.decimal == '.'
+                        && t.matches(',').count() == 1
+                        && t.rsplit(',').next().is_some_and(|d| d.len() != 3)
+                        && t.replace(',', ".").parse::<f64>().is_ok()
+                    {
                         "; is it a decimal comma? add `decimal = \",\"` to the dataset description".to_string()
+                    } else if t.contains(',') && t.replace(',', "").parse::<f64>().is_ok() {
+                        "; write numbers without thousands separators".to_string()
                     } else {
                         String::new()
                     };

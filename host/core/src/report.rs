@@ -127,12 +127,15 @@ pub fn csv_with(results: &Results, options: &CsvOptions) -> Result<String> {
         header.push("peer group".into());
     }
     header.extend(["id", "name", "country", "score"].iter().map(|s| s.to_string()));
-    header.extend(
-        results
-            .framework
-            .iter()
-            .map(|n| if options.names { n.name.clone() } else { n.id.clone() }),
-    );
+    // Names may repeat (or be `score`): such a one gets its id too.
+    let fixed = ["rank", "tier", "peer group", "id", "name", "country", "score"];
+    let repeated =
+        |name: &str| fixed.contains(&name) || results.framework.iter().filter(|n| n.name == name).count() > 1;
+    header.extend(results.framework.iter().map(|n| match options.names {
+        true if repeated(&n.name) => format!("{} ({})", n.name, n.id),
+        true => n.name.clone(),
+        false => n.id.clone(),
+    }));
     w.write_record(&header)?;
     for u in &results.units {
         let mut row = vec![

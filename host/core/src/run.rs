@@ -1025,8 +1025,8 @@ fn indicator_notices(manifest: &Manifest, raw: &[Vec<f64>], units: &[String]) ->
         let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
         match present.first() {
             None => out.push(format!(
-                "indicator `{}` has no value for any of the {} units: it cannot be scored, and its weight goes to its \
-                 siblings; check {}",
+                "indicator `{}` has no value for any of the {} units: it cannot be scored (its node follows the \
+                 pipeline's missing-value policy: with `reweight`, its weight goes to its siblings); check {}",
                 spec.id,
                 units.len(),
                 match (&spec.from, &spec.formula) {
@@ -1035,6 +1035,8 @@ fn indicator_notices(manifest: &Manifest, raw: &[Vec<f64>], units: &[String]) ->
                     (None, None) => "the data the plugin derives it from".to_string(),
                 }
             )),
+            // A constant count divided by a denominator differs again: not said.
+            Some(_) if spec.denominator.is_some() && manifest.pipeline.denominate.is_some() => {}
             Some(&first) if present.len() >= 2 && present.iter().all(|v| *v == first) => out.push(format!(
                 "indicator `{}` is {first} for every unit that has a value ({} of {}): it does not tell units apart, \
                  and every unit gets the same score on it; check its data, or drop it",
@@ -1054,6 +1056,9 @@ fn variant_notices(base: &Manifest, effective: &Manifest, edition: &ResolvedEdit
     let Some(name) = &edition.variant else {
         return Vec::new();
     };
+    let Some(variant) = edition.edition.variants.get(name) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let replaced = |own: &dyn Fn(&crate::methodology::IndicatorSpec) -> bool| -> Vec<String> {
         base.indicators
@@ -1063,14 +1068,24 @@ fn variant_notices(base: &Manifest, effective: &Manifest, edition: &ResolvedEdit
             .map(|i| format!("`{}`", i.id))
             .collect()
     };
-    for (step, ids) in [
-        ("normalise", replaced(&|i| i.normalise.is_some())),
-        ("treat", replaced(&|i| i.treat.is_some())),
-    ] {
+    // Only a pipeline-wide setting replaces the indicators' own without saying so
+    // (a skip says it).
+    if variant.pipeline.normalise.is_some() {
+        let ids = replaced(&|i| i.normalise.is_some());
         if !ids.is_empty() {
             out.push(format!(
-                "variant `{name}`: its pipeline.{step} replaces the own {step} settings of {} as well (e.g. a \
-                 ladder); to keep one, set it again in [variants.{name}.{step}]",
+                "variant `{name}`: its pipeline.normalise replaces the own normalisation of {} as well (e.g. a \
+                 ladder); to keep one, set it again in [variants.{name}.normalise]",
+                ids.join(", ")
+            ));
+        }
+    }
+    if variant.pipeline.treat.is_some() {
+        let ids = replaced(&|i| i.treat.is_some());
+        if !ids.is_empty() {
+            out.push(format!(
+                "variant `{name}`: its pipeline.treat replaces the own outlier treatment of {} as well; to keep \
+                 one, set it again in [variants.{name}.treat]",
                 ids.join(", ")
             ));
         }

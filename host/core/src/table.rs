@@ -294,6 +294,9 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
                     Cell::Text(t.to_string())
                 }
             }
+            // A declared missing-value code may be a number (`-999`).
+            Data::Float(x) if missing.contains(&number_text(*x)) => Cell::Empty,
+            Data::Int(i) if missing.contains(&i.to_string()) => Cell::Empty,
             Data::Float(x) => Cell::Number(*x),
             Data::Int(i) => Cell::Number(*i as f64),
             Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),

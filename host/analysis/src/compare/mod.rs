@@ -500,12 +500,19 @@ fn align(results: &[&Results], labels: &[String]) -> (Vec<Results>, Vec<NameMatc
                     by_key.entry(key(u)).or_default().push(id.clone());
                 }
             }
+            // A name and country this method has once (two cities of one name in one
+            // country are not guessed between).
+            let mut here: BTreeMap<(String, String), usize> = BTreeMap::new();
+            for u in &r.units {
+                *here.entry(key(u)).or_default() += 1;
+            }
             let mut taken = std::collections::BTreeSet::new();
             for u in &mut r.units {
                 if earlier.contains_key(&u.id) {
                     continue;
                 }
-                if let Some([other]) = by_key.get(&key(u)).map(Vec::as_slice)
+                if here.get(&key(u)) == Some(&1)
+                    && let Some([other]) = by_key.get(&key(u)).map(Vec::as_slice)
                     && taken.insert(other.clone())
                 {
                     matches.push(NameMatch {
