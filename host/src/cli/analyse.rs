@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use cityrank::analysis;
 use cityrank::compare::EditionArg;
-use cityrank::edition::ResolvedEdition;
 use clap::Args;
 
 /// Output formats of `cityrank analyse`.
@@ -42,11 +41,7 @@ pub struct AnalyseArgs {
 
 /// Runs the edition and analyses its normalised indicators and aggregated scores.
 pub fn run(args: AnalyseArgs) -> Result<()> {
-    let edition = ResolvedEdition::load_variant(
-        &args.edition.path,
-        &args.sandbox.limits(),
-        args.edition.variant.as_deref(),
-    )?;
+    let edition = args.edition.load(&args.sandbox.limits())?;
     let sandbox = args.sandbox.sandbox()?;
     let options = cityrank::pipeline::Options {
         record_stages: true,

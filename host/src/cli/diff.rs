@@ -40,7 +40,7 @@ pub struct DiffArgs {
 pub fn run(args: DiffArgs) -> Result<()> {
     let sandbox = args.sandbox.sandbox()?;
     let load = |arg: &EditionArg| -> Result<(ResolvedEdition, cityrank::run::LoadedMethodology)> {
-        let e = ResolvedEdition::load_variant(&arg.path, &args.sandbox.limits(), arg.variant.as_deref())?;
+        let e = arg.load(&args.sandbox.limits())?;
         let loaded = cityrank::run::Loader::load(&sandbox, &e.plugin, &e.limits)?;
         Ok((e, loaded))
     };

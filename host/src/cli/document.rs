@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use cityrank::compare::EditionArg;
 use cityrank::dataset::Dataset;
-use cityrank::edition::ResolvedEdition;
 use clap::Args;
 
 /// Arguments of `cityrank document`.
@@ -23,11 +22,7 @@ pub struct DocumentArgs {
 
 /// Runs the edition and writes its methodology appendix (Markdown).
 pub fn run(args: DocumentArgs) -> Result<()> {
-    let edition = ResolvedEdition::load_variant(
-        &args.edition.path,
-        &args.sandbox.limits(),
-        args.edition.variant.as_deref(),
-    )?;
+    let edition = args.edition.load(&args.sandbox.limits())?;
     let sandbox = args.sandbox.sandbox()?;
     let loaded = cityrank::run::Loader::load(&sandbox, &edition.plugin, &edition.limits)?;
     let dataset = Dataset::load(&edition.dataset)?;

@@ -25,6 +25,11 @@ pub struct EditionArg {
 }
 
 impl EditionArg {
+    /// The edition file, resolved for its variant (if one is given) and `flags`.
+    pub fn load(&self, flags: &LimitsSpec) -> Result<ResolvedEdition> {
+        ResolvedEdition::load_variant(&self.path, flags, self.variant.as_deref())
+    }
+
     /// Parses `arg` (see [`EditionArg`]).
     pub fn parse(arg: &str) -> Result<EditionArg> {
         if arg.is_empty() {
