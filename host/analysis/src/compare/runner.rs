@@ -111,7 +111,7 @@ impl<'s> Runner<'s> {
 
     /// Loads and runs `arg`.
     pub fn run(&mut self, arg: &EditionArg) -> Result<EditionRun> {
-        let edition = ResolvedEdition::load_variant(&arg.path, &self.limits, arg.variant.as_deref())?;
+        let edition = arg.load(&self.limits)?;
         let at = match self.loaded.iter().position(|(s, _)| *s == edition.plugin) {
             Some(i) => i,
             None => {
