@@ -181,3 +181,40 @@ fn the_comparison_workbook_holds_the_comparison() {
         assert_eq!(number(&row[10]), u["methods"][label]["shift"].as_f64(), "{}", u["id"]);
     }
 }
+
+#[test]
+fn the_sensitivity_workbook_holds_the_rank_intervals() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("s.xlsx");
+    let edition = "methodologies/asem-2018.toml";
+    let args = ["sensitivity", edition, "--samples", "16"];
+    let o = output(
+        cityrank(cache.path())
+            .args(args)
+            .args(["--format", "xlsx", "-o"])
+            .arg(&xlsx),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(cityrank(cache.path()).args(args).args(["--format", "json"]));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&xlsx).unwrap())).unwrap();
+    let ranks = sheet(&mut book, "Ranks");
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(ranks.len() - 1, units.len());
+    for (row, u) in ranks[1..].iter().zip(units) {
+        assert_eq!(text(&row[0]), u["id"].as_str().unwrap());
+        assert_eq!(number(&row[5]), u["median_rank"].as_f64(), "{}", u["id"]);
+        assert_eq!(number(&row[7]), u["q5_rank"].as_f64(), "{}", u["id"]);
+        assert_eq!(number(&row[8]), u["q95_rank"].as_f64(), "{}", u["id"]);
+    }
+    let sobol = sheet(&mut book, "Sobol indices");
+    for (row, x) in sobol[1..]
+        .iter()
+        .zip(json["sensitivity"]["indices"].as_array().unwrap())
+    {
+        assert_eq!(text(&row[0]), x["input"].as_str().unwrap());
+        assert_eq!(number(&row[4]), x["total"].as_f64());
+    }
+}

@@ -398,3 +398,111 @@ pub fn compare_workbook(report: &crate::compare::CompareReport) -> Result<Vec<u8
     }
     book.save_to_buffer().map_err(xlsx)
 }
+
+/// The workbook of an uncertainty and sensitivity analysis: `Ranks` (each unit's
+/// nominal rank, its median and 5–95% interval over the builds, and its share in
+/// each tier), `Sobol indices` (with their intervals, for a sensitivity
+/// analysis), `Top tier` (how often its membership changes, per alternative) and
+/// `Leave one out`. Returns the file's bytes.
+pub fn sensitivity_workbook(report: &crate::sensitivity::SensitivityReport) -> Result<Vec<u8>> {
+    let mut book = workbook(&format!("{} — uncertainty and sensitivity", report.edition))?;
+    let f = Formats::new(report.tiers.len());
+    let one = Format::new().set_num_format("0.0");
+    let three = Format::new().set_num_format("0.000");
+
+    let sheet = book.add_worksheet().set_name("Ranks").map_err(xlsx)?;
+    let mut names: Vec<String> = [
+        "id",
+        "name",
+        "nominal rank",
+        "nominal tier",
+        "nominal score",
+        "median rank",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    names.extend(["mean rank", "5% rank", "95% rank", "share in the top tier"].map(String::from));
+    names.extend(report.tiers.iter().map(|t| format!("share {t}")));
+    header(sheet, &names.iter().map(String::as_str).collect::<Vec<_>>(), &f)?;
+    for (i, u) in report.units.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &u.id).map_err(xlsx)?;
+        sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
+        number(sheet, row, 2, u.nominal_rank.map(f64::from), &Format::new())?;
+        let tier = u.nominal_tier.as_deref().unwrap_or("");
+        match report.tiers.iter().position(|t| t == tier) {
+            Some(t) => sheet
+                .write_string_with_format(row, 3, tier, &f.tiers[t.min(f.tiers.len() - 1)])
+                .map_err(xlsx)?,
+            None => sheet.write_string(row, 3, tier).map_err(xlsx)?,
+        };
+        number(sheet, row, 4, u.nominal_score, &f.score)?;
+        number(sheet, row, 5, u.median_rank, &one)?;
+        number(sheet, row, 6, u.mean_rank, &one)?;
+        number(sheet, row, 7, u.q5_rank, &one)?;
+        number(sheet, row, 8, u.q95_rank, &one)?;
+        number(sheet, row, 9, Some(u.top_share), &f.share)?;
+        for (k, t) in report.tiers.iter().enumerate() {
+            number(
+                sheet,
+                row,
+                10 + k as u16,
+                Some(u.tier_shares.get(t).copied().unwrap_or(0.0)),
+                &f.share,
+            )?;
+        }
+    }
+    fit(sheet, report.units.len());
+
+    if let Some(s) = &report.sensitivity {
+        let sheet = book.add_worksheet().set_name("Sobol indices").map_err(xlsx)?;
+        header(
+            sheet,
+            &["input", "first order", "from", "to", "total", "from", "to"],
+            &f,
+        )?;
+        for (i, x) in s.indices.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, &x.input).map_err(xlsx)?;
+            number(sheet, row, 1, Some(x.first), &three)?;
+            number(sheet, row, 2, x.first_ci.map(|c| c[0]), &three)?;
+            number(sheet, row, 3, x.first_ci.map(|c| c[1]), &three)?;
+            number(sheet, row, 4, Some(x.total), &three)?;
+            number(sheet, row, 5, x.total_ci.map(|c| c[0]), &three)?;
+            number(sheet, row, 6, x.total_ci.map(|c| c[1]), &three)?;
+        }
+        fit(sheet, s.indices.len());
+    }
+
+    let sheet = book.add_worksheet().set_name("Top tier").map_err(xlsx)?;
+    header(
+        sheet,
+        &["input", "alternative", "builds", "share with another top tier"],
+        &f,
+    )?;
+    for (i, t) in report.top_tier.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &t.input).map_err(xlsx)?;
+        sheet.write_string(row, 1, &t.alternative).map_err(xlsx)?;
+        sheet.write_number(row, 2, t.builds as f64).map_err(xlsx)?;
+        number(sheet, row, 3, Some(t.changed), &f.share)?;
+    }
+    fit(sheet, report.top_tier.len());
+
+    if !report.leave_one_out.is_empty() {
+        let sheet = book.add_worksheet().set_name("Leave one out").map_err(xlsx)?;
+        header(sheet, &["removed", "mean |Δrank|", "max |Δrank|", "most affected"], &f)?;
+        for (i, l) in report.leave_one_out.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, &l.removed).map_err(xlsx)?;
+            number(sheet, row, 1, Some(l.mean_abs_shift), &f.score)?;
+            sheet.write_number(row, 2, f64::from(l.max_abs_shift)).map_err(xlsx)?;
+            sheet
+                .write_string(row, 3, l.most_affected.as_deref().unwrap_or(""))
+                .map_err(xlsx)?;
+        }
+        fit(sheet, report.leave_one_out.len());
+    }
+    book.save_to_buffer().map_err(xlsx)
+}

@@ -38,6 +38,9 @@ pub enum SensitivityFormat {
     /// A self-contained HTML page whose charts (rank intervals, Sobol indices, tier
     /// stability, leave-one-out shifts) are drawn by the embedded ECharts.
     Html,
+    /// An Excel workbook (needs -o FILE): rank intervals and tier shares, Sobol
+    /// indices, top-tier changes, leave-one-out shifts.
+    Xlsx,
 }
 
 /// Arguments of `cityrank sensitivity`.
@@ -75,6 +78,11 @@ pub struct SensitivityArgs {
 
 /// Runs the analysis and writes its report.
 pub fn run(args: SensitivityArgs) -> Result<()> {
+    if args.format == SensitivityFormat::Xlsx && args.output.is_none() {
+        anyhow::bail!(
+            "--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o sensitivity.xlsx)"
+        );
+    }
     let edition = ResolvedEdition::load(&args.edition, &args.sandbox.limits())?;
     let spec = edition.edition.sensitivity.clone().with_context(|| {
         format!(
@@ -110,6 +118,11 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         SensitivityFormat::Json => render::json(&report)?,
         SensitivityFormat::Csv => render::csv(&report)?,
         SensitivityFormat::Html => cityrank::html::sensitivity_report(&report)?,
+        SensitivityFormat::Xlsx => {
+            let bytes = cityrank::excel::sensitivity_workbook(&report)?;
+            let path = args.output.as_deref().context("--format xlsx needs -o FILE")?;
+            return cityrank::fsutil::write_atomically(path, &bytes);
+        }
     };
     super::emit(&text, args.output.as_deref())
 }
