@@ -245,13 +245,13 @@ pub fn check_dataset(dataset: &Dataset, t: &Thresholds) -> DataCheck {
 
 /// Checks an edition: its dataset's variables, and each indicator of its
 /// methodology as derived from them (formulas or the plugin's `derive`), with the
-/// units that miss it.
+/// units that miss it. Also returns the derivation's warnings (as `run` prints them).
 pub fn check_edition(
     loaded: &LoadedMethodology,
     edition: &ResolvedEdition,
     dataset: &Dataset,
     t: &Thresholds,
-) -> Result<DataCheck> {
+) -> Result<(DataCheck, Vec<String>)> {
     let mut check = check_dataset(dataset, t);
     check.edition = Some(edition.edition.id.clone());
     let derived = run::derive_rows(loaded, edition, dataset)
@@ -268,7 +268,7 @@ pub fn check_edition(
             check.missing.insert(spec.id.clone(), missing);
         }
     }
-    Ok(check)
+    Ok((check, derived.warnings))
 }
 
 /// Pretty JSON with a trailing newline, validated against its schema.

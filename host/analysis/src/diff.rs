@@ -36,6 +36,8 @@ use cityrank_core::report::{aligned, fmt_opt};
 use cityrank_core::results::Results;
 use cityrank_core::run::{self, LoadedMethodology};
 
+use crate::compare::rerank;
+
 /// Version of the diff format.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
 /// Up to this many differences, Shapley values are computed over every subset.
@@ -393,13 +395,6 @@ fn ranks(results: &Results) -> Ranks {
         .collect()
 }
 
-/// Competition ranks of `r` among themselves.
-fn rerank(r: &[u32]) -> Vec<u32> {
-    r.iter()
-        .map(|x| 1 + r.iter().filter(|o| *o < x).count() as u32)
-        .collect()
-}
-
 /// Per-unit rank shifts (re-ranked among the units both rank) from `base` to `other`.
 fn shifts(base: &Ranks, other: &Ranks) -> Vec<(String, i64)> {
     let common: Vec<(&String, u32, u32)> = base
@@ -459,7 +454,7 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
             if let Some(r) = memo.get(&set) {
                 return Ok(r.clone());
             }
-            let r = mix_ranks(&ma, &mb, a.edition, b.edition, &diffs, set)?;
+            let r = mix_ranks(&ma, &mb, (a.edition, &da), (b.edition, &db), &diffs, set)?;
             if r.is_none() {
                 invalid_mixes += 1;
             }
@@ -596,8 +591,8 @@ fn data_summary(da: &Dataset, db: &Dataset, a: &ResolvedEdition, b: &ResolvedEdi
 fn mix_ranks(
     ma: &Value,
     mb: &Value,
-    a: &ResolvedEdition,
-    b: &ResolvedEdition,
+    a: (&ResolvedEdition, &Dataset),
+    b: (&ResolvedEdition, &Dataset),
     diffs: &[Difference],
     set: u64,
 ) -> Result<Option<Ranks>> {
@@ -627,7 +622,7 @@ fn mix_ranks(
     let Ok((manifest, framework, formulas)) = run::check_manifest(&text, "a mix of the two editions", false) else {
         return Ok(None);
     };
-    let side = if data_b { b } else { a };
+    let (side, dataset) = if data_b { b } else { a };
     let mut edition = side.clone();
     // The mix is the whole methodology: no edition tiers, variant or pin on top.
     edition.variant = None;
@@ -646,8 +641,7 @@ fn mix_ranks(
         rebuilt: false,
         report: Default::default(),
     };
-    let dataset = Dataset::load(&edition.dataset)?;
-    match run::run_loaded(&loaded, &edition, &dataset, Default::default()) {
+    match run::run_loaded(&loaded, &edition, dataset, Default::default()) {
         Ok(out) => Ok(Some(ranks(&out.results))),
         Err(_) => Ok(None),
     }

@@ -206,9 +206,7 @@ impl Dataset {
                 data_path.display()
             )
         })?;
-        let mut dataset = Self::from_bytes(description, &bytes, data_path)?;
-        dataset.description_sha256 = description_sha256;
-        Ok(dataset)
+        Self::read(description, description_sha256, &bytes, data_path)
     }
 
     /// Parses and checks the bytes of a data file (CSV, or a workbook when
@@ -216,16 +214,21 @@ impl Dataset {
     /// beforehand, see [`Dataset::load`]). Every problem of the cells is reported,
     /// up to [`MAX_PROBLEMS`], each at its line or cell.
     pub fn from_bytes(description: DatasetDescription, bytes: &[u8], data_path: PathBuf) -> Result<Dataset> {
+        let description_sha256 = crate::digest::sha256_hex(serde_json::to_string(&description)?);
+        Self::read(description, description_sha256, bytes, data_path)
+    }
+
+    /// [`Dataset::from_bytes`] with the description's hash already known.
+    fn read(
+        description: DatasetDescription,
+        description_sha256: String,
+        bytes: &[u8],
+        data_path: PathBuf,
+    ) -> Result<Dataset> {
         let dialect = dialect(&description)?;
         let table = crate::table::read(bytes, &data_path, description.sheet.as_deref(), &dialect)?;
         let sha256 = crate::digest::sha256_hex(bytes);
-        let description_sha256 = crate::digest::sha256_hex(serde_json::to_string(&description)?);
         Self::from_table(description, &table, &dialect, sha256, description_sha256, data_path)
-    }
-
-    /// Parses and checks CSV bytes against a description (see [`Dataset::from_bytes`]).
-    pub fn from_csv(description: DatasetDescription, bytes: &[u8], csv_path: PathBuf) -> Result<Dataset> {
-        Self::from_bytes(description, bytes, csv_path)
     }
 
     fn from_table(

@@ -61,11 +61,8 @@ fn check(args: CheckArgs) -> Result<()> {
         let sandbox = args.sandbox.sandbox()?;
         let loaded = cityrank::run::Loader::load(&sandbox, &edition.plugin, &edition.limits)?;
         let dataset = Dataset::load(&edition.dataset)?;
-        let check = datacheck::check_edition(&loaded, &edition, &dataset, &t)?;
-        // The run's own warnings (formulas, indicators without values), as `run` prints them.
-        if let Ok(d) = cityrank::run::derive_rows(&loaded, &edition, &dataset) {
-            super::print_warnings(&d.warnings, None);
-        }
+        let (check, warnings) = datacheck::check_edition(&loaded, &edition, &dataset, &t)?;
+        super::print_warnings(&warnings, None);
         check
     } else {
         datacheck::check_dataset(&Dataset::load(&args.path)?, &t)

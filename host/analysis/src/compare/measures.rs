@@ -7,7 +7,7 @@ use cityrank_core::results::Results;
 use super::{PairComparison, TierAgreement, TierBasis, TopK};
 
 /// Competition ranks (1 = best) of `ranks` re-ranked among themselves.
-pub(super) fn rerank(ranks: &[u32]) -> Vec<u32> {
+pub(crate) fn rerank(ranks: &[u32]) -> Vec<u32> {
     ranks
         .iter()
         .map(|r| 1 + ranks.iter().filter(|o| *o < r).count() as u32)

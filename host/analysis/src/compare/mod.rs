@@ -30,6 +30,7 @@ use cityrank_core::results::Results;
 
 pub use measures::cohen_kappa;
 use measures::pair;
+pub(crate) use measures::rerank;
 pub use render::{csv, json, published_table, table};
 pub use runner::{EditionArg, EditionRun, Runner};
 
