@@ -218,3 +218,47 @@ fn the_sensitivity_workbook_holds_the_rank_intervals() {
         assert_eq!(number(&row[4]), x["total"].as_f64());
     }
 }
+
+#[test]
+fn the_explanation_workbook_holds_the_breakdown() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("e.xlsx");
+    let args = ["explain", "methodologies/las-2024.toml", "--unit", "sau-riyadh"];
+    let o = output(
+        cityrank(cache.path())
+            .args(args)
+            .args(["--format", "xlsx", "-o"])
+            .arg(&xlsx),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(cityrank(cache.path()).args(args).args(["--format", "json"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&xlsx).unwrap())).unwrap();
+    let rows = sheet(&mut book, "Breakdown");
+    let nodes = json["nodes"].as_array().unwrap();
+    assert_eq!(rows.len() - 1, nodes.len());
+    for (row, n) in rows[1..].iter().zip(nodes) {
+        assert_eq!(text(&row[0]), n["id"].as_str().unwrap());
+        assert_eq!(number(&row[7]), n["value"].as_f64(), "{}", n["id"]);
+        assert_eq!(number(&row[8]), n["contribution"].as_f64(), "{}", n["id"]);
+        assert_eq!(number(&row[11]), n["rank"].as_f64(), "{}", n["id"]);
+    }
+    let highlights = sheet(&mut book, "Strengths and weaknesses");
+    let strengths = json["strengths"].as_array().unwrap();
+    let weaknesses = json["weaknesses"].as_array().unwrap();
+    assert_eq!(highlights.len() - 1, strengths.len() + weaknesses.len());
+    assert_eq!(text(&highlights[1][1]), strengths[0]["id"].as_str().unwrap());
+    let about = sheet(&mut book, "About");
+    assert!(
+        about
+            .iter()
+            .any(|r| text(&r[0]) == "unit" && text(&r[1]).contains("(sau-riyadh)"))
+    );
+    // Without a file there is nowhere to put a workbook: refused before running.
+    let o = output(cityrank(cache.path()).args(args).args(["--format", "xlsx"]));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("-o FILE"), "{}", stderr(&o));
+}

@@ -243,3 +243,27 @@ fn sensitivity_report_renders_every_chart_in_a_browser() {
         assert_charts_drawn(&dom, &ids);
     }
 }
+
+#[test]
+fn methodology_appendix_renders_its_sunburst_in_a_browser() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("appendix.html");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .args(["document", "methodologies/las-2024.toml", "--format", "html", "-o"])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "document failed: {}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    // The Markdown appendix, rendered: its sections and tables are HTML.
+    assert!(html.contains("<h2>Framework and weights</h2>"));
+    assert!(html.contains("<h2>Indicators</h2>"));
+    assert!(html.contains("<table>"), "the Markdown tables are rendered");
+    assert!(!html.contains("|---|"), "no Markdown table syntax left");
+    let dom = dump_dom(&browser, &page);
+    assert_charts_drawn(&dom, &["chart-framework".to_string()]);
+}

@@ -110,3 +110,113 @@ fn imputation_over_time_needs_a_panel() {
         stderr(&o)
     );
 }
+
+/// The tiny panel in the wide layout: one row per unit, a column per year.
+fn wide_dataset(dir: &std::path::Path, columns: &str, csv: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("wide.csv"), csv).unwrap();
+    let path = dir.join("wide.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "schema_version = 1\nid = \"tiny-panel\"\ntitle = \"wide\"\nyear = 2024\nfile = \"wide.csv\"\n\n\
+             [columns]\nid = \"id\"\nname = \"name\"\ncountry = \"country\"\n{columns}\n\n\
+             [[variables]]\nid = \"x\"\ntype = \"number\"\nmin = 0.0\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn the_wide_layout_ranks_as_the_long_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // The rows of tests/fixtures/tiny-panel/units.csv, one column per year.
+    let data = wide_dataset(
+        dir.path(),
+        "wide = { years = [2022, 2023, 2024], header = \"{variable} ({year})\" }",
+        "id,name,country,x (2022),x (2023),x (2024)\n\
+         a,Alpha,AAA,1,,3\nb,Beta,BBB,4,5,\nc,Gamma,CCC,0,2,2\n",
+    );
+    let ed = dir.path().join("panel.toml");
+    std::fs::write(
+        &ed,
+        format!(
+            "schema_version = 1\nid = \"well-behaved\"\nname = \"panel\"\nyear = 2024\n\
+             methodology = \"{}\"\ndataset = \"{}\"\n\
+             panel = {{ years = [2022, 2023, 2024], weights = [1, 2, 3] }}\n\
+             [variants.v]\npipeline = {{ impute = {{ method = \"linear\" }} }}\n",
+            root().join("tests/plugins/hostile").display(),
+            data.display(),
+        ),
+    )
+    .unwrap();
+    let o =
+        output(
+            cityrank(&dir.path().join("cache"))
+                .arg("run")
+                .arg(&ed)
+                .args(["--variant", "v", "--format", "json"]),
+        );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same hand computation as for the long layout (see above): b 580/6,
+    // a 280/6, c 200/6.
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let units = r["units"].as_array().unwrap();
+    let ids: Vec<&str> = units.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["b", "a", "c"]);
+    for (u, expected) in units.iter().zip([580.0 / 6.0, 280.0 / 6.0, 200.0 / 6.0]) {
+        assert!((u["score"].as_f64().unwrap() - expected).abs() < 1e-9, "{u}");
+    }
+    // Without `panel` the edition is told what the dataset holds.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        format!(
+            "schema_version = 1\nid = \"well-behaved\"\nname = \"x\"\nyear = 2024\nmethodology = \"{}\"\ndataset = \"{}\"\n",
+            root().join("tests/plugins/hostile").display(),
+            data.display(),
+        ),
+    )
+    .unwrap();
+    let o = output(cityrank(&dir.path().join("cache")).arg("run").arg(&plain));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("columns per variable and year"), "{}", stderr(&o));
+}
+
+#[test]
+fn wide_layout_mistakes_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |columns: &str, csv: &str, expected: &[&str]| {
+        let data = wide_dataset(dir.path(), columns, csv);
+        let o = output(cityrank(&dir.path().join("cache")).args(["data", "check"]).arg(&data));
+        assert_eq!(o.status.code(), Some(1), "{columns}: {}", stderr(&o));
+        for e in expected {
+            assert!(stderr(&o).contains(e), "{columns}: no `{e}` in {}", stderr(&o));
+        }
+    };
+    let csv = "id,name,country,x_2022,x_2023\na,Alpha,AAA,1,2\n";
+    // A year without its column: the column is named.
+    check(
+        "wide = { years = [2022, 2023, 2024] }",
+        csv,
+        &["`x_2024`", "no such column"],
+    );
+    // Both layouts at once.
+    check(
+        "time = \"year\"\nwide = { years = [2022, 2023] }",
+        csv,
+        &["columns.wide", "not both"],
+    );
+    // A header without the year, and a year twice.
+    check(
+        "wide = { years = [2022, 2022], header = \"{variable}\" }",
+        csv,
+        &["has no `{year}`", "2022 is given twice"],
+    );
+    // A column of a year not declared.
+    check(
+        "wide = { years = [2022] }",
+        csv,
+        &["column `x_2023` is not described", "wide layout"],
+    );
+}

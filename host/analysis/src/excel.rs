@@ -506,3 +506,131 @@ pub fn sensitivity_workbook(report: &crate::sensitivity::SensitivityReport) -> R
     }
     book.save_to_buffer().map_err(xlsx)
 }
+
+/// The workbook of an explanation: `Breakdown` (every framework node, indented
+/// under its parent, with its weight, this unit's effective weight, value,
+/// contribution, the mean over the units, percentile and rank), `Strengths and
+/// weaknesses`, and `About` (the unit, edition, methodology and what the
+/// contributions mean). Returns the file's bytes.
+pub fn explain_workbook(e: &crate::explain::Explanation) -> Result<Vec<u8>> {
+    let u = &e.unit;
+    let mut book = workbook(&format!("{} — {}", u.name, e.edition.name))?;
+    let f = Formats::new(1);
+    let four = Format::new().set_num_format("0.0000");
+    let one = Format::new().set_num_format("0.0");
+
+    let sheet = book.add_worksheet().set_name("Breakdown").map_err(xlsx)?;
+    header(
+        sheet,
+        &[
+            "node",
+            "name",
+            "kind",
+            "parent",
+            "weight",
+            "effective weight",
+            "unit's weight",
+            "value",
+            "contribution",
+            "mean of the units",
+            "percentile",
+            "rank",
+            "of",
+        ],
+        &f,
+    )?;
+    for (i, n) in e.nodes.iter().enumerate() {
+        let row = i as u32 + 1;
+        let indent = Format::new().set_indent(n.depth.min(15) as u8);
+        sheet.write_string_with_format(row, 0, &n.id, &indent).map_err(xlsx)?;
+        sheet.write_string(row, 1, &n.name).map_err(xlsx)?;
+        sheet.write_string(row, 2, n.kind.as_str()).map_err(xlsx)?;
+        sheet
+            .write_string(row, 3, n.parent.as_deref().unwrap_or(""))
+            .map_err(xlsx)?;
+        if n.depth > 0 {
+            number(sheet, row, 4, Some(n.weight), &f.weight)?;
+        }
+        number(sheet, row, 5, Some(n.effective_weight), &four)?;
+        number(sheet, row, 6, n.unit_weight, &four)?;
+        number(sheet, row, 7, n.value, &f.score)?;
+        number(sheet, row, 8, n.contribution, &f.score)?;
+        number(sheet, row, 9, n.mean, &f.score)?;
+        number(sheet, row, 10, n.percentile, &one)?;
+        number(sheet, row, 11, n.rank.map(f64::from), &Format::new())?;
+        sheet.write_number(row, 12, n.of as f64).map_err(xlsx)?;
+    }
+    fit(sheet, e.nodes.len());
+
+    let sheet = book
+        .add_worksheet()
+        .set_name("Strengths and weaknesses")
+        .map_err(xlsx)?;
+    header(
+        sheet,
+        &[
+            "",
+            "indicator",
+            "name",
+            "pillar",
+            "value",
+            "percentile",
+            "rank",
+            "of",
+            "contribution",
+        ],
+        &f,
+    )?;
+    let highlights = e
+        .strengths
+        .iter()
+        .map(|h| ("strength", h))
+        .chain(e.weaknesses.iter().map(|h| ("weakness", h)));
+    for (i, (what, h)) in highlights.enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, what).map_err(xlsx)?;
+        sheet.write_string(row, 1, &h.id).map_err(xlsx)?;
+        sheet.write_string(row, 2, &h.name).map_err(xlsx)?;
+        sheet.write_string(row, 3, &h.pillar).map_err(xlsx)?;
+        number(sheet, row, 4, Some(h.value), &f.score)?;
+        number(sheet, row, 5, Some(h.percentile), &one)?;
+        sheet.write_number(row, 6, f64::from(h.rank)).map_err(xlsx)?;
+        sheet.write_number(row, 7, h.of as f64).map_err(xlsx)?;
+        number(sheet, row, 8, h.contribution, &f.score)?;
+    }
+    fit(sheet, e.strengths.len() + e.weaknesses.len());
+
+    let sheet = book.add_worksheet().set_name("About").map_err(xlsx)?;
+    header(sheet, &["what", "value"], &f)?;
+    let opt = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:.2}"));
+    let about: Vec<(&str, String)> = vec![
+        ("unit", format!("{} ({})", u.name, u.id)),
+        ("country", u.country.clone().unwrap_or_default()),
+        ("score", opt(u.score)),
+        ("rank", u.rank.map_or("–".into(), |r| format!("{r} of {}", u.ranked))),
+        ("tier", u.tier.clone().unwrap_or_else(|| "–".into())),
+        ("peer group", u.peer_group.clone().unwrap_or_default()),
+        ("edition", format!("{} ({})", e.edition.name, e.edition.id)),
+        ("edition file sha256", e.edition.sha256.clone()),
+        ("variant", e.edition.variant.clone().unwrap_or_else(|| "none".into())),
+        (
+            "methodology",
+            format!(
+                "{} v{} ({})",
+                e.methodology.name, e.methodology.version, e.methodology.kind
+            ),
+        ),
+        ("methodology sha256", e.methodology.sha256.clone()),
+        ("aggregation", e.aggregation.clone()),
+        ("contributions", e.note.clone()),
+        ("sum of contributions", opt(e.sum_of_contributions)),
+        ("cityrank", e.cityrank.clone()),
+    ];
+    for (k, (what, value)) in about.into_iter().enumerate() {
+        let row = k as u32 + 1;
+        sheet.write_string(row, 0, what).map_err(xlsx)?;
+        sheet.write_string(row, 1, &value).map_err(xlsx)?;
+    }
+    fit(sheet, 20);
+    book.save_to_buffer().map_err(xlsx)
+}

@@ -17,8 +17,11 @@
 //!   tree and its units' breakdown by pillar.
 //! - `cityrank sensitivity --format html` ([`sensitivity_report`]): rank intervals,
 //!   Sobol indices, tier stability and leave-one-out rank shifts.
+//! - `cityrank document --format html` ([`document_report`]): the methodology
+//!   appendix with its framework drawn as a sunburst.
 
 mod compare;
+mod document;
 mod sensitivity;
 
 use std::fmt::Write as _;
@@ -27,6 +30,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 pub use compare::{MethodCharts, chart_count, compare_report};
+pub use document::{DOCUMENT_CHARTS, document_report};
 pub use sensitivity::{sensitivity_chart_count, sensitivity_report};
 
 /// The chart library, inlined into every report.

@@ -67,6 +67,23 @@ pub struct DatasetDescription {
 
 crate::document!(DatasetDescription, "dataset");
 
+impl DatasetDescription {
+    /// How the dataset holds panel data, in words (`a time column (`year`)`, or
+    /// `columns per variable and year, `{variable}_{year}` for 2022, 2023`), or
+    /// `None` for one row per unit.
+    pub fn panel_layout(&self) -> Option<String> {
+        match (&self.columns.time, &self.columns.wide) {
+            (Some(t), _) => Some(format!("a time column (`{t}`)")),
+            (None, Some(w)) => Some(format!(
+                "columns per variable and year, `{}` for {}",
+                w.header,
+                w.years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+            )),
+            (None, None) => None,
+        }
+    }
+}
+
 /// The key columns of the CSV.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,10 +98,42 @@ pub struct KeyColumns {
     /// Grouping columns (text), e.g. a region.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
-    /// Column holding the year of a row, for panel data (several rows per unit,
-    /// one per year; the pair id + year is unique).
+    /// Column holding the year of a row, for panel data in the long layout
+    /// (several rows per unit, one per year; the pair id + year is unique).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
+    /// Panel data in the wide layout (one row per unit, one column per variable
+    /// and year, e.g. `NEET_2022`, `NEET_2023`), instead of `time`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wide: Option<WideColumns>,
+}
+
+/// The wide layout of panel data: each variable has one column per year, named
+/// by `header` with `{variable}` and `{year}` filled in. It is read as the long
+/// layout would be: one row per unit and year, in the order of `years`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WideColumns {
+    /// The years, each once (e.g. `[2022, 2023, 2024]`).
+    #[schemars(length(min = 1))]
+    pub years: Vec<i32>,
+    /// The name of a variable's column for a year (default `{variable}_{year}`;
+    /// e.g. `"{variable} ({year})"`).
+    #[serde(default = "default_wide_header")]
+    pub header: String,
+}
+
+fn default_wide_header() -> String {
+    "{variable}_{year}".to_string()
+}
+
+impl WideColumns {
+    /// The column of `variable` in `year`.
+    pub fn column(&self, variable: &str, year: i32) -> String {
+        self.header
+            .replace("{variable}", variable)
+            .replace("{year}", &year.to_string())
+    }
 }
 
 /// One variable column.
@@ -282,21 +331,48 @@ impl Dataset {
             .as_deref()
             .map(|c| col(c, "time"))
             .transpose()?;
-        let var_cols = description
-            .variables
-            .iter()
-            .map(|v| col(&v.id, "variable"))
-            .collect::<Result<Vec<_>>>()?;
+        // The variables' columns for each row read: one set (a year from the
+        // `time` column, or none), or one per year of the wide layout.
+        let layouts: Vec<(Option<i32>, Vec<usize>)> = match &description.columns.wide {
+            None => vec![(
+                None,
+                description
+                    .variables
+                    .iter()
+                    .map(|v| col(&v.id, "variable"))
+                    .collect::<Result<Vec<_>>>()?,
+            )],
+            Some(w) => w
+                .years
+                .iter()
+                .map(|&y| {
+                    let cols = description
+                        .variables
+                        .iter()
+                        .map(|v| col(&w.column(&v.id, y), &format!("`{}` in {y} (wide layout)", v.id)))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((Some(y), cols))
+                })
+                .collect::<Result<Vec<_>>>()?,
+        };
         // Every column must be described: nothing is silently ignored.
         let described: HashSet<usize> = [id_col, name_col]
             .into_iter()
             .chain(country_col)
             .chain(time_col)
             .chain(group_cols.iter().copied())
-            .chain(var_cols.iter().copied())
+            .chain(layouts.iter().flat_map(|(_, cols)| cols.iter().copied()))
             .collect();
         if let Some((_, h)) = headers.iter().enumerate().find(|(i, _)| !described.contains(i)) {
-            bail!("{file}: column `{h}` is not described in the dataset description; add a [[variables]] entry for it");
+            let fix = match &description.columns.wide {
+                None => "add a [[variables]] entry for it".to_string(),
+                Some(w) => format!(
+                    "add a [[variables]] entry for it (in the wide layout its columns are named `{}` for each of the \
+                     years {:?})",
+                    w.header, w.years
+                ),
+            };
+            bail!("{file}: column `{h}` is not described in the dataset description; {fix}");
         }
 
         let mut problems = Problems::default();
@@ -371,48 +447,54 @@ impl Dataset {
                     String::new()
                 }
             };
-            let unit = Unit {
-                id,
-                name: key(name_col),
-                country: country_col.map(&mut key),
-                groups: group_cols.iter().map(|&g| key(g)).collect(),
-                time,
-            };
-            if !ids.insert(unit.key()) {
-                let what = if time.is_some() { "unit id and year" } else { "unit id" };
-                problems.push(format!(
-                    "{}: {what} `{}` appears twice; they must be unique",
-                    table.row_place(row),
-                    unit.key()
-                ));
-            }
-            units.push(unit);
-            for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
-                match var.kind {
-                    VariableType::Text => match text(c) {
-                        Ok(t) => texts[v].push(t),
-                        Err(e) => {
-                            problems.push(e);
-                            texts[v].push(None);
-                        }
-                    },
-                    VariableType::Number => {
-                        let x = match number(&row.cells[c], dialect) {
-                            Ok(x) => x,
-                            Err(why) => {
-                                problems.push(format!("{}: {why}", table.cell_place(row, c)));
-                                f64::NAN
+            let name = key(name_col);
+            let country = country_col.map(&mut key);
+            let groups: Vec<String> = group_cols.iter().map(|&g| key(g)).collect();
+            for (year, var_cols) in &layouts {
+                let time = year.or(time);
+                let unit = Unit {
+                    id: id.clone(),
+                    name: name.clone(),
+                    country: country.clone(),
+                    groups: groups.clone(),
+                    time,
+                };
+                if !ids.insert(unit.key()) {
+                    let what = if time.is_some() { "unit id and year" } else { "unit id" };
+                    problems.push(format!(
+                        "{}: {what} `{}` appears twice; they must be unique",
+                        table.row_place(row),
+                        unit.key()
+                    ));
+                }
+                units.push(unit);
+                for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
+                    match var.kind {
+                        VariableType::Text => match text(c) {
+                            Ok(t) => texts[v].push(t),
+                            Err(e) => {
+                                problems.push(e);
+                                texts[v].push(None);
                             }
-                        };
-                        if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
-                            problems.push(format!(
-                                "{}: {x} is outside the declared range [{}, {}]",
-                                table.cell_place(row, c),
-                                var.min.map_or("-inf".into(), |m| m.to_string()),
-                                var.max.map_or("+inf".into(), |m| m.to_string())
-                            ));
+                        },
+                        VariableType::Number => {
+                            let x = match number(&row.cells[c], dialect) {
+                                Ok(x) => x,
+                                Err(why) => {
+                                    problems.push(format!("{}: {why}", table.cell_place(row, c)));
+                                    f64::NAN
+                                }
+                            };
+                            if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
+                                problems.push(format!(
+                                    "{}: {x} is outside the declared range [{}, {}]",
+                                    table.cell_place(row, c),
+                                    var.min.map_or("-inf".into(), |m| m.to_string()),
+                                    var.max.map_or("+inf".into(), |m| m.to_string())
+                                ));
+                            }
+                            numbers[v].push(x);
                         }
-                        numbers[v].push(x);
                     }
                 }
             }
@@ -586,6 +668,34 @@ fn check_description(description: &DatasetDescription, source: &crate::diagnosti
                 .map(|h| format!("; {h}"))
                 .unwrap_or_default();
             problems.push(format!("variables[{i}].source: no source `{s}` in [[sources]]{hint}"));
+        }
+    }
+    if let Some(w) = &description.columns.wide {
+        if description.columns.time.is_some() {
+            problems.push(
+                "columns.wide: panel data are either long (`time`, a year column) or wide (`wide`, a column per \
+                 variable and year), not both; remove one"
+                    .to_string(),
+            );
+        }
+        for p in ["{variable}", "{year}"] {
+            if !w.header.contains(p) {
+                problems.push(format!(
+                    "columns.wide.header: `{}` has no `{p}`; write the columns' names with both, e.g. \
+                     `{{variable}}_{{year}}`",
+                    w.header
+                ));
+            }
+        }
+        for (i, y) in w.years.iter().enumerate() {
+            if w.years[..i].contains(y) {
+                problems.push(format!(
+                    "columns.wide.years[{i}]: {y} is given twice; give each year once"
+                ));
+            }
+        }
+        if w.years.is_empty() {
+            problems.push("columns.wide.years: no years; give the years of the columns, e.g. [2022, 2023]".into());
         }
     }
     for (i, src) in description.sources.iter().enumerate() {

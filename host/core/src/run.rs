@@ -777,12 +777,15 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
 /// The dataset rows an edition scores.
 fn select_rows(dataset: &Dataset, edition: &ResolvedEdition) -> Result<Vec<usize>> {
     let file = edition.dataset.display();
-    match (&edition.panel, &dataset.description.columns.time) {
+    match (&edition.panel, dataset.description.panel_layout()) {
         (None, None) => Ok((0..dataset.units.len()).collect()),
-        (None, Some(t)) => bail!(
-            "{file}: the dataset has a time column (`{t}`); give the edition (or variant) a `panel` with the years to score"
+        (None, Some(layout)) => bail!(
+            "{file}: the dataset is panel data ({layout}); give the edition (or variant) a `panel` with the years to score"
         ),
-        (Some(_), None) => bail!("{file}: the edition asks for panel scoring but the dataset has no time column"),
+        (Some(_), None) => bail!(
+            "{file}: the edition asks for panel scoring but the dataset has no years (no `time` column, no `wide` \
+             layout in its [columns])"
+        ),
         (Some(panel), Some(_)) => {
             let rows: Vec<usize> = (0..dataset.units.len())
                 .filter(|&r| dataset.units[r].time.is_some_and(|t| panel.years.contains(&t)))

@@ -14,6 +14,9 @@ pub enum Format {
     Table,
     /// The explanation document (see `schemas/explain.schema.json`).
     Json,
+    /// An Excel workbook (needs `-o FILE`): the breakdown, strengths and
+    /// weaknesses, and how the results were made.
+    Xlsx,
 }
 
 /// Arguments of `cityrank explain`.
@@ -43,6 +46,9 @@ pub struct ExplainArgs {
 
 /// Runs the edition and explains the unit's score.
 pub fn run(args: ExplainArgs) -> Result<()> {
+    if args.format == Format::Xlsx && args.output.is_none() {
+        anyhow::bail!("--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o explain.xlsx)");
+    }
     let sandbox = args.sandbox.sandbox()?;
     let mut runner = Runner::new(&sandbox, args.sandbox.limits());
     let run = runner
@@ -58,6 +64,11 @@ pub fn run(args: ExplainArgs) -> Result<()> {
     let text = match args.format {
         Format::Table => explain::table(&e),
         Format::Json => explain::json(&e)?,
+        Format::Xlsx => {
+            let bytes = cityrank::excel::explain_workbook(&e)?;
+            let path = args.output.as_deref().context("--format xlsx needs -o FILE")?;
+            return cityrank::fsutil::write_atomically(path, &bytes);
+        }
     };
     super::emit(&text, args.output.as_deref())
 }

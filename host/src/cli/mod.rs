@@ -59,7 +59,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Look at a dataset before ranking: statistics and COINr's flags (`cityrank data check`).
     Data(data::DataArgs),
-    /// Write an edition's methodology appendix (Markdown): framework, weights, indicators, steps, tiers, data.
+    /// Write an edition's methodology appendix (Markdown or HTML): framework, weights, indicators, steps, tiers, data.
     Document(document::DocumentArgs),
     /// What differs between two editions (or variants) and how much of the rank change each difference causes.
     Diff(diff::DiffArgs),

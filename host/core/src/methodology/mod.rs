@@ -380,6 +380,17 @@ pub enum NodeKind {
     Indicator,
 }
 
+impl NodeKind {
+    /// The kind as written in documents: `index`, `pillar` or `indicator`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Index => "index",
+            NodeKind::Pillar => "pillar",
+            NodeKind::Indicator => "indicator",
+        }
+    }
+}
+
 /// One node of the validated framework tree.
 #[derive(Debug, Clone)]
 pub struct Node {
