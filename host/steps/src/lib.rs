@@ -17,6 +17,7 @@ pub mod aggregate;
 pub mod analysis;
 pub mod denominate;
 pub mod error;
+pub mod experts;
 pub mod impute;
 pub mod normalise;
 pub mod panel;
