@@ -348,12 +348,18 @@ fn panel_edition_counts_units_and_rows_and_analyses_rows() {
     let (path, variant) = panel.split_once('@').unwrap();
     let json = ok(&cache, &["run", path, "--variant", variant, "--format", "json"]);
     let results: Value = serde_json::from_str(&json).unwrap();
-    // 62 cities over three years: 62 units, 186 rows.
+    // 62 cities over three years: 62 units, 62 × 3 = 186 rows.
     assert_eq!(results["units"].as_array().unwrap().len(), 62);
     assert_eq!(results["dataset"]["units"], 62);
     assert_eq!(results["dataset"]["rows"], 186);
     let text = ok(&cache, &["run", path, "--variant", variant]);
-    assert!(text.lines().next().unwrap().ends_with("(62 units, 186 rows)"), "{text}");
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with(", 186 rows (62 units × 3 years)"),
+        "{text}"
+    );
     // Ratings within peer groups: the table and the CSV have a peer group column.
     assert!(text.lines().nth(1).unwrap().contains("peer group"), "{text}");
     let csv = ok(&cache, &["run", path, "--variant", variant, "--format", "csv"]);

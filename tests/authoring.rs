@@ -572,3 +572,116 @@ fn an_edition_where_a_methodology_is_expected_is_named_as_such() {
         );
     }
 }
+
+#[test]
+fn new_from_a_workbook_or_a_csv_in_another_dialect() {
+    let cache = shared_cache();
+    let data = tempfile::tempdir().unwrap();
+    // The same three cities every time: GDP 1.5, 2.25, 3 and PM2.5 10, missing
+    // (`n/a`), 30. By hand: min-max GDP → X 0, Y 50, Z 100; PM2.5 → X 0, Z 100, Y
+    // none; the index (reweighted, min share 0.5) → X 0, Y 50 (GDP alone: half the
+    // weight), Z 100.
+    std::fs::write(
+        data.path().join("Städte.csv"),
+        "\u{feff}id;name;country;GDP (USD bn);pm25\r\nx1;X;AAA;1,5;10\r\nx2;Y;BBB;2,25;n/a\r\nx3;Z;CCC;3;30\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.path().join("cities.tsv"),
+        "id\tname\tcountry\tGDP (USD bn)\tpm25\nx1\tX\tAAA\t1.5\t10\nx2\tY\tBBB\t2.25\tn/a\nx3\tZ\tCCC\t3\t30\n",
+    )
+    .unwrap();
+    // A workbook whose data are on its second sheet, from B2, numbers as numbers.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("notes").unwrap();
+    let sheet = book.add_worksheet();
+    sheet.set_name("cities").unwrap();
+    let rows: [[&str; 5]; 4] = [
+        ["id", "name", "country", "GDP (USD bn)", "pm25"],
+        ["x1", "X", "AAA", "1.5", "10"],
+        ["x2", "Y", "BBB", "2.25", "n/a"],
+        ["x3", "Z", "CCC", "3", "30"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16 + 1);
+            match v.parse::<f64>() {
+                Ok(x) => sheet.write_number(r, c, x).unwrap(),
+                Err(_) => sheet.write_string(r, c, *v).unwrap(),
+            };
+        }
+    }
+    book.save(data.path().join("cities.xlsx")).unwrap();
+
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "Städte.csv",
+            &[],
+            "file = \"st-dte.csv\"\ndelimiter = \";\"\ndecimal = \",\"\nmissing = [\"n/a\"]",
+        ),
+        (
+            "cities.tsv",
+            &[],
+            "file = \"cities.csv\"\ndelimiter = \"\\t\"\nmissing = [\"n/a\"]",
+        ),
+        (
+            "cities.xlsx",
+            &["--sheet", "cities"],
+            "file = \"cities.xlsx\"\nsheet = \"cities\"\nmissing = [\"n/a\"]",
+        ),
+    ];
+    for (file, extra, described) in cases {
+        let parent = tempfile::tempdir().unwrap();
+        let o = output(
+            cityrank(cache)
+                .current_dir(parent.path())
+                .args(["new", "my-ranking", "--from"])
+                .arg(data.path().join(file))
+                .args(extra),
+        );
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        let dir = parent.path().join("my-ranking");
+        let description = std::fs::read_to_string(dir.join("data/dataset.toml")).unwrap();
+        assert!(description.contains(described), "{file}: {description}");
+        let o = output(
+            cityrank(cache)
+                .args(["run", "--format", "csv"])
+                .arg(dir.join("edition.toml")),
+        );
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        let csv = stdout(&o);
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let (id, score) = (
+            header.iter().position(|h| *h == "id").unwrap(),
+            header.iter().position(|h| *h == "score").unwrap(),
+        );
+        let scores: Vec<(String, f64)> = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[id].to_string(), f[score].parse().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            scores,
+            [
+                ("x3".to_string(), 100.0),
+                ("x2".to_string(), 50.0),
+                ("x1".to_string(), 0.0)
+            ],
+            "{file}: {csv}"
+        );
+    }
+    // A sheet is for workbooks.
+    let parent = tempfile::tempdir().unwrap();
+    let o = output(
+        cityrank(cache)
+            .current_dir(parent.path())
+            .args(["new", "my-ranking", "--from"])
+            .arg(data.path().join("cities.tsv"))
+            .args(["--sheet", "cities"]),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--sheet is for workbooks"), "{}", stderr(&o));
+}

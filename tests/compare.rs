@@ -436,6 +436,14 @@ fn explain_a_tiny_unit_by_hand() {
     assert!(close(&x["mean"], 50.0));
     assert_eq!(v["strengths"][0]["id"], "x");
     assert_eq!(v["weaknesses"], serde_json::json!([]));
+    // The table says where the line between the two is.
+    let o = output(cityrank(&cache).args(["explain", tiny, "--unit", "c"]));
+    assert!(
+        stdout(&o)
+            .contains("weaknesses (worst percentiles among the units): none (no indicator below the 50th percentile)"),
+        "{}",
+        stdout(&o)
+    );
     // d: 40, percentile 40 → a weakness. Found by name too.
     let v = explain_json(&cache, tiny, "delta");
     assert_eq!(v["unit"]["id"], "d");
@@ -570,4 +578,55 @@ fn las_2024_methods_and_the_published_tiers() {
             assert_eq!(q["tiers"]["labels_match"], true);
         }
     }
+}
+
+#[test]
+fn units_matched_by_name_are_listed_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    // 25 cities, ids `a01`… in A and `b01`… in B, the same names and countries.
+    for side in ["a", "b"] {
+        let mut csv = String::from("id,name,country,x\n");
+        for k in 1..=25 {
+            csv.push_str(&format!("{side}{k:02},City {k},C{k:02},{k}\n"));
+        }
+        let d = dir.path().join(side);
+        std::fs::create_dir(&d).unwrap();
+        write_files(
+            &d,
+            &[
+                ("methodology.toml", &declarative_manifest(&[("", &["x"])])),
+                ("dataset.toml", &dataset_description("data.csv", "", &["x"])),
+                ("data.csv", &csv),
+                ("edition.toml", &declarative_edition("")),
+            ],
+        );
+    }
+    let o = output(
+        cityrank(&cache)
+            .arg("compare")
+            .arg(dir.path().join("a/edition.toml"))
+            .arg(dir.path().join("b/edition.toml")),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("Matched by name and country (25 units"), "{table}");
+    // Listed in B's ranking order (x = k: b25 first): the first 20 (b25 … b06), the
+    // other 5 (b05 … b01) counted.
+    for k in 6..=25 {
+        assert!(
+            table.contains(&format!("b{k:02} (test-method#2)  as a{k:02}")),
+            "no b{k:02} in {table}"
+        );
+    }
+    for k in 1..=5 {
+        assert!(!table.contains(&format!("as a{k:02}")), "b{k:02} listed in {table}");
+    }
+    assert!(table.contains("… and 5 more"), "{table}");
+    assert!(
+        stderr(&o).contains("note: 25 units matched by name and country"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("listed below the units"), "{}", stderr(&o));
 }

@@ -235,3 +235,111 @@ fn rows_and_numbers_that_would_be_misread_are_refused() {
         "{err}"
     );
 }
+
+/// A dataset description `d.toml` in `dir` for the data file `file` with the key
+/// columns `id`, `name`, `country` and the number variables `variables`
+/// (`settings`: lines after `file`), loaded; the error as text (empty when it loads).
+fn load_with(dir: &Path, file: &str, settings: &str, variables: &[&str]) -> String {
+    let mut text = format!(
+        "schema_version = 1\nid = \"d\"\ntitle = \"D\"\nyear = 2024\nfile = \"{file}\"\n{settings}\n[columns]\n\
+         id = \"id\"\nname = \"name\"\ncountry = \"country\"\n"
+    );
+    for v in variables {
+        text.push_str(&format!("[[variables]]\nid = \"{v}\"\ntype = \"number\"\n"));
+    }
+    std::fs::write(dir.join("d.toml"), text).unwrap();
+    match cityrank_core::dataset::Dataset::load(&dir.join("d.toml")) {
+        Ok(_) => String::new(),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+#[test]
+fn a_text_in_a_number_column_is_told_how_to_declare_it_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id;name;country;income_k\nx1;X;AAA;12,5\nx2;Y;BBB;n.a.\n";
+    std::fs::write(dir.path().join("d.csv"), csv).unwrap();
+    // With decimal commas declared, `n.a.` is a text, not a number with points.
+    let err = load_with(dir.path(), "d.csv", "delimiter = \";\"\ndecimal = \",\"", &["income_k"]);
+    assert!(
+        err.contains(
+            "line 3, column `income_k`: `n.a.` is not a number; if it means a missing value, declare it: \
+             `missing = [\"n.a.\"]`"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("thousands"), "{err}");
+    // The line to write keeps the tokens already declared.
+    let err = load_with(
+        dir.path(),
+        "d.csv",
+        "delimiter = \";\"\ndecimal = \",\"\nmissing = [\"NA\"]",
+        &["income_k"],
+    );
+    assert!(err.contains("declare it: `missing = [\"NA\", \"n.a.\"]`"), "{err}");
+    // Declared, it loads.
+    let err = load_with(
+        dir.path(),
+        "d.csv",
+        "delimiter = \";\"\ndecimal = \",\"\nmissing = [\"NA\", \"n.a.\"]",
+        &["income_k"],
+    );
+    assert_eq!(err, "");
+    // Any text with letters gets the same hint; a number with points where commas
+    // are declared still gets the separators' advice.
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "id;name;country;income_k\nx1;X;AAA;unknown\nx2;Y;BBB;1.234\n",
+    )
+    .unwrap();
+    let err = load_with(dir.path(), "d.csv", "delimiter = \";\"\ndecimal = \",\"", &["income_k"]);
+    assert!(
+        err.contains("`unknown` is not a number; if it means a missing value, declare it: `missing = [\"unknown\"]`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`1.234` has a point, but the file declares decimal commas"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_header_that_differs_from_the_description_is_named_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    // CSV: the header's line.
+    std::fs::write(dir.path().join("d.csv"), "id,name,country,unemploymnet\nx1,X,AAA,5\n").unwrap();
+    let err = load_with(dir.path(), "d.csv", "", &["unemployment"]);
+    assert!(
+        err.contains(
+            "the header of d.csv (line 1) has `unemploymnet`: rename it to `unemployment` there, or change the \
+             description's name to match"
+        ),
+        "{err}"
+    );
+    // Not reported a second time as a column the description lacks.
+    assert!(!err.contains("is not described"), "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+    // Workbook: the header's cell. The table starts at B2, so the sixth column's
+    // name is in G2.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("cities").unwrap();
+    for (c, h) in ["id", "name", "country", "gdp", "pop", "unemploymnet"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(1, c as u16 + 1, *h).unwrap();
+    }
+    for (c, v) in ["x1", "X", "AAA"].iter().enumerate() {
+        sheet.write_string(2, c as u16 + 1, *v).unwrap();
+    }
+    for c in 4..7 {
+        sheet.write_number(2, c, 1.0).unwrap();
+    }
+    book.save(dir.path().join("d.xlsx")).unwrap();
+    let err = load_with(dir.path(), "d.xlsx", "", &["gdp", "pop", "unemployment"]);
+    assert!(
+        err.contains("the header of d.xlsx (cell cities!G2) has `unemploymnet`: rename it to `unemployment` there"),
+        "{err}"
+    );
+}

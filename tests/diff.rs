@@ -128,3 +128,68 @@ fn data_and_many_differences_add_up_to_the_total() {
     let o = output(cityrank(cache.path()).args(["diff", a, b]));
     assert!(stdout(&o).contains("Shapley values over every order"), "{}", stdout(&o));
 }
+
+#[test]
+fn units_under_other_ids_are_matched_by_name_as_compare_matches_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    // The same three cities, under other ids in B (and in another order), with x
+    // reversed: A ranks Lagos 1, Accra 2, Nairobi 3; B ranks Nairobi 1, Accra 2,
+    // Lagos 3. Shifts −2, 0, +2: mean |Δrank| 4/3. Values that differ: Lagos 3 → 1
+    // and Nairobi 1 → 3, Accra 2 = 2.
+    for (side, csv) in [
+        (
+            "a",
+            "id,name,country,x\nng-lagos,Lagos,NGA,3\ngh-accra,Accra,GHA,2\nke-nairobi,Nairobi,KEN,1\n",
+        ),
+        (
+            "b",
+            "id,name,country,x\nken-nairobi,Nairobi,KEN,3\nnga-lagos,Lagos,NGA,1\ngha-accra,Accra,GHA,2\n",
+        ),
+    ] {
+        let d = dir.path().join(side);
+        std::fs::create_dir(&d).unwrap();
+        write_files(
+            &d,
+            &[
+                ("methodology.toml", &declarative_manifest(&[("", &["x"])])),
+                ("dataset.toml", &dataset_description("data.csv", "", &["x"])),
+                ("data.csv", csv),
+                ("edition.toml", &declarative_edition("")),
+            ],
+        );
+    }
+    let (a, b) = (dir.path().join("a/edition.toml"), dir.path().join("b/edition.toml"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let d = json(&cache, &["diff", a, b, "--format", "json"]);
+    assert_eq!(d["common_units"], 3, "{d}");
+    assert!(
+        (d["total_mean_abs_rank_shift"].as_f64().unwrap() - 4.0 / 3.0).abs() < 1e-12,
+        "{d}"
+    );
+    let detail = d["differences"][0]["detail"].as_str().unwrap();
+    assert!(detail.ends_with("2 values differ, 0 rows added, 0 removed"), "{detail}");
+    let matched: Vec<(&str, &str)> = d["matched_by_name"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), m["as_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        matched,
+        [
+            ("ken-nairobi", "ke-nairobi"),
+            ("nga-lagos", "ng-lagos"),
+            ("gha-accra", "gh-accra")
+        ]
+    );
+    // The table lists them.
+    let o = output(cityrank(&cache).args(["diff", a, b]));
+    let table = stdout(&o);
+    assert!(
+        table.contains("Matched by name and country (3 units: the ids differ; each is compared under the first id)"),
+        "{table}"
+    );
+    assert!(table.contains("nga-lagos ("), "{table}");
+    assert!(table.contains("as ng-lagos"), "{table}");
+}

@@ -333,3 +333,77 @@ fn replaced_tiers_and_peer_scales() {
         .count();
     assert_eq!(top, 4);
 }
+
+#[test]
+fn a_unit_ranked_without_a_whole_pillar_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    // Pillars econ (e1, e2, e3) and soc (s1), weight 1 each: effective weights
+    // e1–e3 1/6 each, s1 1/2. d has no econ value; e has e1 only (1/3 of econ's
+    // weight, below min_share 0.5).
+    write_files(
+        dir.path(),
+        &[
+            (
+                "methodology.toml",
+                &declarative_manifest(&[("econ", &["e1", "e2", "e3"]), ("soc", &["s1"])]),
+            ),
+            (
+                "dataset.toml",
+                &dataset_description("data.csv", "", &["e1", "e2", "e3", "s1"]),
+            ),
+            (
+                "data.csv",
+                "id,name,country,e1,e2,e3,s1\na,Alpha,AAA,1,1,1,0\nb,Beta,BBB,2,2,2,1\nc,Gamma,CCC,3,3,3,2\n\
+                 d,Delta,DDD,,,,4\ne,Epsilon,EEE,3,,,0\n",
+            ),
+            ("edition.toml", &declarative_edition("")),
+        ],
+    );
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("run")
+            .arg(dir.path().join("edition.toml")),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Min-max: s1 over 0..4 → a 0, b 25, c 50, d 100, e 0; e1 over 1..3 → a 0, b 50,
+    // c 100, e 100 (e2, e3 alike without e). econ: a 0, b 50, c 100, d and e none.
+    // Index (econ, soc equally): a 0, b 37.5, c 75; d and e on soc alone (half the
+    // weight, enough for min_share 0.5): d 100, e 0. Ranks: d 1, c 2, b 3, a and e 4.
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "warning: unit `d` (Delta) has no score for `econ` (Pillar econ: none of its indicators has a value), \
+             so the index rests on `soc` alone: its score 100.00 (rank 1 of 5) rests on indicators carrying 50% of \
+             the index's weight"
+        ),
+        "{err}"
+    );
+    // e's values: e1 (1/6) and s1 (1/2) = 2/3 = 66.7%.
+    assert!(
+        err.contains(
+            "warning: unit `e` (Epsilon) has no score for `econ` (Pillar econ: its parts with a value carry less \
+             than the missing-value policy's min_share 0.5 of its weight), so the index rests on `soc` alone: its \
+             score 0.00 (rank 4 of 5) rests on indicators carrying 66.7% of the index's weight"
+        ),
+        "{err}"
+    );
+    let table = stdout(&o);
+    assert!(
+        table.contains(
+            "without a node — 2 units ranked with no score for a whole node: `d` (no `econ`), `e` (no `econ`)"
+        ),
+        "{table}"
+    );
+    // The appendix lists them with the run's warnings.
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("document")
+            .arg(dir.path().join("edition.toml")),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("## Warnings of the run\n\n- unit `d` (Delta) has no score for `econ`"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -80,12 +80,22 @@ fn the_results_workbook_holds_the_results() {
         assert_eq!(number(&row[5]), n["effective_weight"].as_f64());
     }
 
-    // Indicators: the normalised scores as the JSON has them.
+    // Indicators: the normalised scores as the JSON has them, headed by name.
     let indicators = sheet(&mut book, "Indicators");
-    let ids: Vec<String> = indicators[0][2..].iter().map(text).collect();
+    let by_name = |name: &str| -> String {
+        nodes
+            .iter()
+            .find(|n| n["name"] == name)
+            .unwrap_or_else(|| panic!("no node named `{name}`"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let ids: Vec<String> = indicators[0][3..].iter().map(|h| by_name(&text(h))).collect();
     for (row, u) in indicators[1..].iter().zip(units) {
+        assert_eq!(text(&row[1]), u["id"].as_str().unwrap());
         for (k, id) in ids.iter().enumerate() {
-            assert_eq!(number(&row[2 + k]), u["scores"][id].as_f64(), "{} {id}", u["id"]);
+            assert_eq!(number(&row[3 + k]), u["scores"][id].as_f64(), "{} {id}", u["id"]);
         }
     }
 
@@ -261,4 +271,99 @@ fn the_explanation_workbook_holds_the_breakdown() {
     let o = output(cityrank(cache.path()).args(args).args(["--format", "xlsx"]));
     assert!(!o.status.success());
     assert!(stderr(&o).contains("-o FILE"), "{}", stderr(&o));
+}
+
+#[test]
+fn raw_values_are_in_rank_order_with_names() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("methodology.toml", &declarative_manifest(&[("", &["x", "y"])])),
+            ("dataset.toml", &dataset_description("data.csv", "", &["x", "y"])),
+            (
+                "data.csv",
+                "id,name,country,x,y\na,Alpha,AAA,1,3\nb,Beta,BBB,3,2\nc,Gamma,CCC,2,1\n",
+            ),
+            ("edition.toml", &declarative_edition("")),
+        ],
+    );
+    let xlsx = dir.path().join("r.xlsx");
+    let o = output(
+        cityrank(cache.path())
+            .arg("run")
+            .arg(dir.path().join("edition.toml"))
+            .args(["--format", "xlsx", "-o"])
+            .arg(&xlsx),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&xlsx).unwrap())).unwrap();
+    // Min-max: x → a 0, b 100, c 50; y → a 100, b 50, c 0. Index: a 50, b 75, c 25:
+    // ranks b 1, a 2, c 3.
+    let raw = sheet(&mut book, "Raw values");
+    let header: Vec<String> = raw[0].iter().map(text).collect();
+    assert_eq!(header, ["rank", "id", "name", "Indicator x", "Indicator y"]);
+    // Each row as `rank id name x y`, numbers as numbers.
+    let rows: Vec<String> = raw[1..]
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|d| number(d).map_or_else(|| text(d), |x| x.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(rows, ["1 b Beta 3 2", "2 a Alpha 1 3", "3 c Gamma 2 1"]);
+    let indicators = sheet(&mut book, "Indicators");
+    let header: Vec<String> = indicators[0].iter().map(text).collect();
+    assert_eq!(header, ["rank", "id", "name", "Indicator x", "Indicator y"]);
+    let b: Vec<Option<f64>> = indicators[1][3..].iter().map(number).collect();
+    assert_eq!(
+        (text(&indicators[1][1]), b),
+        ("b".to_string(), vec![Some(100.0), Some(50.0)])
+    );
+}
+
+#[test]
+fn the_experts_workbook_holds_the_panel() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("panel.xlsx");
+    let args = [
+        "experts",
+        "methodologies/data/las-2024-experts/panel.csv",
+        "--edition",
+        "methodologies/las-2024.experts.toml",
+    ];
+    let o = output(
+        cityrank(cache.path())
+            .args(args)
+            .args(["--format", "xlsx", "-o"])
+            .arg(&xlsx),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = output(cityrank(cache.path()).args(args).args(["--format", "json"]));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&xlsx).unwrap())).unwrap();
+    let weights = sheet(&mut book, "Weights");
+    let nodes = json["nodes"].as_array().unwrap();
+    let children: usize = nodes.iter().map(|n| n["children"].as_array().unwrap().len()).sum();
+    assert_eq!(weights.len() - 1, children);
+    let mut row = 1;
+    for n in nodes {
+        for (c, child) in n["children"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(text(&weights[row][0]), n["id"].as_str().unwrap());
+            assert_eq!(text(&weights[row][1]), child.as_str().unwrap());
+            assert_eq!(number(&weights[row][3]), n["weights"][c].as_f64());
+            row += 1;
+        }
+    }
+    let experts = sheet(&mut book, "Experts");
+    let judgements: usize = nodes.iter().map(|n| n["experts"].as_array().unwrap().len()).sum();
+    assert_eq!(experts.len() - 1, judgements);
+    let agreement = sheet(&mut book, "Agreement");
+    assert_eq!(number(&agreement[1][4]), nodes[0]["kendall_w"].as_f64());
 }

@@ -267,3 +267,32 @@ fn methodology_appendix_renders_its_sunburst_in_a_browser() {
     let dom = dump_dom(&browser, &page);
     assert_charts_drawn(&dom, &["chart-framework".to_string()]);
 }
+
+#[test]
+fn experts_report_renders_a_chart_per_node_in_a_browser() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("panel.html");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .args([
+                "experts",
+                "methodologies/data/las-2024-experts/panel.csv",
+                "--edition",
+                "methodologies/las-2024.experts.toml",
+                "--format",
+                "html",
+                "-o",
+            ])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "experts failed: {}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    let dom = dump_dom(&browser, &page);
+    // The index and the three pillars.
+    let ids: Vec<String> = (0..4).map(|k| format!("chart-node-{k}")).collect();
+    assert_charts_drawn(&dom, &ids);
+}

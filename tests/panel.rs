@@ -195,11 +195,23 @@ fn wide_layout_mistakes_are_named() {
         }
     };
     let csv = "id,name,country,x_2022,x_2023\na,Alpha,AAA,1,2\n";
-    // A year without its column: the column is named.
+    // A year without its column: the column is named, and the two fixes.
     check(
         "wide = { years = [2022, 2023, 2024] }",
         csv,
-        &["`x_2024`", "no such column"],
+        &[
+            "the wide layout needs a column `x_2024` (variable `x` in 2024), but the header has none: add the \
+           column, or remove 2024 from `columns.wide.years`",
+        ],
+    );
+    // A variable named otherwise in every year: the columns and the id to agree on.
+    check(
+        "wide = { years = [2022, 2023] }",
+        "id,name,country,xz_2022,xz_2023\na,Alpha,AAA,1,2\n",
+        &[
+            "the header of wide.csv (line 1) has `xz_2022`, `xz_2023`: rename them there (`x_2022`, …), or change \
+           the variable's id in the description to `xz`",
+        ],
     );
     // Both layouts at once.
     check(
@@ -218,5 +230,121 @@ fn wide_layout_mistakes_are_named() {
         "wide = { years = [2022] }",
         csv,
         &["column `x_2023` is not described", "wide layout"],
+    );
+}
+
+#[test]
+fn a_missing_year_column_is_not_taken_for_another_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = wide_dataset(
+        dir.path(),
+        "wide = { years = [2022, 2023, 2024], header = \"{variable} ({year})\" }",
+        "id,name,country,x (2022),x (2024)\na,Alpha,AAA,1,3\n",
+    );
+    let o = output(cityrank(&dir.path().join("cache")).args(["data", "check"]).arg(&data));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "the wide layout needs a column `x (2023)` (variable `x` in 2023), but the header has none: add the \
+             column, or remove 2023 from `columns.wide.years`"
+        ),
+        "{err}"
+    );
+    // The other years' columns are where they should be: not offered instead.
+    assert!(!err.contains("did you mean"), "{err}");
+    assert!(!err.contains("as the"), "{err}");
+}
+
+/// A declarative panel edition in `dir`: 4 units × 3 years (long layout), the
+/// indicators `x` (every row) and `y` (missing for c in 2023 and for d in every
+/// year), the years weighted 1:2:3.
+fn declarative_panel(dir: &std::path::Path) -> std::path::PathBuf {
+    write_files(
+        dir,
+        &[
+            ("methodology.toml", &declarative_manifest(&[("", &["x", "y"])])),
+            (
+                "dataset.toml",
+                &dataset_description("data.csv", "time = \"year\"", &["x", "y"]),
+            ),
+            (
+                "data.csv",
+                "id,name,country,year,x,y\n\
+                 a,Alpha,AAA,2022,1,1\na,Alpha,AAA,2023,2,2\na,Alpha,AAA,2024,3,3\n\
+                 b,Beta,BBB,2022,2,2\nb,Beta,BBB,2023,3,3\nb,Beta,BBB,2024,4,4\n\
+                 c,Gamma,CCC,2022,3,3\nc,Gamma,CCC,2023,4,\nc,Gamma,CCC,2024,5,5\n\
+                 d,Delta,DDD,2022,4,\nd,Delta,DDD,2023,5,\nd,Delta,DDD,2024,6,\n",
+            ),
+            (
+                "edition.toml",
+                &declarative_edition("panel = { years = [2022, 2023, 2024], weights = [1, 2, 3] }"),
+            ),
+        ],
+    );
+    dir.join("edition.toml")
+}
+
+#[test]
+fn the_appendix_of_a_panel_counts_units_and_rows_and_says_how_years_combine() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = declarative_panel(dir.path());
+    let o = output(cityrank(&dir.path().join("cache")).arg("document").arg(&edition));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = stdout(&o);
+    // y: 12 rows less c@2023 and d's three = 8 of 12 (66.7%); a and b have it in
+    // every year, c in two of three, d in none.
+    assert!(
+        doc.contains(
+            "- Coverage: 8 of 12 rows (66.7%; 4 units × 3 years): 2 of 4 units in every year, 1 in some years only \
+             and 1 in none"
+        ),
+        "{doc}"
+    );
+    // x: every row.
+    assert!(
+        doc.contains("- Coverage: 12 of 12 rows (100%; 4 units × 3 years): 4 of 4 units in every year\n"),
+        "{doc}"
+    );
+    // The years and how they combine: weights 1:2:3 of 6 = 16.7%, 33.3%, 50%; the
+    // default min_share 0.5 = 50%.
+    for part in [
+        "## Years scored (panel data)",
+        "The ranking scores the years 2022, 2023 and 2024 of the dataset together; the dataset holds them as a time \
+         column (`year`).",
+        "normalisation is joint over the years",
+        "the weighted average of its yearly scores, with the weights 1:2:3 for 2022, 2023, 2024 (2022: 16.7%, \
+         2023: 33.3%, 2024: 50%)",
+        "carry less than 50% of the weight (`min_share` 0.5) gets no average",
+        "| Dataset | Made-up units for tests (test-data, 12 rows (4 units × 3 years)) |",
+    ] {
+        assert!(doc.contains(part), "no `{part}` in:\n{doc}");
+    }
+}
+
+#[test]
+fn panel_counts_say_rows_and_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = declarative_panel(dir.path());
+    let cache = dir.path().join("cache");
+    // 4 units × 3 years = 12 rows; y is missing in 4 of them (c@2023, d@2022–2024),
+    // which belong to 2 units.
+    let o = output(cityrank(&cache).arg("validate").arg(&edition));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("derived     2 indicators × 12 rows (4 units × 3 years), 4 values missing"),
+        "{}",
+        stdout(&o)
+    );
+    let o = output(cityrank(&cache).arg("run").arg(&edition));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(
+        table.contains("missing — 4 indicator values in 4 rows (unit × year) of 2 units"),
+        "{table}"
+    );
+    assert!(
+        table.lines().next().unwrap().ends_with(", 12 rows (4 units × 3 years)"),
+        "{table}"
     );
 }

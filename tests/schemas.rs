@@ -60,7 +60,7 @@ fn invalid_edition_names_file_and_key_path() {
     assert!(
         err.contains(
             "bad.toml:7:1: (top level): 'colour' is not a key here (unexpected); the keys here are `dataset`, \
-             `description`, `id`"
+             `description`, `experts`, `id`"
         ),
         "{err}"
     );

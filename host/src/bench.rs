@@ -73,7 +73,7 @@ impl Figure {
 }
 
 /// The names of the cases, in the order `cityrank bench` runs them.
-pub const CASES: [&str; 8] = [
+pub const CASES: [&str; 9] = [
     "sa-asem",
     "build-asem",
     "scale",
@@ -82,6 +82,7 @@ pub const CASES: [&str; 8] = [
     "formula",
     "authoring",
     "excel-diff",
+    "experts",
 ];
 
 /// Runs one case in this process; `root` is the repository (for the ASEM edition
@@ -96,6 +97,7 @@ pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
         "formula" => formula(quick),
         "authoring" => authoring(root, quick),
         "excel-diff" => excel_diff(root, quick),
+        "experts" => experts(root, quick),
         other => bail!("no benchmark case `{other}`; the cases are: {}", CASES.join(", ")),
     }
 }
@@ -418,6 +420,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
                 ],
                 variants: Vec::new(),
                 weight_noise: None,
+                experts: None,
             },
             InputSpec {
                 name: "aggregation".into(),
@@ -429,6 +432,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
                 ],
                 variants: Vec::new(),
                 weight_noise: None,
+                experts: None,
             },
             InputSpec {
                 name: "winmax".into(),
@@ -446,6 +450,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
                     .collect(),
                 variants: Vec::new(),
                 weight_noise: None,
+                experts: None,
             },
             InputSpec {
                 name: "weights".into(),
@@ -456,6 +461,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
                     factor: 0.25,
                     replicates: 100,
                 }),
+                experts: None,
             },
         ],
     };
@@ -474,6 +480,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
         derived,
         variants: &variants,
         plugin: None,
+        experts: None,
     };
     let report = sensitivity::analyse_subject(subject, &spec, &Overrides::default())?;
     let secs = t.elapsed().as_secs_f64();
@@ -973,6 +980,106 @@ fn excel_diff(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             ),
         ),
     ])
+}
+
+/// Expert panels: `cityrank experts`' work (read, check, every expert's
+/// priorities and consistency, the panel's weights and agreement) on a synthetic
+/// panel of 100 experts judging 20 nodes of 6 children (10 by AHP, all 15 pairs
+/// each; 10 by budget allocation), and the sensitivity analysis of the LAS 2024
+/// edition with its expert-panel input (N = 256, as the edition declares it),
+/// beside the same design with ±25% noise on the pillar weights instead.
+fn experts(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    use crate::experts::{Panel, PreparedPanel, Settings};
+    let (n_experts, n_nodes, children) = (100, 20, 6);
+    let mut rng = Rng::new(7, 0xE4);
+    let mut csv = String::from("expert,node,kind,a,b,value\n");
+    let scale = ["1/9", "1/7", "1/5", "1/3", "1/2", "1", "2", "3", "5", "7", "9"];
+    let mut judgements = 0;
+    for e in 0..n_experts {
+        for node in 0..n_nodes {
+            if node < n_nodes / 2 {
+                for a in 0..children {
+                    for b in a + 1..children {
+                        let v = scale[((rng.uniform() * scale.len() as f64) as usize).min(scale.len() - 1)];
+                        csv.push_str(&format!("e{e},n{node},pairwise,c{node}-{a},c{node}-{b},{v}\n"));
+                        judgements += 1;
+                    }
+                }
+            } else {
+                for a in 0..children {
+                    let points = (rng.uniform() * 20.0).floor() * 5.0;
+                    csv.push_str(&format!("e{e},n{node},points,c{node}-{a},,{points}\n"));
+                    judgements += 1;
+                }
+            }
+        }
+    }
+    let path = tempfile_dir()?.join("panel.csv");
+    std::fs::write(&path, &csv)?;
+    let (secs, report) = time(if quick { 3 } else { 15 }, || {
+        let panel = Panel::load(&path)?;
+        PreparedPanel::prepare(&panel, None, &Settings::default())?.report(None)
+    })?;
+    if report.experts.len() != n_experts || report.nodes.len() != n_nodes {
+        bail!("internal error: the synthetic panel was not read whole");
+    }
+    let mut figures = vec![Figure::new(
+        &format!("cityrank experts: {n_experts} experts × {n_nodes} nodes ({judgements} judgements)"),
+        secs * 1e3,
+        "ms",
+        Some(50.0),
+        format!("{:.0} judgements/ms", judgements as f64 / (secs * 1e3)),
+    )];
+
+    // LAS 2024 with its panel: the edition's design, and the same with weight noise.
+    let file = root.join("methodologies/las-2024.experts.toml");
+    let edition = ResolvedEdition::load(&file, &LimitsSpec::default())?;
+    let sandbox = Sandbox::new(None)?;
+    let loaded = sandbox.load(&edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    let spec = edition
+        .edition
+        .sensitivity
+        .clone()
+        .context("las-2024.experts.toml has no [sensitivity] table")?;
+    let over = Overrides::default();
+    let reps = if quick { 1 } else { 5 };
+    let (with_panel, report) = time(reps, || sensitivity::analyse(&loaded, &edition, &dataset, &spec, &over))?;
+    let mut noise = spec.clone();
+    for input in &mut noise.inputs {
+        if input.experts.is_some() {
+            input.experts = None;
+            input.weight_noise = Some(WeightNoise {
+                levels: vec![2],
+                factor: 0.25,
+                replicates: 200,
+            });
+        }
+    }
+    let (with_noise, _) = time(reps, || {
+        sensitivity::analyse(&loaded, &edition, &dataset, &noise, &over)
+    })?;
+    let changing = report
+        .tier_changes
+        .iter()
+        .find(|c| c.input == "panel")
+        .map_or(0, |c| c.units_changing_tier);
+    figures.push(Figure::new(
+        &format!(
+            "LAS 2024 sensitivity with the panel input (N = {}, {} builds)",
+            report.design.samples, report.design.builds
+        ),
+        with_panel * 1e3,
+        "ms",
+        Some(1000.0),
+        format!(
+            "{:.2}× the same design with ±25% pillar-weight noise ({:.0} ms); {changing} cities change tier across \
+             the panel's resamples",
+            with_panel / with_noise,
+            with_noise * 1e3
+        ),
+    ));
+    Ok(figures)
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

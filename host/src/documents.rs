@@ -17,6 +17,7 @@ pub fn all() -> Vec<DocumentKind> {
         DocumentKind::of::<crate::analysis::Analysis>(),
         DocumentKind::of::<crate::datacheck::DataCheck>(),
         DocumentKind::of::<crate::diff::DiffReport>(),
+        DocumentKind::of::<crate::experts::ExpertsReport>(),
     ]
 }
 

@@ -26,12 +26,13 @@
 //! # Ok(()) }
 //! ```
 
+pub use cityrank_analysis::experts as experts_report;
 pub use cityrank_analysis::{
     analysis, compare, datacheck, diff, document, excel, explain, html, published, sensitivity, verify,
 };
 pub use cityrank_core::{
-    catalogue, dataset, diagnostic, digest, edition, formulas, fsutil, methodology, pipeline, plugin, report, results,
-    run, schema,
+    catalogue, dataset, diagnostic, digest, edition, experts, formulas, fsutil, methodology, pipeline, plugin, report,
+    results, run, schema,
 };
 pub use cityrank_sandbox::{authoring, build, runtime as sandbox};
 

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! DIR/edition.toml              the edition: methodology + dataset, variants, sensitivity
-//! DIR/data/dataset.toml, *.csv  the dataset and its description
+//! DIR/data/dataset.toml, *.csv  the dataset (a CSV, or the `--from` workbook's sheet) and its description
 //! DIR/methodology.toml          (toml) the manifest
 //! DIR/methodology/              (rust|python|js) methodology.toml and the code
 //! DIR/README.md, .gitignore
@@ -17,6 +17,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+
+use crate::dataset::{MISSING_TOKENS, parse_number};
+use cityrank_core::table::{self, Cell, Dialect, Origin};
 
 /// The languages a methodology can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +59,7 @@ const JS_CODE: &str = include_str!("../templates/js/methodology.js");
 #[derive(Debug, Clone)]
 pub struct Scaffold {
     /// `(relative path, contents)`.
-    pub files: Vec<(PathBuf, String)>,
+    pub files: Vec<(PathBuf, Vec<u8>)>,
     /// The edition file, relative to the directory.
     pub edition: PathBuf,
     /// What the author should check (how `--from`'s data was read).
@@ -68,8 +71,11 @@ pub struct Scaffold {
 pub struct NewOptions {
     /// The language.
     pub lang: Language,
-    /// The author's data (a CSV with a header row), instead of the sample.
-    pub from_csv: Option<PathBuf>,
+    /// The author's data (a CSV in any usual dialect, or a workbook; a header row
+    /// and a row per unit), instead of the sample.
+    pub from: Option<PathBuf>,
+    /// The sheet of the `from` workbook (default: the first).
+    pub sheet: Option<String>,
     /// The Rust SDK (`plugins/sdk` of a cityrank checkout), for `--lang rust`.
     pub sdk: Option<PathBuf>,
 }
@@ -127,10 +133,13 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
     };
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut notes = Vec::new();
-    let (manifest, dataset_files, edition) = match &options.from_csv {
+    if options.sheet.is_some() && options.from.is_none() {
+        bail!("--sheet names the sheet of the workbook given with --from; give --from FILE too");
+    }
+    let (manifest, dataset_files, edition) = match &options.from {
         None => (fill(MANIFEST), sample_data(), fill(EDITION)),
-        Some(csv) => {
-            let data = from_csv(csv)?;
+        Some(path) => {
+            let data = from_data(path, options.sheet.as_deref())?;
             let manifest = data.manifest(&id, &name);
             notes = data.notes.clone();
             // No pillars yet: the indicator weights (level 1) and the normalisation vary.
@@ -148,7 +157,7 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
             (manifest, data.files, edition)
         }
     };
-    let from_csv = options.from_csv.is_some();
+    let from_csv = options.from.is_some();
     // The code languages compute `rapid_transit` in code: the manifest declares the
     // variables the code reads and leaves out the formula.
     let manifest = if code && !from_csv {
@@ -157,9 +166,6 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
         manifest
     };
     files.push((PathBuf::from("edition.toml"), edition));
-    for (path, text) in dataset_files {
-        files.push((Path::new("data").join(path), text));
-    }
     match options.lang {
         Language::Toml => files.push((PathBuf::from("methodology.toml"), manifest)),
         Language::Rust => {
@@ -205,18 +211,37 @@ pub fn scaffold(dir: &Path, options: &NewOptions) -> Result<Scaffold> {
         "target/\n*.component.wasm\n*.component.fingerprint\n__pycache__/\n".to_string(),
     ));
     files.push((PathBuf::from("README.md"), readme(&name, options.lang, &edition_path)));
-    // What `new` writes must load: check the manifest and the dataset description
-    // before anything is written (the author's headers made them).
+    // What `new` writes must load: check the manifest, and the dataset with its
+    // data, before anything is written (the author's headers and cells made them).
     for (path, text) in &files {
-        let origin = dir.join(path).display().to_string();
         if path.ends_with("methodology.toml") {
+            let origin = dir.join(path).display().to_string();
             crate::run::check_manifest(text, &origin, code)
                 .with_context(|| "cityrank new made a manifest that does not load (a bug; please report it)")?;
-        } else if path.ends_with("dataset.toml") {
-            crate::schema::parse_toml::<crate::dataset::DatasetDescription>(text, &origin)
-                .with_context(|| "cityrank new made a dataset description that does not load")?;
         }
     }
+    let description = dataset_files
+        .iter()
+        .find(|(p, _)| p.ends_with("dataset.toml"))
+        .map(|(p, bytes)| (dir.join("data").join(p), String::from_utf8_lossy(bytes).into_owned()));
+    if let Some((path, text)) = description {
+        let origin = path.display().to_string();
+        let description = crate::schema::parse_toml::<crate::dataset::DatasetDescription>(&text, &origin)
+            .with_context(|| "cityrank new made a dataset description that does not load (a bug; please report it)")?;
+        let data = dataset_files.iter().find(|(p, _)| *p == description.file);
+        if let Some((p, bytes)) = data {
+            crate::dataset::Dataset::from_bytes(description.clone(), bytes, dir.join("data").join(p)).with_context(
+                || "cityrank new made a copy of the data that does not read as described (a bug; please report it)",
+            )?;
+        }
+    }
+    let mut files: Vec<(PathBuf, Vec<u8>)> = files.into_iter().map(|(p, t)| (p, t.into_bytes())).collect();
+    files.splice(
+        1..1,
+        dataset_files
+            .into_iter()
+            .map(|(p, bytes)| (Path::new("data").join(p), bytes)),
+    );
     Ok(Scaffold {
         files,
         edition: PathBuf::from("edition.toml"),
@@ -255,11 +280,7 @@ pub fn write(dir: &Path, scaffold: &Scaffold) -> Result<()> {
             created.push(d);
         }
     }
-    let files: Vec<(PathBuf, Vec<u8>)> = scaffold
-        .files
-        .iter()
-        .map(|(p, t)| (dir.join(p), t.clone().into_bytes()))
-        .collect();
+    let files: Vec<(PathBuf, Vec<u8>)> = scaffold.files.iter().map(|(p, t)| (dir.join(p), t.clone())).collect();
     let written = crate::fsutil::write_all_or_none(&files);
     if written.is_err() {
         for d in created.iter().rev() {
@@ -283,10 +304,10 @@ fn q(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-fn sample_data() -> Vec<(PathBuf, String)> {
+fn sample_data() -> Vec<(PathBuf, Vec<u8>)> {
     vec![
-        (PathBuf::from("cities.csv"), SAMPLE_CSV.to_string()),
-        (PathBuf::from("dataset.toml"), SAMPLE_DATASET.to_string()),
+        (PathBuf::from("cities.csv"), SAMPLE_CSV.as_bytes().to_vec()),
+        (PathBuf::from("dataset.toml"), SAMPLE_DATASET.as_bytes().to_vec()),
     ]
 }
 
@@ -365,7 +386,7 @@ fn readme(name: &str, lang: Language, edition: &Path) -> String {
 
 /// The author's data, described.
 struct CsvData {
-    files: Vec<(PathBuf, String)>,
+    files: Vec<(PathBuf, Vec<u8>)>,
     /// Numeric variables: (id used in the files, the header as the author wrote it, its unit).
     numeric: Vec<(String, String, String)>,
     /// What the author should know about how the data was read.
@@ -464,52 +485,98 @@ fn variable_id(header: &str, taken: &mut BTreeSet<String>) -> String {
     unique
 }
 
-/// Reads the author's CSV and describes it: the id, name and country columns by
-/// their usual names (else the first column whose values are unique, and that
-/// column), every column whose cells are all numbers (or empty) a numeric
-/// variable, the rest text. Headers become names a formula can use (the copy of
-/// the CSV gets them; the original text is kept as each variable's description).
-fn from_csv(path: &Path) -> Result<CsvData> {
+/// The CSV dialect of `bytes`: the field separator of the header line (`,`, `;`
+/// or a tab, whichever it has most of outside quotes) and, for a file separated
+/// otherwise than by commas, decimal commas when some cells are numbers written
+/// with a comma and none with a point.
+fn detect_dialect(bytes: &[u8], path: &Path) -> Result<Dialect> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for c in first.bytes() {
+        match c {
+            b'"' => quoted = !quoted,
+            _ if quoted => {}
+            _ => {
+                for (sep, n) in &mut counts {
+                    if c == *sep {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+    }
+    // The most frequent; a tie keeps the earlier (the comma first).
+    let delimiter = counts
+        .iter()
+        .fold((b',', 0), |best, &(sep, n)| if n > best.1 { (sep, n) } else { best })
+        .0;
+    let mut dialect = Dialect {
+        delimiter,
+        ..Dialect::default()
+    };
+    if delimiter != b',' {
+        let table = table::read(bytes, path, None, &dialect)?;
+        let texts = || {
+            table.rows.iter().flat_map(|r| &r.cells).filter_map(|c| match c {
+                Cell::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+        };
+        let commas = texts().any(|t| t.contains(',') && parse_number(t, ',').is_some());
+        let points = texts().any(|t| t.contains('.') && parse_number(t, '.').is_some());
+        if commas && !points {
+            dialect.decimal = ',';
+        }
+    }
+    Ok(dialect)
+}
+
+/// A cell as text (what a key or text column holds).
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Empty => String::new(),
+        Cell::Text(t) => t.clone(),
+        Cell::Number(x) => table::number_text(*x),
+        Cell::Error(e) => e.clone(),
+    }
+}
+
+/// Reads the author's data — a CSV in its dialect (separated by commas,
+/// semicolons or tabs, decimal points or commas, detected) or a sheet of a
+/// workbook (`sheet`, default the first), both through the dataset's own reader
+/// — and describes it: the id, name and country columns by their usual names
+/// (else the first column whose values are unique, and that column), every column
+/// whose cells are all numbers (or empty, or a usual mark of a missing value such
+/// as `n/a`) a numeric variable, the rest text. Headers become names a formula can
+/// use: the copy of the data (a CSV in the same dialect, or a workbook of the one
+/// sheet) gets them; the original text is kept as each variable's description. The
+/// dialect, the sheet and the missing-value marks are written into the
+/// description.
+fn from_data(path: &Path, sheet: Option<&str>) -> Result<CsvData> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let file = path.display();
-    if bytes.starts_with(b"PK\x03\x04") {
-        bail!("{file}: this is an Excel workbook, not a CSV file; save it as \"CSV UTF-8 (comma delimited)\" first");
+    let workbook = table::is_workbook(path);
+    if sheet.is_some() && !workbook {
+        bail!("{file}: --sheet is for workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods); this file is read as CSV");
     }
-    let text = String::from_utf8(bytes).map_err(|_| anyhow!("{file}: not UTF-8 text; save the file as CSV UTF-8"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-    let first = text.lines().next().unwrap_or_default();
-    if !first.contains(',') && first.contains(';') {
-        bail!(
-            "{file}: the header is separated by `;`; cityrank reads comma-separated files: save as \"CSV UTF-8 \
-             (comma delimited)\""
-        );
-    }
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| anyhow!("{file}: cannot read the header row: {e}"))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let dialect = if workbook {
+        Dialect::default()
+    } else {
+        detect_dialect(&bytes, path)?
+    };
+    let table = table::read(&bytes, path, sheet, &dialect)?;
+    let header: Vec<String> = table.header.clone();
     if header.len() < 2 {
         bail!("{file}: expected a header row with an id column and at least one variable");
     }
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    // The line each row starts on in the file (for messages).
-    let mut lines: Vec<u64> = Vec::new();
-    for (k, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| anyhow!("{file}: record {}: {e}", k + 1))?;
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
-        if cells.iter().all(String::is_empty) {
-            continue;
-        }
-        lines.push(record.position().map_or(0, csv::Position::line));
-        rows.push(cells);
-    }
+    let rows: Vec<&table::RawRow> = table.rows.iter().collect();
     if rows.is_empty() {
         bail!("{file}: no data rows below the header");
     }
-    let cell = |r: &Vec<String>, c: usize| r.get(c).cloned().unwrap_or_default();
+    let cell = |r: &table::RawRow, c: usize| r.cells.get(c).map(cell_text).unwrap_or_default();
     let find = |names: &[&str]| {
         header
             .iter()
@@ -522,49 +589,58 @@ fn from_csv(path: &Path) -> Result<CsvData> {
             !v.is_empty() && seen.insert(v)
         })
     };
-    let is_number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+    let is_number = |c: &Cell| match c {
+        Cell::Number(x) => x.is_finite(),
+        Cell::Text(t) => parse_number(t, dialect.decimal).is_some_and(f64::is_finite),
+        _ => false,
+    };
+    // A usual mark of a missing value: a token such as `n/a`, or an error cell (`#N/A`).
+    let is_missing_mark = |c: &Cell| match c {
+        Cell::Text(t) => MISSING_TOKENS.contains(&t.as_str()),
+        Cell::Error(_) => true,
+        _ => false,
+    };
     // The id: a column named so, else the first text column with a different value
     // in every row (a rank or a count is not an id), else the first such column.
     let id_col = find(&["id", "code", "city_id", "unit_id", "city_code", "geoid", "fips", "nuts"])
         .filter(|&c| unique(c))
-        .or_else(|| (0..header.len()).find(|&c| unique(c) && !rows.iter().all(|r| is_number(&cell(r, c)))))
+        .or_else(|| {
+            (0..header.len()).find(|&c| unique(c) && !rows.iter().all(|r| r.cells.get(c).is_some_and(is_number)))
+        })
         .or_else(|| (0..header.len()).find(|&c| unique(c)))
         .with_context(|| {
             format!("{file}: no column has a value for every row, different in each; add an `id` column")
         })?;
-    if !unique(id_col) {
-        bail!(
-            "{file}: the id column `{}` has an empty or repeated value; give every row its own id",
-            header[id_col]
-        );
-    }
     let name_col = find(&["name", "city", "city_name"]).unwrap_or(id_col);
     let country_col = find(&["country", "country_iso3", "iso3", "country_code"]).filter(|&c| c != id_col);
-    // A column is numeric when it has numbers, and nothing else but empty cells.
-    let first_text = |c: usize| {
-        rows.iter()
-            .zip(&lines)
-            .map(|(r, &l)| (cell(r, c), l))
-            .find(|(v, _)| !v.is_empty() && !is_number(v))
-    };
     let mut taken = BTreeSet::new();
     let ids: Vec<String> = header.iter().map(|h| variable_id(h, &mut taken)).collect();
     let mut numeric = Vec::new();
     let mut texts = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
     let mut variables = String::new();
     for (c, h) in header.iter().enumerate() {
         if c == id_col || c == name_col || Some(c) == country_col {
             continue;
         }
-        let text = first_text(c);
-        let empty = rows.iter().all(|r| cell(r, c).is_empty());
-        let kind = if text.is_none() && !empty { "number" } else { "text" };
+        // A column is numeric when it has numbers, and nothing else but empty cells
+        // and marks of a missing value.
+        let cells = || rows.iter().map(move |r| (r, r.cells.get(c).unwrap_or(&Cell::Empty)));
+        let text = cells().find(|(_, x)| **x != Cell::Empty && !is_number(x) && !is_missing_mark(x));
+        let any_number = cells().any(|(_, x)| is_number(x));
+        let kind = if text.is_none() && any_number { "number" } else { "text" };
         let unit = unit_of(h);
         if kind == "number" {
             numeric.push((ids[c].clone(), h.clone(), unit.clone()));
+            for (_, x) in cells().filter(|(_, x)| is_missing_mark(x)) {
+                let mark = cell_text(x);
+                if !missing.contains(&mark) {
+                    missing.push(mark);
+                }
+            }
         } else {
             texts.push(match text {
-                Some((v, line)) => format!("`{h}` (line {line} has `{v}`)"),
+                Some((r, x)) => format!("`{h}` ({} has `{}`)", table.row_place(r), cell_text(x)),
                 None => format!("`{h}` (empty)"),
             });
         }
@@ -589,6 +665,42 @@ fn from_csv(path: &Path) -> Result<CsvData> {
             format!("; its name: `{}`", header[name_col])
         }
     )];
+    let decimal = if dialect.decimal == ',' {
+        "a decimal comma `,`"
+    } else {
+        "a decimal point `.`"
+    };
+    match &table.origin {
+        Origin::Sheet(name) => notes.push(format!(
+            "read sheet `{name}` of the workbook{}",
+            if sheet.is_none() {
+                " (the first; --sheet NAME for another)"
+            } else {
+                ""
+            }
+        )),
+        Origin::Csv => {
+            let separated = match dialect.delimiter {
+                b';' => "semicolons",
+                b'\t' => "tabs",
+                _ => "commas",
+            };
+            notes.push(format!(
+                "read as CSV separated by {separated}, numbers with {decimal}{}",
+                if dialect.delimiter != b',' || dialect.decimal != '.' {
+                    " (declared in data/dataset.toml: check it)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        notes.push(format!(
+            "{} in numeric columns read as missing values (declared in data/dataset.toml as `missing`)",
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
     notes.push(format!(
         "{} numeric column{} became indicators, each `direction = \"higher\"` (higher is better) for now: \
          check each one",
@@ -597,8 +709,8 @@ fn from_csv(path: &Path) -> Result<CsvData> {
     ));
     if !texts.is_empty() {
         notes.push(format!(
-            "{} column{} read as text, not indicators: {}; numbers need a decimal point `.`, no thousands \
-             separators, and an empty cell where a value is missing",
+            "{} column{} read as text, not indicators: {}; numbers need {decimal}, no thousands separators, and an \
+             empty cell where a value is missing",
             texts.len(),
             if texts.len() == 1 { " is" } else { "s are" },
             texts.join(", ")
@@ -606,43 +718,111 @@ fn from_csv(path: &Path) -> Result<CsvData> {
     }
     if numeric.is_empty() {
         bail!(
-            "{file}: no column has only numbers; a methodology needs numeric variables (decimal point `.`, no \
-             thousands separators)"
+            "{file}: no column has only numbers; a methodology needs numeric variables ({decimal}, no thousands separators)"
         );
     }
-    // The copy of the data, with the new header.
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&ids)?;
-    for r in &rows {
-        w.write_record((0..header.len()).map(|c| cell(r, c)))?;
-    }
-    let data = String::from_utf8(w.into_inner().map_err(|e| anyhow!("cannot write the CSV: {e}"))?)?;
     let stem = path
         .file_stem()
         .map_or_else(|| "data".to_string(), |n| n.to_string_lossy().into_owned());
-    let csv_name = format!("{}.csv", slug(&stem));
+    // The copy of the data, with the new header, in the author's format.
+    let (data_name, data, format_lines) = match &table.origin {
+        Origin::Sheet(name) => {
+            let data_name = format!("{}.xlsx", slug(&stem));
+            let (bytes, sheet_name) = workbook_copy(name, &ids, &rows)?;
+            (data_name, bytes, format!("sheet = {}\n", q(&sheet_name)))
+        }
+        Origin::Csv => {
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(dialect.delimiter)
+                .from_writer(Vec::new());
+            w.write_record(&ids)?;
+            for r in &rows {
+                w.write_record((0..header.len()).map(|c| cell(r, c)))?;
+            }
+            let mut data = w.into_inner().map_err(|e| anyhow!("cannot write the CSV: {e}"))?;
+            // Excel's "CSV UTF-8" starts with a byte-order mark: kept, for Excel.
+            if bytes.starts_with(b"\xEF\xBB\xBF") {
+                data.splice(0..0, *b"\xEF\xBB\xBF");
+            }
+            let mut lines = String::new();
+            match dialect.delimiter {
+                b',' => {}
+                b'\t' => lines.push_str("delimiter = \"\\t\"\n"),
+                d => lines.push_str(&format!("delimiter = {}\n", q(&char::from(d).to_string()))),
+            }
+            if dialect.decimal == ',' {
+                lines.push_str("decimal = \",\"\n");
+            }
+            (format!("{}.csv", slug(&stem)), data, lines)
+        }
+    };
+    let missing_line = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "missing = [{}]   # cell texts that mean \"missing value\"\n",
+            missing.iter().map(|m| q(m)).collect::<Vec<_>>().join(", ")
+        )
+    };
     let country = country_col.map_or(String::new(), |c| format!("country = {}\n", q(&ids[c])));
     let dataset = format!(
-        "# The description of {csv_name} (a copy of {}, its headers made into names a formula\n\
+        "# The description of {data_name} (a copy of {}, its headers made into names a formula\n\
          # can use): which columns identify a unit, and every variable.\n\
-         schema_version = 1\nid = {}\ntitle = {}\nyear = 2024   # the data's year\nfile = {}\n\n\
+         schema_version = 1\nid = {}\ntitle = {}\nyear = 2024   # the data's year\nfile = {}\n{format_lines}{missing_line}\n\
          [columns]\nid = {}\nname = {}\n{country}{variables}",
         path.file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         q(&slug(&stem)),
         q(&stem),
-        q(&csv_name),
+        q(&data_name),
         q(&ids[id_col]),
         q(&ids[name_col]),
     );
     Ok(CsvData {
         files: vec![
-            (PathBuf::from(&csv_name), data),
-            (PathBuf::from("dataset.toml"), dataset),
+            (PathBuf::from(&data_name), data),
+            (PathBuf::from("dataset.toml"), dataset.into_bytes()),
         ],
         numeric,
         notes,
     })
+}
+
+/// A workbook of one sheet (named `sheet` when Excel accepts the name, else
+/// `data`) holding `header` and the cells of `rows` as they were read: numbers as
+/// numbers, texts as texts, error cells as their text. Deterministic (a fixed
+/// creation date). Returns its bytes and the sheet's name.
+fn workbook_copy(sheet: &str, header: &[String], rows: &[&table::RawRow]) -> Result<(Vec<u8>, String)> {
+    let xlsx = |e: rust_xlsxwriter::XlsxError| anyhow!("cannot write the copy of the workbook: {e}");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(xlsx)?;
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+    let ws = book.add_worksheet();
+    let name = if ws.set_name(sheet).is_ok() {
+        sheet.to_string()
+    } else {
+        ws.set_name("data").map_err(xlsx)?;
+        "data".to_string()
+    };
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, h).map_err(xlsx)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let at = r as u32 + 1;
+        for (c, x) in row.cells.iter().enumerate().take(header.len()) {
+            let c = c as u16;
+            match x {
+                Cell::Empty => {}
+                Cell::Number(n) => {
+                    ws.write_number(at, c, *n).map_err(xlsx)?;
+                }
+                Cell::Text(t) | Cell::Error(t) => {
+                    ws.write_string(at, c, t).map_err(xlsx)?;
+                }
+            }
+        }
+    }
+    Ok((book.save_to_buffer().map_err(xlsx)?, name))
 }
 
 #[cfg(test)]
@@ -701,7 +881,8 @@ mod tests {
     fn a_rust_crate_name_never_starts_with_a_digit() {
         let options = NewOptions {
             lang: Language::Rust,
-            from_csv: None,
+            from: None,
+            sheet: None,
             sdk: None,
         };
         let s = scaffold(Path::new("/tmp/2025-index"), &options).unwrap_or_else(|e| panic!("{e:#}"));
@@ -709,7 +890,7 @@ mod tests {
             .files
             .iter()
             .find(|(p, _)| p.ends_with("Cargo.toml"))
-            .map(|(_, t)| t.as_str())
+            .map(|(_, t)| String::from_utf8_lossy(t).into_owned())
             .unwrap_or_default();
         assert!(cargo.contains("name = \"m-2025-index\""), "{cargo}");
         // The methodology's id keeps the directory's name.
@@ -717,8 +898,24 @@ mod tests {
             .files
             .iter()
             .find(|(p, _)| p.ends_with("methodology.toml"))
-            .map(|(_, t)| t.as_str());
+            .map(|(_, t)| String::from_utf8_lossy(t).into_owned());
         assert!(manifest.unwrap_or_default().contains("id = \"2025-index\""));
+    }
+
+    #[test]
+    fn dialects_are_read_from_the_header_and_the_cells() {
+        let dialect =
+            |text: &str| detect_dialect(text.as_bytes(), Path::new("x.csv")).unwrap_or_else(|e| panic!("{e:#}"));
+        // Semicolons outside quotes outnumber the comma inside them; `0,5` is a
+        // number only with decimal commas.
+        let d = dialect("id;\"name, long\";x\na;A;0,5\n");
+        assert_eq!((d.delimiter, d.decimal), (b';', ','));
+        // A point written anywhere keeps decimal points.
+        let d = dialect("id\tname\tx\ty\na\tA\t0,5\t1.5\n");
+        assert_eq!((d.delimiter, d.decimal), (b'\t', '.'));
+        // Commas: decimal commas are not guessed (a quoted `1,234` is a thousands separator as often).
+        let d = dialect("id,name,x\na,A,\"1,5\"\n");
+        assert_eq!((d.delimiter, d.decimal), (b',', '.'));
     }
 
     #[test]

@@ -34,3 +34,64 @@ pub fn stderr(o: &Output) -> String {
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// Writes `files` (name, text) into `dir`.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("the test directory is writable");
+    }
+}
+
+/// A declarative manifest (no code): min-max onto 0–100, weighted arithmetic
+/// means, missing values reweighted when the present ones carry at least half the
+/// weight (`min_share` 0.5), tiers `top` (50%) and `bottom`. Each `(pillar,
+/// indicators)` is a node of weight 1 under the index (`""`: the indicators sit
+/// under the index itself); each indicator has weight 1, `direction = "higher"` and
+/// takes the dataset variable of its own id.
+pub fn declarative_manifest(pillars: &[(&str, &[&str])]) -> String {
+    let mut m = String::from(
+        "schema_version = 2\nid = \"test-method\"\nname = \"Test method\"\nversion = \"0.1.0\"\n\
+         description = \"A methodology for tests.\"\n\n[index]\nid = \"index\"\nname = \"Index\"\n\n\
+         [pipeline]\nnormalise = { method = \"min-max\", lo = 0.0, hi = 100.0 }\naggregate = { method = \"arithmetic\" }\n\
+         missing = { policy = \"reweight\", min_share = 0.5 }\n",
+    );
+    for (pillar, indicators) in pillars {
+        let parent = if pillar.is_empty() { "index" } else { pillar };
+        if !pillar.is_empty() {
+            m.push_str(&format!(
+                "\n[[nodes]]\nid = \"{pillar}\"\nname = \"Pillar {pillar}\"\nparent = \"index\"\nweight = 1\n"
+            ));
+        }
+        for i in *indicators {
+            m.push_str(&format!(
+                "\n[[indicators]]\nid = \"{i}\"\nname = \"Indicator {i}\"\nparent = \"{parent}\"\nweight = 1\n\
+                 direction = \"higher\"\nunit = \"points\"\nfrom = \"{i}\"\n"
+            ));
+        }
+    }
+    m.push_str("\n[[tiers]]\nlabel = \"top\"\nupper_share = 0.5\n[[tiers]]\nlabel = \"bottom\"\nupper_share = 1.0\n");
+    m
+}
+
+/// The description of the CSV `file` with the key columns `id`, `name` and
+/// `country` (and `columns`: more TOML lines of `[columns]`), and a number variable
+/// per id of `variables`.
+pub fn dataset_description(file: &str, columns: &str, variables: &[&str]) -> String {
+    let mut d = format!(
+        "schema_version = 1\nid = \"test-data\"\ntitle = \"Made-up units for tests\"\nyear = 2024\nfile = \"{file}\"\n\n\
+         [columns]\nid = \"id\"\nname = \"name\"\ncountry = \"country\"\n{columns}\n"
+    );
+    for v in variables {
+        d.push_str(&format!("\n[[variables]]\nid = \"{v}\"\ntype = \"number\"\n"));
+    }
+    d
+}
+
+/// An edition (id `test-edition`, 2024) of `methodology.toml` on `dataset.toml`,
+/// with `extra` TOML lines.
+pub fn declarative_edition(extra: &str) -> String {
+    format!(
+        "schema_version = 1\nid = \"test-edition\"\nname = \"Test edition\"\nyear = 2024\n\
+         methodology = \"methodology.toml\"\ndataset = \"dataset.toml\"\n{extra}\n"
+    )
+}

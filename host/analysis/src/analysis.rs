@@ -31,8 +31,9 @@ use cityrank_core::results::{EditionInfo, MethodologyInfo, Results};
 use cityrank_core::schema;
 
 /// Version of the analysis format: 2 when the embedded edition record gained its
-/// file name, hash and variant changes (results format 3).
-pub const ANALYSIS_SCHEMA_VERSION: u32 = 2;
+/// file name, hash and variant changes (results format 3); 3 when it gained the
+/// expert panel (results format 4).
+pub const ANALYSIS_SCHEMA_VERSION: u32 = 3;
 
 /// The statistical analysis of a run: what `cityrank analyse --format json` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -514,6 +515,7 @@ mod tests {
                 sha256: String::new(),
                 variant: None,
                 changes: None,
+                experts: None,
             },
             methodology: MethodologyInfo {
                 id: "m".into(),

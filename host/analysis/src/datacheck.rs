@@ -332,9 +332,8 @@ pub fn table(check: &DataCheck) -> String {
             let shown: Vec<&str> = units.iter().take(10).map(String::as_str).collect();
             let _ = writeln!(
                 out,
-                "  {id}: {} unit{} — {}{}",
-                units.len(),
-                if units.len() == 1 { "" } else { "s" },
+                "  {id}: {} — {}{}",
+                cityrank_core::report::count_rows(units.iter().map(String::as_str)),
                 shown.join(", "),
                 if units.len() > shown.len() { ", …" } else { "" }
             );

@@ -36,10 +36,11 @@ use cityrank_core::report::{aligned, fmt_opt};
 use cityrank_core::results::Results;
 use cityrank_core::run::{self, LoadedMethodology};
 
-use crate::compare::rerank;
+use crate::compare::{NameMatch, UnitName, match_by_name, rerank};
 
-/// Version of the diff format.
-pub const DIFF_SCHEMA_VERSION: u32 = 1;
+/// Version of the diff format: 2 matches units by name and country when their
+/// ids differ (`matched_by_name`), as `compare` does.
+pub const DIFF_SCHEMA_VERSION: u32 = 2;
 /// Up to this many differences, Shapley values are computed over every subset.
 pub const MAX_EXACT: usize = 12;
 /// Beyond [`MAX_EXACT`], the number of random orders averaged.
@@ -70,6 +71,11 @@ pub struct DiffReport {
     pub invalid_mixes: usize,
     /// Every difference, largest share first.
     pub differences: Vec<DifferenceInfo>,
+    /// Units of B matched to units of A by name and country because their ids
+    /// differ (e.g. `ng-lagos` and `nga-lagos`, both "Lagos", NGA); they are
+    /// compared, and their data too, under A's id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched_by_name: Vec<NameMatch>,
 }
 
 cityrank_core::document!(DiffReport, "diff");
@@ -386,12 +392,45 @@ fn apply_structure(v: &mut Value, mb: &Value) {
 /// Rank and tier by unit id (unranked units absent).
 type Ranks = BTreeMap<String, (u32, Option<String>)>;
 
-/// The ranks of a run by unit id (unranked units absent), and tiers.
-fn ranks(results: &Results) -> Ranks {
+/// B's unit ids that A calls otherwise (matched by name and country): B's id → A's.
+type Renames = BTreeMap<String, String>;
+
+/// The ranks of a run by unit id (unranked units absent), and tiers; units of B
+/// matched by name under A's id.
+fn ranks(results: &Results, renames: &Renames) -> Ranks {
     results
         .units
         .iter()
-        .filter_map(|u| Some((u.id.clone(), (u.rank?, u.tier.clone()))))
+        .filter_map(|u| {
+            let id = renames.get(&u.id).unwrap_or(&u.id).clone();
+            Some((id, (u.rank?, u.tier.clone())))
+        })
+        .collect()
+}
+
+/// The units of B's dataset that A's has under another id, matched by name and
+/// country as `compare` matches them (see [`match_by_name`]).
+fn name_matches(da: &Dataset, db: &Dataset, b_label: &str) -> Vec<NameMatch> {
+    fn names(d: &Dataset) -> Vec<UnitName<'_>> {
+        let mut seen = std::collections::BTreeSet::new();
+        d.units
+            .iter()
+            .filter(|u| seen.insert(u.id.as_str()))
+            .map(|u| UnitName {
+                id: &u.id,
+                name: &u.name,
+                country: u.country.as_deref(),
+            })
+            .collect()
+    }
+    match_by_name(&names(da), &names(db))
+        .into_iter()
+        .map(|(id, as_id, name)| NameMatch {
+            method: b_label.to_string(),
+            id,
+            as_id,
+            name,
+        })
         .collect()
 }
 
@@ -422,7 +461,12 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
     let (ma, mb) = (manifest_json(&ma_manifest)?, manifest_json(&mb_manifest)?);
     let da = Dataset::load(&a.edition.dataset)?;
     let db = Dataset::load(&b.edition.dataset)?;
-    let data = data_summary(&da, &db, a.edition, b.edition);
+    let matched_by_name = name_matches(&da, &db, &b.label);
+    let renames: Renames = matched_by_name
+        .iter()
+        .map(|m| (m.id.clone(), m.as_id.clone()))
+        .collect();
+    let data = data_summary(&da, &db, a.edition, b.edition, &renames);
     let mut diffs = differences(&ma, &mb, &data);
     if (a.loaded.plugin.is_some() || b.loaded.plugin.is_some()) && a.loaded.sha256 != b.loaded.sha256 {
         diffs.push(Difference {
@@ -436,7 +480,7 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
     }
     let run_a = run::run_loaded(a.loaded, a.edition, &da, Default::default())?;
     let run_b = run::run_loaded(b.loaded, b.edition, &db, Default::default())?;
-    let (ranks_a, ranks_b) = (ranks(&run_a.results), ranks(&run_b.results));
+    let (ranks_a, ranks_b) = (ranks(&run_a.results, &renames), ranks(&run_b.results, &renames));
     let total = shifts(&ranks_a, &ranks_b);
     let declarative = a.loaded.plugin.is_none() && b.loaded.plugin.is_none();
     let attribution = if !declarative || diffs.is_empty() || diffs.len() > 63 {
@@ -454,7 +498,7 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
             if let Some(r) = memo.get(&set) {
                 return Ok(r.clone());
             }
-            let r = mix_ranks(&ma, &mb, (a.edition, &da), (b.edition, &db), &diffs, set)?;
+            let r = mix_ranks(&ma, &mb, (a.edition, &da), (b.edition, &db), &diffs, set, &renames)?;
             if r.is_none() {
                 invalid_mixes += 1;
             }
@@ -536,11 +580,13 @@ pub fn diff(a: &Side, b: &Side) -> Result<DiffReport> {
         attribution: attribution.to_string(),
         invalid_mixes,
         differences: infos,
+        matched_by_name,
     })
 }
 
-/// What differs in the data: units and values of the variables both have.
-fn data_summary(da: &Dataset, db: &Dataset, a: &ResolvedEdition, b: &ResolvedEdition) -> String {
+/// What differs in the data: units and values of the variables both have (B's
+/// units matched by name under A's ids, see `renames`).
+fn data_summary(da: &Dataset, db: &Dataset, a: &ResolvedEdition, b: &ResolvedEdition, renames: &Renames) -> String {
     if da.sha256 == db.sha256 && da.description_sha256 == db.description_sha256 && a.panel == b.panel {
         return String::new();
     }
@@ -556,7 +602,14 @@ fn data_summary(da: &Dataset, db: &Dataset, a: &ResolvedEdition, b: &ResolvedEdi
         let ids: std::collections::BTreeSet<&str> = rows.iter().map(|&i| d.units[i].id.as_str()).collect();
         let by_id = ids.len() == rows.len();
         rows.into_iter()
-            .map(|i| (if by_id { d.units[i].id.clone() } else { d.units[i].key() }, i))
+            .map(|i| {
+                let u = &d.units[i];
+                let id = renames.get(&u.id).unwrap_or(&u.id);
+                match (by_id, u.time) {
+                    (false, Some(t)) => (format!("{id}@{t}"), i),
+                    _ => (id.clone(), i),
+                }
+            })
             .collect()
     };
     let (ka, kb) = (key(da, a), key(db, b));
@@ -595,6 +648,7 @@ fn mix_ranks(
     b: (&ResolvedEdition, &Dataset),
     diffs: &[Difference],
     set: u64,
+    renames: &Renames,
 ) -> Result<Option<Ranks>> {
     let mut m = ma.clone();
     let mut data_b = false;
@@ -642,7 +696,7 @@ fn mix_ranks(
         report: Default::default(),
     };
     match run::run_loaded(&loaded, &edition, dataset, Default::default()) {
-        Ok(out) => Ok(Some(ranks(&out.results))),
+        Ok(out) => Ok(Some(ranks(&out.results, renames))),
         Err(_) => Ok(None),
     }
 }
@@ -718,5 +772,9 @@ pub fn table(r: &DiffReport) -> String {
         .collect();
     out.push('\n');
     out.push_str(&aligned(&header, &rows, |c| (2..=4).contains(&c), true));
+    if !r.matched_by_name.is_empty() {
+        out.push('\n');
+        out.push_str(&crate::compare::name_matches(&r.matched_by_name));
+    }
     out
 }

@@ -7,14 +7,17 @@
 //! run's weights in effect), each indicator's definition (formula, dataset column
 //! or plugin code; unit, direction, normalisation or ladder rungs, denominator,
 //! target) and data coverage, every pipeline step with its parameters, the tiers
-//! and peer groups, and the data's variables, sources and licences.
+//! and peer groups, and the data's variables, sources and licences. For panel
+//! data, which years are scored and how they are combined, and coverage in rows
+//! (unit × year) and in units.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use cityrank_core::dataset::DatasetDescription;
-use cityrank_core::edition::ResolvedEdition;
+use cityrank_core::dataset::Dataset;
+use cityrank_core::edition::{PanelSpec, ResolvedEdition};
 use cityrank_core::methodology::{IndicatorSpec, Manifest, NodeKind};
 use cityrank_core::results::Results;
 
@@ -75,15 +78,111 @@ fn definition(spec: &IndicatorSpec) -> String {
     }
 }
 
+/// `2022, 2023 and 2024`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [head @ .., last] => format!("{} and {last}", head.join(", ")),
+    }
+}
+
+/// The section on panel data: the years scored together (so that normalisation
+/// is joint over them), each unit's score the weighted average of its yearly
+/// scores, and the share of the weight a unit's years must carry.
+fn panel_section(panel: &PanelSpec, layout: Option<&str>) -> String {
+    let mut out = String::new();
+    let years: Vec<String> = panel.years.iter().map(i32::to_string).collect();
+    let total: f64 = panel.weights.iter().sum();
+    let ratio: Vec<String> = panel.weights.iter().map(|w| num(*w, 3)).collect();
+    let shares: Vec<String> = panel
+        .years
+        .iter()
+        .zip(&panel.weights)
+        .map(|(y, w)| format!("{y}: {}%", num(w / total * 100.0, 1)))
+        .collect();
+    let _ = writeln!(out, "## Years scored (panel data)\n");
+    let _ = writeln!(
+        out,
+        "The ranking scores the years {} of the dataset together{}. Every step runs on the rows of all {} years at \
+         once (one row per unit and year), so normalisation is joint over the years and a score means the same in \
+         every year.",
+        and_list(&years),
+        layout
+            .map(|l| format!("; the dataset holds them as {l}"))
+            .unwrap_or_default(),
+        years.len()
+    );
+    let _ = writeln!(
+        out,
+        "\nEach unit's score (and each pillar's) is the weighted average of its yearly scores, with the weights {} \
+         for {} ({}); ranks and tiers are those of the averages.",
+        ratio.join(":"),
+        years.join(", "),
+        shares.join(", ")
+    );
+    let rule = if panel.min_share > 0.0 {
+        format!(
+            "A year without a score for a unit is left out and the other years' weights are rescaled; a unit whose \
+             years with a score carry less than {}% of the weight (`min_share` {}) gets no average and is not ranked.",
+            num(panel.min_share * 100.0, 1),
+            num(panel.min_share, 3)
+        )
+    } else {
+        "A year without a score for a unit is left out and the other years' weights are rescaled; a unit with a \
+         score in any year gets an average (`min_share` 0)."
+            .to_string()
+    };
+    let _ = writeln!(out, "\n{rule}\n");
+    out
+}
+
+/// The coverage of indicator `id`: for rows of units, how many units have a
+/// value; for panel data (`years` scored), how many rows (unit × year) have one,
+/// and how many units have it in every year, in some or in none. `rows_of`: the
+/// scored rows of each unit.
+fn coverage(id: &str, results: &Results, rows_of: &BTreeMap<&str, usize>, years: usize) -> String {
+    let mut missing: BTreeMap<&str, usize> = BTreeMap::new();
+    for (key, ids) in &results.missing {
+        if ids.iter().any(|i| i == id) {
+            *missing.entry(cityrank_core::dataset::split_key(key).0).or_default() += 1;
+        }
+    }
+    let units = rows_of.len();
+    let rows: usize = rows_of.values().sum();
+    let pct = |n: usize, of: usize| num(n as f64 / of.max(1) as f64 * 100.0, 1);
+    let none = rows_of
+        .iter()
+        .filter(|(u, n)| missing.get(*u).is_some_and(|m| m >= *n))
+        .count();
+    let full = rows_of.keys().filter(|u| !missing.contains_key(*u)).count();
+    if years == 0 {
+        return format!("{full} of {units} units ({}%)", pct(full, units));
+    }
+    let present = rows - missing.values().sum::<usize>().min(rows);
+    let some = units - full - none;
+    let mut by_unit = vec![format!("{full} of {units} units in every year")];
+    if some > 0 {
+        by_unit.push(format!("{some} in some years only"));
+    }
+    if none > 0 {
+        by_unit.push(format!("{none} in none"));
+    }
+    format!(
+        "{present} of {rows} rows ({}%; {} units {} {} years): {}",
+        pct(present, rows),
+        units,
+        if rows == units * years { "×" } else { "over" },
+        years,
+        and_list(&by_unit)
+    )
+}
+
 /// The appendix of `edition`, run as `results` (its weights in effect and
 /// coverage), with the effective `manifest` (tiers and variant applied) and the
-/// dataset's description.
-pub fn markdown(
-    edition: &ResolvedEdition,
-    manifest: &Manifest,
-    description: &DatasetDescription,
-    results: &Results,
-) -> String {
+/// dataset (its description, and its rows for coverage).
+pub fn markdown(edition: &ResolvedEdition, manifest: &Manifest, dataset: &Dataset, results: &Results) -> String {
+    let description = &dataset.description;
     let mut out = String::new();
     let e = &edition.edition;
     let m = &results.methodology;
@@ -119,8 +218,14 @@ pub fn markdown(
         (
             "Dataset",
             format!(
-                "{} ({}, {} units)",
-                description.title, description.id, results.dataset.units
+                "{} ({}, {})",
+                description.title,
+                description.id,
+                match &edition.panel {
+                    Some(p) =>
+                        cityrank_core::report::panel_size(results.dataset.rows, results.dataset.units, p.years.len()),
+                    None => format!("{} units", results.dataset.units),
+                }
             ),
         ),
         ("Dataset file SHA-256", format!("`{}`", results.dataset.sha256)),
@@ -136,6 +241,11 @@ pub fn markdown(
         out,
         "\nAnyone can check these results: `cityrank verify results.json` re-runs the edition and compares them byte for byte.\n"
     );
+
+    // Panel data: the years and how they are combined.
+    if let Some(p) = &edition.panel {
+        out.push_str(&panel_section(p, description.panel_layout().as_deref()));
+    }
 
     // Framework.
     let _ = writeln!(out, "## Framework and weights\n");
@@ -190,13 +300,23 @@ pub fn markdown(
 
     // Indicators.
     let _ = writeln!(out, "\n## Indicators\n");
-    let units = results.dataset.units.max(1);
+    // The rows scored of each unit: one, or for panel data one per year it has.
+    let mut rows_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for u in &dataset.units {
+        if edition
+            .panel
+            .as_ref()
+            .is_none_or(|p| u.time.is_some_and(|t| p.years.contains(&t)))
+        {
+            *rows_of.entry(u.id.as_str()).or_default() += 1;
+        }
+    }
+    let years = edition.panel.as_ref().map_or(0, |p| p.years.len());
     for spec in &manifest.indicators {
         let _ = writeln!(out, "### {} (`{}`)\n", spec.name, spec.id);
         if let Some(d) = &spec.description {
             let _ = writeln!(out, "{d}\n");
         }
-        let missing = results.missing.values().filter(|ids| ids.contains(&spec.id)).count();
         let normalise = match &spec.normalise {
             Some(n) => serde_json::to_value(n)
                 .map(|v| describe_settings(&v))
@@ -229,12 +349,7 @@ pub fn markdown(
         if let Some(t) = spec.target {
             let _ = writeln!(out, "- Target: {}", num(t, 6));
         }
-        let _ = writeln!(
-            out,
-            "- Coverage: {} of {units} units ({}%)",
-            units - missing.min(units),
-            num((units - missing.min(units)) as f64 / units as f64 * 100.0, 1)
-        );
+        let _ = writeln!(out, "- Coverage: {}", coverage(&spec.id, results, &rows_of, years));
         if !spec.ladder.is_empty() {
             let _ = writeln!(out, "\n| Points | Rung | From | Below |\n|---:|---|---:|---:|");
             for l in &spec.ladder {
@@ -327,9 +442,10 @@ pub fn markdown(
             };
         }
     }
-    if !results.warnings.is_empty() {
+    let warnings = cityrank_core::report::notices(results);
+    if !warnings.is_empty() {
         let _ = writeln!(out, "\n## Warnings of the run\n");
-        for w in &results.warnings {
+        for w in &warnings {
             let _ = writeln!(out, "- {w}");
         }
     }

@@ -8,9 +8,12 @@
 use anyhow::{Result, anyhow};
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
+use std::collections::BTreeMap;
+
+use cityrank_core::dataset::split_key;
 use cityrank_core::methodology::NodeKind;
 use cityrank_core::pipeline::Stage;
-use cityrank_core::results::Results;
+use cityrank_core::results::{NodeInfo, Results};
 
 /// Fills of the tiers, best first (light, so that the text stays readable); more
 /// tiers than colours reuse the last.
@@ -73,6 +76,23 @@ fn header(sheet: &mut Worksheet, names: &[&str], f: &Formats) -> Result<()> {
     Ok(())
 }
 
+/// Column headings for `nodes`: each node's name, or `name (id)` when another
+/// node of the framework, or one of the sheet's `fixed` columns, has that name.
+fn headings(results: &Results, nodes: &[&NodeInfo], fixed: &[&str]) -> Vec<String> {
+    nodes
+        .iter()
+        .map(|n| {
+            let repeated =
+                fixed.contains(&n.name.as_str()) || results.framework.iter().filter(|m| m.name == n.name).count() > 1;
+            if repeated {
+                format!("{} ({})", n.name, n.id)
+            } else {
+                n.name.clone()
+            }
+        })
+        .collect()
+}
+
 /// A number, or a blank cell for a missing one.
 fn number(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>, format: &Format) -> Result<()> {
     if let Some(x) = x.filter(|x| x.is_finite()) {
@@ -84,7 +104,9 @@ fn number(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>, format: &Fo
 /// The workbook of a run: `Ranking` (rank, tier, unit, score and every aggregate),
 /// `Indicators` (normalised scores), `Raw values` (the indicators as derived,
 /// when the run's `raw` stage is given), `Framework` (weights), `Missing`, and
-/// `About` (how the results were made). Returns the file's bytes.
+/// `About` (how the results were made). The units are in rank order on every
+/// sheet, with their names, and nodes are headed by their names. Returns the
+/// file's bytes.
 pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> Result<Vec<u8>> {
     let mut book = workbook(&format!("{} — {}", results.edition.name, results.methodology.name))?;
     let f = Formats::new(results.tiers.len());
@@ -92,12 +114,12 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         let l = label.as_deref()?;
         results.tiers.iter().position(|t| t.label == l)
     };
-    let aggregates: Vec<&cityrank_core::results::NodeInfo> = results
+    let aggregates: Vec<&NodeInfo> = results
         .framework
         .iter()
         .filter(|n| n.kind != NodeKind::Indicator && n.parent.is_some())
         .collect();
-    let indicators: Vec<&cityrank_core::results::NodeInfo> = results
+    let indicators: Vec<&NodeInfo> = results
         .framework
         .iter()
         .filter(|n| n.kind == NodeKind::Indicator)
@@ -106,7 +128,8 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
     // Ranking.
     let sheet = book.add_worksheet().set_name("Ranking").map_err(xlsx)?;
     let mut names: Vec<&str> = vec!["rank", "tier", "id", "name", "country", "score"];
-    names.extend(aggregates.iter().map(|n| n.name.as_str()));
+    let aggregate_names = headings(results, &aggregates, &names);
+    names.extend(aggregate_names.iter().map(String::as_str));
     let grouped = results.units.iter().any(|u| u.group.is_some());
     if grouped {
         names.extend(["group", "rank in group"]);
@@ -152,40 +175,92 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
     }
     fit(sheet, results.units.len());
 
-    // Indicators: normalised scores.
+    // Indicators: normalised scores, in rank order as the ranking, headed by name.
     let sheet = book.add_worksheet().set_name("Indicators").map_err(xlsx)?;
-    let mut names: Vec<&str> = vec!["id", "name"];
-    names.extend(indicators.iter().map(|n| n.id.as_str()));
+    let mut names: Vec<&str> = vec!["rank", "id", "name"];
+    let indicator_names = headings(results, &indicators, &names);
+    names.extend(indicator_names.iter().map(String::as_str));
     header(sheet, &names, &f)?;
     sheet
-        .set_column_range_format(2, 2 + indicators.len() as u16, &f.score)
+        .set_column_range_format(3, 3 + indicators.len() as u16, &f.score)
         .map_err(xlsx)?;
     for (i, u) in results.units.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, &u.id).map_err(xlsx)?;
-        sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
+        if let Some(r) = u.rank {
+            sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+        }
+        sheet.write_string(row, 1, &u.id).map_err(xlsx)?;
+        sheet.write_string(row, 2, &u.name).map_err(xlsx)?;
         for (k, n) in indicators.iter().enumerate() {
-            plain(sheet, row, 2 + k as u16, u.scores.get(&n.id).copied().flatten())?;
+            plain(sheet, row, 3 + k as u16, u.scores.get(&n.id).copied().flatten())?;
         }
     }
     fit(sheet, results.units.len());
 
-    // Raw values: the indicators as derived, before any step.
+    // Raw values: the indicators as derived, before any step; in rank order as the
+    // ranking (a panel's years of a unit together), then the rows not ranked
+    // (screened out), headed by name.
     if let Some((stage, unit_ids)) = raw {
         let sheet = book.add_worksheet().set_name("Raw values").map_err(xlsx)?;
-        let mut names: Vec<&str> = vec!["id"];
-        names.extend(stage.columns.iter().map(String::as_str));
-        header(sheet, &names, &f)?;
+        // The stage's rows of each unit id: (year, row).
+        let mut rows_of: BTreeMap<&str, Vec<(Option<i32>, usize)>> = BTreeMap::new();
         for (k, &u) in stage.units.iter().enumerate() {
-            let row = k as u32 + 1;
-            sheet
-                .write_string(row, 0, unit_ids.get(u).map_or("", String::as_str))
-                .map_err(xlsx)?;
-            for (c, column) in stage.values.iter().enumerate() {
-                plain(sheet, row, 1 + c as u16, column.get(k).copied())?;
+            let (id, year) = split_key(unit_ids.get(u).map_or("", String::as_str));
+            rows_of.entry(id).or_default().push((year, k));
+        }
+        let panel = rows_of.values().flatten().any(|(y, _)| y.is_some());
+        let name_of: BTreeMap<&str, &str> = results
+            .units
+            .iter()
+            .map(|u| (u.id.as_str(), u.name.as_str()))
+            .chain(results.screened_out.iter().map(|s| (s.id.as_str(), s.name.as_str())))
+            .collect();
+        let mut order: Vec<(Option<u32>, &str)> = results.units.iter().map(|u| (u.rank, u.id.as_str())).collect();
+        for &u in &stage.units {
+            let id = split_key(unit_ids.get(u).map_or("", String::as_str)).0;
+            if !order.iter().any(|(_, o)| *o == id) {
+                order.push((None, id));
             }
         }
-        fit(sheet, results.units.len());
+        let columns: Vec<&NodeInfo> = stage
+            .columns
+            .iter()
+            .filter_map(|c| results.framework.iter().find(|n| &n.id == c))
+            .collect();
+        let mut names: Vec<&str> = vec!["rank", "id", "name"];
+        if panel {
+            names.push("year");
+        }
+        let first = names.len() as u16;
+        let column_names: Vec<String> = if columns.len() == stage.columns.len() {
+            headings(results, &columns, &names)
+        } else {
+            stage.columns.clone()
+        };
+        names.extend(column_names.iter().map(String::as_str));
+        header(sheet, &names, &f)?;
+        let mut row = 0u32;
+        for (rank, id) in order {
+            let mut rows = rows_of.get(id).cloned().unwrap_or_default();
+            rows.sort_by_key(|(y, _)| *y);
+            for (year, k) in rows {
+                row += 1;
+                if let Some(r) = rank {
+                    sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+                }
+                sheet.write_string(row, 1, id).map_err(xlsx)?;
+                sheet
+                    .write_string(row, 2, name_of.get(id).copied().unwrap_or(""))
+                    .map_err(xlsx)?;
+                if let Some(y) = year.filter(|_| panel) {
+                    sheet.write_number(row, 3, f64::from(y)).map_err(xlsx)?;
+                }
+                for (c, column) in stage.values.iter().enumerate() {
+                    plain(sheet, row, first + c as u16, column.get(k).copied())?;
+                }
+            }
+        }
+        fit(sheet, stage.units.len());
     }
 
     // Framework: the tree with its weights.
@@ -246,9 +321,11 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         ("units", results.dataset.units.to_string()),
         ("cityrank", results.cityrank.clone()),
     ];
-    let lines = about
-        .into_iter()
-        .chain(results.warnings.iter().map(|w| ("warning", w.clone())));
+    let lines = about.into_iter().chain(
+        cityrank_core::report::notices(results)
+            .into_iter()
+            .map(|w| ("warning", w)),
+    );
     for (k, (what, value)) in lines.enumerate() {
         let row = k as u32 + 1;
         sheet.write_string(row, 0, what).map_err(xlsx)?;
@@ -402,8 +479,9 @@ pub fn compare_workbook(report: &crate::compare::CompareReport) -> Result<Vec<u8
 /// The workbook of an uncertainty and sensitivity analysis: `Ranks` (each unit's
 /// nominal rank, its median and 5–95% interval over the builds, and its share in
 /// each tier), `Sobol indices` (with their intervals, for a sensitivity
-/// analysis), `Top tier` (how often its membership changes, per alternative) and
-/// `Leave one out`. Returns the file's bytes.
+/// analysis), `Top tier` (how often its membership changes, per alternative),
+/// `Weight inputs alone` (the units changing tier over each weight input's sets)
+/// and `Leave one out`. Returns the file's bytes.
 pub fn sensitivity_workbook(report: &crate::sensitivity::SensitivityReport) -> Result<Vec<u8>> {
     let mut book = workbook(&format!("{} — uncertainty and sensitivity", report.edition))?;
     let f = Formats::new(report.tiers.len());
@@ -489,6 +567,39 @@ pub fn sensitivity_workbook(report: &crate::sensitivity::SensitivityReport) -> R
         number(sheet, row, 3, Some(t.changed), &f.share)?;
     }
     fit(sheet, report.top_tier.len());
+
+    if !report.tier_changes.is_empty() {
+        let sheet = book.add_worksheet().set_name("Weight inputs alone").map_err(xlsx)?;
+        header(
+            sheet,
+            &[
+                "input",
+                "builds",
+                "units changing tier",
+                "units",
+                "per build",
+                "top tier differs",
+                "most often in another tier",
+            ],
+            &f,
+        )?;
+        for (i, c) in report.tier_changes.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, &c.input).map_err(xlsx)?;
+            sheet.write_number(row, 1, c.builds as f64).map_err(xlsx)?;
+            sheet.write_number(row, 2, c.units_changing_tier as f64).map_err(xlsx)?;
+            sheet.write_number(row, 3, c.units as f64).map_err(xlsx)?;
+            number(sheet, row, 4, Some(c.mean_units_changing_tier), &one)?;
+            number(sheet, row, 5, Some(c.top_tier_changed), &f.share)?;
+            let often: Vec<String> = c
+                .most_often
+                .iter()
+                .map(|(id, share)| format!("{id} {:.1}%", share * 100.0))
+                .collect();
+            sheet.write_string(row, 6, often.join(", ")).map_err(xlsx)?;
+        }
+        fit(sheet, report.tier_changes.len());
+    }
 
     if !report.leave_one_out.is_empty() {
         let sheet = book.add_worksheet().set_name("Leave one out").map_err(xlsx)?;
@@ -632,5 +743,140 @@ pub fn explain_workbook(e: &crate::explain::Explanation) -> Result<Vec<u8>> {
         sheet.write_string(row, 1, &value).map_err(xlsx)?;
     }
     fit(sheet, 20);
+    book.save_to_buffer().map_err(xlsx)
+}
+
+/// The workbook of an expert panel: `Weights` (per node and child the panel's
+/// weight, the methodology's, and every expert's), `Experts` (each expert's
+/// consistency and distance) and `Agreement` (per node Kendall's W, the panel's
+/// CR, the experts flagged). Returns the file's bytes.
+pub fn experts_workbook(report: &cityrank_core::experts::ExpertsReport) -> Result<Vec<u8>> {
+    let mut book = workbook(&format!("Expert panel — {}", report.file))?;
+    let f = Formats::new(1);
+    let three = Format::new().set_num_format("0.000");
+    let inconsistent = Format::new()
+        .set_num_format("0.0%")
+        .set_background_color(Color::RGB(TIER_FILLS[3]));
+
+    let sheet = book.add_worksheet().set_name("Weights").map_err(xlsx)?;
+    let mut names: Vec<String> = ["node", "child", "name", "panel", "methodology"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(report.experts.iter().map(|e| e.id.clone()));
+    header(sheet, &names.iter().map(String::as_str).collect::<Vec<_>>(), &f)?;
+    let mut row = 1u32;
+    for node in &report.nodes {
+        for (c, child) in node.children.iter().enumerate() {
+            sheet.write_string(row, 0, &node.id).map_err(xlsx)?;
+            sheet.write_string(row, 1, child).map_err(xlsx)?;
+            sheet.write_string(row, 2, &node.child_names[c]).map_err(xlsx)?;
+            number(sheet, row, 3, Some(node.weights[c]), &f.share)?;
+            number(sheet, row, 4, node.nominal.as_ref().map(|n| n[c]), &f.share)?;
+            for j in &node.experts {
+                let col = 5 + report.experts.iter().position(|e| e.id == j.expert).unwrap_or(0) as u16;
+                let format = if j.inconsistent { &inconsistent } else { &f.share };
+                number(sheet, row, col, Some(j.weights[c]), format)?;
+            }
+            row += 1;
+        }
+    }
+    fit(sheet, row as usize);
+
+    let sheet = book.add_worksheet().set_name("Experts").map_err(xlsx)?;
+    header(
+        sheet,
+        &[
+            "expert",
+            "node",
+            "λ max",
+            "CI",
+            "CR",
+            "inconsistent",
+            "pairs",
+            "distance",
+            "outlier",
+            "left out",
+        ],
+        &f,
+    )?;
+    let mut row = 1u32;
+    for node in &report.nodes {
+        for j in &node.experts {
+            sheet.write_string(row, 0, &j.expert).map_err(xlsx)?;
+            sheet.write_string(row, 1, &node.id).map_err(xlsx)?;
+            number(sheet, row, 2, j.lambda_max, &three)?;
+            number(sheet, row, 3, j.ci, &three)?;
+            number(sheet, row, 4, j.cr, &three)?;
+            sheet.write_boolean(row, 5, j.inconsistent).map_err(xlsx)?;
+            number(sheet, row, 6, j.pairs.map(|p| p as f64), &Format::new())?;
+            number(sheet, row, 7, Some(j.distance), &three)?;
+            sheet.write_boolean(row, 8, j.outlier).map_err(xlsx)?;
+            sheet.write_boolean(row, 9, j.excluded).map_err(xlsx)?;
+            row += 1;
+        }
+    }
+    fit(sheet, row as usize);
+
+    let sheet = book.add_worksheet().set_name("Agreement").map_err(xlsx)?;
+    header(
+        sheet,
+        &[
+            "node",
+            "name",
+            "kind",
+            "experts",
+            "Kendall's W",
+            "panel CR",
+            "inconsistent",
+            "outliers",
+        ],
+        &f,
+    )?;
+    for (k, node) in report.nodes.iter().enumerate() {
+        let row = k as u32 + 1;
+        let list = |pick: fn(&cityrank_core::experts::ExpertJudgement) -> bool| -> String {
+            node.experts
+                .iter()
+                .filter(|e| pick(e))
+                .map(|e| e.expert.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        sheet.write_string(row, 0, &node.id).map_err(xlsx)?;
+        sheet.write_string(row, 1, &node.name).map_err(xlsx)?;
+        sheet
+            .write_string(row, 2, serde_json::to_value(node.kind)?.as_str().unwrap_or(""))
+            .map_err(xlsx)?;
+        sheet.write_number(row, 3, node.experts.len() as f64).map_err(xlsx)?;
+        number(sheet, row, 4, node.kendall_w, &three)?;
+        number(sheet, row, 5, node.panel_cr, &three)?;
+        sheet.write_string(row, 6, list(|e| e.inconsistent)).map_err(xlsx)?;
+        sheet.write_string(row, 7, list(|e| e.outlier)).map_err(xlsx)?;
+    }
+    fit(sheet, report.nodes.len());
+
+    let sheet = book.add_worksheet().set_name("About").map_err(xlsx)?;
+    header(sheet, &["what", "value"], &f)?;
+    let about: Vec<(&str, String)> = vec![
+        ("panel file", report.file.clone()),
+        ("panel file sha256", report.sha256.clone()),
+        (
+            "methodology",
+            report
+                .methodology
+                .clone()
+                .unwrap_or_else(|| "none (the panel's own nodes)".into()),
+        ),
+        ("settings", crate::experts::settings_text(report)),
+        ("CR threshold", report.cr_threshold.to_string()),
+        ("cityrank", report.cityrank.clone()),
+    ];
+    for (k, (what, value)) in about.into_iter().enumerate() {
+        let row = k as u32 + 1;
+        sheet.write_string(row, 0, what).map_err(xlsx)?;
+        sheet.write_string(row, 1, &value).map_err(xlsx)?;
+    }
+    fit(sheet, 10);
     book.save_to_buffer().map_err(xlsx)
 }

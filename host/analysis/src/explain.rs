@@ -27,8 +27,9 @@ use cityrank_core::report::{aligned, fmt_opt};
 use cityrank_core::results::{EditionInfo, MethodologyInfo, NodeInfo, Results, UnitResult};
 
 /// Version of the explanation format: 2 when the embedded edition record gained
-/// its file name, hash and variant changes (results format 3).
-pub const EXPLAIN_SCHEMA_VERSION: u32 = 2;
+/// its file name, hash and variant changes (results format 3); 3 when it gained
+/// the expert panel (results format 4).
+pub const EXPLAIN_SCHEMA_VERSION: u32 = 3;
 
 /// Why a unit has its score: what `cityrank explain --format json` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -571,9 +572,10 @@ pub fn table(e: &Explanation) -> String {
         fmt_opt(e.sum_of_contributions, 4),
         fmt_opt(u.score, 4)
     );
-    let list = |title: &str, hs: &[Highlight], out: &mut String| {
+    // An empty list says where the line is, so that "none" is not read as "no data".
+    let list = |title: &str, hs: &[Highlight], none: &str, out: &mut String| {
         if hs.is_empty() {
-            let _ = writeln!(out, "{title}: none");
+            let _ = writeln!(out, "{title}: none ({none})");
             return;
         }
         let _ = writeln!(out, "{title}:");
@@ -586,10 +588,16 @@ pub fn table(e: &Explanation) -> String {
         }
     };
     out.push('\n');
-    list("strengths (best percentiles among the units)", &e.strengths, &mut out);
+    list(
+        "strengths (best percentiles among the units)",
+        &e.strengths,
+        "no indicator above the 50th percentile",
+        &mut out,
+    );
     list(
         "weaknesses (worst percentiles among the units)",
         &e.weaknesses,
+        "no indicator below the 50th percentile",
         &mut out,
     );
     out

@@ -19,9 +19,12 @@
 //!   Sobol indices, tier stability and leave-one-out rank shifts.
 //! - `cityrank document --format html` ([`document_report`]): the methodology
 //!   appendix with its framework drawn as a sunburst.
+//! - `cityrank experts --format html` ([`experts_report`]): each node's experts'
+//!   weights as strip plots beside the panel's.
 
 mod compare;
 mod document;
+mod experts;
 mod sensitivity;
 
 use std::fmt::Write as _;
@@ -31,6 +34,7 @@ use serde::Serialize;
 
 pub use compare::{MethodCharts, chart_count, compare_report};
 pub use document::{DOCUMENT_CHARTS, document_report};
+pub use experts::{experts_chart_count, experts_report};
 pub use sensitivity::{sensitivity_chart_count, sensitivity_report};
 
 /// The chart library, inlined into every report.
@@ -141,6 +145,8 @@ struct ChartSpec {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     method: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<usize>,
     #[serde(skip)]
     title: String,
     #[serde(skip)]

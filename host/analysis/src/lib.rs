@@ -15,6 +15,7 @@ pub mod datacheck;
 pub mod diff;
 pub mod document;
 pub mod excel;
+pub mod experts;
 pub mod explain;
 pub mod html;
 pub mod published;

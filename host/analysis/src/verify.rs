@@ -1,9 +1,9 @@
 //! `cityrank verify`: re-run what a results file names and check that the same
 //! results come out, byte for byte.
 //!
-//! A results document (format 3) records how it was made: the edition file (its
+//! A results document (format 4) records how it was made: the edition file (its
 //! name and SHA-256), the variant and its changes, the methodology's and the
-//! data's SHA-256, the resolved pipeline, the limits and the cityrank version.
+//! data's SHA-256, the expert panel's, the resolved pipeline, the limits and the cityrank version.
 //! Verification finds the edition, loads what it names, compares each recorded
 //! hash with what is there now, re-runs the edition and compares the new results
 //! with the file. When they differ it says what: a changed component, changed
@@ -407,6 +407,15 @@ pub fn verify(
         &recorded.dataset.description_sha256,
         &dataset.description_sha256,
     ));
+    if let Some(e) = &recorded.edition.experts {
+        let now = resolved
+            .experts
+            .as_ref()
+            .and_then(|spec| std::fs::read(&spec.file).ok())
+            .map(cityrank_core::digest::sha256_hex)
+            .unwrap_or_else(|| "none".into());
+        checks.push(check("expert panel sha256", &e.sha256, &now));
+    }
     // A failed re-run (e.g. a pin that no longer matches) is part of the answer,
     // with the checks that say what changed.
     let rerun = run::run_loaded(&loaded, &resolved, &dataset, Default::default())

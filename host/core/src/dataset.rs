@@ -134,6 +134,17 @@ impl WideColumns {
             .replace("{variable}", variable)
             .replace("{year}", &year.to_string())
     }
+
+    /// The variable whose column in `year` is `column`, if `column` is written by
+    /// the header's pattern (the inverse of [`WideColumns::column`]).
+    pub fn variable_of(&self, column: &str, year: i32) -> Option<String> {
+        let (before, after) = self.header.split_once("{variable}")?;
+        let y = year.to_string();
+        let variable = column
+            .strip_prefix(before.replace("{year}", &y).as_str())?
+            .strip_suffix(after.replace("{year}", &y).as_str())?;
+        (!variable.is_empty() && self.column(variable, year) == column).then(|| variable.to_string())
+    }
 }
 
 /// One variable column.
@@ -208,6 +219,18 @@ impl Unit {
             Some(t) => format!("{}@{t}", self.id),
             None => self.id.clone(),
         }
+    }
+}
+
+/// The unit id and year of a row key (see [`Unit::key`]): `("a", Some(2024))`
+/// for `a@2024`, `("a", None)` for `a`.
+pub fn split_key(key: &str) -> (&str, Option<i32>) {
+    match key.rsplit_once('@') {
+        Some((id, year)) if !id.is_empty() => match year.parse() {
+            Ok(y) => (id, Some(y)),
+            Err(_) => (key, None),
+        },
+        _ => (key, None),
     }
 }
 
@@ -299,72 +322,135 @@ impl Dataset {
                 );
             }
         }
-        let col = |name: &str, what: &str| -> Result<usize> {
-            headers.iter().position(|h| h == name).with_context(|| {
-                let hint = crate::diagnostic::did_you_mean(name, headers.iter().map(String::as_str), 2)
-                    .map(|d| format!("; {d}"))
-                    .unwrap_or_default();
-                format!(
-                    "{file}: the description names `{name}` as the {what} column, but the header has no such column \
-                     (its columns: {}){hint}",
-                    headers.join(", ")
-                )
-            })
+        // Every column the description names. A header name none of them claims
+        // is what a name the header lacks may have been meant to be (a typo on
+        // either side); another year's column of the wide layout never is.
+        let wide = description.columns.wide.as_ref();
+        let columns = &description.columns;
+        let mut claimed: Vec<String> = [columns.id.clone(), columns.name.clone()]
+            .into_iter()
+            .chain(columns.country.clone())
+            .chain(columns.time.clone())
+            .chain(columns.groups.iter().cloned())
+            .collect();
+        for v in &description.variables {
+            match wide {
+                None => claimed.push(v.id.clone()),
+                Some(w) => claimed.extend(w.years.iter().map(|&y| w.column(&v.id, y))),
+            }
+        }
+        let unclaimed: Vec<(usize, &str)> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !claimed.contains(h))
+            .map(|(i, h)| (i, h.as_str()))
+            .collect();
+        let mut header_problems = Problems::default();
+        // Unclaimed columns offered as the intended one (not reported again as undescribed).
+        let mut offered: HashSet<usize> = HashSet::new();
+        let mut col = |name: &str, what: &str, problems: &mut Problems| -> Option<usize> {
+            let at = headers.iter().position(|h| h == name);
+            if at.is_none() {
+                let (hint, c) = header_typo(table, name, &unclaimed, "change the description's name to match");
+                offered.extend(c);
+                problems.push(format!(
+                    "the description names `{name}` as the {what} column, but the header has no such column{}",
+                    hint.unwrap_or_else(|| format!(" (its columns: {})", headers.join(", ")))
+                ));
+            }
+            at
         };
-        let id_col = col(&description.columns.id, "id")?;
-        let name_col = col(&description.columns.name, "name")?;
-        let country_col = description
-            .columns
+        let id_col = col(&columns.id, "id", &mut header_problems);
+        let name_col = col(&columns.name, "name", &mut header_problems);
+        let country_col = columns
             .country
             .as_deref()
-            .map(|c| col(c, "country"))
-            .transpose()?;
-        let group_cols = description
-            .columns
+            .map(|c| col(c, "country", &mut header_problems));
+        let group_cols: Vec<Option<usize>> = columns
             .groups
             .iter()
-            .map(|g| col(g, "group"))
-            .collect::<Result<Vec<_>>>()?;
-        let time_col = description
-            .columns
-            .time
-            .as_deref()
-            .map(|c| col(c, "time"))
-            .transpose()?;
+            .map(|g| col(g, "group", &mut header_problems))
+            .collect();
+        let time_col = columns.time.as_deref().map(|c| col(c, "time", &mut header_problems));
         // The variables' columns for each row read: one set (a year from the
         // `time` column, or none), or one per year of the wide layout.
-        let layouts: Vec<(Option<i32>, Vec<usize>)> = match &description.columns.wide {
+        let layouts: Vec<(Option<i32>, Vec<Option<usize>>)> = match wide {
             None => vec![(
                 None,
                 description
                     .variables
                     .iter()
-                    .map(|v| col(&v.id, "variable"))
-                    .collect::<Result<Vec<_>>>()?,
+                    .map(|v| col(&v.id, "variable", &mut header_problems))
+                    .collect(),
             )],
-            Some(w) => w
-                .years
-                .iter()
-                .map(|&y| {
-                    let cols = description
-                        .variables
-                        .iter()
-                        .map(|v| col(&w.column(&v.id, y), &format!("`{}` in {y} (wide layout)", v.id)))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok((Some(y), cols))
-                })
-                .collect::<Result<Vec<_>>>()?,
+            Some(w) => {
+                let at = |v: &str, y: i32| headers.iter().position(|h| *h == w.column(v, y));
+                for v in &description.variables {
+                    let absent: Vec<i32> = w.years.iter().copied().filter(|&y| at(&v.id, y).is_none()).collect();
+                    if absent.len() == w.years.len() {
+                        // No year at all: the variable's name, or the header's pattern, differs.
+                        let first = w.column(&v.id, w.years[0]);
+                        let (mut hint, c) = header_typo(
+                            table,
+                            &first,
+                            &unclaimed,
+                            "change the variable's id or `columns.wide.header` in the description to match",
+                        );
+                        offered.extend(c);
+                        // The closest column names another variable: its columns of the
+                        // other years are the same typo, and the description's id can follow.
+                        let other = c.and_then(|c| w.variable_of(&headers[c], w.years[0]));
+                        if let Some(other) = other {
+                            let columns: Vec<(usize, &str)> = w
+                                .years
+                                .iter()
+                                .filter_map(|&y| unclaimed.iter().find(|(_, h)| *h == w.column(&other, y)).copied())
+                                .collect();
+                            if columns.len() > 1 {
+                                offered.extend(columns.iter().map(|(i, _)| *i));
+                                let named: Vec<String> = columns.iter().map(|(_, h)| format!("`{h}`")).collect();
+                                hint = Some(format!(
+                                    "; the header of {} ({}) has {}: rename them there (`{first}`, …), or change the \
+                                     variable's id in the description to `{other}`",
+                                    table.file_name(),
+                                    table.header_place(columns[0].0),
+                                    named.join(", ")
+                                ));
+                            }
+                        }
+                        header_problems.push(format!(
+                            "the wide layout needs a column per year for variable `{}` (`{first}` for {}, …), but the \
+                             header has none of them{}",
+                            v.id,
+                            w.years[0],
+                            hint.unwrap_or_else(|| format!(" (its columns: {})", headers.join(", ")))
+                        ));
+                        continue;
+                    }
+                    for y in absent {
+                        let name = w.column(&v.id, y);
+                        let (hint, c) = header_typo(table, &name, &unclaimed, "change the description to match");
+                        offered.extend(c);
+                        header_problems.push(format!(
+                            "the wide layout needs a column `{name}` (variable `{}` in {y}), but the header has none: \
+                             add the column, or remove {y} from `columns.wide.years`{}",
+                            v.id,
+                            hint.unwrap_or_default()
+                        ));
+                    }
+                }
+                w.years
+                    .iter()
+                    .map(|&y| (Some(y), description.variables.iter().map(|v| at(&v.id, y)).collect()))
+                    .collect()
+            }
         };
         // Every column must be described: nothing is silently ignored.
-        let described: HashSet<usize> = [id_col, name_col]
-            .into_iter()
-            .chain(country_col)
-            .chain(time_col)
-            .chain(group_cols.iter().copied())
-            .chain(layouts.iter().flat_map(|(_, cols)| cols.iter().copied()))
-            .collect();
-        if let Some((_, h)) = headers.iter().enumerate().find(|(i, _)| !described.contains(i)) {
-            let fix = match &description.columns.wide {
+        for &(i, h) in &unclaimed {
+            if offered.contains(&i) {
+                continue;
+            }
+            let fix = match wide {
                 None => "add a [[variables]] entry for it".to_string(),
                 Some(w) => format!(
                     "add a [[variables]] entry for it (in the wide layout its columns are named `{}` for each of the \
@@ -372,8 +458,22 @@ impl Dataset {
                     w.header, w.years
                 ),
             };
-            bail!("{file}: column `{h}` is not described in the dataset description; {fix}");
+            header_problems.push(format!(
+                "column `{h}` is not described in the dataset description (header, {}); {fix}",
+                table.header_place(i)
+            ));
         }
+        header_problems.finish(file)?;
+        // Every named column was found (else `finish` failed).
+        let id_col = id_col.unwrap_or_default();
+        let name_col = name_col.unwrap_or_default();
+        let country_col = country_col.flatten();
+        let group_cols: Vec<usize> = group_cols.into_iter().flatten().collect();
+        let time_col = time_col.flatten();
+        let layouts: Vec<(Option<i32>, Vec<usize>)> = layouts
+            .into_iter()
+            .map(|(y, cols)| (y, cols.into_iter().flatten().collect()))
+            .collect();
 
         let mut problems = Problems::default();
         let mut units = Vec::new();
@@ -398,9 +498,9 @@ impl Dataset {
                     Cell::Text(t) => Ok(Some(t.clone())),
                     Cell::Number(x) => Ok(Some(crate::table::number_text(*x))),
                     Cell::Error(e) => Err(format!(
-                        "{}: the cell holds the error {e}; fix the formula, or declare it missing (`missing = \
-                         [\"{e}\"]`)",
-                        table.cell_place(row, c)
+                        "{}: the cell holds the error {e}; fix the formula, or declare it missing: {}",
+                        table.cell_place(row, c),
+                        missing_line(dialect, e)
                     )),
                 }
             };
@@ -527,18 +627,41 @@ impl Dataset {
     }
 }
 
+/// A header name that may be the one `name` was meant to be (the closest of the
+/// `unclaimed` columns, if one is close), said with where it is and the two ways
+/// to make them agree (`other_fix`: the description's side); and its column.
+fn header_typo(
+    table: &RawTable,
+    name: &str,
+    unclaimed: &[(usize, &str)],
+    other_fix: &str,
+) -> (Option<String>, Option<usize>) {
+    let close = cityrank_formula::closest(name, unclaimed.iter().map(|(_, h)| *h), 1);
+    let Some((c, found)) = close.first().and_then(|f| unclaimed.iter().find(|(_, h)| h == f)) else {
+        return (None, None);
+    };
+    (
+        Some(format!(
+            "; the header of {} ({}) has `{found}`: rename it to `{name}` there, or {other_fix}",
+            table.file_name(),
+            table.header_place(*c)
+        )),
+        Some(*c),
+    )
+}
+
 /// The most problems of a data file reported at once (the rest are counted).
 pub const MAX_PROBLEMS: usize = 20;
 
 /// The problems of a data file's cells, collected so that all are reported.
 #[derive(Default)]
-struct Problems {
+pub(crate) struct Problems {
     lines: Vec<String>,
     count: usize,
 }
 
 impl Problems {
-    fn push(&mut self, problem: String) {
+    pub(crate) fn push(&mut self, problem: String) {
         self.count += 1;
         if self.lines.len() < MAX_PROBLEMS {
             // A hint (after `; `) is given once: the same fix for many cells.
@@ -550,7 +673,7 @@ impl Problems {
         }
     }
 
-    fn finish(self, file: &str) -> Result<()> {
+    pub(crate) fn finish(self, file: &str) -> Result<()> {
         let more = self.count - self.lines.len();
         match self.lines.as_slice() {
             [] => Ok(()),
@@ -590,7 +713,91 @@ fn dialect(description: &DatasetDescription) -> Result<Dialect> {
 }
 
 /// Tokens that often mean "missing" in exported data.
-const MISSING_TOKENS: [&str; 10] = ["NA", "N/A", "n/a", "na", "..", "-", "NaN", "null", "#N/A", "?"];
+pub const MISSING_TOKENS: [&str; 11] = ["NA", "N/A", "n/a", "na", "n.a.", "..", "-", "NaN", "null", "#N/A", "?"];
+
+/// The number a cell's text writes with `decimal` as its decimal separator (no
+/// thousands separators), if it is one.
+pub fn parse_number(text: &str, decimal: char) -> Option<f64> {
+    match decimal {
+        ',' if text.contains('.') => None,
+        ',' => text.replace(',', ".").parse().ok(),
+        _ => text.parse().ok(),
+    }
+}
+
+/// The line of a dataset description that declares `token` missing, with the
+/// tokens `dialect` already declares: `missing = ["NA", "n.a."]`.
+fn missing_line(dialect: &Dialect, token: &str) -> String {
+    let tokens: Vec<String> = dialect
+        .missing
+        .iter()
+        .map(String::as_str)
+        .chain([token])
+        .map(|t| toml::Value::String(t.to_string()).to_string())
+        .collect();
+    format!("`missing = [{}]`", tokens.join(", "))
+}
+
+/// Whether `text` is written as a number with separators (`1,234`, `1.234,5`,
+/// `1 234`, `1'234`, `0.41` where commas are declared): digits and separators
+/// only, a digit first and last, after an optional sign.
+fn separated_number(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let digit = |c: char| c.is_ascii_digit();
+    body.starts_with(digit)
+        && body.ends_with(digit)
+        && body
+            .chars()
+            .all(|c| digit(c) || matches!(c, ',' | '.' | ' ' | '\'' | '\u{a0}' | '\u{202f}'))
+}
+
+/// Why a cell's text is not a number, and what to do: for a number written with
+/// separators, the decimal separator to declare or the separators to drop; for
+/// any other text (letters, a dash, dots), the line that declares it missing.
+fn not_a_number(t: &str, dialect: &Dialect) -> String {
+    if separated_number(t) {
+        if dialect.decimal == ',' && t.contains('.') {
+            return format!(
+                "`{t}` has a point, but the file declares decimal commas (`decimal = \",\"`); write numbers without \
+                 thousands separators (`1234,5`)"
+            );
+        }
+        let only_points_and_one_comma = t.matches(',').count() == 1
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '+'));
+        let decimals = t.rsplit(',').next().unwrap_or_default();
+        let hint = if dialect.decimal == '.' && only_points_and_one_comma && (decimals.len() != 3 || t.contains('.')) {
+            let written: String = t.chars().filter(|c| *c != '.').collect();
+            format!(
+                "is it a decimal comma? add `decimal = \",\"` to the dataset description{}",
+                if t.contains('.') {
+                    format!(", and write numbers without thousands separators (`{written}`)")
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            "write numbers without thousands separators".to_string()
+        };
+        return format!("`{t}` is not a number; {hint}");
+    }
+    let letters = t.chars().any(char::is_alphabetic);
+    let digits = t.chars().any(|c| c.is_ascii_digit());
+    if letters && digits && !MISSING_TOKENS.contains(&t) {
+        return format!(
+            "`{t}` is not a number; write the number alone (its unit goes in the variable's `unit`), or if the text \
+             means a missing value, declare it: {} (in the dataset description)",
+            missing_line(dialect, t)
+        );
+    }
+    if letters || !digits {
+        return format!(
+            "`{t}` is not a number; if it means a missing value, declare it: {} (in the dataset description)",
+            missing_line(dialect, t)
+        );
+    }
+    format!("`{t}` is not a number")
+}
 
 /// The number in a cell (NaN for an empty one), or why it is not one.
 fn number(cell: &Cell, dialect: &Dialect) -> Result<f64, String> {
@@ -599,41 +806,22 @@ fn number(cell: &Cell, dialect: &Dialect) -> Result<f64, String> {
         Cell::Number(x) => *x,
         Cell::Error(e) => {
             return Err(format!(
-                "the cell holds the error {e}; fix the formula, or declare it missing (`missing = [\"{e}\"]`)"
+                "the cell holds the error {e}; fix the formula, or declare it missing: {}",
+                missing_line(dialect, e)
             ));
         }
-        Cell::Text(t) => {
-            if dialect.decimal == ',' && t.contains('.') {
+        Cell::Text(t) => match parse_number(t, dialect.decimal) {
+            Some(x) if !x.is_finite() => {
+                // `NaN`, `inf`: Rust reads them as numbers; a dataset's numbers are finite.
                 return Err(format!(
-                    "`{t}` has a point, but the file declares decimal commas (`decimal = \",\"`); write numbers \
-                     without thousands separators (`1234,5`)"
+                    "`{t}` is not a finite number; leave the cell empty for a missing value, or declare the text \
+                     missing: {}",
+                    missing_line(dialect, t)
                 ));
             }
-            let written = if dialect.decimal == ',' {
-                t.replace(',', ".")
-            } else {
-                t.clone()
-            };
-            match written.parse::<f64>() {
-                Ok(x) => x,
-                Err(_) => {
-                    let hint = if MISSING_TOKENS.contains(&t.as_str()) {
-                        format!("; if it means a missing value, declare it: `missing = [\"{t}\"]`")
-                    } else if dialect.decimal == '.'
-                        && t.matches(',').count() == 1
-                        && t.rsplit(',').next().is_some_and(|d| d.len() != 3)
-                        && t.replace(',', ".").parse::<f64>().is_ok()
-                    {
-                        "; is it a decimal comma? add `decimal = \",\"` to the dataset description".to_string()
-                    } else if t.contains(',') && t.replace(',', "").parse::<f64>().is_ok() {
-                        "; write numbers without thousands separators".to_string()
-                    } else {
-                        String::new()
-                    };
-                    return Err(format!("`{t}` is not a number{hint}"));
-                }
-            }
-        }
+            Some(x) => x,
+            None => return Err(not_a_number(t, dialect)),
+        },
     };
     if !x.is_finite() {
         return Err(format!(

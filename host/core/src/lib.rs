@@ -30,6 +30,7 @@ pub mod dataset;
 pub mod diagnostic;
 pub mod digest;
 pub mod edition;
+pub mod experts;
 pub mod formulas;
 pub mod fsutil;
 pub mod methodology;

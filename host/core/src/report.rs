@@ -75,14 +75,19 @@ pub fn table(results: &Results) -> String {
     let numeric = |c: usize| c == 0 || c >= first_number;
     let mut out = String::new();
     let d = &results.dataset;
-    let size = if d.rows == d.units {
-        format!("{} units", d.units)
-    } else {
-        format!("{} units, {} rows", d.units, d.rows)
+    let years: std::collections::BTreeSet<&str> = results
+        .units
+        .iter()
+        .flat_map(|u| u.by_year.keys().map(String::as_str))
+        .collect();
+    // `(62 units)`, or for panel data `, 186 rows (62 units × 3 years)`.
+    let size = match years.len() {
+        0 => format!(" ({})", plural(d.units, "unit")),
+        n => format!(", {}", panel_size(d.rows, d.units, n)),
     };
     let _ = writeln!(
         out,
-        "{} — {} v{} ({size})",
+        "{} — {} v{}{size}",
         results.edition.name, results.methodology.name, results.methodology.version
     );
     out.push_str(&aligned(&header, &rows, numeric, true));
@@ -96,9 +101,231 @@ pub fn table(results: &Results) -> String {
         let cells: usize = results.missing.values().map(Vec::len).sum();
         let _ = writeln!(
             out,
-            "missing — {cells} indicator value(s) in {} unit(s) (see `missing` in --format json)",
-            results.missing.len()
+            "missing — {cells} indicator value{} in {} (see `missing` in --format json)",
+            if cells == 1 { "" } else { "s" },
+            count_rows(results.missing.keys().map(String::as_str))
         );
+    }
+    let partial: Vec<String> = results
+        .units
+        .iter()
+        .filter_map(|u| {
+            let nodes = unscored_nodes_of(results, u);
+            (!nodes.is_empty()).then(|| {
+                let ids: Vec<String> = nodes.iter().map(|n| format!("`{}`", n.id)).collect();
+                format!("`{}` (no {})", u.id, ids.join(", "))
+            })
+        })
+        .collect();
+    if !partial.is_empty() {
+        const LISTED: usize = 5;
+        let more = partial.len().saturating_sub(LISTED);
+        let _ = writeln!(
+            out,
+            "without a node — {} ranked with no score for a whole node: {}{}; {} score rests on the other nodes \
+             alone (see the warning{})",
+            plural(partial.len(), "unit"),
+            partial[..partial.len().min(LISTED)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            if partial.len() == 1 { "its" } else { "each one's" },
+            if partial.len() == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+/// `1 unit`, `3 units`.
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// How many units the row keys `keys` (unit ids, or `id@year` for panel data, see
+/// [`crate::dataset::Unit::key`]) are, in words: `3 units`, or for panel rows
+/// `3 rows (unit × year) of 2 units`.
+pub fn count_rows<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
+    let mut rows = 0;
+    let mut panel = false;
+    let mut units = std::collections::BTreeSet::new();
+    for key in keys {
+        let (id, year) = crate::dataset::split_key(key);
+        rows += 1;
+        panel |= year.is_some();
+        units.insert(id);
+    }
+    if panel {
+        format!(
+            "{} (unit × year) of {}",
+            plural(rows, "row"),
+            plural(units.len(), "unit")
+        )
+    } else {
+        plural(rows, "unit")
+    }
+}
+
+/// The size of a table whose rows have the keys `keys` (as [`count_rows`]):
+/// `30 units`, or for panel rows `30 rows (10 units × 3 years)` (`28 rows (10
+/// units, 3 years)` when not every unit has every year).
+pub fn table_size<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
+    let mut rows = 0;
+    let mut units = std::collections::BTreeSet::new();
+    let mut years = std::collections::BTreeSet::new();
+    for key in keys {
+        let (id, year) = crate::dataset::split_key(key);
+        rows += 1;
+        units.insert(id);
+        years.extend(year);
+    }
+    panel_size(rows, units.len(), years.len())
+}
+
+/// `30 units`, or with years `30 rows (10 units × 3 years)` (`28 rows (10 units,
+/// 3 years)` when not every unit has every year).
+pub fn panel_size(rows: usize, units: usize, years: usize) -> String {
+    if years == 0 {
+        return plural(rows, "unit");
+    }
+    format!(
+        "{} ({}{}{})",
+        plural(rows, "row"),
+        plural(units, "unit"),
+        if rows == units * years { " × " } else { ", " },
+        plural(years, "year")
+    )
+}
+
+/// The nodes (not indicators) that have no score for unit `u` although their
+/// parent has one: the highest parts of the framework the unit's score does
+/// without.
+fn unscored_nodes_of<'a>(results: &'a Results, u: &crate::results::UnitResult) -> Vec<&'a crate::results::NodeInfo> {
+    if u.score.is_none() {
+        return Vec::new();
+    }
+    let has = |id: &str| u.scores.get(id).copied().flatten().is_some();
+    results
+        .framework
+        .iter()
+        .filter(|n| n.kind != NodeKind::Indicator && !has(&n.id) && n.parent.as_deref().is_some_and(has))
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [head @ .., last] => format!("{} and {last}", head.join(", ")),
+    }
+}
+
+/// Warnings for the units ranked although a whole node of the framework (a
+/// pillar, say) has no score for them — every indicator under it missing, or too
+/// few for the missing-value policy — so that their score rests on the other
+/// nodes alone and can lift them in the ranking: one per unit, naming the unit,
+/// the nodes, what its score rests on and the share of the index's weight its
+/// indicators with values carry.
+pub fn unscored_nodes(results: &Results) -> Vec<String> {
+    let fw = &results.framework;
+    let root = fw.iter().find(|n| n.parent.is_none()).map_or("", |n| n.id.as_str());
+    let ranked = results.units.iter().filter(|u| u.rank.is_some()).count();
+    // Whether node `n` is `ancestor` or below it.
+    let under = |n: &crate::results::NodeInfo, ancestor: &str| {
+        let mut at = Some(n);
+        while let Some(x) = at {
+            if x.id == ancestor {
+                return true;
+            }
+            at = x.parent.as_deref().and_then(|p| fw.iter().find(|m| m.id == p));
+        }
+        false
+    };
+    let mut out = Vec::new();
+    for u in &results.units {
+        let nodes = unscored_nodes_of(results, u);
+        if nodes.is_empty() {
+            continue;
+        }
+        let has = |id: &str| u.scores.get(id).copied().flatten().is_some();
+        let mut parents: Vec<&str> = Vec::new();
+        for n in &nodes {
+            if let Some(p) = n.parent.as_deref()
+                && !parents.contains(&p)
+            {
+                parents.push(p);
+            }
+        }
+        let rests: Vec<String> = parents
+            .iter()
+            .map(|&p| {
+                let kept: Vec<String> = fw
+                    .iter()
+                    .filter(|n| n.parent.as_deref() == Some(p) && has(&n.id))
+                    .map(|n| format!("`{}`", n.id))
+                    .collect();
+                let whose = if p == root {
+                    "the index".to_string()
+                } else {
+                    format!("`{p}`")
+                };
+                format!("{whose} rests on {} alone", and_list(&kept))
+            })
+            .collect();
+        let present: f64 = fw
+            .iter()
+            .filter(|n| n.kind == NodeKind::Indicator && has(&n.id))
+            .map(|n| n.effective_weight)
+            .sum();
+        // Why each node has none: no value under it at all, or too few for the policy.
+        let named: Vec<String> = nodes
+            .iter()
+            .map(|n| {
+                let some = fw
+                    .iter()
+                    .any(|i| i.kind == NodeKind::Indicator && has(&i.id) && under(i, &n.id));
+                let why = match (some, results.pipeline.steps.missing) {
+                    (true, crate::methodology::MissingSpec::Reweight { min_share }) => format!(
+                        "its parts with a value carry less than the missing-value policy's min_share {min_share} of \
+                         its weight"
+                    ),
+                    (true, _) => "some of its parts have no value (missing-value policy)".to_string(),
+                    (false, _) => "none of its indicators has a value".to_string(),
+                };
+                format!("`{}` ({}: {why})", n.id, n.name)
+            })
+            .collect();
+        out.push(format!(
+            "unit `{}` ({}) has no score for {}, so {}: its score {} (rank {} of {ranked}) rests on indicators \
+             carrying {}% of the index's weight",
+            u.id,
+            u.name,
+            and_list(&named),
+            and_list(&rests),
+            fmt_opt(u.score, 2),
+            u.rank.map_or("–".into(), |r| r.to_string()),
+            fmt_percent(present)
+        ));
+    }
+    out
+}
+
+/// A share as a percentage with at most one decimal: `50`, `62.5`.
+fn fmt_percent(share: f64) -> String {
+    let s = format!("{:.1}", share * 100.0);
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+}
+
+/// The warnings of a run as the author should see them: the results' own, then
+/// those of [`unscored_nodes`] that they do not hold already.
+pub fn notices(results: &Results) -> Vec<String> {
+    let mut out = results.warnings.clone();
+    for w in unscored_nodes(results) {
+        if !out.contains(&w) {
+            out.push(w);
+        }
     }
     out
 }

@@ -15,8 +15,9 @@ use crate::methodology::{AggregateSpec, Direction, LadderLevel, NodeKind, Normal
 /// `manifest_sha256`, and made `contract` absent for a declarative methodology;
 /// 3 added how the results were made — the edition file and the variant's
 /// changes, the dataset description's hash, the resolved `pipeline`, the plugin
-/// `limits` and the `warnings` — so that `cityrank verify` can re-run them.
-pub const RESULTS_SCHEMA_VERSION: u32 = 3;
+/// `limits` and the `warnings` — so that `cityrank verify` can re-run them; 4
+/// added the expert panel whose weights were used (`edition.experts`).
+pub const RESULTS_SCHEMA_VERSION: u32 = 4;
 
 /// The results of running one edition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -87,6 +88,25 @@ pub struct EditionInfo {
     /// defaults of what it sets written out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<Variant>,
+    /// The expert panel whose weights were used, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experts: Option<ExpertsInfo>,
+}
+
+/// The expert panel behind a run's weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertsInfo {
+    /// The panel file's name.
+    pub file: String,
+    /// SHA-256 of the panel file's bytes.
+    pub sha256: String,
+    /// How its judgements became weights.
+    pub settings: crate::experts::Settings,
+    /// The nodes whose children's weights came from the panel.
+    pub nodes: Vec<String>,
+    /// Experts on the panel.
+    pub experts: usize,
 }
 
 /// The pipeline as it ran: the methodology's steps after the edition's tiers and

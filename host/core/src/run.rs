@@ -233,7 +233,7 @@ pub fn run_loaded(
     options: pipeline::Options,
 ) -> Result<RunOutput> {
     let manifest = &edition.effective_manifest(&loaded.manifest)?;
-    let framework = &if edition.variant.is_some() || edition.edition.tiers.is_some() {
+    let framework = &if edition.variant.is_some() || edition.edition.tiers.is_some() || edition.experts.is_some() {
         manifest
             .framework()
             .map_err(|e| anyhow!("{}: {e}", edition.path.display()))?
@@ -345,10 +345,10 @@ pub fn run_loaded(
             .or_default()
             .insert(manifest.indicators[c.indicator].id.clone(), c.value);
     }
-    let results = Results {
+    let mut results = Results {
         schema_version: RESULTS_SCHEMA_VERSION,
         cityrank: env!("CARGO_PKG_VERSION").to_string(),
-        edition: edition_info(edition),
+        edition: edition_info(edition, &loaded.manifest)?,
         methodology: methodology_info(loaded, manifest),
         dataset: dataset_info(dataset, rows),
         pipeline: resolved_pipeline(manifest),
@@ -416,6 +416,11 @@ pub fn run_loaded(
         usage,
         warnings: warnings.clone(),
     };
+    // Units ranked without a whole node's score: warned about, and recorded with the others.
+    for w in crate::report::unscored_nodes(&results) {
+        results.warnings.push(w.clone());
+        warnings.push(w);
+    }
     // The results must satisfy their own schema; a failure here is a bug in cityrank.
     let json = serde_json::to_value(&results).context("cannot represent the results as JSON")?;
     schema::validate::<Results>(&json, "results").context("internal error: results do not match their schema")?;
@@ -430,9 +435,10 @@ pub fn run_loaded(
     })
 }
 
-/// Which edition was run: its file (name and hash), the variant and what it changed.
-fn edition_info(edition: &ResolvedEdition) -> EditionInfo {
-    EditionInfo {
+/// Which edition was run: its file (name and hash), the variant and what it
+/// changed, and the expert panel behind its weights.
+fn edition_info(edition: &ResolvedEdition, manifest: &Manifest) -> Result<EditionInfo> {
+    Ok(EditionInfo {
         id: edition.edition.id.clone(),
         name: edition.edition.name.clone(),
         year: edition.edition.year,
@@ -448,7 +454,28 @@ fn edition_info(edition: &ResolvedEdition) -> EditionInfo {
             .as_ref()
             .and_then(|v| edition.edition.variants.get(v))
             .cloned(),
-    }
+        experts: experts_info(edition, manifest)?,
+    })
+}
+
+/// What the results record of the expert panel (`None` without one): its file
+/// name and hash, the settings, the nodes it weights.
+fn experts_info(edition: &ResolvedEdition, manifest: &Manifest) -> Result<Option<crate::results::ExpertsInfo>> {
+    let Some(spec) = &edition.experts else {
+        return Ok(None);
+    };
+    let prepared = edition.panel_weights(spec, manifest)?;
+    Ok(Some(crate::results::ExpertsInfo {
+        file: spec
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: prepared.sha256.clone(),
+        settings: spec.settings(),
+        nodes: prepared.nodes.iter().map(|n| n.target.id.clone()).collect(),
+        experts: prepared.experts.len(),
+    }))
 }
 
 /// Which methodology scored the edition, and its hashes.

@@ -50,6 +50,8 @@ pub struct RawTable {
     pub rows: Vec<RawRow>,
     /// First column of the sheet's used range (0-based), for cell names.
     first_column: usize,
+    /// The CSV line or sheet row (1-based) of the header.
+    header_line: usize,
 }
 
 /// One row of a [`RawTable`].
@@ -85,6 +87,28 @@ impl RawTable {
                 row.line
             ),
         }
+    }
+
+    /// Where the header's column `col` is named: `line 1` of a CSV, or the cell
+    /// `cell cities!F1` of a sheet.
+    pub fn header_place(&self, col: usize) -> String {
+        match &self.origin {
+            Origin::Csv => format!("line {}", self.header_line),
+            Origin::Sheet(s) => format!(
+                "cell {}!{}{}",
+                sheet_ref(s),
+                column_letters(self.first_column + col),
+                self.header_line
+            ),
+        }
+    }
+
+    /// The file's name without its directory, as a person calls it (`cities.xlsx`).
+    pub fn file_name(&self) -> &str {
+        Path::new(&self.file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(&self.file)
     }
 }
 
@@ -163,6 +187,7 @@ fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
         line_starts.partition_point(|&s| s <= at)
     };
     let mut header: Option<Vec<String>> = None;
+    let mut header_line = 1;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
@@ -179,6 +204,7 @@ fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
                 let names: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
                 check_delimiter(&names, file, dialect)?;
                 header = Some(names);
+                header_line = line;
             }
             Some(h) => {
                 let fields = cells.len();
@@ -204,6 +230,7 @@ fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
         header,
         rows,
         first_column: 0,
+        header_line,
     })
 }
 
@@ -313,6 +340,7 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
         }
     };
     let mut header: Option<Vec<String>> = None;
+    let mut header_line = first_row + 1;
     let mut rows = Vec::new();
     for (r, row) in range.rows().enumerate() {
         let cells: Vec<Cell> = row.iter().map(cell).collect();
@@ -336,6 +364,7 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
                     })
                     .collect::<Vec<_>>();
                 header = Some(names);
+                header_line = line;
             }
             Some(_) => {
                 let fields = cells.len();
@@ -365,6 +394,7 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
         header,
         rows,
         first_column,
+        header_line,
     })
 }
 

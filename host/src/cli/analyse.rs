@@ -54,7 +54,7 @@ pub fn run(args: AnalyseArgs) -> Result<()> {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
-    super::print_warnings(&output.results.warnings, None);
+    super::print_warnings(&cityrank::report::notices(&output.results), None);
     let stage = analysis::aggregated_stage(&output.stages)?;
     let between = match args.between.as_deref() {
         Some([a, b]) => Some((a.as_str(), b.as_str())),

@@ -83,7 +83,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 eprintln!("{arg}: plugin {}: {}", m.level, m.message);
             }
         }
-        super::print_warnings(&run.results.warnings, Some(&arg.to_string()));
+        super::print_warnings(&cityrank::report::notices(&run.results), Some(&arg.to_string()));
         runs.push(run);
     }
     let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();
@@ -91,13 +91,16 @@ pub fn run(args: CompareArgs) -> Result<()> {
     if !report.matched_by_name.is_empty() {
         let m = &report.matched_by_name;
         eprintln!(
-            "note: {} unit{} matched by name and country because the ids differ (e.g. `{}` of {} as `{}`); see \
-             `matched_by_name` in --format json",
+            "note: {} unit{} matched by name and country because the ids differ (e.g. `{}` of {} as `{}`); {}",
             m.len(),
             if m.len() == 1 { "" } else { "s" },
             m[0].id,
             m[0].method,
-            m[0].as_id
+            m[0].as_id,
+            match args.format {
+                Format::Table => "listed below the units".to_string(),
+                _ => "see `matched_by_name` in --format json".to_string(),
+            }
         );
     }
     if report.methods.len() > 1 && report.common_units == 0 {

@@ -40,9 +40,9 @@ pub fn run(args: DocumentArgs) -> Result<()> {
     let dataset = Dataset::load(&edition.dataset)?;
     let output = cityrank::run::run_loaded(&loaded, &edition, &dataset, Default::default())
         .with_context(|| format!("running `{}`", args.edition))?;
-    super::print_warnings(&output.warnings, None);
+    super::print_warnings(&cityrank::report::notices(&output.results), None);
     let manifest = edition.effective_manifest(&loaded.manifest)?;
-    let mut text = cityrank::document::markdown(&edition, &manifest, &dataset.description, &output.results);
+    let mut text = cityrank::document::markdown(&edition, &manifest, &dataset, &output.results);
     if args.format == Format::Html {
         let title = format!("{} — methodology", edition.edition.name);
         text = cityrank::html::document_report(&title, &text, &output.results.framework)?;

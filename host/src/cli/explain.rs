@@ -59,7 +59,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
-    super::print_warnings(&run.results.warnings, None);
+    super::print_warnings(&cityrank::report::notices(&run.results), None);
     let e = explain::explain(&run.results, &run.manifest, &args.unit, args.top)?;
     let text = match args.format {
         Format::Table => explain::table(&e),

@@ -7,6 +7,7 @@ mod compare;
 mod data;
 mod diff;
 mod document;
+mod experts;
 mod explain;
 mod inspect;
 mod new;
@@ -43,7 +44,7 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print a methodology's framework tree with its weights and ladders.
     Inspect(inspect::InspectArgs),
-    /// Print the JSON Schema of a document (edition, manifest, dataset, results, compare, explain, sensitivity, analysis).
+    /// Print the JSON Schema of a document (edition, manifest, dataset, results, compare, explain, sensitivity, analysis, experts, …).
     Schema(schema::SchemaArgs),
     /// Uncertainty and sensitivity analysis of an edition's ranking.
     Sensitivity(sensitivity::SensitivityArgs),
@@ -61,6 +62,9 @@ enum Command {
     Data(data::DataArgs),
     /// Write an edition's methodology appendix (Markdown or HTML): framework, weights, indicators, steps, tiers, data.
     Document(document::DocumentArgs),
+    /// An expert panel's weights: each expert's AHP priorities and consistency ratio, budget
+    /// allocations, the panel's weights and agreement (Kendall's W, outliers).
+    Experts(experts::ExpertsArgs),
     /// What differs between two editions (or variants) and how much of the rank change each difference causes.
     Diff(diff::DiffArgs),
 }
@@ -82,6 +86,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Verify(a) => verify::run(a),
         Command::Data(a) => data::run(a),
         Command::Document(a) => document::run(a),
+        Command::Experts(a) => experts::run(a),
         Command::Diff(a) => diff::run(a),
     }
 }

@@ -27,9 +27,14 @@ pub struct NewArgs {
     /// The language of the methodology.
     #[arg(long, value_enum, default_value = "toml")]
     lang: Lang,
-    /// Start from your own data: a CSV file with a header row (one indicator per numeric column).
-    #[arg(long, value_name = "CSV")]
+    /// Start from your own data: a CSV file (separated by commas, semicolons or tabs;
+    /// decimal points or commas) or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods),
+    /// with a header row; one indicator per numeric column.
+    #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
+    /// With --from a workbook: the sheet holding the data [default: the first].
+    #[arg(long, value_name = "NAME", requires = "from")]
+    sheet: Option<String>,
     /// The Rust SDK for `--lang rust` [default: plugins/sdk of the checkout cityrank was built from].
     #[arg(long, value_name = "PATH")]
     sdk: Option<PathBuf>,
@@ -45,7 +50,8 @@ pub fn run(args: NewArgs) -> Result<()> {
     };
     let options = NewOptions {
         lang,
-        from_csv: args.from.clone(),
+        from: args.from.clone(),
+        sheet: args.sheet.clone(),
         sdk: args.sdk.clone(),
     };
     let scaffold = cityrank::scaffold::scaffold(&args.dir, &options)?;

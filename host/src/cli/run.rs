@@ -82,7 +82,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             eprintln!("plugin {}: {}", m.level, m.message);
         }
     }
-    super::print_warnings(&output.warnings, None);
+    super::print_warnings(&report::notices(&output.results), None);
     let bytes = match args.format {
         Format::Table => report::table(&output.results).into_bytes(),
         Format::Json => report::json(&output.results)?.into_bytes(),

@@ -135,9 +135,9 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
             .map(|c| c.iter().filter(|v| v.is_nan()).count())
             .sum::<usize>();
         println!(
-            "  derived     {} indicators × {} units, {missing} value{} missing",
+            "  derived     {} indicators × {}, {missing} value{} missing",
             d.raw.len(),
-            d.unit_ids.len(),
+            cityrank::report::table_size(d.unit_ids.iter().map(String::as_str)),
             if missing == 1 { "" } else { "s" }
         );
     }

@@ -31,7 +31,7 @@ use cityrank_core::results::Results;
 pub use measures::cohen_kappa;
 use measures::pair;
 pub(crate) use measures::rerank;
-pub use render::{csv, json, published_table, table};
+pub use render::{NAME_MATCHES_LISTED, csv, json, name_matches, published_table, table};
 pub use runner::{EditionArg, EditionRun, Runner};
 
 /// Version of the comparison format: 2 matches units by name and country when
@@ -471,59 +471,97 @@ pub fn compare(results: &[&Results], options: CompareOptions) -> Result<CompareR
     })
 }
 
-/// The results with each unit under one id across methods: a unit whose id the
-/// earlier methods do not have takes the id of the one unit there with the same
-/// normalised name and country (names folded as `--published` folds them), if
-/// there is exactly one; the renamings are returned.
-fn align(results: &[&Results], labels: &[String]) -> (Vec<Results>, Vec<NameMatch>) {
-    let key = |u: &cityrank_core::results::UnitResult| {
+/// A unit as matching by name sees it: its id, name and country.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitName<'a> {
+    /// Unit id.
+    pub id: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Country code, if known.
+    pub country: Option<&'a str>,
+}
+
+/// The units of `later` to compare under another id: each one whose id `earlier`
+/// does not have takes the id of the one unit of `earlier` with the same name
+/// (folded as `--published` folds names) and country whose id `later` does not
+/// have — if there is exactly one, and `later` has that name and country once
+/// (two cities of one name in one country are not guessed between). Returns
+/// `(id in later, id in earlier, name)`, in `later`'s order. The one matching of
+/// units by name: `compare` and `diff` use it.
+pub fn match_by_name(earlier: &[UnitName], later: &[UnitName]) -> Vec<(String, String, String)> {
+    let key = |u: &UnitName| {
         (
-            crate::published::normalise_name(&u.name),
-            u.country.clone().unwrap_or_default(),
+            crate::published::normalise_name(u.name),
+            u.country.unwrap_or_default().to_string(),
         )
     };
+    let own: std::collections::BTreeSet<&str> = later.iter().map(|u| u.id).collect();
+    let earlier_ids: std::collections::BTreeSet<&str> = earlier.iter().map(|u| u.id).collect();
+    // Earlier units whose ids `later` lacks, by name and country (an id given
+    // several times counts with its first name).
+    let mut by_key: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for u in earlier {
+        if seen.insert(u.id) && !own.contains(u.id) {
+            by_key.entry(key(u)).or_default().push(u.id);
+        }
+    }
+    let mut here: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for u in later {
+        *here.entry(key(u)).or_default() += 1;
+    }
+    let mut taken = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for u in later {
+        if earlier_ids.contains(u.id) {
+            continue;
+        }
+        let k = key(u);
+        if here.get(&k) == Some(&1)
+            && let Some([other]) = by_key.get(&k).map(Vec::as_slice)
+            && taken.insert(*other)
+        {
+            out.push((u.id.to_string(), other.to_string(), u.name.to_string()));
+        }
+    }
+    out
+}
+
+/// The units of a results document as [`match_by_name`] sees them.
+fn unit_names(r: &Results) -> Vec<UnitName<'_>> {
+    r.units
+        .iter()
+        .map(|u| UnitName {
+            id: &u.id,
+            name: &u.name,
+            country: u.country.as_deref(),
+        })
+        .collect()
+}
+
+/// The results with each unit under one id across methods: a unit whose id the
+/// earlier methods do not have takes the id of the one unit there with the same
+/// normalised name and country (see [`match_by_name`]); the renamings are
+/// returned.
+fn align(results: &[&Results], labels: &[String]) -> (Vec<Results>, Vec<NameMatch>) {
     let mut aligned: Vec<Results> = Vec::with_capacity(results.len());
     let mut matches = Vec::new();
     for (m, r) in results.iter().enumerate() {
         let mut r = (*r).clone();
         if m > 0 {
-            let own: std::collections::BTreeSet<String> = r.units.iter().map(|u| u.id.clone()).collect();
-            // Units of earlier methods, by id, and by name and country.
-            let mut earlier: BTreeMap<String, &cityrank_core::results::UnitResult> = BTreeMap::new();
-            for prev in &aligned {
-                for u in &prev.units {
-                    earlier.entry(u.id.clone()).or_insert(u);
+            let earlier: Vec<UnitName> = aligned.iter().flat_map(unit_names).collect();
+            let renamed = match_by_name(&earlier, &unit_names(&r));
+            for (id, as_id, name) in renamed {
+                if let Some(u) = r.units.iter_mut().find(|u| u.id == id) {
+                    u.id.clone_from(&as_id);
                 }
-            }
-            let mut by_key: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-            for (id, u) in &earlier {
-                if !own.contains(id) {
-                    by_key.entry(key(u)).or_default().push(id.clone());
-                }
-            }
-            // A name and country this method has once (two cities of one name in one
-            // country are not guessed between).
-            let mut here: BTreeMap<(String, String), usize> = BTreeMap::new();
-            for u in &r.units {
-                *here.entry(key(u)).or_default() += 1;
-            }
-            let mut taken = std::collections::BTreeSet::new();
-            for u in &mut r.units {
-                if earlier.contains_key(&u.id) {
-                    continue;
-                }
-                if here.get(&key(u)) == Some(&1)
-                    && let Some([other]) = by_key.get(&key(u)).map(Vec::as_slice)
-                    && taken.insert(other.clone())
-                {
-                    matches.push(NameMatch {
-                        method: labels[m].clone(),
-                        id: u.id.clone(),
-                        as_id: other.clone(),
-                        name: u.name.clone(),
-                    });
-                    u.id.clone_from(other);
-                }
+                matches.push(NameMatch {
+                    method: labels[m].clone(),
+                    id,
+                    as_id,
+                    name,
+                });
             }
         }
         aligned.push(r);

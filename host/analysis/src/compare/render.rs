@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 
 use cityrank_core::report::{aligned, fmt_opt};
 
-use super::{CompareReport, ComparisonKind, TierBasis, UnitComparison};
+use super::{CompareReport, ComparisonKind, NameMatch, TierBasis, UnitComparison};
 use crate::published::PublishedComparison;
 
 /// Pretty JSON with a trailing newline, validated against the comparison schema.
@@ -51,6 +51,55 @@ pub fn csv(report: &CompareReport) -> Result<String> {
         .into_inner()
         .map_err(|e| anyhow::anyhow!("cannot render the CSV: {e}"))?;
     String::from_utf8(bytes).context("the CSV is not UTF-8")
+}
+
+/// The most units matched by name listed in a terminal table; the rest are counted.
+pub const NAME_MATCHES_LISTED: usize = 20;
+
+/// The units matched by name and country because their ids differ, one line
+/// each (up to [`NAME_MATCHES_LISTED`], then how many more), e.g.
+/// `  nga-lagos (b) as ng-lagos — Lagos`; empty when there are none.
+pub fn name_matches(matches: &[NameMatch]) -> String {
+    let mut out = String::new();
+    if matches.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Matched by name and country ({} unit{}: the ids differ; each is compared under the first id)",
+        matches.len(),
+        if matches.len() == 1 { "" } else { "s" }
+    );
+    let rows: Vec<Vec<String>> = matches
+        .iter()
+        .take(NAME_MATCHES_LISTED)
+        .map(|m| {
+            vec![
+                format!("{} ({})", m.id, m.method),
+                format!("as {}", m.as_id),
+                m.name.clone(),
+            ]
+        })
+        .collect();
+    for line in aligned(
+        &["id".into(), "compared as".into(), "name".into()],
+        &rows,
+        |_| false,
+        false,
+    )
+    .lines()
+    .skip(1)
+    {
+        let _ = writeln!(out, "  {}", line.trim_end());
+    }
+    if matches.len() > NAME_MATCHES_LISTED {
+        let _ = writeln!(
+            out,
+            "  … and {} more (every one in `matched_by_name` of --format json)",
+            matches.len() - NAME_MATCHES_LISTED
+        );
+    }
+    out
 }
 
 fn signed(s: Option<i64>) -> String {
@@ -212,6 +261,11 @@ pub fn table(report: &CompareReport) -> String {
         k != 1
     };
     out.push_str(&aligned(&header, &rows, numeric, true));
+
+    if !report.matched_by_name.is_empty() {
+        out.push('\n');
+        out.push_str(&name_matches(&report.matched_by_name));
+    }
 
     if !report.partial_units.is_empty() {
         let _ = writeln!(

@@ -179,6 +179,7 @@ fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
             id: "chart-tiers".into(),
             kind: "tiers",
             method: None,
+            node: None,
             title: "Scores by tier".into(),
             height: 420,
         },
@@ -186,6 +187,7 @@ fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
             id: "chart-bump".into(),
             kind: "bump",
             method: None,
+            node: None,
             title: "Ranks across methods".into(),
             height: (units * 14 + 80).max(400),
         },
@@ -195,6 +197,7 @@ fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
             id: "chart-scatter".into(),
             kind: "scatter",
             method: None,
+            node: None,
             title: "Scores of two methods".into(),
             height: 480,
         });
@@ -209,6 +212,7 @@ fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
             id: format!("chart-tree-{i}"),
             kind: "tree",
             method: Some(i),
+            node: None,
             title: format!("Framework of {}: weights (w) and effective weights (%)", m.label),
             height: (leaves * 24 + 40).max(240),
         });
@@ -218,6 +222,7 @@ fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
             id: format!("chart-breakdown-{i}"),
             kind: "breakdown",
             method: Some(i),
+            node: None,
             title: format!("Breakdown of every unit by pillar — {}", m.label),
             height: m.breakdown.units.len() * 16 + 90,
         });

@@ -94,6 +94,7 @@ pub fn document_report(title: &str, markdown: &str, framework: &[NodeInfo]) -> R
         id: "chart-framework".into(),
         kind: "sunburst",
         method: None,
+        node: None,
         title: "Framework".into(),
         height: 560,
     };

@@ -203,6 +203,7 @@ fn charts(r: &SensitivityReport) -> Vec<ChartSpec> {
         id: id.into(),
         kind,
         method: None,
+        node: None,
         title: title.into(),
         height,
     };
@@ -407,6 +408,35 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
         );
     }
     let _ = writeln!(h, "</table>");
+    if !r.tier_changes.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>Each weight input alone</h3>\n<p class=\"note\">Every weight set of the input (noise, or the \
+             expert panel resampled) built with the other inputs nominal: the units that change tier.</p>\n<table>\n\
+             <tr><th>input</th><th>builds</th><th>units changing tier</th><th>per build</th><th>top tier \
+             differs</th><th>most often in another tier</th></tr>"
+        );
+        for c in &r.tier_changes {
+            let often: Vec<String> = c
+                .most_often
+                .iter()
+                .map(|(id, share)| format!("{} {:.1}%", esc(id), share * 100.0))
+                .collect();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td><td \
+                 class=\"num\">{:.1}</td><td class=\"num\">{:.1}%</td><td>{}</td></tr>",
+                esc(&c.input),
+                c.builds,
+                c.units_changing_tier,
+                c.units,
+                c.mean_units_changing_tier,
+                c.top_tier_changed * 100.0,
+                often.join(", ")
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
 
     // Leave one out.
     if r.leave_one_out.is_empty() {

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use cityrank_core::catalogue::Phase;
 pub use cityrank_core::edition::sensitivity::{
-    DesignKind, InputSpec, MAX_BOOTSTRAP, MAX_BUILDS, MAX_REPLICATES, MAX_THREADS, SensitivitySpec, WeightNoise,
+    DesignKind, ExpertsInput, InputSpec, MAX_BOOTSTRAP, MAX_BUILDS, MAX_REPLICATES, MAX_THREADS, Resample,
+    SensitivitySpec, WeightNoise,
 };
 use cityrank_core::edition::{ResolvedEdition, Variant};
 use cityrank_core::methodology::{Framework, Manifest, NodeKind};
@@ -124,6 +125,9 @@ pub struct SensitivityReport {
     pub top_tier_label: String,
     /// How often the top tier differs from the nominal top tier.
     pub top_tier: Vec<TopTierChange>,
+    /// Each weight input alone (the others nominal): how many units change tier
+    /// over its weight sets.
+    pub tier_changes: Vec<InputTierChanges>,
     /// Sobol indices of the target (absent for an uncertainty analysis).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<SobolInfo>,
@@ -212,6 +216,28 @@ pub struct TopTierChange {
     pub changed: f64,
 }
 
+/// What one weight input (noise or an expert panel) does to the tiers on its
+/// own: every weight set built with the other inputs nominal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputTierChanges {
+    /// Input name.
+    pub input: String,
+    /// Builds: the input's weight sets.
+    pub builds: usize,
+    /// Units whose tier differs from their nominal tier in at least one build.
+    pub units_changing_tier: usize,
+    /// Units ranked.
+    pub units: usize,
+    /// Mean number of units in another tier than their nominal one, per build.
+    pub mean_units_changing_tier: f64,
+    /// Share of the builds whose top tier differs from the nominal one.
+    pub top_tier_changed: f64,
+    /// The units most often in another tier (up to 5, most often first), with
+    /// the share of builds.
+    pub most_often: Vec<(String, f64)>,
+}
+
 /// Sobol indices of the target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -278,6 +304,9 @@ struct Combo {
     noise_positions: Vec<Vec<Option<usize>>>,
 }
 
+/// The choice of an input left as nominal (a build's `x` of NaN).
+const NOMINAL: usize = usize::MAX;
+
 /// Everything a build needs, shared by all builds.
 struct Model<'a> {
     base: Manifest,
@@ -307,7 +336,9 @@ impl Model<'_> {
         }
         let mut m = self.base.clone();
         for (input, &k) in self.inputs.iter().zip(choices) {
-            if let Input::Choice { variants, labels, .. } = input {
+            if let Input::Choice { variants, labels, .. } = input
+                && k != NOMINAL
+            {
                 variants[k].apply_in_place(&mut m, &format!("sensitivity alternative `{}`", labels[k]))?;
             }
         }
@@ -343,8 +374,9 @@ impl Model<'_> {
         Ok(combo)
     }
 
-    /// Builds with the alternatives chosen by `x` (one draw per input; `None` =
-    /// nominal), optionally leaving out the node or indicator `drop`.
+    /// Builds with the alternatives chosen by `x` (one draw per input, NaN for
+    /// "this input as nominal"; `None` = nominal), optionally leaving out the node
+    /// or indicator `drop`.
     fn build(&self, x: Option<&[f64]>, drop: Option<&str>) -> Result<Build> {
         let choices: Vec<usize> = match x {
             None => vec![0; 0],
@@ -353,6 +385,7 @@ impl Model<'_> {
                 .iter()
                 .zip(x)
                 .map(|(input, &u)| match input {
+                    _ if u.is_nan() => NOMINAL,
                     Input::Choice { variants, .. } => design::discrete(u, variants.len()),
                     Input::Noise { sets, .. } => design::discrete(u, sets.len()),
                 })
@@ -382,6 +415,10 @@ impl Model<'_> {
             let mut noise = 0;
             for (input, &k) in self.inputs.iter().zip(&choices) {
                 if let Input::Noise { sets, .. } = input {
+                    if k == NOMINAL {
+                        noise += 1;
+                        continue;
+                    }
                     for (j, pos) in combo.noise_positions[noise].iter().enumerate() {
                         if let Some(p) = pos {
                             weights[*p] = sets[k][j];
@@ -497,6 +534,53 @@ fn noise_sets(framework: &Framework, noise: &WeightNoise, rng: &mut Rng) -> Resu
     Ok((targets.iter().map(|&p| framework.nodes[p].id.clone()).collect(), sets))
 }
 
+/// Draws the weight sets of an experts input: the ids of the children whose
+/// weights the panel sets, one weight vector per resample, and a label.
+fn panel_sets(
+    panel: &cityrank_core::experts::PreparedPanel,
+    input: &ExpertsInput,
+    rng: &mut Rng,
+) -> Result<(Vec<String>, Vec<Vec<f64>>, String)> {
+    let m = panel.experts.len();
+    let draws: Vec<Vec<usize>> = match input.resample {
+        Resample::Bootstrap => {
+            if input.replicates > MAX_REPLICATES {
+                bail!(
+                    "experts.replicates: at most {MAX_REPLICATES} resamples, got {}",
+                    input.replicates
+                );
+            }
+            (0..input.replicates)
+                .map(|_| {
+                    (0..m)
+                        .map(|_| ((rng.uniform() * m as f64) as usize).min(m - 1))
+                        .collect()
+                })
+                .collect()
+        }
+        Resample::LeaveOneOut => (0..m).map(|k| (0..m).filter(|&e| e != k).collect()).collect(),
+        Resample::Each => (0..m).map(|k| vec![k]).collect(),
+    };
+    if m < 2 {
+        bail!("experts: the panel has {m} expert; resampling needs at least 2");
+    }
+    let mut targets: Vec<String> = Vec::new();
+    let mut sets = Vec::with_capacity(draws.len());
+    for drawn in &draws {
+        let w = panel.weights_of(drawn)?;
+        if targets.is_empty() {
+            targets = w.iter().map(|(c, _)| c.clone()).collect();
+        }
+        sets.push(w.into_iter().map(|(_, x)| x).collect());
+    }
+    let label = match input.resample {
+        Resample::Bootstrap => format!("{} bootstrap resamples of the {m} experts", input.replicates),
+        Resample::LeaveOneOut => format!("the panel without one of its {m} experts"),
+        Resample::Each => format!("each of the {m} experts alone"),
+    };
+    Ok((targets, sets, label))
+}
+
 /// What is analysed: a methodology's manifest with the data it derived, and the
 /// names for the report. [`analyse`] builds one from an edition; benchmarks build
 /// synthetic ones.
@@ -523,6 +607,8 @@ pub struct Subject<'a> {
     pub variants: &'a BTreeMap<String, Variant>,
     /// The plugin and its limits, for plugin-supplied steps.
     pub plugin: Option<(&'a dyn Plugin, &'a Limits)>,
+    /// The edition's expert panel, for an `experts` input.
+    pub experts: Option<cityrank_core::experts::PreparedPanel>,
 }
 
 /// Runs the analysis declared in the edition's `[sensitivity]` table.
@@ -550,6 +636,11 @@ pub fn analyse(
         derived,
         variants: &edition.edition.variants,
         plugin: loaded.plugin.as_deref().map(|p| (p, &edition.limits)),
+        experts: edition
+            .experts
+            .as_ref()
+            .map(|s| edition.panel_weights(s, &loaded.manifest))
+            .transpose()?,
     };
     analyse_subject(subject, spec, over)
 }
@@ -609,6 +700,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
     let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
     let units = unit_uncertainty(ua, &nominal, &tier_labels, &dataset_rows.unit_ids, &subject.unit_names);
     let top_tier = top_tier_changes(ua, ua_x, &nominal, &model.inputs, &infos);
+    let tier_changes = tier_changes_one_at_a_time(&model, &nominal, &infos, &dataset_rows.unit_ids, &pool)?;
     let sensitivity = if uncertainty_only {
         None
     } else {
@@ -638,6 +730,7 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         top_tier_label: top_tier_label(&model.base, &tier_labels),
         tiers: tier_labels,
         top_tier,
+        tier_changes,
         sensitivity,
         leave_one_out,
         warnings: subject.derived.warnings.clone(),
@@ -711,9 +804,25 @@ fn resolve_inputs(
         let key = format!("{file}: sensitivity.inputs[{k}]");
         let kinds = usize::from(!input.alternatives.is_empty())
             + usize::from(!input.variants.is_empty())
-            + usize::from(input.weight_noise.is_some());
+            + usize::from(input.weight_noise.is_some())
+            + usize::from(input.experts.is_some());
         if kinds != 1 {
-            bail!("{key}: give exactly one of `alternatives`, `variants` or `weight_noise`");
+            bail!("{key}: give exactly one of `alternatives`, `variants`, `weight_noise` or `experts`");
+        }
+        if let Some(e) = &input.experts {
+            let Some(panel) = &subject.experts else {
+                bail!(
+                    "{key}.experts: draws the weights from the edition's expert panel, but the edition has no \
+                     [experts]; add one (see `cityrank experts --help`)"
+                );
+            };
+            let (targets, sets, label) = panel_sets(panel, e, &mut rng).map_err(|err| anyhow!("{key}: {err}"))?;
+            infos.push(InputInfo {
+                name: input.name.clone(),
+                alternatives: vec![label.clone()],
+            });
+            inputs.push(Input::Noise { label, targets, sets });
+            continue;
         }
         if let Some(noise) = &input.weight_noise {
             let (targets, sets) = noise_sets(&base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}: {e}"))?;
@@ -927,6 +1036,66 @@ fn unit_uncertainty(
         .collect();
     units.sort_by_key(|u| u.nominal_rank.unwrap_or(u32::MAX));
     units
+}
+
+/// Each weight input (noise or an expert panel) on its own: builds over its
+/// weight sets with the other inputs nominal, and the units that change tier.
+/// (A choice has no nominal to leave the others at: one alternative may need
+/// another, e.g. a geometric mean a positive normalisation; its effect is in
+/// the top-tier changes per alternative.)
+fn tier_changes_one_at_a_time(
+    model: &Model,
+    nominal: &Build,
+    infos: &[InputInfo],
+    unit_ids: &[String],
+    pool: &rayon::ThreadPool,
+) -> Result<Vec<InputTierChanges>> {
+    let d = model.inputs.len();
+    let top = |b: &Build| -> Vec<usize> { (0..b.top.len()).filter(|&u| b.top[u]).collect() };
+    let nominal_top = top(nominal);
+    let ranked = nominal.tiers.iter().filter(|t| t.is_some()).count();
+    let mut out = Vec::new();
+    for (k, input) in model.inputs.iter().enumerate() {
+        let levels = match input {
+            Input::Choice { .. } => continue,
+            Input::Noise { sets, .. } => sets.len(),
+        };
+        let builds: Vec<Build> = pool.install(|| {
+            (0..levels)
+                .into_par_iter()
+                .map(|level| {
+                    let mut x = vec![f64::NAN; d];
+                    // The middle of the level's interval: `discrete` maps it back to `level`.
+                    x[k] = (level as f64 + 0.5) / levels as f64;
+                    model.build(Some(&x), None)
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let moved: Vec<usize> = (0..unit_ids.len())
+            .map(|u| {
+                builds
+                    .iter()
+                    .filter(|b| nominal.tiers[u].is_some() && b.tiers[u] != nominal.tiers[u])
+                    .count()
+            })
+            .collect();
+        let mut often: Vec<(usize, usize)> = moved.iter().copied().enumerate().filter(|(_, c)| *c > 0).collect();
+        often.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.push(InputTierChanges {
+            input: infos[k].name.clone(),
+            builds: levels,
+            units_changing_tier: moved.iter().filter(|&&c| c > 0).count(),
+            units: ranked,
+            mean_units_changing_tier: moved.iter().sum::<usize>() as f64 / levels.max(1) as f64,
+            top_tier_changed: builds.iter().filter(|b| top(b) != nominal_top).count() as f64 / levels.max(1) as f64,
+            most_often: often
+                .iter()
+                .take(5)
+                .map(|&(u, c)| (unit_ids[u].clone(), c as f64 / levels as f64))
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 /// How often the top tier's membership differs from the nominal one: over all

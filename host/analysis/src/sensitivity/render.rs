@@ -68,6 +68,32 @@ pub fn table(r: &SensitivityReport) -> String {
         };
         let _ = writeln!(out, "  {:>5.1}% of {:>5} builds  {what}", t.changed * 100.0, t.builds);
     }
+    if !r.tier_changes.is_empty() {
+        let _ = writeln!(out, "\nEach weight input alone (the others nominal):");
+        for c in &r.tier_changes {
+            let often: Vec<String> = c
+                .most_often
+                .iter()
+                .map(|(id, share)| format!("{id} {:.1}%", share * 100.0))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}: {} of {} units change tier in at least one of {} builds ({:.1} per build); the top tier \
+                 differs in {:.0}% of them{}",
+                c.input,
+                c.units_changing_tier,
+                c.units,
+                c.builds,
+                c.mean_units_changing_tier,
+                c.top_tier_changed * 100.0,
+                if often.is_empty() {
+                    String::new()
+                } else {
+                    format!("; most often: {}", often.join(", "))
+                }
+            );
+        }
+    }
     if let Some(s) = &r.sensitivity {
         let _ = writeln!(out, "\nSobol indices of `{}` (variance {:.4}):", d.target, s.variance);
         let w = s

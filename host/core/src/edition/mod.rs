@@ -63,6 +63,10 @@ pub struct Edition {
     /// Panel data: score several years of the dataset together and average them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panel: Option<PanelSpec>,
+    /// Weights from an expert panel: the weights of the children of every node
+    /// the panel judges (see `cityrank experts --help`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experts: Option<ExpertsSpec>,
     /// The uncertainty and sensitivity analysis of this edition (`cityrank sensitivity`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<sensitivity::SensitivitySpec>,
@@ -73,6 +77,102 @@ pub struct Edition {
 }
 
 crate::document!(Edition, "edition");
+
+/// An edition's `[experts]`: the panel file and how its judgements become weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertsSpec {
+    /// The panel file (CSV with the header `expert,node,kind,a,b,value`, or a
+    /// workbook), relative to the edition file.
+    pub file: PathBuf,
+    /// AHP nodes: `aij` (default: the geometric mean of the experts' judgements,
+    /// then priorities), `aip` (the geometric mean of their priorities) or
+    /// `aip-arithmetic`.
+    #[serde(default)]
+    pub pairwise: crate::experts::PairwiseAggregation,
+    /// Budget-allocation and rating nodes: `mean` (default) or `median` of the
+    /// experts' shares.
+    #[serde(default)]
+    pub points: crate::experts::PointsAggregation,
+    /// Priorities of a comparison matrix: `eigenvector` (default) or `geometric-mean`.
+    #[serde(default)]
+    pub priorities: crate::experts::PriorityMethod,
+    /// Leave out, at a node, the experts whose consistency ratio there is above
+    /// this (e.g. 0.1); absent: every expert counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_cr: Option<f64>,
+}
+
+impl ExpertsSpec {
+    /// The aggregation settings.
+    pub fn settings(&self) -> crate::experts::Settings {
+        crate::experts::Settings {
+            pairwise: self.pairwise,
+            points: self.points,
+            priorities: self.priorities,
+            max_cr: self.max_cr,
+        }
+    }
+}
+
+/// A variant's `experts`: what it changes of the edition's `[experts]` (for an
+/// edition without one, the whole of it: then `file` is needed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertsOverride {
+    /// Another panel file, relative to the edition file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// See [`ExpertsSpec::pairwise`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairwise: Option<crate::experts::PairwiseAggregation>,
+    /// See [`ExpertsSpec::points`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<crate::experts::PointsAggregation>,
+    /// See [`ExpertsSpec::priorities`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priorities: Option<crate::experts::PriorityMethod>,
+    /// See [`ExpertsSpec::max_cr`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_cr: Option<f64>,
+}
+
+/// The edition's `[experts]` with a variant's changes made: `Ok(None)` without a
+/// panel; an error (at `key`) when a variant sets experts' options for an edition
+/// without a panel and names no file.
+fn resolve_experts(
+    edition: Option<&ExpertsSpec>,
+    over: Option<&ExpertsOverride>,
+    key: &str,
+) -> Result<Option<ExpertsSpec>, String> {
+    let Some(o) = over else {
+        return Ok(edition.cloned());
+    };
+    let base = match (edition, &o.file) {
+        (Some(e), _) => e.clone(),
+        (None, Some(f)) => ExpertsSpec {
+            file: f.clone(),
+            pairwise: Default::default(),
+            points: Default::default(),
+            priorities: Default::default(),
+            max_cr: None,
+        },
+        (None, None) => {
+            return Err(format!(
+                "{key}: the edition has no [experts] panel to change; give the panel's `file`"
+            ));
+        }
+    };
+    Ok(Some(ExpertsSpec {
+        file: o.file.clone().unwrap_or(base.file),
+        pairwise: o.pairwise.unwrap_or(base.pairwise),
+        points: o.points.unwrap_or(base.points),
+        priorities: o.priorities.unwrap_or(base.priorities),
+        max_cr: o.max_cr.or(base.max_cr),
+    }))
+}
 
 /// Panel data: the dataset has a time column; the rows of `years` are scored
 /// together (so normalisation is joint across years and scores are comparable),
@@ -138,6 +238,9 @@ pub struct Variant {
     /// Panel scoring for this variant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panel: Option<PanelSpec>,
+    /// Changes to the expert panel's settings (or another panel file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experts: Option<ExpertsOverride>,
 }
 
 impl Variant {
@@ -461,6 +564,9 @@ pub struct ResolvedEdition {
     pub variant: Option<String>,
     /// Panel scoring (the variant's, else the edition's).
     pub panel: Option<PanelSpec>,
+    /// The expert panel whose weights apply (the variant's changes made, its file
+    /// resolved against the edition file's folder).
+    pub experts: Option<ExpertsSpec>,
 }
 
 /// The problems of a `[panel]` table at `key`, one line each (`key.weights: …`).
@@ -557,6 +663,33 @@ impl ResolvedEdition {
                 problems.extend(panel_problems(p, &key));
             }
         }
+        // Every variant's expert panel resolves, and its file exists.
+        let experts_of = std::iter::once(("experts".to_string(), None)).chain(
+            edition
+                .variants
+                .iter()
+                .map(|(name, v)| (format!("variants.{name}.experts"), v.experts.as_ref())),
+        );
+        for (key, over) in experts_of {
+            match resolve_experts(edition.experts.as_ref(), over, &key) {
+                Err(p) => problems.push(p),
+                Ok(Some(e)) => {
+                    // Each setting is checked where it is written.
+                    let here = |set: fn(&ExpertsOverride) -> bool| key == "experts" || over.is_some_and(set);
+                    let at = base.join(&e.file);
+                    if here(|o| o.file.is_some()) && !at.is_file() {
+                        problems.push(format!(
+                            "{key}.file: `{}` does not exist (the expert panel file, relative to the edition file)",
+                            at.display()
+                        ));
+                    }
+                    if here(|o| o.max_cr.is_some()) && e.max_cr.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
+                        problems.push(format!("{key}.max_cr: expected a consistency ratio ≥ 0, e.g. 0.1"));
+                    }
+                }
+                Ok(None) => {}
+            }
+        }
         if !problems.is_empty() {
             let source = crate::diagnostic::Source::new(file.to_string(), text);
             let mut rendered: Vec<String> = problems.iter().map(|p| source.render(p)).collect();
@@ -573,6 +706,16 @@ impl ResolvedEdition {
         let chosen = variant.and_then(|v| edition.variants.get(v));
         let dataset = base.join(chosen.and_then(|v| v.dataset.as_ref()).unwrap_or(&edition.dataset));
         let panel = chosen.and_then(|v| v.panel.clone()).or_else(|| edition.panel.clone());
+        let experts = resolve_experts(
+            edition.experts.as_ref(),
+            chosen.and_then(|v| v.experts.as_ref()),
+            "experts",
+        )
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?
+        .map(|e| ExpertsSpec {
+            file: base.join(&e.file),
+            ..e
+        });
         let limits = edition.limits.overridden_by(flag_limits).resolve();
         if let Some(v) = variant
             && !edition.variants.contains_key(v)
@@ -596,6 +739,7 @@ impl ResolvedEdition {
             limits,
             variant: variant.map(str::to_string),
             panel,
+            experts,
         })
     }
 
@@ -633,8 +777,17 @@ impl ResolvedEdition {
         }
     }
 
-    /// The methodology's manifest as this edition runs it: the edition's tiers and
-    /// the variant's changes applied.
+    /// The expert panel of `spec` checked against `manifest`'s framework, every
+    /// expert's judgements prepared (see [`crate::experts`]).
+    pub fn panel_weights(&self, spec: &ExpertsSpec, manifest: &Manifest) -> Result<crate::experts::PreparedPanel> {
+        let panel = crate::experts::Panel::load(&spec.file)?;
+        let framework = manifest.framework()?;
+        crate::experts::PreparedPanel::prepare(&panel, Some(crate::experts::targets_of(&framework)), &spec.settings())
+            .with_context(|| format!("the expert panel of {}", self.path.display()))
+    }
+
+    /// The methodology's manifest as this edition runs it: the edition's tiers, the
+    /// expert panel's weights and the variant's changes applied.
     pub fn effective_manifest(&self, manifest: &Manifest) -> Result<Manifest> {
         let mut m = manifest.clone();
         let file = self.path.display();
@@ -643,6 +796,19 @@ impl ResolvedEdition {
         }
         if let Some(scales) = &self.edition.peer_scales {
             set_peer_scales(&mut m, scales, &file.to_string())?;
+        }
+        // The panel's weights replace the methodology's, before a variant's changes
+        // (which may drop parts the panel judged, or set weights of their own).
+        if let Some(spec) = &self.experts {
+            for (node, weights) in self.panel_weights(spec, &m)?.weights()? {
+                for (child, w) in weights {
+                    if let Some(n) = m.nodes.iter_mut().find(|n| n.id == child && n.parent == node) {
+                        n.weight = w;
+                    } else if let Some(i) = m.indicators.iter_mut().find(|i| i.id == child && i.parent == node) {
+                        i.weight = w;
+                    }
+                }
+            }
         }
         let variant = self
             .variant

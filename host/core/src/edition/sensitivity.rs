@@ -92,6 +92,39 @@ pub struct InputSpec {
     /// Multiplicative noise on the weights of some levels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_noise: Option<WeightNoise>,
+    /// Weights drawn from the edition's expert panel (`[experts]`): how much the
+    /// ranking depends on who sat on the panel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experts: Option<ExpertsInput>,
+}
+
+/// How the panel is resampled: each weight set is the panel's weights (aggregated
+/// as the edition's `[experts]` says) from another set of experts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resample {
+    /// `replicates` resamples of the experts with replacement (an expert drawn
+    /// brings all their judgements).
+    #[default]
+    Bootstrap,
+    /// The panel without one expert, for each expert in turn.
+    LeaveOneOut,
+    /// Each expert's own weights, one expert at a time.
+    Each,
+}
+
+/// A sensitivity input drawing the weights from the expert panel. At a node
+/// none of the experts drawn judged, the whole panel's weights stay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertsInput {
+    /// `bootstrap` (default), `leave-one-out` or `each`.
+    #[serde(default)]
+    pub resample: Resample,
+    /// Bootstrap resamples (weight sets) to draw from.
+    #[serde(default = "hundred_usize")]
+    #[schemars(range(min = 1))]
+    pub replicates: usize,
 }
 
 /// Weights `w` of the nodes at the given levels become `w·(1 + φ(2u − 1))` with
