@@ -63,6 +63,15 @@ e3,A,points,z,,15
 e4,A,points,x,,5
 e4,A,points,y,,3
 e4,A,points,z,,2
+r1,R,rating,p,,5
+r1,R,rating,q,,3
+r1,R,rating,r,,2
+r2,R,rating,p,,4
+r2,R,rating,q,,4
+r2,R,rating,r,,1
+r3,R,rating,p,,5
+r3,R,rating,q,,2
+r3,R,rating,r,,2
 ";
 
 #[test]
@@ -71,7 +80,7 @@ fn the_panel_report_matches_numpy_and_hand_computation() {
     let panel = write(dir.path(), "panel.csv", PANEL);
     let p = panel.to_str().unwrap();
     let r = experts_json(dir.path(), &[p]);
-    assert_eq!(r["experts"].as_array().unwrap().len(), 4);
+    assert_eq!(r["experts"].as_array().unwrap().len(), 7);
     let index = &r["nodes"][0];
     assert_eq!(index["id"], "index");
     assert_eq!(index["kind"], "pairwise");
@@ -95,6 +104,17 @@ fn the_panel_report_matches_numpy_and_hand_computation() {
         &index["experts"][0]["weights"],
         &[0.5738112599, 0.2388289684, 0.1310143137, 0.05634545797],
         "E1",
+    );
+    // Kendall's W of the three experts' priorities (experts_reference.py §6): ranks
+    // 4 3 2 1, 3 4 2 1, 4 2 1 3; rank sums 11 9 5 5, S = 27, W = 12·27/(9·60) = 0.6.
+    assert!((index["kendall_w"].as_f64().unwrap() - 0.6).abs() < 1e-12);
+    // Ratings: weights proportional to the ratings, then their mean (§6).
+    let ratings = &r["nodes"][2];
+    assert_eq!(ratings["kind"], "rating");
+    close(
+        &ratings["weights"],
+        &[0.5, 0.3222222222, 0.1777777778],
+        "mean of the rating shares",
     );
     // Budget allocation by hand: shares 0.5/0.3/0.2, 0.4/0.4/0.2, 0.6/0.25/0.15 and
     // 5/3/2 of 10 = 0.5/0.3/0.2; means (0.5, 0.3125, 0.1875).
@@ -131,6 +151,12 @@ fn the_panel_report_matches_numpy_and_hand_computation() {
     let r = experts_json(dir.path(), &[p, "--max-cr", "0.03"]);
     assert_eq!(r["nodes"][0]["experts"][2]["excluded"], true);
     assert_eq!(r["experts"][2]["excluded_at"][0], "index");
+    // numpy (§6): the eigenvector of the geometric mean of E1's and E2's matrices.
+    close(
+        &r["nodes"][0]["weights"],
+        &[0.4353844066, 0.3636695967, 0.1338287955, 0.06711720119],
+        "AIJ without e3",
+    );
 
     // CSV: one row per weight.
     let o = output(cityrank(dir.path()).args(["experts", p, "--format", "csv"]));
@@ -154,8 +180,11 @@ fn bad_rows_are_named_with_the_fix() {
             &["line 3", "again (first at line 2)"],
         ),
         (
-            "e1,A,points,x,,50\ne1,A,points,y,,50\ne1,A,pairwise,x,y,2\n",
-            &["line 4", "by points at line 2"],
+            "e1,A,points,x,,50\ne1,A,points,y,,50\ne2,A,pairwise,x,y,2\n",
+            &[
+                "line 4",
+                "expert `e2` judges `A` by pairwise, but the panel judges it by points (from line 2",
+            ],
         ),
         (
             "e1,index,pairwise,A,B,3\ne1,index,pairwise,C,D,3\ne1,A,points,x,,1\n",
@@ -232,10 +261,15 @@ fn an_edition_ranks_with_the_panels_weights() {
         "expert,node,kind,a,b,value\ne1,index,pairwise,p,q,3\ne1,p,points,x,,60\ne1,p,points,y,,40\n\
          e2,p,points,x,,20\ne2,p,points,y,,80\n",
     );
-    let edition = tiny_edition(
+    // A third expert (x 30 / y 70) in another file, for the median variant.
+    write(
         dir.path(),
-        "[experts]\nfile = \"panel.csv\"\n[variants.median]\nexperts = { points = \"median\" }\n",
+        "panel3.csv",
+        "expert,node,kind,a,b,value\ne1,index,pairwise,p,q,3\ne1,p,points,x,,60\ne1,p,points,y,,40\n\
+         e2,p,points,x,,20\ne2,p,points,y,,80\ne3,p,points,x,,30\ne3,p,points,y,,70\n",
     );
+    let variant = "[variants.median]\nexperts = { file = \"panel3.csv\", points = \"median\" }\n";
+    let edition = tiny_edition(dir.path(), &format!("[experts]\nfile = \"panel.csv\"\n{variant}"));
     let o = output(cityrank(dir.path()).arg("run").arg(&edition).args(["--format", "json"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -259,7 +293,9 @@ fn an_edition_ranks_with_the_panels_weights() {
     assert_eq!(e["experts"], 2);
     assert_eq!(e["settings"]["points"], "mean");
     assert_eq!(e["sha256"].as_str().unwrap().len(), 64);
-    // The median of two shares is their mean: the same scores, the setting recorded.
+    // The median variant (three experts): x shares 0.6, 0.2, 0.3 → 0.3; y 0.4,
+    // 0.8, 0.7 → 0.7. p = 0.3x + 0.7y: a 70, b 30, c 50; index a 52.5 + 12.5 = 65,
+    // b 22.5, c 37.5 + 25 = 62.5 → a, c, b.
     let o = output(
         cityrank(dir.path())
             .arg("run")
@@ -269,7 +305,36 @@ fn an_edition_ranks_with_the_panels_weights() {
     assert!(o.status.success(), "{}", stderr(&o));
     let m: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(m["edition"]["experts"]["settings"]["points"], "median");
-    assert_eq!(m["units"][0]["score"], r["units"][0]["score"]);
+    assert_eq!(m["edition"]["experts"]["file"], "panel3.csv");
+    let got: Vec<(&str, f64)> = m["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["id"].as_str().unwrap(), u["score"].as_f64().unwrap()))
+        .collect();
+    for ((id, s), (wid, ws)) in got.iter().zip([("a", 65.0), ("c", 62.5), ("b", 22.5)]) {
+        assert_eq!(*id, wid);
+        assert!((s - ws).abs() < 1e-9, "{id}: {s} vs {ws}");
+    }
+    // As an alternative of a sensitivity input the variant's panel applies too:
+    // some builds rank `a` first (only the median panel does).
+    let with_input = tiny_edition(
+        dir.path(),
+        &format!(
+            "[experts]\nfile = \"panel.csv\"\n[sensitivity]\nsamples = 8\nleave_one_out = false\nbootstrap = 0\n\
+             [[sensitivity.inputs]]\nname = \"aggregation\"\nvariants = [\"nominal\", \"median\"]\n{variant}"
+        ),
+    );
+    let o = output(cityrank(dir.path()).arg("sensitivity").arg(&with_input).args([
+        "--uncertainty-only",
+        "--format",
+        "json",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let a = s["units"].as_array().unwrap().iter().find(|u| u["id"] == "a").unwrap();
+    assert_eq!(a["nominal_rank"], 2);
+    assert_eq!(a["q5_rank"].as_f64(), Some(1.0), "{a}");
     // `cityrank experts --edition` checks the panel against the methodology and
     // shows the methodology's own weights beside the panel's.
     let panel = dir.path().join("panel.csv");

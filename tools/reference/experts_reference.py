@@ -370,6 +370,37 @@ def kendall():
         print(f"  W (tie-corrected) = {g(w_t)}")
 
 
+# ---------------------------------------------------------------------------
+# 6. More panel figures for the end-to-end tests (tests/experts.rs)
+# ---------------------------------------------------------------------------
+def panel_extras():
+    section("6. Panel extras: AIJ without E3, Kendall's W of priorities, ratings")
+    experts = {
+        "E1": {(0, 1): F(3), (0, 2): F(5), (0, 3): F(7), (1, 2): F(2), (1, 3): F(5), (2, 3): F(3)},
+        "E2": {(0, 1): F(1, 2), (0, 2): F(3), (0, 3): F(4), (1, 2): F(4), (1, 3): F(6), (2, 3): F(2)},
+        "E3": {(0, 1): F(2), (0, 2): F(7), (0, 3): F(3), (1, 2): F(3), (1, 3): F(1, 2), (2, 3): F(1, 4)},
+    }
+    mats = {k: recip_matrix(4, v) for k, v in experts.items()}
+    aij = np.exp((np.log(mats["E1"]) + np.log(mats["E2"])) / 2)
+    w, _ = principal(aij)
+    print(f"  AIJ of E1 and E2 only (E3 left out), eigenvector priorities: {vec(w)}")
+    pri = [principal(mats[k])[0] for k in ("E1", "E2", "E3")]
+    # Kendall's W of the three experts' priorities: rank each expert's priorities
+    # (ascending; no ties here) and apply the formula of section 5.
+    ranks = [np.argsort(np.argsort(p)) + 1 for p in pri]
+    rj, s_, t, w_, w_t = kendall_w(ranks)
+    print(f"  ranks of the priorities per expert: {[list(map(int, r)) for r in ranks]}")
+    print(f"  Kendall's W of the priorities: {g(w_t)} (S = {g(s_)})")
+    # Ratings (1-5) of three children by three experts: weights = rating / sum.
+    ratings = {"R1": [5, 3, 2], "R2": [4, 4, 1], "R3": [5, 2, 2]}
+    shares = {k: np.array(v, float) / sum(v) for k, v in ratings.items()}
+    mean = sum(shares.values()) / 3
+    print(f"  rating shares: {', '.join(k + ' ' + vec(v) for k, v in shares.items())}")
+    print(f"  mean of the rating shares: {vec(mean)}")
+    med = np.median(np.array(list(shares.values())), axis=0)
+    print(f"  median of the rating shares, renormalised: {vec(med / med.sum())}")
+
+
 def main():
     print(f"numpy {np.__version__}")
     synthetic_panel()
@@ -377,6 +408,7 @@ def main():
     incomplete_llsm()
     published()
     kendall()
+    panel_extras()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@
 //! leave pairs out as long as the pairs given connect all children: the matrix is
 //! then completed by logarithmic least squares (see
 //! [`cityrank_steps::experts::complete_llsm`]) and its consistency is that of the
-//! completed matrix.
+//! completed matrix — which understates the inconsistency of the judgements
+//! given, as the completed entries are consistent by construction (the report
+//! says how many pairs each expert compared). AIJ takes the completed matrices.
 //!
 //! **Each expert at each node**: priorities (AHP: the principal eigenvector, or
 //! the row geometric mean), λ_max, Saaty's CI and CR (flagged above 0.1); shares
@@ -30,7 +32,8 @@
 //! ratings by the mean or the median of the shares (renormalised). Experts whose
 //! CR at a node is above `max_cr` can be left out there.
 //!
-//! **Agreement** per node: Kendall's W over the experts' weights, each expert's
+//! **Agreement** per node (over every expert who judged it, including those
+//! `max_cr` leaves out of the weights): Kendall's W over the experts' weights, each expert's
 //! distance to the panel's weights (total variation: half the sum of absolute
 //! differences, the share of weight the expert would have to move to agree), and
 //! the outliers: experts whose distance is above Q3 + 1.5 × IQR of the node's
@@ -51,6 +54,10 @@ use crate::table::{Cell, Dialect, RawTable};
 
 /// Version of the experts report format.
 pub const EXPERTS_SCHEMA_VERSION: u32 = 1;
+
+/// Ids an expert may not have: reports use them for the panel's and the
+/// methodology's weights.
+pub const RESERVED_EXPERTS: [&str; 2] = ["panel", "methodology"];
 
 /// The columns of a panel file, in order.
 pub const PANEL_COLUMNS: [&str; 6] = ["expert", "node", "kind", "a", "b", "value"];
@@ -229,6 +236,12 @@ impl Panel {
                 bad("`expert`, `node` and `a` must all be given".into());
                 continue;
             }
+            if RESERVED_EXPERTS.contains(&expert.as_str()) {
+                bad(format!(
+                    "`{expert}` names the panel's or the methodology's weights in reports; give the expert another id"
+                ));
+                continue;
+            }
             let kind = match kind_text.to_lowercase().as_str() {
                 "points" => Kind::Points,
                 "pairwise" => Kind::Pairwise,
@@ -263,6 +276,13 @@ impl Panel {
                         continue;
                     }
                     // Saaty's scale, with room for 1/9 written 0.111.
+                    if value > 20_000.0 && matches!(row.cells[5], Cell::Number(_)) {
+                        bad(format!(
+                            "{value} is outside Saaty's scale (1/9 to 9); it looks like a date: a spreadsheet turned \
+                             a fraction such as `1/3` into one. Format the column as text, or write 0.333"
+                        ));
+                        continue;
+                    }
                     if !(1.0 / 9.0 - 1e-3..=9.0).contains(&value) {
                         bad(format!(
                             "{value} is outside Saaty's scale (1/9 to 9): 1 = equally important, 3 moderately, 5 \
@@ -339,7 +359,7 @@ pub struct Target {
 /// One expert's judgements at one node, ready to aggregate.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// Position of the expert in [`Prepared`]'s panel's expert list.
+    /// Position of the expert in [`PreparedPanel::experts`].
     pub expert: usize,
     /// The completed comparison matrix (pairwise), row-major.
     pub matrix: Option<Vec<f64>>,
@@ -481,30 +501,32 @@ impl PreparedPanel {
                 rows.entry((t, e)).or_default().push(j);
             }
         }
-        // One kind per node (the whole panel), one judgement per child or pair.
+        // One kind per node for the whole panel: the kind of its first row in the
+        // file; an expert judging it another way is told so once, at their first
+        // such row.
         let mut kinds: Vec<Option<(Kind, &Judgement)>> = vec![None; targets.len()];
-        for ((t, _), js) in &rows {
-            for j in js {
-                match kinds[*t] {
-                    None => kinds[*t] = Some((j.kind, j)),
-                    Some((k, first)) if k != j.kind => {
-                        let who = if first.expert == j.expert {
-                            format!("expert `{}` judges", j.expert)
-                        } else {
-                            format!("the panel judges (expert `{}`)", first.expert)
-                        };
-                        problems.push(format!(
-                            "{}: {who} `{}` by {} at {}, but this row by {}; a node is judged one way by the whole \
-                             panel",
-                            j.place,
-                            j.node,
-                            k.as_str(),
-                            first.place,
-                            j.kind.as_str()
-                        ));
-                    }
-                    Some(_) => {}
+        let mut told: Vec<(usize, &str)> = Vec::new();
+        for j in &panel.judgements {
+            let Some(t) = targets.iter().position(|t| t.id == j.node) else {
+                continue;
+            };
+            match kinds[t] {
+                None => kinds[t] = Some((j.kind, j)),
+                Some((k, first)) if k != j.kind && !told.contains(&(t, j.expert.as_str())) => {
+                    told.push((t, j.expert.as_str()));
+                    problems.push(format!(
+                        "{}: expert `{}` judges `{}` by {}, but the panel judges it by {} (from {}, expert `{}`); a \
+                         node is judged one way by the whole panel",
+                        j.place,
+                        j.expert,
+                        j.node,
+                        j.kind.as_str(),
+                        k.as_str(),
+                        first.place,
+                        first.expert
+                    ));
                 }
+                Some(_) => {}
             }
         }
         let mut nodes: Vec<PreparedNode> = Vec::new();
@@ -740,7 +762,7 @@ fn judge(
             if !problems.is_empty() {
                 return Err(problems);
             }
-            let matrix = ahp::complete_llsm(n, &given).map_err(|_| {
+            let matrix = ahp::complete_llsm(n, &given).map_err(|e| {
                 // Which children the comparisons leave apart.
                 let mut reach = vec![false; n];
                 reach[given[0].0] = true;
@@ -761,6 +783,9 @@ fn judge(
                     .filter(|&i| !reach[i])
                     .map(|i| target.children[i].as_str())
                     .collect();
+                if apart.is_empty() {
+                    return vec![format!("{}: expert `{expert}` at `{}`: {e}", js[0].place, target.id)];
+                }
                 vec![format!(
                     "{}: expert `{expert}`'s comparisons at `{}` leave {} unconnected to the other children (pairs \
                      given: {} of {}); compare each child with at least one connected sibling",
@@ -771,9 +796,13 @@ fn judge(
                     n * (n - 1) / 2
                 )]
             })?;
-            let weights =
-                priorities(&matrix, n, settings.priorities).map_err(|e| vec![format!("{}: {e}", js[0].place)])?;
-            let lambda = ahp::lambda_max(&matrix, n, &weights);
+            let step = |e: cityrank_steps::StepError| {
+                vec![format!("{}: expert `{expert}` at `{}`: {e}", js[0].place, target.id)]
+            };
+            let weights = priorities(&matrix, n, settings.priorities).map_err(step)?;
+            // Consistency is the matrix's: λ_max is its principal eigenvalue
+            // whatever the priority method (Saaty's CR is defined on it).
+            let (_, lambda) = ahp::eigenvector(&matrix, n).map_err(step)?;
             let (ci, cr) = ahp::consistency(lambda, n);
             Ok(Prepared {
                 expert: 0,
@@ -874,7 +903,8 @@ pub struct ExpertJudgement {
     pub expert: String,
     /// Priorities or shares, by child (sum 1).
     pub weights: Vec<f64>,
-    /// λ_max (AHP).
+    /// λ_max (AHP): the principal eigenvalue of the expert's (completed) matrix,
+    /// whatever the priority method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_max: Option<f64>,
     /// Consistency index (AHP).
@@ -928,7 +958,15 @@ impl PreparedPanel {
                     ahp::consistency(lambda, n).1
                 })
                 .flatten();
-            let vectors: Vec<&[f64]> = node.experts.iter().map(|p| p.weights.as_slice()).collect();
+            // Weights equal in theory (e.g. two children compared alike) can differ
+            // in the last bits; ranked as computed they would not tie. Rounded to
+            // 1e-12 (weights are in [0, 1]) they do, on every machine.
+            let rounded: Vec<Vec<f64>> = node
+                .experts
+                .iter()
+                .map(|p| p.weights.iter().map(|w| (w * 1e12).round() / 1e12).collect())
+                .collect();
+            let vectors: Vec<&[f64]> = rounded.iter().map(Vec::as_slice).collect();
             let kendall_w = ahp::kendall_w(&vectors, n);
             let distances: Vec<f64> = node
                 .experts
@@ -1077,7 +1115,9 @@ mod tests {
             "{e}"
         );
         assert!(
-            e.contains("line 4: the panel judges (expert `e1`) `index` by pairwise"),
+            e.contains(
+                "line 4: expert `e2` judges `index` by points, but the panel judges it by pairwise (from line 2"
+            ),
             "{e}"
         );
         assert!(e.contains("line 5: no node `p` with children"), "{e}");

@@ -97,7 +97,8 @@ pub struct EditionInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpertsInfo {
-    /// The panel file's name.
+    /// The panel file's name (without its folder, so that results do not depend
+    /// on the machine).
     pub file: String,
     /// SHA-256 of the panel file's bytes.
     pub sha256: String,

@@ -84,6 +84,7 @@ pub fn eigenvector(a: &[f64], n: usize) -> Result<(Vec<f64>, f64), StepError> {
     let mut w = geometric_mean(a, n)?;
     let mut next = vec![0.0; n];
     let mut lambda = n as f64;
+    let mut converged = false;
     for _ in 0..10_000 {
         for i in 0..n {
             next[i] = (0..n).map(|j| a[i * n + j] * w[j]).sum();
@@ -97,8 +98,14 @@ pub fn eigenvector(a: &[f64], n: usize) -> Result<(Vec<f64>, f64), StepError> {
             w[i] = x;
         }
         if moved <= 1e-15 {
+            converged = true;
             break;
         }
+    }
+    if !converged {
+        return Err(StepError::Shape {
+            what: "the principal eigenvector did not converge in 10,000 power iterations".into(),
+        });
     }
     Ok((w, lambda))
 }
@@ -153,6 +160,13 @@ pub fn consistency(lambda_max: f64, n: usize) -> (f64, Option<f64>) {
 /// elements' relative importance is not determined at all): the message names
 /// the elements cut off, by index.
 pub fn complete_llsm(n: usize, given: &[(usize, usize, f64)]) -> Result<Vec<f64>, StepError> {
+    if n == 0 {
+        return Err(StepError::NotEnoughData {
+            what: "a comparison matrix".into(),
+            present: 0,
+            needed: 1,
+        });
+    }
     for &(i, j, x) in given {
         if i >= n || j >= n || i == j || !(x.is_finite() && x > 0.0) {
             return Err(StepError::InvalidParameter {
@@ -447,11 +461,13 @@ mod tests {
 
     #[test]
     fn median_of_shares_is_renormalised() {
-        let a = [0.5, 0.3, 0.2];
-        let b = [0.4, 0.4, 0.2];
-        let c = [0.6, 0.25, 0.15];
-        // Medians 0.5, 0.3, 0.2: already sum 1.
+        let a = [0.6, 0.3, 0.1];
+        let b = [0.2, 0.5, 0.3];
+        let c = [0.3, 0.2, 0.5];
+        // Medians 0.3, 0.3, 0.3 sum to 0.9: renormalised to ⅓ each.
         let m = combine(&[&a, &b, &c], 3, Combine::Median).unwrap();
-        assert!((m[0] - 0.5).abs() < 1e-15 && (m[1] - 0.3).abs() < 1e-15);
+        for x in m {
+            assert!((x - 1.0 / 3.0).abs() < 1e-15);
+        }
     }
 }

@@ -29,15 +29,17 @@ const SCRIPT: Script<'static> = Script {
         if (e.inconsistent) hollow.push(point); else dots.push(point);
       });
     });
+    // The dots and markers sit on a hidden value axis over the same span as the
+    // categories (a category axis would round their sideways spread away).
     var series = [
       { name: 'panel', type: 'bar', data: node.weights.map(function (w) { return round(w * 100, 2); }),
         barWidth: '60%', itemStyle: { color: 'rgba(84,112,198,0.25)' }, z: 1 },
-      { name: 'expert', type: 'scatter', data: dots, symbolSize: 7, itemStyle: { color: '#5470c6' }, z: 3 },
-      { name: 'inconsistent expert (CR > ' + report.cr_threshold + ')', type: 'scatter', data: hollow, symbolSize: 7,
-        itemStyle: { color: '#fff', borderColor: '#ee6666', borderWidth: 1.5 }, z: 3 }
+      { name: 'expert', type: 'scatter', xAxisIndex: 1, data: dots, symbolSize: 7, itemStyle: { color: '#5470c6' }, z: 3 },
+      { name: 'inconsistent expert (CR > ' + report.cr_threshold + ')', type: 'scatter', xAxisIndex: 1, data: hollow,
+        symbolSize: 7, itemStyle: { color: '#fff', borderColor: '#ee6666', borderWidth: 1.5 }, z: 3 }
     ];
     if (node.nominal) {
-      series.push({ name: 'methodology', type: 'scatter', symbol: 'rect', symbolSize: [30, 3],
+      series.push({ name: 'methodology', type: 'scatter', xAxisIndex: 1, symbol: 'rect', symbolSize: [30, 3],
         data: node.nominal.map(function (w, c) { return [c, round(w * 100, 2)]; }),
         itemStyle: { color: '#333' }, z: 4 });
     }
@@ -53,8 +55,11 @@ const SCRIPT: Script<'static> = Script {
       },
       legend: { top: 0 },
       grid: { left: 60, right: 20, top: 40, bottom: 70 },
-      xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: names.length > 4 ? 20 : 0 } },
-      yAxis: { type: 'value', name: 'weight (%)', min: 0 },
+      xAxis: [
+        { type: 'category', data: names, axisLabel: { interval: 0, rotate: names.length > 4 ? 20 : 0 } },
+        { type: 'value', min: -0.5, max: names.length - 0.5, show: false }
+      ],
+      yAxis: { type: 'value', name: 'weight (%)', min: 0, axisLine: { onZero: false } },
       series: series
     });
   }

@@ -624,6 +624,24 @@ pub fn analyse(
         bail!("{file}: sensitivity analysis of panel editions is not supported; run it on one year");
     }
     let derived = cityrank_core::run::derive_rows(loaded, edition, dataset)?;
+    // Alternatives that change the expert panel's settings become the weights
+    // those settings give, so that they apply like any variant.
+    let variants = edition
+        .edition
+        .variants
+        .iter()
+        .map(|(name, v)| {
+            let key = format!("variants.{name}.experts");
+            Ok((name.clone(), edition.with_panel_weights(v, &loaded.manifest, &key)?))
+        })
+        .collect::<Result<BTreeMap<String, Variant>>>()?;
+    let mut spec = spec.clone();
+    for (k, input) in spec.inputs.iter_mut().enumerate() {
+        for (j, a) in input.alternatives.iter_mut().enumerate() {
+            let key = format!("sensitivity.inputs[{k}].alternatives[{j}].experts");
+            *a = edition.with_panel_weights(a, &loaded.manifest, &key)?;
+        }
+    }
     let subject = Subject {
         label: file,
         edition_id: edition.edition.id.clone(),
@@ -634,7 +652,7 @@ pub fn analyse(
         plugin_manifest: &loaded.manifest,
         unit_names: derived.rows.iter().map(|&r| dataset.units[r].name.clone()).collect(),
         derived,
-        variants: &edition.edition.variants,
+        variants: &variants,
         plugin: loaded.plugin.as_deref().map(|p| (p, &edition.limits)),
         experts: edition
             .experts
@@ -642,7 +660,7 @@ pub fn analyse(
             .map(|s| edition.panel_weights(s, &loaded.manifest))
             .transpose()?,
     };
-    analyse_subject(subject, spec, over)
+    analyse_subject(subject, &spec, over)
 }
 
 /// Runs an analysis of `subject`.

@@ -567,6 +567,9 @@ pub struct ResolvedEdition {
     /// The expert panel whose weights apply (the variant's changes made, its file
     /// resolved against the edition file's folder).
     pub experts: Option<ExpertsSpec>,
+    /// That panel's file, read and checked row by row once (its hash is of the
+    /// bytes whose judgements are used).
+    pub expert_panel: Option<crate::experts::Panel>,
 }
 
 /// The problems of a `[panel]` table at `key`, one line each (`key.weights: …`).
@@ -739,6 +742,10 @@ impl ResolvedEdition {
             limits,
             variant: variant.map(str::to_string),
             panel,
+            expert_panel: experts
+                .as_ref()
+                .map(|e| crate::experts::Panel::load(&e.file))
+                .transpose()?,
             experts,
         })
     }
@@ -780,10 +787,43 @@ impl ResolvedEdition {
     /// The expert panel of `spec` checked against `manifest`'s framework, every
     /// expert's judgements prepared (see [`crate::experts`]).
     pub fn panel_weights(&self, spec: &ExpertsSpec, manifest: &Manifest) -> Result<crate::experts::PreparedPanel> {
-        let panel = crate::experts::Panel::load(&spec.file)?;
+        let loaded;
+        let panel = match &self.expert_panel {
+            Some(p) if self.experts.as_ref().is_some_and(|e| e.file == spec.file) => p,
+            _ => {
+                loaded = crate::experts::Panel::load(&spec.file)?;
+                &loaded
+            }
+        };
         let framework = manifest.framework()?;
-        crate::experts::PreparedPanel::prepare(&panel, Some(crate::experts::targets_of(&framework)), &spec.settings())
+        crate::experts::PreparedPanel::prepare(panel, Some(crate::experts::targets_of(&framework)), &spec.settings())
             .with_context(|| format!("the expert panel of {}", self.path.display()))
+    }
+
+    /// `variant` with its `experts` changes turned into the weights they give
+    /// (`weights` of the children of every node the panel judges; the variant's
+    /// own `weights` win), so that it applies like any variant, e.g. as an
+    /// alternative of a sensitivity input. `key` names it in errors.
+    pub fn with_panel_weights(&self, variant: &Variant, manifest: &Manifest, key: &str) -> Result<Variant> {
+        let Some(over) = &variant.experts else {
+            return Ok(variant.clone());
+        };
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let spec = resolve_experts(self.edition.experts.as_ref(), Some(over), key)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.path.display()))?
+            .map(|e| ExpertsSpec {
+                file: base.join(&e.file),
+                ..e
+            })
+            .context("internal error: a variant's panel did not resolve")?;
+        let mut out = variant.clone();
+        out.experts = None;
+        for (_, weights) in self.panel_weights(&spec, manifest)?.weights()? {
+            for (child, w) in weights {
+                out.weights.entry(child).or_insert(w);
+            }
+        }
+        Ok(out)
     }
 
     /// The methodology's manifest as this edition runs it: the edition's tiers, the

@@ -121,7 +121,8 @@ pub struct ExpertsInput {
     /// `bootstrap` (default), `leave-one-out` or `each`.
     #[serde(default)]
     pub resample: Resample,
-    /// Bootstrap resamples (weight sets) to draw from.
+    /// Bootstrap resamples (weight sets) to draw from (`bootstrap` only: the
+    /// others have one weight set per expert).
     #[serde(default = "hundred_usize")]
     #[schemars(range(min = 1))]
     pub replicates: usize,
