@@ -917,6 +917,11 @@ fn excel_diff(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let (write_secs, bytes) = time(reps, || {
         crate::excel::results_workbook(&out.results, raw.map(|s| (s, out.unit_ids.as_slice())))
     })?;
+    // Large sheets are streamed through temporary files and built on two threads:
+    // the bytes must still be the same every time.
+    if crate::excel::results_workbook(&out.results, raw.map(|s| (s, out.unit_ids.as_slice())))? != bytes {
+        bail!("the results workbook of 13,000 units differs between two writes");
+    }
     // diff: harbor-ladder against the Global Cities-style method on LAS 2024.
     let sandbox = Sandbox::new(None)?;
     let load = |path: &str| -> Result<(ResolvedEdition, crate::run::LoadedMethodology)> {

@@ -46,13 +46,27 @@ fn xlsx(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
     anyhow!("cannot write the workbook: {e}")
 }
 
+/// The most rows of a sheet whose columns are fitted to their contents.
+const FIT_ROWS: usize = 2_000;
+
 /// Fits the columns to their contents when that is cheap (fitting reads every
 /// cell: for large sheets the columns get a fixed width instead).
 fn fit(sheet: &mut Worksheet, rows: usize) {
-    if rows <= 2_000 {
+    if rows <= FIT_ROWS {
         sheet.autofit();
     } else {
         let _ = sheet.set_column_range_width(0, 255, 12.0);
+    }
+}
+
+/// A new sheet for `rows` rows: above [`FIT_ROWS`] streamed to a temporary file
+/// as its rows are written (constant memory; rows must then be written in
+/// order, which every sheet here does).
+fn sheet_for(book: &mut Workbook, rows: usize) -> Result<&mut Worksheet> {
+    if rows > FIT_ROWS {
+        book.add_worksheet_with_constant_memory().map_err(xlsx)
+    } else {
+        Ok(book.add_worksheet())
     }
 }
 
@@ -125,142 +139,91 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         .filter(|n| n.kind == NodeKind::Indicator)
         .collect();
 
-    // Ranking.
-    let sheet = book.add_worksheet().set_name("Ranking").map_err(xlsx)?;
-    let mut names: Vec<&str> = vec!["rank", "tier", "id", "name", "country", "score"];
-    let aggregate_names = headings(results, &aggregates, &names);
-    names.extend(aggregate_names.iter().map(String::as_str));
-    let grouped = results.units.iter().any(|u| u.group.is_some());
-    if grouped {
-        names.extend(["group", "rank in group"]);
-    }
-    header(sheet, &names, &f)?;
-    sheet
-        .set_column_range_format(5, 5 + aggregates.len() as u16, &f.score)
-        .map_err(xlsx)?;
-    for (i, u) in results.units.iter().enumerate() {
-        let row = i as u32 + 1;
-        if let Some(r) = u.rank {
-            sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
-        }
-        match (tier_index(&u.tier), &u.tier) {
-            (Some(t), Some(label)) => {
-                sheet
-                    .write_string_with_format(row, 1, label, &f.tiers[t.min(f.tiers.len() - 1)])
-                    .map_err(xlsx)?;
-            }
-            (_, Some(label)) => {
-                sheet.write_string(row, 1, label).map_err(xlsx)?;
-            }
-            _ => {}
-        }
-        sheet.write_string(row, 2, &u.id).map_err(xlsx)?;
-        sheet.write_string(row, 3, &u.name).map_err(xlsx)?;
-        sheet
-            .write_string(row, 4, u.country.as_deref().unwrap_or(""))
+    // The first sheet: the ranking.
+    let write_main_sheets = |book: &mut Workbook| -> Result<()> {
+        // Ranking.
+        let sheet = sheet_for(book, results.units.len())?
+            .set_name("Ranking")
             .map_err(xlsx)?;
-        plain(sheet, row, 5, u.score)?;
-        for (k, n) in aggregates.iter().enumerate() {
-            plain(sheet, row, 6 + k as u16, u.scores.get(&n.id).copied().flatten())?;
-        }
+        let mut names: Vec<&str> = vec!["rank", "tier", "id", "name", "country", "score"];
+        let aggregate_names = headings(results, &aggregates, &names);
+        names.extend(aggregate_names.iter().map(String::as_str));
+        let grouped = results.units.iter().any(|u| u.group.is_some());
         if grouped {
-            let c = 6 + aggregates.len() as u16;
-            sheet
-                .write_string(row, c, u.group.as_deref().unwrap_or(""))
-                .map_err(xlsx)?;
-            if let Some(r) = u.group_rank {
-                sheet.write_number(row, c + 1, f64::from(r)).map_err(xlsx)?;
-            }
+            names.extend(["group", "rank in group"]);
         }
-    }
-    fit(sheet, results.units.len());
-
-    // Indicators: normalised scores, in rank order as the ranking, headed by name.
-    let sheet = book.add_worksheet().set_name("Indicators").map_err(xlsx)?;
-    let mut names: Vec<&str> = vec!["rank", "id", "name"];
-    let indicator_names = headings(results, &indicators, &names);
-    names.extend(indicator_names.iter().map(String::as_str));
-    header(sheet, &names, &f)?;
-    sheet
-        .set_column_range_format(3, 3 + indicators.len() as u16, &f.score)
-        .map_err(xlsx)?;
-    for (i, u) in results.units.iter().enumerate() {
-        let row = i as u32 + 1;
-        if let Some(r) = u.rank {
-            sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
-        }
-        sheet.write_string(row, 1, &u.id).map_err(xlsx)?;
-        sheet.write_string(row, 2, &u.name).map_err(xlsx)?;
-        for (k, n) in indicators.iter().enumerate() {
-            plain(sheet, row, 3 + k as u16, u.scores.get(&n.id).copied().flatten())?;
-        }
-    }
-    fit(sheet, results.units.len());
-
-    // Raw values: the indicators as derived, before any step; in rank order as the
-    // ranking (a panel's years of a unit together), then the rows not ranked
-    // (screened out), headed by name.
-    if let Some((stage, unit_ids)) = raw {
-        let sheet = book.add_worksheet().set_name("Raw values").map_err(xlsx)?;
-        // The stage's rows of each unit id: (year, row).
-        let mut rows_of: BTreeMap<&str, Vec<(Option<i32>, usize)>> = BTreeMap::new();
-        for (k, &u) in stage.units.iter().enumerate() {
-            let (id, year) = split_key(unit_ids.get(u).map_or("", String::as_str));
-            rows_of.entry(id).or_default().push((year, k));
-        }
-        let panel = rows_of.values().flatten().any(|(y, _)| y.is_some());
-        let name_of: BTreeMap<&str, &str> = results
-            .units
-            .iter()
-            .map(|u| (u.id.as_str(), u.name.as_str()))
-            .chain(results.screened_out.iter().map(|s| (s.id.as_str(), s.name.as_str())))
-            .collect();
-        let mut order: Vec<(Option<u32>, &str)> = results.units.iter().map(|u| (u.rank, u.id.as_str())).collect();
-        for &u in &stage.units {
-            let id = split_key(unit_ids.get(u).map_or("", String::as_str)).0;
-            if !order.iter().any(|(_, o)| *o == id) {
-                order.push((None, id));
-            }
-        }
-        let columns: Vec<&NodeInfo> = stage
-            .columns
-            .iter()
-            .filter_map(|c| results.framework.iter().find(|n| &n.id == c))
-            .collect();
-        let mut names: Vec<&str> = vec!["rank", "id", "name"];
-        if panel {
-            names.push("year");
-        }
-        let first = names.len() as u16;
-        let column_names: Vec<String> = if columns.len() == stage.columns.len() {
-            headings(results, &columns, &names)
-        } else {
-            stage.columns.clone()
-        };
-        names.extend(column_names.iter().map(String::as_str));
         header(sheet, &names, &f)?;
-        let mut row = 0u32;
-        for (rank, id) in order {
-            let mut rows = rows_of.get(id).cloned().unwrap_or_default();
-            rows.sort_by_key(|(y, _)| *y);
-            for (year, k) in rows {
-                row += 1;
-                if let Some(r) = rank {
-                    sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+        sheet
+            .set_column_range_format(5, 5 + aggregates.len() as u16, &f.score)
+            .map_err(xlsx)?;
+        for (i, u) in results.units.iter().enumerate() {
+            let row = i as u32 + 1;
+            if let Some(r) = u.rank {
+                sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+            }
+            match (tier_index(&u.tier), &u.tier) {
+                (Some(t), Some(label)) => {
+                    sheet
+                        .write_string_with_format(row, 1, label, &f.tiers[t.min(f.tiers.len() - 1)])
+                        .map_err(xlsx)?;
                 }
-                sheet.write_string(row, 1, id).map_err(xlsx)?;
+                (_, Some(label)) => {
+                    sheet.write_string(row, 1, label).map_err(xlsx)?;
+                }
+                _ => {}
+            }
+            sheet.write_string(row, 2, &u.id).map_err(xlsx)?;
+            sheet.write_string(row, 3, &u.name).map_err(xlsx)?;
+            sheet
+                .write_string(row, 4, u.country.as_deref().unwrap_or(""))
+                .map_err(xlsx)?;
+            plain(sheet, row, 5, u.score)?;
+            for (k, n) in aggregates.iter().enumerate() {
+                plain(sheet, row, 6 + k as u16, u.scores.get(&n.id).copied().flatten())?;
+            }
+            if grouped {
+                let c = 6 + aggregates.len() as u16;
                 sheet
-                    .write_string(row, 2, name_of.get(id).copied().unwrap_or(""))
+                    .write_string(row, c, u.group.as_deref().unwrap_or(""))
                     .map_err(xlsx)?;
-                if let Some(y) = year.filter(|_| panel) {
-                    sheet.write_number(row, 3, f64::from(y)).map_err(xlsx)?;
-                }
-                for (c, column) in stage.values.iter().enumerate() {
-                    plain(sheet, row, first + c as u16, column.get(k).copied())?;
+                if let Some(r) = u.group_rank {
+                    sheet.write_number(row, c + 1, f64::from(r)).map_err(xlsx)?;
                 }
             }
         }
-        fit(sheet, stage.units.len());
+        fit(sheet, results.units.len());
+
+        Ok(())
+    };
+
+    // Indicators and raw values, the two large sheets: built at the same time on
+    // two threads (standalone sheets, pushed in their places; their XML is then
+    // assembled in parallel when the workbook is saved).
+    write_main_sheets(&mut book)?;
+    let raw_sheet = std::thread::scope(|scope| -> Result<Option<Worksheet>> {
+        let f = &f;
+        let indicators = &indicators;
+        let raw_job = raw.map(|(stage, unit_ids)| {
+            scope.spawn(move || -> Result<Worksheet> {
+                let mut sheet = Worksheet::new();
+                sheet.set_name("Raw values").map_err(xlsx)?;
+                raw_values_sheet(&mut sheet, results, stage, unit_ids, f)?;
+                Ok(sheet)
+            })
+        });
+        let mut sheet = Worksheet::new();
+        sheet.set_name("Indicators").map_err(xlsx)?;
+        indicators_sheet(&mut sheet, results, indicators, f)?;
+        book.push_worksheet(sheet);
+        raw_job
+            .map(|j| {
+                j.join()
+                    .map_err(|_| anyhow!("internal error: the raw values sheet's thread panicked"))?
+            })
+            .transpose()
+    })?;
+    if let Some(sheet) = raw_sheet {
+        book.push_worksheet(sheet);
     }
 
     // Framework: the tree with its weights.
@@ -333,7 +296,12 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
     }
     fit(sheet, results.units.len());
 
-    book.save_to_buffer().map_err(xlsx)
+    // The compressed file takes about 20 bytes a cell: reserved at once, the
+    // buffer is not grown (and copied) a dozen times for a large workbook.
+    let cells = results.units.len() * (results.framework.len() + indicators.len() + 8);
+    let mut bytes = Vec::with_capacity(cells * 20);
+    book.save_to_writer(&mut bytes).map_err(xlsx)?;
+    Ok(bytes)
 }
 
 /// A new deterministic workbook (fixed creation date) titled `title`.
@@ -879,4 +847,122 @@ pub fn experts_workbook(report: &cityrank_core::experts::ExpertsReport) -> Resul
     }
     fit(sheet, 10);
     book.save_to_buffer().map_err(xlsx)
+}
+
+/// The `Raw values` sheet: the indicators as derived, before any step; in rank
+/// order as the ranking (a panel's years of a unit together), then the rows not
+/// ranked (screened out), headed by name.
+fn raw_values_sheet(
+    sheet: &mut Worksheet,
+    results: &Results,
+    stage: &Stage,
+    unit_ids: &[String],
+    f: &Formats,
+) -> Result<()> {
+    // The stage's rows of each unit id: (year, row).
+    let mut rows_of: BTreeMap<&str, Vec<(Option<i32>, usize)>> = BTreeMap::new();
+    for (k, &u) in stage.units.iter().enumerate() {
+        let (id, year) = split_key(unit_ids.get(u).map_or("", String::as_str));
+        rows_of.entry(id).or_default().push((year, k));
+    }
+    let panel = rows_of.values().flatten().any(|(y, _)| y.is_some());
+    let name_of: BTreeMap<&str, &str> = results
+        .units
+        .iter()
+        .map(|u| (u.id.as_str(), u.name.as_str()))
+        .chain(results.screened_out.iter().map(|s| (s.id.as_str(), s.name.as_str())))
+        .collect();
+    let mut order: Vec<(Option<u32>, &str)> = results.units.iter().map(|u| (u.rank, u.id.as_str())).collect();
+    let mut listed: std::collections::BTreeSet<&str> = order.iter().map(|(_, id)| *id).collect();
+    for &u in &stage.units {
+        let id = split_key(unit_ids.get(u).map_or("", String::as_str)).0;
+        if listed.insert(id) {
+            order.push((None, id));
+        }
+    }
+    let columns: Vec<&NodeInfo> = stage
+        .columns
+        .iter()
+        .filter_map(|c| results.framework.iter().find(|n| &n.id == c))
+        .collect();
+    let mut names: Vec<&str> = vec!["rank", "id", "name"];
+    if panel {
+        names.push("year");
+    }
+    let first = names.len() as u16;
+    let column_names: Vec<String> = if columns.len() == stage.columns.len() {
+        headings(results, &columns, &names)
+    } else {
+        stage.columns.clone()
+    };
+    names.extend(column_names.iter().map(String::as_str));
+    header(sheet, &names, f)?;
+    let mut row = 0u32;
+    for (rank, id) in order {
+        let mut rows = rows_of.get(id).cloned().unwrap_or_default();
+        rows.sort_by_key(|(y, _)| *y);
+        for (year, k) in rows {
+            row += 1;
+            if let Some(r) = rank {
+                sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+            }
+            sheet.write_string(row, 1, id).map_err(xlsx)?;
+            sheet
+                .write_string(row, 2, name_of.get(id).copied().unwrap_or(""))
+                .map_err(xlsx)?;
+            if let Some(y) = year.filter(|_| panel) {
+                sheet.write_number(row, 3, f64::from(y)).map_err(xlsx)?;
+            }
+            for (c, column) in stage.values.iter().enumerate() {
+                plain(sheet, row, first + c as u16, column.get(k).copied())?;
+            }
+        }
+    }
+    fit(sheet, stage.units.len());
+    Ok(())
+}
+
+/// The `Indicators` sheet: normalised scores, in rank order as the ranking,
+/// headed by name.
+fn indicators_sheet(sheet: &mut Worksheet, results: &Results, indicators: &[&NodeInfo], f: &Formats) -> Result<()> {
+    let mut names: Vec<&str> = vec!["rank", "id", "name"];
+    let indicator_names = headings(results, indicators, &names);
+    names.extend(indicator_names.iter().map(String::as_str));
+    header(sheet, &names, f)?;
+    sheet
+        .set_column_range_format(3, 3 + indicators.len() as u16, &f.score)
+        .map_err(xlsx)?;
+    // Every unit's scores have the same keys (the framework's nodes): their
+    // positions in key order are looked up once, not per cell (millions of cells
+    // for 13,000 units).
+    let keys: Vec<&str> = results
+        .units
+        .first()
+        .map(|u| u.scores.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let at: Vec<Option<usize>> = indicators
+        .iter()
+        .map(|n| keys.binary_search(&n.id.as_str()).ok())
+        .collect();
+    let mut values: Vec<Option<f64>> = Vec::with_capacity(keys.len());
+    for (i, u) in results.units.iter().enumerate() {
+        let row = i as u32 + 1;
+        if let Some(r) = u.rank {
+            sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+        }
+        sheet.write_string(row, 1, &u.id).map_err(xlsx)?;
+        sheet.write_string(row, 2, &u.name).map_err(xlsx)?;
+        let same_keys = u.scores.len() == keys.len() && u.scores.keys().zip(&keys).all(|(a, b)| a == b);
+        values.clear();
+        values.extend(u.scores.values().copied());
+        for (k, n) in indicators.iter().enumerate() {
+            let x = match at[k] {
+                Some(p) if same_keys => values[p],
+                _ => u.scores.get(&n.id).copied().flatten(),
+            };
+            plain(sheet, row, 3 + k as u16, x)?;
+        }
+    }
+    fit(sheet, results.units.len());
+    Ok(())
 }
