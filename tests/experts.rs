@@ -486,3 +486,132 @@ fn the_las_panel_is_what_its_script_draws() {
         "{flagged:?}"
     );
 }
+
+#[test]
+fn panels_in_other_dialects_and_sheets_and_their_typos() {
+    let dir = tempfile::tempdir().unwrap();
+    // As a European spreadsheet saves it: semicolons, decimal commas, a BOM.
+    let semi = write(
+        dir.path(),
+        "semi.csv",
+        "\u{feff}expert;node;kind;a;b;value\ne1;index;pairwise;A;B;0,5\ne2;index;pairwise;A;B;2\n",
+    );
+    let r = experts_json(dir.path(), &[semi.to_str().unwrap()]);
+    // AIJ of ½ and 2: their geometric mean 1 → equal weights.
+    close(&r["nodes"][0]["weights"], &[0.5, 0.5], "semicolons and decimal commas");
+    // A workbook whose panel is on its second sheet.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet()
+        .set_name("Notes")
+        .unwrap()
+        .write_string(0, 0, "Panel of 2 experts")
+        .unwrap();
+    let sheet = book.add_worksheet().set_name("Judgements").unwrap();
+    for (c, h) in ["expert", "node", "kind", "a", "b", "value"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (e, v)) in [("e1", 3.0), ("e2", 1.0 / 3.0)].iter().enumerate() {
+        let row = r as u32 + 1;
+        for (c, x) in [*e, "index", "pairwise", "A", "B"].iter().enumerate() {
+            sheet.write_string(row, c as u16, *x).unwrap();
+        }
+        sheet.write_number(row, 5, *v).unwrap();
+    }
+    let xlsx = dir.path().join("panel.xlsx");
+    book.save(&xlsx).unwrap();
+    let o = output(cityrank(dir.path()).arg("experts").arg(&xlsx));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("read from the sheet `Notes`"), "{}", stderr(&o));
+    let r = experts_json(dir.path(), &[xlsx.to_str().unwrap(), "--sheet", "Judgements"]);
+    close(&r["nodes"][0]["weights"], &[0.5, 0.5], "the second sheet");
+    // Without a methodology, a child only one of three experts names, close to
+    // another's, is a likely typo: named at its row, not blamed on the others.
+    let typo = write(
+        dir.path(),
+        "typo.csv",
+        "expert,node,kind,a,b,value\ne1,P,points,alpha,,1\ne1,P,points,beta,,1\ne2,P,points,alpha,,1\n\
+         e2,P,points,beta,,1\ne3,P,points,alpha,,1\ne3,P,points,betta,,1\n",
+    );
+    let o = output(cityrank(dir.path()).arg("experts").arg(&typo));
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("line 7: `betta` (a child of `P`) is named only by expert `e3`: a typo?"),
+        "{e}"
+    );
+    assert!(!e.contains("gives points to"), "{e}");
+    // The same expert written two ways.
+    let case = write(
+        dir.path(),
+        "case.csv",
+        "expert,node,kind,a,b,value\nAmal,P,points,alpha,,1\nAmal,P,points,beta,,1\namal,Q,points,x,,1\n",
+    );
+    let o = output(cityrank(dir.path()).arg("experts").arg(&case));
+    assert!(
+        stderr(&o).contains("line 4: expert `amal` and expert `Amal` differ only in case"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_panel_with_the_methodologys_own_shares_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The methodology weighs p and q 1 : 1 and x and y 1 : 1; so does the panel
+    // (1 on Saaty's scale; 50 points each) — in other numbers, the same shares.
+    write(
+        dir.path(),
+        "panel.csv",
+        "expert,node,kind,a,b,value\ne1,index,pairwise,p,q,1\ne1,p,points,x,,50\ne1,p,points,y,,50\n",
+    );
+    let with = tiny_edition(dir.path(), "[experts]\nfile = \"panel.csv\"\nmax_cr = 0.1\n");
+    let o = output(cityrank(dir.path()).arg("run").arg(&with));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The table says where the weights came from.
+    assert!(
+        stdout(&o).contains("weights — from the expert panel panel.csv (1 expert) at index, p"),
+        "{}",
+        stdout(&o)
+    );
+    let without = dir.path().join("plain.toml");
+    std::fs::write(
+        &without,
+        std::fs::read_to_string(&with)
+            .unwrap()
+            .replace("[experts]\nfile = \"panel.csv\"\nmax_cr = 0.1\n", ""),
+    )
+    .unwrap();
+    let o = output(
+        cityrank(dir.path())
+            .arg("diff")
+            .arg(&without)
+            .arg(&with)
+            .args(["--format", "json"]),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["differences"].as_array().unwrap().len(), 0, "{d}");
+}
+
+#[test]
+fn two_inputs_drawing_the_same_weights_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "panel.csv",
+        "expert,node,kind,a,b,value\ne1,index,pairwise,p,q,3\ne2,index,pairwise,p,q,2\n",
+    );
+    let edition = tiny_edition(
+        dir.path(),
+        "[experts]\nfile = \"panel.csv\"\n[sensitivity]\nsamples = 8\n\
+         [[sensitivity.inputs]]\nname = \"pillar weights\"\nweight_noise = { levels = [2], factor = 0.25 }\n\
+         [[sensitivity.inputs]]\nname = \"panel\"\nexperts = { resample = \"each\" }\n",
+    );
+    let o = output(cityrank(dir.path()).arg("sensitivity").arg(&edition));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`pillar weights` and `panel` both draw the weights of `p`, `q`"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1022,7 +1022,7 @@ fn experts(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let path = tempfile_dir()?.join("panel.csv");
     std::fs::write(&path, &csv)?;
     let (secs, report) = time(if quick { 3 } else { 15 }, || {
-        let panel = Panel::load(&path)?;
+        let panel = Panel::load(&path, None)?;
         PreparedPanel::prepare(&panel, None, &Settings::default())?.report(None)
     })?;
     if report.experts.len() != n_experts || report.nodes.len() != n_nodes {

@@ -122,6 +122,9 @@ enum Change {
     /// Set the manifest's JSON at this path (keys, or `[id]` for array elements by
     /// id) to B's value (`None`: remove it).
     Json(Vec<String>, Option<Value>),
+    /// Several of the above at once (e.g. every weight under one parent: weights
+    /// are relative among siblings, so they change together).
+    All(Vec<(Vec<String>, Option<Value>)>),
     /// B's framework structure (which indicators and nodes exist, and where).
     Structure,
     /// B's dataset and panel.
@@ -156,6 +159,93 @@ fn parts(v: &Value, key: &str) -> BTreeMap<String, Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Each indicator's and node's parent and weight, and the sum of the weights
+/// under each parent: weights are relative among siblings, so what a weight
+/// means is its share of that sum.
+fn sibling_weights(m: &Value) -> (BTreeMap<String, (String, f64)>, BTreeMap<String, f64>) {
+    let mut of = BTreeMap::new();
+    let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+    for key in ["nodes", "indicators"] {
+        for (id, x) in parts(m, key) {
+            let parent = x.get("parent").and_then(Value::as_str).unwrap_or_default().to_string();
+            let w = x.get("weight").and_then(Value::as_f64).unwrap_or(1.0);
+            *sums.entry(parent.clone()).or_default() += w;
+            of.insert(id, (parent, w));
+        }
+    }
+    (of, sums)
+}
+
+/// The weight differences: one per parent whose children's weights differ,
+/// compared as shares of the parent (3, 3, 2, 2 and 0.3, 0.3, 0.2, 0.2 are the
+/// same weights) when the parent has the same children in A and B, as written
+/// otherwise. Applied, it gives every child in both B's weight: siblings change
+/// together, so that a mix never weighs some on A's scale and others on B's.
+fn weight_differences(ma: &Value, mb: &Value) -> Vec<Difference> {
+    let (a, sum_a) = sibling_weights(ma);
+    let (b, sum_b) = sibling_weights(mb);
+    let children = |m: &BTreeMap<String, (String, f64)>, parent: &str| -> Vec<String> {
+        m.iter()
+            .filter(|(_, (p, _))| p == parent)
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    let indicators = parts(ma, "indicators");
+    let mut out = Vec::new();
+    // By B's parents: their children end up there once the structure is B's.
+    for (parent, &sb) in &sum_b {
+        let sa = sum_a.get(parent).copied().unwrap_or(0.0);
+        let (ca, cb) = (children(&a, parent), children(&b, parent));
+        let same = ca == cb && sa > 0.0 && sb > 0.0;
+        // B's children that A has (here, or under another parent: moved, their
+        // weight must follow too).
+        let common: Vec<&String> = cb.iter().filter(|c| a.contains_key(*c)).collect();
+        let mut changed = Vec::new();
+        let mut detail = Vec::new();
+        for c in &common {
+            let (wa, wb) = (a[*c].1, b[*c].1);
+            let (share_a, share_b) = (wa / sum_a[&a[*c].0], wb / sb);
+            let differs = if same {
+                (share_a - share_b).abs() > 1e-12
+            } else {
+                wa != wb || a[*c].0 != *parent
+            };
+            if differs {
+                detail.push(format!("{c} {:.1}% → {:.1}%", share_a * 100.0, share_b * 100.0));
+            }
+        }
+        if detail.is_empty() {
+            continue;
+        }
+        for c in &common {
+            let key = if indicators.contains_key(*c) {
+                "indicators"
+            } else {
+                "nodes"
+            };
+            changed.push((
+                vec![key.to_string(), format!("[{c}]"), "weight".to_string()],
+                Some(Value::from(b[*c].1)),
+            ));
+        }
+        let shown = detail.len().min(4);
+        let more = if detail.len() > shown {
+            format!(" and {} more", detail.len() - shown)
+        } else {
+            String::new()
+        };
+        out.push(Difference {
+            info: info(
+                "weights",
+                parent,
+                format!("children's shares: {}{more}", detail[..shown].join(", ")),
+            ),
+            change: Change::All(changed),
+        });
+    }
+    out
 }
 
 fn info(kind: &str, part: &str, detail: String) -> DifferenceInfo {
@@ -258,30 +348,23 @@ fn differences(ma: &Value, mb: &Value, data: &str) -> Vec<Difference> {
                 });
             }
         }
-        if x.get("weight") != y.get("weight") {
-            out.push(Difference {
-                info: info(
-                    "weight",
-                    id,
-                    format!("{} → {}", brief(x.get("weight")), brief(y.get("weight"))),
-                ),
-                change: Change::Json(
-                    vec!["indicators".into(), format!("[{id}]"), "weight".into()],
-                    y.get("weight").cloned(),
-                ),
-            });
-        }
     }
-    // Nodes in both: weight and aggregation; the index's aggregation.
+    out.extend(weight_differences(ma, mb));
+    // Nodes in both: aggregation (weights above); the index's aggregation.
     for (id, x) in &na {
         let Some(y) = nb.get(id) else { continue };
-        for (k, kind) in [("weight", "weight"), ("aggregate", "aggregation")] {
-            if x.get(k) != y.get(k) {
-                out.push(Difference {
-                    info: info(kind, id, format!("{} → {}", brief(x.get(k)), brief(y.get(k)))),
-                    change: Change::Json(vec!["nodes".into(), format!("[{id}]"), k.into()], y.get(k).cloned()),
-                });
-            }
+        if x.get("aggregate") != y.get("aggregate") {
+            out.push(Difference {
+                info: info(
+                    "aggregation",
+                    id,
+                    format!("{} → {}", brief(x.get("aggregate")), brief(y.get("aggregate"))),
+                ),
+                change: Change::Json(
+                    vec!["nodes".into(), format!("[{id}]"), "aggregate".into()],
+                    y.get("aggregate").cloned(),
+                ),
+            });
         }
     }
     let index = |v: &Value| v.get("index").and_then(|i| i.get("aggregate")).cloned();
@@ -664,6 +747,11 @@ fn mix_ranks(
         }
         match &d.change {
             Change::Json(path, v) => set_path(&mut m, path, v.as_ref()),
+            Change::All(changes) => {
+                for (path, v) in changes {
+                    set_path(&mut m, path, v.as_ref());
+                }
+            }
             Change::Structure => {}
             Change::Data => data_b = true,
         }
@@ -678,8 +766,11 @@ fn mix_ranks(
     };
     let (side, dataset) = if data_b { b } else { a };
     let mut edition = side.clone();
-    // The mix is the whole methodology: no edition tiers, variant or pin on top.
+    // The mix is the whole methodology: no edition tiers, variant, expert panel
+    // or pin on top.
     edition.variant = None;
+    edition.experts = None;
+    edition.expert_panel = None;
     edition.edition.tiers = None;
     edition.edition.peer_scales = None;
     edition.edition.methodology_sha256 = None;

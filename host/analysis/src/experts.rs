@@ -81,13 +81,19 @@ pub fn table(report: &ExpertsReport) -> String {
         report.cr_threshold
     );
     for node in &report.nodes {
+        let left_out = node.experts.iter().filter(|e| e.excluded).count();
         let _ = writeln!(
             out,
-            "\n{} — {} ({}, {} experts; W {}{})",
+            "\n{} — {} ({}, {} experts{}; W {}{})",
             node.id,
             node.name,
             kind_text(node.kind),
             node.experts.len(),
+            if left_out > 0 {
+                format!(", {left_out} left out")
+            } else {
+                String::new()
+            },
             fmt_opt(node.kendall_w, 2),
             node.panel_cr
                 .map(|c| format!("; the panel's matrix CR {c:.3}"))
@@ -173,6 +179,7 @@ pub fn table(report: &ExpertsReport) -> String {
         "inconsistent at",
         "mean distance",
         "outlier at",
+        "left out at",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -191,12 +198,13 @@ pub fn table(report: &ExpertsReport) -> String {
                 e.inconsistent.join(", "),
                 format!("{:.2}", e.mean_distance),
                 e.outlier_at.join(", "),
+                e.excluded_at.join(", "),
             ]
         })
         .collect();
     out.push_str(&aligned(&header, &rows, |c| c == 1 || c == 2 || c == 4, false));
     let inconsistent = report.experts.iter().filter(|e| !e.inconsistent.is_empty()).count();
-    if inconsistent > 0 {
+    if inconsistent > 0 && report.settings.max_cr.is_none() {
         let _ = writeln!(
             out,
             "\n{inconsistent} of {} experts have a consistency ratio above {} somewhere: their comparisons contradict \

@@ -32,8 +32,8 @@
 //! ratings by the mean or the median of the shares (renormalised). Experts whose
 //! CR at a node is above `max_cr` can be left out there.
 //!
-//! **Agreement** per node (over every expert who judged it, including those
-//! `max_cr` leaves out of the weights): Kendall's W over the experts' weights, each expert's
+//! **Agreement** per node (among the experts whose judgements count: not those
+//! `max_cr` leaves out): Kendall's W over the experts' weights, each expert's
 //! distance to the panel's weights (total variation: half the sum of absolute
 //! differences, the share of weight the expert would have to move to agree), and
 //! the outliers: experts whose distance is above Q3 + 1.5 × IQR of the node's
@@ -172,15 +172,28 @@ pub struct Panel {
     pub judgements: Vec<Judgement>,
 }
 
-/// Parses a judgement's value: a number, or a fraction `p/q`.
-fn parse_value(cell: &Cell) -> Result<f64, String> {
+/// Parses a judgement's value: a number, or a fraction `p/q` (with a decimal
+/// comma when `decimal` is `,`).
+fn parse_value(cell: &Cell, decimal: char) -> Result<f64, String> {
     match cell {
         Cell::Number(x) => Ok(*x),
-        Cell::Empty => Err("no value".into()),
+        Cell::Empty => Err(
+            "no value (in a workbook, a formula whose result was not saved reads as empty: open and save the file \
+             in the spreadsheet, or type the number)"
+                .into(),
+        ),
         Cell::Error(e) => Err(format!("the cell holds the error {e}")),
         Cell::Text(t) => {
             let t = t.trim();
-            let number = |s: &str| s.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+            let number = |s: &str| {
+                let s = s.trim();
+                let s = if decimal == ',' {
+                    s.replace(',', ".")
+                } else {
+                    s.to_string()
+                };
+                s.parse::<f64>().ok().filter(|x| x.is_finite())
+            };
             match t.split_once('/') {
                 Some((p, q)) => match (number(p), number(q)) {
                     (Some(p), Some(q)) if q != 0.0 => Ok(p / q),
@@ -193,24 +206,38 @@ fn parse_value(cell: &Cell) -> Result<f64, String> {
 }
 
 impl Panel {
-    /// Reads the panel file at `path` (CSV, or the first sheet of a workbook).
+    /// Reads the panel file at `path`: CSV (comma-, semicolon- or tab-separated,
+    /// told apart by the header, which is known; with semicolons, decimal commas
+    /// are read too), or a sheet of a workbook (`sheet`, default the first).
     /// Every bad row is reported (up to 20), each at its line, with the fix.
-    pub fn load(path: &Path) -> Result<Panel> {
+    pub fn load(path: &Path, sheet: Option<&str>) -> Result<Panel> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read the expert panel file `{}`", path.display()))?;
-        let table = crate::table::read(&bytes, path, None, &Dialect::default())?;
-        let mut panel = Self::from_table(&table)?;
+        let dialect = if crate::table::is_workbook(path) {
+            Dialect::default()
+        } else {
+            csv_dialect(&bytes)
+        };
+        let table = crate::table::read(&bytes, path, sheet, &dialect)?;
+        let mut panel = Self::from_table(&table, dialect.decimal)?;
         panel.sha256 = crate::digest::sha256_hex(&bytes);
         Ok(panel)
     }
 
-    fn from_table(table: &RawTable) -> Result<Panel> {
+    fn from_table(table: &RawTable, decimal: char) -> Result<Panel> {
         let file = &table.file;
         let header: Vec<String> = table.header.iter().map(|h| h.to_lowercase()).collect();
         if header != PANEL_COLUMNS {
+            let read = match &table.origin {
+                crate::table::Origin::Sheet(name) => format!(
+                    " (read from the sheet `{name}`; another sheet is chosen with `sheet = \"…\"` in [experts], or \
+                     `--sheet` for `cityrank experts`)"
+                ),
+                crate::table::Origin::Csv => String::new(),
+            };
             bail!(
-                "{file}: the header is `{}`; a panel file's header is `{}` (one judgement per row: see `cityrank \
-                 experts --help`)",
+                "{file}: the header is `{}`{read}; a panel file's header is `{}` (one judgement per row: see \
+                 `cityrank experts --help`)",
                 table.header.join(","),
                 PANEL_COLUMNS.join(",")
             );
@@ -253,10 +280,17 @@ impl Panel {
                     continue;
                 }
             };
-            let value = match parse_value(&row.cells[5]) {
+            let value = match parse_value(&row.cells[5], decimal) {
                 Ok(v) => v,
                 Err(why) => {
-                    bad(format!("value: {why}"));
+                    let b = if b.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" vs `{b}`")
+                    };
+                    bad(format!(
+                        "value of expert `{expert}`'s {kind_text} of `{a}`{b} at `{node}`: {why}"
+                    ));
                     continue;
                 }
             };
@@ -404,6 +438,29 @@ pub struct PreparedPanel {
     pub settings: Settings,
 }
 
+/// The dialect of a panel CSV, from its header (known to be
+/// `expert,node,kind,a,b,value`): separated by commas, semicolons (then with
+/// decimal commas, as European spreadsheets write) or tabs.
+fn csv_dialect(bytes: &[u8]) -> Dialect {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = text.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |d: u8| first.iter().filter(|b| **b == d).count();
+    let (delimiter, decimal) = if count(b',') >= 5 {
+        (b',', '.')
+    } else if count(b';') >= 5 {
+        (b';', ',')
+    } else if count(b'\t') >= 5 {
+        (b'\t', '.')
+    } else {
+        (b',', '.')
+    };
+    Dialect {
+        delimiter,
+        decimal,
+        missing: Vec::new(),
+    }
+}
+
 /// The nodes a framework lets a panel judge: every node with children.
 pub fn targets_of(framework: &Framework) -> Vec<Target> {
     framework
@@ -452,6 +509,63 @@ fn targets_from(panel: &Panel) -> Vec<Target> {
     out
 }
 
+/// Without a methodology to check against, ids that are likely typos: a node,
+/// or a child of a node, that only one expert of a panel of three or more
+/// names, and that is close to another's. One line each, at its first row.
+fn likely_typos(panel: &Panel, targets: &[Target]) -> Vec<String> {
+    let experts_naming = |pred: &dyn Fn(&Judgement) -> bool| -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for j in panel.judgements.iter().filter(|j| pred(j)) {
+            if !out.contains(&j.expert.as_str()) {
+                out.push(&j.expert);
+            }
+        }
+        out
+    };
+    let mut out = Vec::new();
+    let advice = "(without --edition, the panel's ids are not checked against a methodology)";
+    for t in targets {
+        let judges = experts_naming(&|j| j.node == t.id);
+        let others = targets.iter().filter(|o| o.id != t.id).map(|o| o.id.as_str());
+        if judges.len() == 1
+            && panel.experts().len() >= 3
+            && let Some(hint) = crate::diagnostic::did_you_mean(&t.id, others, 1)
+        {
+            let first = panel
+                .judgements
+                .iter()
+                .find(|j| j.node == t.id)
+                .map_or("", |j| j.place.as_str());
+            out.push(format!(
+                "{first}: node `{}` is judged only by expert `{}`: a typo? {hint} {advice}",
+                t.id, judges[0]
+            ));
+            continue;
+        }
+        if judges.len() < 3 {
+            continue;
+        }
+        for c in &t.children {
+            let naming = experts_naming(&|j| j.node == t.id && (&j.a == c || j.b.as_ref() == Some(c)));
+            let others = t.children.iter().filter(|o| *o != c).map(String::as_str);
+            if naming.len() == 1
+                && let Some(hint) = crate::diagnostic::did_you_mean(c, others, 1)
+            {
+                let first = panel
+                    .judgements
+                    .iter()
+                    .find(|j| j.node == t.id && (&j.a == c || j.b.as_ref() == Some(c)))
+                    .map_or("", |j| j.place.as_str());
+                out.push(format!(
+                    "{first}: `{c}` (a child of `{}`) is named only by expert `{}`: a typo? {hint} {advice}",
+                    t.id, naming[0]
+                ));
+            }
+        }
+    }
+    out
+}
+
 impl PreparedPanel {
     /// Checks `panel` against `targets` (from [`targets_of`]; `None`: the nodes and
     /// children the panel names) and prepares every expert's judgements. Every
@@ -465,6 +579,32 @@ impl PreparedPanel {
         let targets = targets.unwrap_or_else(|| targets_from(panel));
         let experts = panel.experts();
         let mut problems = Problems::default();
+        // The same expert written two ways?
+        for (i, e) in experts.iter().enumerate() {
+            if let Some(other) = experts[..i].iter().find(|o| o.to_lowercase() == e.to_lowercase()) {
+                let at = panel
+                    .judgements
+                    .iter()
+                    .find(|j| &j.expert == e)
+                    .map_or("", |j| j.place.as_str());
+                problems.push(format!(
+                    "{at}: expert `{e}` and expert `{other}` differ only in case: the same expert? Write the id the \
+                     same way on every row"
+                ));
+            }
+        }
+        if !known {
+            // A typo's row is the cause; the other experts' rows would only seem
+            // to miss the misspelt child: reported alone.
+            let typos = likely_typos(panel, &targets);
+            if !typos.is_empty() {
+                for p in typos {
+                    problems.push(p);
+                }
+                problems.finish(file)?;
+                bail!("internal error: the typos were not reported");
+            }
+        }
         // Rows by (node, expert), checked for unknown nodes and children.
         let mut rows: BTreeMap<(usize, usize), Vec<&Judgement>> = BTreeMap::new();
         for j in &panel.judgements {
@@ -961,9 +1101,12 @@ impl PreparedPanel {
             // Weights equal in theory (e.g. two children compared alike) can differ
             // in the last bits; ranked as computed they would not tie. Rounded to
             // 1e-12 (weights are in [0, 1]) they do, on every machine.
+            // Agreement is among the experts whose judgements count (not those
+            // `max_cr` leaves out).
             let rounded: Vec<Vec<f64>> = node
                 .experts
                 .iter()
+                .filter(|p| !p.excluded)
                 .map(|p| p.weights.iter().map(|w| (w * 1e12).round() / 1e12).collect())
                 .collect();
             let vectors: Vec<&[f64]> = rounded.iter().map(Vec::as_slice).collect();
@@ -973,8 +1116,15 @@ impl PreparedPanel {
                 .iter()
                 .map(|p| p.weights.iter().zip(&weights).map(|(a, b)| (a - b).abs()).sum::<f64>() / 2.0)
                 .collect();
-            let fence = (distances.len() >= 4).then(|| {
-                let mut s = distances.clone();
+            let counted: Vec<f64> = node
+                .experts
+                .iter()
+                .zip(&distances)
+                .filter(|(p, _)| !p.excluded)
+                .map(|(_, d)| *d)
+                .collect();
+            let fence = (counted.len() >= 4).then(|| {
+                let mut s = counted.clone();
                 s.sort_by(f64::total_cmp);
                 let (q1, q3) = (quantile(&s, 0.25), quantile(&s, 0.75));
                 q3 + 1.5 * (q3 - q1)
@@ -993,7 +1143,7 @@ impl PreparedPanel {
                     inconsistent: p.cr.is_some_and(|cr| cr > ahp::CR_THRESHOLD),
                     excluded: p.excluded,
                     distance: d,
-                    outlier: fence.is_some_and(|f| d > f + 1e-12),
+                    outlier: !p.excluded && fence.is_some_and(|f| d > f + 1e-12),
                 })
                 .collect();
             nodes.push(NodeReport {
@@ -1065,7 +1215,7 @@ mod tests {
 
     fn panel(csv: &str) -> Result<Panel> {
         let table = crate::table::read(csv.as_bytes(), Path::new("panel.csv"), None, &Dialect::default())?;
-        Panel::from_table(&table)
+        Panel::from_table(&table, '.')
     }
 
     #[test]

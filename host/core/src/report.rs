@@ -97,6 +97,38 @@ pub fn table(results: &Results) -> String {
         .map(|t| format!("{}: {}", t.label, t.count))
         .collect();
     let _ = writeln!(out, "tiers — {}", tiers.join(", "));
+    if let Some(e) = &results.edition.experts {
+        let _ = writeln!(
+            out,
+            "weights — from the expert panel {} ({}{}) at {}{}",
+            e.file,
+            plural(e.experts, "expert"),
+            match (e.settings.pairwise, e.settings.points) {
+                (crate::experts::PairwiseAggregation::Aij, crate::experts::PointsAggregation::Mean) => String::new(),
+                (p, q) => format!(
+                    "; {} and {}",
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    serde_json::to_value(q)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
+            },
+            e.nodes.join(", "),
+            if e.left_out.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; left out (CR above {}): {}",
+                    e.settings.max_cr.unwrap_or(0.0),
+                    e.left_out.join(", ")
+                )
+            }
+        );
+    }
     if !results.missing.is_empty() {
         let cells: usize = results.missing.values().map(Vec::len).sum();
         let _ = writeln!(

@@ -108,6 +108,10 @@ pub struct ExpertsInfo {
     pub nodes: Vec<String>,
     /// Experts on the panel.
     pub experts: usize,
+    /// Experts left out at a node for their consistency ratio (`max_cr`), as
+    /// `expert at node`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
 
 /// The pipeline as it ran: the methodology's steps after the edition's tiers and

@@ -475,6 +475,16 @@ fn experts_info(edition: &ResolvedEdition, manifest: &Manifest) -> Result<Option
         settings: spec.settings(),
         nodes: prepared.nodes.iter().map(|n| n.target.id.clone()).collect(),
         experts: prepared.experts.len(),
+        left_out: prepared
+            .nodes
+            .iter()
+            .flat_map(|n| {
+                n.experts
+                    .iter()
+                    .filter(|p| p.excluded)
+                    .map(|p| format!("{} at {}", prepared.experts[p.expert], n.target.id))
+            })
+            .collect(),
     }))
 }
 

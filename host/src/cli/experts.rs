@@ -60,6 +60,9 @@ pub struct ExpertsArgs {
     /// The panel file: CSV (or a workbook) with the header `expert,node,kind,a,b,value`.
     #[arg(value_name = "PANEL")]
     file: PathBuf,
+    /// The sheet of a workbook (default: the first).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
     /// Check the panel against this edition's methodology (node and child ids and
     /// names, the methodology's own weights beside the panel's) and take the
     /// edition's `[experts]` settings.
@@ -113,7 +116,7 @@ pub fn run(args: ExpertsArgs) -> Result<()> {
     if args.max_cr.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
         anyhow::bail!("--max-cr: expected a consistency ratio ≥ 0, e.g. 0.1");
     }
-    let panel = Panel::load(&args.file)?;
+    let panel = Panel::load(&args.file, args.sheet.as_deref())?;
     let (targets, mut settings, methodology) = match &args.edition {
         Some(e) => {
             let edition = e.load(&args.sandbox.limits())?;

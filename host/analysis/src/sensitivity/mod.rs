@@ -903,6 +903,31 @@ fn resolve_inputs(
             reach,
         });
     }
+    // Two weight inputs drawing the same weights: the later would overwrite the
+    // earlier's draws, which would then seem to matter not at all.
+    let weight_inputs: Vec<(usize, &Vec<String>)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, i)| match i {
+            Input::Noise { targets, .. } => Some((k, targets)),
+            Input::Choice { .. } => None,
+        })
+        .collect();
+    for (a, (i, ta)) in weight_inputs.iter().enumerate() {
+        for (j, tb) in &weight_inputs[a + 1..] {
+            let shared: Vec<&str> = ta.iter().filter(|t| tb.contains(t)).map(String::as_str).collect();
+            if !shared.is_empty() {
+                bail!(
+                    "{file}: sensitivity.inputs: `{}` and `{}` both draw the weights of {}; the second would \
+                     overwrite the first's draws, so that the first would seem not to matter. Let them draw \
+                     different weights (e.g. noise at another level), or keep one of them",
+                    infos[*i].name,
+                    infos[*j].name,
+                    shared.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+    }
     Ok((inputs, infos))
 }
 

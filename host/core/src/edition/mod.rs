@@ -85,6 +85,9 @@ pub struct ExpertsSpec {
     /// The panel file (CSV with the header `expert,node,kind,a,b,value`, or a
     /// workbook), relative to the edition file.
     pub file: PathBuf,
+    /// The sheet of a workbook (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// AHP nodes: `aij` (default: the geometric mean of the experts' judgements,
     /// then priorities), `aip` (the geometric mean of their priorities) or
     /// `aip-arithmetic`.
@@ -124,6 +127,9 @@ pub struct ExpertsOverride {
     /// Another panel file, relative to the edition file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// See [`ExpertsSpec::sheet`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// See [`ExpertsSpec::pairwise`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairwise: Option<crate::experts::PairwiseAggregation>,
@@ -154,6 +160,7 @@ fn resolve_experts(
         (Some(e), _) => e.clone(),
         (None, Some(f)) => ExpertsSpec {
             file: f.clone(),
+            sheet: None,
             pairwise: Default::default(),
             points: Default::default(),
             priorities: Default::default(),
@@ -166,6 +173,8 @@ fn resolve_experts(
         }
     };
     Ok(Some(ExpertsSpec {
+        // Another file does not keep the edition's sheet.
+        sheet: o.sheet.clone().or(if o.file.is_some() { None } else { base.sheet }),
         file: o.file.clone().unwrap_or(base.file),
         pairwise: o.pairwise.unwrap_or(base.pairwise),
         points: o.points.unwrap_or(base.points),
@@ -744,7 +753,7 @@ impl ResolvedEdition {
             panel,
             expert_panel: experts
                 .as_ref()
-                .map(|e| crate::experts::Panel::load(&e.file))
+                .map(|e| crate::experts::Panel::load(&e.file, e.sheet.as_deref()))
                 .transpose()?,
             experts,
         })
@@ -789,9 +798,16 @@ impl ResolvedEdition {
     pub fn panel_weights(&self, spec: &ExpertsSpec, manifest: &Manifest) -> Result<crate::experts::PreparedPanel> {
         let loaded;
         let panel = match &self.expert_panel {
-            Some(p) if self.experts.as_ref().is_some_and(|e| e.file == spec.file) => p,
+            Some(p)
+                if self
+                    .experts
+                    .as_ref()
+                    .is_some_and(|e| e.file == spec.file && e.sheet == spec.sheet) =>
+            {
+                p
+            }
             _ => {
-                loaded = crate::experts::Panel::load(&spec.file)?;
+                loaded = crate::experts::Panel::load(&spec.file, spec.sheet.as_deref())?;
                 &loaded
             }
         };
