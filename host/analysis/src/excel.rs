@@ -196,10 +196,9 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         Ok(())
     };
 
-    // Indicators and raw values, the two large sheets: built at the same time on
-    // two threads (standalone sheets, pushed in their places; their XML is then
-    // assembled in parallel when the workbook is saved).
-    write_main_sheets(&mut book)?;
+    // The raw values are built on a second thread while this one writes the
+    // ranking and the indicators (the two large sheets standalone, pushed in their
+    // places; their XML is then assembled in parallel when the workbook is saved).
     let raw_sheet = std::thread::scope(|scope| -> Result<Option<Worksheet>> {
         let f = &f;
         let indicators = &indicators;
@@ -211,6 +210,7 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
                 Ok(sheet)
             })
         });
+        write_main_sheets(&mut book)?;
         let mut sheet = Worksheet::new();
         sheet.set_name("Indicators").map_err(xlsx)?;
         indicators_sheet(&mut sheet, results, indicators, f)?;
