@@ -48,3 +48,43 @@ fn asem_dataset_manifest_and_fixtures_match_the_recipe() {
         "the committed ASEM dataset, plugins/asem/methodology.toml or tests/fixtures/coinr differ",
     );
 }
+
+#[test]
+fn the_scale_recipe_writes_an_edition_that_runs() {
+    // The recipe behind `cityrank bench --case scale-process`, at a small size:
+    // deterministic, and every command the bench runs works on what it writes.
+    let root = common::root();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |out: &std::path::Path| {
+        let o = Command::new("python3")
+            .arg(root.join("methodologies/data/recipe/scale.py"))
+            .args(["--units", "60", "--indicators", "12", "--out"])
+            .arg(out)
+            .output()
+            .expect("python3 runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    write(&a);
+    write(&b);
+    for f in ["units.csv", "dataset.toml", "methodology.toml", "edition.toml"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // 60 rows of 3 key columns and 12 values.
+    let csv = std::fs::read_to_string(a.join("units.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 61);
+    assert_eq!(csv.lines().next().unwrap().split(',').count(), 15);
+    let cache = dir.path().join("cache");
+    for args in [
+        vec!["run", "edition.toml", "--format", "csv"],
+        vec!["compare", "edition.toml", "edition.toml@equal-weights"],
+        vec!["sensitivity", "edition.toml", "--samples", "4"],
+    ] {
+        let o = common::output(common::cityrank(&cache).args(&args).current_dir(&a));
+        assert!(o.status.success(), "{args:?}: {}", common::stderr(&o));
+    }
+}

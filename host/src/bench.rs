@@ -73,7 +73,7 @@ impl Figure {
 }
 
 /// The names of the cases, in the order `cityrank bench` runs them.
-pub const CASES: [&str; 9] = [
+pub const CASES: [&str; 10] = [
     "sa-asem",
     "build-asem",
     "scale",
@@ -83,6 +83,7 @@ pub const CASES: [&str; 9] = [
     "authoring",
     "excel-diff",
     "experts",
+    "scale-process",
 ];
 
 /// Runs one case in this process; `root` is the repository (for the ASEM edition
@@ -98,6 +99,7 @@ pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
         "authoring" => authoring(root, quick),
         "excel-diff" => excel_diff(root, quick),
         "experts" => experts(root, quick),
+        "scale-process" => scale_process(root, quick),
         other => bail!("no benchmark case `{other}`; the cases are: {}", CASES.join(", ")),
     }
 }
@@ -1084,6 +1086,156 @@ fn experts(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             with_noise * 1e3
         ),
     ));
+    Ok(figures)
+}
+
+/// Runs `cityrank ARGS` in `dir` as a process of its own (as a user runs it) and
+/// returns its wall time in seconds and its peak resident memory in bytes (the
+/// child writes it at exit, see `main.rs`). Fails with the child's error.
+fn process(dir: &Path, args: &[&str]) -> Result<(f64, f64)> {
+    let exe = std::env::current_exe().context("cannot find the cityrank executable")?;
+    let peak_file = dir.join(".peak-memory");
+    let start = Instant::now();
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .current_dir(dir)
+        .env("CITYRANK_PEAK_MEMORY_FILE", &peak_file)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot start cityrank")?;
+    let secs = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!(
+            "`cityrank {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let peak: f64 = std::fs::read_to_string(&peak_file)?
+        .trim()
+        .parse()
+        .context("the child's peak memory")?;
+    Ok((secs, peak))
+}
+
+/// Whole processes at the scale of every city on Earth: the synthetic edition of
+/// `methodologies/data/recipe/scale.py` (13,000 units × 200 indicators, 2%
+/// missing; needs python3), each command run as a user runs it, with its wall
+/// time and peak memory against the CSV's size. Goals (issue 15): `run` ≤ 1 s and
+/// ≤ 3× the CSV; a sensitivity analysis of 8,192 builds ≤ 60 s and ≤ 2 GiB.
+fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let dir = tempfile_dir()?.join("scale");
+    let recipe = root.join("methodologies/data/recipe/scale.py");
+    let o = std::process::Command::new("python3")
+        .arg(&recipe)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .context("cannot run python3 (the scale recipe needs it)")?;
+    if !o.status.success() {
+        bail!("{}: {}", recipe.display(), String::from_utf8_lossy(&o.stderr).trim());
+    }
+    let csv = std::fs::metadata(dir.join("units.csv"))?.len() as f64;
+    let mb = |b: f64| b / (1024.0 * 1024.0);
+    let mut figures = Vec::new();
+    let mut add = |name: &str, args: &[&str], goal_secs: Option<f64>, goal_ratio: Option<f64>| -> Result<()> {
+        let (secs, peak) = process(&dir, args)?;
+        figures.push(Figure::new(
+            &format!("{name}: time"),
+            secs,
+            "s",
+            goal_secs,
+            format!("`cityrank {}`", args.join(" ")),
+        ));
+        figures.push(Figure::new(
+            &format!("{name}: peak memory"),
+            peak / csv,
+            "× CSV",
+            goal_ratio,
+            format!("{:.0} MB for a {:.1} MB CSV", mb(peak), mb(csv)),
+        ));
+        Ok(())
+    };
+    add(
+        "run (CSV out)",
+        &["run", "edition.toml", "--format", "csv", "-o", "ranking.csv"],
+        Some(1.0),
+        Some(3.0),
+    )?;
+    add(
+        "run (JSON out)",
+        &["run", "edition.toml", "--format", "json", "-o", "results.json"],
+        None,
+        None,
+    )?;
+    add(
+        "explain",
+        &[
+            "explain",
+            "edition.toml",
+            "--unit",
+            "u00000",
+            "--format",
+            "json",
+            "-o",
+            "explain.json",
+        ],
+        None,
+        None,
+    )?;
+    add(
+        "analyse",
+        &["analyse", "edition.toml", "--format", "json", "-o", "analysis.json"],
+        None,
+        None,
+    )?;
+    add(
+        "compare two variants",
+        &[
+            "compare",
+            "edition.toml",
+            "edition.toml@equal-weights",
+            "--format",
+            "json",
+            "-o",
+            "compare.json",
+        ],
+        None,
+        None,
+    )?;
+    // 6 inputs: N·(6 + 2) builds.
+    add(
+        "sensitivity, 512 builds",
+        &[
+            "sensitivity",
+            "edition.toml",
+            "--samples",
+            "64",
+            "--format",
+            "json",
+            "-o",
+            "s512.json",
+        ],
+        None,
+        None,
+    )?;
+    if !quick {
+        add(
+            "sensitivity, 8,192 builds",
+            &[
+                "sensitivity",
+                "edition.toml",
+                "--samples",
+                "1024",
+                "--format",
+                "json",
+                "-o",
+                "s8192.json",
+            ],
+            Some(60.0),
+            Some(2.0 * 1024.0 * 1024.0 * 1024.0 / csv),
+        )?;
+    }
     Ok(figures)
 }
 

@@ -14,11 +14,18 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    match cli::dispatch(args) {
+    let code = match cli::dispatch(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    // For `cityrank bench`, which runs commands as processes of their own: the
+    // process's peak memory, written where it asks.
+    if let Some(path) = std::env::var_os("CITYRANK_PEAK_MEMORY_FILE") {
+        let (peak, _) = cityrank::bench::memory();
+        let _ = std::fs::write(path, peak.to_string());
     }
+    code
 }

@@ -10,7 +10,7 @@ use clap::Args;
 /// Arguments of `cityrank bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Run only these cases (sa-asem, build-asem, scale, mc-1000x50, wasm-step, formula, authoring, excel-diff, experts).
+    /// Run only these cases (sa-asem, build-asem, scale, mc-1000x50, wasm-step, formula, authoring, excel-diff, experts, scale-process).
     #[arg(long = "case", value_name = "NAME")]
     cases: Vec<String>,
     /// Fewer repetitions and smaller Monte Carlo (a smoke test, not a measurement).

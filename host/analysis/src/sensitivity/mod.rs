@@ -94,12 +94,42 @@ enum Target {
 
 /// The outcome of one build: rank and tier per dataset row (`None`: unranked).
 #[derive(Debug, Clone, PartialEq)]
+///
+/// Compact, as a design keeps one per build (8,192 builds of 13,000 units): per
+/// unit its rank (0: unranked), its tier (`NO_TIER`: none) with the top flag in
+/// the high bit; scores only for the nominal build, which reports them.
 struct Build {
-    ranks: Vec<Option<u32>>,
-    tiers: Vec<Option<usize>>,
-    /// In the best tier open to the unit (see [`pipeline::Ranking::top`]).
-    top: Vec<bool>,
-    scores: Vec<f64>,
+    ranks: Vec<u32>,
+    tiers: Vec<u16>,
+    scores: Option<Vec<f64>>,
+}
+
+/// A build's tier slot of an unranked unit.
+const NO_TIER: u16 = 0x7FFF;
+/// The top-tier flag in a build's tier slot.
+const TOP: u16 = 0x8000;
+
+impl Build {
+    /// Unit `u`'s rank.
+    fn rank(&self, u: usize) -> Option<u32> {
+        (self.ranks[u] != 0).then_some(self.ranks[u])
+    }
+
+    /// Unit `u`'s tier (position in the tier list).
+    fn tier(&self, u: usize) -> Option<usize> {
+        let t = self.tiers[u] & !TOP;
+        (t != NO_TIER).then_some(usize::from(t))
+    }
+
+    /// Whether unit `u` is in the best tier open to it (see [`pipeline::Ranking::top`]).
+    fn top(&self, u: usize) -> bool {
+        self.tiers[u] & TOP != 0
+    }
+
+    /// How many units.
+    fn len(&self) -> usize {
+        self.ranks.len()
+    }
 }
 
 /// The report of `cityrank sensitivity`.
@@ -480,16 +510,23 @@ impl Model<'_> {
         let ranking = pipeline::rank(&out.scores[0], &combo.manifest, covariate.as_deref(), None)?;
         let n = self.derived.rows.len();
         let mut b = Build {
-            ranks: vec![None; n],
-            tiers: vec![None; n],
-            top: vec![false; n],
-            scores: vec![f64::NAN; n],
+            ranks: vec![0; n],
+            tiers: vec![NO_TIER; n],
+            scores: x.is_none().then(|| vec![f64::NAN; n]),
         };
         for (k, &row) in kept.iter().enumerate() {
-            b.ranks[row] = ranking.ranks[k];
-            b.tiers[row] = ranking.tiers[k];
-            b.top[row] = ranking.top[k];
-            b.scores[row] = out.scores[0][k];
+            b.ranks[row] = ranking.ranks[k].unwrap_or(0);
+            let tier = match ranking.tiers[k] {
+                Some(t) => u16::try_from(t)
+                    .ok()
+                    .filter(|t| *t < NO_TIER)
+                    .context("more tiers than a sensitivity analysis keeps (32,766)")?,
+                None => NO_TIER,
+            };
+            b.tiers[row] = tier | if ranking.top[k] { TOP } else { 0 };
+            if let Some(scores) = b.scores.as_mut() {
+                scores[row] = out.scores[0][k];
+            }
         }
         Ok(b)
     }
@@ -1044,12 +1081,12 @@ fn unit_uncertainty(
 ) -> Vec<UnitUncertainty> {
     let mut units: Vec<UnitUncertainty> = (0..unit_ids.len())
         .map(|u| {
-            let mut ranks: Vec<f64> = ua.iter().filter_map(|b| b.ranks[u]).map(f64::from).collect();
+            let mut ranks: Vec<f64> = ua.iter().filter_map(|b| b.rank(u)).map(f64::from).collect();
             ranks.sort_by(f64::total_cmp);
             // Count by tier index (the last slot: unranked), then label.
             let mut counts = vec![0usize; tier_labels.len() + 1];
             for b in ua {
-                counts[b.tiers[u].unwrap_or(tier_labels.len())] += 1;
+                counts[b.tier(u).unwrap_or(tier_labels.len())] += 1;
             }
             let tier_shares: BTreeMap<String, f64> = counts
                 .iter()
@@ -1060,14 +1097,14 @@ fn unit_uncertainty(
                     (label, c as f64 / ua.len() as f64)
                 })
                 .collect();
-            let top_share = ua.iter().filter(|b| b.top[u]).count() as f64 / ua.len() as f64;
+            let top_share = ua.iter().filter(|b| b.top(u)).count() as f64 / ua.len() as f64;
             let stat = |v: f64| (!ranks.is_empty()).then_some(v);
             UnitUncertainty {
                 id: unit_ids[u].clone(),
                 name: unit_names[u].clone(),
-                nominal_rank: nominal.ranks[u],
-                nominal_score: nominal.scores[u].is_finite().then_some(nominal.scores[u]),
-                nominal_tier: nominal.tiers[u].map(|t| tier_labels[t].clone()),
+                nominal_rank: nominal.rank(u),
+                nominal_score: nominal.scores.as_ref().and_then(|s| s[u].is_finite().then_some(s[u])),
+                nominal_tier: nominal.tier(u).map(|t| tier_labels[t].clone()),
                 mean_rank: stat(ranks.iter().sum::<f64>() / ranks.len() as f64),
                 median_rank: stat(estimate::quantile_sorted(&ranks, 0.5)),
                 q5_rank: stat(estimate::quantile_sorted(&ranks, 0.05)),
@@ -1094,9 +1131,9 @@ fn tier_changes_one_at_a_time(
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<InputTierChanges>> {
     let d = model.inputs.len();
-    let top = |b: &Build| -> Vec<usize> { (0..b.top.len()).filter(|&u| b.top[u]).collect() };
+    let top = |b: &Build| -> Vec<usize> { (0..b.len()).filter(|&u| b.top(u)).collect() };
     let nominal_top = top(nominal);
-    let ranked = nominal.tiers.iter().filter(|t| t.is_some()).count();
+    let ranked = (0..nominal.len()).filter(|&u| nominal.tier(u).is_some()).count();
     let mut out = Vec::new();
     for (k, input) in model.inputs.iter().enumerate() {
         let levels = match input {
@@ -1118,7 +1155,7 @@ fn tier_changes_one_at_a_time(
             .map(|u| {
                 builds
                     .iter()
-                    .filter(|b| nominal.tiers[u].is_some() && b.tiers[u] != nominal.tiers[u])
+                    .filter(|b| nominal.tier(u).is_some() && b.tier(u) != nominal.tier(u))
                     .count()
             })
             .collect();
@@ -1153,7 +1190,7 @@ fn top_tier_changes(
     infos: &[InputInfo],
 ) -> Vec<TopTierChange> {
     let d = inputs.len();
-    let top = |b: &Build| -> Vec<usize> { (0..b.top.len()).filter(|&u| b.top[u]).collect() };
+    let top = |b: &Build| -> Vec<usize> { (0..b.len()).filter(|&u| b.top(u)).collect() };
     let nominal_top = top(nominal);
     let changed: Vec<bool> = ua.iter().map(|b| top(b) != nominal_top).collect();
     let share = |idx: &[usize]| idx.iter().filter(|&&i| changed[i]).count() as f64 / idx.len().max(1) as f64;
@@ -1234,8 +1271,8 @@ fn leave_one_out(model: &Model, nominal: &Build, pool: &rayon::ThreadPool) -> Re
         ids.par_iter()
             .map(|(id, kind)| {
                 let b = model.build(None, Some(id)).ok()?;
-                let mut shifts: Vec<(u32, usize)> = (0..b.ranks.len())
-                    .filter_map(|u| Some((b.ranks[u]?.abs_diff(nominal.ranks[u]?), u)))
+                let mut shifts: Vec<(u32, usize)> = (0..b.len())
+                    .filter_map(|u| Some((b.rank(u)?.abs_diff(nominal.rank(u)?), u)))
                     .collect();
                 if shifts.is_empty() {
                     return None;
@@ -1275,8 +1312,8 @@ fn top_tier_label(manifest: &Manifest, tier_labels: &[String]) -> String {
 fn target_value(target: &Target, b: &Build, nominal: &Build) -> f64 {
     match target {
         Target::MeanRankShift => {
-            let d: Vec<f64> = (0..b.ranks.len())
-                .filter_map(|u| Some(f64::from(b.ranks[u]?.abs_diff(nominal.ranks[u]?))))
+            let d: Vec<f64> = (0..b.len())
+                .filter_map(|u| Some(f64::from(b.rank(u)?.abs_diff(nominal.rank(u)?))))
                 .collect();
             if d.is_empty() {
                 f64::NAN
@@ -1285,11 +1322,11 @@ fn target_value(target: &Target, b: &Build, nominal: &Build) -> f64 {
             }
         }
         Target::Spearman => {
-            let (a, c): (Vec<f64>, Vec<f64>) = (0..b.ranks.len())
-                .filter_map(|u| Some((f64::from(b.ranks[u]?), f64::from(nominal.ranks[u]?))))
+            let (a, c): (Vec<f64>, Vec<f64>) = (0..b.len())
+                .filter_map(|u| Some((f64::from(b.rank(u)?), f64::from(nominal.rank(u)?))))
                 .unzip();
             cityrank_steps::analysis::spearman(&a, &c).unwrap_or(f64::NAN)
         }
-        Target::UnitRank(u) => b.ranks[*u].map_or(f64::NAN, f64::from),
+        Target::UnitRank(u) => b.rank(*u).map_or(f64::NAN, f64::from),
     }
 }
