@@ -538,7 +538,7 @@ fn detect_dialect(bytes: &[u8], path: &Path) -> Result<Dialect> {
 fn cell_text(c: &Cell) -> String {
     match c {
         Cell::Empty => String::new(),
-        Cell::Text(t) => t.clone(),
+        Cell::Text(t) => t.to_string(),
         Cell::Number(x) => table::number_text(*x),
         Cell::Error(e) => e.clone(),
     }
@@ -816,7 +816,10 @@ fn workbook_copy(sheet: &str, header: &[String], rows: &[&table::RawRow]) -> Res
                 Cell::Number(n) => {
                     ws.write_number(at, c, *n).map_err(xlsx)?;
                 }
-                Cell::Text(t) | Cell::Error(t) => {
+                Cell::Text(t) => {
+                    ws.write_string(at, c, t.as_str()).map_err(xlsx)?;
+                }
+                Cell::Error(t) => {
                     ws.write_string(at, c, t).map_err(xlsx)?;
                 }
             }

@@ -551,7 +551,7 @@ mod tests {
                     rank: None,
                     tier: None,
                     peer_group: None,
-                    scores: BTreeMap::new(),
+                    scores: Default::default(),
                     by_year: BTreeMap::new(),
                     group: None,
                     group_rank: None,

@@ -495,7 +495,7 @@ impl Dataset {
             let text = |c: usize| -> Result<Option<String>, String> {
                 match &row.cells[c] {
                     Cell::Empty => Ok(None),
-                    Cell::Text(t) => Ok(Some(t.clone())),
+                    Cell::Text(t) => Ok(Some(t.to_string())),
                     Cell::Number(x) => Ok(Some(crate::table::number_text(*x))),
                     Cell::Error(e) => Err(format!(
                         "{}: the cell holds the error {e}; fix the formula, or declare it missing: {}",
@@ -526,7 +526,7 @@ impl Dataset {
                     Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e6 => Some(*x as i32),
                     other => {
                         let shown = match other {
-                            Cell::Text(t) => t.clone(),
+                            Cell::Text(t) => t.to_string(),
                             Cell::Error(e) => e.clone(),
                             _ => String::new(),
                         };

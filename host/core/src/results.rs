@@ -304,8 +304,8 @@ pub struct UnitResult {
     /// Peer group the tier was assigned in, when the methodology rates within groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_group: Option<String>,
-    /// Score of every framework node (normalised values for indicators).
-    pub scores: BTreeMap<String, Option<f64>>,
+    /// Score of every framework node (normalised values for indicators), by node id.
+    pub scores: NodeScores,
     /// Index score of each year, for panel data (the `score` is their weighted average).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_year: BTreeMap<String, Option<f64>>,
@@ -315,6 +315,121 @@ pub struct UnitResult {
     /// The unit's rank within its group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_rank: Option<u32>,
+}
+
+/// A unit's score of every framework node, by node id: in JSON an object in key
+/// order (as a `BTreeMap<String, Option<f64>>` would be); in memory one key list
+/// shared by every unit and a value per key, so that 13,000 units × 200 nodes do
+/// not each hold their own copies of the ids.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeScores {
+    /// Node ids, sorted, shared by the units of a run.
+    keys: std::sync::Arc<[String]>,
+    /// One value per key.
+    values: Vec<Option<f64>>,
+}
+
+impl NodeScores {
+    /// The scores `values` of the nodes `keys` (sorted ids, as from
+    /// [`NodeScores::keys_of`]; one value each).
+    ///
+    /// Errors when the lengths differ or the keys are not sorted and unique.
+    pub fn new(keys: std::sync::Arc<[String]>, values: Vec<Option<f64>>) -> anyhow::Result<NodeScores> {
+        if keys.len() != values.len() || keys.windows(2).any(|w| w[0] >= w[1]) {
+            anyhow::bail!("internal error: node scores need one value per key and sorted, unique keys");
+        }
+        Ok(NodeScores { keys, values })
+    }
+
+    /// `ids` sorted, to share among the units' scores, and for each id its
+    /// position in that order.
+    pub fn keys_of<'a>(ids: impl Iterator<Item = &'a str>) -> (std::sync::Arc<[String]>, Vec<usize>) {
+        let ids: Vec<&str> = ids.collect();
+        let mut sorted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        sorted.sort();
+        sorted.dedup();
+        let at = ids
+            .iter()
+            .map(|id| sorted.binary_search_by(|k| k.as_str().cmp(id)).unwrap_or(0))
+            .collect();
+        (sorted.into(), at)
+    }
+
+    /// The score of node `id` (`None`: no such node; `Some(None)`: no value).
+    pub fn get(&self, id: &str) -> Option<&Option<f64>> {
+        self.keys
+            .binary_search_by(|k| k.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.values[i])
+    }
+
+    /// The node ids, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.keys.iter()
+    }
+
+    /// The values, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &Option<f64>> {
+        self.values.iter()
+    }
+
+    /// `(id, value)` in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Option<f64>)> {
+        self.keys.iter().zip(&self.values)
+    }
+
+    /// How many nodes.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+impl FromIterator<(String, Option<f64>)> for NodeScores {
+    fn from_iter<I: IntoIterator<Item = (String, Option<f64>)>>(iter: I) -> NodeScores {
+        let map: BTreeMap<String, Option<f64>> = iter.into_iter().collect();
+        let (keys, values): (Vec<String>, Vec<Option<f64>>) = map.into_iter().unzip();
+        NodeScores {
+            keys: keys.into(),
+            values,
+        }
+    }
+}
+
+impl Serialize for NodeScores {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeScores {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<NodeScores, D::Error> {
+        let map = BTreeMap::<String, Option<f64>>::deserialize(deserializer)?;
+        Ok(map.into_iter().collect())
+    }
+}
+
+impl JsonSchema for NodeScores {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <BTreeMap<String, Option<f64>>>::schema_name()
+    }
+
+    fn inline_schema() -> bool {
+        <BTreeMap<String, Option<f64>>>::inline_schema()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <BTreeMap<String, Option<f64>>>::json_schema(generator)
+    }
 }
 
 /// What the plugin consumed.

@@ -13,8 +13,8 @@ use crate::methodology::{Framework, Manifest, VariableType};
 use crate::pipeline::{self, CustomSteps, NamedColumn};
 use crate::plugin::{CONTRACT_PACKAGE, CallReport, Column, Limits, LogMessage, Plugin, StepCall, Table, TextColumn};
 use crate::results::{
-    DatasetInfo, EditionInfo, IndicatorSteps, LimitsInfo, MethodologyInfo, NodeInfo, RESULTS_SCHEMA_VERSION,
-    ResolvedPipeline, Results, ScreenedUnit, TierInfo, TreatmentInfo, UnitResult, Usage,
+    DatasetInfo, EditionInfo, IndicatorSteps, LimitsInfo, MethodologyInfo, NodeInfo, NodeScores,
+    RESULTS_SCHEMA_VERSION, ResolvedPipeline, Results, ScreenedUnit, TierInfo, TreatmentInfo, UnitResult, Usage,
 };
 use crate::schema;
 
@@ -307,13 +307,15 @@ pub fn run_loaded(
 
     let tier_specs = &manifest.tiers;
     let effective = framework.effective_weights(&out.weights);
+    // The node ids, sorted once and shared by every unit's scores.
+    let (node_keys, node_at) = NodeScores::keys_of(framework.nodes.iter().map(|n| n.id.as_str()));
     let mut units: Vec<UnitResult> = scored
         .rows
         .iter()
         .enumerate()
         .map(|(k, &r)| {
             let unit = &dataset.units[r];
-            UnitResult {
+            Ok(UnitResult {
                 id: unit.id.clone(),
                 name: unit.name.clone(),
                 country: unit.country.clone(),
@@ -321,21 +323,22 @@ pub fn run_loaded(
                 rank: ranking.ranks[k],
                 tier: ranking.tiers[k].map(|t| tier_specs[t].label.clone()),
                 peer_group: ranking.peer_groups.as_ref().and_then(|g| g[k]).map(group_label),
-                scores: framework
-                    .nodes
-                    .iter()
-                    .zip(&scored.scores)
-                    .map(|(n, v)| (n.id.clone(), finite(v[k])))
-                    .collect(),
+                scores: {
+                    let mut values = vec![None; node_keys.len()];
+                    for (p, v) in scored.scores.iter().enumerate() {
+                        values[node_at[p]] = finite(v[k]);
+                    }
+                    NodeScores::new(node_keys.clone(), values)?
+                },
                 by_year: scored.by_year.as_ref().map(|b| b[k].clone()).unwrap_or_default(),
                 group: group_ranks
                     .as_ref()
                     .map(|(g, _)| unit.groups[*g].clone())
                     .filter(|l| !l.is_empty()),
                 group_rank: group_ranks.as_ref().and_then(|(_, r)| r[k]),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     // Best rank first; ties and unranked units keep dataset order (stable sort).
     units.sort_by_key(|u| u.rank.unwrap_or(u32::MAX));
     let mut imputed: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();

@@ -20,8 +20,9 @@ use anyhow::{Result, anyhow, bail};
 pub enum Cell {
     /// Empty, or one of the declared missing-value tokens.
     Empty,
-    /// Text (trimmed): CSV cells, and text cells of a workbook.
-    Text(String),
+    /// Text (trimmed): CSV cells, and text cells of a workbook (up to 24 bytes
+    /// kept inline: most cells are numbers written as text).
+    Text(compact_str::CompactString),
     /// A number cell of a workbook.
     Number(f64),
     /// An error cell of a workbook (`#DIV/0!`, `#N/A`, …).
@@ -214,7 +215,7 @@ fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
                         if c.is_empty() || dialect.missing.iter().any(|m| m == c) {
                             Cell::Empty
                         } else {
-                            Cell::Text(c.to_string())
+                            Cell::Text(compact_str::CompactString::from(*c))
                         }
                     })
                     .collect();
@@ -318,7 +319,7 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
                 if t.is_empty() || missing.iter().any(|m| m == t) {
                     Cell::Empty
                 } else {
-                    Cell::Text(t.to_string())
+                    Cell::Text(compact_str::CompactString::from(t))
                 }
             }
             // A declared missing-value code may be a number (`-999`).
@@ -326,9 +327,9 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
             Data::Int(i) if missing.contains(&i.to_string()) => Cell::Empty,
             Data::Float(x) => Cell::Number(*x),
             Data::Int(i) => Cell::Number(*i as f64),
-            Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
+            Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
             Data::DateTime(d) => Cell::Number(d.as_f64()),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.as_str().into()),
             Data::Error(e) => {
                 let text = e.to_string();
                 if missing.contains(&text) {
@@ -354,7 +355,7 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
                     .iter()
                     .enumerate()
                     .map(|(c, x)| match x {
-                        Cell::Text(t) => t.clone(),
+                        Cell::Text(t) => t.to_string(),
                         Cell::Number(n) => number_text(*n),
                         Cell::Empty | Cell::Error(_) => {
                             // An unnamed column: named by its letter, so that the
