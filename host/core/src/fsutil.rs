@@ -26,12 +26,43 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// replaced; the error says which file.) Devices and symbolic links are handled as
 /// by [`write_atomically`] (a device is written last, directly).
 pub fn write_all_or_none<P: AsRef<Path>, B: AsRef<[u8]>>(files: &[(P, B)]) -> Result<()> {
+    let contents: Vec<(&Path, Content)> = files
+        .iter()
+        .map(|(p, b)| (p.as_ref(), Content::Bytes(b.as_ref())))
+        .collect();
+    write_contents(&contents)
+}
+
+/// What [`write_contents`] writes to a file.
+pub enum Content<'a> {
+    /// These bytes.
+    Bytes(&'a [u8]),
+    /// What this function writes, as it produces it (e.g. a results document of
+    /// 13,000 units, about 100 MB, never held whole in memory).
+    Stream(WriteFn<'a>),
+}
+
+/// A function that writes a file's content to the writer it is given.
+pub type WriteFn<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a>;
+
+impl Content<'_> {
+    /// Writes the content to `w`.
+    pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        match self {
+            Content::Bytes(b) => w.write_all(b),
+            Content::Stream(f) => f(w),
+        }
+    }
+}
+
+/// [`write_all_or_none`] for [`Content`]s: bytes, or what a function writes.
+pub fn write_contents(files: &[(&Path, Content)]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
-    let mut devices: Vec<(&Path, &[u8])> = Vec::new();
+    let mut devices: Vec<(&Path, &Content)> = Vec::new();
     let result = (|| -> Result<()> {
         for (path, bytes) in files {
-            let (path, bytes) = (path.as_ref(), bytes.as_ref());
+            let path: &Path = path;
             if path.as_os_str().to_string_lossy().ends_with(std::path::is_separator) {
                 anyhow::bail!(
                     "cannot write `{}`: a file name is needed, not a directory",
@@ -59,9 +90,9 @@ pub fn write_all_or_none<P: AsRef<Path>, B: AsRef<[u8]>>(files: &[(P, B)]) -> Re
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
             let written = (|| -> std::io::Result<()> {
-                let mut f = std::fs::File::create(&tmp)?;
-                f.write_all(bytes)?;
-                f.sync_all()
+                let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+                bytes.write_to(&mut f)?;
+                f.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
             })();
             if let Err(e) = written {
                 let _ = std::fs::remove_file(&tmp);
@@ -81,11 +112,14 @@ pub fn write_all_or_none<P: AsRef<Path>, B: AsRef<[u8]>>(files: &[(P, B)]) -> Re
         return Err(e);
     }
     for (path, bytes) in devices {
-        let mut f = std::fs::OpenOptions::new()
+        let f = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .with_context(|| format!("cannot open `{}` for writing", path.display()))?;
-        f.write_all(bytes)
+        let mut f = std::io::BufWriter::new(f);
+        bytes
+            .write_to(&mut f)
+            .and_then(|()| f.flush())
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     Ok(())
@@ -121,6 +155,25 @@ mod tests {
         write_all_or_none(&[(a.clone(), b"1".to_vec()), (b.clone(), b"2".to_vec())]).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), b"1");
         assert_eq!(std::fs::read(&b).unwrap(), b"2");
+    }
+
+    #[test]
+    fn streamed_content_is_written_all_or_none_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        let ok = Content::Stream(Box::new(|w: &mut dyn Write| w.write_all(b"{}\n")));
+        // A writer that fails half-way: nothing is written, no temporary file left.
+        let failing = Content::Stream(Box::new(|w: &mut dyn Write| {
+            w.write_all(b"{")?;
+            Err(std::io::Error::other("serialisation failed"))
+        }));
+        let err = write_contents(&[(a.as_path(), ok), (b.as_path(), failing)]).unwrap_err();
+        assert!(format!("{err:#}").contains("serialisation failed"), "{err:#}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let ok = Content::Stream(Box::new(|w: &mut dyn Write| w.write_all(b"{}\n")));
+        write_contents(&[(a.as_path(), ok), (b.as_path(), Content::Bytes(b"x"))]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"{}\n");
+        assert_eq!(std::fs::read(&b).unwrap(), b"x");
     }
 
     #[test]
