@@ -124,10 +124,6 @@ fn number(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>, format: &Fo
 pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> Result<Vec<u8>> {
     let mut book = workbook(&format!("{} — {}", results.edition.name, results.methodology.name))?;
     let f = Formats::new(results.tiers.len());
-    let tier_index = |label: &Option<String>| -> Option<usize> {
-        let l = label.as_deref()?;
-        results.tiers.iter().position(|t| t.label == l)
-    };
     let aggregates: Vec<&NodeInfo> = results
         .framework
         .iter()
@@ -138,63 +134,6 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
         .iter()
         .filter(|n| n.kind == NodeKind::Indicator)
         .collect();
-
-    // The first sheet: the ranking.
-    let write_main_sheets = |book: &mut Workbook| -> Result<()> {
-        // Ranking.
-        let sheet = sheet_for(book, results.units.len())?
-            .set_name("Ranking")
-            .map_err(xlsx)?;
-        let mut names: Vec<&str> = vec!["rank", "tier", "id", "name", "country", "score"];
-        let aggregate_names = headings(results, &aggregates, &names);
-        names.extend(aggregate_names.iter().map(String::as_str));
-        let grouped = results.units.iter().any(|u| u.group.is_some());
-        if grouped {
-            names.extend(["group", "rank in group"]);
-        }
-        header(sheet, &names, &f)?;
-        sheet
-            .set_column_range_format(5, 5 + aggregates.len() as u16, &f.score)
-            .map_err(xlsx)?;
-        for (i, u) in results.units.iter().enumerate() {
-            let row = i as u32 + 1;
-            if let Some(r) = u.rank {
-                sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
-            }
-            match (tier_index(&u.tier), &u.tier) {
-                (Some(t), Some(label)) => {
-                    sheet
-                        .write_string_with_format(row, 1, label, &f.tiers[t.min(f.tiers.len() - 1)])
-                        .map_err(xlsx)?;
-                }
-                (_, Some(label)) => {
-                    sheet.write_string(row, 1, label).map_err(xlsx)?;
-                }
-                _ => {}
-            }
-            sheet.write_string(row, 2, &u.id).map_err(xlsx)?;
-            sheet.write_string(row, 3, &u.name).map_err(xlsx)?;
-            sheet
-                .write_string(row, 4, u.country.as_deref().unwrap_or(""))
-                .map_err(xlsx)?;
-            plain(sheet, row, 5, u.score)?;
-            for (k, n) in aggregates.iter().enumerate() {
-                plain(sheet, row, 6 + k as u16, u.scores.get(&n.id).copied().flatten())?;
-            }
-            if grouped {
-                let c = 6 + aggregates.len() as u16;
-                sheet
-                    .write_string(row, c, u.group.as_deref().unwrap_or(""))
-                    .map_err(xlsx)?;
-                if let Some(r) = u.group_rank {
-                    sheet.write_number(row, c + 1, f64::from(r)).map_err(xlsx)?;
-                }
-            }
-        }
-        fit(sheet, results.units.len());
-
-        Ok(())
-    };
 
     // The raw values are built on a second thread while this one writes the
     // ranking and the indicators (the two large sheets standalone, pushed in their
@@ -210,7 +149,7 @@ pub fn results_workbook(results: &Results, raw: Option<(&Stage, &[String])>) -> 
                 Ok(sheet)
             })
         });
-        write_main_sheets(&mut book)?;
+        ranking_sheet(&mut book, results, &aggregates, f)?;
         let mut sheet = Worksheet::new();
         sheet.set_name("Indicators").map_err(xlsx)?;
         indicators_sheet(&mut sheet, results, indicators, f)?;
@@ -813,9 +752,7 @@ pub fn experts_workbook(report: &cityrank_core::experts::ExpertsReport) -> Resul
         };
         sheet.write_string(row, 0, &node.id).map_err(xlsx)?;
         sheet.write_string(row, 1, &node.name).map_err(xlsx)?;
-        sheet
-            .write_string(row, 2, serde_json::to_value(node.kind)?.as_str().unwrap_or(""))
-            .map_err(xlsx)?;
+        sheet.write_string(row, 2, node.kind.as_str()).map_err(xlsx)?;
         sheet.write_number(row, 3, node.experts.len() as f64).map_err(xlsx)?;
         number(sheet, row, 4, node.kendall_w, &three)?;
         number(sheet, row, 5, node.panel_cr, &three)?;
@@ -847,6 +784,67 @@ pub fn experts_workbook(report: &cityrank_core::experts::ExpertsReport) -> Resul
     }
     fit(sheet, 10);
     book.save_to_buffer().map_err(xlsx)
+}
+
+/// The `Ranking` sheet, the first: rank, tier (coloured), unit, score and every
+/// aggregate's score, and the rank within groups when there are groups.
+fn ranking_sheet(book: &mut Workbook, results: &Results, aggregates: &[&NodeInfo], f: &Formats) -> Result<()> {
+    let tier_index = |label: &Option<String>| -> Option<usize> {
+        let l = label.as_deref()?;
+        results.tiers.iter().position(|t| t.label == l)
+    };
+    let sheet = sheet_for(book, results.units.len())?
+        .set_name("Ranking")
+        .map_err(xlsx)?;
+    let mut names: Vec<&str> = vec!["rank", "tier", "id", "name", "country", "score"];
+    let aggregate_names = headings(results, aggregates, &names);
+    names.extend(aggregate_names.iter().map(String::as_str));
+    let grouped = results.units.iter().any(|u| u.group.is_some());
+    if grouped {
+        names.extend(["group", "rank in group"]);
+    }
+    header(sheet, &names, f)?;
+    sheet
+        .set_column_range_format(5, 5 + aggregates.len() as u16, &f.score)
+        .map_err(xlsx)?;
+    for (i, u) in results.units.iter().enumerate() {
+        let row = i as u32 + 1;
+        if let Some(r) = u.rank {
+            sheet.write_number(row, 0, f64::from(r)).map_err(xlsx)?;
+        }
+        match (tier_index(&u.tier), &u.tier) {
+            (Some(t), Some(label)) => {
+                sheet
+                    .write_string_with_format(row, 1, label, &f.tiers[t.min(f.tiers.len() - 1)])
+                    .map_err(xlsx)?;
+            }
+            (_, Some(label)) => {
+                sheet.write_string(row, 1, label).map_err(xlsx)?;
+            }
+            _ => {}
+        }
+        sheet.write_string(row, 2, &u.id).map_err(xlsx)?;
+        sheet.write_string(row, 3, &u.name).map_err(xlsx)?;
+        sheet
+            .write_string(row, 4, u.country.as_deref().unwrap_or(""))
+            .map_err(xlsx)?;
+        plain(sheet, row, 5, u.score)?;
+        for (k, n) in aggregates.iter().enumerate() {
+            plain(sheet, row, 6 + k as u16, u.scores.get(&n.id).copied().flatten())?;
+        }
+        if grouped {
+            let c = 6 + aggregates.len() as u16;
+            sheet
+                .write_string(row, c, u.group.as_deref().unwrap_or(""))
+                .map_err(xlsx)?;
+            if let Some(r) = u.group_rank {
+                sheet.write_number(row, c + 1, f64::from(r)).map_err(xlsx)?;
+            }
+        }
+    }
+    fit(sheet, results.units.len());
+
+    Ok(())
 }
 
 /// The `Raw values` sheet: the indicators as derived, before any step; in rank

@@ -111,7 +111,7 @@ pub fn table(report: &ExpertsReport) -> String {
             .map(|(c, id)| {
                 let mut xs: Vec<f64> = node.experts.iter().map(|e| e.weights[c]).collect();
                 xs.sort_by(f64::total_cmp);
-                let median = cityrank_steps::stats::median(&xs);
+                let median = cityrank_steps::stats::quantile_sorted(&xs, 0.5);
                 let mut row = vec![
                     if node.child_names[c] == *id {
                         id.clone()
@@ -225,11 +225,7 @@ pub fn csv(report: &ExpertsReport) -> Result<String> {
     w.write_record(["node", "kind", "child", "who", "weight", "cr", "distance", "outlier"])?;
     let num = |x: f64| format!("{x}");
     for node in &report.nodes {
-        let kind = match node.kind {
-            Kind::Points => "points",
-            Kind::Pairwise => "pairwise",
-            Kind::Rating => "rating",
-        };
+        let kind = node.kind.as_str();
         for (c, child) in node.children.iter().enumerate() {
             w.write_record([
                 node.id.as_str(),

@@ -33,8 +33,8 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 pub use compare::{MethodCharts, chart_count, compare_report};
-pub use document::{DOCUMENT_CHARTS, document_report};
-pub use experts::{experts_chart_count, experts_report};
+pub use document::document_report;
+pub use experts::experts_report;
 pub use sensitivity::{sensitivity_chart_count, sensitivity_report};
 
 /// The chart library, inlined into every report.

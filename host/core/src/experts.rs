@@ -47,6 +47,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use cityrank_steps::experts::{self as ahp, Combine};
+use cityrank_steps::stats;
 
 use crate::dataset::Problems;
 use crate::methodology::Framework;
@@ -75,7 +76,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    /// The kind as written in a panel file: `points`, `pairwise` or `rating`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Points => "points",
             Kind::Pairwise => "pairwise",
@@ -523,12 +525,13 @@ fn likely_typos(panel: &Panel, targets: &[Target]) -> Vec<String> {
         out
     };
     let mut out = Vec::new();
+    let panel_size = panel.experts().len();
     let advice = "(without --edition, the panel's ids are not checked against a methodology)";
     for t in targets {
         let judges = experts_naming(&|j| j.node == t.id);
         let others = targets.iter().filter(|o| o.id != t.id).map(|o| o.id.as_str());
         if judges.len() == 1
-            && panel.experts().len() >= 3
+            && panel_size >= 3
             && let Some(hint) = crate::diagnostic::did_you_mean(&t.id, others, 1)
         {
             let first = panel
@@ -578,6 +581,7 @@ impl PreparedPanel {
         let known = targets.is_some();
         let targets = targets.unwrap_or_else(|| targets_from(panel));
         let experts = panel.experts();
+        let expert_at: BTreeMap<&str, usize> = experts.iter().enumerate().map(|(i, e)| (e.as_str(), i)).collect();
         let mut problems = Problems::default();
         // The same expert written two ways?
         for (i, e) in experts.iter().enumerate() {
@@ -637,7 +641,7 @@ impl PreparedPanel {
                 }
             }
             if ok {
-                let e = experts.iter().position(|x| *x == j.expert).unwrap_or(0);
+                let e = expert_at.get(j.expert.as_str()).copied().unwrap_or(0);
                 rows.entry((t, e)).or_default().push(j);
             }
         }
@@ -1066,13 +1070,6 @@ pub struct ExpertJudgement {
     pub outlier: bool,
 }
 
-/// The `q`-quantile of sorted values (linear interpolation, R's type 7).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = (sorted.len() - 1) as f64 * q;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 impl PreparedPanel {
     /// The report of the panel: every expert's judgements, the panel's weights,
     /// its agreement. `methodology` names what it was checked against.
@@ -1093,8 +1090,7 @@ impl PreparedPanel {
                         .filter_map(|p| p.matrix.as_deref())
                         .collect();
                     let a = ahp::aggregate_judgements(&m, n).ok()?;
-                    let (w, lambda) = ahp::eigenvector(&a, n).ok()?;
-                    let _ = w;
+                    let (_, lambda) = ahp::eigenvector(&a, n).ok()?;
                     ahp::consistency(lambda, n).1
                 })
                 .flatten();
@@ -1126,7 +1122,7 @@ impl PreparedPanel {
             let fence = (counted.len() >= 4).then(|| {
                 let mut s = counted.clone();
                 s.sort_by(f64::total_cmp);
-                let (q1, q3) = (quantile(&s, 0.25), quantile(&s, 0.75));
+                let (q1, q3) = (stats::quantile_sorted(&s, 0.25), stats::quantile_sorted(&s, 0.75));
                 q3 + 1.5 * (q3 - q1)
             });
             let experts = node

@@ -26,6 +26,19 @@ pub fn sd(x: &[f64]) -> f64 {
     }
 }
 
+/// The `p`-quantile of values sorted ascending, without NaN, by linear
+/// interpolation between order statistics (Hyndman & Fan's type 7, R's default):
+/// position `(n − 1)·p`. NaN for no values.
+pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let h = (v.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(v.len() - 1);
+    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+}
+
 /// Median of the present values (`NaN` when none).
 pub fn median(x: &[f64]) -> f64 {
     let mut v: Vec<f64> = present(x).collect();

@@ -71,9 +71,6 @@ struct Blob<'a> {
     charts: &'a [ChartSpec],
 }
 
-/// The charts a methodology page draws: one, the framework's sunburst.
-pub const DOCUMENT_CHARTS: usize = 1;
-
 /// The appendix as a self-contained HTML page: `markdown` (the appendix from
 /// [`crate::document::markdown`]) rendered, titled `title`, with the sunburst of
 /// `framework` (root first, as in the results) under "Framework and weights".

@@ -74,11 +74,6 @@ struct Blob<'a> {
     charts: &'a [ChartSpec],
 }
 
-/// The charts of an experts page: one per node.
-pub fn experts_chart_count(report: &ExpertsReport) -> usize {
-    report.nodes.len()
-}
-
 /// The HTML report of an expert panel.
 pub fn experts_report(report: &ExpertsReport) -> Result<String> {
     check_library()?;

@@ -110,13 +110,7 @@ pub fn quantile(x: &[f64], p: f64) -> f64 {
 
 /// As [`quantile`], for values already sorted ascending and without NaN.
 pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let h = (v.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(v.len() - 1);
-    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+    cityrank_steps::stats::quantile_sorted(v, p)
 }
 
 #[cfg(test)]

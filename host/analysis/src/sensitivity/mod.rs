@@ -579,6 +579,9 @@ fn panel_sets(
     rng: &mut Rng,
 ) -> Result<(Vec<String>, Vec<Vec<f64>>, String)> {
     let m = panel.experts.len();
+    if m < 2 {
+        bail!("experts: the panel has {m} expert; resampling needs at least 2");
+    }
     let draws: Vec<Vec<usize>> = match input.resample {
         Resample::Bootstrap => {
             if input.replicates > MAX_REPLICATES {
@@ -598,9 +601,6 @@ fn panel_sets(
         Resample::LeaveOneOut => (0..m).map(|k| (0..m).filter(|&e| e != k).collect()).collect(),
         Resample::Each => (0..m).map(|k| vec![k]).collect(),
     };
-    if m < 2 {
-        bail!("experts: the panel has {m} expert; resampling needs at least 2");
-    }
     let mut targets: Vec<String> = Vec::new();
     let mut sets = Vec::with_capacity(draws.len());
     for drawn in &draws {
