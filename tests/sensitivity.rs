@@ -175,3 +175,181 @@ fn plugin_steps_in_the_samples_are_deterministic_too() {
     // 3 inputs, N = 8: 8·(3 + 2) = 40 builds.
     assert_eq!(r["design"]["builds"], 40);
 }
+
+/// Shards run as separate processes (as a Slurm job array would run them), in an
+/// order other than their numbers, merge into the bytes of the unsharded run:
+/// for a sensitivity design with weight noise and leave-one-out (LAS 2024:
+/// shard 1 also carries the builds that are not design rows), for more shards
+/// than some slices have rows, and for an uncertainty analysis.
+#[test]
+fn sharded_and_unsharded_analyses_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str], usize); 3] = [
+        ("methodologies/las-2024.toml", &["--samples", "8"], 3),
+        ("methodologies/asem-2018.toml", &["--samples", "4"], 7),
+        (
+            "methodologies/asem-2018.toml",
+            &["--samples", "5", "--uncertainty-only"],
+            2,
+        ),
+    ];
+    for (c, (edition, settings, shards)) in cases.iter().enumerate() {
+        let mut whole_args = vec![*edition, "--format", "json"];
+        whole_args.extend_from_slice(settings);
+        let whole = sensitivity(dir.path(), &whole_args);
+        let mut parts = Vec::new();
+        for k in (1..=*shards).rev() {
+            let part = dir.path().join(format!("case{c}-{k}.part"));
+            let shard = format!("{k}/{shards}");
+            let o = output(
+                cityrank(dir.path())
+                    .args(["sensitivity", edition, "--threads", "1", "--shard", &shard, "-o"])
+                    .arg(&part)
+                    .args(*settings),
+            );
+            assert!(o.status.success(), "shard {shard}: {}", stderr(&o));
+            assert!(stdout(&o).is_empty(), "a shard writes its part, not a report");
+            parts.push(part);
+        }
+        let merged = output(
+            cityrank(dir.path())
+                .args(["sensitivity", "merge", "--format", "json"])
+                .args(&parts),
+        );
+        assert!(merged.status.success(), "merge: {}", stderr(&merged));
+        assert!(
+            merged.stdout == whole,
+            "case {c}: the merged report differs from the unsharded one"
+        );
+    }
+}
+
+#[test]
+fn merging_refuses_parts_that_do_not_make_one_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let part = |name: &str, shard: &str, extra: &[&str]| {
+        let path = dir.path().join(name);
+        let o = output(
+            cityrank(dir.path())
+                .args([
+                    "sensitivity",
+                    "methodologies/asem-2018.toml",
+                    "--samples",
+                    "4",
+                    "--shard",
+                    shard,
+                    "-o",
+                ])
+                .arg(&path)
+                .args(extra),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        path
+    };
+    let merge = |parts: &[&std::path::Path]| {
+        let o = output(cityrank(dir.path()).args(["sensitivity", "merge"]).args(parts));
+        assert!(!o.status.success(), "merge succeeded");
+        assert!(o.stdout.is_empty());
+        stderr(&o)
+    };
+    let a1 = part("a1.part", "1/2", &[]);
+    let a2 = part("a2.part", "2/2", &[]);
+    let other_seed = part("b2.part", "2/2", &["--seed", "9"]);
+    let of_three = part("c2.part", "2/3", &[]);
+
+    let e = merge(&[&a1]);
+    assert!(e.contains("1 of 2 shards missing: 2/2"), "{e}");
+    let e = merge(&[&a1, &a2, &a2]);
+    assert!(e.contains("shard 2/2 is given twice"), "{e}");
+    let e = merge(&[&a1, &other_seed]);
+    assert!(
+        e.contains("parts of different analyses") && e.contains("designs"),
+        "{e}"
+    );
+    let e = merge(&[&a1, &of_three]);
+    assert!(e.contains("splits into different numbers of shards"), "{e}");
+
+    // A damaged part (one byte changed in its body) and one cut short.
+    let mut bytes = std::fs::read(&a2).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let damaged = dir.path().join("damaged.part");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let e = merge(&[&a1, &damaged]);
+    assert!(
+        e.contains("damaged.part: the part of shard 2/2 is damaged or incomplete"),
+        "{e}"
+    );
+    let cut = dir.path().join("cut.part");
+    std::fs::write(&cut, &bytes[..40]).unwrap();
+    let e = merge(&[&a1, &cut]);
+    assert!(e.contains("cut.part: the part is incomplete"), "{e}");
+    // Not a part at all.
+    let e = merge(&[std::path::Path::new("methodologies/asem-2018.toml")]);
+    assert!(e.contains("not a part of a sensitivity analysis"), "{e}");
+
+    // --shard writes a part, so it needs a file and takes no format.
+    let o = output(cityrank(dir.path()).args(["sensitivity", "methodologies/asem-2018.toml", "--shard", "1/2"]));
+    assert!(!o.status.success() && stderr(&o).contains("--output"), "{}", stderr(&o));
+    let o = output(cityrank(dir.path()).args([
+        "sensitivity",
+        "methodologies/asem-2018.toml",
+        "--shard",
+        "3/2",
+        "-o",
+        "x",
+    ]));
+    assert!(stderr(&o).contains("shards are numbered 1 to 2"), "{}", stderr(&o));
+}
+
+/// The documented Slurm job-array script, run as Slurm would run its tasks
+/// (the array variables set), gives parts that merge into the unsharded report;
+/// an array not numbered from 1 is refused.
+#[test]
+fn the_slurm_script_runs_the_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = root().join("tools/slurm/sensitivity.sbatch");
+    let parts = dir.path().join("parts");
+    let task = |k: usize, n: usize, min: usize| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .args(["methodologies/asem-2018.toml"])
+            .arg(&parts)
+            .args(["--samples", "4"])
+            .env("CITYRANK", env!("CARGO_BIN_EXE_cityrank"))
+            .env("CITYRANK_CACHE_DIR", dir.path())
+            .env("SLURM_ARRAY_TASK_ID", k.to_string())
+            .env("SLURM_ARRAY_TASK_COUNT", n.to_string())
+            .env("SLURM_ARRAY_TASK_MIN", min.to_string())
+            .env("SLURM_ARRAY_TASK_MAX", (min + n - 1).to_string())
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    for k in 1..=3 {
+        let o = task(k, 3, 1);
+        assert!(o.status.success(), "task {k}: {}", stderr(&o));
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&parts).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 3);
+    let merged = output(
+        cityrank(dir.path())
+            .args(["sensitivity", "merge", "--format", "json"])
+            .args(&files),
+    );
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    let whole = sensitivity(
+        dir.path(),
+        &["methodologies/asem-2018.toml", "--samples", "4", "--format", "json"],
+    );
+    assert!(merged.stdout == whole, "the script's shards merge into another report");
+
+    let o = task(0, 3, 0);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--array=1-3"),
+        "{}",
+        stderr(&o)
+    );
+}

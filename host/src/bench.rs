@@ -1138,7 +1138,12 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let csv = std::fs::metadata(dir.join("units.csv"))?.len() as f64;
     let mb = |b: f64| b / (1024.0 * 1024.0);
     let mut figures = Vec::new();
-    let mut add = |name: &str, args: &[&str], goal_secs: Option<f64>, goal_ratio: Option<f64>| -> Result<()> {
+    let add = |figures: &mut Vec<Figure>,
+               name: &str,
+               args: &[&str],
+               goal_secs: Option<f64>,
+               goal_ratio: Option<f64>|
+     -> Result<()> {
         let (secs, peak) = process(&dir, args)?;
         figures.push(Figure::new(
             &format!("{name}: time"),
@@ -1157,18 +1162,21 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         Ok(())
     };
     add(
+        &mut figures,
         "run (CSV out)",
         &["run", "edition.toml", "--format", "csv", "-o", "ranking.csv"],
         Some(1.0),
         Some(3.0),
     )?;
     add(
+        &mut figures,
         "run (JSON out)",
         &["run", "edition.toml", "--format", "json", "-o", "results.json"],
         None,
         None,
     )?;
     add(
+        &mut figures,
         "explain",
         &[
             "explain",
@@ -1184,12 +1192,14 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         None,
     )?;
     add(
+        &mut figures,
         "analyse",
         &["analyse", "edition.toml", "--format", "json", "-o", "analysis.json"],
         None,
         None,
     )?;
     add(
+        &mut figures,
         "compare two variants",
         &[
             "compare",
@@ -1205,6 +1215,7 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     )?;
     // 6 inputs: N·(6 + 2) builds.
     add(
+        &mut figures,
         "sensitivity, 512 builds",
         &[
             "sensitivity",
@@ -1219,8 +1230,62 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         None,
         None,
     )?;
+    // The same analysis in 4 shards (processes run one after the other here, as
+    // tasks of a job array would run side by side) and merged: the report must
+    // be the unsharded one's, byte for byte.
+    let (mut slowest, mut largest) = (0.0f64, 0.0f64);
+    let mut parts = Vec::new();
+    for k in 1..=4 {
+        let part = format!("s512-{k}.part");
+        let shard = format!("{k}/4");
+        let (secs, peak) = process(
+            &dir,
+            &[
+                "sensitivity",
+                "edition.toml",
+                "--samples",
+                "64",
+                "--shard",
+                &shard,
+                "-o",
+                &part,
+            ],
+        )?;
+        slowest = slowest.max(secs);
+        largest = largest.max(peak);
+        parts.push(part);
+    }
+    figures.push(Figure::new(
+        "sensitivity, 512 builds in 4 shards: slowest shard",
+        slowest,
+        "s",
+        None,
+        "`cityrank sensitivity edition.toml --samples 64 --shard K/4 -o s512-K.part`".to_string(),
+    ));
+    figures.push(Figure::new(
+        "sensitivity, 512 builds in 4 shards: largest shard's peak memory",
+        largest / csv,
+        "× CSV",
+        None,
+        format!("{:.0} MB", mb(largest)),
+    ));
+    let mut merge_args = vec!["sensitivity", "merge"];
+    merge_args.extend(parts.iter().map(String::as_str));
+    merge_args.extend(["--format", "json", "-o", "s512-merged.json"]);
+    let (secs, peak) = process(&dir, &merge_args)?;
+    if std::fs::read(dir.join("s512-merged.json"))? != std::fs::read(dir.join("s512.json"))? {
+        bail!("the merged shards' report differs from the unsharded one (s512-merged.json, s512.json)");
+    }
+    figures.push(Figure::new(
+        "sensitivity merge of the 4 parts (byte-identical to the unsharded report)",
+        secs,
+        "s",
+        None,
+        format!("peak memory {:.0} MB", mb(peak)),
+    ));
     if !quick {
         add(
+            &mut figures,
             "sensitivity, 8,192 builds",
             &[
                 "sensitivity",

@@ -1,11 +1,11 @@
 //! `cityrank sensitivity`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cityrank::dataset::Dataset;
 use cityrank::edition::ResolvedEdition;
-use cityrank::sensitivity::{self, DesignKind, Overrides, render};
+use cityrank::sensitivity::{self, DesignKind, Overrides, SensitivityReport, Shard, render};
 use clap::Args;
 
 /// Sampling designs (`--design`).
@@ -45,9 +45,19 @@ pub enum SensitivityFormat {
 
 /// Arguments of `cityrank sensitivity`.
 #[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "On several processes or machines: run each shard of the design with --shard K/N -o FILE \
+                  (e.g. as a Slurm job array: tools/slurm/sensitivity.sbatch), then combine the parts with \
+                  `cityrank sensitivity merge PARTS...`; the report is byte-identical to an unsharded run's."
+)]
 pub struct SensitivityArgs {
+    #[command(subcommand)]
+    command: Option<SensitivityCommand>,
     /// The edition file; its `[sensitivity]` table declares the uncertain inputs.
-    edition: PathBuf,
+    #[arg(required = true)]
+    edition: Option<PathBuf>,
     /// Points per design matrix N (a sensitivity analysis runs N·(d + 2) builds).
     #[arg(long, value_name = "N")]
     samples: Option<usize>,
@@ -66,6 +76,11 @@ pub struct SensitivityArgs {
     /// Worker threads (default: one per core). The output does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// Run only shard K of N: the K-th of N equal slices of the design's builds
+    /// (shard 1 also runs the builds that are not design rows). Writes a part
+    /// for `cityrank sensitivity merge` to FILE given with -o, not a report.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "output", conflicts_with = "format")]
+    shard: Option<Shard>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SensitivityFormat::Table)]
     format: SensitivityFormat,
@@ -76,18 +91,58 @@ pub struct SensitivityArgs {
     sandbox: super::SandboxArgs,
 }
 
+/// Subcommands of `cityrank sensitivity`.
+#[derive(Debug, clap::Subcommand)]
+enum SensitivityCommand {
+    /// Combine the parts written by every shard (`--shard K/N -o FILE`) into the
+    /// report, byte-identical to the unsharded analysis's.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `cityrank sensitivity merge`.
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The part files, one per shard, in any order (e.g. parts/*.part).
+    #[arg(required = true, value_name = "PARTS")]
+    parts: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SensitivityFormat::Table)]
+    format: SensitivityFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text).map_err(|e| {
+        // clap names the option itself.
+        let e = e.to_string();
+        e.split_once(": ").map_or(e.clone(), |(_, rest)| rest.to_string())
+    })
+}
+
 /// Runs the analysis and writes its report.
 pub fn run(args: SensitivityArgs) -> Result<()> {
-    if args.format == SensitivityFormat::Xlsx && args.output.is_none() {
-        anyhow::bail!(
-            "--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o sensitivity.xlsx)"
+    if let Some(SensitivityCommand::Merge(m)) = args.command {
+        check_xlsx_output(m.format, m.output.as_deref())?;
+        let started = std::time::Instant::now();
+        let report = sensitivity::shard::merge(&m.parts)?;
+        super::print_warnings(&report.warnings, None);
+        eprintln!(
+            "{} parts merged ({} builds) in {:.1} ms",
+            m.parts.len(),
+            report.design.builds,
+            started.elapsed().as_secs_f64() * 1e3
         );
+        return write_report(&report, m.format, m.output.as_deref());
     }
-    let edition = ResolvedEdition::load(&args.edition, &args.sandbox.limits())?;
+    check_xlsx_output(args.format, args.output.as_deref())?;
+    let edition_path = args.edition.as_deref().context("give the edition file")?;
+    let edition = ResolvedEdition::load(edition_path, &args.sandbox.limits())?;
     let spec = edition.edition.sensitivity.clone().with_context(|| {
         format!(
             "{}: no [sensitivity] table; declare the uncertain inputs there (see README: Sensitivity analysis)",
-            args.edition.display()
+            edition_path.display()
         )
     })?;
     let sandbox = args.sandbox.sandbox()?;
@@ -104,6 +159,18 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
             .then(|| sensitivity::ProgressHook(std::sync::Arc::new(Bar(indicatif::ProgressBar::new(0))))),
     };
     let started = std::time::Instant::now();
+    if let Some(shard) = args.shard {
+        let part = sensitivity::analyse_shard(&loaded, &edition, &dataset, &spec, &over, shard)?;
+        let path = args.output.as_deref().context("--shard needs -o FILE")?;
+        part.write(path)?;
+        let (builds, total) = part.builds();
+        eprintln!(
+            "shard {shard}: {builds} of the design's {total} builds in {:.1} ms, written to {}",
+            started.elapsed().as_secs_f64() * 1e3,
+            path.display()
+        );
+        return Ok(());
+    }
     let report = sensitivity::analyse(&loaded, &edition, &dataset, &spec, &over)?;
     super::print_warnings(&report.warnings, None);
     let elapsed = started.elapsed();
@@ -113,18 +180,33 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         elapsed.as_secs_f64() * 1e3,
         report.design.builds as f64 / elapsed.as_secs_f64()
     );
-    let text = match args.format {
-        SensitivityFormat::Table => render::table(&report),
-        SensitivityFormat::Json => render::json(&report)?,
-        SensitivityFormat::Csv => render::csv(&report)?,
-        SensitivityFormat::Html => cityrank::html::sensitivity_report(&report)?,
+    write_report(&report, args.format, args.output.as_deref())
+}
+
+/// A workbook is not written to the terminal.
+fn check_xlsx_output(format: SensitivityFormat, output: Option<&Path>) -> Result<()> {
+    if format == SensitivityFormat::Xlsx && output.is_none() {
+        anyhow::bail!(
+            "--format xlsx writes a workbook: give the file to write with -o FILE (e.g. -o sensitivity.xlsx)"
+        );
+    }
+    Ok(())
+}
+
+/// Writes the report in `format` to `output` or standard output.
+fn write_report(report: &SensitivityReport, format: SensitivityFormat, output: Option<&Path>) -> Result<()> {
+    let text = match format {
+        SensitivityFormat::Table => render::table(report),
+        SensitivityFormat::Json => render::json(report)?,
+        SensitivityFormat::Csv => render::csv(report)?,
+        SensitivityFormat::Html => cityrank::html::sensitivity_report(report)?,
         SensitivityFormat::Xlsx => {
-            let bytes = cityrank::excel::sensitivity_workbook(&report)?;
-            let path = args.output.as_deref().context("--format xlsx needs -o FILE")?;
+            let bytes = cityrank::excel::sensitivity_workbook(report)?;
+            let path = output.context("--format xlsx needs -o FILE")?;
             return cityrank::fsutil::write_atomically(path, &bytes);
         }
     };
-    super::emit(&text, args.output.as_deref())
+    super::emit(&text, output)
 }
 
 /// The builds' progress as a bar on the terminal.

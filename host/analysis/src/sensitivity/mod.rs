@@ -15,6 +15,7 @@
 pub mod design;
 pub mod estimate;
 pub mod render;
+pub mod shard;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ use cityrank_core::pipeline::{self, CustomSteps, StageCache, StageKeys};
 use cityrank_core::plugin::{Limits, Plugin};
 use cityrank_core::run::{Derived, LoadedMethodology, SandboxSteps};
 use design::{Rng, Sampler};
+pub use shard::{Part, Shard};
 
 impl From<DesignKind> for Sampler {
     fn from(d: DesignKind) -> Sampler {
@@ -656,6 +658,45 @@ pub fn analyse(
     spec: &SensitivitySpec,
     over: &Overrides,
 ) -> Result<SensitivityReport> {
+    match analyse_edition(loaded, edition, dataset, spec, over, None)? {
+        Outcome::Report(r) => Ok(*r),
+        Outcome::Part(_) => unreachable!("an unsharded analysis gives a report"),
+    }
+}
+
+/// Runs shard `shard` of the analysis declared in the edition's `[sensitivity]`
+/// table: the design rows [`Shard::rows`] gives it (and, for shard 1, the builds
+/// that are not design rows: each weight input alone and leave-one-out). The
+/// parts of every shard, [`shard::merge`]d, give the report [`analyse`] gives,
+/// byte for byte.
+pub fn analyse_shard(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &cityrank_core::dataset::Dataset,
+    spec: &SensitivitySpec,
+    over: &Overrides,
+    shard: Shard,
+) -> Result<Part> {
+    match analyse_edition(loaded, edition, dataset, spec, over, Some(shard))? {
+        Outcome::Part(p) => Ok(*p),
+        Outcome::Report(_) => unreachable!("a sharded analysis gives a part"),
+    }
+}
+
+/// What an analysis gives: the report, or one shard's part of it.
+enum Outcome {
+    Report(Box<SensitivityReport>),
+    Part(Box<Part>),
+}
+
+fn analyse_edition(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &cityrank_core::dataset::Dataset,
+    spec: &SensitivitySpec,
+    over: &Overrides,
+    shard: Option<Shard>,
+) -> Result<Outcome> {
     let file = edition.path.display().to_string();
     if edition.panel.is_some() {
         bail!("{file}: sensitivity analysis of panel editions is not supported; run it on one year");
@@ -697,11 +738,19 @@ pub fn analyse(
             .map(|s| edition.panel_weights(s, &loaded.manifest))
             .transpose()?,
     };
-    analyse_subject(subject, &spec, over)
+    run_subject(subject, &spec, over, shard)
 }
 
 /// Runs an analysis of `subject`.
 pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides) -> Result<SensitivityReport> {
+    match run_subject(subject, spec, over, None)? {
+        Outcome::Report(r) => Ok(*r),
+        Outcome::Part(_) => unreachable!("an unsharded analysis gives a report"),
+    }
+}
+
+/// The analysis of `subject`: every build and the report, or one shard's builds.
+fn run_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides, shard: Option<Shard>) -> Result<Outcome> {
     let file = subject.label.clone();
     let settings = Settings::resolve(spec, over, &file)?;
     let (n, seed, uncertainty_only) = (settings.samples, settings.seed, settings.uncertainty_only);
@@ -731,43 +780,27 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         cache: StageCache::default(),
         combos: std::sync::Mutex::new(BTreeMap::new()),
     };
-    let target = parse_target(&settings.target, &dataset_rows.unit_ids)?;
+    // Checked before anything runs; the summary parses it again.
+    parse_target(&settings.target, &dataset_rows.unit_ids)?;
 
     let nominal = model.build(None, None).context("the nominal build failed")?;
-    let x = if uncertainty_only {
-        design::base_matrix(n, d, seed, settings.design.into())
-    } else {
-        design::saltelli(n, d, seed, settings.design.into())
-    };
+    let x = design_matrix(n, d, seed, settings.design, uncertainty_only);
+    let all_rows = x.len() / d;
+    let rows = shard.map_or(0..all_rows, |s| s.rows(all_rows));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(over.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let builds = run_builds(&model, &x, &pool, over.progress.as_ref())?;
+    let builds = run_builds(
+        &model,
+        &x[rows.start * d..rows.end * d],
+        rows.start,
+        &pool,
+        over.progress.as_ref(),
+    )?;
 
-    // Uncertainty: the A and B builds of a sensitivity design, every build otherwise.
-    let ua = if uncertainty_only {
-        &builds[..]
-    } else {
-        &builds[..2 * n]
-    };
-    let ua_x = if uncertainty_only { &x[..] } else { &x[..2 * n * d] };
     let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
-    let units = unit_uncertainty(ua, &nominal, &tier_labels, &dataset_rows.unit_ids, &subject.unit_names);
-    let top_tier = top_tier_changes(ua, ua_x, &nominal, &model.inputs, &infos);
-    let tier_changes = tier_changes_one_at_a_time(&model, &nominal, &infos, &dataset_rows.unit_ids, &pool)?;
-    let sensitivity = if uncertainty_only {
-        None
-    } else {
-        Some(sobol(&builds, &target, &nominal, &settings, d, spec.bootstrap, &infos)?)
-    };
-    let leave_one_out = if spec.leave_one_out {
-        leave_one_out(&model, &nominal, &pool)?
-    } else {
-        Vec::new()
-    };
-
-    let report = SensitivityReport {
+    let frame = Frame {
         edition: subject.edition_id.clone(),
         methodology: subject.methodology.clone(),
         methodology_sha256: subject.methodology_sha256.clone(),
@@ -775,20 +808,142 @@ pub fn analyse_subject(subject: Subject, spec: &SensitivitySpec, over: &Override
         design: DesignInfo {
             design: settings.design,
             samples: n,
-            builds: builds.len(),
+            builds: all_rows,
             seed,
-            target: settings.target,
+            target: settings.target.clone(),
             uncertainty_only,
-            inputs: infos,
+            inputs: infos.clone(),
         },
-        units,
+        bootstrap: spec.bootstrap,
+        choices: model.inputs.iter().map(|i| matches!(i, Input::Choice { .. })).collect(),
         top_tier_label: top_tier_label(&model.base, &tier_labels),
         tiers: tier_labels,
-        top_tier,
-        tier_changes,
-        sensitivity,
-        leave_one_out,
+        unit_ids: dataset_rows.unit_ids.clone(),
+        unit_names: subject.unit_names.clone(),
         warnings: subject.derived.warnings.clone(),
+    };
+    // The builds that are not rows of the design: the unsharded run and shard 1.
+    let extras = if shard.is_none_or(|s| s.index == 1) {
+        Some(Extras {
+            tier_changes: tier_changes_one_at_a_time(&model, &nominal, &infos, &dataset_rows.unit_ids, &pool)?,
+            leave_one_out: if spec.leave_one_out {
+                leave_one_out(&model, &nominal, &pool)?
+            } else {
+                Vec::new()
+            },
+        })
+    } else {
+        None
+    };
+    Ok(match shard {
+        None => Outcome::Report(Box::new(summarise(
+            frame,
+            &nominal,
+            &builds,
+            extras.context("internal error: an unsharded analysis without its extra builds")?,
+        )?)),
+        Some(shard) => Outcome::Part(Box::new(Part {
+            frame,
+            shard,
+            rows,
+            nominal,
+            builds,
+            extras,
+        })),
+    })
+}
+
+/// The design's rows (one column per input): N for an uncertainty analysis, the
+/// N·(d + 2) rows of a Saltelli design otherwise.
+fn design_matrix(n: usize, d: usize, seed: u64, kind: DesignKind, uncertainty_only: bool) -> Vec<f64> {
+    if uncertainty_only {
+        design::base_matrix(n, d, seed, kind.into())
+    } else {
+        design::saltelli(n, d, seed, kind.into())
+    }
+}
+
+/// Everything the report is summarised from besides the builds, the same
+/// whether the builds ran in one process or in shards (each shard's part
+/// carries it, and [`shard::merge`] refuses parts whose frames differ).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Frame {
+    edition: String,
+    methodology: String,
+    methodology_sha256: String,
+    dataset_sha256: String,
+    /// The design; `builds` counts all its rows.
+    design: DesignInfo,
+    bootstrap: usize,
+    /// Per input: whether it is a choice among alternatives (labelled by
+    /// `design.inputs[k].alternatives`), not a set of weight draws.
+    choices: Vec<bool>,
+    tiers: Vec<String>,
+    top_tier_label: String,
+    unit_ids: Vec<String>,
+    unit_names: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// The results of the builds that are not rows of the design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extras {
+    tier_changes: Vec<InputTierChanges>,
+    leave_one_out: Vec<LeaveOneOut>,
+}
+
+/// The report from the nominal build, every design row's build (in row order)
+/// and the extra builds' results.
+fn summarise(frame: Frame, nominal: &Build, builds: &[Build], extras: Extras) -> Result<SensitivityReport> {
+    let design = &frame.design;
+    let (n, d) = (design.samples, design.inputs.len());
+    if builds.len() != design.builds {
+        bail!(
+            "internal error: {} builds for a design of {}",
+            builds.len(),
+            design.builds
+        );
+    }
+    let x = design_matrix(n, d, design.seed, design.design, design.uncertainty_only);
+    let target = parse_target(&design.target, &frame.unit_ids)?;
+    // Uncertainty: the A and B builds of a sensitivity design, every build otherwise.
+    let (ua, ua_x) = if design.uncertainty_only {
+        (builds, &x[..])
+    } else {
+        (&builds[..2 * n], &x[..2 * n * d])
+    };
+    let units = unit_uncertainty(ua, nominal, &frame.tiers, &frame.unit_ids, &frame.unit_names);
+    let top_tier = top_tier_changes(ua, ua_x, nominal, &frame.choices, &design.inputs);
+    let sensitivity = if design.uncertainty_only {
+        None
+    } else {
+        Some(sobol(
+            builds,
+            &target,
+            nominal,
+            n,
+            design.seed,
+            d,
+            frame.bootstrap,
+            &design.inputs,
+        )?)
+    };
+    let report = SensitivityReport {
+        edition: frame.edition,
+        methodology: frame.methodology,
+        methodology_sha256: frame.methodology_sha256,
+        dataset_sha256: frame.dataset_sha256,
+        design: frame.design,
+        units,
+        top_tier_label: frame.top_tier_label,
+        tiers: frame.tiers,
+        top_tier,
+        tier_changes: extras.tier_changes,
+        sensitivity,
+        leave_one_out: extras.leave_one_out,
+        warnings: frame.warnings,
     };
     // The report must satisfy its own schema; a failure here is a bug in cityrank.
     cityrank_core::schema::validate::<SensitivityReport>(&serde_json::to_value(&report)?, "sensitivity report")
@@ -1022,6 +1177,7 @@ fn parse_target(text: &str, unit_ids: &[String]) -> Result<Target> {
 fn run_builds(
     model: &Model,
     x: &[f64],
+    first_row: usize,
     pool: &rayon::ThreadPool,
     progress: Option<&ProgressHook>,
 ) -> Result<Vec<Build>> {
@@ -1063,7 +1219,7 @@ fn run_builds(
             "{} of {builds_n} builds failed; build {} ({}) failed with: {e:#}. A combination of alternatives is \
              invalid (e.g. a geometric mean of zeros): change the alternatives",
             builds.iter().filter(|b| b.is_err()).count(),
-            i + 1,
+            first_row + i + 1,
             alts.join(", ")
         );
     }
@@ -1186,10 +1342,10 @@ fn top_tier_changes(
     ua: &[Build],
     ua_x: &[f64],
     nominal: &Build,
-    inputs: &[Input],
+    choices: &[bool],
     infos: &[InputInfo],
 ) -> Vec<TopTierChange> {
-    let d = inputs.len();
+    let d = choices.len();
     let top = |b: &Build| -> Vec<usize> { (0..b.len()).filter(|&u| b.top(u)).collect() };
     let nominal_top = top(nominal);
     let changed: Vec<bool> = ua.iter().map(|b| top(b) != nominal_top).collect();
@@ -1201,8 +1357,9 @@ fn top_tier_changes(
         builds: ua.len(),
         changed: share(&all),
     }];
-    for (k, input) in inputs.iter().enumerate() {
-        if let Input::Choice { labels, .. } = input {
+    for (k, info) in infos.iter().enumerate() {
+        if choices[k] {
+            let labels = &info.alternatives;
             for (a, label) in labels.iter().enumerate() {
                 let idx: Vec<usize> = (0..ua.len())
                     .filter(|&i| design::discrete(ua_x[i * d + k], labels.len()) == a)
@@ -1221,11 +1378,13 @@ fn top_tier_changes(
 
 /// The Sobol' indices of the target over the builds of a Saltelli design
 /// (`N·(d + 2)` builds; estimators and bootstrap in [`estimate`]).
+#[allow(clippy::too_many_arguments)]
 fn sobol(
     builds: &[Build],
     target: &Target,
     nominal: &Build,
-    settings: &Settings,
+    samples: usize,
+    seed: u64,
     d: usize,
     bootstrap: usize,
     infos: &[InputInfo],
@@ -1237,7 +1396,7 @@ fn sobol(
             i + 1
         );
     }
-    let e = estimate::sobol_indices(&y, settings.samples, d, bootstrap, settings.seed);
+    let e = estimate::sobol_indices(&y, samples, d, bootstrap, seed);
     let ci = |c: (f64, f64)| (!c.0.is_nan()).then_some([c.0, c.1]);
     Ok(SobolInfo {
         variance: e.variance,
