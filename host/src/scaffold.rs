@@ -518,9 +518,9 @@ fn detect_dialect(bytes: &[u8], path: &Path) -> Result<Dialect> {
         ..Dialect::default()
     };
     if delimiter != b',' {
-        let table = table::read(bytes, path, None, &dialect)?;
+        let rows = table::read(bytes, path, None, &dialect)?.rows()?;
         let texts = || {
-            table.rows.iter().flat_map(|r| &r.cells).filter_map(|c| match c {
+            rows.iter().flat_map(|r| &r.cells).filter_map(|c| match c {
                 Cell::Text(t) => Some(t.as_str()),
                 _ => None,
             })
@@ -567,12 +567,13 @@ fn from_data(path: &Path, sheet: Option<&str>) -> Result<CsvData> {
     } else {
         detect_dialect(&bytes, path)?
     };
-    let table = table::read(&bytes, path, sheet, &dialect)?;
+    let mut table = table::read(&bytes, path, sheet, &dialect)?;
+    let all_rows = table.rows()?;
     let header: Vec<String> = table.header.clone();
     if header.len() < 2 {
         bail!("{file}: expected a header row with an id column and at least one variable");
     }
-    let rows: Vec<&table::RawRow> = table.rows.iter().collect();
+    let rows: Vec<&table::RawRow> = all_rows.iter().collect();
     if rows.is_empty() {
         bail!("{file}: no data rows below the header");
     }

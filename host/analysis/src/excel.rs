@@ -830,7 +830,7 @@ fn ranking_sheet(book: &mut Workbook, results: &Results, aggregates: &[&NodeInfo
             .map_err(xlsx)?;
         plain(sheet, row, 5, u.score)?;
         for (k, n) in aggregates.iter().enumerate() {
-            plain(sheet, row, 6 + k as u16, u.scores.get(&n.id).copied().flatten())?;
+            plain(sheet, row, 6 + k as u16, u.scores.get(&n.id))?;
         }
         if grouped {
             let c = 6 + aggregates.len() as u16;
@@ -952,11 +952,11 @@ fn indicators_sheet(sheet: &mut Worksheet, results: &Results, indicators: &[&Nod
         sheet.write_string(row, 2, &u.name).map_err(xlsx)?;
         let same_keys = u.scores.len() == keys.len() && u.scores.keys().zip(&keys).all(|(a, b)| a == b);
         values.clear();
-        values.extend(u.scores.values().copied());
+        values.extend(u.scores.values());
         for (k, n) in indicators.iter().enumerate() {
             let x = match at[k] {
                 Some(p) if same_keys => values[p],
-                _ => u.scores.get(&n.id).copied().flatten(),
+                _ => u.scores.get(&n.id),
             };
             plain(sheet, row, 3 + k as u16, x)?;
         }

@@ -214,7 +214,7 @@ fn children(framework: &[NodeInfo]) -> Vec<Vec<usize>> {
 pub fn unit_weights(results: &Results, unit: &UnitResult) -> Vec<Option<f64>> {
     let fw = &results.framework;
     let kids = children(fw);
-    let value = |p: usize| unit.scores.get(&fw[p].id).copied().flatten();
+    let value = |p: usize| unit.scores.get(&fw[p].id);
     let mut out = vec![None; fw.len()];
     let Some(root) = fw.iter().position(|n| n.parent.is_none()) else {
         return out;
@@ -343,12 +343,8 @@ pub fn explain(results: &Results, manifest: &Manifest, unit: &str, highlights: u
     let mut candidates: Vec<Highlight> = Vec::new();
     for (p, depth) in depth_first(fw) {
         let n = &fw[p];
-        let value = u.scores.get(&n.id).copied().flatten();
-        let all: Vec<f64> = results
-            .units
-            .iter()
-            .filter_map(|v| v.scores.get(&n.id).copied().flatten())
-            .collect();
+        let value = u.scores.get(&n.id);
+        let all: Vec<f64> = results.units.iter().filter_map(|v| v.scores.get(&n.id)).collect();
         let (percentile, rank, tied) = match value {
             Some(x) if !all.is_empty() => {
                 let (pct, r, t) = percentile_and_rank(&all, x);
@@ -653,7 +649,7 @@ pub fn breakdown(results: &Results, manifest: &Manifest) -> Result<MethodBreakdo
                 score: u.score,
                 contributions: parts
                     .iter()
-                    .map(|&p| match (w[p], u.scores.get(&fw[p].id).copied().flatten()) {
+                    .map(|&p| match (w[p], u.scores.get(&fw[p].id)) {
                         (Some(w), Some(v)) => Some(w * v),
                         _ => None,
                     })

@@ -300,19 +300,19 @@ impl Dataset {
         let dialect = dialect(&description)?;
         let table = crate::table::read(bytes, &data_path, description.sheet.as_deref(), &dialect)?;
         let sha256 = crate::digest::sha256_hex(bytes);
-        Self::from_table(description, &table, &dialect, sha256, description_sha256, data_path)
+        Self::from_table(description, table, &dialect, sha256, description_sha256, data_path)
     }
 
     fn from_table(
         description: DatasetDescription,
-        table: &RawTable,
+        mut table: RawTable,
         dialect: &Dialect,
         sha256: String,
         description_sha256: String,
         data_path: PathBuf,
     ) -> Result<Dataset> {
-        let file = &table.file;
-        let headers = &table.header;
+        let file = &table.file.clone();
+        let headers = &table.header.clone();
         for (i, h) in headers.iter().enumerate() {
             if let Some(j) = headers[..i].iter().position(|x| x == h) {
                 bail!(
@@ -351,7 +351,7 @@ impl Dataset {
         let mut col = |name: &str, what: &str, problems: &mut Problems| -> Option<usize> {
             let at = headers.iter().position(|h| h == name);
             if at.is_none() {
-                let (hint, c) = header_typo(table, name, &unclaimed, "change the description's name to match");
+                let (hint, c) = header_typo(&table, name, &unclaimed, "change the description's name to match");
                 offered.extend(c);
                 problems.push(format!(
                     "the description names `{name}` as the {what} column, but the header has no such column{}",
@@ -391,7 +391,7 @@ impl Dataset {
                         // No year at all: the variable's name, or the header's pattern, differs.
                         let first = w.column(&v.id, w.years[0]);
                         let (mut hint, c) = header_typo(
-                            table,
+                            &table,
                             &first,
                             &unclaimed,
                             "change the variable's id or `columns.wide.header` in the description to match",
@@ -429,7 +429,7 @@ impl Dataset {
                     }
                     for y in absent {
                         let name = w.column(&v.id, y);
-                        let (hint, c) = header_typo(table, &name, &unclaimed, "change the description to match");
+                        let (hint, c) = header_typo(&table, &name, &unclaimed, "change the description to match");
                         offered.extend(c);
                         header_problems.push(format!(
                             "the wide layout needs a column `{name}` (variable `{}` in {y}), but the header has none: \
@@ -477,10 +477,20 @@ impl Dataset {
 
         let mut problems = Problems::default();
         let mut units = Vec::new();
-        let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); description.variables.len()];
+        // Rows × layouts at most: the columns are filled without growing.
+        let capacity = table.rows_left() * layouts.len();
+        let mut numbers: Vec<Vec<f64>> = description
+            .variables
+            .iter()
+            .map(|v| match v.kind {
+                VariableType::Number => Vec::with_capacity(capacity),
+                VariableType::Text => Vec::new(),
+            })
+            .collect();
         let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
         let mut ids = HashSet::new();
-        for row in &table.rows {
+        while let Some(row) = table.next_row()? {
+            let row = &row;
             // A CSV row with another number of fields than the header (a workbook row
             // always has the sheet's width) would shift its values: refused.
             if row.fields != headers.len() && table.origin == crate::table::Origin::Csv || row.fields > headers.len() {

@@ -220,14 +220,14 @@ impl Panel {
         } else {
             csv_dialect(&bytes)
         };
-        let table = crate::table::read(&bytes, path, sheet, &dialect)?;
-        let mut panel = Self::from_table(&table, dialect.decimal)?;
+        let mut table = crate::table::read(&bytes, path, sheet, &dialect)?;
+        let mut panel = Self::from_table(&mut table, dialect.decimal)?;
         panel.sha256 = crate::digest::sha256_hex(&bytes);
         Ok(panel)
     }
 
-    fn from_table(table: &RawTable, decimal: char) -> Result<Panel> {
-        let file = &table.file;
+    fn from_table(table: &mut RawTable, decimal: char) -> Result<Panel> {
+        let file = &table.file.clone();
         let header: Vec<String> = table.header.iter().map(|h| h.to_lowercase()).collect();
         if header != PANEL_COLUMNS {
             let read = match &table.origin {
@@ -246,7 +246,8 @@ impl Panel {
         }
         let mut problems = Problems::default();
         let mut judgements = Vec::new();
-        for row in &table.rows {
+        while let Some(row) = table.next_row()? {
+            let row = &row;
             let place = table.row_place(row);
             if row.fields > PANEL_COLUMNS.len() {
                 problems.push(format!("{place}: {} fields, the header has 6", row.fields));
@@ -1210,8 +1211,8 @@ mod tests {
     use super::*;
 
     fn panel(csv: &str) -> Result<Panel> {
-        let table = crate::table::read(csv.as_bytes(), Path::new("panel.csv"), None, &Dialect::default())?;
-        Panel::from_table(&table, '.')
+        let mut table = crate::table::read(csv.as_bytes(), Path::new("panel.csv"), None, &Dialect::default())?;
+        Panel::from_table(&mut table, '.')
     }
 
     #[test]

@@ -145,8 +145,11 @@ impl Formulas {
         let mut columns: Vec<Option<Vec<f64>>> = vec![None; indicators.len()];
         let mut warnings = Vec::new();
         let mut problems = Vec::new();
-        // The rows' values of each variable used, gathered once.
+        // The rows' values of each variable used, gathered once; when every row
+        // is scored in file order, the dataset's own columns (no copy).
         let mut gathered: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        let every_row =
+            rows.iter().enumerate().all(|(i, &r)| i == r) && numbers.values().all(|column| column.len() == rows.len());
         for item in &self.items {
             // Every unknown name of the formula at once, each at its place.
             let mut unknown = false;
@@ -203,12 +206,20 @@ impl Formulas {
                     continue;
                 }
             };
-            for name in &used {
-                gathered
-                    .entry(name)
-                    .or_insert_with(|| rows.iter().map(|&r| numbers[*name][r]).collect());
+            if !every_row {
+                for name in &used {
+                    gathered
+                        .entry(name)
+                        .or_insert_with(|| rows.iter().map(|&r| numbers[*name][r]).collect());
+                }
             }
-            let cols: Vec<&[f64]> = used.iter().map(|n| gathered[n].as_slice()).collect();
+            let cols: Vec<&[f64]> = used
+                .iter()
+                .map(|n| match every_row {
+                    true => numbers[*n].as_slice(),
+                    false => gathered[n].as_slice(),
+                })
+                .collect();
             let out = bound.eval(&cols, rows.len());
             if out.domain_errors > 0 {
                 let first = out

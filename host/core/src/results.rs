@@ -318,84 +318,184 @@ pub struct UnitResult {
 }
 
 /// A unit's score of every framework node, by node id: in JSON an object in key
-/// order (as a `BTreeMap<String, Option<f64>>` would be); in memory one key list
-/// shared by every unit and a value per key, so that 13,000 units × 200 nodes do
-/// not each hold their own copies of the ids.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// order (as a `BTreeMap<String, Option<f64>>` would be). In memory, the units
+/// of a run share one [`ScoreTable`] — the pipeline's score columns, moved,
+/// not copied — and each unit knows its row: 13,000 units × 200 nodes hold no
+/// copies of the ids or of the scores.
+#[derive(Clone)]
 pub struct NodeScores {
-    /// Node ids, sorted, shared by the units of a run.
-    keys: std::sync::Arc<[String]>,
-    /// One value per key.
-    values: Vec<Option<f64>>,
+    table: std::sync::Arc<ScoreTable>,
+    row: usize,
+}
+
+/// Every unit's score of every node: one column per node (a row per unit; a
+/// non-finite value is no value), and the node ids sorted, for the key order of
+/// [`NodeScores`].
+#[derive(Debug, Default)]
+pub struct ScoreTable {
+    /// Node ids, sorted.
+    keys: Vec<String>,
+    /// For each key, its column.
+    column_of: Vec<usize>,
+    /// The values.
+    values: Values,
+}
+
+/// The values of a [`ScoreTable`].
+#[derive(Debug)]
+enum Values {
+    /// One column per node, in the order given (a run's scores).
+    Columns(Vec<Vec<f64>>),
+    /// One unit's values, one per node in the order given (a unit read from a
+    /// results file: one allocation, not one per node).
+    Row(Vec<f64>),
+}
+
+impl Default for Values {
+    fn default() -> Values {
+        Values::Row(Vec::new())
+    }
+}
+
+impl ScoreTable {
+    /// The table of `columns` (one per node, each a value per unit) of the nodes
+    /// `ids` (in the columns' order).
+    ///
+    /// Errors when the counts differ, the columns' lengths differ, or an id is
+    /// repeated.
+    pub fn new<'a>(ids: impl Iterator<Item = &'a str>, columns: Vec<Vec<f64>>) -> anyhow::Result<ScoreTable> {
+        let ids: Vec<&str> = ids.collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&a, &b| ids[a].cmp(ids[b]));
+        if ids.len() != columns.len()
+            || order.windows(2).any(|w| ids[w[0]] == ids[w[1]])
+            || columns.windows(2).any(|w| w[0].len() != w[1].len())
+        {
+            anyhow::bail!("internal error: a score table needs one column per node, of one length, and unique ids");
+        }
+        Ok(ScoreTable {
+            keys: order.iter().map(|&c| ids[c].to_string()).collect(),
+            column_of: order,
+            values: Values::Columns(columns),
+        })
+    }
+
+    /// One unit's table: `values` of the nodes `ids` (sorted and unique).
+    fn row(keys: Vec<String>, values: Vec<f64>) -> ScoreTable {
+        ScoreTable {
+            column_of: (0..keys.len()).collect(),
+            keys,
+            values: Values::Row(values),
+        }
+    }
+
+    /// How many rows (units).
+    pub fn rows(&self) -> usize {
+        match &self.values {
+            Values::Columns(c) => c.first().map_or(0, Vec::len),
+            Values::Row(_) => 1,
+        }
+    }
+
+    /// The value of column `column` (in the order given to [`ScoreTable::new`]) at
+    /// `row` (`None`: no value).
+    pub fn value(&self, column: usize, row: usize) -> Option<f64> {
+        match &self.values {
+            Values::Columns(c) => c.get(column).and_then(|c| c.get(row)),
+            Values::Row(r) => r.get(column).filter(|_| row == 0),
+        }
+        .copied()
+        .filter(|v| v.is_finite())
+    }
 }
 
 impl NodeScores {
-    /// The scores `values` of the nodes `keys` (sorted ids, as from
-    /// [`NodeScores::keys_of`]; one value each).
+    /// Row `row` of `table`.
     ///
-    /// Errors when the lengths differ or the keys are not sorted and unique.
-    pub fn new(keys: std::sync::Arc<[String]>, values: Vec<Option<f64>>) -> anyhow::Result<NodeScores> {
-        if keys.len() != values.len() || keys.windows(2).any(|w| w[0] >= w[1]) {
-            anyhow::bail!("internal error: node scores need one value per key and sorted, unique keys");
+    /// Errors when the table has no such row (and has columns).
+    pub fn of(table: std::sync::Arc<ScoreTable>, row: usize) -> anyhow::Result<NodeScores> {
+        if !table.keys.is_empty() && row >= table.rows() {
+            anyhow::bail!("internal error: no row {row} in a score table of {} rows", table.rows());
         }
-        Ok(NodeScores { keys, values })
+        Ok(NodeScores { table, row })
     }
 
-    /// `ids` sorted, to share among the units' scores, and for each id its
-    /// position in that order.
-    pub fn keys_of<'a>(ids: impl Iterator<Item = &'a str>) -> (std::sync::Arc<[String]>, Vec<usize>) {
-        let ids: Vec<&str> = ids.collect();
-        let mut sorted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-        sorted.sort();
-        sorted.dedup();
-        let at = ids
-            .iter()
-            .map(|id| sorted.binary_search_by(|k| k.as_str().cmp(id)).unwrap_or(0))
-            .collect();
-        (sorted.into(), at)
+    /// The score of node `id` (`None`: no such node, or no value).
+    pub fn get(&self, id: &str) -> Option<f64> {
+        self.position(id).and_then(|i| self.at(i))
     }
 
-    /// The score of node `id` (`None`: no such node; `Some(None)`: no value).
-    pub fn get(&self, id: &str) -> Option<&Option<f64>> {
-        self.keys
-            .binary_search_by(|k| k.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.values[i])
+    /// The position of node `id` among the keys, for [`NodeScores::at`] (the
+    /// same for every unit of a run, whose scores share their keys: see
+    /// [`NodeScores::same_keys`]).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.table.keys.binary_search_by(|k| k.as_str().cmp(id)).ok()
+    }
+
+    /// The score at position `i` of the keys (`None`: no value, or no such position).
+    pub fn at(&self, i: usize) -> Option<f64> {
+        self.table.column_of.get(i).and_then(|&c| self.table.value(c, self.row))
+    }
+
+    /// Whether `other` has the same key list (then positions carry over).
+    pub fn same_keys(&self, other: &NodeScores) -> bool {
+        std::sync::Arc::ptr_eq(&self.table, &other.table) || self.table.keys == other.table.keys
     }
 
     /// The node ids, sorted.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.keys.iter()
+        self.table.keys.iter()
     }
 
     /// The values, in key order.
-    pub fn values(&self) -> impl Iterator<Item = &Option<f64>> {
-        self.values.iter()
+    pub fn values(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        (0..self.len()).map(|i| self.at(i))
     }
 
     /// `(id, value)` in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Option<f64>)> {
-        self.keys.iter().zip(&self.values)
+    pub fn iter(&self) -> impl Iterator<Item = (&String, Option<f64>)> {
+        self.keys().zip(self.values())
     }
 
     /// How many nodes.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.table.keys.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.table.keys.is_empty()
+    }
+}
+
+impl Default for NodeScores {
+    fn default() -> NodeScores {
+        NodeScores {
+            table: std::sync::Arc::new(ScoreTable::default()),
+            row: 0,
+        }
+    }
+}
+
+impl PartialEq for NodeScores {
+    fn eq(&self, other: &NodeScores) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for NodeScores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
 impl FromIterator<(String, Option<f64>)> for NodeScores {
     fn from_iter<I: IntoIterator<Item = (String, Option<f64>)>>(iter: I) -> NodeScores {
         let map: BTreeMap<String, Option<f64>> = iter.into_iter().collect();
-        let (keys, values): (Vec<String>, Vec<Option<f64>>) = map.into_iter().unzip();
+        let values = map.values().map(|v| v.unwrap_or(f64::NAN)).collect();
         NodeScores {
-            keys: keys.into(),
-            values,
+            table: std::sync::Arc::new(ScoreTable::row(map.into_keys().collect(), values)),
+            row: 0,
         }
     }
 }
@@ -405,7 +505,7 @@ impl Serialize for NodeScores {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(self.len()))?;
         for (k, v) in self.iter() {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k, &v)?;
         }
         map.end()
     }

@@ -221,8 +221,14 @@ pub struct RunOutput {
 /// Runs an edition (its variant, if one is selected).
 pub fn run_edition(loader: &dyn Loader, edition: &ResolvedEdition, options: pipeline::Options) -> Result<RunOutput> {
     let loaded = loader.load(&edition.plugin, &edition.limits)?;
-    let dataset = Dataset::load(&edition.dataset)?;
-    run_loaded(&loaded, edition, &dataset, options)
+    let mut dataset = Dataset::load(&edition.dataset)?;
+    let manifest = edition.effective_manifest(&loaded.manifest)?;
+    let derived = derive_rows(&loaded, edition, &dataset)?;
+    // The indicators are derived: of the dataset's numbers only the peer-group
+    // covariate is read again (13,000 units × 200 variables: 21 MB freed).
+    let covariate = manifest.peer_groups.as_ref().map(|p| &p.covariate);
+    dataset.numbers.retain(|k, _| Some(k) == covariate);
+    run_derived(&loaded, edition, &dataset, manifest, derived, options)
 }
 
 /// Runs an edition with an already loaded methodology and dataset.
@@ -232,7 +238,23 @@ pub fn run_loaded(
     dataset: &Dataset,
     options: pipeline::Options,
 ) -> Result<RunOutput> {
-    let manifest = &edition.effective_manifest(&loaded.manifest)?;
+    let manifest = edition.effective_manifest(&loaded.manifest)?;
+    let derived = derive_rows(loaded, edition, dataset)?;
+    run_derived(loaded, edition, dataset, manifest, derived, options)
+}
+
+/// Runs the pipeline of an edition on its derived rows: `manifest` is the
+/// edition's effective manifest, `dataset` the data `derived` was derived from
+/// (its numbers are not read again, but for the peer-group covariate).
+fn run_derived(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &Dataset,
+    manifest: Manifest,
+    mut derived: Derived,
+    options: pipeline::Options,
+) -> Result<RunOutput> {
+    let manifest = &manifest;
     let framework = &if edition.variant.is_some() || edition.edition.tiers.is_some() || edition.experts.is_some() {
         manifest
             .framework()
@@ -240,13 +262,13 @@ pub fn run_loaded(
     } else {
         loaded.framework.clone()
     };
-    let derived = derive_rows(loaded, edition, dataset)?;
     let mut warnings = derived.warnings.clone();
     warnings.extend(variant_notices(&loaded.manifest, manifest, edition));
     let mut usage = derived.usage.clone();
     let mut log = derived.log.clone();
+    // The derived columns move into the pipeline (13,000 × 200: 21 MB not copied).
+    let raw = derived.take_raw_for(manifest, &loaded.manifest);
     let rows = &derived.rows;
-    let raw = derived.raw_for(manifest, &loaded.manifest);
     let unit_ids = &derived.unit_ids;
     let ctx = derived.context();
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -271,7 +293,7 @@ pub fn run_loaded(
         Some(v) => format!("{} (variant `{v}`)", edition.path.display()),
         None => edition.path.display().to_string(),
     };
-    let out = pipeline::run(manifest, framework, &ctx, raw.into(), options, custom).with_context(origin)?;
+    let mut out = pipeline::run(manifest, framework, &ctx, raw.into(), options, custom).with_context(origin)?;
     if let Some(s) = sandboxed.as_mut() {
         usage.fuel += s.usage.fuel;
         usage.calls += s.usage.calls;
@@ -280,10 +302,10 @@ pub fn run_loaded(
 
     // One result per unit: the scored rows, or for panel data the time-weighted
     // average of each unit's years.
-    let scored = match &edition.panel {
+    let mut scored = match &edition.panel {
         None => Scored {
             rows: out.kept().iter().map(|&k| rows[k]).collect(),
-            scores: out.scores.clone(),
+            scores: std::mem::take(&mut out.scores),
             by_year: None,
         },
         Some(panel) => average_years(dataset, rows, &out, panel)?,
@@ -307,8 +329,11 @@ pub fn run_loaded(
 
     let tier_specs = &manifest.tiers;
     let effective = framework.effective_weights(&out.weights);
-    // The node ids, sorted once and shared by every unit's scores.
-    let (node_keys, node_at) = NodeScores::keys_of(framework.nodes.iter().map(|n| n.id.as_str()));
+    // The score columns, moved into a table every unit's scores share.
+    let table = std::sync::Arc::new(crate::results::ScoreTable::new(
+        framework.nodes.iter().map(|n| n.id.as_str()),
+        std::mem::take(&mut scored.scores),
+    )?);
     let mut units: Vec<UnitResult> = scored
         .rows
         .iter()
@@ -319,17 +344,11 @@ pub fn run_loaded(
                 id: unit.id.clone(),
                 name: unit.name.clone(),
                 country: unit.country.clone(),
-                score: finite(scored.scores[0][k]),
+                score: table.value(0, k),
                 rank: ranking.ranks[k],
                 tier: ranking.tiers[k].map(|t| tier_specs[t].label.clone()),
                 peer_group: ranking.peer_groups.as_ref().and_then(|g| g[k]).map(group_label),
-                scores: {
-                    let mut values = vec![None; node_keys.len()];
-                    for (p, v) in scored.scores.iter().enumerate() {
-                        values[node_at[p]] = finite(v[k]);
-                    }
-                    NodeScores::new(node_keys.clone(), values)?
-                },
+                scores: NodeScores::of(table.clone(), k)?,
                 by_year: scored.by_year.as_ref().map(|b| b[k].clone()).unwrap_or_default(),
                 group: group_ranks
                     .as_ref()
@@ -681,7 +700,8 @@ pub struct Derived {
     pub raw: Vec<Vec<f64>>,
     /// Group columns of the scored rows.
     pub groups: BTreeMap<String, Vec<String>>,
-    /// Numeric dataset variables of the scored rows.
+    /// The numeric dataset variables the pipeline reads (denominators and the
+    /// peer-group covariate), of the scored rows.
     pub variables: BTreeMap<String, Vec<f64>>,
     /// Plugin use so far (manifest and derive).
     pub usage: Usage,
@@ -699,18 +719,39 @@ impl Derived {
     /// The raw columns of `manifest`'s indicators (a variant of `plugin_manifest`,
     /// whose indicators it may have dropped).
     pub fn raw_for(&self, manifest: &Manifest, plugin_manifest: &Manifest) -> Vec<Vec<f64>> {
-        manifest
-            .indicators
-            .iter()
-            .map(|ind| {
-                let i = plugin_manifest
-                    .indicators
-                    .iter()
-                    .position(|x| x.id == ind.id)
-                    .unwrap_or_default();
-                self.raw[i].clone()
+        Derived::positions(manifest, plugin_manifest)
+            .map(|i| self.raw[i].clone())
+            .collect()
+    }
+
+    /// [`Derived::raw_for`], moving the columns out instead of copying them
+    /// (for a single run; `raw` is left empty).
+    pub fn take_raw_for(&mut self, manifest: &Manifest, plugin_manifest: &Manifest) -> Vec<Vec<f64>> {
+        let mut raw = std::mem::take(&mut self.raw);
+        let positions: Vec<usize> = Derived::positions(manifest, plugin_manifest).collect();
+        (0..positions.len())
+            .map(|j| {
+                let i = positions[j];
+                // Moved at its last use, copied before (an indicator is named once
+                // in a valid manifest).
+                if positions[j + 1..].contains(&i) {
+                    raw[i].clone()
+                } else {
+                    std::mem::take(&mut raw[i])
+                }
             })
             .collect()
+    }
+
+    /// For each indicator of `manifest`, its position in `plugin_manifest`.
+    fn positions<'a>(manifest: &'a Manifest, plugin_manifest: &'a Manifest) -> impl Iterator<Item = usize> + 'a {
+        manifest.indicators.iter().map(|ind| {
+            plugin_manifest
+                .indicators
+                .iter()
+                .position(|x| x.id == ind.id)
+                .unwrap_or_default()
+        })
     }
 
     /// The pipeline's view of the rows.
@@ -741,8 +782,8 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
     let file = edition.dataset.display().to_string();
     // The plugin derives every indicator it declares without a formula; a variant's
     // dropped indicators are simply not used.
-    let input = input_table(&loaded.manifest, dataset, &rows, &file)?;
-    let units = input.units.clone();
+    check_inputs(&loaded.manifest, dataset, &file)?;
+    let units: Vec<String> = rows.iter().map(|&r| dataset.units[r].key()).collect();
     let mut raw: Vec<Vec<f64>> = match &loaded.plugin {
         Some(plugin)
             if loaded
@@ -752,6 +793,7 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
                 .enumerate()
                 .any(|(i, _)| !loaded.formulas.covers(i)) =>
         {
+            let input = input_table(&loaded.manifest, dataset, &rows, &file)?;
             let (derived, report) = plugin.derive(&edition.limits, &edition.edition.id, input)?;
             usage.fuel += report.fuel;
             usage.calls += 1;
@@ -812,9 +854,20 @@ pub fn derive_rows(loaded: &LoadedMethodology, edition: &ResolvedEdition, datase
             )
         })
         .collect();
+    // The variables the pipeline reads (not the indicators' inputs, which the
+    // plugin or the formulas have read): denominators and the peer-group covariate.
+    // A variant cannot name others.
+    let used: std::collections::BTreeSet<&str> = loaded
+        .manifest
+        .indicators
+        .iter()
+        .filter_map(|i| i.denominator.as_deref())
+        .chain(loaded.manifest.peer_groups.as_ref().map(|p| p.covariate.as_str()))
+        .collect();
     let variables = dataset
         .numbers
         .iter()
+        .filter(|(k, _)| used.contains(k.as_str()))
         .map(|(k, v)| (k.clone(), rows.iter().map(|&r| v[r]).collect()))
         .collect();
     // Panel rows: a unit index per distinct id (in order of appearance) and the year.
@@ -957,6 +1010,21 @@ fn average_years(
 
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
+}
+
+/// Refuses a manifest whose declared inputs the dataset lacks (or has with
+/// the other type), naming the input and the fix.
+fn check_inputs(manifest: &Manifest, dataset: &Dataset, file: &str) -> Result<()> {
+    for (i, input) in manifest.inputs.iter().enumerate() {
+        let (present, kind) = match input.kind {
+            VariableType::Number => (dataset.numbers.contains_key(&input.id), "number"),
+            VariableType::Text => (dataset.texts.contains_key(&input.id), "text"),
+        };
+        if !present {
+            bail!("{}", missing_input(manifest, dataset, file, i, kind));
+        }
+    }
+    Ok(())
 }
 
 /// The plugin's input: the declared raw variables of every unit, nothing else.

@@ -38,21 +38,82 @@ pub enum Origin {
     Sheet(String),
 }
 
-/// A header and rows of cells.
-#[derive(Debug, Clone)]
-pub struct RawTable {
+/// A header and rows of cells. A CSV's rows are read one at a time, as they
+/// are asked for ([`RawTable::next_row`]), so that a large file is never held as
+/// cells (13,000 rows × 212 columns would take 84 MB as cells, four times the
+/// file); a sheet's rows are read with the sheet.
+pub struct RawTable<'a> {
     /// The file, as named in messages.
     pub file: String,
     /// CSV or which sheet.
     pub origin: Origin,
     /// Column names (trimmed).
     pub header: Vec<String>,
-    /// The rows with something in them, in file order.
-    pub rows: Vec<RawRow>,
+    /// The rows not yet read.
+    rows: Rows<'a>,
     /// First column of the sheet's used range (0-based), for cell names.
     first_column: usize,
     /// The CSV line or sheet row (1-based) of the header.
     header_line: usize,
+}
+
+impl std::fmt::Debug for RawTable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawTable")
+            .field("file", &self.file)
+            .field("origin", &self.origin)
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a table's rows come from.
+enum Rows<'a> {
+    /// Read from the CSV text as asked for.
+    Csv(Box<CsvRows<'a>>),
+    /// Read with the sheet.
+    Sheet(std::vec::IntoIter<RawRow>),
+}
+
+/// The rows of CSV text after its header.
+struct CsvRows<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    record: csv::StringRecord,
+    text: &'a [u8],
+    /// The byte offset at which each line starts.
+    line_starts: Vec<usize>,
+    missing: Vec<String>,
+}
+
+impl CsvRows<'_> {
+    /// The line (1-based) of the record at byte `byte`: the csv reader places a
+    /// record where the previous one ended (before its line break, and before any
+    /// blank lines), so line breaks are stepped over to its first byte.
+    fn line_of(&self, byte: u64) -> usize {
+        let mut at = byte as usize;
+        while at < self.text.len() && (self.text[at] == b'\r' || self.text[at] == b'\n') {
+            at += 1;
+        }
+        self.line_starts.partition_point(|&s| s <= at)
+    }
+
+    /// The next record with something in it, trimmed, and its line.
+    fn next_record(&mut self, file: &str) -> Result<Option<(usize, Vec<&str>)>> {
+        loop {
+            let more = self.reader.read_record(&mut self.record).map_err(|e| {
+                let line = e.position().map_or(0, |p| self.line_of(p.byte()));
+                anyhow!("{file}: line {line}: not valid CSV: {e}")
+            })?;
+            if !more {
+                return Ok(None);
+            }
+            if self.record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let line = self.record.position().map_or(0, |p| self.line_of(p.byte()));
+            return Ok(Some((line, self.record.iter().map(str::trim).collect())));
+        }
+    }
 }
 
 /// One row of a [`RawTable`].
@@ -67,7 +128,60 @@ pub struct RawRow {
     pub fields: usize,
 }
 
-impl RawTable {
+impl RawTable<'_> {
+    /// The next row with something in it (file order), `None` after the last.
+    ///
+    /// # Errors
+    /// CSV text that is not valid CSV (an unclosed quote), at its line.
+    pub fn next_row(&mut self) -> Result<Option<RawRow>> {
+        let width = self.header.len();
+        match &mut self.rows {
+            Rows::Sheet(rows) => Ok(rows.next()),
+            Rows::Csv(csv) => {
+                let missing = std::mem::take(&mut csv.missing);
+                let row = csv.next_record(&self.file).map(|r| {
+                    r.map(|(line, cells)| {
+                        let fields = cells.len();
+                        let mut cells: Vec<Cell> = cells
+                            .iter()
+                            .map(|c| {
+                                if c.is_empty() || missing.iter().any(|m| m == c) {
+                                    Cell::Empty
+                                } else {
+                                    Cell::Text(compact_str::CompactString::from(*c))
+                                }
+                            })
+                            .collect();
+                        cells.resize(width.max(cells.len()), Cell::Empty);
+                        RawRow { line, cells, fields }
+                    })
+                });
+                csv.missing = missing;
+                row
+            }
+        }
+    }
+
+    /// At most how many rows are left (for reserving memory).
+    pub fn rows_left(&self) -> usize {
+        match &self.rows {
+            Rows::Sheet(rows) => rows.len(),
+            Rows::Csv(csv) => csv.line_starts.len(),
+        }
+    }
+
+    /// Every row left, read now.
+    ///
+    /// # Errors
+    /// As [`RawTable::next_row`].
+    pub fn rows(&mut self) -> Result<Vec<RawRow>> {
+        let mut rows = Vec::new();
+        while let Some(r) = self.next_row()? {
+            rows.push(r);
+        }
+        Ok(rows)
+    }
+
     /// Where row `row` is: `line 14` or `sheet cities, row 14`.
     pub fn row_place(&self, row: &RawRow) -> String {
         match &self.origin {
@@ -144,7 +258,7 @@ pub fn is_workbook(path: &Path) -> bool {
 /// Reads `bytes` of the file `file` (named in messages): a workbook when `path`
 /// has a workbook's extension (`sheet`: which one, default the first), CSV in
 /// `dialect` otherwise. Errors name the file and the place, and say what to do.
-pub fn read(bytes: &[u8], path: &Path, sheet: Option<&str>, dialect: &Dialect) -> Result<RawTable> {
+pub fn read<'a>(bytes: &'a [u8], path: &Path, sheet: Option<&str>, dialect: &Dialect) -> Result<RawTable<'a>> {
     let file = path.display().to_string();
     if is_workbook(path) {
         read_workbook(bytes, &file, sheet, &dialect.missing)
@@ -159,10 +273,10 @@ pub fn read(bytes: &[u8], path: &Path, sheet: Option<&str>, dialect: &Dialect) -
     }
 }
 
-/// Reads CSV text in `dialect`.
-fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
+/// Reads CSV text in `dialect`: its header now, its rows as they are asked for.
+fn read_csv<'a>(bytes: &'a [u8], file: &str, dialect: &Dialect) -> Result<RawTable<'a>> {
     let text = csv_text(bytes, file)?;
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(dialect.delimiter)
@@ -177,59 +291,23 @@ fn read_csv(bytes: &[u8], file: &str, dialect: &Dialect) -> Result<RawTable> {
                 .map(|(i, _)| i + 1),
         )
         .collect();
-    // The csv reader places a record where the previous one ended (before its line
-    // break, and before any blank lines): step over line breaks to its first byte.
-    let raw = text.as_bytes();
-    let line_of = |byte: u64| {
-        let mut at = byte as usize;
-        while at < raw.len() && (raw[at] == b'\r' || raw[at] == b'\n') {
-            at += 1;
-        }
-        line_starts.partition_point(|&s| s <= at)
+    let mut rows = CsvRows {
+        reader,
+        record: csv::StringRecord::new(),
+        text: text.as_bytes(),
+        line_starts,
+        missing: dialect.missing.clone(),
     };
-    let mut header: Option<Vec<String>> = None;
-    let mut header_line = 1;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| line_of(p.byte()));
-            anyhow!("{file}: line {line}: not valid CSV: {e}")
-        })?;
-        let line = record.position().map_or(0, |p| line_of(p.byte()));
-        let cells: Vec<&str> = record.iter().map(str::trim).collect();
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
-        }
-        match &header {
-            None => {
-                let names: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
-                check_delimiter(&names, file, dialect)?;
-                header = Some(names);
-                header_line = line;
-            }
-            Some(h) => {
-                let fields = cells.len();
-                let mut cells: Vec<Cell> = cells
-                    .iter()
-                    .map(|c| {
-                        if c.is_empty() || dialect.missing.iter().any(|m| m == c) {
-                            Cell::Empty
-                        } else {
-                            Cell::Text(compact_str::CompactString::from(*c))
-                        }
-                    })
-                    .collect();
-                cells.resize(h.len().max(cells.len()), Cell::Empty);
-                rows.push(RawRow { line, cells, fields });
-            }
-        }
-    }
-    let header = header.ok_or_else(|| anyhow!("{file}: the file is empty: it has no header row"))?;
+    let (header_line, header) = match rows.next_record(file)? {
+        Some((line, cells)) => (line, cells.iter().map(|c| c.to_string()).collect::<Vec<String>>()),
+        None => bail!("{file}: the file is empty: it has no header row"),
+    };
+    check_delimiter(&header, file, dialect)?;
     Ok(RawTable {
         file: file.to_string(),
         origin: Origin::Csv,
         header,
-        rows,
+        rows: Rows::Csv(Box::new(rows)),
         first_column: 0,
         header_line,
     })
@@ -288,7 +366,7 @@ fn check_delimiter(header: &[String], file: &str, dialect: &Dialect) -> Result<(
 }
 
 /// Reads a sheet of a workbook.
-fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[String]) -> Result<RawTable> {
+fn read_workbook<'a>(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[String]) -> Result<RawTable<'a>> {
     use calamine::{Data, Reader};
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| anyhow!("{file}: cannot read the workbook: {e}"))?;
@@ -393,7 +471,7 @@ fn read_workbook(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[Strin
         file: file.to_string(),
         origin: Origin::Sheet(name),
         header,
-        rows,
+        rows: Rows::Sheet(rows.into_iter()),
         first_column,
         header_line,
     })
@@ -451,8 +529,8 @@ mod tests {
         // Line 1 header; line 2 a; line 3 blank; lines 4–5 b with a quoted break;
         // line 6 a ghost row; line 7 c.
         let text = "id,name\r\na,A\r\n\r\nb,\"B\r\nB\"\r\n,\r\nc,C\r\n";
-        let t = read(text.as_bytes(), Path::new("x.csv"), None, &Dialect::default()).unwrap();
-        let lines: Vec<usize> = t.rows.iter().map(|r| r.line).collect();
+        let mut t = read(text.as_bytes(), Path::new("x.csv"), None, &Dialect::default()).unwrap();
+        let lines: Vec<usize> = t.rows().unwrap().iter().map(|r| r.line).collect();
         assert_eq!(lines, [2, 4, 7]);
     }
 
@@ -464,10 +542,11 @@ mod tests {
             decimal: ',',
             missing: vec!["n/a".into()],
         };
-        let t = read(text.as_bytes(), Path::new("x.csv"), None, &dialect).unwrap();
+        let mut t = read(text.as_bytes(), Path::new("x.csv"), None, &dialect).unwrap();
         assert_eq!(t.header, ["id", "x"]);
-        assert_eq!(t.rows[0].cells[1], Cell::Empty);
-        assert_eq!(t.rows[1].cells[1], Cell::Text("1,5".into()));
+        let rows = t.rows().unwrap();
+        assert_eq!(rows[0].cells[1], Cell::Empty);
+        assert_eq!(rows[1].cells[1], Cell::Text("1,5".into()));
         // Undeclared, the same file says what it looks like.
         let err = read(text.as_bytes(), Path::new("x.csv"), None, &Dialect::default())
             .unwrap_err()

@@ -168,15 +168,38 @@ impl v0_1::cityrank::methodology::host::Host for HostState {
 }
 
 /// The wasmtime engine, configured once for every plugin, and the compile cache.
+/// The engine is made when the first plugin is loaded: a run of a declarative
+/// methodology (a manifest without code) never makes one, and needs none of its
+/// memory.
 pub struct Sandbox {
+    runtime: std::sync::OnceLock<Runtime>,
+    cache_dir: Option<PathBuf>,
+}
+
+/// The engine and the linker of the host interface.
+struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
-    cache_dir: Option<PathBuf>,
 }
 
 impl Sandbox {
     /// A sandbox caching compiled components in `cache_dir` (`None`: no cache).
+    ///
+    /// # Errors
+    /// None today (the engine is configured when first needed); kept for callers
+    /// that handle a failing set-up.
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Sandbox> {
+        Ok(Sandbox {
+            runtime: std::sync::OnceLock::new(),
+            cache_dir,
+        })
+    }
+
+    /// The engine and linker, made on first use.
+    fn runtime(&self) -> Result<&Runtime> {
+        if let Some(r) = self.runtime.get() {
+            return Ok(r);
+        }
         let mut config = Config::new();
         config
             .consume_fuel(true)
@@ -196,11 +219,7 @@ impl Sandbox {
         v0_1::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             .and_then(|()| v0_2::Methodology::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s))
             .map_err(|e| anyhow!("cannot link the host interface: {e:#}"))?;
-        Ok(Sandbox {
-            engine,
-            linker,
-            cache_dir,
-        })
+        Ok(self.runtime.get_or_init(|| Runtime { engine, linker }))
     }
 
     /// The default cache directory: `$CITYRANK_CACHE_DIR`, else `$XDG_CACHE_HOME/cityrank`,
@@ -215,9 +234,9 @@ impl Sandbox {
         std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("cityrank"))
     }
 
-    fn engine_key(&self) -> String {
+    fn engine_key(engine: &Engine) -> String {
         let mut h = std::hash::DefaultHasher::new();
-        self.engine.precompile_compatibility_hash().hash(&mut h);
+        engine.precompile_compatibility_hash().hash(&mut h);
         format!("{:016x}", h.finish())
     }
 
@@ -235,6 +254,7 @@ impl Sandbox {
     /// Like [`Sandbox::load_component`], from bytes; `label` names the plugin in errors.
     pub fn load_bytes(&self, bytes: &[u8], label: &str) -> Result<WasmPlugin> {
         check_header(bytes).map_err(|e| anyhow!("plugin `{label}` is refused: {e}"))?;
+        let Runtime { engine, linker } = self.runtime()?;
         let sha256 = cityrank_core::digest::sha256_hex(bytes);
         let (component, cached) = self
             .compile(bytes, &sha256)
@@ -242,7 +262,7 @@ impl Sandbox {
         let ty = component.component_type();
         // Capabilities first: anything but the contract's `host` interface is refused,
         // whatever the component exports.
-        for (name, _) in ty.imports(&self.engine) {
+        for (name, _) in ty.imports(engine) {
             if !name.starts_with(&format!("{CONTRACT_PACKAGE}/host@")) {
                 let hint = if name.starts_with("wasi:") {
                     " (WASI gives a program files, clocks, randomness and more; build a Rust plugin for \
@@ -258,7 +278,7 @@ impl Sandbox {
             }
         }
         // The contract version: from the name of the `plugin` export.
-        let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_string()).collect();
+        let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
         let Some(version) = exports
             .iter()
             .find_map(|e| e.strip_prefix(&format!("{CONTRACT_PACKAGE}/plugin@")))
@@ -287,13 +307,13 @@ impl Sandbox {
             );
         };
         let allowed = format!("{CONTRACT_PACKAGE}/host@{version}");
-        if let Some((name, _)) = ty.imports(&self.engine).find(|(n, _)| *n != allowed) {
+        if let Some((name, _)) = ty.imports(engine).find(|(n, _)| *n != allowed) {
             bail!(
                 "plugin `{label}` is refused: it imports `{name}` but exports `{CONTRACT_PACKAGE}/plugin@{version}`; \
                  a component's imports and exports must name the same contract version"
             );
         }
-        let pre = self.linker.instantiate_pre(&component).and_then(|pre| {
+        let pre = linker.instantiate_pre(&component).and_then(|pre| {
             Ok(match contract {
                 Contract::V0_1 => Pre::V0_1(v0_1::MethodologyPre::new(pre)?),
                 Contract::V0_2 => Pre::V0_2(v0_2::MethodologyPre::new(pre)?),
@@ -311,10 +331,11 @@ impl Sandbox {
     }
 
     fn compile(&self, bytes: &[u8], sha256: &str) -> Result<(Component, bool)> {
+        let engine = &self.runtime()?.engine;
         let cache_file = self
             .cache_dir
             .as_ref()
-            .map(|d| d.join(format!("{sha256}-{}.cwasm", self.engine_key())));
+            .map(|d| d.join(format!("{sha256}-{}.cwasm", Sandbox::engine_key(engine))));
         if let Some(file) = cache_file.as_ref().filter(|f| f.is_file()) {
             // SAFETY-REASON: `deserialize_file` trusts that the file is a component
             // serialised by this engine configuration. The cache directory is
@@ -323,13 +344,13 @@ impl Sandbox {
             // SHA-256 and the engine's compatibility hash, and wasmtime itself
             // checks the engine version and configuration in the file's header.
             #[allow(unsafe_code)]
-            let loaded = unsafe { Component::deserialize_file(&self.engine, file) };
+            let loaded = unsafe { Component::deserialize_file(engine, file) };
             if let Ok(component) = loaded {
                 return Ok((component, true));
             }
             // A stale or damaged cache entry: recompile and overwrite it.
         }
-        let component = Component::new(&self.engine, bytes)?;
+        let component = Component::new(engine, bytes)?;
         if let Some(file) = &cache_file {
             // The cache is an optimisation: failing to write it is not an error.
             if let Ok(serialized) = component.serialize() {

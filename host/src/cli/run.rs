@@ -88,14 +88,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         Format::Table => report::table(&output.results).into_bytes(),
         // Written as it is produced, below (about 100 MB for 13,000 units).
         Format::Json => Vec::new(),
-        Format::Csv => report::csv_with(
-            &output.results,
-            &report::CsvOptions {
-                bom: args.bom,
-                names: args.names,
-            },
-        )?
-        .into_bytes(),
+        // Written as it is produced too.
+        Format::Csv => Vec::new(),
         Format::Xlsx => {
             let raw = output.stages.iter().find(|s| s.name == "raw");
             cityrank::excel::results_workbook(&output.results, raw.map(|s| (s, output.unit_ids.as_slice())))?
@@ -109,10 +103,17 @@ pub fn run(args: RunArgs) -> Result<()> {
     // The results: the bytes above, or for JSON the document as it is written
     // (what `report::json` returns, without holding it whole).
     let results = &output.results;
+    let csv_options = report::CsvOptions {
+        bom: args.bom,
+        names: args.names,
+    };
     let content = match args.format {
         Format::Json => Content::Stream(Box::new(move |w: &mut dyn std::io::Write| {
             serde_json::to_writer_pretty(&mut *w, results).map_err(std::io::Error::other)?;
             w.write_all(b"\n")
+        })),
+        Format::Csv => Content::Stream(Box::new(move |w: &mut dyn std::io::Write| {
+            report::csv_to(results, &csv_options, w).map_err(std::io::Error::other)
         })),
         _ => Content::Bytes(&bytes),
     };
