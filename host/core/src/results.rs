@@ -541,3 +541,39 @@ pub struct Usage {
     /// Number of plugin calls.
     pub calls: u32,
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Two units' scores of three nodes given in framework order (`index`,
+    /// `p2`, `a1`): each unit reads its own row, by id, in sorted key order, and
+    /// writes the JSON object a `BTreeMap` would (a non-finite value as `null`).
+    #[test]
+    fn units_read_their_row_of_the_shared_table() {
+        let columns = vec![vec![61.5, 40.0], vec![f64::NAN, 12.25], vec![3.0, f64::INFINITY]];
+        let table = std::sync::Arc::new(ScoreTable::new(["index", "p2", "a1"].into_iter(), columns).unwrap());
+        let first = NodeScores::of(table.clone(), 0).unwrap();
+        let second = NodeScores::of(table.clone(), 1).unwrap();
+        assert_eq!(first.keys().collect::<Vec<_>>(), ["a1", "index", "p2"]);
+        assert_eq!(first.get("index"), Some(61.5));
+        assert_eq!(first.get("p2"), None);
+        assert_eq!(second.get("p2"), Some(12.25));
+        assert_eq!(second.get("a1"), None, "infinity is no value");
+        assert_eq!(first.get("p9"), None);
+        assert_eq!(table.value(0, 1), Some(40.0));
+        assert_eq!(
+            serde_json::to_string(&first).unwrap(),
+            r#"{"a1":3.0,"index":61.5,"p2":null}"#
+        );
+        // Read back: a table of its own, equal in content.
+        let back: NodeScores = serde_json::from_str(&serde_json::to_string(&second).unwrap()).unwrap();
+        assert_eq!(back, second);
+        assert!(back.same_keys(&first) && first.same_keys(&second));
+        assert!(NodeScores::of(table, 2).is_err());
+        // Repeated ids or columns of different lengths are refused.
+        assert!(ScoreTable::new(["a", "a"].into_iter(), vec![vec![1.0], vec![2.0]]).is_err());
+        assert!(ScoreTable::new(["a", "b"].into_iter(), vec![vec![1.0], vec![2.0, 3.0]]).is_err());
+    }
+}
