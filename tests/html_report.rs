@@ -1,5 +1,9 @@
 //! The HTML reports of `cityrank compare` and `cityrank sensitivity`, opened in
-//! headless Chromium: their scripts run without errors and draw every chart.
+//! headless Chromium: their scripts run without errors and draw every chart. The
+//! reports on a few dozen units (LAS 2024, ASEM 2018) draw every unit; reports on
+//! more units than the summary threshold (500; here a synthetic edition of 1,200
+//! units from `methodologies/data/recipe/scale.py`) summarise, and their table of
+//! units is paged and searched in the browser by a script the test adds to the page.
 //!
 //! Needs Chromium (Debian: `apt-get install -y chromium`); without it the test
 //! fails with that advice, unless `CITYRANK_SKIP_BROWSER=1` is set.
@@ -69,6 +73,154 @@ fn attribute(dom: &str, tag: &str, name: &str) -> Option<String> {
             .replace("&lt;", "<")
             .replace("&gt;", ">"),
     )
+}
+
+/// The value of attribute `name` of the element with id `id` in `dom`.
+fn attribute_of(dom: &str, id: &str, name: &str) -> Option<String> {
+    let at = dom.find(&format!(" id=\"{id}\""))?;
+    let start = dom[..at].rfind('<')?;
+    let end = at + dom[at..].find('>')?;
+    let open = &dom[start..end];
+    let from = open.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = open[from..].find('"')?;
+    Some(open[from..from + len].to_string())
+}
+
+/// The number of units chart `id` draws (its `data-units`).
+fn units_drawn(dom: &str, id: &str) -> Option<usize> {
+    attribute_of(dom, id, "data-units").and_then(|n| n.parse().ok())
+}
+
+/// The 2024 LAS ranking's cities: the 62 rows of
+/// `methodologies/data/las-2024/cities.csv`, every one ranked by every method.
+const LAS_2024_CITIES: usize = 62;
+
+/// The ASEM 2018 countries: the 51 rows of `methodologies/data/asem-2018/units.csv`.
+const ASEM_2018_COUNTRIES: usize = 51;
+
+/// The units of the synthetic large edition: above the reports' summary threshold
+/// (500 units), small enough for the debug binary.
+const LARGE_UNITS: usize = 1200;
+
+/// Writes the synthetic edition of `LARGE_UNITS` units × 20 indicators (5
+/// pillars of 4; 2% of the values missing, so every unit keeps enough values to
+/// be ranked) into `dir` with the committed recipe; its names are `City 00000` …
+/// `City 01199`, its ids `u00000` … `u01199`.
+fn large_edition(dir: &Path) -> PathBuf {
+    let o = Command::new("python3")
+        .arg(root().join("methodologies/data/recipe/scale.py"))
+        .arg("--out")
+        .arg(dir)
+        .args(["--units", &LARGE_UNITS.to_string(), "--indicators", "20"])
+        .output()
+        .expect("python3 runs the scale recipe");
+    assert!(o.status.success(), "the scale recipe failed: {}", stderr(&o));
+    dir.join("edition.toml")
+}
+
+/// A script, added to a summarised report after its own, that uses the page as a
+/// reader would: pages through the table of units, searches it by name and by id,
+/// jumps to the last page, and picks two units (and one unknown) in the picker
+/// `PICKER` (Enter in its text box). It records each state of the table (rows
+/// found, page, pages, and the cells of the rows shown) and the `data-units` of
+/// the charts `CHARTS` after the pick as JSON in `data-check` on `<body>`.
+const READER: &str = r#"<script>
+(function () {
+  var root = document.getElementById('units'), out = {};
+  function state() {
+    var shown = Array.prototype.map.call(root.querySelectorAll('tbody tr'), function (tr) {
+      return Array.prototype.map.call(tr.cells, function (td) { return td.textContent; });
+    });
+    return { rows: +root.dataset.rows, page: +root.dataset.page, pages: +root.dataset.pages, shown: shown };
+  }
+  function search(text) {
+    var box = document.getElementById('units-search');
+    box.value = text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    return state();
+  }
+  out.start = state();
+  document.getElementById('units-next').click();
+  out.next = state();
+  out.byName = search('City 0004');
+  out.byId = search('U0119');
+  out.none = search('nowhere');
+  out.cleared = search('');
+  var page = document.getElementById('units-page');
+  page.value = '12';
+  page.dispatchEvent(new Event('change'));
+  out.last = state();
+  var pick = document.getElementById('PICKER-input');
+  pick.value = 'u00007, City 00011, nowhere';
+  pick.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+  out.picked = CHARTS.map(function (id) { return +document.getElementById(id).dataset.units; });
+  out.pickStatus = document.getElementById('PICKER-status').textContent;
+  document.body.dataset.check = JSON.stringify(out);
+})();
+</script>"#;
+
+/// Opens `page` with [`READER`] added (for the picker `picker` and the charts
+/// `charts`) and returns the DOM and the recorded states.
+fn read_as_reader(browser: &Path, page: &Path, picker: &str, charts: &[&str]) -> (String, serde_json::Value) {
+    let html = std::fs::read_to_string(page).unwrap();
+    let script = READER
+        .replace("PICKER", picker)
+        .replace("CHARTS", &serde_json::to_string(charts).unwrap());
+    // The page ends with `</body>` (the last one: the chart library's text has others).
+    let end = html.rfind("</body>").expect("the page ends its body");
+    let read = page.with_extension("reader.html");
+    std::fs::write(&read, format!("{}{script}\n{}", &html[..end], &html[end..])).unwrap();
+    let dom = dump_dom(browser, &read);
+    let check = attribute(&dom, "body", "data-check").expect("the reader's script ran");
+    (dom, serde_json::from_str(&check).unwrap())
+}
+
+/// The cells in column `col` of the rows a table state shows.
+fn column(state: &serde_json::Value, col: usize) -> Vec<String> {
+    state["shown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[col].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Checks the states [`READER`] recorded on a table of `LARGE_UNITS` units in
+/// nominal order (100 rows a page) whose column `rank` is the rank, `name` the
+/// name and `id` the id.
+fn assert_reader_states(check: &serde_json::Value, rank: usize, name: usize, id: usize) {
+    let n = |s: &str, k: &str| check[s][k].as_u64().unwrap();
+    // 1,200 units, 100 a page: 12 pages.
+    assert_eq!(
+        (n("start", "rows"), n("start", "page"), n("start", "pages")),
+        (1200, 1, 12)
+    );
+    let ranks: Vec<String> = (1..=100).map(|r| r.to_string()).collect();
+    assert_eq!(column(&check["start"], rank), ranks);
+    // The next page: ranks 101 to 200.
+    assert_eq!(n("next", "page"), 2);
+    let ranks: Vec<String> = (101..=200).map(|r| r.to_string()).collect();
+    assert_eq!(column(&check["next"], rank), ranks);
+    // `City 0004` is in the names City 00040 … City 00049 only; `U0119` (any
+    // case) in the ids u01190 … u01199 only.
+    assert_eq!((n("byName", "rows"), n("byName", "pages")), (10, 1));
+    let mut names = column(&check["byName"], name);
+    names.sort();
+    assert_eq!(names, (40..50).map(|k| format!("City {k:05}")).collect::<Vec<_>>());
+    assert_eq!(n("byId", "rows"), 10);
+    let mut ids = column(&check["byId"], id);
+    ids.sort();
+    assert_eq!(ids, (1190..1200).map(|k| format!("u{k:05}")).collect::<Vec<_>>());
+    assert_eq!((n("none", "rows"), n("none", "pages")), (0, 1));
+    assert!(column(&check["none"], rank).is_empty());
+    // An empty search lists every unit again; page 12 holds ranks 1,101 to 1,200.
+    assert_eq!(n("cleared", "rows"), 1200);
+    assert_eq!(n("last", "page"), 12);
+    let ranks: Vec<String> = (1101..=1200).map(|r| r.to_string()).collect();
+    assert_eq!(column(&check["last"], rank), ranks);
+    // The picker found u00007 and City 00011 and says it did not find `nowhere`.
+    let status = check["pickStatus"].as_str().unwrap();
+    assert!(status.contains("not found: nowhere"), "{status}");
 }
 
 /// Chromium, or `None` when it is missing and `CITYRANK_SKIP_BROWSER=1` is set
@@ -176,6 +328,85 @@ fn compare_report_renders_every_chart_in_a_browser() {
     }
     assert_eq!(ids.len(), 2 + 1 + 2 * methods);
     assert_charts_drawn(&dom, &ids);
+    // Every city in the bump chart and in each breakdown, and in the table of the
+    // page (one row each, after the header); nothing summarised.
+    assert_eq!(units_drawn(&dom, "chart-bump"), Some(LAS_2024_CITIES));
+    for i in 0..methods {
+        assert_eq!(
+            units_drawn(&dom, &format!("chart-breakdown-{i}")),
+            Some(LAS_2024_CITIES)
+        );
+    }
+    let table = &html[html.find("<h2>Units</h2>").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), 1 + LAS_2024_CITIES);
+    assert!(!html.contains("id=\"summary-note\""));
+    assert!(!html.contains("id=\"units\""), "no paged table");
+}
+
+#[test]
+fn large_compare_report_summarises_and_its_table_is_searched_in_a_browser() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let edition = large_edition(&dir.path().join("large"));
+    let page = dir.path().join("compare.html");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("compare")
+            .arg(&edition)
+            .arg(format!("{}@equal-weights", edition.display()))
+            .args(["--format", "html", "-o"])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "compare failed: {}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    // The page says what it summarises; the units are not in the page's HTML (no
+    // table row per unit) but in the data, for the script's table.
+    assert!(html.contains("id=\"summary-note\""));
+    assert!(html.contains("This comparison has 1200 units, more than 500"));
+    let markup = &html[..html.find("<script type=\"application/json\"").unwrap()];
+    assert!(markup.matches("<tr>").count() < 20, "no table row per unit in the page");
+    assert!(!html.contains("<div class=\"units\">"));
+
+    // Scores by tier, the bump chart, rank shifts, the density of two methods'
+    // scores, and per method its framework and breakdown.
+    let ids: Vec<String> = [
+        "chart-tiers",
+        "chart-bump",
+        "chart-shifts",
+        "chart-density",
+        "chart-tree-0",
+        "chart-tree-1",
+        "chart-breakdown-0",
+        "chart-breakdown-1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let first = dump_dom(&browser, &page);
+    assert_charts_drawn(&first, &ids);
+    // The top 25 in the bump chart; the top 25 and the bottom 25 in each
+    // breakdown; every unit's shift in the histogram.
+    assert_eq!(units_drawn(&first, "chart-bump"), Some(25));
+    assert_eq!(units_drawn(&first, "chart-breakdown-0"), Some(50));
+    assert_eq!(units_drawn(&first, "chart-breakdown-1"), Some(50));
+    assert_eq!(units_drawn(&first, "chart-shifts"), Some(LARGE_UNITS));
+
+    let (dom, check) = read_as_reader(&browser, &page, "bump-pick", &["chart-bump"]);
+    assert_charts_drawn(&dom, &ids);
+    // The table: id, city, country, then rank, tier, score (and shift) per method.
+    assert_reader_states(&check, 3, 1, 0);
+    // After the pick: the two units found.
+    assert_eq!(check["picked"], serde_json::json!([2]));
+    // Labelled controls.
+    for control in ["units-search", "units-page", "bump-pick-input"] {
+        assert!(
+            dom.contains(&format!("<label for=\"{control}\"")),
+            "no label for #{control}"
+        );
+    }
 }
 
 #[test]
@@ -241,6 +472,71 @@ fn sensitivity_report_renders_every_chart_in_a_browser() {
         let ids: Vec<String> = charts.iter().map(|c| c.to_string()).collect();
         let dom = dump_dom(&browser, &page);
         assert_charts_drawn(&dom, &ids);
+        // Every country in the per-unit charts and in the page's table; nothing
+        // summarised.
+        assert_eq!(units_drawn(&dom, "chart-ranks"), Some(ASEM_2018_COUNTRIES));
+        assert_eq!(units_drawn(&dom, "chart-tiers"), Some(ASEM_2018_COUNTRIES));
+        let table = &html[html.find("<h2>Units</h2>").unwrap()..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert_eq!(table.matches("<tr>").count(), 1 + ASEM_2018_COUNTRIES);
+        assert!(!html.contains("id=\"summary-note\""));
+    }
+}
+
+#[test]
+fn large_sensitivity_report_summarises_and_its_table_is_searched_in_a_browser() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let edition = large_edition(&dir.path().join("large"));
+    let page = dir.path().join("sensitivity.html");
+    // The recipe's design: 6 inputs, a Sobol' design without leave-one-out; 4
+    // samples (32 builds) are enough for the page.
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("sensitivity")
+            .arg(&edition)
+            .args(["--samples", "4", "--format", "html", "-o"])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "sensitivity failed: {}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    assert!(html.contains("This analysis has 1200 units, more than 500"));
+    let table = &html[html.find("<h2>Units</h2>").unwrap()..html.find("<script type=\"application/json\"").unwrap()];
+    assert!(table.contains("<div id=\"units\""));
+    assert!(!table.contains("<tr>"), "the table of units is built by the script");
+
+    let first = dump_dom(&browser, &page);
+    let ids: Vec<String> = [
+        "chart-ranks",
+        "chart-widths",
+        "chart-sobol",
+        "chart-tiers",
+        "chart-tiermix",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_charts_drawn(&first, &ids);
+    // The top 25 and the bottom 25 units in the per-unit charts; every unit in the
+    // histogram of interval widths and in the tiers by nominal tier.
+    assert_eq!(units_drawn(&first, "chart-ranks"), Some(50));
+    assert_eq!(units_drawn(&first, "chart-tiers"), Some(50));
+    assert_eq!(units_drawn(&first, "chart-widths"), Some(LARGE_UNITS));
+    assert_eq!(units_drawn(&first, "chart-tiermix"), Some(LARGE_UNITS));
+
+    let (dom, check) = read_as_reader(&browser, &page, "units-pick", &["chart-ranks", "chart-tiers"]);
+    assert_charts_drawn(&dom, &ids);
+    // The table: rank, unit, id, ….
+    assert_reader_states(&check, 0, 1, 2);
+    // The pick redraws both per-unit charts with the two units found.
+    assert_eq!(check["picked"], serde_json::json!([2, 2]));
+    for control in ["units-search", "units-page", "units-pick-input"] {
+        assert!(
+            dom.contains(&format!("<label for=\"{control}\"")),
+            "no label for #{control}"
+        );
     }
 }
 

@@ -1118,11 +1118,88 @@ fn process(dir: &Path, args: &[&str]) -> Result<(f64, f64)> {
     Ok((secs, peak))
 }
 
+/// The Chromium binary for the HTML report figures, if installed (found as
+/// `tests/html_report.rs` finds it: `/usr/bin/chromium`, `/usr/bin/chromium-browser`,
+/// then `chromium` or `chromium-browser` on the `PATH`).
+fn chromium() -> Option<std::path::PathBuf> {
+    for name in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(name).is_file() {
+            return Some(name.into());
+        }
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Opens the report `page` in headless Chromium (a fresh profile, `--dump-dom`:
+/// the browser loads the page, runs its scripts, prints the DOM and exits) and
+/// returns the wall time of the whole browser process and the page's own time
+/// from navigation start until every chart was drawn and every table built
+/// (`data-rendered-ms` on `<body>`, set by the report's script), both in seconds.
+/// Fails when the page reports script errors.
+fn open_in_chromium(browser: &Path, page: &Path) -> Result<(f64, f64)> {
+    let profile = page.with_extension("chromium-profile");
+    let start = Instant::now();
+    let out = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,1000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot start {}", browser.display()))?;
+    let wall = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&profile);
+    if !out.status.success() {
+        bail!(
+            "{} failed on {}: {}",
+            browser.display(),
+            page.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let body = dom
+        .find("<body")
+        .and_then(|at| dom[at..].find('>').map(|end| &dom[at..at + end]))
+        .ok_or_else(|| anyhow!("{}: no <body> in the browser's DOM", page.display()))?;
+    let attribute = |name: &str| {
+        let at = body.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(body[at..at + body[at..].find('"')?].to_string())
+    };
+    if attribute("data-errors").as_deref() != Some("[]") {
+        bail!(
+            "{}: the page's script failed: {}",
+            page.display(),
+            attribute("data-errors").unwrap_or_else(|| "it did not finish".into())
+        );
+    }
+    let ms: f64 = attribute("data-rendered-ms")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow!("{}: the page did not say when it was drawn", page.display()))?;
+    Ok((wall, ms / 1000.0))
+}
+
 /// Whole processes at the scale of every city on Earth: the synthetic edition of
 /// `methodologies/data/recipe/scale.py` (13,000 units × 200 indicators, 2%
 /// missing; needs python3), each command run as a user runs it, with its wall
-/// time and peak memory against the CSV's size. Goals (issue 15): `run` ≤ 1 s and
-/// ≤ 3× the CSV; a sensitivity analysis of 8,192 builds ≤ 60 s and ≤ 2 GiB.
+/// time and peak memory against the CSV's size; and the compare and sensitivity
+/// HTML reports: the time to write each, its size, and the time to open it in
+/// headless Chromium (skipped, with a note, without Chromium). Goals (issue 15):
+/// `run` ≤ 1 s and ≤ 3× the CSV; a sensitivity analysis of 8,192 builds ≤ 60 s
+/// and ≤ 2 GiB; each HTML report open in ≤ 3 s.
 fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let dir = tempfile_dir()?.join("scale");
     let recipe = root.join("methodologies/data/recipe/scale.py");
@@ -1159,6 +1236,61 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             goal_ratio,
             format!("{:.0} MB for a {:.1} MB CSV", mb(peak), mb(csv)),
         ));
+        Ok(())
+    };
+    // An HTML report: the time to write it (`args`, writing `file`), its size, and
+    // the time to open it in headless Chromium; `before`: the figures before the
+    // reports summarised.
+    let browser = chromium();
+    let report = |figures: &mut Vec<Figure>, name: &str, args: &[&str], file: &str, before: &str| -> Result<()> {
+        let (secs, peak) = process(&dir, args)?;
+        figures.push(Figure::new(
+            &format!("{name}: time to write"),
+            secs,
+            "s",
+            None,
+            format!("`cityrank {}`, peak memory {:.0} MB", args.join(" "), mb(peak)),
+        ));
+        let page = dir.join(file);
+        let bytes = std::fs::metadata(&page)?.len() as f64;
+        figures.push(Figure::new(
+            &format!("{name}: file size"),
+            mb(bytes),
+            "MB",
+            None,
+            format!("self-contained (data, scripts and the 1 MB chart library inline); {before}"),
+        ));
+        match &browser {
+            Some(b) => {
+                let (wall, ready) = open_in_chromium(b, &page)?;
+                figures.push(Figure::new(
+                    &format!("{name}: open in headless Chromium"),
+                    wall,
+                    "s",
+                    Some(3.0),
+                    format!("`chromium --headless --dump-dom`, start to exit; {before}"),
+                ));
+                figures.push(Figure::new(
+                    &format!("{name}: page ready in Chromium"),
+                    ready,
+                    "s",
+                    Some(3.0),
+                    "the page's own time, navigation start to every chart drawn and the table built".to_string(),
+                ));
+            }
+            None => {
+                let note = "skipped: no Chromium found (/usr/bin/chromium, chromium-browser or chromium on PATH; \
+                            Debian: apt-get install chromium)";
+                eprintln!("{name}: opening in a browser {note}");
+                figures.push(Figure::new(
+                    &format!("{name}: open in headless Chromium"),
+                    0.0,
+                    "s",
+                    None,
+                    note.to_string(),
+                ));
+            }
+        }
         Ok(())
     };
     add(
@@ -1212,6 +1344,21 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         ],
         None,
         None,
+    )?;
+    report(
+        &mut figures,
+        "compare HTML report of the two variants",
+        &[
+            "compare",
+            "edition.toml",
+            "edition.toml@equal-weights",
+            "--format",
+            "html",
+            "-o",
+            "compare.html",
+        ],
+        "compare.html",
+        "before the reports summarised: 11 MB, 24 s to open (issue 15)",
     )?;
     // 6 inputs: N·(6 + 2) builds.
     add(
@@ -1283,6 +1430,18 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         None,
         format!("peak memory {:.0} MB", mb(peak)),
     ));
+    // The HTML report of the same analysis (written from the parts: the time is
+    // the merge's and the report's, not the builds').
+    let mut html_args = vec!["sensitivity", "merge"];
+    html_args.extend(parts.iter().map(String::as_str));
+    html_args.extend(["--format", "html", "-o", "s512.html"]);
+    report(
+        &mut figures,
+        "sensitivity HTML report, 512 builds",
+        &html_args,
+        "s512.html",
+        "before the reports summarised: 8.4 MB, 8 to 9 s to open (measured on 128 builds)",
+    )?;
     if !quick {
         add(
             &mut figures,

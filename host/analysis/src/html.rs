@@ -8,8 +8,19 @@
 //! `<div class="chart">` each). The page collects script errors (`window.onerror`)
 //! into `data-errors` on `<html>` and `<body>`, and after rendering sets
 //! `document.body.dataset.charts` to the number of charts drawn, so that a
-//! headless browser can check the report (see `tests/html_report.rs` and
-//! `tests/sensitivity_html.rs`).
+//! headless browser can check the report (see `tests/html_report.rs`), and
+//! `document.body.dataset.renderedMs` to the page's time (`performance.now()`,
+//! milliseconds since navigation started) when every chart has been drawn and
+//! every table built (`cityrank bench` reads it).
+//!
+//! Reports on more than [`SUMMARY_ABOVE_UNITS`] units (a global ranking of every
+//! city on Earth has about 13,000) summarise instead of drawing every unit: the
+//! per-unit charts show the top and bottom [`SUMMARY_TOP`] units (or the units
+//! the reader picks by id or name in a text box), distributions are drawn as
+//! histograms or binned densities, and every unit is listed in a searchable table
+//! built in the browser, [`SUMMARY_PAGE_ROWS`] rows a page, from a compact
+//! column-wise copy of the data. The page says what is summarised and why. Smaller
+//! reports draw every unit, as they always have.
 //!
 //! Reports:
 //! - `cityrank compare --format html` ([`compare_report`]): scores by tier, a bump
@@ -37,6 +48,53 @@ pub use document::document_report;
 pub use experts::experts_report;
 pub use sensitivity::{sensitivity_chart_count, sensitivity_report};
 
+/// Reports on more units than this summarise (see the module documentation). The
+/// detailed charts draw a line, a bar and a label per unit, in SVG: at 500 units
+/// (200 indicators, two methods) the detailed comparison still opens in about
+/// 1.5 s in headless Chromium, but its per-unit labels no longer fit the page, and
+/// at 13,000 units it took about 20 s. The LAS (62 cities) and ASEM (51 countries)
+/// reports stay well below it.
+pub const SUMMARY_ABOVE_UNITS: usize = 500;
+
+/// How many units a summarised report's per-unit charts show from each end of the
+/// ranking (the top and the bottom `SUMMARY_TOP`), by default.
+pub const SUMMARY_TOP: usize = 25;
+
+/// Rows a page of a summarised report's table of units.
+pub const SUMMARY_PAGE_ROWS: usize = 100;
+
+/// Whether a report on `units` units summarises (more than [`SUMMARY_ABOVE_UNITS`]).
+pub fn summarises(units: usize) -> bool {
+    units > SUMMARY_ABOVE_UNITS
+}
+
+/// What a summarised report passes to its script (`data.summary`): the number of
+/// units, how many each per-unit chart shows from each end, and the rows a page.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Summary {
+    units: usize,
+    top: usize,
+    page_rows: usize,
+}
+
+impl Summary {
+    /// The summary of a report on `units` units, if it summarises.
+    fn of(units: usize) -> Option<Summary> {
+        summarises(units).then_some(Summary {
+            units,
+            top: SUMMARY_TOP,
+            page_rows: SUMMARY_PAGE_ROWS,
+        })
+    }
+}
+
+/// `x` rounded to `d` decimals (for the compact data of summarised reports; the
+/// pages show fewer).
+fn round_to(x: Option<f64>, d: i32) -> Option<f64> {
+    let f = 10f64.powi(d);
+    x.map(|x| (x * f).round() / f)
+}
+
 /// The chart library, inlined into every report.
 const ECHARTS: &str = include_str!("../assets/echarts.min.js");
 
@@ -54,7 +112,149 @@ const RUNTIME: &str = r#"
   var rendered = 0;
 
   function round(x, d) { var f = Math.pow(10, d); return Math.round(x * f) / f; }
+  function text(s) {
+    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  }
+  // Functions to run after the charts are drawn (tables, pickers), before the page
+  // publishes its counts.
+  var after = [];
   //@helpers
+  // Marks chart container `id` with the number of units it draws.
+  function shown(id, n) { var el = document.getElementById(id); if (el) el.dataset.units = String(n); }
+
+  // A round bin width (1, 2 or 5 × 10^k) of about `raw`.
+  function niceWidth(raw) {
+    if (!(raw > 0)) return 1;
+    var p = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10)), f = raw / p;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+  }
+
+  // A histogram of `values` in about `target` bins of a round width (at least 1
+  // when `integer`): {start, width, bins: [{lo, hi, count}]}, each bin [lo, hi).
+  function histogram(values, target, integer) {
+    if (values.length === 0) return { start: 0, width: 1, bins: [] };
+    var lo = Infinity, hi = -Infinity;
+    values.forEach(function (v) { if (v < lo) lo = v; if (v > hi) hi = v; });
+    var width = niceWidth((hi - lo) / target);
+    if (integer) width = Math.max(1, Math.round(width));
+    var start = Math.floor(lo / width) * width;
+    var n = Math.floor((hi - start) / width) + 1;
+    var bins = [];
+    for (var k = 0; k < n; k++) bins.push({ lo: round(start + k * width, 6), hi: round(start + (k + 1) * width, 6), count: 0 });
+    var h = { start: start, width: width, bins: bins };
+    values.forEach(function (v) { bins[binOf(h, v)].count += 1; });
+    return h;
+  }
+
+  // The bin of histogram `h` that holds `v` (clamped: rounding can put a value at
+  // either end a hair outside).
+  function binOf(h, v) { return Math.max(0, Math.min(h.bins.length - 1, Math.floor((v - h.start) / h.width))); }
+
+  // The label of bin `b` of a histogram of `width`: its integers (`integer`) or
+  // its interval.
+  function binLabel(b, width, integer) {
+    if (integer) return width === 1 ? String(b.lo) : b.lo + ' to ' + (b.hi - 1);
+    return '[' + b.lo + ', ' + b.hi + ')';
+  }
+
+  // A text box (in container `holderId`) to pick the units of the per-unit charts
+  // by id or name, comma-separated (exact, case-insensitive; empty: `defaults`);
+  // calls `onPick(units)` with the units found, in the order given, and says
+  // which were not found.
+  function unitPicker(holderId, list, defaults, onPick) {
+    var holder = document.getElementById(holderId);
+    if (!holder) { errors.push('no picker container #' + holderId); return; }
+    var index = {};
+    list.forEach(function (u, i) {
+      var id = String(u.id).toLowerCase(), name = String(u.name).toLowerCase();
+      if (!(id in index)) index[id] = i;
+      if (!(name in index)) index[name] = i;
+    });
+    var label = document.createElement('label'), input = document.createElement('input');
+    var button = document.createElement('button'), status = document.createElement('span');
+    input.type = 'text'; input.id = holderId + '-input'; input.size = 50;
+    input.placeholder = 'e.g. ' + list.slice(0, 2).map(function (u) { return u.id; }).join(', ');
+    label.htmlFor = input.id;
+    label.textContent = 'Units to show (ids or names, comma-separated; empty for the default): ';
+    button.type = 'button'; button.id = holderId + '-show'; button.textContent = 'Show';
+    status.id = holderId + '-status'; status.className = 'note'; status.setAttribute('role', 'status');
+    var apply = function () {
+      var terms = input.value.split(',').map(function (t) { return t.trim(); }).filter(function (t) { return t.length > 0; });
+      if (terms.length === 0) { onPick(defaults); status.textContent = ' showing the default ' + defaults.length + ' units'; return; }
+      var picked = [], missing = [];
+      terms.forEach(function (t) {
+        var i = index[t.toLowerCase()];
+        if (i === undefined) missing.push(t); else if (picked.indexOf(list[i]) < 0) picked.push(list[i]);
+      });
+      if (picked.length > 0) onPick(picked);
+      status.textContent = ' showing ' + (picked.length > 0 ? picked.length : 'the same') + ' units' +
+        (missing.length > 0 ? '; not found: ' + missing.join(', ') : '');
+    };
+    input.addEventListener('keydown', function (e) { if (e.key === 'Enter') { e.preventDefault(); apply(); } });
+    button.addEventListener('click', apply);
+    holder.append(label, input, ' ', button, status);
+  }
+
+  // A table in container `o.id` (named `o.name`) of `o.rows`, `o.pageSize` rows a
+  // page, with a search box (labelled `o.searchLabel`; a substring of
+  // `o.key(row)`, case-insensitive) and page controls, all labelled and usable
+  // from the keyboard. `o.columns`: [{label, num, cell(row) → text}]. The
+  // container's `data-rows`, `data-page` and `data-pages` give the rows found, the
+  // page shown and the number of pages.
+  function pagedTable(o) {
+    var id = o.id, rows = o.rows, columns = o.columns, pageSize = o.pageSize;
+    var root = document.getElementById(id);
+    if (!root) { errors.push('no table container #' + id); return; }
+    var keys = rows.map(function (r) { return o.key(r).toLowerCase(); });
+    var found = rows.map(function (_, i) { return i; }), page = 0;
+    var bar = document.createElement('div'); bar.className = 'paged-bar';
+    var search = document.createElement('input'), searchLab = document.createElement('label');
+    search.type = 'search'; search.id = id + '-search'; search.setAttribute('aria-controls', id + '-table');
+    searchLab.htmlFor = search.id; searchLab.textContent = o.searchLabel;
+    var prev = document.createElement('button'), next = document.createElement('button');
+    prev.type = 'button'; prev.id = id + '-prev'; prev.textContent = '‹ Previous'; prev.setAttribute('aria-controls', id + '-table');
+    next.type = 'button'; next.id = id + '-next'; next.textContent = 'Next ›'; next.setAttribute('aria-controls', id + '-table');
+    var pageIn = document.createElement('input'), pageLab = document.createElement('label'), of = document.createElement('span');
+    pageIn.type = 'number'; pageIn.id = id + '-page'; pageIn.min = '1'; pageIn.style.width = '5em';
+    pageLab.htmlFor = pageIn.id; pageLab.textContent = 'Page';
+    var status = document.createElement('span'); status.id = id + '-status'; status.className = 'note';
+    status.setAttribute('role', 'status'); status.setAttribute('aria-live', 'polite');
+    bar.append(searchLab, search, prev, pageLab, pageIn, of, next, status);
+    var table = document.createElement('table'); table.id = id + '-table';
+    table.setAttribute('aria-label', o.name);
+    var head = '<thead><tr>' + columns.map(function (c) { return '<th scope="col">' + text(c.label) + '</th>'; }).join('') + '</tr></thead>';
+    table.innerHTML = head + '<tbody></tbody>';
+    var body = table.tBodies[0];
+    root.append(bar, table);
+    var pages = function () { return Math.max(1, Math.ceil(found.length / pageSize)); };
+    var render = function () {
+      page = Math.max(0, Math.min(page, pages() - 1));
+      var from = page * pageSize, to = Math.min(found.length, from + pageSize), html = [];
+      for (var k = from; k < to; k++) {
+        var r = rows[found[k]];
+        html.push('<tr>' + columns.map(function (c) {
+          return (c.num ? '<td class="num">' : '<td>') + text(c.cell(r)) + '</td>';
+        }).join('') + '</tr>');
+      }
+      body.innerHTML = html.join('');
+      pageIn.value = String(page + 1); pageIn.max = String(pages());
+      of.textContent = 'of ' + pages();
+      prev.disabled = page === 0; next.disabled = page >= pages() - 1;
+      status.textContent = found.length === 0 ? 'no unit matches' :
+        'rows ' + (from + 1) + '–' + to + ' of ' + found.length + (found.length < rows.length ? ' found (of ' + rows.length + ')' : '');
+      root.dataset.rows = String(found.length); root.dataset.page = String(page + 1); root.dataset.pages = String(pages());
+    };
+    search.addEventListener('input', function () {
+      var q = search.value.trim().toLowerCase();
+      found = [];
+      keys.forEach(function (k, i) { if (q === '' || k.indexOf(q) >= 0) found.push(i); });
+      page = 0; render();
+    });
+    prev.addEventListener('click', function () { page -= 1; render(); });
+    next.addEventListener('click', function () { page += 1; render(); });
+    pageIn.addEventListener('change', function () { var p = parseInt(pageIn.value, 10); if (!isNaN(p)) page = p - 1; render(); });
+    render();
+  }
 
   function draw(id, option) {
     var el = document.getElementById(id);
@@ -78,10 +278,14 @@ const RUNTIME: &str = r#"
     if (!f) { errors.push('unknown chart kind ' + spec.kind); return; }
     f(spec);
   });
+  after.forEach(function (f) {
+    try { f(); } catch (e) { errors.push('after the charts: ' + (e && e.message ? e.message : String(e))); }
+  });
   window.addEventListener('resize', function () {
     document.querySelectorAll('.chart').forEach(function (el) { var c = echarts.getInstanceByDom(el); if (c) c.resize(); });
   });
   document.body.dataset.charts = String(rendered);
+  document.body.dataset.renderedMs = String(Math.round(performance.now()));
   document.body.dataset.errors = JSON.stringify(errors);
   document.documentElement.dataset.errors = JSON.stringify(errors);
 })();
@@ -113,6 +317,12 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart { width: 100%; min-height: 200px; }
 .note { color: #57606a; }
 .units { max-height: 600px; max-width: 100%; overflow: auto; }
+.paged-bar { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; margin: 8px 0; }
+.paged-bar input[type=search] { min-width: 240px; }
+.paged { max-width: 100%; overflow-x: auto; }
+.paged td { white-space: nowrap; }
+.picker { margin: 6px 0; }
+.summary { background: #f6f8fa; border-left: 4px solid #0969da; padding: 6px 12px; }
 pre { white-space: pre-wrap; font-size: 12px; }
 "#;
 

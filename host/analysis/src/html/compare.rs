@@ -3,23 +3,53 @@
 //! Charts: scores by tier (box plots, one series per method), ranks across methods
 //! (a bump chart), the scores of two methods against each other (a scatter, with a
 //! choice of the pair when there are more than two methods), and for each method
-//! its framework tree with weights and every unit's breakdown by pillar.
+//! its framework tree with weights and every unit's breakdown by pillar; then a
+//! table of every unit.
+//!
+//! A comparison of more than [`SUMMARY_ABOVE_UNITS`] units summarises: the bump
+//! chart shows the first method's top [`SUMMARY_TOP`](super::SUMMARY_TOP) units or
+//! the units picked in a text box, the rank shifts are a histogram, the scatter
+//! becomes a density (units per cell of a grid of the two scores), each breakdown
+//! shows the method's top and bottom units, and the table is built by the page
+//! (paged, searchable) from the units as columns ([`Columns`]).
 
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{ChartSpec, Script, chart_container, check_library, close_page, esc, open_page, script_json};
-use crate::compare::{CompareReport, TierBasis};
+use super::{
+    ChartSpec, SUMMARY_ABOVE_UNITS, Script, Summary, chart_container, check_library, close_page, esc, open_page,
+    round_to, script_json, summarises,
+};
+use crate::compare::{CompareReport, MethodInfo, TierBasis};
 use crate::explain::MethodBreakdown;
 use cityrank_core::report::fmt_opt;
 use cityrank_core::results::NodeInfo;
 
 /// The report's own script (drawing the charts from the data blob).
 const SCRIPT: Script<'static> = Script {
-    data: "  var report = data.report;\n  var methods = report.methods;\n",
-    helpers: "  function entry(u, m) { return u.methods[methods[m].label] || null; }\n",
+    data: "  var report = data.report;\n  var methods = report.methods;\n  var summary = data.summary || null;\n  \
+           var units = report.units || unitsFromColumns(report.columns);\n",
+    helpers: r#"  function entry(u, m) { return u.methods[methods[m].label] || null; }
+  // The units of a summarised report, from its columns (as `report.units`).
+  function unitsFromColumns(c) {
+    var absent = methods.map(function (_, m) { var a = {}; c.absent[m].forEach(function (i) { a[i] = true; }); return a; });
+    return c.id.map(function (id, i) {
+      var per = {};
+      methods.forEach(function (meth, m) {
+        if (absent[m][i]) return;
+        var t = c.tier[m][i];
+        per[meth.label] = { rank: c.rank[m][i], score: c.score[m][i], tier: t === null ? null : c.tiers[m][t], shift: c.shift[m][i] };
+      });
+      return { id: id, name: c.name[i], country: c.country[i], methods: per };
+    });
+  }
+  // The top units of the first method (its first `summary.top` ranked units).
+  function topUnits() {
+    return units.filter(function (u) { var e = entry(u, 0); return e && e.rank; }).slice(0, summary.top);
+  }
+"#,
     charts: r#"  function quantile(sorted, q) {
     var pos = (sorted.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
@@ -36,7 +66,7 @@ const SCRIPT: Script<'static> = Script {
     }
     var series = methods.map(function (m, i) {
       var box = cats.map(function (_, p) {
-        var v = report.units
+        var v = units
           .map(function (u) { return entry(u, i); })
           .filter(function (e) { return e && e.tier === m.tiers[p] && e.score !== null; })
           .map(function (e) { return e.score; })
@@ -56,12 +86,16 @@ const SCRIPT: Script<'static> = Script {
     });
   }
 
-  function bumpChart(spec) {
-    var maxRank = 1;
-    report.units.forEach(function (u) {
-      methods.forEach(function (_, m) { var e = entry(u, m); if (e && e.rank) maxRank = Math.max(maxRank, e.rank); });
+  function bumpOption(list) {
+    var lo = summary ? Infinity : 1, hi = 1;
+    list.forEach(function (u) {
+      methods.forEach(function (_, m) {
+        var e = entry(u, m);
+        if (e && e.rank) { hi = Math.max(hi, e.rank); if (summary) lo = Math.min(lo, e.rank); }
+      });
     });
-    var series = report.units.map(function (u) {
+    if (!(lo <= hi)) lo = 1;
+    var series = list.map(function (u) {
       return {
         type: 'line', name: u.name, symbolSize: 6, connectNulls: false,
         lineStyle: { width: 1.5 }, emphasis: { focus: 'series' },
@@ -69,18 +103,101 @@ const SCRIPT: Script<'static> = Script {
         data: methods.map(function (_, m) { var e = entry(u, m); return e && e.rank ? e.rank : null; })
       };
     });
-    return draw(spec.id, {
+    return {
       tooltip: { trigger: 'item', formatter: function (p) { return p.seriesName + ': rank ' + p.value + ' in ' + p.name; } },
-      grid: { left: 50, right: 160, top: 30, bottom: 30 },
+      grid: { left: summary ? 70 : 50, right: 160, top: 30, bottom: 30 },
       xAxis: { type: 'category', data: methods.map(function (m) { return m.label; }), boundaryGap: false },
-      yAxis: { type: 'value', inverse: true, min: 1, max: maxRank, name: 'rank', nameLocation: 'start' },
+      yAxis: { type: 'value', inverse: true, min: lo, max: hi, name: 'rank', nameLocation: 'start' },
+      series: series
+    };
+  }
+
+  function bumpChart(spec) {
+    var list = summary ? topUnits() : units;
+    var chart = draw(spec.id, bumpOption(list));
+    shown(spec.id, list.length);
+    if (chart && summary) {
+      after.push(function () {
+        unitPicker('bump-pick', units, list, function (picked) {
+          var option = bumpOption(picked);
+          option.animation = false;
+          chart.setOption(option, true);
+          shown(spec.id, picked.length);
+        });
+      });
+    }
+    return chart;
+  }
+
+  function shiftsChart(spec) {
+    var values = [], per = [];
+    methods.forEach(function (_, m) {
+      if (m === 0) return;
+      var v = [];
+      units.forEach(function (u) { var e = entry(u, m); if (e && e.shift !== null && e.shift !== undefined) v.push(e.shift); });
+      per.push(v); values = values.concat(v);
+    });
+    var h = histogram(values, 40, true);
+    var series = per.map(function (v, k) {
+      var counts = h.bins.map(function () { return 0; });
+      v.forEach(function (x) { counts[binOf(h, x)] += 1; });
+      return { type: 'bar', name: methods[k + 1].label, data: counts };
+    });
+    shown(spec.id, values.length);
+    return draw(spec.id, {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      legend: { top: 0 },
+      grid: { left: 70, right: 30, top: 40, bottom: 60 },
+      xAxis: {
+        type: 'category', data: h.bins.map(function (b) { return binLabel(b, h.width, true); }),
+        name: 'rank shift against ' + methods[0].label + ' (+ = higher up)', nameLocation: 'middle', nameGap: 40
+      },
+      yAxis: { type: 'value', name: 'units', minInterval: 1 },
       series: series
     });
   }
 
+  function densityOption(a, b) {
+    var xs = [], ys = [];
+    units.forEach(function (u) {
+      var x = entry(u, a), y = entry(u, b);
+      if (x && y && x.score !== null && y.score !== null) { xs.push(x.score); ys.push(y.score); }
+    });
+    var hx = histogram(xs, 40, false), hy = histogram(ys, 40, false);
+    var counts = {}, most = 1;
+    xs.forEach(function (x, k) {
+      var key = binOf(hx, x) + ',' + binOf(hy, ys[k]);
+      counts[key] = (counts[key] || 0) + 1;
+      most = Math.max(most, counts[key]);
+    });
+    var cells = Object.keys(counts).map(function (key) {
+      var ij = key.split(',');
+      return [+ij[0], +ij[1], counts[key]];
+    });
+    var label = function (h) { return h.bins.map(function (b) { return String(round((b.lo + b.hi) / 2, 4)); }); };
+    return {
+      tooltip: {
+        trigger: 'item',
+        formatter: function (p) {
+          var bx = hx.bins[p.value[0]], by = hy.bins[p.value[1]];
+          return text(methods[a].label) + ' ' + binLabel(bx, hx.width, false) + '<br>' + text(methods[b].label) + ' ' +
+            binLabel(by, hy.width, false) + '<br>' + p.value[2] + ' units';
+        }
+      },
+      grid: { left: 80, right: 110, top: 20, bottom: 60 },
+      xAxis: { type: 'category', data: label(hx), name: methods[a].label + ' score', nameLocation: 'middle', nameGap: 35 },
+      yAxis: { type: 'category', data: label(hy), name: methods[b].label + ' score', nameLocation: 'middle', nameGap: 55 },
+      visualMap: {
+        min: 1, max: most, calculable: true, orient: 'vertical', right: 10, top: 'middle', text: ['units', ''],
+        inRange: { color: ['#e0ecf4', '#8c96c6', '#88419d', '#4d004b'] }
+      },
+      series: [{ type: 'heatmap', data: cells }]
+    };
+  }
+
   function scatterOption(a, b) {
     var pts = [];
-    report.units.forEach(function (u) {
+    units.forEach(function (u) {
       var x = entry(u, a), y = entry(u, b);
       if (x && y && x.score !== null && y.score !== null) pts.push([round(x.score, 4), round(y.score, 4), u.name]);
     });
@@ -93,21 +210,27 @@ const SCRIPT: Script<'static> = Script {
     };
   }
 
-  function scatterChart(spec) {
-    var chart = draw(spec.id, scatterOption(0, 1));
-    var pick = document.getElementById('scatter-pick');
+  // A chart of two methods, `option(a, b)`, with a choice of the pair in `pickId`
+  // when there are more than two methods.
+  function pairChart(spec, option, pickId) {
+    var chart = draw(spec.id, option(0, 1));
+    var pick = document.getElementById(pickId);
     if (chart && pick && methods.length > 2) {
       var sa = document.createElement('select'), sb = document.createElement('select');
       methods.forEach(function (m, i) {
         sa.add(new Option(m.label, String(i), i === 0, i === 0));
         sb.add(new Option(m.label, String(i), i === 1, i === 1));
       });
-      var update = function () { chart.setOption(scatterOption(+sa.value, +sb.value), true); };
+      var update = function () { chart.setOption(option(+sa.value, +sb.value), true); };
       sa.onchange = update; sb.onchange = update;
       pick.append('x: ', sa, ' y: ', sb);
     }
     return chart;
   }
+
+  function scatterChart(spec) { return pairChart(spec, scatterOption, 'scatter-pick'); }
+
+  function densityChart(spec) { return pairChart(spec, densityOption, 'density-pick'); }
 
   function treeChart(spec) {
     var fw = data.methods[spec.method].framework;
@@ -133,6 +256,7 @@ const SCRIPT: Script<'static> = Script {
 
   function breakdownChart(spec) {
     var b = data.methods[spec.method].breakdown;
+    shown(spec.id, b.units.length);
     var series = b.parts.map(function (part, k) {
       return {
         type: 'bar', stack: 'total', name: part[1],
@@ -149,7 +273,36 @@ const SCRIPT: Script<'static> = Script {
     });
   }
 
-  var kinds = { tiers: tiersChart, bump: bumpChart, scatter: scatterChart, tree: treeChart, breakdown: breakdownChart };
+  function unitsTable() {
+    var columns = [
+      { label: 'id', cell: function (u) { return u.id; } },
+      { label: 'city', cell: function (u) { return u.name; } },
+      { label: 'country', cell: function (u) { return u.country || ''; } }
+    ];
+    methods.forEach(function (meth, m) {
+      var l = meth.label, e = function (u) { return entry(u, m); };
+      var or = function (f) { return function (u) { var x = e(u); return x ? f(x) : 'absent'; }; };
+      columns.push({ label: l + ' rank', num: true, cell: or(function (x) { return x.rank === null ? '–' : x.rank; }) });
+      columns.push({ label: l + ' tier', cell: or(function (x) { return x.tier === null ? '–' : x.tier; }) });
+      columns.push({ label: l + ' score', num: true, cell: or(function (x) { return x.score === null ? '–' : x.score.toFixed(2); }) });
+      if (m > 0) {
+        columns.push({
+          label: l + ' shift', num: true,
+          cell: function (u) { var x = e(u); return !x || x.shift === null ? '–' : (x.shift >= 0 ? '+' : '') + x.shift; }
+        });
+      }
+    });
+    pagedTable({
+      id: 'units', name: 'Units', rows: units, columns: columns, pageSize: summary.page_rows,
+      key: function (u) { return u.id + '\n' + u.name; }, searchLabel: 'Search units by id or name:'
+    });
+  }
+  if (summary) after.push(unitsTable);
+
+  var kinds = {
+    tiers: tiersChart, bump: bumpChart, shifts: shiftsChart, scatter: scatterChart, density: densityChart,
+    tree: treeChart, breakdown: breakdownChart
+  };
 "#,
 };
 
@@ -164,43 +317,177 @@ pub struct MethodCharts {
     pub breakdown: MethodBreakdown,
 }
 
+/// The comparison as the report's script sees it: all of it, or for a summarised
+/// report its methods and its units as columns.
 #[derive(Serialize)]
-struct Blob<'a> {
-    report: &'a CompareReport,
-    methods: &'a [MethodCharts],
-    charts: &'a [ChartSpec],
+#[serde(untagged)]
+enum ReportData<'a> {
+    Full(&'a CompareReport),
+    Summarised {
+        methods: &'a [MethodInfo],
+        columns: Box<Columns<'a>>,
+    },
 }
 
-/// The charts a report on `report` draws, in order.
-fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
+/// The units of a summarised comparison column by column (a compact form of
+/// [`CompareReport::units`], in the same order): per method, in the order of the
+/// methods, each unit's rank, score (4 decimals), tier (an index into the method's
+/// `tiers`: its tier labels, then any other found) and shift, with the positions
+/// of the units the method does not have (`absent`; their values are null).
+#[derive(Serialize)]
+struct Columns<'a> {
+    id: Vec<&'a str>,
+    name: Vec<&'a str>,
+    country: Vec<Option<&'a str>>,
+    tiers: Vec<Vec<&'a str>>,
+    rank: Vec<Vec<Option<u32>>>,
+    score: Vec<Vec<Option<f64>>>,
+    tier: Vec<Vec<Option<usize>>>,
+    shift: Vec<Vec<Option<i64>>>,
+    absent: Vec<Vec<usize>>,
+}
+
+/// The units of `report` as columns.
+fn columns(report: &CompareReport) -> Columns<'_> {
+    let n = report.units.len();
+    let k = report.methods.len();
+    let mut c = Columns {
+        id: Vec::with_capacity(n),
+        name: Vec::with_capacity(n),
+        country: Vec::with_capacity(n),
+        tiers: report
+            .methods
+            .iter()
+            .map(|m| m.tiers.iter().map(String::as_str).collect())
+            .collect(),
+        rank: (0..k).map(|_| Vec::with_capacity(n)).collect(),
+        score: (0..k).map(|_| Vec::with_capacity(n)).collect(),
+        tier: (0..k).map(|_| Vec::with_capacity(n)).collect(),
+        shift: (0..k).map(|_| Vec::with_capacity(n)).collect(),
+        absent: vec![Vec::new(); k],
+    };
+    for (i, u) in report.units.iter().enumerate() {
+        c.id.push(&u.id);
+        c.name.push(&u.name);
+        c.country.push(u.country.as_deref());
+        for (m, method) in report.methods.iter().enumerate() {
+            let Some(e) = u.methods.get(&method.label) else {
+                c.rank[m].push(None);
+                c.score[m].push(None);
+                c.tier[m].push(None);
+                c.shift[m].push(None);
+                c.absent[m].push(i);
+                continue;
+            };
+            let tier = e.tier.as_deref().map(|t| {
+                let labels = &mut c.tiers[m];
+                labels.iter().position(|l| *l == t).unwrap_or_else(|| {
+                    labels.push(t);
+                    labels.len() - 1
+                })
+            });
+            c.rank[m].push(e.rank);
+            c.score[m].push(round_to(e.score, 4));
+            c.tier[m].push(tier);
+            c.shift[m].push(e.shift);
+        }
+    }
+    c
+}
+
+/// The methods' chart data of a summarised report: each breakdown keeps its top
+/// and bottom `top` units.
+fn summarised_methods(methods: &[MethodCharts], top: usize) -> Vec<MethodCharts> {
+    methods
+        .iter()
+        .map(|m| {
+            let all = &m.breakdown.units;
+            let units = if all.len() <= 2 * top {
+                all.clone()
+            } else {
+                all[..top].iter().chain(&all[all.len() - top..]).cloned().collect()
+            };
+            MethodCharts {
+                label: m.label.clone(),
+                framework: m.framework.clone(),
+                breakdown: MethodBreakdown {
+                    additive: m.breakdown.additive,
+                    note: m.breakdown.note.clone(),
+                    parts: m.breakdown.parts.clone(),
+                    units,
+                },
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Blob<'a> {
+    report: ReportData<'a>,
+    methods: &'a [MethodCharts],
+    charts: &'a [ChartSpec],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<Summary>,
+}
+
+/// The charts a report on `report` draws, in order (`methods`: the chart data as
+/// the page gets them, summarised or not).
+fn charts(report: &CompareReport, methods: &[MethodCharts], summary: Option<Summary>) -> Vec<ChartSpec> {
     let units = report.units.len();
-    let mut out = vec![
-        ChartSpec {
-            id: "chart-tiers".into(),
-            kind: "tiers",
-            method: None,
-            node: None,
-            title: "Scores by tier".into(),
-            height: 420,
-        },
-        ChartSpec {
-            id: "chart-bump".into(),
-            kind: "bump",
-            method: None,
-            node: None,
-            title: "Ranks across methods".into(),
-            height: (units * 14 + 80).max(400),
-        },
-    ];
+    let first = report.methods.first().map_or("", |m| m.label.as_str());
+    let chart = |id: String, kind, method, title: String, height| ChartSpec {
+        id,
+        kind,
+        method,
+        node: None,
+        title,
+        height,
+    };
+    let mut out = vec![chart("chart-tiers".into(), "tiers", None, "Scores by tier".into(), 420)];
+    match summary {
+        None => out.push(chart(
+            "chart-bump".into(),
+            "bump",
+            None,
+            "Ranks across methods".into(),
+            (units * 14 + 80).max(400),
+        )),
+        Some(s) => out.push(chart(
+            "chart-bump".into(),
+            "bump",
+            None,
+            format!(
+                "Ranks across methods: the top {} of {first}, or the units you pick",
+                s.top
+            ),
+            (s.top * 18 + 80).max(400),
+        )),
+    }
     if report.methods.len() > 1 {
-        out.push(ChartSpec {
-            id: "chart-scatter".into(),
-            kind: "scatter",
-            method: None,
-            node: None,
-            title: "Scores of two methods".into(),
-            height: 480,
-        });
+        if summary.is_some() {
+            out.push(chart(
+                "chart-shifts".into(),
+                "shifts",
+                None,
+                format!("Rank shifts against {first}: units by shift"),
+                420,
+            ));
+            out.push(chart(
+                "chart-density".into(),
+                "density",
+                None,
+                "Scores of two methods: units in each cell of a grid".into(),
+                520,
+            ));
+        } else {
+            out.push(chart(
+                "chart-scatter".into(),
+                "scatter",
+                None,
+                "Scores of two methods".into(),
+                480,
+            ));
+        }
     }
     for (i, m) in methods.iter().enumerate() {
         let leaves = m
@@ -208,45 +495,74 @@ fn charts(report: &CompareReport, methods: &[MethodCharts]) -> Vec<ChartSpec> {
             .iter()
             .filter(|n| !m.framework.iter().any(|c| c.parent.as_deref() == Some(n.id.as_str())))
             .count();
-        out.push(ChartSpec {
-            id: format!("chart-tree-{i}"),
-            kind: "tree",
-            method: Some(i),
-            node: None,
-            title: format!("Framework of {}: weights (w) and effective weights (%)", m.label),
-            height: (leaves * 24 + 40).max(240),
-        });
+        out.push(chart(
+            format!("chart-tree-{i}"),
+            "tree",
+            Some(i),
+            format!("Framework of {}: weights (w) and effective weights (%)", m.label),
+            (leaves * 24 + 40).max(240),
+        ));
     }
     for (i, m) in methods.iter().enumerate() {
-        out.push(ChartSpec {
-            id: format!("chart-breakdown-{i}"),
-            kind: "breakdown",
-            method: Some(i),
-            node: None,
-            title: format!("Breakdown of every unit by pillar — {}", m.label),
-            height: m.breakdown.units.len() * 16 + 90,
-        });
+        let title = match summary {
+            None => format!("Breakdown of every unit by pillar — {}", m.label),
+            Some(s) => format!(
+                "Breakdown by pillar of the top {t} and the bottom {t} units — {}",
+                m.label,
+                t = s.top
+            ),
+        };
+        out.push(chart(
+            format!("chart-breakdown-{i}"),
+            "breakdown",
+            Some(i),
+            title,
+            m.breakdown.units.len() * 16 + 90,
+        ));
     }
     out
 }
 
-/// Number of charts the report on `report` draws (for checks).
+/// Number of charts the report on `report` draws (for checks): scores by tier,
+/// the bump chart, a scatter (or when the report summarises, a histogram of rank
+/// shifts and a density of scores) when there are two methods or more, and per
+/// method its framework tree and breakdown.
 pub fn chart_count(report: &CompareReport) -> usize {
-    2 + usize::from(report.methods.len() > 1) + 2 * report.methods.len()
+    let pair = usize::from(report.methods.len() > 1);
+    let pair_charts = if summarises(report.units.len()) { 2 * pair } else { pair };
+    2 + pair_charts + 2 * report.methods.len()
 }
 
 /// The HTML report of `report`; `methods` gives each method's framework and
-/// breakdowns, in the order of `report.methods`.
+/// breakdowns, in the order of `report.methods`. A report on more than
+/// [`SUMMARY_ABOVE_UNITS`](super::SUMMARY_ABOVE_UNITS) units summarises (see the
+/// module documentation of [`crate::html`]).
 pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Result<String> {
     if methods.len() != report.methods.len() || methods.iter().zip(&report.methods).any(|(a, b)| a.label != b.label) {
         bail!("internal error: the chart data do not match the comparison's methods");
     }
     check_library()?;
-    let specs = charts(report, methods);
+    let summary = Summary::of(report.units.len());
+    let trimmed;
+    let (data, methods) = match summary {
+        None => (ReportData::Full(report), methods),
+        Some(s) => {
+            trimmed = summarised_methods(methods, s.top);
+            (
+                ReportData::Summarised {
+                    methods: &report.methods,
+                    columns: Box::new(columns(report)),
+                },
+                trimmed.as_slice(),
+            )
+        }
+    };
+    let specs = charts(report, methods, summary);
     let blob = script_json(&Blob {
-        report,
+        report: data,
         methods,
         charts: &specs,
+        summary,
     })?;
     let title = format!(
         "{} — {}",
@@ -279,6 +595,28 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
         },
         esc(&report.methods[0].label)
     );
+    if let Some(s) = summary {
+        let _ = writeln!(
+            h,
+            "<p class=\"note summary\" id=\"summary-note\">This comparison has {} units, more than {}: a chart \
+             with a line or a bar for every unit would take long to open and could not be read, so the charts \
+             summarise. The bump chart shows the top {t} units of {first} (pick other units by id or name above \
+             it){pairs}; the breakdowns show each method's top {t} and bottom {t} units. The scores by tier and \
+             the frameworks are drawn in full, and the table of units at the end lists every unit, {} rows a page, \
+             with a search.</p>",
+            s.units,
+            SUMMARY_ABOVE_UNITS,
+            s.page_rows,
+            t = s.top,
+            first = esc(&report.methods[0].label),
+            pairs = if report.methods.len() > 1 {
+                "; the rank shifts are counted in bins (a histogram) and the scores of two methods drawn as a \
+                 density: the number of units in each cell of a grid"
+            } else {
+                ""
+            }
+        );
+    }
 
     // Methods.
     let _ = writeln!(
@@ -360,8 +698,17 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
     let _ = writeln!(h, "<h2>Charts</h2>");
     for s in &specs {
         let _ = writeln!(h, "<h3>{}</h3>", esc(&s.title));
-        if s.kind == "scatter" {
-            let _ = writeln!(h, "<div id=\"scatter-pick\"></div>");
+        match s.kind {
+            "scatter" => {
+                let _ = writeln!(h, "<div id=\"scatter-pick\"></div>");
+            }
+            "density" => {
+                let _ = writeln!(h, "<div id=\"density-pick\"></div>");
+            }
+            "bump" if summary.is_some() => {
+                let _ = writeln!(h, "<div id=\"bump-pick\" class=\"picker\"></div>");
+            }
+            _ => {}
         }
         if s.kind == "breakdown"
             && let Some(m) = s.method.and_then(|i| methods.get(i))
@@ -372,6 +719,53 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
     }
 
     // Units.
+    match summary {
+        Some(s) => {
+            let _ = writeln!(
+                h,
+                "<h2>Units</h2>\n<p class=\"note\">Every unit ({}), in the order of the comparison, {} rows a page; \
+                 the search keeps the units whose id or name contains the text typed.</p>\n<div id=\"units\" \
+                 class=\"paged\"><noscript>The table of units is built by the page's script: turn JavaScript on, \
+                 or see <code>cityrank compare --format csv</code>.</noscript></div>",
+                s.units, s.page_rows
+            );
+        }
+        None => units_table(&mut h, report),
+    }
+    if !report.partial_units.is_empty() {
+        let _ = writeln!(h, "<h3>In only some methods</h3>\n<ul>");
+        for p in &report.partial_units {
+            let _ = writeln!(
+                h,
+                "<li>{} ({}): ranked in {}{}{}</li>",
+                esc(&p.name),
+                esc(&p.id),
+                esc(&if p.ranked_in.is_empty() {
+                    "none".to_string()
+                } else {
+                    p.ranked_in.join(", ")
+                }),
+                if p.unranked_in.is_empty() {
+                    String::new()
+                } else {
+                    format!("; unranked in {}", esc(&p.unranked_in.join(", ")))
+                },
+                if p.absent_from.is_empty() {
+                    String::new()
+                } else {
+                    format!("; absent from {}", esc(&p.absent_from.join(", ")))
+                }
+            );
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+
+    close_page(&mut h, &blob, &SCRIPT);
+    Ok(h)
+}
+
+/// The table of every unit, in the page (a report that does not summarise).
+fn units_table(h: &mut String, report: &CompareReport) {
     let _ = writeln!(
         h,
         "<h2>Units</h2>\n<div class=\"units\"><table>\n<tr><th>city</th><th>country</th>"
@@ -421,34 +815,4 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
         let _ = writeln!(h, "</tr>");
     }
     let _ = writeln!(h, "</table></div>");
-    if !report.partial_units.is_empty() {
-        let _ = writeln!(h, "<h3>In only some methods</h3>\n<ul>");
-        for p in &report.partial_units {
-            let _ = writeln!(
-                h,
-                "<li>{} ({}): ranked in {}{}{}</li>",
-                esc(&p.name),
-                esc(&p.id),
-                esc(&if p.ranked_in.is_empty() {
-                    "none".to_string()
-                } else {
-                    p.ranked_in.join(", ")
-                }),
-                if p.unranked_in.is_empty() {
-                    String::new()
-                } else {
-                    format!("; unranked in {}", esc(&p.unranked_in.join(", ")))
-                },
-                if p.absent_from.is_empty() {
-                    String::new()
-                } else {
-                    format!("; absent from {}", esc(&p.absent_from.join(", ")))
-                }
-            );
-        }
-        let _ = writeln!(h, "</ul>");
-    }
-
-    close_page(&mut h, &blob, &SCRIPT);
-    Ok(h)
 }

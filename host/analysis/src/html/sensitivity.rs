@@ -6,21 +6,50 @@
 //! each unit's shares of builds by tier, and the mean rank shift when each
 //! indicator or pillar is left out (when leave-one-out was run). Tables give the
 //! same numbers.
+//!
+//! An analysis of more than [`SUMMARY_ABOVE_UNITS`] units summarises: the rank
+//! intervals and the tier stability show the top and the bottom
+//! [`SUMMARY_TOP`](super::SUMMARY_TOP) units of the nominal ranking (the top and
+//! the bottom on rank axes of their own) or the units picked in a text box; a
+//! histogram counts the units by the width of their rank interval, a chart gives
+//! the mean tier shares of each nominal tier's units, and the table of units is
+//! built by the page (paged, searchable) from the units as columns ([`Columns`]).
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{ChartSpec, Script, chart_container, check_library, close_page, esc, open_page, script_json};
-use crate::sensitivity::{DesignKind, SensitivityReport};
+use super::{
+    ChartSpec, SUMMARY_ABOVE_UNITS, Script, Summary, chart_container, check_library, close_page, esc, open_page,
+    round_to, script_json,
+};
+use crate::sensitivity::{DesignKind, LeaveOneOut, SensitivityReport, SobolInfo};
 use cityrank_core::report::fmt_opt;
 
 /// The report's own script (drawing the charts from the data blob).
 const SCRIPT: Script<'static> = Script {
-    data: "  var report = data.report;\n  var units = report.units;\n",
-    helpers: r#"  function text(s) {
-    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    data: "  var report = data.report;\n  var summary = data.summary || null;\n  \
+           var units = report.units || unitsFromColumns(report.columns);\n",
+    helpers: r#"  // The units of a summarised report, from its columns (as `report.units`).
+  function unitsFromColumns(c) {
+    return c.id.map(function (id, i) {
+      var shares = {};
+      c.labels.forEach(function (t, k) { var x = c.shares[k][i]; if (x) shares[t] = x; });
+      var t = c.nominal_tier[i];
+      return {
+        id: id, name: c.name[i], nominal_rank: c.nominal_rank[i], nominal_score: c.nominal_score[i],
+        nominal_tier: t === null ? null : c.labels[t], mean_rank: c.mean_rank[i], median_rank: c.median_rank[i],
+        q5_rank: c.q5_rank[i], q95_rank: c.q95_rank[i], tier_shares: shares
+      };
+    });
+  }
+  // The units a summarised report's per-unit charts show by default: the top and
+  // the bottom `summary.top` of the nominal ranking.
+  function defaultUnits() {
+    var ranked = units.filter(function (u) { return u.nominal_rank !== null; });
+    if (ranked.length <= 2 * summary.top) return ranked;
+    return ranked.slice(0, summary.top).concat(ranked.slice(ranked.length - summary.top));
   }
   function num(x, d) { return x === null || x === undefined ? '–' : String(round(x, d)); }
   function unitLabel(u) { return (u.nominal_rank === null ? '–' : u.nominal_rank) + '. ' + u.name; }
@@ -31,27 +60,61 @@ const SCRIPT: Script<'static> = Script {
   function orMissing(x) { return x === null || x === undefined ? '-' : x; }
   function line(x1, y1, x2, y2, style) { return { type: 'line', shape: { x1: x1, y1: y1, x2: x2, y2: y2 }, style: style }; }
 "#,
-    charts: r#"  function intervalsChart(spec) {
-    var maxRank = 1;
-    units.forEach(function (u) {
-      [u.nominal_rank, u.q95_rank].forEach(function (r) { if (r !== null) maxRank = Math.max(maxRank, Math.ceil(r)); });
-    });
+    charts: r#"  // `list` (in nominal order) in one group, or when the report summarises and
+  // the largest gap between consecutive nominal ranks is wider than the rest of
+  // their span (as between the top and the bottom units), in two, each drawn on a
+  // rank axis of its own.
+  function rankGroups(list) {
+    if (!summary || list.length < 2) return [list];
+    var at = -1, gap = 0;
+    for (var i = 1; i < list.length; i++) {
+      var a = list[i - 1].nominal_rank, b = list[i].nominal_rank;
+      if (a !== null && b !== null && b - a > gap) { gap = b - a; at = i; }
+    }
+    var ranked = list.filter(function (u) { return u.nominal_rank !== null; });
+    if (at < 0 || ranked.length < 2) return [list];
+    var span = ranked[ranked.length - 1].nominal_rank - ranked[0].nominal_rank;
+    return gap > span - gap ? [list.slice(0, at), list.slice(at)] : [list];
+  }
+
+  // The height of the rank intervals of `list` in a summarised report: 16 px a
+  // unit, and 45 px between groups.
+  function intervalsHeight(list) { return 85 + 16 * list.length + 45 * (rankGroups(list).length - 1); }
+
+  function intervalsOption(list) {
+    var groups = rankGroups(list);
     var color = '#5470c6';
     var tip = function (p) {
-      var u = units[p.dataIndex];
+      var u = groups[Math.floor(p.seriesIndex / 3)][p.dataIndex];
       return text(unitLabel(u)) + '<br>nominal rank ' + num(u.nominal_rank, 0) + '<br>median ' + num(u.median_rank, 1) +
         ', mean ' + num(u.mean_rank, 2) + '<br>5th–95th percentile ' + num(u.q5_rank, 1) + '–' + num(u.q95_rank, 1);
     };
-    return draw(spec.id, {
-      tooltip: { trigger: 'item', formatter: tip },
-      legend: { top: 0, data: ['5th–95th percentile', 'median rank', 'nominal rank'] },
-      grid: { left: 190, right: 30, top: 40, bottom: 45 },
-      xAxis: { type: 'value', name: 'rank', nameLocation: 'middle', nameGap: 28, min: 1, max: maxRank, minInterval: 1, axisLabel: { hideOverlap: true } },
-      yAxis: { type: 'category', inverse: true, data: units.map(unitLabel), axisLabel: { interval: 0, fontSize: 11 } },
-      series: [
+    var grids = [], xAxes = [], yAxes = [], series = [], top = 40;
+    groups.forEach(function (g, k) {
+      var minRank = summary ? Infinity : 1, maxRank = 1;
+      g.forEach(function (u) {
+        [u.nominal_rank, u.q95_rank].forEach(function (r) { if (r !== null) maxRank = Math.max(maxRank, Math.ceil(r)); });
+        if (summary) {
+          [u.nominal_rank, u.q5_rank].forEach(function (r) { if (r !== null) minRank = Math.min(minRank, Math.floor(r)); });
+        }
+      });
+      if (summary) { minRank = Math.max(1, minRank - 1); maxRank += 1; }
+      if (!(minRank <= maxRank)) minRank = 1;
+      if (summary) {
+        grids.push({ left: 190, right: 30, top: top, height: 16 * g.length });
+        top += 16 * g.length + 45;
+      } else {
+        grids.push({ left: 190, right: 30, top: 40, bottom: 45 });
+      }
+      xAxes.push({
+        gridIndex: k, type: 'value', name: k === groups.length - 1 ? 'rank' : '', nameLocation: 'middle', nameGap: 28,
+        min: minRank, max: maxRank, minInterval: 1, axisLabel: { hideOverlap: true }
+      });
+      yAxes.push({ gridIndex: k, type: 'category', inverse: true, data: g.map(unitLabel), axisLabel: { interval: 0, fontSize: 11 } });
+      series.push(
         {
-          type: 'custom', name: '5th–95th percentile', itemStyle: { color: color }, encode: { x: [1, 2], y: 0 },
-          data: units.map(function (u, i) { return [i, orMissing(u.q5_rank), orMissing(u.q95_rank)]; }),
+          type: 'custom', name: '5th–95th percentile', xAxisIndex: k, yAxisIndex: k, itemStyle: { color: color }, encode: { x: [1, 2], y: 0 },
+          data: g.map(function (u, i) { return [i, orMissing(u.q5_rank), orMissing(u.q95_rank)]; }),
           renderItem: function (params, api) {
             var lo = api.value(1), hi = api.value(2);
             if (isNaN(lo) || isNaN(hi)) return null;
@@ -65,15 +128,75 @@ const SCRIPT: Script<'static> = Script {
           }
         },
         {
-          type: 'scatter', name: 'median rank', symbolSize: 7, itemStyle: { color: color },
-          data: units.map(function (u, i) { return [orMissing(u.median_rank), i]; })
+          type: 'scatter', name: 'median rank', xAxisIndex: k, yAxisIndex: k, symbolSize: 7, itemStyle: { color: color },
+          data: g.map(function (u, i) { return [orMissing(u.median_rank), i]; })
         },
         {
-          type: 'scatter', name: 'nominal rank', symbol: 'diamond', symbolSize: 12,
+          type: 'scatter', name: 'nominal rank', xAxisIndex: k, yAxisIndex: k, symbol: 'diamond', symbolSize: 12,
           itemStyle: { color: 'rgba(0,0,0,0)', borderColor: '#d62728', borderWidth: 2 },
-          data: units.map(function (u, i) { return [orMissing(u.nominal_rank), i]; })
+          data: g.map(function (u, i) { return [orMissing(u.nominal_rank), i]; })
         }
-      ]
+      );
+    });
+    return {
+      tooltip: { trigger: 'item', formatter: tip },
+      legend: { top: 0, data: ['5th–95th percentile', 'median rank', 'nominal rank'] },
+      grid: grids, xAxis: xAxes, yAxis: yAxes, series: series
+    };
+  }
+
+  // The charts of a summarised report that show a subset of the units (the
+  // picker redraws them).
+  var subsetCharts = [];
+
+  // Draws `option(list)` for every unit, or when the report summarises for the
+  // default units, in a container of `height(list)` pixels (and registers the
+  // chart with the picker).
+  function unitsChart(spec, option, height) {
+    var list = summary ? defaultUnits() : units;
+    var el = document.getElementById(spec.id);
+    if (summary && el) el.style.height = height(list) + 'px';
+    var chart = draw(spec.id, option(list));
+    shown(spec.id, list.length);
+    if (chart && summary) subsetCharts.push({ id: spec.id, el: el, chart: chart, option: option, height: height });
+    return chart;
+  }
+  if (summary) {
+    after.push(function () {
+      var key = function (u) { return u.nominal_rank === null ? Infinity : u.nominal_rank; };
+      unitPicker('units-pick', units, defaultUnits(), function (picked) {
+        var list = picked.slice().sort(function (a, b) { return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0; });
+        subsetCharts.forEach(function (s) {
+          var option = s.option(list);
+          option.animation = false;
+          s.el.style.height = s.height(list) + 'px';
+          s.chart.resize();
+          s.chart.setOption(option, true);
+          shown(s.id, list.length);
+        });
+      });
+    });
+  }
+
+  function intervalsChart(spec) { return unitsChart(spec, intervalsOption, intervalsHeight); }
+
+  function widthsChart(spec) {
+    var widths = [];
+    units.forEach(function (u) { if (u.q5_rank !== null && u.q95_rank !== null) widths.push(u.q95_rank - u.q5_rank); });
+    var h = histogram(widths, 40, false);
+    shown(spec.id, widths.length);
+    return draw(spec.id, {
+      tooltip: {
+        trigger: 'axis', axisPointer: { type: 'shadow' },
+        formatter: function (ps) { var b = h.bins[ps[0].dataIndex]; return 'width ' + binLabel(b, h.width, false) + ': ' + b.count + ' units'; }
+      },
+      grid: { left: 70, right: 30, top: 30, bottom: 60 },
+      xAxis: {
+        type: 'category', data: h.bins.map(function (b) { return String(b.lo); }),
+        name: 'width of the 5th–95th percentile interval of the rank (ranks; bins start at the value shown)', nameLocation: 'middle', nameGap: 35
+      },
+      yAxis: { type: 'value', name: 'units', minInterval: 1 },
+      series: [{ type: 'bar', name: 'units', barWidth: '90%', itemStyle: { color: '#5470c6' }, data: h.bins.map(function (b) { return b.count; }) }]
     });
   }
 
@@ -124,23 +247,29 @@ const SCRIPT: Script<'static> = Script {
     return p[n <= 1 ? 0 : Math.round(k * (p.length - 1) / (n - 1))];
   }
 
-  function tiersChart(spec) {
+  // Tier labels (best first, then any other found) and their colours.
+  function tierLabels() {
     var labels = report.tiers.slice();
     var colors = labels.map(function (_, k) { return tierColor(k, labels.length); });
     units.forEach(function (u) {
       Object.keys(u.tier_shares).forEach(function (t) { if (labels.indexOf(t) < 0) { labels.push(t); colors.push('#b0b0b0'); } });
     });
+    return { labels: labels, colors: colors };
+  }
+
+  function tierOption(list) {
+    var tl = tierLabels(), labels = tl.labels, colors = tl.colors;
     var series = labels.map(function (t, k) {
       return {
         type: 'bar', stack: 'shares', name: t, barWidth: '70%', itemStyle: { color: colors[k] },
-        data: units.map(function (u) { return round((u.tier_shares[t] || 0) * 100, 1); })
+        data: list.map(function (u) { return round((u.tier_shares[t] || 0) * 100, 1); })
       };
     });
-    return draw(spec.id, {
+    return {
       tooltip: {
         trigger: 'axis', axisPointer: { type: 'shadow' },
         formatter: function (ps) {
-          var u = units[ps[0].dataIndex];
+          var u = list[ps[0].dataIndex];
           var lines = [text(unitLabel(u)) + ' (nominal: ' + text(u.nominal_tier === null ? 'unranked' : u.nominal_tier) + ')'];
           ps.forEach(function (p) { if (p.value > 0) lines.push(p.marker + text(p.seriesName) + ': ' + p.value + '%'); });
           return lines.join('<br>');
@@ -149,7 +278,43 @@ const SCRIPT: Script<'static> = Script {
       legend: { top: 0 },
       grid: { left: 190, right: 30, top: 40, bottom: 45 },
       xAxis: { type: 'value', min: 0, max: 100, name: 'share of builds (%)', nameLocation: 'middle', nameGap: 28 },
-      yAxis: { type: 'category', inverse: true, data: units.map(unitLabel), axisLabel: { interval: 0, fontSize: 11 } },
+      yAxis: { type: 'category', inverse: true, data: list.map(unitLabel), axisLabel: { interval: 0, fontSize: 11 } },
+      series: series
+    };
+  }
+
+  function tiersChart(spec) {
+    return unitsChart(spec, tierOption, function (list) { return Math.max(240, 16 * list.length + 90); });
+  }
+
+  // For the units of each nominal tier, the mean share of builds in each tier.
+  function tierMixChart(spec) {
+    var tl = tierLabels(), labels = tl.labels;
+    var groups = labels.map(function () { return { n: 0, sums: labels.map(function () { return 0; }) }; });
+    units.forEach(function (u) {
+      var g = labels.indexOf(u.nominal_tier === null ? 'unranked' : u.nominal_tier);
+      if (g < 0) return;
+      groups[g].n += 1;
+      labels.forEach(function (t, k) { groups[g].sums[k] += u.tier_shares[t] || 0; });
+    });
+    var rows = [];
+    groups.forEach(function (g, k) { if (g.n > 0) rows.push({ label: labels[k], n: g.n, sums: g.sums }); });
+    var series = labels.map(function (t, k) {
+      return {
+        type: 'bar', stack: 'shares', name: t, barWidth: '60%', itemStyle: { color: tl.colors[k] },
+        data: rows.map(function (r) { return round(r.sums[k] / r.n * 100, 1); })
+      };
+    });
+    shown(spec.id, rows.reduce(function (a, r) { return a + r.n; }, 0));
+    return draw(spec.id, {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      legend: { top: 0 },
+      grid: { left: 190, right: 30, top: 40, bottom: 45 },
+      xAxis: { type: 'value', min: 0, max: 100, name: 'mean share of builds (%)', nameLocation: 'middle', nameGap: 28 },
+      yAxis: {
+        type: 'category', inverse: true, name: 'nominal tier',
+        data: rows.map(function (r) { return r.label + ' (' + r.n + ' units)'; })
+      },
       series: series
     });
   }
@@ -186,50 +351,183 @@ const SCRIPT: Script<'static> = Script {
     });
   }
 
-  var kinds = { intervals: intervalsChart, sobol: sobolChart, tiers: tiersChart, loo: looChart };
+  function unitsTable() {
+    var labels = tierLabels().labels;
+    var columns = [
+      { label: 'rank', num: true, cell: function (u) { return u.nominal_rank === null ? '–' : u.nominal_rank; } },
+      { label: 'unit', cell: function (u) { return u.name; } },
+      { label: 'id', cell: function (u) { return u.id; } },
+      { label: 'score', num: true, cell: function (u) { return u.nominal_score === null ? '–' : u.nominal_score.toFixed(2); } },
+      { label: 'tier', cell: function (u) { return u.nominal_tier === null ? '–' : u.nominal_tier; } },
+      { label: 'median rank', num: true, cell: function (u) { return u.median_rank === null ? '–' : u.median_rank.toFixed(1); } },
+      { label: 'mean rank', num: true, cell: function (u) { return u.mean_rank === null ? '–' : u.mean_rank.toFixed(2); } },
+      { label: 'q5', num: true, cell: function (u) { return u.q5_rank === null ? '–' : u.q5_rank.toFixed(1); } },
+      { label: 'q95', num: true, cell: function (u) { return u.q95_rank === null ? '–' : u.q95_rank.toFixed(1); } }
+    ];
+    labels.forEach(function (t) {
+      columns.push({ label: 'share ' + t, num: true, cell: function (u) { return ((u.tier_shares[t] || 0) * 100).toFixed(0) + '%'; } });
+    });
+    pagedTable({
+      id: 'units', name: 'Units', rows: units, columns: columns, pageSize: summary.page_rows,
+      key: function (u) { return u.id + '\n' + u.name; }, searchLabel: 'Search units by id or name:'
+    });
+  }
+  if (summary) after.push(unitsTable);
+
+  var kinds = {
+    intervals: intervalsChart, widths: widthsChart, sobol: sobolChart, tiers: tiersChart, tiermix: tierMixChart,
+    loo: looChart
+  };
 "#,
 };
 
+/// The analysis as the report's script sees it: all of it, or for a summarised
+/// report what its charts use, with the units as columns.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ReportData<'a> {
+    Full(&'a SensitivityReport),
+    Summarised {
+        tiers: &'a [String],
+        sensitivity: Option<&'a SobolInfo>,
+        leave_one_out: &'a [LeaveOneOut],
+        columns: Box<Columns<'a>>,
+    },
+}
+
+/// The units of a summarised report column by column (a compact form of
+/// [`SensitivityReport::units`], in the same order): ranks to 2 decimals, scores
+/// to 4, the nominal tier as an index into `labels` (the tier labels of the
+/// shares, see [`share_labels`]) and per label each unit's share of builds, to 3
+/// decimals (the page shows shares as whole percentages).
+#[derive(Serialize)]
+struct Columns<'a> {
+    id: Vec<&'a str>,
+    name: Vec<&'a str>,
+    nominal_rank: Vec<Option<u32>>,
+    nominal_score: Vec<Option<f64>>,
+    nominal_tier: Vec<Option<usize>>,
+    mean_rank: Vec<Option<f64>>,
+    median_rank: Vec<Option<f64>>,
+    q5_rank: Vec<Option<f64>>,
+    q95_rank: Vec<Option<f64>>,
+    labels: Vec<String>,
+    shares: Vec<Vec<f64>>,
+}
+
+/// The units of `r` as columns.
+fn columns(r: &SensitivityReport) -> Columns<'_> {
+    let mut labels = share_labels(r);
+    for u in &r.units {
+        if let Some(t) = &u.nominal_tier
+            && !labels.contains(t)
+        {
+            labels.push(t.clone());
+        }
+    }
+    let shares = labels
+        .iter()
+        .map(|t| {
+            r.units
+                .iter()
+                .map(|u| round_to(u.tier_shares.get(t).copied(), 3).unwrap_or(0.0))
+                .collect()
+        })
+        .collect();
+    Columns {
+        id: r.units.iter().map(|u| u.id.as_str()).collect(),
+        name: r.units.iter().map(|u| u.name.as_str()).collect(),
+        nominal_rank: r.units.iter().map(|u| u.nominal_rank).collect(),
+        nominal_score: r.units.iter().map(|u| round_to(u.nominal_score, 4)).collect(),
+        nominal_tier: r
+            .units
+            .iter()
+            .map(|u| u.nominal_tier.as_ref().and_then(|t| labels.iter().position(|l| l == t)))
+            .collect(),
+        mean_rank: r.units.iter().map(|u| round_to(u.mean_rank, 2)).collect(),
+        median_rank: r.units.iter().map(|u| round_to(u.median_rank, 2)).collect(),
+        q5_rank: r.units.iter().map(|u| round_to(u.q5_rank, 2)).collect(),
+        q95_rank: r.units.iter().map(|u| round_to(u.q95_rank, 2)).collect(),
+        labels,
+        shares,
+    }
+}
+
 #[derive(Serialize)]
 struct Blob<'a> {
-    report: &'a SensitivityReport,
+    report: ReportData<'a>,
     charts: &'a [ChartSpec],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<Summary>,
 }
 
 /// The charts a report on `r` draws, in order.
 fn charts(r: &SensitivityReport) -> Vec<ChartSpec> {
-    let per_unit = (r.units.len() * 16 + 90).max(240);
-    let chart = |id: &str, kind, title: &str, height| ChartSpec {
+    let summary = Summary::of(r.units.len());
+    let per_unit = match summary {
+        None => (r.units.len() * 16 + 90).max(240),
+        // As the page sets it (`intervalsHeight`): the top and the bottom units
+        // as two groups.
+        Some(s) => 2 * s.top * 16 + 85 + 45,
+    };
+    let chart = |id: &str, kind, title: String, height| ChartSpec {
         id: id.into(),
         kind,
         method: None,
         node: None,
-        title: title.into(),
+        title,
         height,
     };
-    let mut out = vec![chart("chart-ranks", "intervals", "Rank intervals", per_unit)];
-    if r.sensitivity.is_some() {
-        out.push(chart("chart-sobol", "sobol", "Sobol indices", 420));
+    let subset = |what: &str| match summary {
+        None => what.to_string(),
+        Some(s) => format!(
+            "{what}: the top {t} and the bottom {t} units, or the units you pick",
+            t = s.top
+        ),
+    };
+    let mut out = vec![chart("chart-ranks", "intervals", subset("Rank intervals"), per_unit)];
+    if summary.is_some() {
+        out.push(chart(
+            "chart-widths",
+            "widths",
+            "Widths of the rank intervals: units by width".into(),
+            420,
+        ));
     }
-    out.push(chart("chart-tiers", "tiers", "Tier stability", per_unit));
+    if r.sensitivity.is_some() {
+        out.push(chart("chart-sobol", "sobol", "Sobol indices".into(), 420));
+    }
+    out.push(chart("chart-tiers", "tiers", subset("Tier stability"), per_unit));
+    if summary.is_some() {
+        let rows = share_labels(r).len();
+        out.push(chart(
+            "chart-tiermix",
+            "tiermix",
+            "Tier stability by nominal tier".into(),
+            (rows * 36 + 90).max(240),
+        ));
+    }
     if !r.leave_one_out.is_empty() {
         let height = (r.leave_one_out.len() * 18 + 90).max(240);
-        out.push(chart("chart-loo", "loo", "Leave one out", height));
+        out.push(chart("chart-loo", "loo", "Leave one out".into(), height));
     }
     out
 }
 
 /// Number of charts the report on `r` draws (for checks): rank intervals and tier
-/// stability, the Sobol indices unless it is an uncertainty analysis only, and the
-/// leave-one-out shifts when they were computed.
+/// stability, the Sobol indices unless it is an uncertainty analysis only, the
+/// leave-one-out shifts when they were computed, and when the report summarises
+/// (more than [`SUMMARY_ABOVE_UNITS`] units) the widths of the rank intervals and
+/// the tier stability by nominal tier.
 pub fn sensitivity_chart_count(r: &SensitivityReport) -> usize {
     charts(r).len()
 }
 
-/// The section of `kind`'s chart: its heading, `note` (HTML) and container.
-fn chart_section(h: &mut String, specs: &[ChartSpec], kind: &str, note: &str) {
+/// The section of `kind`'s chart: its heading, `note` (HTML), `before` (HTML, e.g.
+/// a picker) and container.
+fn chart_section(h: &mut String, specs: &[ChartSpec], kind: &str, note: &str, before: &str) {
     if let Some(s) = specs.iter().find(|s| s.kind == kind) {
-        let _ = writeln!(h, "<h2>{}</h2>\n<p class=\"note\">{note}</p>", esc(&s.title));
+        let _ = writeln!(h, "<h2>{}</h2>\n<p class=\"note\">{note}</p>{before}", esc(&s.title));
         chart_container(h, s);
     }
 }
@@ -254,9 +552,19 @@ fn share_labels(r: &SensitivityReport) -> Vec<String> {
 pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
     check_library()?;
     let specs = charts(r);
+    let summary = Summary::of(r.units.len());
     let blob = script_json(&Blob {
-        report: r,
+        report: match summary {
+            None => ReportData::Full(r),
+            Some(_) => ReportData::Summarised {
+                tiers: &r.tiers,
+                sensitivity: r.sensitivity.as_ref(),
+                leave_one_out: &r.leave_one_out,
+                columns: Box::new(columns(r)),
+            },
+        },
         charts: &specs,
+        summary,
     })?;
     let d = &r.design;
     let title = format!(
@@ -305,6 +613,21 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
         esc(&r.methodology_sha256),
         esc(&r.dataset_sha256)
     );
+    if let Some(s) = summary {
+        let _ = writeln!(
+            h,
+            "<p class=\"note summary\" id=\"summary-note\">This analysis has {} units, more than {}: a chart \
+             with a row for every unit would take long to open and could not be read, so the charts summarise. \
+             The rank intervals and the tier stability are drawn for the top {t} and the bottom {t} units of the \
+             nominal ranking (pick other units by id or name above the rank intervals); the widths of every unit's \
+             rank interval are counted in bins (a histogram), and the tier stability of every unit is averaged by \
+             nominal tier. The table of units at the end lists every unit, {} rows a page, with a search.</p>",
+            s.units,
+            SUMMARY_ABOVE_UNITS,
+            s.page_rows,
+            t = s.top
+        );
+    }
 
     // Inputs.
     let _ = writeln!(
@@ -330,6 +653,21 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
             "Each unit's median rank (dot) and the 5th–95th percentiles of its rank (whisker) over {over}; \
              the hollow diamond marks the nominal rank. Units in nominal order."
         ),
+        if summary.is_some() {
+            "\n<div id=\"units-pick\" class=\"picker\"></div>"
+        } else {
+            ""
+        },
+    );
+    chart_section(
+        &mut h,
+        &specs,
+        "widths",
+        &format!(
+            "The number of units by the width of their rank interval (95th − 5th percentile of the rank over \
+             {over}): narrow intervals are ranks the uncertain inputs hardly move."
+        ),
+        "",
     );
 
     // Sobol indices.
@@ -349,7 +687,7 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
                     "No bootstrap intervals (<code>bootstrap = 0</code>)."
                 }
             );
-            chart_section(&mut h, &specs, "sobol", &note);
+            chart_section(&mut h, &specs, "sobol", &note, "");
             let _ = writeln!(
                 h,
                 "<table>\n<tr><th>input</th><th>first order</th><th>90% interval</th><th>total order</th>\
@@ -389,6 +727,17 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
             "The share of the {over} that put each unit in each tier (best tier first; <code>unranked</code>: \
              screened out). Units in nominal order."
         ),
+        "",
+    );
+    chart_section(
+        &mut h,
+        &specs,
+        "tiermix",
+        &format!(
+            "For the units of each nominal tier, the mean over the units of the share of the {over} that put them \
+             in each tier: how often a tier's units keep it."
+        ),
+        "",
     );
     let _ = writeln!(
         h,
@@ -453,6 +802,7 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
             "loo",
             "The mean absolute rank shift against the nominal ranking when each indicator or pillar is left \
              out, largest first.",
+            "",
         );
         let _ = writeln!(
             h,
@@ -488,6 +838,26 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
     }
 
     // Units.
+    match summary {
+        Some(s) => {
+            let _ = writeln!(
+                h,
+                "<h2>Units</h2>\n<p class=\"note\">Every unit ({}), in nominal order, {} rows a page; the search \
+                 keeps the units whose id or name contains the text typed.</p>\n<div id=\"units\" \
+                 class=\"paged\"><noscript>The table of units is built by the page's script: turn JavaScript on, \
+                 or see <code>cityrank sensitivity --format csv</code>.</noscript></div>",
+                s.units, s.page_rows
+            );
+        }
+        None => units_table(&mut h, r),
+    }
+
+    close_page(&mut h, &blob, &SCRIPT);
+    Ok(h)
+}
+
+/// The table of every unit, in the page (a report that does not summarise).
+fn units_table(h: &mut String, r: &SensitivityReport) {
     let labels = share_labels(r);
     let _ = write!(
         h,
@@ -520,7 +890,4 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
         let _ = writeln!(h, "</tr>");
     }
     let _ = writeln!(h, "</table></div>");
-
-    close_page(&mut h, &blob, &SCRIPT);
-    Ok(h)
 }

@@ -326,6 +326,9 @@ enum Input {
     },
 }
 
+/// Raw columns (one per indicator), shared.
+type RawColumns = std::sync::Arc<Vec<Vec<f64>>>;
+
 /// A combination of discrete alternatives, resolved once and shared by every
 /// build that chooses it.
 struct Combo {
@@ -333,7 +336,7 @@ struct Combo {
     framework: Framework,
     /// The raw columns of its indicators, shared by the combinations with the
     /// same indicators (13,000 units × 200 indicators: 21 MB each).
-    raw: std::sync::Arc<Vec<Vec<f64>>>,
+    raw: RawColumns,
     /// Per noise input, the framework position of each of its targets.
     noise_positions: Vec<Vec<Option<usize>>>,
 }
@@ -352,12 +355,12 @@ struct Model<'a> {
     cache: StageCache,
     combos: std::sync::Mutex<BTreeMap<Vec<usize>, std::sync::Arc<Combo>>>,
     /// The raw columns by the indicators they are of.
-    raws: std::sync::Mutex<BTreeMap<Vec<String>, std::sync::Arc<Vec<Vec<f64>>>>>,
+    raws: std::sync::Mutex<BTreeMap<Vec<String>, RawColumns>>,
 }
 
 impl Model<'_> {
     /// The raw columns of `manifest`'s indicators, made once per set of indicators.
-    fn raw_of(&self, manifest: &Manifest) -> Result<std::sync::Arc<Vec<Vec<f64>>>> {
+    fn raw_of(&self, manifest: &Manifest) -> Result<RawColumns> {
         let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
         let mut raws = self.raws.lock().map_err(|_| anyhow!("raw column cache poisoned"))?;
         Ok(raws
