@@ -198,12 +198,12 @@ fn structure(manifest: &Manifest) -> Result<(bool, String, Option<String>)> {
 
 /// Positions of the children of each node of `framework`.
 fn children(framework: &[NodeInfo]) -> Vec<Vec<usize>> {
+    let at: std::collections::BTreeMap<&str, usize> =
+        framework.iter().enumerate().map(|(p, n)| (n.id.as_str(), p)).collect();
     let mut out = vec![Vec::new(); framework.len()];
     for (p, n) in framework.iter().enumerate() {
-        if let Some(parent) = &n.parent
-            && let Some(q) = framework.iter().position(|m| &m.id == parent)
-        {
-            out[q].push(p);
+        if let Some(q) = n.parent.as_deref().and_then(|parent| at.get(parent)) {
+            out[*q].push(p);
         }
     }
     out
@@ -212,9 +212,14 @@ fn children(framework: &[NodeInfo]) -> Vec<Vec<usize>> {
 /// The unit's weight of every node (by position in `results.framework`): the
 /// effective weight with missing siblings' weights spread over the present ones.
 pub fn unit_weights(results: &Results, unit: &UnitResult) -> Vec<Option<f64>> {
-    let fw = &results.framework;
-    let kids = children(fw);
-    let value = |p: usize| unit.scores.get(&fw[p].id);
+    let values: Vec<Option<f64>> = results.framework.iter().map(|n| unit.scores.get(&n.id)).collect();
+    unit_weights_in(&results.framework, &children(&results.framework), &values)
+}
+
+/// [`unit_weights`] with the framework's children (from [`children`]) found once
+/// for many units, and the unit's score of each node (in framework order).
+fn unit_weights_in(fw: &[NodeInfo], kids: &[Vec<usize>], values: &[Option<f64>]) -> Vec<Option<f64>> {
+    let value = |p: usize| values[p];
     let mut out = vec![None; fw.len()];
     let Some(root) = fw.iter().position(|n| n.parent.is_none()) else {
         return out;
@@ -636,12 +641,15 @@ pub fn breakdown(results: &Results, manifest: &Manifest) -> Result<MethodBreakdo
     let parts: Vec<usize> = (0..fw.len())
         .filter(|&p| fw[p].parent.as_deref() == Some(fw[root].id.as_str()))
         .collect();
+    let kids = children(fw);
+    let mut lookup = cityrank_core::results::NodeLookup::new(fw.iter().map(|n| n.id.as_str()));
     let units = results
         .units
         .iter()
         .filter(|u| u.rank.is_some())
         .map(|u| {
-            let w = unit_weights(results, u);
+            let values: Vec<Option<f64>> = lookup.values(&u.scores).collect();
+            let w = unit_weights_in(fw, &kids, &values);
             UnitBreakdown {
                 id: u.id.clone(),
                 name: u.name.clone(),
@@ -649,7 +657,7 @@ pub fn breakdown(results: &Results, manifest: &Manifest) -> Result<MethodBreakdo
                 score: u.score,
                 contributions: parts
                     .iter()
-                    .map(|&p| match (w[p], u.scores.get(&fw[p].id)) {
+                    .map(|&p| match (w[p], values[p]) {
                         (Some(w), Some(v)) => Some(w * v),
                         _ => None,
                     })

@@ -406,10 +406,7 @@ pub fn csv_to(results: &Results, options: &CsvOptions, out: &mut dyn std::io::Wr
         false => n.id.clone(),
     }));
     w.write_record(&header)?;
-    // Each framework node's position among a unit's scores, found once for the
-    // units that share their key list (all the units of one run).
-    let mut positions: Vec<Option<usize>> = Vec::new();
-    let mut positions_of: Option<&crate::results::NodeScores> = None;
+    let mut lookup = crate::results::NodeLookup::new(results.framework.iter().map(|n| n.id.as_str()));
     let mut field = String::new();
     let mut number = |w: &mut ::csv::Writer<&mut dyn std::io::Write>, v: Option<f64>| -> Result<()> {
         field.clear();
@@ -432,12 +429,8 @@ pub fn csv_to(results: &Results, options: &CsvOptions, out: &mut dyn std::io::Wr
         w.write_field(&u.name)?;
         w.write_field(u.country.as_deref().unwrap_or_default())?;
         number(&mut w, u.score)?;
-        if !positions_of.is_some_and(|p| p.same_keys(&u.scores)) {
-            positions = results.framework.iter().map(|n| u.scores.position(&n.id)).collect();
-            positions_of = Some(&u.scores);
-        }
-        for p in &positions {
-            number(&mut w, p.and_then(|p| u.scores.at(p)))?;
+        for v in lookup.values(&u.scores) {
+            number(&mut w, v)?;
         }
         w.write_record(None::<&[u8]>)?;
     }

@@ -468,6 +468,37 @@ impl NodeScores {
     }
 }
 
+/// Reads the same nodes' scores of many units: each node's position among the
+/// units' keys is found once for the units that share their keys (every unit of
+/// a run), not by a search per unit and node.
+#[derive(Debug)]
+pub struct NodeLookup<'a> {
+    ids: Vec<&'a str>,
+    of: Option<&'a NodeScores>,
+    at: Vec<Option<usize>>,
+}
+
+impl<'a> NodeLookup<'a> {
+    /// A lookup of the nodes `ids`, in this order.
+    pub fn new(ids: impl Iterator<Item = &'a str>) -> NodeLookup<'a> {
+        NodeLookup {
+            ids: ids.collect(),
+            of: None,
+            at: Vec::new(),
+        }
+    }
+
+    /// The scores of the nodes, in the order given, of the unit whose scores are
+    /// `scores` (`None`: no value, or no such node).
+    pub fn values(&mut self, scores: &'a NodeScores) -> impl Iterator<Item = Option<f64>> + use<'_, 'a> {
+        if !self.of.is_some_and(|o| o.same_keys(scores)) {
+            self.at = self.ids.iter().map(|id| scores.position(id)).collect();
+            self.of = Some(scores);
+        }
+        self.at.iter().map(move |p| p.and_then(|p| scores.at(p)))
+    }
+}
+
 impl Default for NodeScores {
     fn default() -> NodeScores {
         NodeScores {
