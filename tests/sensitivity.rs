@@ -179,8 +179,9 @@ fn plugin_steps_in_the_samples_are_deterministic_too() {
 /// Shards run as separate processes (as a Slurm job array would run them), in an
 /// order other than their numbers, merge into the bytes of the unsharded run:
 /// for a sensitivity design with weight noise and leave-one-out (LAS 2024:
-/// shard 1 also carries the builds that are not design rows), for more shards
-/// than some slices have rows, and for an uncertainty analysis.
+/// shard 1 also carries the builds that are not design rows), for a design in 7
+/// shards, and for an uncertainty analysis of 2 builds in 3 shards (one shard
+/// has no rows).
 #[test]
 fn sharded_and_unsharded_analyses_give_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -280,6 +281,14 @@ fn merging_refuses_parts_that_do_not_make_one_analysis() {
         e.contains("damaged.part: the part of shard 2/2 is damaged or incomplete"),
         "{e}"
     );
+    // A changed header (the seed recorded in it) is found too.
+    let mut header_changed = std::fs::read(&a2).unwrap();
+    let at = header_changed.windows(7).position(|w| w == b"\"seed\":").unwrap() + 7;
+    header_changed[at] = if header_changed[at] == b'1' { b'2' } else { b'1' };
+    let changed = dir.path().join("changed.part");
+    std::fs::write(&changed, &header_changed).unwrap();
+    let e = merge(&[&a1, &changed]);
+    assert!(e.contains("changed.part: the part of shard 2/2 is damaged"), "{e}");
     let cut = dir.path().join("cut.part");
     std::fs::write(&cut, &bytes[..40]).unwrap();
     let e = merge(&[&a1, &cut]);

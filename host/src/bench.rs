@@ -476,6 +476,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
         methodology: "synthetic".into(),
         methodology_sha256: String::new(),
         dataset_sha256: String::new(),
+        edition_sha256: String::new(),
         base: manifest,
         plugin_manifest: &plugin_manifest,
         unit_names: derived.unit_ids.clone(),
@@ -1222,19 +1223,23 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
                goal_ratio: Option<f64>|
      -> Result<()> {
         let (secs, peak) = process(&dir, args)?;
+        let (time_then, memory_then) = match before_issue_15(name) {
+            Some((t, m)) => (format!("; {t} when issue 15 was filed"), format!("; {m} then")),
+            None => (String::new(), String::new()),
+        };
         figures.push(Figure::new(
             &format!("{name}: time"),
             secs,
             "s",
             goal_secs,
-            format!("`cityrank {}`", args.join(" ")),
+            format!("`cityrank {}`{time_then}", args.join(" ")),
         ));
         figures.push(Figure::new(
             &format!("{name}: peak memory"),
             peak / csv,
             "× CSV",
             goal_ratio,
-            format!("{:.0} MB for a {:.1} MB CSV", mb(peak), mb(csv)),
+            format!("{:.0} MB for a {:.1} MB CSV{memory_then}", mb(peak), mb(csv)),
         ));
         Ok(())
     };
@@ -1284,7 +1289,7 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
                 eprintln!("{name}: opening in a browser {note}");
                 figures.push(Figure::new(
                     &format!("{name}: open in headless Chromium"),
-                    0.0,
+                    f64::NAN,
                     "s",
                     None,
                     note.to_string(),
@@ -1461,6 +1466,20 @@ fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         )?;
     }
     Ok(figures)
+}
+
+/// The figures issue 15 was filed with (the same commands on the same synthetic
+/// edition, measured then): time and peak memory.
+fn before_issue_15(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "run (CSV out)" | "run (JSON out)" => ("1.2–1.6 s", "650 MB"),
+        "explain" => ("1.6 s", "650 MB"),
+        "analyse" => ("2.2 s", "800 MB"),
+        "compare two variants" => ("4.6 s", "820 MB"),
+        "sensitivity, 512 builds" => ("4.2 s", "1.1 GB"),
+        "sensitivity, 8,192 builds" => ("65 s", "4.9 GB"),
+        _ => return None,
+    })
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

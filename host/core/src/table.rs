@@ -132,7 +132,9 @@ impl RawTable<'_> {
     /// The next row with something in it (file order), `None` after the last.
     ///
     /// # Errors
-    /// CSV text that is not valid CSV (an unclosed quote), at its line.
+    /// CSV the reader cannot read, at its line (an unclosed quote is not one:
+    /// it takes in the rest of the file as one field, which the dataset finds
+    /// as a row with too few fields).
     pub fn next_row(&mut self) -> Result<Option<RawRow>> {
         let width = self.header.len();
         match &mut self.rows {

@@ -251,9 +251,11 @@ const SCRIPT: Script<'static> = Script {
   function tierLabels() {
     var labels = report.tiers.slice();
     var colors = labels.map(function (_, k) { return tierColor(k, labels.length); });
-    units.forEach(function (u) {
-      Object.keys(u.tier_shares).forEach(function (t) { if (labels.indexOf(t) < 0) { labels.push(t); colors.push('#b0b0b0'); } });
-    });
+    var add = function (t) { if (labels.indexOf(t) < 0) { labels.push(t); colors.push('#b0b0b0'); } };
+    // A summarised report lists every label of its columns (a share rounded to 0 is
+    // left out of a unit's shares, not out of the legend).
+    if (report.columns) report.columns.labels.forEach(add);
+    units.forEach(function (u) { Object.keys(u.tier_shares).forEach(add); });
     return { labels: labels, colors: colors };
   }
 

@@ -655,6 +655,9 @@ pub struct Subject<'a> {
     pub methodology_sha256: String,
     /// SHA-256 of the dataset.
     pub dataset_sha256: String,
+    /// SHA-256 of the edition file and its expert panel, if any (empty for a
+    /// subject without an edition): shards of a changed edition are refused.
+    pub edition_sha256: String,
     /// The nominal manifest (the edition's, tiers and variant applied).
     pub base: Manifest,
     /// The manifest whose indicators `derived.raw` holds.
@@ -690,6 +693,9 @@ pub fn analyse(
 /// that are not design rows: each weight input alone and leave-one-out). The
 /// parts of every shard, [`shard::merge`]d, give the report [`analyse`] gives,
 /// byte for byte.
+///
+/// # Errors
+/// As [`analyse`]: an invalid design or alternative, a failing build.
 pub fn analyse_shard(
     loaded: &LoadedMethodology,
     edition: &ResolvedEdition,
@@ -741,23 +747,29 @@ fn analyse_edition(
             *a = edition.with_panel_weights(a, &loaded.manifest, &key)?;
         }
     }
+    let experts = edition
+        .experts
+        .as_ref()
+        .map(|s| edition.panel_weights(s, &loaded.manifest))
+        .transpose()?;
     let subject = Subject {
         label: file,
         edition_id: edition.edition.id.clone(),
         methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
         methodology_sha256: loaded.sha256.clone(),
         dataset_sha256: dataset.sha256.clone(),
+        edition_sha256: cityrank_core::digest::sha256_hex(format!(
+            "{} {}",
+            edition.sha256,
+            experts.as_ref().map_or("", |p| p.sha256.as_str())
+        )),
         base: edition.effective_manifest(&loaded.manifest)?,
         plugin_manifest: &loaded.manifest,
         unit_names: derived.rows.iter().map(|&r| dataset.units[r].name.clone()).collect(),
         derived,
         variants: &variants,
         plugin: loaded.plugin.as_deref().map(|p| (p, &edition.limits)),
-        experts: edition
-            .experts
-            .as_ref()
-            .map(|s| edition.panel_weights(s, &loaded.manifest))
-            .transpose()?,
+        experts,
     };
     run_subject(subject, &spec, over, shard)
 }
@@ -827,6 +839,7 @@ fn run_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides, shard
         methodology: subject.methodology.clone(),
         methodology_sha256: subject.methodology_sha256.clone(),
         dataset_sha256: subject.dataset_sha256.clone(),
+        edition_sha256: subject.edition_sha256.clone(),
         design: DesignInfo {
             design: settings.design,
             samples: n,
@@ -895,6 +908,8 @@ struct Frame {
     methodology: String,
     methodology_sha256: String,
     dataset_sha256: String,
+    /// Of the edition file and its panel (not in the report).
+    edition_sha256: String,
     /// The design; `builds` counts all its rows.
     design: DesignInfo,
     bootstrap: usize,

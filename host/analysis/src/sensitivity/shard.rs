@@ -19,11 +19,12 @@
 //! `CITYRANK-SENSITIVITY-PART\n`, the header's length (u64, little-endian), the
 //! header (JSON: the format version, the cityrank version, what the report is
 //! summarised from, the shard, its rows, the results of shard 1's extra builds,
-//! the SHA-256 of the body), then the body: for the nominal build and then each
-//! of the shard's builds in row order, per unit its rank (u32; 0 = unranked) and
-//! its tier slot (u16), and after the nominal build's tier slots its scores
-//! (f64). Every number little-endian. A part holds about 6 bytes per unit and
-//! build (13,000 units × 1,024 builds: 80 MB).
+//! and the SHA-256 of the header — written with an empty hash — followed by
+//! the body), then the body: for the nominal build and then each of the shard's
+//! builds in row order, every unit's rank (u32; 0 = unranked), then every unit's
+//! tier slot (u16); after the nominal build's tier slots its scores (f64). Every
+//! number little-endian. A part holds about 6 bytes per unit and build (13,000
+//! units × 1,024 builds: 80 MB).
 
 use std::io::Write;
 use std::ops::Range;
@@ -110,15 +111,11 @@ struct Header {
     rows: [usize; 2],
     builds: usize,
     extras: Option<Extras>,
-    body_sha256: String,
+    /// SHA-256 of the header written with this field empty, then the body.
+    sha256: String,
 }
 
 impl Part {
-    /// The shard.
-    pub fn shard(&self) -> Shard {
-        self.shard
-    }
-
     /// How many builds this part holds, and the design's total.
     pub fn builds(&self) -> (usize, usize) {
         (self.builds.len(), self.frame.design.builds)
@@ -129,9 +126,7 @@ impl Part {
     /// # Errors
     /// The file cannot be written.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let mut hasher = Sha256::new();
-        self.write_body(&mut hasher)?;
-        let header = Header {
+        let mut header = Header {
             format: FORMAT,
             cityrank: env!("CARGO_PKG_VERSION").to_string(),
             frame: self.frame.clone(),
@@ -139,8 +134,12 @@ impl Part {
             rows: [self.rows.start, self.rows.end],
             builds: self.builds.len(),
             extras: self.extras.clone(),
-            body_sha256: hex::encode(hasher.finalize()),
+            sha256: String::new(),
         };
+        let mut hasher = Sha256::new();
+        hasher.update(serde_json::to_vec(&header)?);
+        self.write_body(&mut hasher)?;
+        header.sha256 = hex::encode(hasher.finalize());
         let header = serde_json::to_vec(&header)?;
         let write = |w: &mut dyn Write| -> std::io::Result<()> {
             w.write_all(MAGIC)?;
@@ -190,7 +189,7 @@ impl Part {
             bail!("{file}: the part is incomplete (cut off in its header); copy it again or run its shard again");
         }
         let (header, body) = rest.split_at(len);
-        let header: Header = serde_json::from_slice(header).map_err(|e| {
+        let mut header: Header = serde_json::from_slice(header).map_err(|e| {
             let version = serde_json::from_slice::<serde_json::Value>(header)
                 .ok()
                 .and_then(|v| v.get("format").and_then(serde_json::Value::as_u64));
@@ -204,6 +203,19 @@ impl Part {
             }
         })?;
         let shard = header.shard;
+        let damaged = || {
+            anyhow::anyhow!(
+                "{file}: the part of shard {shard} is damaged or incomplete (its content does not match the hash in \
+                 its header); copy it again or run shard {shard} again"
+            )
+        };
+        let sha256 = std::mem::take(&mut header.sha256);
+        let mut hasher = Sha256::new();
+        hasher.update(serde_json::to_vec(&header)?);
+        hasher.update(body);
+        if hex::encode(hasher.finalize()) != sha256 {
+            return Err(damaged());
+        }
         if header.cityrank != env!("CARGO_PKG_VERSION") {
             bail!(
                 "{file}: the part of shard {shard} was written by cityrank {}, this is cityrank {}; merge with the \
@@ -212,15 +224,20 @@ impl Part {
                 env!("CARGO_PKG_VERSION")
             );
         }
-        if hex::encode(Sha256::digest(body)) != header.body_sha256 {
-            bail!(
-                "{file}: the part of shard {shard} is damaged or incomplete (its content does not match the hash in its \
-                 header); copy it again or run shard {shard} again"
-            );
+        if shard.count == 0 || shard.index == 0 || shard.index > shard.count || shard.count > MAX_SHARDS {
+            return Err(damaged());
         }
         let units = header.frame.unit_ids.len();
         let per_build = units * 6;
-        if body.len() != per_build * (header.builds + 1) + units * 8 {
+        let expected = header
+            .builds
+            .checked_add(1)
+            .and_then(|b| b.checked_mul(per_build))
+            .and_then(|b| b.checked_add(units * 8));
+        if header.rows[0] > header.rows[1]
+            || header.builds != header.rows[1] - header.rows[0]
+            || expected != Some(body.len())
+        {
             bail!("{file}: the part of shard {shard} has a body of the wrong size; run shard {shard} again");
         }
         let build_at = |bytes: &[u8]| Build {
@@ -270,42 +287,37 @@ impl Part {
 /// (edition, data, settings or cityrank version differ: the error names what);
 /// a shard is missing or given twice.
 pub fn merge(paths: &[PathBuf]) -> Result<SensitivityReport> {
-    if paths.is_empty() {
-        bail!("give the part files to merge, e.g. `cityrank sensitivity merge parts/*.bin`");
-    }
-    let mut parts = Vec::with_capacity(paths.len());
-    for path in paths {
+    let Some(first_path) = paths.first() else {
+        bail!("give the part files to merge, e.g. `cityrank sensitivity merge parts/*.part`");
+    };
+    // The first part whole (what the report is summarised from); of the others,
+    // once checked against it, only their builds and extras.
+    let first = Part::read(first_path)?;
+    check_rows(first_path, &first)?;
+    let mut others: Vec<(PathBuf, Shard, Vec<Build>, Option<Extras>)> = Vec::with_capacity(paths.len() - 1);
+    for path in &paths[1..] {
         let part = Part::read(path)?;
-        if let Some((first_path, first)) = parts.first() {
-            check_same_analysis((first_path, first), (path, &part))?;
-        }
-        let total = part.frame.design.builds;
-        if part.rows != part.shard.rows(total) || part.builds.len() != part.rows.len() {
-            bail!(
-                "{}: shard {} holds rows {}..{} of the design, not the rows of shard {}; run it again",
-                path.display(),
-                part.shard,
-                part.rows.start,
-                part.rows.end,
-                part.shard
-            );
-        }
-        parts.push((path.clone(), part));
+        check_same_analysis((first_path, &first), (path, &part))?;
+        check_rows(path, &part)?;
+        others.push((path.clone(), part.shard, part.builds, part.extras));
     }
-    parts.sort_by_key(|(_, p)| p.shard.index);
-    for pair in parts.windows(2) {
-        if pair[0].1.shard == pair[1].1.shard {
+    let mut shards: Vec<(Shard, &PathBuf)> = std::iter::once((first.shard, first_path))
+        .chain(others.iter().map(|(p, s, _, _)| (*s, p)))
+        .collect();
+    shards.sort_by_key(|(s, _)| s.index);
+    for pair in shards.windows(2) {
+        if pair[0].0 == pair[1].0 {
             bail!(
                 "shard {} is given twice ({} and {}); give each shard's part once",
-                pair[0].1.shard,
-                pair[0].0.display(),
-                pair[1].0.display()
+                pair[0].0,
+                pair[0].1.display(),
+                pair[1].1.display()
             );
         }
     }
-    let count = parts[0].1.shard.count;
+    let count = first.shard.count;
     let missing: Vec<String> = (1..=count)
-        .filter(|k| parts.binary_search_by_key(k, |(_, p)| p.shard.index).is_err())
+        .filter(|k| shards.binary_search_by_key(k, |(s, _)| s.index).is_err())
         .map(|k| format!("{k}/{count}"))
         .collect();
     if !missing.is_empty() {
@@ -316,24 +328,46 @@ pub fn merge(paths: &[PathBuf]) -> Result<SensitivityReport> {
             missing.join(", ")
         );
     }
-    let mut parts = parts.into_iter().map(|(_, p)| p);
-    let Some(first) = parts.next() else {
-        bail!("internal error: no parts");
-    };
     let Part {
         frame,
         nominal,
-        mut builds,
-        extras,
+        shard: first_shard,
+        builds: first_builds,
+        extras: first_extras,
         ..
     } = first;
-    builds.reserve(frame.design.builds.saturating_sub(builds.len()));
-    for part in parts {
-        builds.extend(part.builds);
+    let mut slices: Vec<(usize, Vec<Build>, Option<Extras>)> =
+        std::iter::once((first_shard.index, first_builds, first_extras))
+            .chain(others.into_iter().map(|(_, s, b, e)| (s.index, b, e)))
+            .collect();
+    slices.sort_by_key(|(k, _, _)| *k);
+    let mut builds = Vec::with_capacity(frame.design.builds);
+    let mut extras = None;
+    for (k, part_builds, part_extras) in slices {
+        builds.extend(part_builds);
+        if k == 1 {
+            extras = part_extras;
+        }
     }
     let extras = extras
         .context("the part of shard 1 lacks the results of the builds that are not design rows; run shard 1 again")?;
     summarise(frame, &nominal, &builds, extras)
+}
+
+/// Refuses a part whose rows are not those of its shard.
+fn check_rows(path: &Path, part: &Part) -> Result<()> {
+    let total = part.frame.design.builds;
+    if part.rows != part.shard.rows(total) || part.builds.len() != part.rows.len() {
+        bail!(
+            "{}: shard {} holds rows {}..{} of the design, not the rows of shard {}; run it again",
+            path.display(),
+            part.shard,
+            part.rows.start,
+            part.rows.end,
+            part.shard
+        );
+    }
+    Ok(())
 }
 
 /// Refuses two parts of different analyses or splits, naming what differs.
@@ -349,8 +383,8 @@ fn check_same_analysis(a: (&PathBuf, &Part), b: (&PathBuf, &Part)) -> Result<()>
             b.shard
         );
     }
-    let differs =
-        differing_field(&a.frame, &b.frame)?.or_else(|| (a.nominal != b.nominal).then(|| "nominal builds".to_string()));
+    let differs = differing_field(&a.frame, &b.frame)?
+        .or_else(|| (!same_build(&a.nominal, &b.nominal)).then(|| "nominal builds".to_string()));
     if let Some(field) = differs {
         bail!(
             "{} and {} are parts of different analyses: their {field} differ. Run every shard on the same edition \
@@ -360,6 +394,13 @@ fn check_same_analysis(a: (&PathBuf, &Part), b: (&PathBuf, &Part)) -> Result<()>
         );
     }
     Ok(())
+}
+
+/// Whether two builds are the same, bit for bit (a unit without a score has NaN,
+/// which equals no number, itself included).
+fn same_build(a: &Build, b: &Build) -> bool {
+    let bits = |s: &Option<Vec<f64>>| s.as_ref().map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>());
+    a.ranks == b.ranks && a.tiers == b.tiers && bits(&a.scores) == bits(&b.scores)
 }
 
 /// The first top-level field in which two frames differ, named for a user.
@@ -375,6 +416,7 @@ fn differing_field(a: &Frame, b: &Frame) -> Result<Option<String>> {
                 "edition" => "editions (ids)".to_string(),
                 "methodology" | "methodology_sha256" => "methodologies".to_string(),
                 "dataset_sha256" => "datasets (SHA-256)".to_string(),
+                "edition_sha256" => "edition files or expert panels (SHA-256)".to_string(),
                 "design" => "designs (samples, seed, design, target or inputs)".to_string(),
                 "bootstrap" => "bootstrap replicates".to_string(),
                 "unit_ids" | "unit_names" => "units".to_string(),
@@ -405,6 +447,19 @@ mod tests {
         }
         // 96 rows in 3 shards: 32 each.
         assert_eq!(Shard { index: 2, count: 3 }.rows(96), 32..64);
+    }
+
+    #[test]
+    fn builds_with_units_without_a_score_are_the_same() {
+        let build = || Build {
+            ranks: vec![1, 0],
+            tiers: vec![0, super::super::NO_TIER],
+            scores: Some(vec![61.5, f64::NAN]),
+        };
+        assert!(same_build(&build(), &build()));
+        let mut other = build();
+        other.scores = Some(vec![61.5, 1.0]);
+        assert!(!same_build(&build(), &other));
     }
 
     #[test]
