@@ -16,20 +16,11 @@ use std::process::Command;
 
 use common::*;
 
-/// The Chromium binary, if installed.
+/// The Chromium binary, if installed (found as the bench finds it).
 fn chromium() -> Option<PathBuf> {
-    for name in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(name).is_file() {
-            return Some(PathBuf::from(name));
-        }
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
-        .find(|p| p.is_file())
+    cityrank::bench::chromium()
 }
 
-/// The DOM after the page's scripts ran (`--dump-dom`).
 fn dump_dom(browser: &Path, page: &Path) -> String {
     let profile = tempfile::tempdir().unwrap();
     let o = Command::new(browser)

@@ -1119,10 +1119,10 @@ fn process(dir: &Path, args: &[&str]) -> Result<(f64, f64)> {
     Ok((secs, peak))
 }
 
-/// The Chromium binary for the HTML report figures, if installed (found as
-/// `tests/html_report.rs` finds it: `/usr/bin/chromium`, `/usr/bin/chromium-browser`,
-/// then `chromium` or `chromium-browser` on the `PATH`).
-fn chromium() -> Option<std::path::PathBuf> {
+/// The Chromium binary, if installed: `/usr/bin/chromium`, `/usr/bin/chromium-browser`,
+/// then `chromium` or `chromium-browser` on the `PATH` (for the HTML report
+/// figures, and for the browser tests).
+pub fn chromium() -> Option<std::path::PathBuf> {
     for name in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
         if Path::new(name).is_file() {
             return Some(name.into());

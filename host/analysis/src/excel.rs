@@ -807,6 +807,7 @@ fn ranking_sheet(book: &mut Workbook, results: &Results, aggregates: &[&NodeInfo
     sheet
         .set_column_range_format(5, 5 + aggregates.len() as u16, &f.score)
         .map_err(xlsx)?;
+    let mut lookup = cityrank_core::results::NodeLookup::new(aggregates.iter().map(|n| n.id.as_str()));
     for (i, u) in results.units.iter().enumerate() {
         let row = i as u32 + 1;
         if let Some(r) = u.rank {
@@ -829,8 +830,8 @@ fn ranking_sheet(book: &mut Workbook, results: &Results, aggregates: &[&NodeInfo
             .write_string(row, 4, u.country.as_deref().unwrap_or(""))
             .map_err(xlsx)?;
         plain(sheet, row, 5, u.score)?;
-        for (k, n) in aggregates.iter().enumerate() {
-            plain(sheet, row, 6 + k as u16, u.scores.get(&n.id))?;
+        for (k, x) in lookup.values(&u.scores).enumerate() {
+            plain(sheet, row, 6 + k as u16, x)?;
         }
         if grouped {
             let c = 6 + aggregates.len() as u16;
@@ -930,19 +931,9 @@ fn indicators_sheet(sheet: &mut Worksheet, results: &Results, indicators: &[&Nod
     sheet
         .set_column_range_format(3, 3 + indicators.len() as u16, &f.score)
         .map_err(xlsx)?;
-    // Every unit's scores have the same keys (the framework's nodes): their
-    // positions in key order are looked up once, not per cell (millions of cells
-    // for 13,000 units).
-    let keys: Vec<&str> = results
-        .units
-        .first()
-        .map(|u| u.scores.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    let at: Vec<Option<usize>> = indicators
-        .iter()
-        .map(|n| keys.binary_search(&n.id.as_str()).ok())
-        .collect();
-    let mut values: Vec<Option<f64>> = Vec::with_capacity(keys.len());
+    // Positions among the units' score keys found once, not per cell (millions
+    // of cells for 13,000 units).
+    let mut lookup = cityrank_core::results::NodeLookup::new(indicators.iter().map(|n| n.id.as_str()));
     for (i, u) in results.units.iter().enumerate() {
         let row = i as u32 + 1;
         if let Some(r) = u.rank {
@@ -950,14 +941,7 @@ fn indicators_sheet(sheet: &mut Worksheet, results: &Results, indicators: &[&Nod
         }
         sheet.write_string(row, 1, &u.id).map_err(xlsx)?;
         sheet.write_string(row, 2, &u.name).map_err(xlsx)?;
-        let same_keys = u.scores.len() == keys.len() && u.scores.keys().zip(&keys).all(|(a, b)| a == b);
-        values.clear();
-        values.extend(u.scores.values());
-        for (k, n) in indicators.iter().enumerate() {
-            let x = match at[k] {
-                Some(p) if same_keys => values[p],
-                _ => u.scores.get(&n.id),
-            };
+        for (k, x) in lookup.values(&u.scores).enumerate() {
             plain(sheet, row, 3 + k as u16, x)?;
         }
     }
