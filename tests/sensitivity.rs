@@ -263,8 +263,9 @@ fn merging_refuses_parts_that_do_not_make_one_analysis() {
     let e = merge(&[&a1, &a2, &a2]);
     assert!(e.contains("shard 2/2 is given twice"), "{e}");
     let e = merge(&[&a1, &other_seed]);
+    // The edition's seed is 1.
     assert!(
-        e.contains("parts of different analyses") && e.contains("designs"),
+        e.contains("parts of different analyses: their --seed differ (1 in a1.part, 9 in b2.part)"),
         "{e}"
     );
     let e = merge(&[&a1, &of_three]);
@@ -299,7 +300,26 @@ fn merging_refuses_parts_that_do_not_make_one_analysis() {
 
     // --shard writes a part, so it needs a file and takes no format.
     let o = output(cityrank(dir.path()).args(["sensitivity", "methodologies/asem-2018.toml", "--shard", "1/2"]));
-    assert!(!o.status.success() && stderr(&o).contains("--output"), "{}", stderr(&o));
+    assert!(
+        !o.status.success() && stderr(&o).contains("give the file to write with -o FILE"),
+        "{}",
+        stderr(&o)
+    );
+    let o = output(cityrank(dir.path()).args([
+        "sensitivity",
+        "methodologies/asem-2018.toml",
+        "--shard",
+        "1/2",
+        "--format",
+        "json",
+        "-o",
+        "x",
+    ]));
+    assert!(
+        !o.status.success() && stderr(&o).contains("merge PARTS... --format json -o FILE"),
+        "{}",
+        stderr(&o)
+    );
     let o = output(cityrank(dir.path()).args([
         "sensitivity",
         "methodologies/asem-2018.toml",

@@ -477,6 +477,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
         methodology_sha256: String::new(),
         dataset_sha256: String::new(),
         edition_sha256: String::new(),
+        panel_sha256: None,
         base: manifest,
         plugin_manifest: &plugin_manifest,
         unit_names: derived.unit_ids.clone(),

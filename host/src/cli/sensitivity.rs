@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use cityrank::dataset::Dataset;
 use cityrank::edition::ResolvedEdition;
 use cityrank::sensitivity::{self, DesignKind, Overrides, SensitivityReport, Shard, render};
@@ -79,11 +79,11 @@ pub struct SensitivityArgs {
     /// Run only shard K of N: the K-th of N equal slices of the design's builds
     /// (shard 1 also runs the builds that are not design rows). Writes a part
     /// for `cityrank sensitivity merge` to FILE given with -o, not a report.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "output", conflicts_with = "format")]
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<Shard>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SensitivityFormat::Table)]
-    format: SensitivityFormat,
+    /// Output format (default: table).
+    #[arg(long, value_enum)]
+    format: Option<SensitivityFormat>,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -136,7 +136,20 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         );
         return write_report(&report, m.format, m.output.as_deref());
     }
-    check_xlsx_output(args.format, args.output.as_deref())?;
+    if args.shard.is_some() {
+        if let Some(f) = args.format {
+            let f = clap::ValueEnum::to_possible_value(&f).map_or_else(String::new, |v| v.get_name().to_string());
+            bail!(
+                "--shard writes a part for `cityrank sensitivity merge`, not a report; give the format to the merge \
+                 instead: cityrank sensitivity merge PARTS... --format {f} -o FILE"
+            );
+        }
+        if args.output.is_none() {
+            bail!("--shard writes a part: give the file to write with -o FILE (e.g. -o parts/shard-1.part)");
+        }
+    }
+    let format = args.format.unwrap_or(SensitivityFormat::Table);
+    check_xlsx_output(format, args.output.as_deref())?;
     let edition_path = args.edition.as_deref().context("give the edition file")?;
     let edition = ResolvedEdition::load(edition_path, &args.sandbox.limits())?;
     let spec = edition.edition.sensitivity.clone().with_context(|| {
@@ -163,9 +176,20 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         let part = sensitivity::analyse_shard(&loaded, &edition, &dataset, &spec, &over, shard)?;
         let path = args.output.as_deref().context("--shard needs -o FILE")?;
         part.write(path)?;
-        let (builds, total) = part.builds();
+        let (builds, total, extra) = part.builds();
+        if builds == 0 {
+            eprintln!(
+                "warning: shard {shard} has none of the design's {total} builds (there are more shards than builds); \
+                 split into at most {total} shards"
+            );
+        }
         eprintln!(
-            "shard {shard}: {builds} of the design's {total} builds in {:.1} ms, written to {}",
+            "shard {shard}: {builds} of the design's {total} builds{} in {:.1} ms, written to {}",
+            if extra > 0 {
+                format!(" and {extra} builds that are not design rows")
+            } else {
+                String::new()
+            },
             started.elapsed().as_secs_f64() * 1e3,
             path.display()
         );
@@ -180,7 +204,7 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         elapsed.as_secs_f64() * 1e3,
         report.design.builds as f64 / elapsed.as_secs_f64()
     );
-    write_report(&report, args.format, args.output.as_deref())
+    write_report(&report, format, args.output.as_deref())
 }
 
 /// A workbook is not written to the terminal.

@@ -655,9 +655,11 @@ pub struct Subject<'a> {
     pub methodology_sha256: String,
     /// SHA-256 of the dataset.
     pub dataset_sha256: String,
-    /// SHA-256 of the edition file and its expert panel, if any (empty for a
-    /// subject without an edition): shards of a changed edition are refused.
+    /// SHA-256 of the edition file (empty for a subject without one): shards of
+    /// a changed edition are refused.
     pub edition_sha256: String,
+    /// SHA-256 of the edition's expert panel file, if it has one.
+    pub panel_sha256: Option<String>,
     /// The nominal manifest (the edition's, tiers and variant applied).
     pub base: Manifest,
     /// The manifest whose indicators `derived.raw` holds.
@@ -758,11 +760,8 @@ fn analyse_edition(
         methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
         methodology_sha256: loaded.sha256.clone(),
         dataset_sha256: dataset.sha256.clone(),
-        edition_sha256: cityrank_core::digest::sha256_hex(format!(
-            "{} {}",
-            edition.sha256,
-            experts.as_ref().map_or("", |p| p.sha256.as_str())
-        )),
+        edition_sha256: edition.sha256.clone(),
+        panel_sha256: experts.as_ref().map(|p| p.sha256.clone()),
         base: edition.effective_manifest(&loaded.manifest)?,
         plugin_manifest: &loaded.manifest,
         unit_names: derived.rows.iter().map(|&r| dataset.units[r].name.clone()).collect(),
@@ -840,6 +839,7 @@ fn run_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides, shard
         methodology_sha256: subject.methodology_sha256.clone(),
         dataset_sha256: subject.dataset_sha256.clone(),
         edition_sha256: subject.edition_sha256.clone(),
+        panel_sha256: subject.panel_sha256.clone(),
         design: DesignInfo {
             design: settings.design,
             samples: n,
@@ -908,8 +908,9 @@ struct Frame {
     methodology: String,
     methodology_sha256: String,
     dataset_sha256: String,
-    /// Of the edition file and its panel (not in the report).
+    /// Of the edition file and its expert panel (not in the report).
     edition_sha256: String,
+    panel_sha256: Option<String>,
     /// The design; `builds` counts all its rows.
     design: DesignInfo,
     bootstrap: usize,

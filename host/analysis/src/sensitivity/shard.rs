@@ -116,9 +116,14 @@ struct Header {
 }
 
 impl Part {
-    /// How many builds this part holds, and the design's total.
-    pub fn builds(&self) -> (usize, usize) {
-        (self.builds.len(), self.frame.design.builds)
+    /// How many design rows this part built, the design's total, and how many
+    /// builds that are not design rows it ran (shard 1: each weight input alone,
+    /// leave-one-out).
+    pub fn builds(&self) -> (usize, usize, usize) {
+        let extra = self.extras.as_ref().map_or(0, |e| {
+            e.tier_changes.iter().map(|t| t.builds).sum::<usize>() + e.leave_one_out.len()
+        });
+        (self.builds.len(), self.frame.design.builds, extra)
     }
 
     /// Writes the part to `path` (atomically: no partial file on a failure).
@@ -199,7 +204,11 @@ impl Part {
                      with the cityrank that wrote them",
                     env!("CARGO_PKG_VERSION")
                 ),
-                _ => anyhow::anyhow!("{file}: the part's header cannot be read ({e}); run its shard again"),
+                Some(_) => anyhow::anyhow!(
+                    "{file}: the part was written by another build of cityrank (its header has other fields: {e}); \
+                     run every shard, and the merge, with one cityrank"
+                ),
+                None => anyhow::anyhow!("{file}: the part's header cannot be read ({e}); run its shard again"),
             }
         })?;
         let shard = header.shard;
@@ -384,11 +393,18 @@ fn check_same_analysis(a: (&PathBuf, &Part), b: (&PathBuf, &Part)) -> Result<()>
         );
     }
     let differs = differing_field(&a.frame, &b.frame)?
-        .or_else(|| (!same_build(&a.nominal, &b.nominal)).then(|| "nominal builds".to_string()));
-    if let Some(field) = differs {
+        .or_else(|| (!same_build(&a.nominal, &b.nominal)).then(|| ("nominal builds".to_string(), None)));
+    if let Some((field, values)) = differs {
+        let name = |p: &PathBuf| {
+            p.file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
+        };
+        let values = values.map_or(String::new(), |(va, vb)| {
+            format!(" ({va} in {}, {vb} in {})", name(pa), name(pb))
+        });
         bail!(
-            "{} and {} are parts of different analyses: their {field} differ. Run every shard on the same edition \
-             and data with the same settings and the same cityrank",
+            "{} and {} are parts of different analyses: their {field} differ{values}. Run every shard on the same \
+             edition and data with the same settings and the same cityrank",
             pa.display(),
             pb.display()
         );
@@ -403,27 +419,59 @@ fn same_build(a: &Build, b: &Build) -> bool {
     a.ranks == b.ranks && a.tiers == b.tiers && bits(&a.scores) == bits(&b.scores)
 }
 
-/// The first top-level field in which two frames differ, named for a user.
-fn differing_field(a: &Frame, b: &Frame) -> Result<Option<String>> {
-    let (serde_json::Value::Object(a), serde_json::Value::Object(b)) =
-        (serde_json::to_value(a)?, serde_json::to_value(b)?)
-    else {
+/// What differs between two parts: its name, and the two values when short.
+type Difference = (String, Option<(String, String)>);
+
+/// What differs between two frames, named for a user, with the two values
+/// when they are short (`--samples` and `("1024", "512")`).
+fn differing_field(a: &Frame, b: &Frame) -> Result<Option<Difference>> {
+    use serde_json::Value;
+    let (Value::Object(a), Value::Object(b)) = (serde_json::to_value(a)?, serde_json::to_value(b)?) else {
         bail!("internal error: a frame is not an object");
     };
+    let shown = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => "none".to_string(),
+    };
     for (key, va) in &a {
-        if b.get(key) != Some(va) {
-            let name = match key.as_str() {
-                "edition" => "editions (ids)".to_string(),
-                "methodology" | "methodology_sha256" => "methodologies".to_string(),
-                "dataset_sha256" => "datasets (SHA-256)".to_string(),
-                "edition_sha256" => "edition files or expert panels (SHA-256)".to_string(),
-                "design" => "designs (samples, seed, design, target or inputs)".to_string(),
-                "bootstrap" => "bootstrap replicates".to_string(),
-                "unit_ids" | "unit_names" => "units".to_string(),
-                other => format!("`{other}`s"),
-            };
-            return Ok(Some(name));
+        let vb = b.get(key);
+        if vb == Some(va) {
+            continue;
         }
+        let both = || Some((shown(Some(va)), shown(vb)));
+        let (name, values) = match key.as_str() {
+            "design" => {
+                let (Value::Object(da), Some(Value::Object(db))) = (va, vb) else {
+                    return Ok(Some(("designs".to_string(), None)));
+                };
+                let Some((k, x)) = da.iter().find(|(k, x)| db.get(*k) != Some(*x)) else {
+                    continue;
+                };
+                let values = Some((shown(Some(x)), shown(db.get(k))));
+                match k.as_str() {
+                    "samples" => ("--samples".to_string(), values),
+                    "seed" => ("--seed".to_string(), values),
+                    "design" => ("--design".to_string(), values),
+                    "target" => ("--target".to_string(), values),
+                    "uncertainty_only" => ("--uncertainty-only".to_string(), values),
+                    "inputs" => (
+                        "uncertain inputs (the edition's [[sensitivity.inputs]])".to_string(),
+                        None,
+                    ),
+                    other => (format!("designs (`{other}`)"), values),
+                }
+            }
+            "edition" => ("editions (ids)".to_string(), both()),
+            "methodology" | "methodology_sha256" => ("methodologies".to_string(), None),
+            "dataset_sha256" => ("datasets (their SHA-256)".to_string(), None),
+            "edition_sha256" => ("edition files, byte for byte (their SHA-256)".to_string(), None),
+            "panel_sha256" => ("expert panel files, byte for byte (their SHA-256)".to_string(), None),
+            "bootstrap" => ("bootstrap replicates".to_string(), both()),
+            "unit_ids" | "unit_names" => ("units".to_string(), None),
+            other => (format!("`{other}`s"), None),
+        };
+        return Ok(Some((name, values)));
     }
     Ok(None)
 }
