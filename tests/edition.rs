@@ -407,3 +407,64 @@ fn a_unit_ranked_without_a_whole_pillar_is_warned_about() {
         stdout(&o)
     );
 }
+
+/// The field case `ties-float` (../shared/cases/field/ties-float, from public bug
+/// reports): A–D hold 0.1, 0.2, 0.3 in different orders, so with equal weights and
+/// no normalisation each scores 0.2 in exact arithmetic and all four share rank 1
+/// (by hand: competition ranks 1, 1, 1, 1, 5; the top half holds the four). Before,
+/// the sums' last bits ranked them 1, 1, 3, 3, 5.
+#[test]
+fn mathematically_equal_scores_share_their_rank() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("methodology.toml", &declarative_manifest(&[("", &["x1", "x2", "x3"])])),
+            (
+                "dataset.toml",
+                &dataset_description("units.csv", "", &["x1", "x2", "x3"]),
+            ),
+            (
+                "units.csv",
+                "id,name,country,x1,x2,x3\na,A,X,0.1,0.2,0.3\nb,B,X,0.3,0.1,0.2\nc,C,X,0.2,0.3,0.1\n\
+                 d,D,X,0.3,0.2,0.1\ne,E,X,0.0,0.0,0.0\n",
+            ),
+            (
+                "edition.toml",
+                &declarative_edition("[variants.raw]\npipeline = { normalise = { method = \"none\" } }"),
+            ),
+        ],
+    );
+    let edition = dir.path().join("edition.toml");
+    let o = output(
+        cityrank(dir.path())
+            .arg("run")
+            .arg(&edition)
+            .args(["--variant", "raw", "--format", "json"]),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ranks: Vec<(String, u64, String)> = r["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().to_string(),
+                u["rank"].as_u64().unwrap(),
+                u["tier"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64, String)> = [
+        ("a", 1, "top"),
+        ("b", 1, "top"),
+        ("c", 1, "top"),
+        ("d", 1, "top"),
+        ("e", 5, "bottom"),
+    ]
+    .iter()
+    .map(|(id, r, t)| (id.to_string(), *r, t.to_string()))
+    .collect();
+    assert_eq!(ranks, expected);
+}

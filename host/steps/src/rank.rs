@@ -2,6 +2,14 @@
 //! all units or within groups (e.g. peer groups or regions).
 //!
 //! All rankings are O(n log n): one sort of the present scores, then one pass.
+//!
+//! # Ties
+//! Scores that are equal up to rounding tie ([`ties`]): a mean of 0.1, 0.2, 0.3
+//! is 0.20000000000000004 or 0.19999999999999998 depending on the order of the
+//! terms, and ranks must follow the scores users see, not the last bits of a sum.
+//! Two scores tie when they differ by at most [`TIE_TOLERANCE`] of the larger
+//! magnitude; in a sorted list each unit is compared with the first (best) unit of
+//! its tie group, so a group never stretches beyond that tolerance by chaining.
 
 use crate::{StepError, is_missing};
 
@@ -16,6 +24,18 @@ pub enum Ranking {
     Dense,
 }
 
+/// Relative tolerance under which two scores tie: 1e-12, about 4,500 units in the
+/// last place of a double — far above the rounding error of any aggregation over
+/// a few hundred children (at most n · 2⁻⁵³ ≈ 2e-14 relative for 200 terms) and far
+/// below any difference a report prints (scores are shown to 2–6 digits).
+pub const TIE_TOLERANCE: f64 = 1e-12;
+
+/// Whether the scores `a` and `b` tie: equal, or within [`TIE_TOLERANCE`] of the
+/// larger magnitude (`|a − b| ≤ 1e-12 · max(|a|, |b|)`).
+pub fn ties(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= TIE_TOLERANCE * a.abs().max(b.abs())
+}
+
 /// Ranks `scores` (highest = rank 1) with the given tie rule; missing scores get no
 /// rank (`None`).
 pub fn rank(scores: &[f64], ranking: Ranking) -> Vec<Option<u32>> {
@@ -28,19 +48,23 @@ pub fn rank(scores: &[f64], ranking: Ranking) -> Vec<Option<u32>> {
 /// Competition ranking ("1224"): the highest score gets rank 1 and tied units share
 /// the best rank of their group. Missing scores get no rank (`None`).
 ///
-/// Scores are compared exactly: two units tie only when their scores are equal.
+/// Scores equal up to rounding tie (see [`ties`]).
 pub fn competition(scores: &[f64]) -> Vec<Option<u32>> {
     let order = descending_order(scores);
     let mut ranks = vec![None; scores.len()];
-    let mut prev: Option<(f64, u32)> = None;
+    // The first score of the current tie group and its rank.
+    let mut leader: Option<(f64, u32)> = None;
     for (pos, &u) in order.iter().enumerate() {
         let s = scores[u];
-        let r = match prev {
-            Some((p, r)) if p == s => r,
-            _ => pos as u32 + 1,
+        let r = match leader {
+            Some((p, r)) if ties(p, s) => r,
+            _ => {
+                let r = pos as u32 + 1;
+                leader = Some((s, r));
+                r
+            }
         };
         ranks[u] = Some(r);
-        prev = Some((s, r));
     }
     ranks
 }
@@ -54,25 +78,32 @@ pub fn descending_order(scores: &[f64]) -> Vec<usize> {
 
 /// Dense ranking ("1223"): the highest score gets rank 1, tied units share a rank and
 /// the next distinct score gets the next integer. Missing scores get no rank (`None`).
+/// Scores equal up to rounding tie (see [`ties`]).
 pub fn dense(scores: &[f64]) -> Vec<Option<u32>> {
     let order = descending_order(scores);
     let mut ranks = vec![None; scores.len()];
-    let mut prev: Option<(f64, u32)> = None;
+    let mut leader: Option<(f64, u32)> = None;
     for &u in &order {
         let s = scores[u];
-        let r = match prev {
-            Some((p, r)) if p == s => r,
-            Some((_, r)) => r + 1,
-            None => 1,
+        let r = match leader {
+            Some((p, r)) if ties(p, s) => r,
+            Some((_, r)) => {
+                leader = Some((s, r + 1));
+                r + 1
+            }
+            None => {
+                leader = Some((s, 1));
+                1
+            }
         };
         ranks[u] = Some(r);
-        prev = Some((s, r));
     }
     ranks
 }
 
 /// Ranks units within groups: each unit is ranked only against the units of its own
-/// group (`groups[u]`), with the given tie rule. Units without a group or without a
+/// group (`groups[u]`), with the given tie rule (scores equal up to rounding tie,
+/// see [`ties`]). Units without a group or without a
 /// score get no rank. Group labels are arbitrary indices (they need not be
 /// contiguous).
 ///
@@ -100,17 +131,19 @@ pub fn within_groups(
         while end < order.len() && groups[order[end]] == g {
             end += 1;
         }
-        let mut prev: Option<(f64, u32)> = None;
+        let mut leader: Option<(f64, u32)> = None;
         for (pos, &u) in order[start..end].iter().enumerate() {
             let s = scores[u];
-            let r = match (prev, ranking) {
-                (Some((p, r)), _) if p == s => r,
+            let r = match (leader, ranking) {
+                (Some((p, r)), _) if ties(p, s) => r,
                 (_, Ranking::Competition) => pos as u32 + 1,
                 (Some((_, r)), Ranking::Dense) => r + 1,
                 (None, Ranking::Dense) => 1,
             };
+            if leader.is_none_or(|(p, _)| !ties(p, s)) {
+                leader = Some((s, r));
+            }
             ranks[u] = Some(r);
-            prev = Some((s, r));
         }
         start = end;
     }

@@ -40,8 +40,9 @@ pub fn by_cumulative_share(ranks: &[Option<u32>], upper_shares: &[f64]) -> Resul
 
 /// Assigns tiers by score thresholds: `lower_bounds` are the minimum scores of the
 /// tiers, best tier first and strictly decreasing (e.g. `[75, 50, 25]`). A unit gets
-/// the first tier whose bound its score reaches; a score below every bound gets the
-/// extra last tier (`lower_bounds.len()`). Missing scores get `None`.
+/// the first tier whose bound its score reaches (or equals up to rounding, see
+/// [`crate::rank::ties`]); a score below every bound gets the extra last tier
+/// (`lower_bounds.len()`). Missing scores get `None`.
 pub fn by_thresholds(scores: &[f64], lower_bounds: &[f64]) -> Result<Vec<Option<usize>>, StepError> {
     let valid = !lower_bounds.is_empty()
         && lower_bounds.iter().all(|b| b.is_finite())
@@ -58,7 +59,12 @@ pub fn by_thresholds(scores: &[f64], lower_bounds: &[f64]) -> Result<Vec<Option<
             if is_missing(s) {
                 None
             } else {
-                Some(lower_bounds.iter().position(|&b| s >= b).unwrap_or(lower_bounds.len()))
+                Some(
+                    lower_bounds
+                        .iter()
+                        .position(|&b| s >= b || crate::rank::ties(s, b))
+                        .unwrap_or(lower_bounds.len()),
+                )
             }
         })
         .collect())
