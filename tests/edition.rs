@@ -468,3 +468,130 @@ fn mathematically_equal_scores_share_their_rank() {
     .collect();
     assert_eq!(ranks, expected);
 }
+
+/// Writes an edition of three indicators x1–x3 under the index on `csv`, with
+/// `variants` (TOML lines), and returns the edition file.
+fn three_indicators(dir: &std::path::Path, csv: &str, variants: &str) -> std::path::PathBuf {
+    write_files(
+        dir,
+        &[
+            ("methodology.toml", &declarative_manifest(&[("", &["x1", "x2", "x3"])])),
+            (
+                "dataset.toml",
+                &dataset_description("units.csv", "", &["x1", "x2", "x3"]),
+            ),
+            ("units.csv", csv),
+            ("edition.toml", &declarative_edition(variants)),
+        ],
+    );
+    dir.join("edition.toml")
+}
+
+/// The field case `optweights-constant` (COINr issue #5): optimised weights with a
+/// constant child returned the optimiser's start (1/3 each) as the optimum,
+/// silently. Now refused, naming the node and the child; without it the weights
+/// move to the balance point, 0.4932 / 0.5068 by scipy's brentq on the case's
+/// `expected.py` (Nelder–Mead at its default tolerance stops within 0.01 of it).
+#[test]
+fn optimised_weights_refuse_a_constant_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = three_indicators(
+        dir.path(),
+        "id,name,country,x1,x2,x3\na,A,X,1,10,5\nb,B,X,2,30,5\nc,C,X,4,20,5\nd,D,X,8,40,5\n",
+        "[variants.opt]\npipeline = { weights = { method = \"optimised\" } }\n\
+         [variants.opt-drop-x3]\npipeline = { weights = { method = \"optimised\" } }\ndrop = [\"x3\"]\n",
+    );
+    let o = output(cityrank(dir.path()).arg("run").arg(&edition).args(["--variant", "opt"]));
+    assert!(!o.status.success() && o.stdout.is_empty());
+    let e = stderr(&o);
+    assert!(
+        e.contains("optimised weights of `index`: `x3` is constant over the units") && e.contains("drop = [\"x3\"]"),
+        "{e}"
+    );
+    let o =
+        output(
+            cityrank(dir.path())
+                .arg("run")
+                .arg(&edition)
+                .args(["--variant", "opt-drop-x3", "--format", "json"]),
+        );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let weight = |id: &str| {
+        r["framework"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .unwrap()["weight"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((weight("x1") - 0.4932).abs() < 0.01, "{}", weight("x1"));
+    assert!((weight("x2") - 0.5068).abs() < 0.01, "{}", weight("x2"));
+}
+
+/// The field case `pca-negative-loading`: x1 and x2 rise together, x3 falls. Raw
+/// PCA loadings failed at aggregation ("expected finite, non-negative weights"),
+/// naming neither PCA nor x3; squared loadings hid the sign. By numpy
+/// (`np.linalg.eigh` of the correlation matrix): the first component is
+/// (0.5776, 0.5647, −0.5895), squared (0.3336, 0.3188, 0.3475).
+#[test]
+fn pca_weights_name_a_child_that_loads_against_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = three_indicators(
+        dir.path(),
+        "id,name,country,x1,x2,x3\nu1,U1,X,1,2,6\nu2,U2,X,2,1,5\nu3,U3,X,3,4,4\nu4,U4,X,4,3,3\nu5,U5,X,5,6,1\n\
+         u6,U6,X,6,5,2\n",
+        "[variants.pca]\npipeline = { weights = { method = \"pca\" } }\n\
+         [variants.pca-loadings]\npipeline = { weights = { method = \"pca\", loadings = true } }\n",
+    );
+    let o = output(
+        cityrank(dir.path())
+            .arg("run")
+            .arg(&edition)
+            .args(["--variant", "pca-loadings"]),
+    );
+    assert!(!o.status.success() && o.stdout.is_empty());
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "PCA weights of `index`: `x3` (-0.59) loads negatively on the first principal component of `index` \
+             while `x1`, `x2` load positively; check its direction"
+        ),
+        "{e}"
+    );
+    // Squared loadings run, and say what they hide, in the results and on stderr.
+    let o = output(
+        cityrank(dir.path())
+            .arg("run")
+            .arg(&edition)
+            .args(["--variant", "pca", "--format", "json"]),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let note = "`x3` (-0.59) loads negatively on the first principal component of `index`";
+    assert!(stderr(&o).contains(note), "{}", stderr(&o));
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains(note)),
+        "{}",
+        r["warnings"]
+    );
+    let weight = |id: &str| {
+        r["framework"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .unwrap()["weight"]
+            .as_f64()
+            .unwrap()
+    };
+    for (id, want) in [("x1", 0.33364156), ("x2", 0.31884673), ("x3", 0.34751171)] {
+        assert!((weight(id) - want).abs() < 1e-7, "{id}: {}", weight(id));
+    }
+}

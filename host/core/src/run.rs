@@ -294,6 +294,7 @@ fn run_derived(
         None => edition.path.display().to_string(),
     };
     let mut out = pipeline::run(manifest, framework, &ctx, raw.into(), options, custom).with_context(origin)?;
+    warnings.extend(out.warnings.iter().cloned());
     if let Some(s) = sandboxed.as_mut() {
         usage.fuel += s.usage.fuel;
         usage.calls += s.usage.calls;

@@ -271,6 +271,16 @@ pub struct Pca {
     pub units_used: usize,
 }
 
+/// The error of a constant column `c` in a PCA.
+fn constant_for_pca(c: usize) -> StepError {
+    StepError::Degenerate {
+        column: c,
+        why: "is constant over the units with every column present: its correlations, and so the PCA, are \
+              undefined"
+            .into(),
+    }
+}
+
 /// PCA of `columns` over the units with every column present.
 ///
 /// Errors with no columns, fewer than two complete units, or a constant column.
@@ -295,10 +305,7 @@ pub fn pca(columns: &[&[f64]]) -> Result<Pca, StepError> {
             };
             if r.is_nan() {
                 let c = if cols[i].iter().all(|v| *v == cols[i][0]) { i } else { j };
-                return Err(StepError::InvalidParameter {
-                    name: "columns".into(),
-                    expected: format!("non-constant columns for PCA; column {c} is constant"),
-                });
+                return Err(constant_for_pca(c));
             }
             corr[i * k + j] = r;
             corr[j * k + i] = r;
@@ -306,10 +313,7 @@ pub fn pca(columns: &[&[f64]]) -> Result<Pca, StepError> {
     }
     // A constant column has a zero sum of squares even though r(i, i) was set to 1.
     if let Some(c) = (0..k).find(|&i| cols[i].iter().all(|v| *v == cols[i][0])) {
-        return Err(StepError::InvalidParameter {
-            name: "columns".into(),
-            expected: format!("non-constant columns for PCA; column {c} is constant"),
-        });
+        return Err(constant_for_pca(c));
     }
     let eig = symmetric_eigen(&corr, k);
     let total: f64 = eig.values.iter().sum();

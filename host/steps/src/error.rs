@@ -38,6 +38,20 @@ pub enum StepError {
         /// What disagrees.
         what: String,
     },
+    /// One input column makes the method undefined (e.g. a constant column, whose
+    /// correlation with anything is undefined). The host names the column.
+    Degenerate {
+        /// Position of the column among the inputs.
+        column: usize,
+        /// What is wrong with it and what it makes undefined.
+        why: String,
+    },
+    /// PCA loadings of mixed signs used as weights: some inputs run against the
+    /// others (usually a direction mistake). The host names the inputs.
+    MixedLoadings {
+        /// The first component's loadings, one per input column.
+        loadings: Vec<f64>,
+    },
 }
 
 impl fmt::Display for StepError {
@@ -62,6 +76,12 @@ impl fmt::Display for StepError {
                 write!(f, "{what}: {present} value(s) present, at least {needed} needed")
             }
             StepError::Shape { what } => write!(f, "shape mismatch: {what}"),
+            StepError::Degenerate { column, why } => write!(f, "column {column} {why}"),
+            StepError::MixedLoadings { loadings } => write!(
+                f,
+                "the first principal component's loadings have mixed signs ({loadings:?}): the inputs with negative \
+                 loadings run against the others; check their directions, or use squared loadings"
+            ),
         }
     }
 }

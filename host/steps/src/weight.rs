@@ -101,13 +101,29 @@ pub enum PcaWeighting {
 /// PCA weights for the children of a node, from the first principal component of
 /// their correlation matrix over the units with every child present (see
 /// [`analysis::pca`]).
+///
+/// Errors as [`analysis::pca`] (e.g. a constant child: [`StepError::Degenerate`]),
+/// and, for [`PcaWeighting::Loadings`], when the loadings have mixed signs
+/// ([`StepError::MixedLoadings`]): a negative weight would subtract the child, and
+/// is almost always a child whose direction is the wrong way round. (Squared
+/// loadings hide the sign: see [`first_component`] to say so.)
 pub fn pca(children: &[&[f64]], how: PcaWeighting) -> Result<Vec<f64>, StepError> {
-    let p = analysis::pca(children)?;
-    let first = p.rotation.into_iter().next().unwrap_or_default();
+    let first = first_component(children)?;
     Ok(match how {
+        PcaWeighting::Loadings if first.iter().any(|a| *a < 0.0) => {
+            return Err(StepError::MixedLoadings { loadings: first });
+        }
         PcaWeighting::Loadings => first,
         PcaWeighting::SquaredLoadings => first.iter().map(|a| a * a).collect(),
     })
+}
+
+/// The loadings of the first principal component of `children` (sign convention of
+/// [`analysis::pca`]: they sum to a non-negative value).
+///
+/// Errors as [`analysis::pca`].
+pub fn first_component(children: &[&[f64]]) -> Result<Vec<f64>, StepError> {
+    Ok(analysis::pca(children)?.rotation.into_iter().next().unwrap_or_default())
 }
 
 /// Weights with multiplicative noise for sensitivity analysis (COINr
@@ -235,6 +251,19 @@ where
             expected: format!("a positive tolerance, got {}", options.reltol),
         });
     }
+    // A constant child has no correlation with anything: every candidate would be
+    // as good as the start, which would come back as the "optimum".
+    if let Some(c) = children.iter().position(|col| {
+        let mut present = col.iter().filter(|v| !v.is_nan());
+        present.next().is_none_or(|first| present.all(|v| v == first))
+    }) {
+        return Err(StepError::Degenerate {
+            column: c,
+            why: "is constant over the units: its correlation with the aggregate is undefined, so no weights can \
+                  balance it"
+                .into(),
+        });
+    }
     let mut w = vec![0.0; k];
     let mut corr = vec![0.0; k];
     // Evaluates the objective at candidate p, leaving weights in `w` and normalised
@@ -258,6 +287,11 @@ where
         let cs: f64 = corr.iter().sum();
         corr.iter_mut().for_each(|c| *c /= cs);
         let ss: f64 = t.iter().zip(corr.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        // An undefined fit (a correlation that could not be computed) is the worst,
+        // never the best: `NaN.max(x)` would be `x`.
+        if ss.is_nan() {
+            return Ok(f64::INFINITY);
+        }
         // ln(0) on a perfect fit would be −∞, which Nelder–Mead treats as "huge".
         Ok((ss / k as f64).max(1e-300).ln())
     };

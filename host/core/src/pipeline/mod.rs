@@ -175,6 +175,9 @@ pub struct Outcome {
     pub weights: Vec<f64>,
     /// `scores[p][k]`: score of node `p` for kept unit `k`.
     pub scores: Vec<Vec<f64>>,
+    /// Notices for the author (e.g. a child whose PCA loading has the opposite
+    /// sign of its siblings', hidden by squared loadings).
+    pub warnings: Vec<String>,
 }
 
 /// Memoised stage results, shared by the builds of a sensitivity analysis: a stage
@@ -369,6 +372,7 @@ pub fn run(
         weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
     }
     let order = framework.bottom_up();
+    let mut warnings = Vec::new();
     for &p in &order {
         let node = &framework.nodes[p];
         let method = node.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic);
@@ -392,7 +396,18 @@ pub fn run(
                 } else {
                     wt::PcaWeighting::SquaredLoadings
                 };
-                w = wt::pca(&children, how).map_err(|e| anyhow!("PCA weights of `{}`: {e}", node.id))?;
+                let ids = child_ids(framework, node);
+                w = wt::pca(&children, how).map_err(|e| weighting_error("PCA weights", &node.id, &ids, e))?;
+                if !*loadings {
+                    // Squared loadings hide a child that runs against the others.
+                    let first = wt::first_component(&children)
+                        .map_err(|e| weighting_error("PCA weights", &node.id, &ids, e))?;
+                    if let Some(note) = opposite_loadings(&node.id, &ids, &first) {
+                        warnings.push(format!(
+                            "{note}; squared loadings weight it as if it ran with them. Check its direction"
+                        ));
+                    }
+                }
             }
             (
                 WeightSpec::Optimised {
@@ -408,7 +423,7 @@ pub fn run(
                 };
                 let r =
                     wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
-                        .map_err(|e| anyhow!("optimising the weights of `{}`: {e}", node.id))?;
+                        .map_err(|e| weighting_error("optimised weights", &node.id, &child_ids(framework, node), e))?;
                 w = r.weights;
             }
             _ => {}
@@ -485,7 +500,60 @@ pub fn run(
         treatment,
         weights,
         scores: values,
+        warnings,
     })
+}
+
+/// The ids of `node`'s children, in order.
+fn child_ids<'a>(framework: &'a Framework, node: &crate::methodology::Node) -> Vec<&'a str> {
+    node.children.iter().map(|&c| framework.nodes[c].id.as_str()).collect()
+}
+
+/// A weighting step's error at `node` (`step`: e.g. "PCA weights"), naming the
+/// children an error about a column or about loadings is about.
+fn weighting_error(step: &str, node: &str, ids: &[&str], e: cityrank_steps::StepError) -> anyhow::Error {
+    use cityrank_steps::StepError;
+    match e {
+        StepError::Degenerate { column, why } => anyhow!(
+            "{step} of `{node}`: `{}` {why}; leave it out (a variant with `drop = [\"{0}\"]`) or fix its data",
+            ids.get(column).copied().unwrap_or("?")
+        ),
+        StepError::MixedLoadings { loadings } => anyhow!(
+            "{step} of `{node}`: {}; check its direction (`direction = \"lower\"` when lower is better), or use \
+             squared loadings (`weights = {{ method = \"pca\" }}`)",
+            opposite_loadings(node, ids, &loadings).unwrap_or_else(|| format!("loadings {loadings:?}"))
+        ),
+        e => anyhow!("{step} of `{node}`: {e}"),
+    }
+}
+
+/// "`x3` loads negatively on the first principal component of `index` (−0.98) while
+/// `x1`, `x2` load positively", when the loadings have mixed signs.
+fn opposite_loadings(node: &str, ids: &[&str], loadings: &[f64]) -> Option<String> {
+    let list = |neg: bool| -> Vec<String> {
+        ids.iter()
+            .zip(loadings)
+            .filter(|(_, a)| (**a < 0.0) == neg)
+            .map(|(id, a)| {
+                if neg {
+                    format!("`{id}` ({a:.2})")
+                } else {
+                    format!("`{id}`")
+                }
+            })
+            .collect()
+    };
+    let (negative, positive) = (list(true), list(false));
+    if negative.is_empty() || positive.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} {} negatively on the first principal component of `{node}` while {} {} positively",
+        negative.join(", "),
+        if negative.len() == 1 { "loads" } else { "load" },
+        positive.join(", "),
+        if positive.len() == 1 { "loads" } else { "load" },
+    ))
 }
 
 /// Stage keys derived from the settings themselves: the canonical JSON of every
