@@ -328,3 +328,60 @@ fn plugin_treatment_is_bit_identical_to_native() {
     }
     assert_eq!(transforms, ["log", "log", "winsorised", "none"]);
 }
+
+/// What a plugin can make the host print is bounded, says how much was cut, and
+/// cannot drive the terminal: a 100 MB error message with an escape sequence that
+/// clears the screen, and a flood of 10,000 log messages of 10 KB.
+#[test]
+fn a_plugin_cannot_flood_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("run")
+            .arg(hostile_edition(dir.path(), "huge-error", "[limits]\nmemory_mib = 512"))
+            .args(["--format", "json", "-o"])
+            .arg(&out),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    let err = stderr(&o);
+    // 4,096 bytes kept of 104,857,600 + 32: the rest is counted.
+    assert!(err.len() < 16 << 10, "{} bytes on stderr", err.len());
+    assert!(!err.contains('\u{1b}'), "an escape character reached the terminal");
+    assert!(
+        err.contains("\\u{1b}[2Jcleared the screen"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    // The message's first 4,096 bytes are kept: the 24-byte prefix (ESC is one
+    // byte) and 4,072 x's; 104,857,600 + 24 − 4,096 bytes are cut.
+    let prefix = "\u{1b}[2Jcleared the screen; ".len();
+    assert_eq!(prefix, 24);
+    assert!(err.contains(&"x".repeat(4072)) && !err.contains(&"x".repeat(4073)));
+    let cut = (100 << 20) + prefix - 4096;
+    assert!(
+        err.contains(&format!(" […] ({cut} more bytes cut)")),
+        "{}",
+        &err[err.len().saturating_sub(400)..]
+    );
+
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .arg("run")
+            .arg(hostile_edition(dir.path(), "log-flood", ""))
+            .args(["--format", "json", "-o"])
+            .arg(&out),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.len() < 64 << 10, "{} bytes on stderr", err.len());
+    // 200 messages kept (the first is the plugin's own "derive for …"), the other
+    // 10,000 − 199 counted; each kept one cut to 4,096 of its 10,240 bytes.
+    assert!(
+        err.contains("9801 more messages not kept (at most 200 per call)"),
+        "{}",
+        &err[err.len().saturating_sub(600)..]
+    );
+    assert!(err.contains(&format!(" […] ({} more bytes cut)", (10 << 10) - 4096)));
+}

@@ -76,7 +76,8 @@ pub struct Table {
 pub struct LogMessage {
     /// Severity: `debug`, `info`, `warn` or `error`.
     pub level: &'static str,
-    /// The message (truncated to 4 KiB).
+    /// The message (at most 4 KiB, saying how much was cut; control characters
+    /// escaped).
     pub message: String,
 }
 

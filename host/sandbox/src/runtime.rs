@@ -67,6 +67,32 @@ const MAX_TABLE_ELEMENTS: usize = 100_000;
 const MAX_LOG_MESSAGES: usize = 200;
 /// Most bytes of one log message kept.
 const MAX_LOG_MESSAGE_BYTES: usize = 4096;
+/// Most bytes of a plugin's error message shown.
+const MAX_ERROR_BYTES: usize = 4096;
+
+/// What a plugin wrote, made fit for a terminal and a results file: at most `max`
+/// bytes (cut on a character boundary, saying how many bytes were cut), and
+/// control characters other than line breaks and tabs written as `\u{…}` escapes,
+/// so that a plugin can neither flood the screen nor move the cursor, clear the
+/// screen or hide text with escape sequences.
+pub fn bounded(text: &str, max: usize) -> String {
+    let mut cut = text.len().min(max);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut out = String::with_capacity(cut + 32);
+    for c in text[..cut].chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    if cut < text.len() {
+        out.push_str(&format!(" […] ({} more bytes cut)", text.len() - cut));
+    }
+    out
+}
 
 /// The error a plugin gets when it asks for more memory than its limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,16 +155,10 @@ impl HostState {
             self.dropped_log += 1;
             return;
         }
-        let mut message = message;
-        if message.len() > MAX_LOG_MESSAGE_BYTES {
-            let mut cut = MAX_LOG_MESSAGE_BYTES;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push_str(" […]");
-        }
-        self.log.push(LogMessage { level, message });
+        self.log.push(LogMessage {
+            level,
+            message: bounded(&message, MAX_LOG_MESSAGE_BYTES),
+        });
     }
 }
 
@@ -538,7 +558,17 @@ impl WasmPlugin {
             .map_err(|e| anyhow!("cannot set the fuel budget: {e:#}"))?;
         let outcome = instantiate(&mut store).and_then(|instance| f(&instance, &mut store));
         let fuel = limits.fuel - store.get_fuel().unwrap_or(0);
-        let state = store.into_data();
+        let mut state = store.into_data();
+        if state.dropped_log > 0 {
+            // Said where the log is read: at its end.
+            state.log.push(LogMessage {
+                level: "warn",
+                message: format!(
+                    "{} more messages not kept (at most {MAX_LOG_MESSAGES} per call)",
+                    state.dropped_log
+                ),
+            });
+        }
         let report = CallReport {
             fuel,
             log: state.log,
@@ -558,7 +588,11 @@ impl WasmPlugin {
                 }
                 Ok((value, report))
             }
-            Ok(Err(message)) => bail!("{who}: the plugin reported an error: {message}{}", last_words(&report)),
+            Ok(Err(message)) => bail!(
+                "{who}: the plugin reported an error: {}{}",
+                bounded(&message, MAX_ERROR_BYTES),
+                last_words(&report)
+            ),
             Err(e) => Err(anyhow!("{who}: {}", describe_trap(&e, limits, &report))),
         }
     }

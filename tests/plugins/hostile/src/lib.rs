@@ -7,7 +7,9 @@
 //! - `stack-overflow`: recurses without end;
 //! - `huge-output`: returns 4 million values per unit column (beyond an output limit);
 //! - `extra-column`: returns a column the manifest does not declare;
-//! - `error`: returns an error message.
+//! - `error`: returns an error message;
+//! - `huge-error`: returns a 100 MB error message with terminal escape sequences;
+//! - `log-flood`: logs 10,000 messages of 10 KB each, then fails.
 
 use cityrank_sdk::{Level, Methodology, Table, export_methodology, log};
 
@@ -55,6 +57,18 @@ impl Methodology for Hostile {
                 return Ok(out);
             }
             "error" => return Err("the data of this edition are not usable".into()),
+            "huge-error" => {
+                let mut message = String::from("\u{1b}[2Jcleared the screen; ");
+                message.push_str(&"x".repeat(100 << 20));
+                return Err(message);
+            }
+            "log-flood" => {
+                let line = "y".repeat(10 << 10);
+                for _ in 0..10_000 {
+                    log(Level::Info, &line);
+                }
+                return Err("flooded".into());
+            }
             _ => {}
         }
         out.push("x", input.number("x")?.to_vec());
