@@ -137,3 +137,49 @@ fn invalid_manifests_name_the_key_path() {
         "{err}"
     );
 }
+
+/// The tree's own problems (cycles, childless nodes, weights) are all reported at
+/// once, each on its line with its key path, as the per-key checks are.
+#[test]
+fn every_problem_of_the_tree_is_reported_at_once() {
+    let text = r#"
+schema_version = 1
+id = "m"
+name = "M"
+version = "0.1.0"
+description = "d"
+inputs = [{ id = "x", type = "number" }, { id = "y", type = "number" }, { id = "z", type = "number" }]
+index = { id = "index", name = "Index" }
+nodes = [
+  { id = "p", name = "P", parent = "index" },
+  { id = "empty", name = "Empty", parent = "index" },
+  { id = "a", name = "A", parent = "b" },
+  { id = "b", name = "B", parent = "a" },
+  { id = "c", name = "C", parent = "b" },
+]
+indicators = [
+  { id = "x", name = "X", parent = "p", direction = "higher", unit = "1", weight = 2e12 },
+  { id = "y", name = "Y", parent = "p", direction = "higher", unit = "1", weight = 0 },
+  { id = "z", name = "Z", parent = "c", direction = "higher", unit = "1" },
+]
+tiers = [{ label = "all", upper_share = 1.0 }]
+"#;
+    let err = manifest_error(text);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 5, "{err}");
+    for expected in [
+        "nodes[2].parent: `b` is part of a cycle of parents (`a` → `b` → `a`); the tree must lead up to `index`",
+        "nodes[3].parent: `a` is part of a cycle of parents (`b` → `a` → `b`); the tree must lead up to `index`",
+        "nodes[4].parent: `b` is in a cycle of parents (`b` → `a` → `b`); the tree must lead up to `index`",
+        "nodes[1]: node `empty` has no children; hang indicators under it or remove it",
+        "indicators[0].weight: 2e12 (node `x`) is above 1e12",
+    ] {
+        assert!(lines.iter().any(|l| l.starts_with(expected)), "missing `{expected}` in:\n{err}");
+    }
+    // Weights 2e12 and 0 do not sum to 0; a duplicate id stops the tree's checks
+    // (their findings would be consequences of the duplicate).
+    let dup = text.replace(r#"{ id = "empty", name = "Empty""#, r#"{ id = "p", name = "Empty""#);
+    let err = manifest_error(&dup);
+    assert!(err.contains("nodes[1].id: id `p` is already used at nodes[0].id"), "{err}");
+    assert!(!err.contains("cycle"), "{err}");
+}

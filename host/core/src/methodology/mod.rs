@@ -507,14 +507,18 @@ impl Manifest {
     }
 
     /// Checks what the schema cannot express and builds the framework tree.
-    /// Errors name the key path inside the manifest and say how to fix it.
+    /// Errors name the key path inside the manifest and say how to fix it; every
+    /// problem is reported at once, one per line.
     pub fn framework(&self) -> Result<Framework> {
-        // The checks that do not need the tree, every problem at once (one per line).
-        let problems = self.problems();
+        let mut problems = self.problems();
+        // With two nodes of one id the tree is ambiguous: its own checks would
+        // report consequences of the duplicate, not problems of their own.
+        let ambiguous = problems.iter().any(|p| p.contains("is already used at"));
+        let tree = if ambiguous { None } else { Some(self.build_tree(&mut problems)) };
         if !problems.is_empty() {
             bail!("{}", problems.join("\n"));
         }
-        self.build_tree()
+        Ok(tree.expect("a tree is built whenever no id is used twice"))
     }
 
     /// The problems found without building the tree: versions, unique ids, parents
@@ -627,9 +631,11 @@ impl Manifest {
         problems
     }
 
-    /// Builds the tree (after [`Manifest::problems`] found none): parents before
-    /// children, cycles, childless nodes, weights, effective weights, peer scales.
-    fn build_tree(&self) -> Result<Framework> {
+    /// Builds the tree and adds to `problems` what only the tree shows: parents in
+    /// a cycle, nodes without children, weights too large or summing to 0, peer
+    /// scales. What [`Manifest::problems`] reports (a parent that does not exist, an
+    /// indicator's own settings, the tiers) is left out here, not reported twice.
+    fn build_tree(&self, problems: &mut Vec<String>) -> Framework {
         // Root first, then nodes in an order where parents precede children.
         let mut nodes = vec![Node {
             id: self.index.id.clone(),
@@ -677,41 +683,54 @@ impl Manifest {
                 }
             });
             if pending.len() == before {
-                let i = pending[0];
-                let parent = &self.nodes[i].parent;
-                if self.indicators.iter().any(|x| &x.id == parent) {
-                    bail!("nodes[{i}].parent: `{parent}` is an indicator; only the index and nodes can have children");
-                }
-                if self.nodes.iter().any(|n| &n.id == parent) {
-                    bail!(
-                        "nodes[{i}].parent: `{parent}` is part of a cycle of parents; the tree must lead up to `{}`",
+                break;
+            }
+        }
+        // What is left does not lead up to the index: a missing parent (reported
+        // by `problems`), a cycle, or a node hanging under a cycle.
+        for &i in &pending {
+            let mut seen = vec![i];
+            let mut at = i;
+            while let Some(up) = self.nodes.iter().position(|n| n.id == self.nodes[at].parent) {
+                if up == i {
+                    let cycle: Vec<String> = seen.iter().map(|&k| format!("`{}`", self.nodes[k].id)).collect();
+                    problems.push(format!(
+                        "nodes[{i}].parent: `{}` is part of a cycle of parents ({} → `{}`); the tree must \
+                         lead up to `{}`",
+                        self.nodes[i].parent,
+                        cycle.join(" → "),
+                        self.nodes[i].id,
                         self.index.id
-                    );
+                    ));
+                    break;
                 }
-                bail!(
-                    "nodes[{i}].parent: no node `{parent}`; parents can be {}",
-                    known(std::iter::once(&self.index.id).chain(self.nodes.iter().map(|n| &n.id)))
-                );
+                if let Some(k) = seen.iter().position(|&s| s == up) {
+                    let cycle: Vec<String> = seen[k..]
+                        .iter()
+                        .chain([&up])
+                        .map(|&k| format!("`{}`", self.nodes[k].id))
+                        .collect();
+                    let parent = &self.nodes[i].parent;
+                    let how = if *parent == self.nodes[up].id { "is in" } else { "leads into" };
+                    problems.push(format!(
+                        "nodes[{i}].parent: `{parent}` {how} a cycle of parents ({}); the tree must lead up to `{}`",
+                        cycle.join(" → "),
+                        self.index.id
+                    ));
+                    break;
+                }
+                seen.push(up);
+                at = up;
             }
         }
         for (i, spec) in self.indicators.iter().enumerate() {
+            // A parent that is missing, an indicator, or in a cycle is reported elsewhere.
             let Some(parent) = nodes
                 .iter()
                 .position(|n| n.id == spec.parent && n.kind != NodeKind::Indicator)
             else {
-                if self.indicators.iter().any(|x| x.id == spec.parent) {
-                    bail!(
-                        "indicators[{i}].parent: `{}` is an indicator; indicators hang under the index or a node",
-                        spec.parent
-                    );
-                }
-                bail!(
-                    "indicators[{i}].parent: no node `{}`; parents can be {}",
-                    spec.parent,
-                    known(std::iter::once(&self.index.id).chain(self.nodes.iter().map(|n| &n.id)))
-                );
+                continue;
             };
-            check_indicator(i, spec, &self.pipeline.normalise)?;
             nodes.push(Node {
                 id: spec.id.clone(),
                 name: spec.name.clone(),
@@ -729,31 +748,41 @@ impl Manifest {
             let parent = nodes[p].parent.unwrap_or(0);
             nodes[parent].children.push(p);
         }
-        for p in 0..nodes.len() {
-            let node = &nodes[p];
-            if node.kind != NodeKind::Indicator && node.children.is_empty() {
-                bail!(
-                    "{}: node `{}` has no children; hang indicators under it or remove it",
-                    path_of(self, &node.id),
-                    node.id
-                );
+        for node in &nodes {
+            if node.kind == NodeKind::Indicator {
+                continue;
+            }
+            if node.children.is_empty() {
+                // A node whose children are all unplaced (their problem is reported) is not childless.
+                let written = self.indicators.iter().any(|x| x.parent == node.id)
+                    || self.nodes.iter().any(|n| n.parent == node.id);
+                if !written {
+                    problems.push(format!(
+                        "{}: node `{}` has no children; hang indicators under it or remove it",
+                        path_of(self, &node.id),
+                        node.id
+                    ));
+                }
+                continue;
+            }
+            for &c in &node.children {
+                if nodes[c].weight > MAX_WEIGHT {
+                    problems.push(format!(
+                        "{}.weight: {:e} (node `{}`) is above {MAX_WEIGHT:e}; only the ratios of sibling weights \
+                         matter, so scale them down (weighted sums would overflow)",
+                        path_of(self, &nodes[c].id),
+                        nodes[c].weight,
+                        nodes[c].id
+                    ));
+                }
             }
             let total: f64 = node.children.iter().map(|&c| nodes[c].weight).sum();
-            if let Some(&c) = node.children.iter().find(|&&c| nodes[c].weight > MAX_WEIGHT) {
-                bail!(
-                    "{}.weight: {:e} (node `{}`) is above {MAX_WEIGHT:e}; only the ratios of sibling weights \
-                     matter, so scale them down (weighted sums would overflow)",
-                    path_of(self, &nodes[c].id),
-                    nodes[c].weight,
-                    nodes[c].id
-                );
-            }
-            if node.kind != NodeKind::Indicator && total <= 0.0 {
-                bail!(
+            if total <= 0.0 {
+                problems.push(format!(
                     "{}: the weights of the children of `{}` sum to 0; give at least one a positive weight",
                     path_of(self, &node.id),
                     node.id
-                );
+                ));
             }
         }
         // Effective weights: parents precede children, so one pass suffices.
@@ -762,11 +791,14 @@ impl Manifest {
             let total: f64 = nodes[parent].children.iter().map(|&c| nodes[c].weight).sum();
             nodes[p].effective_weight = nodes[parent].effective_weight * nodes[p].weight / total;
         }
-        check_tiers(&self.tiers)?;
-        if let Some(spec) = &self.peer_groups {
-            spec.scale_indices(&self.tiers)?;
+        // (Bad tiers are reported by `problems`; the scales are checked against good ones.)
+        if let Some(spec) = &self.peer_groups
+            && check_tiers(&self.tiers).is_ok()
+            && let Err(e) = spec.scale_indices(&self.tiers)
+        {
+            problems.push(e.to_string());
         }
-        Ok(Framework { nodes })
+        Framework { nodes }
     }
 }
 
@@ -778,8 +810,11 @@ fn path_of(manifest: &Manifest, id: &str) -> String {
     if manifest.index.id == id {
         return "index".into();
     }
-    match manifest.nodes.iter().position(|n| n.id == id) {
-        Some(i) => format!("nodes[{i}]"),
+    if let Some(i) = manifest.nodes.iter().position(|n| n.id == id) {
+        return format!("nodes[{i}]");
+    }
+    match manifest.indicators.iter().position(|x| x.id == id) {
+        Some(i) => format!("indicators[{i}]"),
         None => "indicators".into(),
     }
 }
