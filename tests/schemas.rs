@@ -174,12 +174,18 @@ tiers = [{ label = "all", upper_share = 1.0 }]
         "nodes[1]: node `empty` has no children; hang indicators under it or remove it",
         "indicators[0].weight: 2e12 (node `x`) is above 1e12",
     ] {
-        assert!(lines.iter().any(|l| l.starts_with(expected)), "missing `{expected}` in:\n{err}");
+        assert!(
+            lines.iter().any(|l| l.starts_with(expected)),
+            "missing `{expected}` in:\n{err}"
+        );
     }
     // Weights 2e12 and 0 do not sum to 0; a duplicate id stops the tree's checks
     // (their findings would be consequences of the duplicate).
     let dup = text.replace(r#"{ id = "empty", name = "Empty""#, r#"{ id = "p", name = "Empty""#);
     let err = manifest_error(&dup);
-    assert!(err.contains("nodes[1].id: id `p` is already used at nodes[0].id"), "{err}");
+    assert!(
+        err.contains("nodes[1].id: id `p` is already used at nodes[0].id"),
+        "{err}"
+    );
     assert!(!err.contains("cycle"), "{err}");
 }

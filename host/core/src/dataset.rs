@@ -311,308 +311,8 @@ impl Dataset {
         description_sha256: String,
         data_path: PathBuf,
     ) -> Result<Dataset> {
-        let file = &table.file.clone();
-        let headers = &table.header.clone();
-        for (i, h) in headers.iter().enumerate() {
-            if let Some(j) = headers[..i].iter().position(|x| x == h) {
-                bail!(
-                    "{file}: the header has the column `{h}` twice (columns {} and {})",
-                    j + 1,
-                    i + 1
-                );
-            }
-        }
-        // Every column the description names. A header name none of them claims
-        // is what a name the header lacks may have been meant to be (a typo on
-        // either side); another year's column of the wide layout never is.
-        let wide = description.columns.wide.as_ref();
-        let columns = &description.columns;
-        let mut claimed: Vec<String> = [columns.id.clone(), columns.name.clone()]
-            .into_iter()
-            .chain(columns.country.clone())
-            .chain(columns.time.clone())
-            .chain(columns.groups.iter().cloned())
-            .collect();
-        for v in &description.variables {
-            match wide {
-                None => claimed.push(v.id.clone()),
-                Some(w) => claimed.extend(w.years.iter().map(|&y| w.column(&v.id, y))),
-            }
-        }
-        let unclaimed: Vec<(usize, &str)> = headers
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| !claimed.contains(h))
-            .map(|(i, h)| (i, h.as_str()))
-            .collect();
-        let mut header_problems = Problems::default();
-        // Unclaimed columns offered as the intended one (not reported again as undescribed).
-        let mut offered: HashSet<usize> = HashSet::new();
-        let mut col = |name: &str, what: &str, problems: &mut Problems| -> Option<usize> {
-            let at = headers.iter().position(|h| h == name);
-            if at.is_none() {
-                let (hint, c) = header_typo(&table, name, &unclaimed, "change the description's name to match");
-                offered.extend(c);
-                problems.push(format!(
-                    "the description names `{name}` as the {what} column, but the header has no such column{}",
-                    hint.unwrap_or_else(|| format!(" (its columns: {})", headers.join(", ")))
-                ));
-            }
-            at
-        };
-        let id_col = col(&columns.id, "id", &mut header_problems);
-        let name_col = col(&columns.name, "name", &mut header_problems);
-        let country_col = columns
-            .country
-            .as_deref()
-            .map(|c| col(c, "country", &mut header_problems));
-        let group_cols: Vec<Option<usize>> = columns
-            .groups
-            .iter()
-            .map(|g| col(g, "group", &mut header_problems))
-            .collect();
-        let time_col = columns.time.as_deref().map(|c| col(c, "time", &mut header_problems));
-        // The variables' columns for each row read: one set (a year from the
-        // `time` column, or none), or one per year of the wide layout.
-        let layouts: Vec<(Option<i32>, Vec<Option<usize>>)> = match wide {
-            None => vec![(
-                None,
-                description
-                    .variables
-                    .iter()
-                    .map(|v| col(&v.id, "variable", &mut header_problems))
-                    .collect(),
-            )],
-            Some(w) => {
-                let at = |v: &str, y: i32| headers.iter().position(|h| *h == w.column(v, y));
-                for v in &description.variables {
-                    let absent: Vec<i32> = w.years.iter().copied().filter(|&y| at(&v.id, y).is_none()).collect();
-                    if absent.len() == w.years.len() {
-                        // No year at all: the variable's name, or the header's pattern, differs.
-                        let first = w.column(&v.id, w.years[0]);
-                        let (mut hint, c) = header_typo(
-                            &table,
-                            &first,
-                            &unclaimed,
-                            "change the variable's id or `columns.wide.header` in the description to match",
-                        );
-                        offered.extend(c);
-                        // The closest column names another variable: its columns of the
-                        // other years are the same typo, and the description's id can follow.
-                        let other = c.and_then(|c| w.variable_of(&headers[c], w.years[0]));
-                        if let Some(other) = other {
-                            let columns: Vec<(usize, &str)> = w
-                                .years
-                                .iter()
-                                .filter_map(|&y| unclaimed.iter().find(|(_, h)| *h == w.column(&other, y)).copied())
-                                .collect();
-                            if columns.len() > 1 {
-                                offered.extend(columns.iter().map(|(i, _)| *i));
-                                let named: Vec<String> = columns.iter().map(|(_, h)| format!("`{h}`")).collect();
-                                hint = Some(format!(
-                                    "; the header of {} ({}) has {}: rename them there (`{first}`, …), or change the \
-                                     variable's id in the description to `{other}`",
-                                    table.file_name(),
-                                    table.header_place(columns[0].0),
-                                    named.join(", ")
-                                ));
-                            }
-                        }
-                        header_problems.push(format!(
-                            "the wide layout needs a column per year for variable `{}` (`{first}` for {}, …), but the \
-                             header has none of them{}",
-                            v.id,
-                            w.years[0],
-                            hint.unwrap_or_else(|| format!(" (its columns: {})", headers.join(", ")))
-                        ));
-                        continue;
-                    }
-                    for y in absent {
-                        let name = w.column(&v.id, y);
-                        let (hint, c) = header_typo(&table, &name, &unclaimed, "change the description to match");
-                        offered.extend(c);
-                        header_problems.push(format!(
-                            "the wide layout needs a column `{name}` (variable `{}` in {y}), but the header has none: \
-                             add the column, or remove {y} from `columns.wide.years`{}",
-                            v.id,
-                            hint.unwrap_or_default()
-                        ));
-                    }
-                }
-                w.years
-                    .iter()
-                    .map(|&y| (Some(y), description.variables.iter().map(|v| at(&v.id, y)).collect()))
-                    .collect()
-            }
-        };
-        // Every column must be described: nothing is silently ignored.
-        for &(i, h) in &unclaimed {
-            if offered.contains(&i) {
-                continue;
-            }
-            let fix = match wide {
-                None => "add a [[variables]] entry for it".to_string(),
-                Some(w) => format!(
-                    "add a [[variables]] entry for it (in the wide layout its columns are named `{}` for each of the \
-                     years {:?})",
-                    w.header, w.years
-                ),
-            };
-            header_problems.push(format!(
-                "column `{h}` is not described in the dataset description (header, {}); {fix}",
-                table.header_place(i)
-            ));
-        }
-        header_problems.finish(file)?;
-        // Every named column was found (else `finish` failed).
-        let id_col = id_col.unwrap_or_default();
-        let name_col = name_col.unwrap_or_default();
-        let country_col = country_col.flatten();
-        let group_cols: Vec<usize> = group_cols.into_iter().flatten().collect();
-        let time_col = time_col.flatten();
-        let layouts: Vec<(Option<i32>, Vec<usize>)> = layouts
-            .into_iter()
-            .map(|(y, cols)| (y, cols.into_iter().flatten().collect()))
-            .collect();
-
-        let mut problems = Problems::default();
-        let mut units = Vec::new();
-        // Rows × layouts at most: the columns are filled without growing.
-        let capacity = table.rows_left() * layouts.len();
-        let mut numbers: Vec<Vec<f64>> = description
-            .variables
-            .iter()
-            .map(|v| match v.kind {
-                VariableType::Number => Vec::with_capacity(capacity),
-                VariableType::Text => Vec::new(),
-            })
-            .collect();
-        let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
-        let mut ids = HashSet::new();
-        while let Some(row) = table.next_row()? {
-            let row = &row;
-            // A CSV row with another number of fields than the header (a workbook row
-            // always has the sheet's width) would shift its values: refused.
-            if row.fields != headers.len() && table.origin == crate::table::Origin::Csv || row.fields > headers.len() {
-                problems.push(format!(
-                    "{}: {} fields, the header has {}",
-                    table.row_place(row),
-                    row.fields,
-                    headers.len()
-                ));
-                continue;
-            }
-            let text = |c: usize| -> Result<Option<String>, String> {
-                match &row.cells[c] {
-                    Cell::Empty => Ok(None),
-                    Cell::Text(t) => Ok(Some(t.to_string())),
-                    Cell::Number(x) => Ok(Some(crate::table::number_text(*x))),
-                    Cell::Error(e) => Err(format!(
-                        "{}: the cell holds the error {e}; fix the formula, or declare it missing: {}",
-                        table.cell_place(row, c),
-                        missing_line(dialect, e)
-                    )),
-                }
-            };
-            let key_text = |c: usize| text(c).map(Option::unwrap_or_default);
-            let id = match key_text(id_col) {
-                Ok(id) if id.is_empty() => {
-                    problems.push(format!(
-                        "{}: empty unit id in column `{}`",
-                        table.row_place(row),
-                        description.columns.id
-                    ));
-                    continue;
-                }
-                Ok(id) => id,
-                Err(e) => {
-                    problems.push(e);
-                    continue;
-                }
-            };
-            let time = match time_col {
-                None => None,
-                Some(c) => match &row.cells[c] {
-                    Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e6 => Some(*x as i32),
-                    other => {
-                        let shown = match other {
-                            Cell::Text(t) => t.to_string(),
-                            Cell::Error(e) => e.clone(),
-                            _ => String::new(),
-                        };
-                        match shown.parse::<i32>() {
-                            Ok(y) => Some(y),
-                            Err(_) => {
-                                problems.push(format!("{}: `{shown}` is not a year", table.cell_place(row, c)));
-                                continue;
-                            }
-                        }
-                    }
-                },
-            };
-            let mut key = |c: usize| match key_text(c) {
-                Ok(t) => t,
-                Err(e) => {
-                    problems.push(e);
-                    String::new()
-                }
-            };
-            let name = key(name_col);
-            let country = country_col.map(&mut key);
-            let groups: Vec<String> = group_cols.iter().map(|&g| key(g)).collect();
-            for (year, var_cols) in &layouts {
-                let time = year.or(time);
-                let unit = Unit {
-                    id: id.clone(),
-                    name: name.clone(),
-                    country: country.clone(),
-                    groups: groups.clone(),
-                    time,
-                };
-                if !ids.insert(unit.key()) {
-                    let what = if time.is_some() { "unit id and year" } else { "unit id" };
-                    problems.push(format!(
-                        "{}: {what} `{}` appears twice; they must be unique",
-                        table.row_place(row),
-                        unit.key()
-                    ));
-                }
-                units.push(unit);
-                for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
-                    match var.kind {
-                        VariableType::Text => match text(c) {
-                            Ok(t) => texts[v].push(t),
-                            Err(e) => {
-                                problems.push(e);
-                                texts[v].push(None);
-                            }
-                        },
-                        VariableType::Number => {
-                            let x = match number(&row.cells[c], dialect) {
-                                Ok(x) => x,
-                                Err(why) => {
-                                    problems.push(format!("{}: {why}", table.cell_place(row, c)));
-                                    f64::NAN
-                                }
-                            };
-                            if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
-                                problems.push(format!(
-                                    "{}: {x} is outside the declared range [{}, {}]",
-                                    table.cell_place(row, c),
-                                    var.min.map_or("-inf".into(), |m| m.to_string()),
-                                    var.max.map_or("+inf".into(), |m| m.to_string())
-                                ));
-                            }
-                            numbers[v].push(x);
-                        }
-                    }
-                }
-            }
-        }
-        problems.finish(file)?;
-        if units.is_empty() {
-            bail!("{file}: the dataset has no rows");
-        }
+        let located = locate_columns(&description, &table)?;
+        let (units, numbers, texts) = read_rows(&description, &mut table, &located, dialect)?;
         let mut num_map = BTreeMap::new();
         let mut text_map = BTreeMap::new();
         for ((var, n), t) in description.variables.iter().zip(numbers).zip(texts) {
@@ -635,6 +335,357 @@ impl Dataset {
             csv_path: data_path,
         })
     }
+}
+
+/// Where each column the description names is in the header (column indices).
+struct Located {
+    id: usize,
+    name: usize,
+    country: Option<usize>,
+    groups: Vec<usize>,
+    time: Option<usize>,
+    /// The variables' columns for each row read: one set (a year from the `time`
+    /// column, or none), or one per year of the wide layout.
+    layouts: Vec<(Option<i32>, Vec<usize>)>,
+}
+
+/// Finds every column the description names in the table's header. Every problem
+/// at once: a column named twice, a named column missing (with the header's
+/// closest unclaimed name as the likely typo), a year of the wide layout missing,
+/// a column nobody describes (nothing in a data file is silently ignored).
+fn locate_columns(description: &DatasetDescription, table: &RawTable) -> Result<Located> {
+    let file = &table.file;
+    let headers = &table.header;
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(j) = headers[..i].iter().position(|x| x == h) {
+            bail!(
+                "{file}: the header has the column `{h}` twice (columns {} and {})",
+                j + 1,
+                i + 1
+            );
+        }
+    }
+    // Every column the description names. A header name none of them claims
+    // is what a name the header lacks may have been meant to be (a typo on
+    // either side); another year's column of the wide layout never is.
+    let wide = description.columns.wide.as_ref();
+    let columns = &description.columns;
+    let mut claimed: Vec<String> = [columns.id.clone(), columns.name.clone()]
+        .into_iter()
+        .chain(columns.country.clone())
+        .chain(columns.time.clone())
+        .chain(columns.groups.iter().cloned())
+        .collect();
+    for v in &description.variables {
+        match wide {
+            None => claimed.push(v.id.clone()),
+            Some(w) => claimed.extend(w.years.iter().map(|&y| w.column(&v.id, y))),
+        }
+    }
+    let unclaimed: Vec<(usize, &str)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !claimed.contains(h))
+        .map(|(i, h)| (i, h.as_str()))
+        .collect();
+    let mut header_problems = Problems::default();
+    // Unclaimed columns offered as the intended one (not reported again as undescribed).
+    let mut offered: HashSet<usize> = HashSet::new();
+    let mut col = |name: &str, what: &str, problems: &mut Problems| -> Option<usize> {
+        let at = headers.iter().position(|h| h == name);
+        if at.is_none() {
+            let (hint, c) = header_typo(table, name, &unclaimed, "change the description's name to match");
+            offered.extend(c);
+            problems.push(format!(
+                "the description names `{name}` as the {what} column, but the header has no such column{}",
+                hint.unwrap_or_else(|| format!(" (its columns: {})", headers.join(", ")))
+            ));
+        }
+        at
+    };
+    let id_col = col(&columns.id, "id", &mut header_problems);
+    let name_col = col(&columns.name, "name", &mut header_problems);
+    let country_col = columns
+        .country
+        .as_deref()
+        .map(|c| col(c, "country", &mut header_problems));
+    let group_cols: Vec<Option<usize>> = columns
+        .groups
+        .iter()
+        .map(|g| col(g, "group", &mut header_problems))
+        .collect();
+    let time_col = columns.time.as_deref().map(|c| col(c, "time", &mut header_problems));
+    // The variables' columns for each row read: one set (a year from the
+    // `time` column, or none), or one per year of the wide layout.
+    let layouts: Vec<(Option<i32>, Vec<Option<usize>>)> = match wide {
+        None => vec![(
+            None,
+            description
+                .variables
+                .iter()
+                .map(|v| col(&v.id, "variable", &mut header_problems))
+                .collect(),
+        )],
+        Some(w) => {
+            let at = |v: &str, y: i32| headers.iter().position(|h| *h == w.column(v, y));
+            for v in &description.variables {
+                let absent: Vec<i32> = w.years.iter().copied().filter(|&y| at(&v.id, y).is_none()).collect();
+                if absent.len() == w.years.len() {
+                    // No year at all: the variable's name, or the header's pattern, differs.
+                    let first = w.column(&v.id, w.years[0]);
+                    let (mut hint, c) = header_typo(
+                        table,
+                        &first,
+                        &unclaimed,
+                        "change the variable's id or `columns.wide.header` in the description to match",
+                    );
+                    offered.extend(c);
+                    // The closest column names another variable: its columns of the
+                    // other years are the same typo, and the description's id can follow.
+                    let other = c.and_then(|c| w.variable_of(&headers[c], w.years[0]));
+                    if let Some(other) = other {
+                        let columns: Vec<(usize, &str)> = w
+                            .years
+                            .iter()
+                            .filter_map(|&y| unclaimed.iter().find(|(_, h)| *h == w.column(&other, y)).copied())
+                            .collect();
+                        if columns.len() > 1 {
+                            offered.extend(columns.iter().map(|(i, _)| *i));
+                            let named: Vec<String> = columns.iter().map(|(_, h)| format!("`{h}`")).collect();
+                            hint = Some(format!(
+                                "; the header of {} ({}) has {}: rename them there (`{first}`, …), or change the \
+                                     variable's id in the description to `{other}`",
+                                table.file_name(),
+                                table.header_place(columns[0].0),
+                                named.join(", ")
+                            ));
+                        }
+                    }
+                    header_problems.push(format!(
+                        "the wide layout needs a column per year for variable `{}` (`{first}` for {}, …), but the \
+                             header has none of them{}",
+                        v.id,
+                        w.years[0],
+                        hint.unwrap_or_else(|| format!(" (its columns: {})", headers.join(", ")))
+                    ));
+                    continue;
+                }
+                for y in absent {
+                    let name = w.column(&v.id, y);
+                    let (hint, c) = header_typo(table, &name, &unclaimed, "change the description to match");
+                    offered.extend(c);
+                    header_problems.push(format!(
+                        "the wide layout needs a column `{name}` (variable `{}` in {y}), but the header has none: \
+                             add the column, or remove {y} from `columns.wide.years`{}",
+                        v.id,
+                        hint.unwrap_or_default()
+                    ));
+                }
+            }
+            w.years
+                .iter()
+                .map(|&y| (Some(y), description.variables.iter().map(|v| at(&v.id, y)).collect()))
+                .collect()
+        }
+    };
+    // Every column must be described: nothing is silently ignored.
+    for &(i, h) in &unclaimed {
+        if offered.contains(&i) {
+            continue;
+        }
+        let fix = match wide {
+            None => "add a [[variables]] entry for it".to_string(),
+            Some(w) => format!(
+                "add a [[variables]] entry for it (in the wide layout its columns are named `{}` for each of the \
+                     years {:?})",
+                w.header, w.years
+            ),
+        };
+        header_problems.push(format!(
+            "column `{h}` is not described in the dataset description (header, {}); {fix}",
+            table.header_place(i)
+        ));
+    }
+    header_problems.finish(file)?;
+    // Every named column was found (else `finish` failed).
+    let id_col = id_col.unwrap_or_default();
+    let name_col = name_col.unwrap_or_default();
+    let country_col = country_col.flatten();
+    let group_cols: Vec<usize> = group_cols.into_iter().flatten().collect();
+    let time_col = time_col.flatten();
+    let layouts: Vec<(Option<i32>, Vec<usize>)> = layouts
+        .into_iter()
+        .map(|(y, cols)| (y, cols.into_iter().flatten().collect()))
+        .collect();
+    Ok(Located {
+        id: id_col,
+        name: name_col,
+        country: country_col,
+        groups: group_cols,
+        time: time_col,
+        layouts,
+    })
+}
+
+/// Reads the rows into units and the variables' columns (numbers or texts, in the
+/// description's order), checking every cell: ids present and unique (per year),
+/// years, numbers in the dialect and in their declared range, spreadsheet errors.
+/// Every bad cell is listed, by line or `Sheet!D14`.
+#[allow(clippy::type_complexity)]
+fn read_rows(
+    description: &DatasetDescription,
+    table: &mut RawTable,
+    located: &Located,
+    dialect: &Dialect,
+) -> Result<(Vec<Unit>, Vec<Vec<f64>>, Vec<Vec<Option<String>>>)> {
+    let &Located {
+        id: id_col,
+        name: name_col,
+        country: country_col,
+        groups: ref group_cols,
+        time: time_col,
+        ref layouts,
+    } = located;
+    let width = table.header.len();
+    let mut problems = Problems::default();
+    let mut units = Vec::new();
+    // Rows × layouts at most: the columns are filled without growing.
+    let capacity = table.rows_left() * layouts.len();
+    let mut numbers: Vec<Vec<f64>> = description
+        .variables
+        .iter()
+        .map(|v| match v.kind {
+            VariableType::Number => Vec::with_capacity(capacity),
+            VariableType::Text => Vec::new(),
+        })
+        .collect();
+    let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); description.variables.len()];
+    let mut ids = HashSet::new();
+    while let Some(row) = table.next_row()? {
+        let row = &row;
+        // A CSV row with another number of fields than the header (a workbook row
+        // always has the sheet's width) would shift its values: refused.
+        if row.fields != width && table.origin == crate::table::Origin::Csv || row.fields > width {
+            problems.push(format!(
+                "{}: {} fields, the header has {}",
+                table.row_place(row),
+                row.fields,
+                width
+            ));
+            continue;
+        }
+        let text = |c: usize| -> Result<Option<String>, String> {
+            match &row.cells[c] {
+                Cell::Empty => Ok(None),
+                Cell::Text(t) => Ok(Some(t.to_string())),
+                Cell::Number(x) => Ok(Some(crate::table::number_text(*x))),
+                Cell::Error(e) => Err(format!(
+                    "{}: the cell holds the error {e}; fix the formula, or declare it missing: {}",
+                    table.cell_place(row, c),
+                    missing_line(dialect, e)
+                )),
+            }
+        };
+        let key_text = |c: usize| text(c).map(Option::unwrap_or_default);
+        let id = match key_text(id_col) {
+            Ok(id) if id.is_empty() => {
+                problems.push(format!(
+                    "{}: empty unit id in column `{}`",
+                    table.row_place(row),
+                    description.columns.id
+                ));
+                continue;
+            }
+            Ok(id) => id,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let time = match time_col {
+            None => None,
+            Some(c) => match &row.cells[c] {
+                Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e6 => Some(*x as i32),
+                other => {
+                    let shown = match other {
+                        Cell::Text(t) => t.to_string(),
+                        Cell::Error(e) => e.clone(),
+                        _ => String::new(),
+                    };
+                    match shown.parse::<i32>() {
+                        Ok(y) => Some(y),
+                        Err(_) => {
+                            problems.push(format!("{}: `{shown}` is not a year", table.cell_place(row, c)));
+                            continue;
+                        }
+                    }
+                }
+            },
+        };
+        let mut key = |c: usize| match key_text(c) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(e);
+                String::new()
+            }
+        };
+        let name = key(name_col);
+        let country = country_col.map(&mut key);
+        let groups: Vec<String> = group_cols.iter().map(|&g| key(g)).collect();
+        for (year, var_cols) in layouts {
+            let time = year.or(time);
+            let unit = Unit {
+                id: id.clone(),
+                name: name.clone(),
+                country: country.clone(),
+                groups: groups.clone(),
+                time,
+            };
+            if !ids.insert(unit.key()) {
+                let what = if time.is_some() { "unit id and year" } else { "unit id" };
+                problems.push(format!(
+                    "{}: {what} `{}` appears twice; they must be unique",
+                    table.row_place(row),
+                    unit.key()
+                ));
+            }
+            units.push(unit);
+            for (v, (&c, var)) in var_cols.iter().zip(&description.variables).enumerate() {
+                match var.kind {
+                    VariableType::Text => match text(c) {
+                        Ok(t) => texts[v].push(t),
+                        Err(e) => {
+                            problems.push(e);
+                            texts[v].push(None);
+                        }
+                    },
+                    VariableType::Number => {
+                        let x = match number(&row.cells[c], dialect) {
+                            Ok(x) => x,
+                            Err(why) => {
+                                problems.push(format!("{}: {why}", table.cell_place(row, c)));
+                                f64::NAN
+                            }
+                        };
+                        if var.min.is_some_and(|m| x < m) || var.max.is_some_and(|m| x > m) {
+                            problems.push(format!(
+                                "{}: {x} is outside the declared range [{}, {}]",
+                                table.cell_place(row, c),
+                                var.min.map_or("-inf".into(), |m| m.to_string()),
+                                var.max.map_or("+inf".into(), |m| m.to_string())
+                            ));
+                        }
+                        numbers[v].push(x);
+                    }
+                }
+            }
+        }
+    }
+    problems.finish(&table.file)?;
+    if units.is_empty() {
+        bail!("{}: the dataset has no rows", table.file);
+    }
+    Ok((units, numbers, texts))
 }
 
 /// A header name that may be the one `name` was meant to be (the closest of the

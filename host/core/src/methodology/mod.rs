@@ -514,7 +514,11 @@ impl Manifest {
         // With two nodes of one id the tree is ambiguous: its own checks would
         // report consequences of the duplicate, not problems of their own.
         let ambiguous = problems.iter().any(|p| p.contains("is already used at"));
-        let tree = if ambiguous { None } else { Some(self.build_tree(&mut problems)) };
+        let tree = if ambiguous {
+            None
+        } else {
+            Some(self.build_tree(&mut problems))
+        };
         if !problems.is_empty() {
             bail!("{}", problems.join("\n"));
         }
@@ -711,7 +715,11 @@ impl Manifest {
                         .map(|&k| format!("`{}`", self.nodes[k].id))
                         .collect();
                     let parent = &self.nodes[i].parent;
-                    let how = if *parent == self.nodes[up].id { "is in" } else { "leads into" };
+                    let how = if *parent == self.nodes[up].id {
+                        "is in"
+                    } else {
+                        "leads into"
+                    };
                     problems.push(format!(
                         "nodes[{i}].parent: `{parent}` {how} a cycle of parents ({}); the tree must lead up to `{}`",
                         cycle.join(" → "),
