@@ -775,6 +775,7 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
                         &rows,
                         &ids,
                         "synthetic",
+                        Default::default(),
                     )
                     .map(|_| ())
             }

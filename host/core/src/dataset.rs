@@ -271,14 +271,17 @@ impl Dataset {
             &crate::diagnostic::Source::new(path.display().to_string(), text),
         )?;
         let data_path = path.parent().unwrap_or(Path::new(".")).join(&description.file);
-        let bytes = std::fs::read(&data_path).with_context(|| {
+        let dialect = dialect(&description)?;
+        // Not found or unreadable: said as the description's `file`.
+        std::fs::File::open(&data_path).with_context(|| {
             format!(
                 "{}: file: cannot read the dataset's data file `{}`",
                 path.display(),
                 data_path.display()
             )
         })?;
-        Self::read(description, description_sha256, &bytes, data_path)
+        let table = crate::table::open(&data_path, description.sheet.as_deref(), &dialect)?;
+        Self::from_table(description, table, &dialect, None, description_sha256, data_path)
     }
 
     /// Parses and checks the bytes of a data file (CSV, or a workbook when
@@ -300,19 +303,23 @@ impl Dataset {
         let dialect = dialect(&description)?;
         let table = crate::table::read(bytes, &data_path, description.sheet.as_deref(), &dialect)?;
         let sha256 = crate::digest::sha256_hex(bytes);
-        Self::from_table(description, table, &dialect, sha256, description_sha256, data_path)
+        Self::from_table(description, table, &dialect, Some(sha256), description_sha256, data_path)
     }
 
     fn from_table(
         description: DatasetDescription,
         mut table: RawTable,
         dialect: &Dialect,
-        sha256: String,
+        sha256: Option<String>,
         description_sha256: String,
         data_path: PathBuf,
     ) -> Result<Dataset> {
         let located = locate_columns(&description, &table)?;
         let (units, numbers, texts) = read_rows(&description, &mut table, &located, dialect)?;
+        // A file opened from its path was hashed as it was read (to its end).
+        let sha256 = sha256
+            .or_else(|| table.sha256())
+            .ok_or_else(|| anyhow::anyhow!("{}: the data file was not read to its end", table.file))?;
         let mut num_map = BTreeMap::new();
         let mut text_map = BTreeMap::new();
         for ((var, n), t) in description.variables.iter().zip(numbers).zip(texts) {

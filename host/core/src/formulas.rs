@@ -119,6 +119,25 @@ impl Formulas {
         self.items.iter().any(|x| x.indicator == position)
     }
 
+    /// The indicators that take a variable as it is (`from = "x"`) that no other
+    /// formula reads: (indicator position, variable). When every row is scored,
+    /// such a column can be moved out of the dataset into the indicator (see
+    /// [`Formulas::evaluate`]'s `given`) rather than copied.
+    pub fn sole_readers(&self) -> Vec<(usize, &str)> {
+        let readers = |name: &str| {
+            self.items
+                .iter()
+                .filter(|x| x.formula.names().any(|(n, _)| n == name))
+                .count()
+        };
+        self.items
+            .iter()
+            .filter(|x| x.key == "from")
+            .filter_map(|x| x.formula.names().next().map(|(n, _)| (x.indicator, n)))
+            .filter(|&(_, n)| readers(n) == 1)
+            .collect()
+    }
+
     /// The dataset variables the formulas read (names that are not constants).
     pub fn variables(&self) -> BTreeSet<String> {
         self.items
@@ -131,8 +150,11 @@ impl Formulas {
     /// Evaluates the formulas over `rows` of the dataset's numeric variables
     /// `numbers` (`dataset` names the dataset in messages; `texts` are its text
     /// variables, to say so when a formula names one). The manifest has
-    /// `indicators` indicators. Errors: an unknown variable (with the close
-    /// matches), a constant that is also a variable.
+    /// `indicators` indicators. `given` holds columns already taken out of the
+    /// dataset for indicators of [`Formulas::sole_readers`] (every row scored, in
+    /// file order): they are the values of their indicators as they are, with
+    /// nothing to evaluate. Errors: an unknown variable (with the close matches),
+    /// a constant that is also a variable.
     pub fn evaluate(
         &self,
         indicators: &[crate::methodology::IndicatorSpec],
@@ -141,6 +163,7 @@ impl Formulas {
         rows: &[usize],
         units: &[String],
         dataset: &str,
+        mut given: BTreeMap<usize, Vec<f64>>,
     ) -> Result<Computed> {
         let mut columns: Vec<Option<Vec<f64>>> = vec![None; indicators.len()];
         let mut warnings = Vec::new();
@@ -151,6 +174,11 @@ impl Formulas {
         let every_row =
             rows.iter().enumerate().all(|(i, &r)| i == r) && numbers.values().all(|column| column.len() == rows.len());
         for item in &self.items {
+            if let Some(values) = given.remove(&item.indicator) {
+                debug_assert_eq!(values.len(), rows.len());
+                columns[item.indicator] = Some(values);
+                continue;
+            }
             // Every unknown name of the formula at once, each at its place.
             let mut unknown = false;
             let mut reported: BTreeSet<&str> = BTreeSet::new();

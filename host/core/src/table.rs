@@ -10,7 +10,7 @@
 //! it was declared to be (a workbook named `.csv`, another encoding, another
 //! delimiter).
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
@@ -55,6 +55,8 @@ pub struct RawTable<'a> {
     first_column: usize,
     /// The CSV line or sheet row (1-based) of the header.
     header_line: usize,
+    /// A workbook's SHA-256, when it was opened from its path ([`open`]).
+    sha256: Option<String>,
 }
 
 impl std::fmt::Debug for RawTable<'_> {
@@ -77,40 +79,76 @@ enum Rows<'a> {
 
 /// The rows of CSV text after its header.
 struct CsvRows<'a> {
-    reader: csv::Reader<&'a [u8]>,
+    reader: csv::Reader<CsvSource<'a>>,
     record: csv::StringRecord,
-    text: &'a [u8],
-    /// The byte offset at which each line starts.
-    line_starts: Vec<usize>,
+    lines: LineIndex,
     missing: Vec<String>,
+    /// Whether the last record was read (the source is at its end).
+    done: bool,
 }
 
-impl CsvRows<'_> {
+/// Where CSV bytes come from: bytes in memory, or a file whose bytes are hashed
+/// as the parser reads them (so that the hash is of what was read, and the file
+/// is never held whole: 13,000 rows × 212 columns is 21 MB of text).
+enum CsvSource<'a> {
+    Bytes(&'a [u8]),
+    File { file: std::fs::File, hasher: sha2::Sha256 },
+}
+
+impl Read for CsvSource<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            CsvSource::Bytes(bytes) => bytes.read(buf),
+            CsvSource::File { file, hasher } => {
+                let n = file.read(buf)?;
+                sha2::Digest::update(hasher, &buf[..n]);
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// The byte offsets (after a byte-order mark) of a CSV text's line breaks, found
+/// before it is parsed: line numbers as an editor counts them (a line is what
+/// ends with `\n`: CRLF, blank lines and line breaks inside quotes count) without
+/// holding the text. 8 bytes per line.
+#[derive(Default)]
+struct LineIndex {
+    /// Offsets of every `\n`.
+    newlines: Vec<u64>,
+    /// Offsets of every `\r`.
+    returns: Vec<u64>,
+}
+
+impl LineIndex {
     /// The line (1-based) of the record at byte `byte`: the csv reader places a
     /// record where the previous one ended (before its line break, and before any
     /// blank lines), so line breaks are stepped over to its first byte.
     fn line_of(&self, byte: u64) -> usize {
-        let mut at = byte as usize;
-        while at < self.text.len() && (self.text[at] == b'\r' || self.text[at] == b'\n') {
+        let mut at = byte;
+        while self.newlines.binary_search(&at).is_ok() || self.returns.binary_search(&at).is_ok() {
             at += 1;
         }
-        self.line_starts.partition_point(|&s| s <= at)
+        self.newlines.partition_point(|&n| n < at) + 1
     }
+}
 
+impl CsvRows<'_> {
     /// The next record with something in it, trimmed, and its line.
     fn next_record(&mut self, file: &str) -> Result<Option<(usize, Vec<&str>)>> {
         loop {
             let more = self.reader.read_record(&mut self.record).map_err(|e| {
-                let line = e.position().map_or(0, |p| self.line_of(p.byte()));
+                let line = e.position().map_or(0, |p| self.lines.line_of(p.byte()));
                 anyhow!("{file}: line {line}: not valid CSV: {e}")
             })?;
             if !more {
+                self.done = true;
                 return Ok(None);
             }
             if self.record.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            let line = self.record.position().map_or(0, |p| self.line_of(p.byte()));
+            let line = self.record.position().map_or(0, |p| self.lines.line_of(p.byte()));
             return Ok(Some((line, self.record.iter().map(str::trim).collect())));
         }
     }
@@ -168,7 +206,7 @@ impl RawTable<'_> {
     pub fn rows_left(&self) -> usize {
         match &self.rows {
             Rows::Sheet(rows) => rows.len(),
-            Rows::Csv(csv) => csv.line_starts.len(),
+            Rows::Csv(csv) => csv.lines.newlines.len() + 1,
         }
     }
 
@@ -217,6 +255,22 @@ impl RawTable<'_> {
                 column_letters(self.first_column + col),
                 self.header_line
             ),
+        }
+    }
+
+    /// The SHA-256 (hex) of the file's bytes, for a table opened from its path
+    /// ([`open`]): a workbook's at once, a CSV file's once every row has been read
+    /// (its bytes are hashed as they are parsed). `None` for a table read from
+    /// bytes (their reader knows them) and for a CSV file not read to its end.
+    pub fn sha256(&self) -> Option<String> {
+        match &self.rows {
+            Rows::Sheet(_) => self.sha256.clone(),
+            Rows::Csv(csv) => match csv.reader.get_ref() {
+                CsvSource::File { hasher, .. } if csv.done => {
+                    Some(hex::encode(sha2::Digest::finalize(hasher.clone())))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -275,30 +329,60 @@ pub fn read<'a>(bytes: &'a [u8], path: &Path, sheet: Option<&str>, dialect: &Dia
     }
 }
 
+/// Opens the file at `path` (named in messages as written): a workbook (read
+/// whole, as calamine needs) when it has a workbook's extension, CSV in `dialect`
+/// otherwise, read from the file as the rows are asked for (the file is scanned
+/// once for its line breaks and encoding, then parsed and hashed in a second
+/// pass; neither holds it whole). [`RawTable::sha256`] gives the file's hash.
+///
+/// # Errors
+/// The file cannot be read (the I/O error), or as [`read`].
+pub fn open(path: &Path, sheet: Option<&str>, dialect: &Dialect) -> Result<RawTable<'static>> {
+    let file = path.display().to_string();
+    let cannot = |e: std::io::Error| anyhow!("cannot read `{file}`: {e}");
+    if is_workbook(path) {
+        let bytes = std::fs::read(path).map_err(cannot)?;
+        let mut table = read_workbook(&bytes, &file, sheet, &dialect.missing)?;
+        table.sha256 = Some(crate::digest::sha256_hex(&bytes));
+        return Ok(table);
+    }
+    if let Some(s) = sheet {
+        bail!(
+            "{file}: `sheet = \"{s}\"` is for workbooks, but this file is read as CSV; remove `sheet`, or name \
+             the workbook file (`.xlsx`, `.ods`)"
+        );
+    }
+    let (bom, lines) = scan(std::fs::File::open(path).map_err(cannot)?, &file)?;
+    let mut input = std::fs::File::open(path).map_err(cannot)?;
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    if bom {
+        let mut mark = [0u8; 3];
+        input.read_exact(&mut mark).map_err(cannot)?;
+        sha2::Digest::update(&mut hasher, mark);
+    }
+    csv_table(CsvSource::File { file: input, hasher }, lines, &file, dialect)
+}
+
 /// Reads CSV text in `dialect`: its header now, its rows as they are asked for.
 fn read_csv<'a>(bytes: &'a [u8], file: &str, dialect: &Dialect) -> Result<RawTable<'a>> {
-    let text = csv_text(bytes, file)?;
+    let (bom, lines) = scan(bytes, file)?;
+    let text = if bom { &bytes[BOM.len()..] } else { bytes };
+    csv_table(CsvSource::Bytes(text), lines, file, dialect)
+}
+
+/// A CSV table over `source` (after any byte-order mark), its header read.
+fn csv_table<'a>(source: CsvSource<'a>, lines: LineIndex, file: &str, dialect: &Dialect) -> Result<RawTable<'a>> {
     let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(dialect.delimiter)
-        .from_reader(text.as_bytes());
-    // Line numbers from byte offsets: a line is what ends with `\n`, so CRLF, blank
-    // lines and line breaks inside quotes count as an editor counts them.
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
+        .from_reader(source);
     let mut rows = CsvRows {
         reader,
         record: csv::StringRecord::new(),
-        text: text.as_bytes(),
-        line_starts,
+        lines,
         missing: dialect.missing.clone(),
+        done: false,
     };
     let (header_line, header) = match rows.next_record(file)? {
         Some((line, cells)) => (line, cells.iter().map(|c| c.to_string()).collect::<Vec<String>>()),
@@ -312,38 +396,90 @@ fn read_csv<'a>(bytes: &'a [u8], file: &str, dialect: &Dialect) -> Result<RawTab
         rows: Rows::Csv(Box::new(rows)),
         first_column: 0,
         header_line,
+        sha256: None,
     })
 }
 
-/// CSV bytes as UTF-8 text (a byte-order mark dropped); anything else is named
-/// with the fix.
-fn csv_text<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str> {
-    if bytes.starts_with(b"PK\x03\x04") {
+/// UTF-8's byte-order mark, which Excel writes at the start of "CSV UTF-8".
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads CSV bytes once, in blocks: says when they are not CSV text (a workbook,
+/// UTF-16, not UTF-8: at its line, with the fix), whether a byte-order mark
+/// starts them, and where their line breaks are (offsets after the mark).
+fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex)> {
+    let io = |e: std::io::Error| anyhow!("cannot read `{file}`: {e}");
+    let mut block = vec![0u8; 1 << 16];
+    let mut filled = fill(&mut input, &mut block).map_err(io)?;
+    let start = &block[..filled];
+    if start.starts_with(b"PK\x03\x04") {
         bail!(
             "{file}: this is a workbook (Excel .xlsx or OpenDocument .ods: a zip file), not CSV text; name it with its \
              own extension in the dataset description (`file = \"….xlsx\"`, and `sheet = \"…\"` if the data is not \
              on the first sheet)"
         );
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if start.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         bail!("{file}: this is an old Excel workbook (.xls), not CSV text; name it `….xls` in the dataset description");
     }
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
         bail!(
             "{file}: the file is UTF-16 text (as Excel's \"Unicode text\" writes it); save it as \"CSV UTF-8\" or \
              convert it (`iconv -f UTF-16 -t UTF-8`)"
         );
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        anyhow!(
-            "{file}: line {line}: the file is not UTF-8 text (byte 0x{:02X}); it is probably Windows-1252 or Latin-1, \
-             as older Excel writes CSV: save it as \"CSV UTF-8\", or convert it (`iconv -f WINDOWS-1252 -t UTF-8`)",
-            bytes[at]
-        )
-    })
+    let bom = start.starts_with(BOM);
+    let mut lines = LineIndex::default();
+    // Offset (after the mark) of the block's first byte; a UTF-8 sequence cut by
+    // the block's end is carried to the next.
+    let mut offset: u64 = 0;
+    let mut carried: Vec<u8> = Vec::new();
+    let mut skip = if bom { BOM.len() } else { 0 };
+    while filled > 0 {
+        let bytes = &block[skip..filled];
+        for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let list = if bytes[at] == b'\n' { &mut lines.newlines } else { &mut lines.returns };
+            list.push(offset + at as u64);
+        }
+        let start_of_text = offset - carried.len() as u64;
+        carried.extend_from_slice(bytes);
+        match std::str::from_utf8(&carried) {
+            Ok(_) => carried.clear(),
+            Err(e) if e.error_len().is_none() => {
+                carried.drain(..e.valid_up_to());
+            }
+            Err(e) => return Err(not_utf8(&lines, start_of_text + e.valid_up_to() as u64, carried[e.valid_up_to()], file)),
+        }
+        offset += bytes.len() as u64;
+        skip = 0;
+        filled = fill(&mut input, &mut block).map_err(io)?;
+    }
+    if let Some(&byte) = carried.first() {
+        return Err(not_utf8(&lines, offset - carried.len() as u64, byte, file));
+    }
+    Ok((bom, lines))
+}
+
+/// Reads into `buf` until it is full or the input ends; how many bytes were read.
+fn fill(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The error for a byte that is not UTF-8, at offset `at` (after the mark).
+fn not_utf8(lines: &LineIndex, at: u64, byte: u8, file: &str) -> anyhow::Error {
+    let line = lines.newlines.partition_point(|&n| n < at) + 1;
+    anyhow!(
+        "{file}: line {line}: the file is not UTF-8 text (byte 0x{byte:02X}); it is probably Windows-1252 or Latin-1, \
+         as older Excel writes CSV: save it as \"CSV UTF-8\", or convert it (`iconv -f WINDOWS-1252 -t UTF-8`)"
+    )
 }
 
 /// A header read as one column that holds another separator: say which.
@@ -476,6 +612,7 @@ fn read_workbook<'a>(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[S
         rows: Rows::Sheet(rows.into_iter()),
         first_column,
         header_line,
+        sha256: None,
     })
 }
 
@@ -571,5 +708,49 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2: the file is not UTF-8 text (byte 0xE9)"), "{err}");
+    }
+    /// A file is read as its bytes are: the same header, rows, lines and cells,
+    /// and its SHA-256 once read to the end; a character cut by the scan's 64 KiB
+    /// blocks is whole, and a bad byte past the first block is found at its line.
+    #[test]
+    fn a_file_is_read_as_its_bytes_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        // A 3-byte mark and a 9-byte header, then lines of 10 bytes: line 6,554
+        // starts at byte 12 + 6,552 × 10 = 65,532, and its `é` (2 bytes) takes
+        // bytes 65,535 and 65,536, across the end of the first block.
+        let mut text = String::from("\u{feff}id,name\r\n");
+        for u in 2..=7000 {
+            if u == 6554 {
+                text.push_str("u6,éabcd\n");
+            } else {
+                text.push_str(&format!("{u:05},{:03}\n", u % 1000));
+            }
+        }
+        let bytes = text.as_bytes();
+        std::fs::write(&path, bytes).unwrap();
+        let from_bytes = read(bytes, &path, None, &Dialect::default()).unwrap().rows().unwrap();
+        let mut opened = open(&path, None, &Dialect::default()).unwrap();
+        assert_eq!(opened.header, ["id", "name"]);
+        assert_eq!(opened.sha256(), None, "not read to its end yet");
+        let rows = opened.rows().unwrap();
+        assert_eq!(rows.len(), 6999);
+        assert_eq!(rows[6552].line, 6554);
+        assert_eq!(rows[6552].cells[1], Cell::Text("éabcd".into()));
+        for (a, b) in rows.iter().zip(&from_bytes) {
+            assert_eq!((a.line, &a.cells), (b.line, &b.cells));
+        }
+        assert_eq!(opened.sha256().unwrap(), crate::digest::sha256_hex(bytes));
+
+        let mut bad = bytes.to_vec();
+        let at = bytes.len() - 3; // in the last line, 7,000
+        bad[at] = 0xE9;
+        std::fs::write(&path, &bad).unwrap();
+        let err = open(&path, None, &Dialect::default()).unwrap_err().to_string();
+        assert!(err.contains("line 7000: the file is not UTF-8 text (byte 0xE9)"), "{err}");
+        // A sequence cut short by the end of the file.
+        std::fs::write(&path, &bytes[..bytes.len() - 2].iter().chain(&[0xC3]).copied().collect::<Vec<u8>>()).unwrap();
+        let err = open(&path, None, &Dialect::default()).unwrap_err().to_string();
+        assert!(err.contains("line 7000: the file is not UTF-8 text (byte 0xC3)"), "{err}");
     }
 }
