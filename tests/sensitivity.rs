@@ -382,3 +382,85 @@ fn the_slurm_script_runs_the_shards() {
         stderr(&o)
     );
 }
+
+/// `EDITION.toml@VARIANT` analyses the variant's ranking: its nominal ranks are
+/// `cityrank run EDITION.toml@VARIANT`'s, the report names the variant, and parts
+/// of the edition and of its variant are not merged into one analysis.
+#[test]
+fn a_variant_is_analysed_after_an_at_sign() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path();
+    let nominal_ranks = |r: &Value, key: &str| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = r["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["id"].as_str().unwrap().to_string(), u[key].as_u64().unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let edition = "methodologies/asem-2018.toml";
+    let report: Value = serde_json::from_slice(&sensitivity(
+        cache,
+        &[
+            "methodologies/asem-2018.toml@geometric",
+            "--samples",
+            "4",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(report["variant"], "geometric");
+    let run = output(cityrank(cache).args(["run", "methodologies/asem-2018.toml@geometric", "--format", "json"]));
+    assert!(run.status.success(), "{}", stderr(&run));
+    let run: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(nominal_ranks(&report, "nominal_rank"), nominal_ranks(&run, "rank"));
+    let plain: Value =
+        serde_json::from_slice(&sensitivity(cache, &[edition, "--samples", "4", "--format", "json"])).unwrap();
+    assert!(plain.get("variant").is_none(), "no variant: no key");
+    assert_ne!(
+        nominal_ranks(&plain, "nominal_rank"),
+        nominal_ranks(&report, "nominal_rank"),
+        "the geometric mean ranks ASEM differently"
+    );
+    // The same with --variant; twice and differently is refused.
+    let flag = sensitivity(
+        cache,
+        &[edition, "--variant", "geometric", "--samples", "4", "--format", "json"],
+    );
+    assert_eq!(serde_json::from_slice::<Value>(&flag).unwrap(), report);
+    let o = output(cityrank(cache).args([
+        "sensitivity",
+        "methodologies/asem-2018.toml@geometric",
+        "--variant",
+        "zscore",
+    ]));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("the variant is given twice: `@geometric` and `--variant zscore`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let part = |target: &str, k: &str| {
+        let path = dir.path().join(format!("{}-{k}.part", target.len()));
+        let o = output(
+            cityrank(cache)
+                .args(["sensitivity", target, "--samples", "4", "--shard", k, "-o"])
+                .arg(&path),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        path
+    };
+    let a = part("methodologies/asem-2018.toml@geometric", "1/2");
+    let b = part(edition, "2/2");
+    let o = output(cityrank(cache).args(["sensitivity", "merge"]).arg(&a).arg(&b));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("their variants analysed (`EDITION.toml@VARIANT`) differ (geometric in"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -473,6 +473,7 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
     let subject = Subject {
         label: "synthetic".into(),
         edition_id: "synthetic".into(),
+        variant: None,
         methodology: "synthetic".into(),
         methodology_sha256: String::new(),
         dataset_sha256: String::new(),

@@ -390,7 +390,7 @@ pub fn compare_workbook(report: &crate::compare::CompareReport) -> Result<Vec<u8
 /// `Weight inputs alone` (the units changing tier over each weight input's sets)
 /// and `Leave one out`. Returns the file's bytes.
 pub fn sensitivity_workbook(report: &crate::sensitivity::SensitivityReport) -> Result<Vec<u8>> {
-    let mut book = workbook(&format!("{} — uncertainty and sensitivity", report.edition))?;
+    let mut book = workbook(&format!("{} — uncertainty and sensitivity", report.subject()))?;
     let f = Formats::new(report.tiers.len());
     let one = Format::new().set_num_format("0.0");
     let three = Format::new().set_num_format("0.000");

@@ -303,7 +303,14 @@ impl Dataset {
         let dialect = dialect(&description)?;
         let table = crate::table::read(bytes, &data_path, description.sheet.as_deref(), &dialect)?;
         let sha256 = crate::digest::sha256_hex(bytes);
-        Self::from_table(description, table, &dialect, Some(sha256), description_sha256, data_path)
+        Self::from_table(
+            description,
+            table,
+            &dialect,
+            Some(sha256),
+            description_sha256,
+            data_path,
+        )
     }
 
     fn from_table(

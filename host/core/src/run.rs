@@ -796,7 +796,10 @@ fn take_sole_columns(
     let manifest = &loaded.manifest;
     let read_elsewhere = |name: &str| {
         manifest.inputs.iter().any(|i| i.id == name)
-            || manifest.indicators.iter().any(|i| i.denominator.as_deref() == Some(name))
+            || manifest
+                .indicators
+                .iter()
+                .any(|i| i.denominator.as_deref() == Some(name))
             || manifest.peer_groups.as_ref().is_some_and(|p| p.covariate == name)
             || covariate == Some(name)
     };

@@ -266,9 +266,7 @@ impl RawTable<'_> {
         match &self.rows {
             Rows::Sheet(_) => self.sha256.clone(),
             Rows::Csv(csv) => match csv.reader.get_ref() {
-                CsvSource::File { hasher, .. } if csv.done => {
-                    Some(hex::encode(sha2::Digest::finalize(hasher.clone())))
-                }
+                CsvSource::File { hasher, .. } if csv.done => Some(hex::encode(sha2::Digest::finalize(hasher.clone()))),
                 _ => None,
             },
         }
@@ -437,7 +435,11 @@ fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex)> {
     while filled > 0 {
         let bytes = &block[skip..filled];
         for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-            let list = if bytes[at] == b'\n' { &mut lines.newlines } else { &mut lines.returns };
+            let list = if bytes[at] == b'\n' {
+                &mut lines.newlines
+            } else {
+                &mut lines.returns
+            };
             list.push(offset + at as u64);
         }
         let start_of_text = offset - carried.len() as u64;
@@ -447,7 +449,14 @@ fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex)> {
             Err(e) if e.error_len().is_none() => {
                 carried.drain(..e.valid_up_to());
             }
-            Err(e) => return Err(not_utf8(&lines, start_of_text + e.valid_up_to() as u64, carried[e.valid_up_to()], file)),
+            Err(e) => {
+                return Err(not_utf8(
+                    &lines,
+                    start_of_text + e.valid_up_to() as u64,
+                    carried[e.valid_up_to()],
+                    file,
+                ));
+            }
         }
         offset += bytes.len() as u64;
         skip = 0;
@@ -747,10 +756,24 @@ mod tests {
         bad[at] = 0xE9;
         std::fs::write(&path, &bad).unwrap();
         let err = open(&path, None, &Dialect::default()).unwrap_err().to_string();
-        assert!(err.contains("line 7000: the file is not UTF-8 text (byte 0xE9)"), "{err}");
+        assert!(
+            err.contains("line 7000: the file is not UTF-8 text (byte 0xE9)"),
+            "{err}"
+        );
         // A sequence cut short by the end of the file.
-        std::fs::write(&path, &bytes[..bytes.len() - 2].iter().chain(&[0xC3]).copied().collect::<Vec<u8>>()).unwrap();
+        std::fs::write(
+            &path,
+            &bytes[..bytes.len() - 2]
+                .iter()
+                .chain(&[0xC3])
+                .copied()
+                .collect::<Vec<u8>>(),
+        )
+        .unwrap();
         let err = open(&path, None, &Dialect::default()).unwrap_err().to_string();
-        assert!(err.contains("line 7000: the file is not UTF-8 text (byte 0xC3)"), "{err}");
+        assert!(
+            err.contains("line 7000: the file is not UTF-8 text (byte 0xC3)"),
+            "{err}"
+        );
     }
 }

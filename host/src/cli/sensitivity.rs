@@ -56,8 +56,13 @@ pub struct SensitivityArgs {
     #[command(subcommand)]
     command: Option<SensitivityCommand>,
     /// The edition file; its `[sensitivity]` table declares the uncertain inputs.
-    #[arg(required = true)]
-    edition: Option<PathBuf>,
+    /// `EDITION.toml@VARIANT` analyses one of its variants (as --variant): the
+    /// inputs then change the variant's ranking.
+    #[arg(required = true, value_name = "EDITION[@VARIANT]")]
+    edition: Option<cityrank::compare::EditionArg>,
+    /// Analyse the edition's variant NAME (see `[variants.NAME]` in the edition file).
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
     /// Points per design matrix N (a sensitivity analysis runs N·(d + 2) builds).
     #[arg(long, value_name = "N")]
     samples: Option<usize>,
@@ -150,8 +155,16 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
     }
     let format = args.format.unwrap_or(SensitivityFormat::Table);
     check_xlsx_output(format, args.output.as_deref())?;
-    let edition_path = args.edition.as_deref().context("give the edition file")?;
-    let edition = ResolvedEdition::load(edition_path, &args.sandbox.limits())?;
+    let edition_arg = args.edition.as_ref().context("give the edition file")?;
+    let edition_path = edition_arg.path.as_path();
+    let variant = match (&edition_arg.variant, &args.variant) {
+        (Some(a), Some(b)) if a != b => {
+            bail!("the variant is given twice: `@{a}` and `--variant {b}`; give it once")
+        }
+        (Some(v), _) | (None, Some(v)) => Some(v.as_str()),
+        (None, None) => None,
+    };
+    let edition = ResolvedEdition::load_variant(edition_path, &args.sandbox.limits(), variant)?;
     let spec = edition.edition.sensitivity.clone().with_context(|| {
         format!(
             "{}: no [sensitivity] table; declare the uncertain inputs there (see README: Sensitivity analysis)",

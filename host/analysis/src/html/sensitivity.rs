@@ -576,7 +576,7 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
         } else {
             "Sensitivity"
         },
-        r.edition,
+        r.subject(),
         r.methodology
     );
     // The rank statistics are over the A and B builds of a sensitivity design, every

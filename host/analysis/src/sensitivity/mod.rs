@@ -149,6 +149,8 @@ pub struct Subject<'a> {
     pub label: String,
     /// Edition id.
     pub edition_id: String,
+    /// The edition's variant analysed (its changes are in `base`), if one was chosen.
+    pub variant: Option<String>,
     /// Methodology id and version.
     pub methodology: String,
     /// SHA-256 of the methodology's component.
@@ -257,6 +259,7 @@ fn analyse_edition(
     let subject = Subject {
         label: file,
         edition_id: edition.edition.id.clone(),
+        variant: edition.variant.clone(),
         methodology: format!("{} v{}", loaded.manifest.id, loaded.manifest.version),
         methodology_sha256: loaded.sha256.clone(),
         dataset_sha256: dataset.sha256.clone(),
@@ -335,6 +338,7 @@ fn run_subject(subject: Subject, spec: &SensitivitySpec, over: &Overrides, shard
     let tier_labels: Vec<String> = model.base.tiers.iter().map(|t| t.label.clone()).collect();
     let frame = Frame {
         edition: subject.edition_id.clone(),
+        variant: subject.variant.clone(),
         methodology: subject.methodology.clone(),
         methodology_sha256: subject.methodology_sha256.clone(),
         dataset_sha256: subject.dataset_sha256.clone(),
@@ -405,6 +409,8 @@ fn design_matrix(n: usize, d: usize, seed: u64, kind: DesignKind, uncertainty_on
 #[serde(deny_unknown_fields)]
 struct Frame {
     edition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    variant: Option<String>,
     methodology: String,
     methodology_sha256: String,
     dataset_sha256: String,

@@ -14,7 +14,7 @@ pub fn table(r: &SensitivityReport) -> String {
     let _ = writeln!(
         out,
         "{} — {}: {} analysis, {} design, N = {}, {} builds, seed {}",
-        r.edition,
+        r.subject(),
         r.methodology,
         if d.uncertainty_only {
             "uncertainty"

@@ -8,12 +8,27 @@ use serde::{Deserialize, Serialize};
 
 use super::DesignKind;
 
+impl SensitivityReport {
+    /// The edition's id, and its variant's after an `@` when one was analysed
+    /// (`las-2024@equal-weights`).
+    pub fn subject(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}@{v}", self.edition),
+            None => self.edition.clone(),
+        }
+    }
+}
+
 /// The report of `cityrank sensitivity`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SensitivityReport {
     /// Edition id.
     pub edition: String,
+    /// The edition's variant whose ranking was analysed (the uncertain inputs
+    /// change it), if one was chosen (`EDITION.toml@VARIANT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// Methodology id and version.
     pub methodology: String,
     /// SHA-256 of the methodology's component.

@@ -463,6 +463,7 @@ fn differing_field(a: &Frame, b: &Frame) -> Result<Option<Difference>> {
                 }
             }
             "edition" => ("editions (ids)".to_string(), both()),
+            "variant" => ("variants analysed (`EDITION.toml@VARIANT`)".to_string(), both()),
             "methodology" | "methodology_sha256" => ("methodologies".to_string(), None),
             "dataset_sha256" => ("datasets (their SHA-256)".to_string(), None),
             "edition_sha256" => ("edition files, byte for byte (their SHA-256)".to_string(), None),

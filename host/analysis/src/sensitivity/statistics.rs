@@ -41,6 +41,7 @@ pub(super) fn summarise(frame: Frame, nominal: &Build, builds: &[Build], extras:
     };
     let report = SensitivityReport {
         edition: frame.edition,
+        variant: frame.variant,
         methodology: frame.methodology,
         methodology_sha256: frame.methodology_sha256,
         dataset_sha256: frame.dataset_sha256,
