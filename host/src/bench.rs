@@ -771,11 +771,13 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
                     .formulas
                     .evaluate(
                         &loaded.manifest.indicators,
-                        &numbers,
-                        &Default::default(),
+                        &crate::formulas::Variables {
+                            numbers: &numbers,
+                            texts: &Default::default(),
+                            dataset: "synthetic",
+                        },
                         &rows,
                         &ids,
-                        "synthetic",
                         Default::default(),
                     )
                     .map(|_| ())

@@ -35,6 +35,17 @@ pub struct Formulas {
     source: Source,
 }
 
+/// A dataset's variables as formulas see them.
+#[derive(Debug, Clone, Copy)]
+pub struct Variables<'a> {
+    /// The numeric variables, by id: a value per dataset row (`NaN`: missing).
+    pub numbers: &'a BTreeMap<String, Vec<f64>>,
+    /// The names of its text columns, to say so when a formula names one.
+    pub texts: &'a BTreeSet<String>,
+    /// The dataset, as named in messages.
+    pub dataset: &'a str,
+}
+
 /// What evaluating the formulas gave.
 #[derive(Debug, Clone, Default)]
 pub struct Computed {
@@ -147,9 +158,8 @@ impl Formulas {
             .collect()
     }
 
-    /// Evaluates the formulas over `rows` of the dataset's numeric variables
-    /// `numbers` (`dataset` names the dataset in messages; `texts` are its text
-    /// variables, to say so when a formula names one). The manifest has
+    /// Evaluates the formulas over `rows` of the dataset's variables (`units`: the
+    /// rows' ids, for messages). The manifest has
     /// `indicators` indicators. `given` holds columns already taken out of the
     /// dataset for indicators of [`Formulas::sole_readers`] (every row scored, in
     /// file order): they are the values of their indicators as they are, with
@@ -158,13 +168,16 @@ impl Formulas {
     pub fn evaluate(
         &self,
         indicators: &[crate::methodology::IndicatorSpec],
-        numbers: &BTreeMap<String, Vec<f64>>,
-        texts: &BTreeSet<String>,
+        variables: &Variables<'_>,
         rows: &[usize],
         units: &[String],
-        dataset: &str,
         mut given: BTreeMap<usize, Vec<f64>>,
     ) -> Result<Computed> {
+        let &Variables {
+            numbers,
+            texts,
+            dataset,
+        } = variables;
         let mut columns: Vec<Option<Vec<f64>>> = vec![None; indicators.len()];
         let mut warnings = Vec::new();
         let mut problems = Vec::new();

@@ -873,11 +873,13 @@ fn derive_with(
             .formulas
             .evaluate(
                 &loaded.manifest.indicators,
-                &dataset.numbers,
-                &texts,
+                &crate::formulas::Variables {
+                    numbers: &dataset.numbers,
+                    texts: &texts,
+                    dataset: &format!("{} ({file})", dataset.description.id),
+                },
                 &rows,
                 &units,
-                &format!("{} ({file})", dataset.description.id),
                 given,
             )
             .map_err(|e| anyhow!("{e}"))?;

@@ -763,7 +763,7 @@ mod tests {
         // A sequence cut short by the end of the file.
         std::fs::write(
             &path,
-            &bytes[..bytes.len() - 2]
+            bytes[..bytes.len() - 2]
                 .iter()
                 .chain(&[0xC3])
                 .copied()
