@@ -1,5 +1,6 @@
 //! The sandbox against hostile and broken plugins: each case asserts the one
-//! message the user sees, a non-zero exit, and that no output file was written.
+//! message the user sees, a non-zero exit, that no output file was written, and
+//! that the process stayed within a time and a memory bound (see [`fails`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -22,20 +23,54 @@ fn hostile_edition(dir: &Path, id: &str, limits: &str) -> PathBuf {
     path
 }
 
-/// Runs the edition with `--output`, expects failure, returns stderr.
+/// The hostile plugin, built once for every test (so that the bounds of
+/// [`fails`] time the run, not cargo).
+fn hostile_built() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        cityrank::build::build_if_stale(&cityrank::edition::PluginSource::Crate(
+            root().join("tests/plugins/hostile"),
+        ))
+        .unwrap();
+    });
+}
+
+/// What a hostile case may cost the machine that runs it, at most: wall time
+/// (a debug build, the plugin already built and compiled to native code in a
+/// fresh cache: Cranelift's time counts) and the process's peak resident memory
+/// (the plugin's default memory limit is 256 MiB; the host's own share is tens of MiB).
+const MAX_SECONDS: f64 = 60.0;
+const MAX_PEAK_MIB: f64 = 512.0;
+
+/// Runs the edition with `--output`, expects failure, returns stderr's error
+/// line; checks the exit status, that no output was written, and that the run
+/// stayed within [`MAX_SECONDS`] and [`MAX_PEAK_MIB`].
 fn fails(dir: &Path, edition: &Path, extra: &[&str]) -> String {
+    hostile_built();
     let out = dir.join("out.json");
+    let peak_file = dir.join("peak-memory");
+    let started = std::time::Instant::now();
     let o = output(
         cityrank(&dir.join("cache"))
             .arg("run")
             .arg(edition)
             .args(["--format", "json", "--output"])
             .arg(&out)
-            .args(extra),
+            .args(extra)
+            .env("CITYRANK_PEAK_MEMORY_FILE", &peak_file),
     );
+    let seconds = started.elapsed().as_secs_f64();
     assert!(!o.status.success(), "expected a failure, got: {}", stdout(&o));
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists(), "a failed run must not leave an output file");
+    assert!(seconds <= MAX_SECONDS, "{}: {seconds:.1} s", edition.display());
+    let peak: f64 = std::fs::read_to_string(&peak_file).unwrap().trim().parse().unwrap();
+    assert!(
+        peak / f64::from(1 << 20) <= MAX_PEAK_MIB,
+        "{}: peak memory {:.0} MiB",
+        edition.display(),
+        peak / f64::from(1 << 20)
+    );
     let err = stderr(&o);
     // One clear message: the last line is the error; cargo's build output may precede it.
     err.lines()
@@ -257,6 +292,72 @@ fn compiled_components_are_cached() {
     assert!(name.ends_with(".cwasm") && name.len() == 64 + 1 + 16 + 6, "{name}");
 }
 
+/// The compile cache holds native code, loaded without validation: an entry is
+/// used only when it is whole (its checksum) and nobody else could have written
+/// it (owner and mode of the entry and its directory); a truncated or damaged
+/// entry is recompiled and rewritten, never loaded.
+#[cfg(unix)]
+#[test]
+fn the_compile_cache_uses_only_whole_entries_of_its_own() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let edition = hostile_edition(dir.path(), "well-behaved", "");
+    let run = || {
+        let o = output(cityrank(&cache).arg("run").arg(&edition).args(["--format", "json"]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        (o.stdout, err)
+    };
+    let (expected, _) = run();
+    let entry = std::fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        (mode(&cache), mode(&entry)),
+        (0o700, 0o600),
+        "private directory and entry"
+    );
+    let whole = std::fs::read(&entry).unwrap();
+    assert!(
+        whole.ends_with(b"crcache1"),
+        "an entry ends with its checksum and marker"
+    );
+    let inode = || std::fs::metadata(&entry).unwrap().ino();
+    // Used as it is: not rewritten.
+    let before = inode();
+    assert_eq!(run().0, expected);
+    assert_eq!(inode(), before, "a whole entry is loaded, not rewritten");
+    // Truncated, then one bit flipped: recompiled (same results) and rewritten whole.
+    let mut flipped = whole.clone();
+    flipped[whole.len() / 2] ^= 0x01;
+    for damaged in [&whole[..whole.len() / 2], &flipped[..]] {
+        std::fs::write(&entry, damaged).unwrap();
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let before = inode();
+        assert_eq!(run().0, expected);
+        assert_ne!(inode(), before, "a damaged entry is replaced");
+        assert_eq!(std::fs::read(&entry).unwrap().len(), whole.len());
+        assert!(std::fs::read(&entry).unwrap().ends_with(b"crcache1"));
+    }
+    // An entry others can write is not trusted: recompiled and replaced.
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let before = inode();
+    assert_eq!(run().0, expected);
+    assert_ne!(inode(), before);
+    assert_eq!(mode(&entry), 0o600);
+    // A directory others can write is not used at all, and the user is told.
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let before = inode();
+    let (out, err) = run();
+    assert_eq!(out, expected);
+    assert!(
+        err.contains("can be written by others (mode 777); make it private: chmod go-w")
+            && err.contains("compiled plugins are not cached"),
+        "{err}"
+    );
+    assert_eq!(inode(), before, "nothing written to it");
+}
+
 /// A plugin step built from the host's own step library gives the host's results
 /// bit for bit: COINr's treatment (moments in SIMD lanes, the portable logarithm)
 /// in the sandbox and natively, on columns that are left alone, winsorised and
@@ -384,4 +485,155 @@ fn a_plugin_cannot_flood_the_terminal() {
         &err[err.len().saturating_sub(600)..]
     );
     assert!(err.contains(&format!(" […] ({} more bytes cut)", (10 << 10) - 4096)));
+}
+
+/// Memory asked for in one block, and in many small ones: stopped at the limit.
+#[test]
+fn memory_in_one_block_or_many_small_ones_stops_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(dir.path(), &hostile_edition(dir.path(), "one-block", ""), &[]);
+    assert!(
+        err.contains("memory limit exceeded") && err.contains("but the limit is 256.0 MiB"),
+        "{err}"
+    );
+    let edition = hostile_edition(dir.path(), "small-allocations", "[limits]\nmemory_mib = 32");
+    let err = fails(dir.path(), &edition, &[]);
+    assert!(
+        err.contains("memory limit exceeded") && err.contains("but the limit is 32.0 MiB"),
+        "{err}"
+    );
+}
+
+/// A finite recursion deeper than the stack is stopped as the endless one is.
+#[test]
+fn deep_recursion_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(dir.path(), &hostile_edition(dir.path(), "deep-recursion", ""), &[]);
+    assert!(err.contains("usually a stack overflow"), "{err}");
+}
+
+/// Tables that do not match what the plugin was given: each named, with the fix.
+#[test]
+fn tables_that_do_not_match_the_input_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let who = "plugin `hostile.component.wasm`, function `derive`: ";
+    for (mode, expected) in [
+        ("short-column", "column `x` has 2 values for 3 units".to_string()),
+        ("duplicate-column", "returned column `x` twice".to_string()),
+        (
+            "missing-column",
+            "returned no column for indicator `x` of the manifest (or give it `from` or `formula` in the manifest)"
+                .to_string(),
+        ),
+        (
+            "reordered-units",
+            "returned unit `c` at position 1 where the input has `a`; keep the input's units in their order"
+                .to_string(),
+        ),
+        (
+            "renamed-unit",
+            "returned unit `someone-else` at position 2 where the input has `b`; keep the input's units in their order"
+                .to_string(),
+        ),
+        (
+            "infinity",
+            "column `x` is infinite for unit `a`; return NaN for a missing value".to_string(),
+        ),
+    ] {
+        let err = fails(dir.path(), &hostile_edition(dir.path(), mode, ""), &[]);
+        assert!(err.contains(&format!("{who}{expected}")), "{mode}: {err}");
+    }
+}
+
+/// A column id of any length holding terminal escapes is shown bounded and
+/// escaped: a plugin cannot flood the terminal or clear it through an id.
+#[test]
+fn a_column_id_cannot_flood_or_control_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(dir.path(), &hostile_edition(dir.path(), "control-id", ""), &[]);
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(err.contains("returned column `\\u{1b}[2J\\u{1b}[Hzzz"), "{err}");
+    // The id: 7 bytes of escapes (`ESC [ 2 J`, `ESC [ H`) and 2^20 `z`; the first
+    // 100 characters are shown: 7 + 1,048,576 − 100 = 1,048,483 bytes cut.
+    assert!(
+        err.contains("… (1048483 more bytes)`, which is not an indicator of the manifest"),
+        "{err}"
+    );
+}
+
+/// A NaN with a payload is a missing value like any other: the results are
+/// byte for byte those of the canonical NaN (NaN payloads are canonicalised and
+/// never reach the output).
+#[test]
+fn a_nan_payload_is_just_a_missing_value() {
+    hostile_built();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |mode: &str| {
+        let o = output(
+            cityrank(&dir.path().join("cache"))
+                .arg("run")
+                .arg(hostile_edition(dir.path(), mode, ""))
+                .args(["--format", "csv"]),
+        );
+        assert!(o.status.success(), "{mode}: {}", stderr(&o));
+        o.stdout
+    };
+    let canonical = run("nan");
+    assert_eq!(run("nan-payload"), canonical);
+    // Unit a has no value: b and c are ranked (b first), a is not.
+    let csv = String::from_utf8(canonical).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("1,all,b,"), "{csv}");
+}
+
+/// Two plugin crates of one name, each a member of its own workspace, built
+/// with one shared `CARGO_TARGET_DIR` (the newcomer case
+/// `shared-target-dir-stale-plugin`): each edition runs its own crate's code,
+/// whatever ran before. A build's output is keyed by the plugin's location, and
+/// the artifact cargo reports is checked to be this crate's.
+#[test]
+fn crates_of_one_name_never_run_each_others_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared-target");
+    let cache = dir.path().join("cache");
+    let mut editions = Vec::new();
+    for side in ["a", "b"] {
+        let workspace = dir.path().join(side);
+        let project = workspace.join("ranking");
+        std::fs::create_dir_all(&workspace).unwrap();
+        let o = output(cityrank(&cache).arg("new").arg(&project).args(["--lang", "rust"]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        // The plugin becomes a member of the side's workspace, with a name of its own.
+        std::fs::write(
+            workspace.join("Cargo.toml"),
+            "[workspace]\nresolver = \"2\"\nmembers = [\"ranking/methodology\"]\n",
+        )
+        .unwrap();
+        let crate_toml = project.join("methodology/Cargo.toml");
+        let text = std::fs::read_to_string(&crate_toml).unwrap();
+        let text = text
+            .replace("\n[workspace]\n", "\n")
+            .replace("[profile.release]\nopt-level = \"s\"\n", "");
+        std::fs::write(&crate_toml, text).unwrap();
+        let manifest = project.join("methodology/methodology.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(
+            &manifest,
+            text.replace("name = \"Ranking Index\"", &format!("name = \"Ranking {side}\"")),
+        )
+        .unwrap();
+        editions.push((side, project.join("edition.toml")));
+    }
+    for (side, edition) in [&editions[0], &editions[1], &editions[0]] {
+        let o = output(
+            cityrank(&cache)
+                .arg("run")
+                .arg(edition)
+                .args(["--format", "json"])
+                .env("CARGO_TARGET_DIR", &shared),
+        );
+        assert!(o.status.success(), "{side}: {}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(r["methodology"]["name"], format!("Ranking {side}"), "{side}");
+    }
 }

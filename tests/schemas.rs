@@ -189,3 +189,33 @@ tiers = [{ label = "all", upper_share = 1.0 }]
     );
     assert!(!err.contains("cycle"), "{err}");
 }
+
+/// A TOML syntax error is shown bounded and escaped, whatever the line: a deeply
+/// nested value (the parser's depth limit, not a crash) in a line of 200,000
+/// characters, and a line holding terminal escapes (a plugin's manifest is
+/// foreign text).
+#[test]
+fn toml_syntax_errors_are_bounded_and_escaped() {
+    let deep = format!("deep = {}{}\n{MANIFEST}", "[".repeat(100_000), "]".repeat(100_000));
+    let err = manifest_error(&deep);
+    assert!(err.len() < 600, "{} bytes: {}", err.len(), &err[..600.min(err.len())]);
+    assert!(err.starts_with("manifest of plugin `m.wasm`:1:"), "{err}");
+    assert!(err.contains("invalid TOML") && err.contains("recursion"), "{err}");
+    assert!(err.contains("\n  | …[[[[") && err.contains("[[[[…\n"), "{err}");
+
+    let err = manifest_error(&format!("{MANIFEST}\nname2 = \"\u{1b}[2J\" oops\n"));
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(err.contains("name2 = \"\\u{1b}[2J\" oops"), "{err}");
+    // The caret stands under the column the error names.
+    let lines: Vec<&str> = err.lines().collect();
+    let column: usize = lines[0].split(':').nth(2).unwrap().parse().unwrap();
+    let shown = lines[1].strip_prefix("  | ").unwrap();
+    let caret = lines[2].strip_prefix("  | ").unwrap();
+    assert_eq!(caret.trim_start().len(), 1, "{err}");
+    let under: String = shown.chars().skip(caret.len() - 1).take(4).collect();
+    // `name2 = "` (9 characters), ESC [ 2 J (4), `"` and a space: `oops` is at 16.
+    assert!(
+        column == 16 && under.starts_with("oops"),
+        "column {column}, caret under `{under}`: {err}"
+    );
+}

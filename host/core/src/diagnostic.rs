@@ -71,6 +71,47 @@ pub struct Place {
 }
 
 impl Source {
+    /// A TOML syntax error in this document, bounded whatever the text: `name:line:
+    /// column: invalid TOML: message`, then the line clipped to about 80
+    /// characters around the column, with a caret under it (control characters
+    /// shown escaped). The parser's own rendering quotes the whole line, which a
+    /// generated or hostile document (a plugin's manifest) can make any length
+    /// and fill with terminal escape sequences.
+    pub fn toml_error(&self, e: &toml::de::Error) -> String {
+        const SIDE: usize = 40;
+        let message: String = e.message().trim().chars().take(300).collect();
+        let message = escape_controls(&message);
+        let Some(span) = e.span() else {
+            return format!("{}: invalid TOML: {message}", self.name);
+        };
+        let at = floor_char_boundary(&self.text, span.start.min(self.text.len()));
+        let place = self.place(at);
+        let line_start = self.text[..at].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = self.text[at..].find('\n').map_or(self.text.len(), |p| at + p);
+        let line = self.text[line_start..line_end].trim_end_matches('\r');
+        let chars: Vec<char> = line.chars().collect();
+        let column = place.column - 1;
+        let from = column.saturating_sub(SIDE);
+        let to = (column + SIDE).min(chars.len());
+        let shown: String = chars[from.min(to)..to].iter().collect();
+        let (before, after) = (if from > 0 { "…" } else { "" }, if to < chars.len() { "…" } else { "" });
+        // The caret under the column: the shown text's escapes may be wider than a character.
+        let lead = escape_controls(
+            &chars[from.min(column.min(to))..column.min(to)]
+                .iter()
+                .collect::<String>(),
+        );
+        format!(
+            "{}:{}:{}: invalid TOML: {message}\n  | {before}{}{after}\n  | {}{}^",
+            self.name,
+            place.line,
+            place.column,
+            escape_controls(&shown),
+            " ".repeat(before.chars().count()),
+            " ".repeat(lead.chars().count())
+        )
+    }
+
     /// A document named `name` with text `text`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         Source {
@@ -342,6 +383,32 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// A name that foreign code gave (a plugin's column id or unit id), as it may
+/// be shown: control characters escaped and cut after 100 characters, saying how
+/// many bytes were cut (a plugin can return ids of any length and content).
+pub fn shown_name(name: &str) -> String {
+    const MAX: usize = 100;
+    match name.char_indices().nth(MAX) {
+        None => escape_controls(name),
+        Some((cut, _)) => format!("{}… ({} more bytes)", escape_controls(&name[..cut]), name.len() - cut),
+    }
+}
+
+/// `text` with control characters (terminal escapes, carriage returns, tabs)
+/// written as escapes (`\u{1b}`), so that showing it cannot move the cursor or
+/// clear the screen.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

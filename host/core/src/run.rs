@@ -1148,23 +1148,44 @@ fn check_derived(
     derived: Table,
     label: &str,
 ) -> Result<Vec<Vec<f64>>> {
+    use crate::diagnostic::shown_name;
     let who = format!("plugin `{label}`, function `derive`");
     if derived.units != units {
-        bail!("{who}: returned a table whose units differ from its input; keep the input's units in their order");
+        let keep = "keep the input's units in their order";
+        if derived.units.len() != units.len() {
+            bail!(
+                "{who}: returned {} units for the input's {}; {keep}",
+                derived.units.len(),
+                units.len()
+            );
+        }
+        let (k, (got, want)) = derived
+            .units
+            .iter()
+            .zip(units)
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .unwrap_or((0, (&derived.units[0], &units[0])));
+        bail!(
+            "{who}: returned unit `{}` at position {} where the input has `{}`; {keep}",
+            shown_name(got),
+            k + 1,
+            shown_name(want)
+        );
     }
     let mut by_id: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for c in derived.numbers {
         if c.values.len() != units.len() {
             bail!(
                 "{who}: column `{}` has {} values for {} units",
-                c.id,
+                shown_name(&c.id),
                 c.values.len(),
                 units.len()
             );
         }
-        check_column(&c.id, &c.values, units, &who)?;
+        check_column(&shown_name(&c.id), &c.values, units, &who)?;
         if by_id.insert(c.id.clone(), c.values).is_some() {
-            bail!("{who}: returned column `{}` twice", c.id);
+            bail!("{who}: returned column `{}` twice", shown_name(&c.id));
         }
     }
     let mut out = Vec::with_capacity(manifest.indicators.len());
@@ -1185,7 +1206,10 @@ fn check_derived(
         }
     }
     if let Some(extra) = by_id.keys().next() {
-        bail!("{who}: returned column `{extra}`, which is not an indicator of the manifest");
+        bail!(
+            "{who}: returned column `{}`, which is not an indicator of the manifest",
+            shown_name(extra)
+        );
     }
     Ok(out)
 }

@@ -354,8 +354,8 @@ fn key_path(location: &jsonschema::paths::Location) -> String {
 /// Every schema problem is reported, each as `origin:line:column: place: what`
 /// (see [`crate::diagnostic::Source::render`]).
 pub fn parse_toml<T: Document>(text: &str, origin: &str) -> Result<T> {
-    let value: toml::Value = toml::from_str(text).map_err(|e| anyhow!("{origin}: invalid TOML: {e}"))?;
     let source = crate::diagnostic::Source::new(origin, text);
+    let value: toml::Value = toml::from_str(text).map_err(|e| anyhow!("{}", source.toml_error(&e)))?;
     // JSON has no NaN or infinity (they would turn into `null`, i.e. "absent"):
     // refuse them here, by key.
     if let Some((path, v)) = non_finite(&value, String::new()) {

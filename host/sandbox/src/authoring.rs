@@ -16,6 +16,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use anyhow::{Context, Result, anyhow, bail};
 use sha2::{Digest, Sha256};
 
+use cityrank_core::diagnostic::Source;
 use cityrank_core::edition::PluginSource;
 
 /// The contract WIT the SDKs build against (the newest version).
@@ -142,7 +143,12 @@ pub fn first_error(stderr: &str) -> String {
 pub fn plugin_name(dir: &Path) -> Result<String> {
     let path = dir.join("methodology.toml");
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| anyhow!("{}: invalid TOML: {e}", path.display()))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}",
+            Source::new(path.display().to_string(), text.as_str()).toml_error(&e)
+        )
+    })?;
     doc.get("id")
         .and_then(|v| v.as_str())
         .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))

@@ -12,6 +12,7 @@ use std::process::Command;
 use anyhow::{Context, Result, anyhow, bail};
 use sha2::{Digest, Sha256};
 
+use cityrank_core::diagnostic::Source;
 use cityrank_core::edition::PluginSource;
 
 /// The target plugins are built for.
@@ -103,14 +104,22 @@ fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
             "--manifest-path",
         ])
         .arg(&manifest);
-    // A crate that is its own workspace gets its own target directory: two such
-    // crates with the same name in one shared `CARGO_TARGET_DIR` would overwrite
-    // each other's `<name>.wasm`, and cargo could report the other's as fresh.
-    if is_own_workspace(dir) {
-        command.arg("--target-dir").arg(dir.join("target"));
-    }
+    // The build's output is keyed by the plugin's own location: a crate that is
+    // its own workspace builds into its own `target/`, a workspace member into
+    // its workspace's (where cargo keeps crate names apart); never into a target
+    // directory shared through `CARGO_TARGET_DIR` or cargo's configuration, where
+    // two crates of one name in different places overwrite each other's
+    // `<name>.wasm` and cargo can report the other's as fresh (a stale plugin,
+    // run silently).
+    let target_dir = match workspace_root(dir) {
+        Some(root) if !is_own_workspace(dir) => root.join("target"),
+        _ => dir.join("target"),
+    };
+    command.arg("--target-dir").arg(&target_dir);
     let output = crate::authoring::run_tool(
         command
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
             // Settings of an outer cargo (when run from tests) must not leak in.
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -128,12 +137,26 @@ fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
             crate::authoring::first_error(&output.stderr)
         );
     }
-    let module = core_module_path(&output.stdout, name).with_context(|| {
+    let module = core_module_path(&output.stdout, name, &manifest).with_context(|| {
         format!(
-            "cargo built plugin `{}` but reported no `{name}.wasm` (is it a cdylib?)",
+            "cargo built plugin `{}` but reported no `{name}.wasm` of it (is it a cdylib?)",
             dir.display()
         )
     })?;
+    // What is loaded is what was built for this crate, in its own target directory.
+    let inside = match (module.canonicalize(), target_dir.canonicalize()) {
+        (Ok(m), Ok(t)) => m.starts_with(t),
+        _ => false,
+    };
+    if !inside {
+        bail!(
+            "cargo reported `{}` for plugin `{}`, outside its target directory `{}`; refusing to use another \
+             build's output",
+            module.display(),
+            dir.display(),
+            target_dir.display()
+        );
+    }
     let bytes = std::fs::read(&module).with_context(|| format!("cannot read `{}`", module.display()))?;
     componentize(&bytes).with_context(|| format!("cannot turn `{}` into a component", module.display()))
 }
@@ -175,12 +198,29 @@ pub fn componentize(core: &[u8]) -> Result<Vec<u8>> {
         .map_err(|e| anyhow!("{e:#}"))
 }
 
-fn core_module_path(stdout: &[u8], name: &str) -> Option<PathBuf> {
+/// The core module cargo reports having built for the crate of `manifest`
+/// (cargo's JSON messages: the artifact of target `name` whose manifest is this
+/// crate's, not another crate's of the same name).
+fn core_module_path(stdout: &[u8], name: &str, manifest: &Path) -> Option<PathBuf> {
     let target_name = name.replace('-', "_");
+    let same_file = |reported: &serde_json::Value| {
+        reported.as_str().is_some_and(|r| {
+            let (r, m) = (Path::new(r), manifest);
+            r == m
+                || r.canonicalize()
+                    .ok()
+                    .zip(m.canonicalize().ok())
+                    .is_some_and(|(a, b)| a == b)
+        })
+    };
     String::from_utf8_lossy(stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == target_name.as_str())
+        .filter(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == target_name.as_str()
+                && same_file(&m["manifest_path"])
+        })
         .flat_map(|m| {
             m["filenames"]
                 .as_array()
@@ -197,7 +237,12 @@ fn core_module_path(stdout: &[u8], name: &str) -> Option<PathBuf> {
 fn crate_name(dir: &Path) -> Result<String> {
     let path = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let doc: toml::Table = toml::from_str(&text).with_context(|| format!("{}: invalid TOML", path.display()))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}",
+            Source::new(path.display().to_string(), text.as_str()).toml_error(&e)
+        )
+    })?;
     doc.get("package")
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
@@ -220,8 +265,12 @@ fn input_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
         }
         let manifest = d.join("Cargo.toml");
         if let Ok(text) = std::fs::read_to_string(&manifest) {
-            let doc: toml::Table =
-                toml::from_str(&text).with_context(|| format!("{}: invalid TOML", manifest.display()))?;
+            let doc: toml::Table = toml::from_str(&text).map_err(|e| {
+                anyhow!(
+                    "{}",
+                    Source::new(manifest.display().to_string(), text.as_str()).toml_error(&e)
+                )
+            })?;
             for section in ["dependencies", "build-dependencies"] {
                 if let Some(deps) = doc.get(section).and_then(|v| v.as_table()) {
                     for dep in deps.values() {

@@ -21,6 +21,7 @@
 
 pub mod authoring;
 pub mod build;
+mod cache;
 pub mod runtime;
 pub mod sources;
 

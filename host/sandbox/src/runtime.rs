@@ -194,6 +194,9 @@ impl v0_1::cityrank::methodology::host::Host for HostState {
 pub struct Sandbox {
     runtime: std::sync::OnceLock<Runtime>,
     cache_dir: Option<PathBuf>,
+    /// What the user should know about the sandbox's set-up (e.g. a cache
+    /// directory others can write to, and so not used).
+    notices: Vec<String>,
 }
 
 /// The engine and the linker of the host interface.
@@ -204,15 +207,33 @@ struct Runtime {
 
 impl Sandbox {
     /// A sandbox caching compiled components in `cache_dir` (`None`: no cache).
+    /// A directory that another user owns or others can write to is not used
+    /// (compiled code is loaded without being validated again); [`Sandbox::notices`]
+    /// says so.
     ///
     /// # Errors
     /// None today (the engine is configured when first needed); kept for callers
     /// that handle a failing set-up.
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Sandbox> {
+        let mut notices = Vec::new();
+        let cache_dir = cache_dir.filter(|dir| match crate::cache::untrusted_dir(dir) {
+            None => true,
+            Some(why) => {
+                notices.push(format!("{why}; compiled plugins are not cached"));
+                false
+            }
+        });
         Ok(Sandbox {
             runtime: std::sync::OnceLock::new(),
             cache_dir,
+            notices,
         })
+    }
+
+    /// What the user should be told about the sandbox's set-up (one line each),
+    /// e.g. that the compile cache is not used and why.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The engine and linker, made on first use.
@@ -356,25 +377,30 @@ impl Sandbox {
             .cache_dir
             .as_ref()
             .map(|d| d.join(format!("{sha256}-{}.cwasm", Sandbox::engine_key(engine))));
-        if let Some(file) = cache_file.as_ref().filter(|f| f.is_file()) {
-            // SAFETY-REASON: `deserialize_file` trusts that the file is a component
-            // serialised by this engine configuration. The cache directory is
-            // cityrank's own; files are written atomically (temp + rename) from
-            // `Component::serialize` under a name that includes the source's
-            // SHA-256 and the engine's compatibility hash, and wasmtime itself
-            // checks the engine version and configuration in the file's header.
-            #[allow(unsafe_code)]
-            let loaded = unsafe { Component::deserialize_file(engine, file) };
-            if let Ok(component) = loaded {
-                return Ok((component, true));
+        if let Some(file) = cache_file.as_ref().filter(|f| f.exists()) {
+            // An entry is used only when this user wrote it and it is whole
+            // (`cache::read`); otherwise it is recompiled and rewritten.
+            if let Ok(native) = crate::cache::read(file) {
+                // SAFETY-REASON: `deserialize` trusts that the bytes are a component
+                // serialised by this engine configuration. They are: `cache::read`
+                // has checked that the entry belongs to this user, that no one else
+                // can write it or its directory, and that its content matches the
+                // checksum written with it from `Component::serialize`, under a name
+                // holding the source's SHA-256 and the engine's compatibility hash;
+                // wasmtime itself checks the engine version and configuration in
+                // the header.
+                #[allow(unsafe_code)]
+                let loaded = unsafe { Component::deserialize(engine, &native) };
+                if let Ok(component) = loaded {
+                    return Ok((component, true));
+                }
             }
-            // A stale or damaged cache entry: recompile and overwrite it.
         }
         let component = Component::new(engine, bytes)?;
         if let Some(file) = &cache_file {
             // The cache is an optimisation: failing to write it is not an error.
             if let Ok(serialized) = component.serialize() {
-                let _ = cityrank_core::fsutil::write_atomically(file, &serialized);
+                let _ = crate::cache::write(file, &serialized);
             }
         }
         Ok((component, false))

@@ -119,11 +119,15 @@ impl SandboxArgs {
     }
 
     fn sandbox(&self) -> Result<Sandbox> {
-        Sandbox::new(if self.no_cache {
+        let sandbox = Sandbox::new(if self.no_cache {
             None
         } else {
             Sandbox::default_cache_dir()
-        })
+        })?;
+        for notice in sandbox.notices() {
+            eprintln!("warning: {notice}");
+        }
+        Ok(sandbox)
     }
 }
 

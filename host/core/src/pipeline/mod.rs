@@ -683,11 +683,14 @@ fn columns_back(out: Vec<NamedColumn>, ids: &[String], n: usize, step: &str) -> 
         .zip(ids)
         .map(|((id, v), want)| {
             if &id != want {
-                bail!("the plugin's `{step}` returned column `{id}` where `{want}` was expected");
+                bail!(
+                    "the plugin's `{step}` returned column `{}` where `{want}` was expected",
+                    crate::diagnostic::shown_name(&id)
+                );
             }
             if v.len() != n {
                 bail!(
-                    "the plugin's `{step}` returned {} values for `{id}`, {n} expected",
+                    "the plugin's `{step}` returned {} values for `{want}`, {n} expected",
                     v.len()
                 );
             }
