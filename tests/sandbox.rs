@@ -637,3 +637,71 @@ fn crates_of_one_name_never_run_each_others_code() {
         assert_eq!(r["methodology"]["name"], format!("Ranking {side}"), "{side}");
     }
 }
+
+/// Copies what a build of the repository's Rust plugins reads (the workspace's
+/// manifests and sources, no build output) from `from` to `to`.
+fn copy_sources(from: &Path, to: &Path) {
+    let skip = |name: &str| {
+        ["target", ".git", ".tools", "node_modules", "__pycache__"].contains(&name) || name.contains(".component.")
+    };
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if skip(&name) {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_sources(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A Rust plugin builds to the same bytes from a copy of the repository at
+/// another path, started from another directory: the flags are cityrank's own
+/// (not cargo's configuration found from where it runs) and source paths are
+/// remapped (`/plugin`, `/cargo`).
+#[test]
+fn a_plugin_builds_to_the_same_bytes_at_any_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut digests = Vec::new();
+    for (copy, start) in [("first/cityrank", "first"), ("second-place/x", "/")] {
+        let repo = dir.path().join(copy);
+        std::fs::create_dir_all(&repo).unwrap();
+        for top in [
+            ".cargo",
+            "Cargo.toml",
+            "Cargo.lock",
+            "rust-toolchain.toml",
+            "host",
+            "plugins",
+            "schemas",
+            "tests",
+        ] {
+            let (from, to) = (root().join(top), repo.join(top));
+            if from.is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+                copy_sources(&from, &to);
+            } else if from.is_file() {
+                std::fs::copy(&from, &to).unwrap();
+            }
+        }
+        let o = output(
+            cityrank(&dir.path().join("cache"))
+                .current_dir(dir.path().join(start))
+                .arg("build")
+                .arg(repo.join("plugins/u4ssc")),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let bytes = std::fs::read(repo.join("plugins/u4ssc/u4ssc.component.wasm")).unwrap();
+        digests.push(cityrank::digest::sha256_hex(&bytes));
+    }
+    let ours = cityrank::build::build_if_stale(&cityrank::edition::PluginSource::Crate(root().join("plugins/u4ssc")))
+        .unwrap()
+        .component;
+    digests.push(cityrank::digest::sha256_hex(std::fs::read(ours).unwrap()));
+    assert!(digests.iter().all(|d| *d == digests[0]), "{digests:?}");
+}

@@ -111,20 +111,22 @@ fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
     // two crates of one name in different places overwrite each other's
     // `<name>.wasm` and cargo can report the other's as fresh (a stale plugin,
     // run silently).
-    let target_dir = match workspace_root(dir) {
-        Some(root) if !is_own_workspace(dir) => root.join("target"),
-        _ => dir.join("target"),
-    };
+    let root = build_root(dir);
+    let target_dir = root.join("target");
     command.arg("--target-dir").arg(&target_dir);
     let output = crate::authoring::run_tool(
         command
+            // Cargo's configuration is found from the plugin's location, not from
+            // wherever cityrank was started.
+            .current_dir(dir)
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR")
-            // Settings of an outer cargo (when run from tests) must not leak in.
+            // Settings of an outer cargo (when run from tests) must not leak in;
+            // the flags are exactly these, whatever cargo's configuration says.
             .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS")
             .env_remove("CARGO_BUILD_TARGET")
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RUSTFLAGS),
+            .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(&root, dir)?),
         &cargo.to_string_lossy(),
         &format!("build plugin `{}`", dir.display()),
     )?;
@@ -159,6 +161,44 @@ fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
     }
     let bytes = std::fs::read(&module).with_context(|| format!("cannot read `{}`", module.display()))?;
     componentize(&bytes).with_context(|| format!("cannot turn `{}` into a component", module.display()))
+}
+
+/// The root of a Rust plugin's build: its workspace's root for a member of a
+/// workspace, else its own directory. Its `target/` holds the build.
+fn build_root(dir: &Path) -> PathBuf {
+    match workspace_root(dir) {
+        Some(root) if !is_own_workspace(dir) => root,
+        _ => dir.to_path_buf(),
+    }
+}
+
+/// The flags of a Rust plugin build ([`RUSTFLAGS`] and path remappings), as
+/// `CARGO_ENCODED_RUSTFLAGS` (separated by `\x1f`). Source paths that end up in
+/// the code (panic locations) are remapped, so that a clone of the plugin at
+/// another path, or on another machine, builds the same bytes: the workspace
+/// `root` becomes `/plugin`, a path dependency outside it `/plugin-deps/<name>`,
+/// cargo's registry `/cargo`.
+fn encoded_rustflags(root: &Path, dir: &Path) -> Result<String> {
+    let mut flags: Vec<String> = RUSTFLAGS.split(' ').map(str::to_string).collect();
+    let mut remap = |from: &Path, to: &str| {
+        flags.push(format!("--remap-path-prefix={}={to}", from.display()));
+    };
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(home) = cargo_home {
+        remap(&home, "/cargo");
+    }
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for d in input_dirs(dir)? {
+        if !d.starts_with(&root) {
+            let name = d.file_name().map_or("dep".into(), |n| n.to_string_lossy().into_owned());
+            remap(&d, &format!("/plugin-deps/{name}"));
+        }
+    }
+    // Last: rustc applies the last matching remapping, and the root is the most common.
+    remap(&root, "/plugin");
+    Ok(flags.join("\x1f"))
 }
 
 /// Whether the crate in `dir` is the root of its own workspace (not a member of
@@ -323,7 +363,7 @@ fn fingerprint(dir: &Path) -> Result<String> {
     files.dedup();
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(RUSTFLAGS.as_bytes());
+    h.update(encoded_rustflags(&build_root(dir), dir)?.as_bytes());
     for f in files {
         if let Ok(bytes) = std::fs::read(&f) {
             h.update(f.to_string_lossy().as_bytes());
