@@ -1138,10 +1138,16 @@ fn missing_input(manifest: &Manifest, dataset: &Dataset, file: &str, i: usize, k
 /// overflow to infinity and the steps' results would silently be wrong.
 pub const MAX_MAGNITUDE: f64 = 1e60;
 
-/// Checks the plugin's derived table against the manifest and returns the
+/// Checks the table a plugin's `derive` returned (`derived`, from the plugin
+/// named `label`) against the manifest and the input's `units`, and returns the
 /// indicator columns in manifest order (empty for the indicators that `formulas`
 /// compute: the plugin must not return those).
-fn check_derived(
+///
+/// # Errors
+/// Other units or another order, a column of another length, twice, unknown,
+/// missing or computed by a formula, an infinite or overflowing value; ids the
+/// plugin gave are shown bounded and escaped.
+pub fn check_derived(
     manifest: &Manifest,
     formulas: &Formulas,
     units: &[String],
