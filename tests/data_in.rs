@@ -343,3 +343,50 @@ fn a_header_that_differs_from_the_description_is_named_where_it_is() {
         "{err}"
     );
 }
+
+/// The field case `csv-semicolon` (JASP issue 3608: `0,435` read as 435): a
+/// semicolon file says what was read and how to declare it, with the decimal
+/// comma it also holds; a comma file with a quoted `"6,2"` names the cell. The
+/// case's own files, four rows each.
+#[test]
+fn field_case_semicolons_and_decimal_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let description = |file: &str| {
+        format!(
+            "schema_version = 1\nid = \"decimal-comma\"\ntitle = \"t\"\nyear = 2024\nfile = \"{file}\"\n\
+             [columns]\nid = \"id\"\nname = \"name\"\n[[variables]]\nid = \"NEET\"\ntype = \"number\"\n"
+        )
+    };
+    let load = |name: &str, csv: &str| {
+        std::fs::write(dir.path().join(format!("{name}.csv")), csv).unwrap();
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, description(&format!("{name}.csv"))).unwrap();
+        cityrank_core::dataset::Dataset::load(&path)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let err = load(
+        "units-semicolon",
+        "id;name;NEET\nSWE;Sweden;6,2\nTHA;Thailand;15\nNLD;Netherlands;0,6\nZAF;South Africa;42,1\n",
+    );
+    assert!(
+        err.contains(
+            "units-semicolon.csv: line 1: the header was read as one column `id;name;NEET`: is it separated by \
+             semicolons? add `delimiter = \";\"` to the dataset description"
+        ),
+        "{err}"
+    );
+    let err = load(
+        "units",
+        "id,name,NEET\nSWE,Sweden,\"6,2\"\nTHA,Thailand,15\nNLD,Netherlands,\"0,6\"\n",
+    );
+    assert!(
+        err.contains(
+            "line 2, column `NEET`: `6,2` is not a number; is it a decimal comma? add `decimal = \",\"` to the \
+             dataset description"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("line 4, column `NEET`: `0,6` is not a number"), "{err}");
+}

@@ -529,6 +529,31 @@ fn optimised_weights_refuse_a_constant_child() {
     };
     assert!((weight("x1") - 0.4932).abs() < 0.01, "{}", weight("x1"));
     assert!((weight("x2") - 0.5068).abs() < 0.01, "{}", weight("x2"));
+
+    // COINr #5's own data (6 units, x3 = 0 for all): optimised and PCA weights
+    // both name the constant child.
+    let coinr5 = tempfile::tempdir().unwrap();
+    let edition = three_indicators(
+        coinr5.path(),
+        "id,name,country,x1,x2,x3\np1,PDGFRA_1,X,0,1,0\np2,PDGFRA_2,X,1,0,0\nr3,RPL22_3,X,0,0,0\n\
+         e4,ENO1_4,X,0,0,0\nm5,MACF1_5,X,0,0,0\ny6,YBX1_6,X,0,0,0\n",
+        "[variants.opt]\npipeline = { weights = { method = \"optimised\" } }\n\
+         [variants.pca]\npipeline = { weights = { method = \"pca\" } }\n",
+    );
+    for (variant, method) in [("opt", "optimised weights"), ("pca", "PCA weights")] {
+        let o = output(
+            cityrank(coinr5.path())
+                .arg("run")
+                .arg(&edition)
+                .args(["--variant", variant]),
+        );
+        assert!(!o.status.success() && o.stdout.is_empty(), "{variant}");
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!("{method} of `index`")) && e.contains("`x3`") && e.contains("constant"),
+            "{variant}: {e}"
+        );
+    }
 }
 
 /// The field case `pca-negative-loading`: x1 and x2 rise together, x3 falls. Raw
@@ -593,5 +618,43 @@ fn pca_weights_name_a_child_that_loads_against_the_others() {
     };
     for (id, want) in [("x1", 0.33364156), ("x2", 0.31884673), ("x3", 0.34751171)] {
         assert!((weight(id) - want).abs() < 1e-7, "{id}: {}", weight(id));
+    }
+
+    // Data whose indicators all rise together: raw loadings run, and the weights
+    // are the first component's entries, by numpy: (0.63393347, 0.53757326, 0.5560066).
+    let positive = tempfile::tempdir().unwrap();
+    let edition = three_indicators(
+        positive.path(),
+        "id,name,country,x1,x2,x3\nu1,U1,X,1,2,1\nu2,U2,X,2,1,3\nu3,U3,X,3,4,2\nu4,U4,X,4,3,5\nu5,U5,X,5,6,4\n\
+         u6,U6,X,6,5,6\n",
+        "[variants.pca-loadings]\npipeline = { weights = { method = \"pca\", loadings = true } }\n",
+    );
+    let o = output(cityrank(positive.path()).arg("run").arg(&edition).args([
+        "--variant",
+        "pca-loadings",
+        "--format",
+        "json",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let weights: Vec<f64> = ["x1", "x2", "x3"]
+        .iter()
+        .map(|id| {
+            r["framework"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["id"] == *id)
+                .unwrap()["weight"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    // Compared as shares, whichever scale the framework reports them on.
+    let total: f64 = weights.iter().sum();
+    let pc1 = [0.63393347, 0.53757326, 0.5560066];
+    let pc1_total: f64 = pc1.iter().sum();
+    for (w, p) in weights.iter().zip(pc1) {
+        assert!((w / total - p / pc1_total).abs() < 1e-7, "{weights:?}");
     }
 }
