@@ -658,3 +658,35 @@ fn pca_weights_name_a_child_that_loads_against_the_others() {
         assert!((w / total - p / pc1_total).abs() < 1e-7, "{weights:?}");
     }
 }
+
+/// A variable an indicator takes as it is (`from`) is moved into it rather than
+/// copied; the run is the same, and a formula that misspells it is still told
+/// the name it meant.
+#[test]
+fn variables_taken_as_they_are_are_still_suggested() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = declarative_manifest(&[("", &["population", "gdp"])])
+        .replace("from = \"gdp\"", "formula = \"gdp / populaton\"");
+    write_files(
+        dir.path(),
+        &[
+            ("methodology.toml", &manifest),
+            (
+                "dataset.toml",
+                &dataset_description("units.csv", "", &["population", "gdp"]),
+            ),
+            (
+                "units.csv",
+                "id,name,country,population,gdp\na,A,X,10,100\nb,B,X,20,150\nc,C,X,40,160\n",
+            ),
+            ("edition.toml", &declarative_edition("")),
+        ],
+    );
+    let o = output(cityrank(dir.path()).arg("run").arg(dir.path().join("edition.toml")));
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains("no variable `populaton`") && e.contains("did you mean `population`?"),
+        "{e}"
+    );
+}

@@ -83,19 +83,50 @@ pub fn dataset_description(data: &[u8]) {
 /// a name, a country, a group, a year and two variables (a number with a range,
 /// a text), in a declared dialect.
 fn description(file: &str) -> cityrank_core::dataset::DatasetDescription {
-    let text = format!(
+    cityrank_core::schema::parse_toml(&description_text(file), "dataset.toml")
+        .expect("the harness's own description is valid")
+}
+
+/// The text of [`description`].
+fn description_text(file: &str) -> String {
+    format!(
         "schema_version = 1\nid = \"fuzz\"\ntitle = \"fuzz\"\nyear = 2024\nfile = \"{file}\"\n\
          missing = [\"NA\", \"..\"]\n\
          [columns]\nid = \"id\"\nname = \"name\"\ncountry = \"country\"\ngroups = [\"g\"]\n\
          [[variables]]\nid = \"x\"\ntype = \"number\"\nmin = -1e6\nmax = 1e6\n\
          [[variables]]\nid = \"label\"\ntype = \"text\"\n"
-    );
-    cityrank_core::schema::parse_toml(&text, "dataset.toml").expect("the harness's own description is valid")
+    )
 }
 
-/// A CSV data file, read and checked against a description.
+/// A CSV data file, read and checked against a description, from memory and
+/// from a file (streamed: scanned in 64 KiB blocks, parsed and hashed row by
+/// row): both must give the same dataset and hash, or both refuse it.
 pub fn csv(data: &[u8]) {
-    let _ = cityrank_core::dataset::Dataset::from_bytes(description("units.csv"), data, "units.csv".into());
+    use cityrank_core::dataset::Dataset;
+    let from_bytes = Dataset::from_bytes(description("units.csv"), data, "units.csv".into());
+    let (dir, _) = file("units.csv", data);
+    std::fs::write(dir.path().join("dataset.toml"), description_text("units.csv")).expect("a file");
+    let from_file = Dataset::load(&dir.path().join("dataset.toml"));
+    match (from_bytes, from_file) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.units, b.units, "units differ between memory and file");
+            assert_eq!(a.texts, b.texts, "texts differ between memory and file");
+            assert_eq!(a.sha256, b.sha256, "hashes differ between memory and file");
+            let bits = |d: &Dataset| -> Vec<(String, Vec<u64>)> {
+                d.numbers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.iter().map(|x| x.to_bits()).collect()))
+                    .collect()
+            };
+            assert_eq!(bits(&a), bits(&b), "numbers differ between memory and file");
+        }
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "memory and file disagree: {:?} / {:?}",
+            a.map(|_| "read"),
+            b.map(|_| "read")
+        ),
+    }
 }
 
 /// A workbook (calamine: xlsx, ods, xls by their bytes), read and checked.

@@ -775,6 +775,7 @@ fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
                             numbers: &numbers,
                             texts: &Default::default(),
                             dataset: "synthetic",
+                            taken: &Default::default(),
                         },
                         &rows,
                         &ids,

@@ -89,8 +89,14 @@ pub struct Selection<'a> {
 impl PublishedFile {
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> Result<PublishedFile> {
-        let text = std::fs::read_to_string(path)
+        let bytes = cityrank_core::fsutil::read_file(path)
             .with_context(|| format!("cannot read published results `{}`", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "{}: not UTF-8 text; save the published ranking as \"CSV UTF-8\"",
+                path.display()
+            )
+        })?;
         Self::parse(&text, &path.display().to_string())
     }
 

@@ -223,7 +223,8 @@ fn moved(old: &Value, new: &Value) -> Moved {
 /// Reads a results file: JSON of results format [`RESULTS_SCHEMA_VERSION`],
 /// valid against its schema. Errors name the file and say how to get such a file.
 pub fn read_results(path: &Path) -> Result<(Vec<u8>, Results)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read results file `{}`", path.display()))?;
+    let bytes = cityrank_core::fsutil::read_file(path)
+        .with_context(|| format!("cannot read results file `{}`", path.display()))?;
     let file = path.display();
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         anyhow::anyhow!(

@@ -257,7 +257,8 @@ pub struct Dataset {
 impl Dataset {
     /// Loads the description at `path` (validated against the dataset schema) and its CSV.
     pub fn load(path: &Path) -> Result<Dataset> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read dataset file `{}`", path.display()))?;
+        let bytes =
+            crate::fsutil::read_file(path).with_context(|| format!("cannot read dataset file `{}`", path.display()))?;
         let description_sha256 = crate::digest::sha256_hex(&bytes);
         let text = String::from_utf8(bytes).map_err(|_| {
             anyhow::anyhow!(
@@ -324,9 +325,12 @@ impl Dataset {
         let located = locate_columns(&description, &table)?;
         let (units, numbers, texts) = read_rows(&description, &mut table, &located, dialect)?;
         // A file opened from its path was hashed as it was read (to its end).
-        let sha256 = sha256
-            .or_else(|| table.sha256())
-            .ok_or_else(|| anyhow::anyhow!("{}: the data file was not read to its end", table.file))?;
+        let sha256 = sha256.or_else(|| table.sha256()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: the data file was not read to its end (an internal error; please report it with the file)",
+                table.file
+            )
+        })?;
         let mut num_map = BTreeMap::new();
         let mut text_map = BTreeMap::new();
         for ((var, n), t) in description.variables.iter().zip(numbers).zip(texts) {

@@ -213,8 +213,8 @@ impl Panel {
     /// are read too), or a sheet of a workbook (`sheet`, default the first).
     /// Every bad row is reported (up to 20), each at its line, with the fix.
     pub fn load(path: &Path, sheet: Option<&str>) -> Result<Panel> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read the expert panel file `{}`", path.display()))?;
+        let bytes = crate::fsutil::read_file(path)
+            .with_context(|| format!("cannot read the expert panel file `{}`", path.display()))?;
         let dialect = if crate::table::is_workbook(path) {
             Dialect::default()
         } else {

@@ -44,6 +44,9 @@ pub struct Variables<'a> {
     pub texts: &'a BTreeSet<String>,
     /// The dataset, as named in messages.
     pub dataset: &'a str,
+    /// Numeric variables already taken out of `numbers` (moved into the indicators
+    /// that take them as they are): still offered when a name is misspelt.
+    pub taken: &'a BTreeSet<String>,
 }
 
 /// What evaluating the formulas gave.
@@ -177,6 +180,7 @@ impl Formulas {
             numbers,
             texts,
             dataset,
+            taken,
         } = variables;
         let mut columns: Vec<Option<Vec<f64>>> = vec![None; indicators.len()];
         let mut warnings = Vec::new();
@@ -203,7 +207,7 @@ impl Formulas {
                 };
                 if !known && reported.insert(name) {
                     unknown = true;
-                    let message = self.unknown_name(name, numbers, texts, dataset);
+                    let message = self.unknown_name(name, numbers, taken, texts, dataset);
                     problems.push(locate(&self.source, item.indicator, item.key, span.start, &message));
                 }
             }
@@ -242,7 +246,7 @@ impl Formulas {
                     let spec = &indicators[item.indicator];
                     let text = spec.formula.as_deref().or(spec.from.as_deref()).unwrap_or_default();
                     let name = text.get(e.span.clone()).unwrap_or_default();
-                    let message = self.unknown_name(name, numbers, texts, dataset);
+                    let message = self.unknown_name(name, numbers, taken, texts, dataset);
                     problems.push(locate(&self.source, item.indicator, item.key, e.span.start, &message));
                     continue;
                 }
@@ -301,6 +305,7 @@ impl Formulas {
         &self,
         name: &str,
         numbers: &BTreeMap<String, Vec<f64>>,
+        taken: &BTreeSet<String>,
         texts: &BTreeSet<String>,
         dataset: &str,
     ) -> String {
@@ -317,15 +322,20 @@ impl Formulas {
         if ["NA", "NaN", "nan", "null", "None", "NULL"].contains(&name) {
             return format!("`{name}` is not a name here; a missing value is written `missing`");
         }
-        let candidates = numbers
-            .keys()
-            .map(String::as_str)
+        let variables: BTreeSet<&str> = numbers.keys().chain(taken).map(String::as_str).collect();
+        let candidates = variables
+            .iter()
+            .copied()
             .chain(self.constants.keys().map(String::as_str))
             .chain(["missing"]);
         let hint = crate::diagnostic::did_you_mean(name, candidates, 3).unwrap_or_else(|| {
             format!(
                 "its numeric variables are: {}",
-                numbers.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                variables
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         });
         format!("dataset `{dataset}` has no variable `{name}` and the manifest no such constant; {hint}")

@@ -6,6 +6,27 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
 
+/// The bytes of the file at `path`, which must be a regular file: a directory, a
+/// device or a pipe named by a user's document (`/dev/zero`, `/dev/stdin`) is
+/// refused rather than read for ever.
+///
+/// # Errors
+/// The I/O error, or `InvalidInput` ("not a regular file …") for anything else.
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a directory, a device or a pipe); name a file",
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Writes `bytes` to `path` atomically: into a temporary file in the same
 /// directory, then renamed over `path`. A failure leaves no partial file behind.
 ///

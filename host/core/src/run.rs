@@ -126,7 +126,8 @@ impl Loader for ManifestsOnly {
 /// Loads a declarative manifest file: no component, every indicator computed by
 /// the host from `from` or `formula`.
 pub fn load_manifest(path: &std::path::Path) -> Result<LoadedMethodology> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read methodology `{}`", path.display()))?;
+    let bytes =
+        crate::fsutil::read_file(path).with_context(|| format!("cannot read methodology `{}`", path.display()))?;
     let origin = path.display().to_string();
     let text = String::from_utf8(bytes).map_err(|_| {
         anyhow!(
@@ -857,6 +858,11 @@ fn derive_with(
         _ => vec![Vec::new(); loaded.manifest.indicators.len()],
     };
     let mut warnings = Vec::new();
+    // The variables moved out of the dataset for the indicators that take them.
+    let taken: std::collections::BTreeSet<String> = given
+        .keys()
+        .filter_map(|&i| loaded.manifest.indicators.get(i).and_then(|x| x.from.clone()))
+        .collect();
     if !loaded.formulas.is_empty() {
         // Text columns, to say so when a formula names one: text variables, groups,
         // and the id, name and country columns.
@@ -877,6 +883,7 @@ fn derive_with(
                     numbers: &dataset.numbers,
                     texts: &texts,
                     dataset: &format!("{} ({file})", dataset.description.id),
+                    taken: &taken,
                 },
                 &rows,
                 &units,

@@ -92,14 +92,19 @@ struct CsvRows<'a> {
 /// is never held whole: 13,000 rows × 212 columns is 21 MB of text).
 enum CsvSource<'a> {
     Bytes(&'a [u8]),
-    File { file: std::fs::File, hasher: sha2::Sha256 },
+    File {
+        file: std::fs::File,
+        hasher: sha2::Sha256,
+        /// The SHA-256 of the bytes the scan read: the parse must read the same.
+        scanned: [u8; 32],
+    },
 }
 
 impl Read for CsvSource<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             CsvSource::Bytes(bytes) => bytes.read(buf),
-            CsvSource::File { file, hasher } => {
+            CsvSource::File { file, hasher, .. } => {
                 let n = file.read(buf)?;
                 sha2::Digest::update(hasher, &buf[..n]);
                 Ok(n)
@@ -111,7 +116,7 @@ impl Read for CsvSource<'_> {
 /// The byte offsets (after a byte-order mark) of a CSV text's line breaks, found
 /// before it is parsed: line numbers as an editor counts them (a line is what
 /// ends with `\n`: CRLF, blank lines and line breaks inside quotes count) without
-/// holding the text. 8 bytes per line.
+/// holding the text. 8 bytes per line break (16 for CRLF).
 #[derive(Default)]
 struct LineIndex {
     /// Offsets of every `\n`.
@@ -143,6 +148,11 @@ impl CsvRows<'_> {
             })?;
             if !more {
                 self.done = true;
+                if let CsvSource::File { hasher, scanned, .. } = self.reader.get_ref()
+                    && sha2::Digest::finalize(hasher.clone()).as_slice() != scanned
+                {
+                    bail!("{file}: the file changed while it was read; run again when nothing is writing to it");
+                }
                 return Ok(None);
             }
             if self.record.iter().all(|c| c.trim().is_empty()) {
@@ -338,8 +348,14 @@ pub fn read<'a>(bytes: &'a [u8], path: &Path, sheet: Option<&str>, dialect: &Dia
 pub fn open(path: &Path, sheet: Option<&str>, dialect: &Dialect) -> Result<RawTable<'static>> {
     let file = path.display().to_string();
     let cannot = |e: std::io::Error| anyhow!("cannot read `{file}`: {e}");
+    let mut input = std::fs::File::open(path).map_err(cannot)?;
+    // A device or a pipe (`/dev/zero`) would be read for ever.
+    if !input.metadata().map_err(cannot)?.is_file() {
+        bail!("{file}: not a regular file (a directory, a device or a pipe); name a data file");
+    }
     if is_workbook(path) {
-        let bytes = std::fs::read(path).map_err(cannot)?;
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(cannot)?;
         let mut table = read_workbook(&bytes, &file, sheet, &dialect.missing)?;
         table.sha256 = Some(crate::digest::sha256_hex(&bytes));
         return Ok(table);
@@ -350,20 +366,30 @@ pub fn open(path: &Path, sheet: Option<&str>, dialect: &Dialect) -> Result<RawTa
              the workbook file (`.xlsx`, `.ods`)"
         );
     }
-    let (bom, lines) = scan(std::fs::File::open(path).map_err(cannot)?, &file)?;
-    let mut input = std::fs::File::open(path).map_err(cannot)?;
+    // One handle for both passes; the parse checks that it read what the scan did.
+    let (bom, lines, scanned) = scan(&mut input, &file)?;
+    std::io::Seek::rewind(&mut input).map_err(cannot)?;
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     if bom {
         let mut mark = [0u8; 3];
         input.read_exact(&mut mark).map_err(cannot)?;
         sha2::Digest::update(&mut hasher, mark);
     }
-    csv_table(CsvSource::File { file: input, hasher }, lines, &file, dialect)
+    csv_table(
+        CsvSource::File {
+            file: input,
+            hasher,
+            scanned,
+        },
+        lines,
+        &file,
+        dialect,
+    )
 }
 
 /// Reads CSV text in `dialect`: its header now, its rows as they are asked for.
 fn read_csv<'a>(bytes: &'a [u8], file: &str, dialect: &Dialect) -> Result<RawTable<'a>> {
-    let (bom, lines) = scan(bytes, file)?;
+    let (bom, lines, _) = scan(bytes, file)?;
     let text = if bom { &bytes[BOM.len()..] } else { bytes };
     csv_table(CsvSource::Bytes(text), lines, file, dialect)
 }
@@ -403,8 +429,9 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads CSV bytes once, in blocks: says when they are not CSV text (a workbook,
 /// UTF-16, not UTF-8: at its line, with the fix), whether a byte-order mark
-/// starts them, and where their line breaks are (offsets after the mark).
-fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex)> {
+/// starts them, where their line breaks are (offsets after the mark), and their
+/// SHA-256 (mark included).
+fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex, [u8; 32])> {
     let io = |e: std::io::Error| anyhow!("cannot read `{file}`: {e}");
     let mut block = vec![0u8; 1 << 16];
     let mut filled = fill(&mut input, &mut block).map_err(io)?;
@@ -432,7 +459,9 @@ fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex)> {
     let mut offset: u64 = 0;
     let mut carried: Vec<u8> = Vec::new();
     let mut skip = if bom { BOM.len() } else { 0 };
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     while filled > 0 {
+        sha2::Digest::update(&mut hasher, &block[..filled]);
         let bytes = &block[skip..filled];
         for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             let list = if bytes[at] == b'\n' {
@@ -465,7 +494,7 @@ fn scan(mut input: impl Read, file: &str) -> Result<(bool, LineIndex)> {
     if let Some(&byte) = carried.first() {
         return Err(not_utf8(&lines, offset - carried.len() as u64, byte, file));
     }
-    Ok((bom, lines))
+    Ok((bom, lines, sha2::Digest::finalize(hasher).into()))
 }
 
 /// Reads into `buf` until it is full or the input ends; how many bytes were read.
@@ -775,5 +804,29 @@ mod tests {
             err.contains("line 7000: the file is not UTF-8 text (byte 0xC3)"),
             "{err}"
         );
+    }
+    /// A file that changes between the scan and the parse is refused (its line
+    /// numbers and hash would describe other bytes), and what is not a regular
+    /// file is never read (a device would be read for ever).
+    #[test]
+    fn a_changing_file_and_a_directory_are_refused() {
+        use std::io::{Seek as _, Write as _};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut text = String::from("id,x\n");
+        for u in 0..20_000 {
+            text.push_str(&format!("u{u:05},{}\n", u % 10));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let mut table = open(&path, None, &Dialect::default()).unwrap();
+        // The parse has read its first block; change a byte near the end.
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.seek(std::io::SeekFrom::Start(text.len() as u64 - 2)).unwrap();
+        f.write_all(b"7").unwrap();
+        drop(f);
+        let err = table.rows().unwrap_err().to_string();
+        assert!(err.contains("the file changed while it was read"), "{err}");
+        let err = open(dir.path(), None, &Dialect::default()).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
     }
 }

@@ -91,6 +91,9 @@ fn build_source(source: &PluginSource, force: bool) -> Result<Built> {
 
 /// Builds a Rust plugin crate and returns its component's bytes.
 fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
+    // Absolute: cargo runs from the plugin's directory, and its paths must not
+    // depend on where cityrank was started.
+    let dir = &std::path::absolute(dir).with_context(|| format!("cannot resolve `{}`", dir.display()))?;
     let manifest = dir.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(&cargo);
@@ -153,7 +156,7 @@ fn build_crate(dir: &Path, name: &str) -> Result<Vec<u8>> {
     if !inside {
         bail!(
             "cargo reported `{}` for plugin `{}`, outside its target directory `{}`; refusing to use another \
-             build's output",
+             build's output (check cargo's configuration for a `target-dir` or a build wrapper that moves it)",
             module.display(),
             dir.display(),
             target_dir.display()

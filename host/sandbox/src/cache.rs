@@ -4,11 +4,13 @@
 //! when nobody but this user could have written it and it is whole:
 //! - the directory belongs to the user running cityrank and no one else can write
 //!   to it (else the cache is not used at all, and the sandbox says why);
-//! - an entry is a regular file (not a link), belongs to the user and no one else
-//!   can write to it;
-//! - an entry ends with the SHA-256 of its content and a marker, checked before
-//!   the content is handed to the engine: a truncated or damaged entry is
-//!   recompiled and rewritten, never loaded.
+//! - an entry is a regular file (not a link: it is opened without following one,
+//!   and the opened file is what is checked and read), belongs to the user and no
+//!   one else can write to it, in a directory that is still the user's own;
+//! - an entry ends with the SHA-256 of its name and content and a marker, checked
+//!   before the content is handed to the engine: a truncated or damaged entry, or
+//!   one renamed to another component's name, is recompiled and rewritten, never
+//!   loaded.
 //!
 //! Entries are written to a temporary file (mode `0600`) and renamed into place;
 //! a directory cityrank creates is `0700`. The ownership and permission checks are
@@ -44,11 +46,18 @@ pub(crate) fn untrusted_dir(dir: &Path) -> Option<String> {
         // A link is followed only if what it points to passes the same checks.
         return match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => foreign(&m, dir, "directory"),
-            _ => Some(format!("the compile cache {} is a link to no directory", dir.display())),
+            _ => Some(format!(
+                "the compile cache {} is a link to no directory; remove it, or set CITYRANK_CACHE_DIR to a directory \
+                 of your own",
+                dir.display()
+            )),
         };
     }
     if !meta.is_dir() {
-        return Some(format!("the compile cache {} is not a directory", dir.display()));
+        return Some(format!(
+            "the compile cache {} is not a directory; remove it, or set CITYRANK_CACHE_DIR to a directory of your own",
+            dir.display()
+        ));
     }
     foreign(&meta, dir, "directory")
 }
@@ -57,23 +66,52 @@ pub(crate) fn untrusted_dir(dir: &Path) -> Option<String> {
 /// missing, not a regular file, another owner, writable by others, cut short or
 /// damaged.
 pub(crate) fn read(file: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::symlink_metadata(file).map_err(|e| e.to_string())?;
+    use std::io::Read as _;
+    if let Some(why) = file.parent().and_then(untrusted_dir) {
+        return Err(why);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // A link is not followed: the file opened is the entry itself.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    let mut handle = options.open(file).map_err(|e| {
+        if is_link(&e) {
+            "not a regular file".to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
+    let meta = handle.metadata().map_err(|e| e.to_string())?;
     if !meta.is_file() {
         return Err("not a regular file".into());
     }
     if let Some(why) = foreign(&meta, file, "entry") {
         return Err(why);
     }
-    let mut bytes = std::fs::read(file).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    handle.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
     if bytes.len() < TRAILER || &bytes[bytes.len() - MARKER.len()..] != MARKER {
         return Err("cut short, or not written by this cityrank".into());
     }
     let body = bytes.len() - TRAILER;
-    if Sha256::digest(&bytes[..body]).as_slice() != &bytes[body..body + 32] {
+    if checksum(file, &bytes[..body]).as_slice() != &bytes[body..body + 32] {
         return Err("damaged (its checksum does not match)".into());
     }
     bytes.truncate(body);
     Ok(bytes)
+}
+
+/// The checksum of an entry: SHA-256 of its file name (the component's SHA-256
+/// and the engine's key) and its content, so that an entry is valid only under
+/// its own name.
+fn checksum(file: &Path, content: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    h.update((name.len() as u64).to_le_bytes());
+    h.update(name.as_bytes());
+    h.update(content);
+    h.finalize().into()
 }
 
 /// Writes `content` as the entry `file` (its directory created private if
@@ -89,7 +127,7 @@ pub(crate) fn write(file: &Path, content: &[u8]) -> std::io::Result<()> {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut out = options.open(&temp)?;
         out.write_all(content)?;
-        out.write_all(&Sha256::digest(content))?;
+        out.write_all(&checksum(file, content))?;
         out.write_all(MARKER)?;
         out.sync_all()?;
         std::fs::rename(&temp, file)
@@ -126,6 +164,17 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Whether opening failed because the path is a symbolic link (not followed).
+#[cfg(unix)]
+fn is_link(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+}
+
+#[cfg(not(unix))]
+fn is_link(_: &std::io::Error) -> bool {
+    false
+}
+
 /// Why `meta` (of `path`, a cache "directory" or "entry") is not trusted: owned
 /// by another user, or writable by its group or by everyone.
 #[cfg(unix)]
@@ -134,7 +183,8 @@ fn foreign(meta: &std::fs::Metadata, path: &Path, what: &str) -> Option<String> 
     let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me {
         return Some(format!(
-            "the compile cache {what} {} belongs to user {}, not to the user running cityrank ({me})",
+            "the compile cache {what} {} belongs to user {}, not to the user running cityrank ({me}); set \
+             CITYRANK_CACHE_DIR to a directory of your own (or pass --no-cache)",
             path.display(),
             meta.uid()
         ));
@@ -176,6 +226,10 @@ mod tests {
         flipped[3] ^= 0x10;
         std::fs::write(&file, &flipped).unwrap();
         assert!(read(&file).unwrap_err().contains("checksum"));
+        // A whole entry under another entry's name.
+        let other = file.with_file_name("y.cwasm");
+        std::fs::write(&other, &bytes).unwrap();
+        assert!(read(&other).unwrap_err().contains("checksum"));
     }
 
     #[cfg(unix)]
@@ -193,6 +247,11 @@ mod tests {
         assert!(read(&file).unwrap_err().contains("can be written by others (mode 666)"));
         std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
         assert!(untrusted_dir(&cache).unwrap().contains("chmod go-w"));
+        // Nor is an entry in such a directory, however private the entry.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(read(&file).unwrap_err().contains("can be written by others (mode 777)"));
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(read(&file).unwrap(), b"native code");
         // A link to an entry is not an entry.
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
         let link = cache.join("y.cwasm");

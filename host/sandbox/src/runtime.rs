@@ -285,7 +285,8 @@ impl Sandbox {
     /// loads it from the cache), refuses any import other than the contract's `log`
     /// and checks it exports the contract's `plugin` interface.
     pub fn load_component(&self, path: &Path) -> Result<WasmPlugin> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read plugin `{}`", path.display()))?;
+        let bytes = cityrank_core::fsutil::read_file(path)
+            .with_context(|| format!("cannot read plugin `{}`", path.display()))?;
         let label = path
             .file_name()
             .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -383,10 +384,11 @@ impl Sandbox {
             if let Ok(native) = crate::cache::read(file) {
                 // SAFETY-REASON: `deserialize` trusts that the bytes are a component
                 // serialised by this engine configuration. They are: `cache::read`
-                // has checked that the entry belongs to this user, that no one else
-                // can write it or its directory, and that its content matches the
-                // checksum written with it from `Component::serialize`, under a name
-                // holding the source's SHA-256 and the engine's compatibility hash;
+                // has checked (on Unix) that the entry, opened without following a
+                // link, belongs to this user and that no one else can write it or
+                // its directory, and (everywhere) that its name and content match
+                // the checksum written with it from `Component::serialize`; the name
+                // holds the source's SHA-256 and the engine's compatibility hash, and
                 // wasmtime itself checks the engine version and configuration in
                 // the header.
                 #[allow(unsafe_code)]

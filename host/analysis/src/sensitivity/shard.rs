@@ -180,7 +180,7 @@ impl Part {
     /// (its body does not match the hash in its header).
     pub fn read(path: &Path) -> Result<Part> {
         let file = path.display();
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read `{file}`"))?;
+        let bytes = cityrank_core::fsutil::read_file(path).with_context(|| format!("cannot read `{file}`"))?;
         let not_a_part = || {
             anyhow::anyhow!(
                 "{file}: not a part of a sensitivity analysis; parts are written by \

@@ -615,7 +615,8 @@ impl ResolvedEdition {
 
     /// As [`ResolvedEdition::load`], selecting the variant `variant`.
     pub fn load_variant(path: &Path, flag_limits: &LimitsSpec, variant: Option<&str>) -> Result<ResolvedEdition> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read edition file `{}`", path.display()))?;
+        let bytes =
+            crate::fsutil::read_file(path).with_context(|| format!("cannot read edition file `{}`", path.display()))?;
         let sha256 = crate::digest::sha256_hex(&bytes);
         let file = path.display();
         let text = String::from_utf8(bytes)

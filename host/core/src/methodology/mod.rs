@@ -513,7 +513,7 @@ impl Manifest {
         let mut problems = self.problems();
         // With two nodes of one id the tree is ambiguous: its own checks would
         // report consequences of the duplicate, not problems of their own.
-        let ambiguous = problems.iter().any(|p| p.contains("is already used at"));
+        let ambiguous = self.has_duplicate_ids();
         let tree = if ambiguous {
             None
         } else {
@@ -523,6 +523,15 @@ impl Manifest {
             bail!("{}", problems.join("\n"));
         }
         Ok(tree.expect("a tree is built whenever no id is used twice"))
+    }
+
+    /// Whether two parts of the framework (index, nodes, indicators) share an id.
+    fn has_duplicate_ids(&self) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        !std::iter::once(&self.index.id)
+            .chain(self.nodes.iter().map(|n| &n.id))
+            .chain(self.indicators.iter().map(|x| &x.id))
+            .all(|id| seen.insert(id.as_str()))
     }
 
     /// The problems found without building the tree: versions, unique ids, parents
@@ -692,10 +701,11 @@ impl Manifest {
         }
         // What is left does not lead up to the index: a missing parent (reported
         // by `problems`), a cycle, or a node hanging under a cycle.
+        let node_at: HashMap<&str, usize> = self.nodes.iter().enumerate().map(|(k, n)| (n.id.as_str(), k)).collect();
         for &i in &pending {
             let mut seen = vec![i];
             let mut at = i;
-            while let Some(up) = self.nodes.iter().position(|n| n.id == self.nodes[at].parent) {
+            while let Some(&up) = node_at.get(self.nodes[at].parent.as_str()) {
                 if up == i {
                     let cycle: Vec<String> = seen.iter().map(|&k| format!("`{}`", self.nodes[k].id)).collect();
                     problems.push(format!(
