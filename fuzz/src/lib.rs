@@ -215,10 +215,18 @@ pub fn plugin_table(data: &[u8]) {
     let _ = cityrank_core::run::check_derived(&manifest, &formulas, &units, table, "fuzz.wasm");
 }
 
-/// The committed inputs of `target`: `fuzz/corpus/<target>/*`.
+/// The committed inputs of `target`: the seeds `fuzz/corpus/<target>/*` and the
+/// regressions `fuzz/regressions/<target>/*` (inputs fuzzing found to fail).
 pub fn corpus(target: &str) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let mut inputs = inputs_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target));
+    inputs.extend(inputs_in(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions").join(target),
+    ));
+    inputs
+}
+
+fn inputs_in(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.sort();

@@ -561,10 +561,7 @@ fn read_workbook<'a>(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[S
             .cloned()
             .ok_or_else(|| anyhow!("{file}: the workbook has no sheets"))?,
     };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| anyhow!("{file}: cannot read sheet `{name}`: {e}"))?;
-    let (first_row, first_column) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    let (first_row, first_column, dense) = sheet_rows(&mut book, &name, file)?;
     let cell = |d: &Data| -> Cell {
         match d {
             Data::Empty => Cell::Empty,
@@ -597,7 +594,7 @@ fn read_workbook<'a>(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[S
     let mut header: Option<Vec<String>> = None;
     let mut header_line = first_row + 1;
     let mut rows = Vec::new();
-    for (r, row) in range.rows().enumerate() {
+    for (r, row) in dense {
         let cells: Vec<Cell> = row.iter().map(cell).collect();
         if cells.iter().all(|c| *c == Cell::Empty) {
             continue;
@@ -652,6 +649,95 @@ fn read_workbook<'a>(bytes: &[u8], file: &str, sheet: Option<&str>, missing: &[S
         header_line,
         sha256: None,
     })
+}
+
+/// A worksheet's limits (Excel's): 1,048,576 rows, 16,384 columns (XFD).
+const MAX_SHEET_ROWS: u32 = 1 << 20;
+const MAX_SHEET_COLUMNS: u32 = 1 << 14;
+/// At most this many cells (rows holding something × columns of the used range)
+/// are laid out: a stray cell far from the table (`XFD1048576`) would otherwise
+/// make the table billions of cells.
+const MAX_SHEET_CELLS: usize = 20_000_000;
+
+/// The rows of sheet `name`: the used range's first row and column (0-based) and
+/// each row holding something, by its offset from the first row, as one value per
+/// column of the used range. An `.xlsx` or `.xlsb` sheet is read cell by cell and
+/// checked before anything is laid out: a cell outside a worksheet's limits (a
+/// damaged reference) or a used range of more than [`MAX_SHEET_CELLS`] cells is
+/// refused, naming the fix; other formats are read by calamine as a whole range.
+#[allow(clippy::type_complexity)]
+fn sheet_rows(
+    book: &mut calamine::Sheets<Cursor<&[u8]>>,
+    name: &str,
+    file: &str,
+) -> Result<(usize, usize, Vec<(usize, Vec<calamine::Data>)>)> {
+    use calamine::{Data, Reader, Sheets};
+    let cannot = |e: &dyn std::fmt::Display| anyhow!("{file}: cannot read sheet `{name}`: {e}");
+    let mut cells: Vec<((u32, u32), Data)> = Vec::new();
+    let mut sparse = |position: (u32, u32), value: Data| -> Result<()> {
+        let (r, c) = position;
+        if r >= MAX_SHEET_ROWS || c >= MAX_SHEET_COLUMNS {
+            bail!(
+                "{file}: sheet `{name}` has a cell beyond a worksheet's limits (row {}, column {}): the workbook is \
+                 damaged; open it in Excel or LibreOffice and save it again, or export the sheet as CSV",
+                u64::from(r) + 1,
+                u64::from(c) + 1
+            );
+        }
+        if value != Data::Empty {
+            cells.push((position, value));
+        }
+        Ok(())
+    };
+    let laid_out = match book {
+        Sheets::Xlsx(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| cannot(&e))?;
+            while let Some(c) = reader.next_cell().map_err(|e| cannot(&e))? {
+                sparse(c.get_position(), Data::from(c.get_value().clone()))?;
+            }
+            false
+        }
+        Sheets::Xlsb(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| cannot(&e))?;
+            while let Some(c) = reader.next_cell().map_err(|e| cannot(&e))? {
+                sparse(c.get_position(), Data::from(c.get_value().clone()))?;
+            }
+            false
+        }
+        _ => true,
+    };
+    if laid_out {
+        let range = book.worksheet_range(name).map_err(|e| cannot(&e))?;
+        let (first_row, first_column) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+        let rows = range.rows().map(<[Data]>::to_vec).enumerate().collect();
+        return Ok((first_row, first_column, rows));
+    }
+    let Some(first_row) = cells.iter().map(|((r, _), _)| *r).min() else {
+        return Ok((0, 0, Vec::new()));
+    };
+    let first_column = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
+    let last_column = cells.iter().map(|((_, c), _)| *c).max().unwrap_or(0);
+    let width = (last_column - first_column) as usize + 1;
+    cells.sort_by_key(|(p, _)| *p);
+    let mut rows: Vec<(usize, Vec<Data>)> = Vec::new();
+    for ((r, c), value) in cells {
+        let offset = (r - first_row) as usize;
+        if rows.last().is_none_or(|(o, _)| *o != offset) {
+            if (rows.len() + 1).saturating_mul(width) > MAX_SHEET_CELLS {
+                bail!(
+                    "{file}: sheet `{name}` uses {width} columns over more than {} rows (more than {MAX_SHEET_CELLS} \
+                     cells): delete stray cells far from the table (Ctrl+End in Excel shows the last one), or \
+                     export the sheet as CSV",
+                    rows.len()
+                );
+            }
+            rows.push((offset, vec![Data::Empty; width]));
+        }
+        if let Some((_, row)) = rows.last_mut() {
+            row[(c - first_column) as usize] = value;
+        }
+    }
+    Ok((first_row as usize, first_column as usize, rows))
 }
 
 /// A number as a key text: `2024`, not `2024.0`.
