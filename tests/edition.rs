@@ -471,6 +471,18 @@ fn mathematically_equal_scores_share_their_rank() {
 
 /// Writes an edition of three indicators x1–x3 under the index on `csv`, with
 /// `variants` (TOML lines), and returns the edition file.
+/// The weight of node `id` in a results document's framework.
+fn framework_weight(results: &Value, id: &str) -> f64 {
+    results["framework"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id)
+        .unwrap()["weight"]
+        .as_f64()
+        .unwrap()
+}
+
 fn three_indicators(dir: &std::path::Path, csv: &str, variants: &str) -> std::path::PathBuf {
     write_files(
         dir,
@@ -517,16 +529,7 @@ fn optimised_weights_refuse_a_constant_child() {
         );
     assert!(o.status.success(), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let weight = |id: &str| {
-        r["framework"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["id"] == id)
-            .unwrap()["weight"]
-            .as_f64()
-            .unwrap()
-    };
+    let weight = |id: &str| framework_weight(&r, id);
     assert!((weight("x1") - 0.4932).abs() < 0.01, "{}", weight("x1"));
     assert!((weight("x2") - 0.5068).abs() < 0.01, "{}", weight("x2"));
 
@@ -606,16 +609,7 @@ fn pca_weights_name_a_child_that_loads_against_the_others() {
         "{}",
         r["warnings"]
     );
-    let weight = |id: &str| {
-        r["framework"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["id"] == id)
-            .unwrap()["weight"]
-            .as_f64()
-            .unwrap()
-    };
+    let weight = |id: &str| framework_weight(&r, id);
     for (id, want) in [("x1", 0.33364156), ("x2", 0.31884673), ("x3", 0.34751171)] {
         assert!((weight(id) - want).abs() < 1e-7, "{id}: {}", weight(id));
     }
@@ -637,19 +631,7 @@ fn pca_weights_name_a_child_that_loads_against_the_others() {
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let weights: Vec<f64> = ["x1", "x2", "x3"]
-        .iter()
-        .map(|id| {
-            r["framework"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|n| n["id"] == *id)
-                .unwrap()["weight"]
-                .as_f64()
-                .unwrap()
-        })
-        .collect();
+    let weights: Vec<f64> = ["x1", "x2", "x3"].iter().map(|id| framework_weight(&r, id)).collect();
     // Compared as shares, whichever scale the framework reports them on.
     let total: f64 = weights.iter().sum();
     let pc1 = [0.63393347, 0.53757326, 0.5560066];

@@ -24,18 +24,8 @@ fn chromium() -> Option<PathBuf> {
 fn dump_dom(browser: &Path, page: &Path) -> String {
     let profile = tempfile::tempdir().unwrap();
     let o = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=5000",
-            "--window-size=1280,1000",
-        ])
+        .args(cityrank::bench::CHROMIUM_HEADLESS)
+        .arg("--virtual-time-budget=5000")
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))

@@ -1125,6 +1125,20 @@ fn process(dir: &Path, args: &[&str]) -> Result<(f64, f64)> {
     Ok((secs, peak))
 }
 
+/// Chromium's flags for a report opened headless, offline and quiet, in a 1280 × 1000
+/// window (the bench's figures and the browser tests; each adds its profile and page).
+pub const CHROMIUM_HEADLESS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1000",
+];
+
 /// The Chromium binary, if installed: `/usr/bin/chromium`, `/usr/bin/chromium-browser`,
 /// then `chromium` or `chromium-browser` on the `PATH` (for the HTML report
 /// figures, and for the browser tests).
@@ -1150,17 +1164,7 @@ fn open_in_chromium(browser: &Path, page: &Path) -> Result<(f64, f64)> {
     let profile = page.with_extension("chromium-profile");
     let start = Instant::now();
     let out = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1280,1000",
-        ])
+        .args(CHROMIUM_HEADLESS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))
