@@ -28,13 +28,14 @@
 
 pub use cityrank_analysis::experts as experts_report;
 pub use cityrank_analysis::{
-    analysis, compare, datacheck, diff, document, excel, explain, html, published, sensitivity, verify,
+    analysis, compare, datacheck, diff, document, excel, explain, html, interactive, published, sensitivity, verify,
 };
 pub use cityrank_core::{
     catalogue, dataset, diagnostic, digest, edition, experts, formulas, fsutil, methodology, pipeline, plugin, report,
     results, run, schema,
 };
 pub use cityrank_sandbox::{authoring, build, runtime as sandbox};
+pub use cityrank_web as web;
 
 pub mod bench;
 pub mod documents;

@@ -36,6 +36,7 @@
 mod compare;
 mod document;
 mod experts;
+mod report;
 mod sensitivity;
 
 use std::fmt::Write as _;
@@ -46,6 +47,7 @@ use serde::Serialize;
 pub use compare::{MethodCharts, chart_count, compare_report};
 pub use document::document_report;
 pub use experts::experts_report;
+pub use report::{WEB_MODULE, report_page};
 pub use sensitivity::{sensitivity_chart_count, sensitivity_report};
 
 /// Reports on more units than this summarise (see the module documentation). The

@@ -18,6 +18,7 @@ pub mod excel;
 pub mod experts;
 pub mod explain;
 pub mod html;
+pub mod interactive;
 pub mod published;
 pub mod sensitivity;
 pub mod verify;

@@ -11,6 +11,7 @@ mod experts;
 mod explain;
 mod inspect;
 mod new;
+mod report;
 mod run;
 mod schema;
 mod sensitivity;
@@ -54,6 +55,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Explain one unit's score: its breakdown, strengths and weaknesses.
     Explain(explain::ExplainArgs),
+    /// Write an edition as an offline web page where weights and methods can be changed and the ranking follows.
+    Report(report::ReportArgs),
     /// Statistical analysis of a run: Cronbach's alpha, PCA and correlations per node.
     Analyse(analyse::AnalyseArgs),
     /// Re-run what a results file names and check that the same results come out, byte for byte.
@@ -80,6 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Schema(a) => schema::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Report(a) => report::run(a),
         Command::Sensitivity(a) => sensitivity::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Analyse(a) => analyse::run(a),

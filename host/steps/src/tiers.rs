@@ -388,3 +388,56 @@ mod tests {
         assert!(by_cumulative_share(&[Some(1)], &[0.5]).is_err());
     }
 }
+
+/// How a ranking's units are put into tiers: the rule, and the peer groups (with
+/// their rating scales) when units are rated within groups. Built by the host from
+/// a methodology's `tiers` and `peer_groups`; [`assign`] applies it (the CLI's
+/// pipeline and the report page's recomputation alike).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierPlan {
+    /// The rule (cumulative shares or score thresholds without the catch-all).
+    pub rule: TierRule,
+    /// The tier of every scored unit that no bound places (in a peer group, when
+    /// there are groups): a threshold list ending without a bound. `None`: no such tier.
+    pub catch_all: Option<usize>,
+    /// Peer group per unit (`None`: the unit has no group and no tier), when units
+    /// are rated within groups.
+    pub peer_groups: Option<Vec<Option<usize>>>,
+    /// Per peer group, the tiers of the whole scale it is rated on (see
+    /// [`within_peer_scales`]); empty: every group on the whole scale.
+    pub scales: Vec<Vec<usize>>,
+}
+
+/// Tiers by `plan`, and whether each unit is in the best tier open to it (the
+/// first tier, or the first of its peer group's scale). `scores` and `ranks` are
+/// per unit (`ranks` from [`crate::rank::rank`] of the same scores); errors are
+/// those of the rule's function.
+pub fn assign(
+    scores: &[f64],
+    ranks: &[Option<u32>],
+    plan: &TierPlan,
+) -> Result<(Vec<Option<usize>>, Vec<bool>), StepError> {
+    let tiers = match (&plan.peer_groups, &plan.rule) {
+        (Some(groups), TierRule::CumulativeShare(shares)) if !plan.scales.is_empty() => {
+            within_peer_scales(scores, groups, shares, &plan.scales)?
+        }
+        (Some(groups), rule) => within_peer_groups(scores, groups, rule)?,
+        (None, TierRule::CumulativeShare(shares)) => by_cumulative_share(ranks, shares)?,
+        (None, TierRule::Thresholds(bounds)) if bounds.is_empty() => vec![None; scores.len()],
+        (None, TierRule::Thresholds(bounds)) => by_thresholds(scores, bounds)?,
+    };
+    let group = |u: usize| plan.peer_groups.as_ref().map_or(Some(0), |g| g[u]);
+    let tiers: Vec<Option<usize>> = tiers
+        .into_iter()
+        .enumerate()
+        .map(|(u, t)| t.or(plan.catch_all.filter(|_| group(u).is_some() && !is_missing(scores[u]))))
+        .collect();
+    let best = |u: usize| -> usize {
+        match &plan.peer_groups {
+            Some(g) if !plan.scales.is_empty() => g[u].and_then(|g| plan.scales.get(g)).map_or(0, |s| s[0]),
+            _ => 0,
+        }
+    };
+    let top = tiers.iter().enumerate().map(|(u, t)| *t == Some(best(u))).collect();
+    Ok((tiers, top))
+}

@@ -26,7 +26,7 @@ mod rank;
 mod scale;
 
 use prepare::prepare;
-pub use rank::{Ranking, rank};
+pub use rank::{Ranking, rank, ranking_rule, tier_plan};
 pub use scale::treatment_of;
 use scale::{normalise, treat};
 

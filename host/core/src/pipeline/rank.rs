@@ -31,10 +31,8 @@ pub fn rank(
     covariate: Option<&[f64]>,
     within: Option<(&str, &[&str])>,
 ) -> Result<Ranking> {
-    let (ranks, how) = match manifest.pipeline.rank {
-        RankSpec::Competition => (rk::competition(scores), rk::Ranking::Competition),
-        RankSpec::Dense => (rk::dense(scores), rk::Ranking::Dense),
-    };
+    let how = ranking_rule(manifest);
+    let ranks = rk::rank(scores, how);
     let group_ranks = match within {
         Some((column, labels)) => Some(
             rk::within_groups(scores, &group_index(labels), how)
@@ -42,6 +40,30 @@ pub fn rank(
         ),
         None => None,
     };
+    let plan = tier_plan(manifest, covariate)?;
+    let (tiers, top) = tr::assign(scores, &ranks, &plan).map_err(|e| anyhow!("tiers: {e}"))?;
+    Ok(Ranking {
+        ranks,
+        tiers,
+        peer_groups: plan.peer_groups,
+        top,
+        group_ranks,
+    })
+}
+
+/// The manifest's rule for tied scores.
+pub fn ranking_rule(manifest: &Manifest) -> rk::Ranking {
+    match manifest.pipeline.rank {
+        RankSpec::Competition => rk::Ranking::Competition,
+        RankSpec::Dense => rk::Ranking::Dense,
+    }
+}
+
+/// How the manifest's tiers are assigned: its rule (shares, or thresholds with the
+/// catch-all tier apart) and, when it rates within peer groups, each unit's group
+/// (quantile groups of `covariate`, one value per unit) and the groups' scales.
+/// Errors: invalid tiers, a missing covariate, groups that cannot be formed.
+pub fn tier_plan(manifest: &Manifest, covariate: Option<&[f64]>) -> Result<tr::TierPlan> {
     let rule = check_tiers(&manifest.tiers)?;
     let catch_all = matches!(&rule, TierRule::Thresholds(b) if b.last() == Some(&f64::NEG_INFINITY));
     let steps_rule = match rule {
@@ -53,53 +75,18 @@ pub fn rank(
             tr::TierRule::Thresholds(b)
         }
     };
-    let mut scales: Vec<Vec<usize>> = Vec::new();
-    let (tiers, peer_groups) = match (&manifest.peer_groups, covariate) {
+    let (peer_groups, scales) = match (&manifest.peer_groups, covariate) {
         (Some(spec), Some(cov)) => {
             let groups = tr::quantile_groups(cov, spec.groups).map_err(|e| anyhow!("peer groups: {e}"))?;
-            scales = spec.scale_indices(&manifest.tiers)?;
-            let t = match &steps_rule {
-                tr::TierRule::CumulativeShare(shares) if !scales.is_empty() => {
-                    tr::within_peer_scales(scores, &groups, shares, &scales)
-                }
-                _ => tr::within_peer_groups(scores, &groups, &steps_rule),
-            }
-            .map_err(|e| anyhow!("tiers: {e}"))?;
-            (t, Some(groups))
+            (Some(groups), spec.scale_indices(&manifest.tiers)?)
         }
         (Some(spec), None) => bail!("peer groups: the covariate `{}` is not available", spec.covariate),
-        (None, _) => {
-            let t = match &steps_rule {
-                tr::TierRule::CumulativeShare(s) => tr::by_cumulative_share(&ranks, s),
-                tr::TierRule::Thresholds(b) if b.is_empty() => Ok(vec![None; scores.len()]),
-                tr::TierRule::Thresholds(b) => tr::by_thresholds(scores, b),
-            }
-            .map_err(|e| anyhow!("tiers: {e}"))?;
-            (t, None)
-        }
+        (None, _) => (None, Vec::new()),
     };
-    // A threshold list ending without a bound catches every other scored unit.
-    let last = manifest.tiers.len() - 1;
-    let tiers: Vec<Option<usize>> = tiers
-        .into_iter()
-        .enumerate()
-        .map(|(u, t)| {
-            let in_group = peer_groups.as_ref().is_none_or(|g| g[u].is_some());
-            t.or((catch_all && in_group && !scores[u].is_nan()).then_some(last))
-        })
-        .collect();
-    let best = |u: usize| -> usize {
-        match &peer_groups {
-            Some(g) if !scales.is_empty() => g[u].and_then(|g| scales.get(g)).map_or(0, |s| s[0]),
-            _ => 0,
-        }
-    };
-    let top = tiers.iter().enumerate().map(|(u, t)| *t == Some(best(u))).collect();
-    Ok(Ranking {
-        ranks,
-        tiers,
+    Ok(tr::TierPlan {
+        rule: steps_rule,
+        catch_all: catch_all.then(|| manifest.tiers.len() - 1),
         peer_groups,
-        top,
-        group_ranks,
+        scales,
     })
 }

@@ -1,0 +1,605 @@
+//! `cityrank report`: an edition as a page where the reader moves weights and
+//! switches methods, recomputed in the browser by `cityrank-web`.
+//!
+//! [`build`] runs the edition (its variant, if one is named) once with its stages
+//! recorded and writes the page's [`Model`]: the framework tree with the weights in
+//! effect, the normalised table, the missing-value policy, the rescaling, the
+//! ranking rule and the tier plan (with each unit's peer group). The alternatives
+//! the reader chooses among are the edition's variants and its sensitivity
+//! alternatives that change only normalisation or aggregation (other changes —
+//! weights, imputation, outlier treatment, dropped indicators — cannot be offered
+//! as a switch, and are listed in [`Report::left_out`]): each normaliser's table
+//! is computed here by the pipeline itself, each aggregation's methods are read
+//! from its effective manifest.
+//!
+//! The model is checked before it is written: recomputed with the edition's own
+//! settings ([`Model::nominal`]), it must give every unit the score, rank and tier
+//! the run gave, to the bit; otherwise `build` fails and names the unit.
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use cityrank_core::dataset::Dataset;
+use cityrank_core::edition::{LimitsSpec, ResolvedEdition, Variant};
+use cityrank_core::methodology::{Framework, Manifest, MissingSpec, NodeKind, RankSpec, RescaleSpec, WeightSpec};
+use cityrank_core::pipeline::{self, Options};
+use cityrank_core::run::{self, Loader};
+use cityrank_web::{Aggregation, Choice, MODEL_FORMAT, Method, Missing, Model, Node, RankRule, Rescale, Tiers};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::compare::EditionArg;
+
+/// A report page's contents: the model the page recomputes from and what it
+/// shows beside it.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The model (its tables included).
+    pub model: Model,
+    /// What the page shows that the model does not hold.
+    pub page: Page,
+    /// Alternatives of the edition that the page cannot offer, each with what it
+    /// changes besides normalisation and aggregation (printed by the CLI).
+    pub left_out: Vec<String>,
+    /// The run's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The page's own data (JSON in the page, beside the model).
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// The edition's name.
+    pub title: String,
+    /// The edition's file name and variant (`las-2024.toml@variant`).
+    pub edition: String,
+    /// The variant, if one was named.
+    pub variant: Option<String>,
+    /// The edition's file name.
+    pub file: String,
+    /// The cityrank version that wrote the page.
+    pub cityrank: String,
+    /// Units in the model's order.
+    pub units: Vec<PageUnit>,
+    /// Whether the units have coordinates (`lat`, `lon` in the dataset).
+    pub located: bool,
+}
+
+/// One unit as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageUnit {
+    /// Unit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Country code, if known.
+    pub country: Option<String>,
+    /// The edition's (nominal) rank.
+    pub rank: Option<u32>,
+    /// Latitude and longitude in degrees, when the dataset has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<[f64; 2]>,
+}
+
+/// Runs `arg` (with the limits given on the command line) through `loader` and
+/// builds its report. Errors: what a run of the edition reports; a panel edition
+/// (the page recomputes one table, not an average of years); a node aggregated
+/// by the methodology's own code (the page runs the standard steps only); a
+/// model that does not reproduce the run.
+pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Result<Report> {
+    let edition = arg.load(limits)?;
+    if edition.panel.is_some() {
+        bail!(
+            "`{arg}` scores panel data (each unit's years averaged); a report recomputes one table of units: \
+             name an edition or a variant that scores one year"
+        );
+    }
+    let loaded = loader.load(&edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    let record = Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    let out = run::run_loaded(&loaded, &edition, &dataset, record).with_context(|| format!("running `{arg}`"))?;
+    let manifest = edition.effective_manifest(&loaded.manifest)?;
+    let framework = manifest.framework()?;
+    let stage = normalised(&out.stages)?;
+    let kept: Vec<String> = stage.units.iter().map(|&u| out.unit_ids[u].clone()).collect();
+    let units = kept.len();
+
+    // The tree, with the weights in effect (after data-driven weighting).
+    let positions: Vec<usize> = framework.indicators().collect();
+    let weight_of: std::collections::HashMap<&str, f64> = out
+        .results
+        .framework
+        .iter()
+        .map(|n| (n.id.as_str(), n.weight))
+        .collect();
+    let mut depth = vec![0usize; framework.nodes.len()];
+    let mut nodes = Vec::with_capacity(framework.nodes.len());
+    for (p, n) in framework.nodes.iter().enumerate() {
+        if let Some(parent) = n.parent {
+            depth[p] = depth[parent] + 1;
+        }
+        nodes.push(Node {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            parent: n.parent,
+            children: n.children.clone(),
+            indicator: positions.iter().position(|&q| q == p),
+            depth: depth[p],
+            weight: if p == 0 {
+                1.0
+            } else {
+                *weight_of
+                    .get(n.id.as_str())
+                    .with_context(|| format!("internal error: the results give no weight for `{}`", n.id))?
+            },
+        });
+    }
+
+    // Each unit's peer group, as the run formed them.
+    let rows: Vec<usize> = kept
+        .iter()
+        .map(|id| {
+            dataset
+                .units
+                .iter()
+                .position(|u| &u.id == id)
+                .with_context(|| format!("internal error: unit `{id}` is not in the dataset"))
+        })
+        .collect::<Result<_>>()?;
+    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
+        None => None,
+        Some(spec) => {
+            let v = dataset
+                .numbers
+                .get(&spec.covariate)
+                .with_context(|| format!("peer_groups.covariate: `{}` is not a numeric variable", spec.covariate))?;
+            Some(rows.iter().map(|&r| v[r]).collect())
+        }
+    };
+    let plan = pipeline::tier_plan(&manifest, covariate.as_deref())?;
+    let tier_names: Vec<String> = out.results.tiers.iter().map(|t| t.label.clone()).collect();
+
+    // The alternatives.
+    let base = edition
+        .variant
+        .as_ref()
+        .and_then(|v| edition.edition.variants.get(v))
+        .cloned();
+    let mut left_out = Vec::new();
+    let own = |step: &str, spec: Value| -> String {
+        let mut keys = Map::new();
+        keys.insert("pipeline".into(), serde_json::json!({ step: spec }));
+        format!("{} — as in the edition", summary(&keys, step))
+    };
+    let mut normalisers = vec![Choice {
+        name: "edition".into(),
+        label: own("normalise", serde_json::to_value(&manifest.pipeline.normalise)?),
+        variant: Map::new(),
+    }];
+    let mut tables = vec![stage.values.clone()];
+    let mut aggregators = vec![Aggregation {
+        name: "edition".into(),
+        label: own("aggregate", serde_json::to_value(&manifest.pipeline.aggregate)?),
+        variant: Map::new(),
+        methods: methods(&framework)?,
+    }];
+    for Alternative {
+        name,
+        label,
+        short,
+        variant: alternative,
+    } in alternatives(&edition)
+    {
+        let parts = match switchable(&alternative) {
+            Ok(parts) => parts,
+            Err(Unswitchable::Same) => continue,
+            Err(Unswitchable::Changes(what)) => {
+                left_out.push(format!("{short}: it changes {what}"));
+                continue;
+            }
+        };
+        let merged = merged(base.as_ref(), &alternative)?;
+        if let Some(variant) = parts.normalise
+            && !normalisers.iter().any(|c| c.variant == variant)
+        {
+            let mut alt = edition.clone();
+            alt.edition.variants.insert(ALTERNATIVE.into(), merged.clone());
+            alt.variant = Some(ALTERNATIVE.into());
+            let run = run::run_loaded(&loaded, &alt, &dataset, record)
+                .with_context(|| format!("running `{arg}` with the normaliser of {label}"))?;
+            let table = normalised(&run.stages)?;
+            let same = |t: &Vec<Vec<f64>>| {
+                t.iter()
+                    .flatten()
+                    .map(|v| v.to_bits())
+                    .eq(table.values.iter().flatten().map(|v| v.to_bits()))
+            };
+            if tables.iter().any(same) {
+                // The same numbers as a normaliser already offered.
+            } else if table.units != stage.units {
+                left_out.push(format!("{short}: it screens other units than the edition"));
+            } else {
+                normalisers.push(Choice {
+                    name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
+                    label: format!("{} — {label}", summary(&variant, "normalise")),
+                    variant,
+                });
+                tables.push(table.values.clone());
+            }
+        }
+        if let Some(variant) = parts.aggregate
+            && !aggregators.iter().any(|a| a.variant == variant)
+        {
+            let m = merged.apply(&manifest_before_variant(&edition, &loaded.manifest)?, &label)?;
+            match m.framework().map_err(|e| anyhow!("{e}")).and_then(|f| methods(&f)) {
+                Ok(methods) if aggregators.iter().any(|a| a.methods == methods) => {}
+                Ok(methods) => aggregators.push(Aggregation {
+                    name: unique(&name, aggregators.iter().map(|a| a.name.as_str())),
+                    label: format!("{} — {label}", summary(&variant, "aggregate")),
+                    variant,
+                    methods,
+                }),
+                Err(e) => left_out.push(format!("{short}: {e}")),
+            }
+        }
+    }
+
+    let base_variant = match &base {
+        None => None,
+        Some(v) => {
+            let mut table = as_object(v)?;
+            table.remove("description");
+            Some(table)
+        }
+    };
+    let model = Model {
+        format: MODEL_FORMAT,
+        units,
+        nodes,
+        indicators: positions.len(),
+        normalisers,
+        aggregators,
+        missing: match manifest.pipeline.missing {
+            MissingSpec::Reweight { min_share } => Missing::Reweight { min_share },
+            MissingSpec::Propagate => Missing::Propagate,
+            MissingSpec::Fail => Missing::Fail,
+        },
+        rescale: manifest.pipeline.rescale.as_ref().map(|r| match r {
+            RescaleSpec::RelativeToBest => Rescale::RelativeToBest,
+            RescaleSpec::MinMax { lo, hi } => Rescale::MinMax { lo: *lo, hi: *hi },
+        }),
+        ranking: match manifest.pipeline.rank {
+            RankSpec::Competition => RankRule::Competition,
+            RankSpec::Dense => RankRule::Dense,
+        },
+        tiers: Tiers::from_plan(&plan, tier_names),
+        derived_weights: manifest.pipeline.weights != WeightSpec::Manual,
+        base_variant,
+        tables,
+    };
+    model.check().map_err(|e| anyhow!("internal error: {e}"))?;
+
+    // The page must reproduce the run.
+    let nominal = model
+        .recompute(&model.nominal())
+        .map_err(|e| anyhow!("recomputing `{arg}` as the page would: {e}"))?;
+    let by_id: std::collections::HashMap<&str, &cityrank_core::results::UnitResult> =
+        out.results.units.iter().map(|u| (u.id.as_str(), u)).collect();
+    let mut page_units = Vec::with_capacity(units);
+    let (lat, lon) = (dataset.numbers.get("lat"), dataset.numbers.get("lon"));
+    for (k, id) in kept.iter().enumerate() {
+        let unit = by_id
+            .get(id.as_str())
+            .with_context(|| format!("internal error: no result for unit `{id}`"))?;
+        let score = nominal.scores[0][k];
+        let tier = nominal.tiers[k].and_then(|t| model.tiers.names.get(t)).cloned();
+        let same_score =
+            unit.score.map(f64::to_bits) == Some(score.to_bits()) || (unit.score.is_none() && score.is_nan());
+        if !same_score || unit.rank != nominal.ranks[k] || unit.tier != tier {
+            bail!(
+                "internal error: the page's recomputation gives unit `{id}` score {score}, rank {:?}, tier {tier:?}; \
+                 `cityrank run` gives {:?}, {:?}, {:?}",
+                nominal.ranks[k],
+                unit.score,
+                unit.rank,
+                unit.tier
+            );
+        }
+        let at = match (lat, lon) {
+            (Some(la), Some(lo)) => Some([la[rows[k]], lo[rows[k]]]).filter(|p| p.iter().all(|x| x.is_finite())),
+            _ => None,
+        };
+        page_units.push(PageUnit {
+            id: id.clone(),
+            name: unit.name.clone(),
+            country: unit.country.clone(),
+            rank: unit.rank,
+            at,
+        });
+    }
+    let located = page_units.iter().any(|u| u.at.is_some());
+    Ok(Report {
+        page: Page {
+            title: out.results.edition.name.clone(),
+            // The file's name, not its path: the page holds no path of the machine.
+            edition: match &edition.variant {
+                Some(v) => format!("{}@{v}", out.results.edition.file),
+                None => out.results.edition.file.clone(),
+            },
+            variant: edition.variant.clone(),
+            file: out.results.edition.file.clone(),
+            cityrank: out.results.cityrank.clone(),
+            units: page_units,
+            located,
+        },
+        model,
+        left_out,
+        warnings: out.warnings,
+    })
+}
+
+/// The name under which an alternative is run (never an edition's variant name:
+/// those are TOML keys and cannot hold a space).
+const ALTERNATIVE: &str = "report alternative";
+
+/// The run's normalised stage.
+fn normalised(stages: &[pipeline::Stage]) -> Result<&pipeline::Stage> {
+    stages
+        .iter()
+        .find(|s| s.name == "normalised")
+        .context("internal error: the run recorded no normalised stage")
+}
+
+/// Every non-indicator node's standard aggregation method.
+fn methods(framework: &Framework) -> Result<Vec<Option<Method>>> {
+    use cityrank_core::methodology::{AggregateSpec, Penalty};
+    framework
+        .nodes
+        .iter()
+        .map(|n| {
+            if n.kind == NodeKind::Indicator {
+                return Ok(None);
+            }
+            Ok(Some(match n.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic) {
+                AggregateSpec::Arithmetic => Method::Arithmetic,
+                AggregateSpec::Geometric => Method::Geometric,
+                AggregateSpec::Harmonic => Method::Harmonic,
+                AggregateSpec::Generalised { p } => Method::Generalised { p: *p },
+                AggregateSpec::Median => Method::Median,
+                AggregateSpec::Copeland => Method::Copeland,
+                AggregateSpec::MazziottaPareto { penalty } => Method::MazziottaPareto {
+                    positive: *penalty == Penalty::Positive,
+                },
+                AggregateSpec::BenefitOfTheDoubt => Method::BenefitOfTheDoubt,
+                AggregateSpec::Plugin { name, .. } => bail!(
+                    "node `{}` is aggregated by the methodology's own method `{name}`; a report recomputes with \
+                     cityrank's standard steps only (choose a variant with a standard aggregation)",
+                    n.id
+                ),
+            }))
+        })
+        .collect()
+}
+
+/// One of the edition's alternatives.
+struct Alternative {
+    /// Its name in the URL.
+    name: String,
+    /// What the reader sees in a list.
+    label: String,
+    /// How a notice names it.
+    short: String,
+    /// Its changes.
+    variant: Variant,
+}
+
+/// The edition's alternatives: its variants, then each sensitivity input's
+/// alternatives.
+fn alternatives(edition: &ResolvedEdition) -> Vec<Alternative> {
+    let mut out: Vec<Alternative> = edition
+        .edition
+        .variants
+        .iter()
+        .filter(|(name, _)| Some(*name) != edition.variant.as_ref())
+        .map(|(name, v)| Alternative {
+            name: name.clone(),
+            label: v.description.clone().unwrap_or_else(|| format!("variant `{name}`")),
+            short: format!("variant `{name}`"),
+            variant: v.clone(),
+        })
+        .collect();
+    if let Some(spec) = &edition.edition.sensitivity {
+        for input in &spec.inputs {
+            for (k, v) in input.alternatives.iter().enumerate() {
+                let described = v
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("alternative {}", k + 1));
+                out.push(Alternative {
+                    name: slug(&described),
+                    label: format!("{described} ({})", input.name),
+                    short: format!("sensitivity input `{}`, alternative `{described}`", input.name),
+                    variant: v.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The parts of a variant the page can switch: its normalisation keys and its
+/// aggregation keys (as JSON tables), or why it changes more than those.
+struct Parts {
+    normalise: Option<Map<String, Value>>,
+    aggregate: Option<Map<String, Value>>,
+}
+
+/// Why an alternative is not offered as a switch.
+#[derive(Debug, PartialEq)]
+enum Unswitchable {
+    /// It changes nothing the page could switch: it is the edition itself.
+    Same,
+    /// It changes these keys besides normalisation and aggregation.
+    Changes(String),
+}
+
+fn switchable(v: &Variant) -> std::result::Result<Parts, Unswitchable> {
+    let table = as_object(v).map_err(|e| Unswitchable::Changes(e.to_string()))?;
+    let mut normalise = Map::new();
+    let mut aggregate = Map::new();
+    let mut other: Vec<String> = Vec::new();
+    for (k, value) in &table {
+        match (k.as_str(), value) {
+            ("description", _) => {}
+            ("normalise", _) => {
+                normalise.insert(k.clone(), value.clone());
+            }
+            ("aggregate", _) => {
+                aggregate.insert(k.clone(), value.clone());
+            }
+            ("pipeline", Value::Object(p)) => {
+                for (step, spec) in p {
+                    let target = match step.as_str() {
+                        "normalise" => &mut normalise,
+                        "aggregate" => &mut aggregate,
+                        _ => {
+                            other.push(format!("pipeline.{step}"));
+                            continue;
+                        }
+                    };
+                    let entry = target.entry("pipeline").or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(o) = entry {
+                        o.insert(step.clone(), spec.clone());
+                    }
+                }
+            }
+            _ => other.push(k.clone()),
+        }
+    }
+    if !other.is_empty() {
+        return Err(Unswitchable::Changes(other.join(", ")));
+    }
+    if normalise.is_empty() && aggregate.is_empty() {
+        return Err(Unswitchable::Same);
+    }
+    Ok(Parts {
+        normalise: (!normalise.is_empty()).then_some(normalise),
+        aggregate: (!aggregate.is_empty()).then_some(aggregate),
+    })
+}
+
+/// A step's setting in a few words, from a variant's keys for it (`step` is
+/// `normalise` or `aggregate`): `min-max (hi 100, lo 1)`, and how many
+/// indicators or nodes have their own.
+fn summary(keys: &Map<String, Value>, step: &str) -> String {
+    let mut parts = Vec::new();
+    if let Some(Value::Object(spec)) = keys.get("pipeline").and_then(|p| p.get(step)) {
+        let method = spec.get("method").and_then(Value::as_str).unwrap_or("?");
+        let params: Vec<String> = spec
+            .iter()
+            .filter(|(k, _)| k.as_str() != "method")
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        parts.push(if params.is_empty() {
+            method.to_string()
+        } else {
+            format!("{method} ({})", params.join(", "))
+        });
+    }
+    if let Some(Value::Object(own)) = keys.get(step) {
+        parts.push(format!(
+            "own method for {}",
+            own.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    parts.join("; ")
+}
+
+/// The page's starting variant with an alternative's normalisation and
+/// aggregation keys on top.
+fn merged(base: Option<&Variant>, alternative: &Variant) -> Result<Variant> {
+    let mut v = base.cloned().unwrap_or_default();
+    v.pipeline.normalise = alternative.pipeline.normalise.clone().or(v.pipeline.normalise);
+    v.pipeline.aggregate = alternative.pipeline.aggregate.clone().or(v.pipeline.aggregate);
+    v.normalise.extend(alternative.normalise.clone());
+    v.aggregate.extend(alternative.aggregate.clone());
+    Ok(v)
+}
+
+/// The manifest as the edition runs it before any variant (its tiers and expert
+/// panel applied).
+fn manifest_before_variant(edition: &ResolvedEdition, manifest: &Manifest) -> Result<Manifest> {
+    let mut plain = edition.clone();
+    plain.variant = None;
+    plain.effective_manifest(manifest)
+}
+
+/// A variant as a JSON table, as an edition file writes it.
+fn as_object(v: &Variant) -> Result<Map<String, Value>> {
+    match serde_json::to_value(v)? {
+        Value::Object(o) => Ok(o),
+        _ => bail!("internal error: a variant is not a table"),
+    }
+}
+
+/// `text` as a name for the URL: lowercase letters, digits and `-`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "alternative".into() } else { out }
+}
+
+/// `name`, or `name-2`, `name-3`… if taken.
+fn unique<'a>(name: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let mut candidate = name.to_string();
+    let mut k = 2;
+    while taken.clone().any(|t| t == candidate) {
+        candidate = format!("{name}-{k}");
+        k += 1;
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_unique_names() {
+        assert_eq!(slug("min-max 0-100"), "min-max-0-100");
+        assert_eq!(slug("  Ladder points!"), "ladder-points");
+        assert_eq!(slug("—"), "alternative");
+        assert_eq!(unique("a", ["a", "a-2"].into_iter()), "a-3");
+    }
+
+    #[test]
+    fn only_normalisation_and_aggregation_switch() {
+        let v: Variant = toml::from_str(
+            "description = \"x\"\npipeline = { normalise = { method = \"rank\" }, aggregate = { method = \"geometric\" } }",
+        )
+        .unwrap();
+        let parts = switchable(&v).unwrap();
+        assert_eq!(
+            Value::Object(parts.normalise.unwrap()),
+            serde_json::json!({"pipeline": {"normalise": {"method": "rank"}}})
+        );
+        assert_eq!(
+            Value::Object(parts.aggregate.unwrap()),
+            serde_json::json!({"pipeline": {"aggregate": {"method": "geometric"}}})
+        );
+        let w: Variant =
+            toml::from_str("weights = { a = 2.0 }\npipeline = { impute = { method = \"mean\" } }").unwrap();
+        assert_eq!(
+            switchable(&w).err(),
+            Some(Unswitchable::Changes("pipeline.impute, weights".into()))
+        );
+        assert_eq!(switchable(&Variant::default()).err(), Some(Unswitchable::Same));
+    }
+}
