@@ -67,12 +67,12 @@ fn edition_copy(dir: &Path, edition: &str, extra: &str) -> PathBuf {
     path
 }
 
+/// Per unit id: its score's bits, rank and tier.
+type UnitResults = std::collections::BTreeMap<String, (Option<u64>, Option<u64>, Option<String>)>;
+
 /// `cityrank run EDITION --variant scenario --format json`: per unit id, its
 /// score's bits, rank and tier.
-fn cli_run(
-    cache: &Path,
-    edition: &Path,
-) -> std::collections::BTreeMap<String, (Option<u64>, Option<u64>, Option<String>)> {
+fn cli_run(cache: &Path, edition: &Path) -> UnitResults {
     let o = output(
         cityrank(cache)
             .arg("run")

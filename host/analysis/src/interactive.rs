@@ -171,12 +171,18 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         keys.insert("pipeline".into(), serde_json::json!({ step: spec }));
         format!("{} — as in the edition", summary(&keys, step))
     };
+    // Each normaliser's result, and how the page can compute it from the
+    // treated table (when no indicator is normalised by the methodology's code).
+    let treated = stage_named(&out.stages, "treated")?;
     let mut normalisers = vec![Choice {
         name: "edition".into(),
         label: own("normalise", serde_json::to_value(&manifest.pipeline.normalise)?),
         variant: Map::new(),
+        scalings: None,
+        table: None,
     }];
     let mut tables = vec![stage.values.clone()];
+    let mut scalings = vec![scalings_of(&manifest, &treated.values, &kept)?];
     let mut aggregators = vec![Aggregation {
         name: "edition".into(),
         label: own("aggregate", serde_json::to_value(&manifest.pipeline.aggregate)?),
@@ -208,6 +214,7 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             let run = run::run_loaded(&loaded, &alt, &dataset, record)
                 .with_context(|| format!("running `{arg}` with the normaliser of {label}"))?;
             let table = normalised(&run.stages)?;
+            let alt_treated = stage_named(&run.stages, "treated")?;
             let same = |t: &Vec<Vec<f64>>| {
                 t.iter()
                     .flatten()
@@ -216,15 +223,22 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             };
             if tables.iter().any(same) {
                 // The same numbers as a normaliser already offered.
-            } else if table.units != stage.units {
+            } else if table.units != stage.units || !same_bits(&alt_treated.values, &treated.values) {
                 left_out.push(format!("{short}: it screens other units than the edition"));
             } else {
                 normalisers.push(Choice {
                     name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
                     label: format!("{} — {label}", summary(&variant, "normalise")),
                     variant,
+                    scalings: None,
+                    table: None,
                 });
                 tables.push(table.values.clone());
+                scalings.push(scalings_of(
+                    &alt.effective_manifest(&loaded.manifest)?,
+                    &treated.values,
+                    &kept,
+                )?);
             }
         }
         if let Some(variant) = parts.aggregate
@@ -240,6 +254,45 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
                     methods,
                 }),
                 Err(e) => left_out.push(format!("{short}: {e}")),
+            }
+        }
+    }
+
+    // One normaliser: its table. Several: the treated table, normalised in the
+    // page by each normaliser's methods (a page of 13,000 units × 200 indicators
+    // holds one table, not one per normaliser), and the tables of normalisers the
+    // methodology's code computes.
+    let mut shipped: Vec<Vec<Vec<f64>>> = Vec::new();
+    let mut treated_table = None;
+    if normalisers.len() == 1 {
+        normalisers[0].table = Some(0);
+        shipped.push(tables.swap_remove(0));
+    } else {
+        for ((choice, table), scaling) in normalisers.iter_mut().zip(tables).zip(scalings) {
+            match scaling {
+                Some(scaling) => {
+                    // The page's normalisation must be the run's, to the bit.
+                    for (i, (sc, x)) in scaling.iter().zip(&treated.values).enumerate() {
+                        let y = sc
+                            .apply(x)
+                            .map_err(|e| anyhow!("internal error: normalising column {i}: {e}"))?;
+                        if !same_bits(std::slice::from_ref(&y), std::slice::from_ref(&table[i])) {
+                            bail!(
+                                "internal error: the page's normalisation of indicator column {i} ({}) differs from the run's",
+                                choice.name
+                            );
+                        }
+                    }
+                    if treated_table.is_none() {
+                        treated_table = Some(shipped.len());
+                        shipped.push(treated.values.clone());
+                    }
+                    choice.scalings = Some(scaling);
+                }
+                None => {
+                    choice.table = Some(shipped.len());
+                    shipped.push(table);
+                }
             }
         }
     }
@@ -275,7 +328,9 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         tiers: Tiers::from_plan(&plan, tier_names),
         derived_weights: manifest.pipeline.weights != WeightSpec::Manual,
         base_variant,
-        tables,
+        table_count: shipped.len(),
+        treated: treated_table,
+        tables: shipped,
     };
     model.check().map_err(|e| anyhow!("internal error: {e}"))?;
 
@@ -344,10 +399,40 @@ const ALTERNATIVE: &str = "report alternative";
 
 /// The run's normalised stage.
 fn normalised(stages: &[pipeline::Stage]) -> Result<&pipeline::Stage> {
+    stage_named(stages, "normalised")
+}
+
+/// The run's stage `name`.
+fn stage_named<'a>(stages: &'a [pipeline::Stage], name: &str) -> Result<&'a pipeline::Stage> {
     stages
         .iter()
-        .find(|s| s.name == "normalised")
-        .context("internal error: the run recorded no normalised stage")
+        .find(|s| s.name == name)
+        .with_context(|| format!("internal error: the run recorded no {name} stage"))
+}
+
+/// Whether two tables hold the same bits.
+fn same_bits(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()))
+}
+
+/// How `manifest` normalises each indicator of the treated table `treated` (over
+/// the kept units `kept`), or `None` when the methodology's code normalises one.
+fn scalings_of(
+    manifest: &Manifest,
+    treated: &[Vec<f64>],
+    kept: &[String],
+) -> Result<Option<Vec<cityrank_steps::normalise::Scaling>>> {
+    let mut out = Vec::with_capacity(treated.len());
+    for (i, x) in treated.iter().enumerate() {
+        match pipeline::scaling_of(manifest, i, x, kept)? {
+            Some(s) => out.push(s),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Every non-indicator node's standard aggregation method.

@@ -37,6 +37,7 @@ pub use error::StepError;
 
 /// Whether a higher raw value is better or worse for the unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Direction {
     /// Higher values are better (COINr direction `1`).
     HigherIsBetter,

@@ -36,6 +36,7 @@ use crate::{Direction, StepError, is_missing, present, rank, stats};
 ///
 /// See [`normalise`] for the formula of each variant and its handling of direction.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Normaliser {
     /// Min-max onto `[lo, hi]` (COINr `n_minmax`, `l_u = c(lo, hi)`).
     MinMax {
@@ -523,6 +524,7 @@ fn check_ratio_domain(x: &[f64], direction: Direction, method: &str) -> Result<(
 /// One rung of an ordinal ladder: the points a value earns when it lies in
 /// `[min, max)` (either bound may be open).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Level {
     /// Points earned on this rung.
     pub points: f64,
@@ -946,5 +948,44 @@ mod tests {
             },
         ];
         assert_eq!(ladder(&[3.0, 7.0, 12.0], &levels, 0.0).unwrap(), vec![2.0, 1.0, 0.0]);
+    }
+}
+
+/// One indicator's normalisation as a pipeline runs it: the method, the
+/// indicator's direction and, for a ladder scored out of a total, that total.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Scaling {
+    /// The method.
+    pub normaliser: Normaliser,
+    /// The indicator's direction.
+    pub direction: Direction,
+    /// For a [`Normaliser::Ladder`]: points rescaled so that the top rung scores this.
+    pub out_of: Option<f64>,
+}
+
+impl Scaling {
+    /// Normalises `x` ([`normalise`]), rescales ladder points to `out_of`
+    /// (`points / top · out_of`, top = the highest rung's points), and checks that
+    /// no present value became missing or infinite: the error's `units` are the
+    /// rows where that happened (a spread or range that overflows).
+    pub fn apply(&self, x: &[f64]) -> Result<Vec<f64>, StepError> {
+        let mut y = normalise(x, self.direction, &self.normaliser)?;
+        let bad: Vec<usize> = (0..y.len())
+            .filter(|&u| !is_missing(x[u]) && !y[u].is_finite())
+            .collect();
+        if !bad.is_empty() {
+            return Err(StepError::Domain {
+                method: self.normaliser.name().into(),
+                units: bad,
+                needs: "values whose range and spread stay finite once normalised".into(),
+                hint: "rescale the data".into(),
+            });
+        }
+        if let (Some(out_of), Normaliser::Ladder { levels, .. }) = (self.out_of, &self.normaliser) {
+            let top = levels.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
+            y.iter_mut().for_each(|v| *v = *v / top * out_of);
+        }
+        Ok(y)
     }
 }

@@ -8,9 +8,11 @@
 //!
 //! - `cr_load(model_len, tables_len)`: the buffer holds the model's JSON followed
 //!   by the tables' bytes ([`Model::load_tables`]); the model is checked.
-//! - `cr_recompute()`: the buffer holds a [`Scenario`] as JSON; afterwards
+//! - `cr_recompute()`: the buffer holds a [`Scenario`] as JSON (recomputed by a
+//!   [`Session`]: only the nodes it changes); afterwards
 //!   `cr_scores_ptr(p)` points at node `p`'s scores (`units` doubles; the index at
-//!   0), `cr_ranks_ptr()` at a rank per unit (`u32`, 0 = unranked) and
+//!   0), `cr_indicator_ptr(i)` at indicator `i`'s normalised values,
+//!   `cr_ranks_ptr()` at a rank per unit (`u32`, 0 = unranked) and
 //!   `cr_tiers_ptr()` at a tier per unit (`i32`, −1 = none).
 //! - `cr_fragment()`, `cr_variant_toml(name_len)`: the buffer holds a scenario's
 //!   JSON (then, for the variant, its name); the text is at `cr_text_ptr`.
@@ -26,12 +28,12 @@
 
 use std::cell::RefCell;
 
-use crate::{Model, Outcome, Scenario};
+use crate::{Model, Outcome, Scenario, Session};
 
 #[derive(Default)]
 struct State {
     buffer: Vec<u8>,
-    model: Option<Model>,
+    session: Option<Session>,
     outcome: Option<Outcome>,
     ranks: Vec<u32>,
     tiers: Vec<i32>,
@@ -57,7 +59,10 @@ fn with(f: impl FnOnce(&mut State) -> Result<(), String>) -> i32 {
 }
 
 fn model(s: &State) -> Result<&Model, String> {
-    s.model.as_ref().ok_or_else(|| "no model loaded".to_string())
+    s.session
+        .as_ref()
+        .map(|s| &s.model)
+        .ok_or_else(|| "no model loaded".to_string())
 }
 
 fn scenario(bytes: &[u8]) -> Result<Scenario, String> {
@@ -85,8 +90,7 @@ pub extern "C" fn cr_load(model_len: usize, tables_len: usize) -> i32 {
         let mut m: Model = serde_json::from_slice(&s.buffer[..model_len])
             .map_err(|e| format!("the page's model is not valid: {e}"))?;
         m.load_tables(&s.buffer[model_len..])?;
-        m.check()?;
-        s.model = Some(m);
+        s.session = Some(Session::new(m)?);
         s.buffer = Vec::new();
         Ok(())
     })
@@ -97,7 +101,11 @@ pub extern "C" fn cr_load(model_len: usize, tables_len: usize) -> i32 {
 pub extern "C" fn cr_recompute() -> i32 {
     with(|s| {
         let sc = scenario(&s.buffer)?;
-        let out = model(s)?.recompute(&sc)?;
+        let out = s
+            .session
+            .as_mut()
+            .ok_or_else(|| "no model loaded".to_string())?
+            .recompute(&sc)?;
         s.ranks = out.ranks.iter().map(|r| r.unwrap_or(0)).collect();
         s.tiers = out
             .tiers
@@ -119,6 +127,20 @@ pub extern "C" fn cr_scores_ptr(p: usize) -> *const f64 {
             .and_then(|o| o.scores.get(p))
             .filter(|c| !c.is_empty())
             .map_or(std::ptr::null(), |c| c.as_ptr())
+    })
+}
+
+/// Address of indicator `i`'s normalised values under the last scenario
+/// (`units` doubles; null before the first `cr_recompute`).
+#[unsafe(no_mangle)]
+pub extern "C" fn cr_indicator_ptr(i: usize) -> *const f64 {
+    STATE.with(|s| {
+        let s = s.borrow();
+        s.session
+            .as_ref()
+            .map(|session| session.indicator(i))
+            .filter(|c| !c.is_empty())
+            .map_or(std::ptr::null(), <[f64]>::as_ptr)
     })
 }
 

@@ -1,13 +1,15 @@
 //! The ranking recomputed in a browser, by the same steps as the command line.
 //!
 //! `cityrank report` writes a page holding a [`Model`] (the framework tree, the
-//! weights in effect, each alternative normaliser's normalised table and each
-//! alternative aggregation's methods, the missing-value policy, the rescaling, the
+//! weights in effect, the data each normaliser starts from — the treated table
+//! and each normaliser's methods, or a normalised table — and each alternative
+//! aggregation's methods, the missing-value policy, the rescaling, the
 //! ranking rule and the tier plan) and this crate compiled to WebAssembly
 //! (`host/analysis/assets/cityrank-web.wasm`, built by `tools/build-web.sh`). When
 //! the reader moves a weight or picks another method, the page calls
-//! [`Model::recompute`] through the interface of the `abi` module: aggregation up the tree,
-//! rescaling, ranking and tiers are `cityrank-steps`' own functions, called in the
+//! [`Session::recompute`] through the interface of the `abi` module:
+//! normalisation, aggregation up the tree, rescaling, ranking and tiers are
+//! `cityrank-steps`' own functions, called in the
 //! order `cityrank run` calls them, so a scenario's scores are the bits `cityrank
 //! run` gives for the same weights (tests/report.rs checks it natively and in a
 //! browser).
@@ -34,7 +36,7 @@
 //! `report.html#weights=traditional:0.2,digital:0.6,institutional:0.2&aggregate=geometric`.
 
 use cityrank_steps::aggregate::{self as agg, MissingPolicy};
-use cityrank_steps::normalise::{self as norm, Normaliser};
+use cityrank_steps::normalise::{self as norm, Normaliser, Scaling};
 use cityrank_steps::rank::{self as rk, Ranking};
 use cityrank_steps::tiers::{self as tr, TierPlan, TierRule};
 use cityrank_steps::{Direction, StepError};
@@ -48,8 +50,8 @@ mod abi;
 pub const MODEL_FORMAT: u32 = 1;
 
 /// Everything the page recomputes from: the tree, the alternatives and the rules
-/// after aggregation. Written by `cityrank report` as JSON; the normalised tables
-/// travel apart, as little-endian `f64` bytes (see [`Model::load_tables`]).
+/// after aggregation. Written by `cityrank report` as JSON; the tables travel
+/// apart, as little-endian `f64` bytes (see [`Model::load_tables`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     /// [`MODEL_FORMAT`].
@@ -80,8 +82,14 @@ pub struct Model {
     /// The edition's variant the page starts from (its table is copied into a
     /// scenario's), as JSON; `null` for the edition itself.
     pub base_variant: Option<Map<String, Value>>,
-    /// Normalised tables, one per normaliser: `tables[k][i][u]` (indicator `i`,
-    /// unit `u`), NaN = missing. Not in the JSON (see [`Model::load_tables`]).
+    /// How many tables the page holds ([`Model::tables`]).
+    pub table_count: usize,
+    /// Which table is the treated one (before normalisation), when a normaliser
+    /// normalises it ([`Choice::scalings`]).
+    pub treated: Option<usize>,
+    /// The tables: `tables[k][i][u]` (indicator `i`, unit `u`), NaN = missing;
+    /// each a normaliser's result ([`Choice::table`]) or the treated table. Not in
+    /// the JSON (see [`Model::load_tables`]).
     #[serde(skip)]
     pub tables: Vec<Vec<Vec<f64>>>,
 }
@@ -116,6 +124,14 @@ pub struct Choice {
     /// The keys of a variant that select it (`pipeline` with `normalise`, and
     /// `normalise` per indicator), as JSON; empty for the edition's own.
     pub variant: Map<String, Value>,
+    /// Its normalisation of every indicator, applied to the treated table
+    /// ([`Model::treated`]); `None` when its result is a table of the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalings: Option<Vec<Scaling>>,
+    /// The table holding its result, when it has no `scalings` (the
+    /// methodology's own code normalises).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<usize>,
 }
 
 /// An aggregation the reader may pick: its method for every node.
@@ -313,20 +329,24 @@ fn step_error(what: &str, e: StepError) -> String {
 }
 
 impl Model {
-    /// Reads the tables of every normaliser from `bytes`: for each normaliser in
-    /// order, each indicator's column of [`Model::units`] values, as little-endian
-    /// `f64`. Errors when the length is not `normalisers × indicators × units × 8`.
+    /// Reads the tables from `bytes`: [`Model::table_count`] tables of each
+    /// indicator's column of [`Model::units`] values, as little-endian `f64`.
+    /// Errors when the length is not `tables × indicators × units × 8`.
     pub fn load_tables(&mut self, bytes: &[u8]) -> Result<(), String> {
         let column = self.units * 8;
-        let want = self.normalisers.len() * self.indicators * column;
+        let want = self.table_count * self.indicators * column;
         if bytes.len() != want {
             return Err(format!(
-                "the page's data hold {} bytes, {want} expected ({} normalisers × {} indicators × {} units × 8)",
+                "the page's data hold {} bytes, {want} expected ({} tables × {} indicators × {} units × 8)",
                 bytes.len(),
-                self.normalisers.len(),
+                self.table_count,
                 self.indicators,
                 self.units
             ));
+        }
+        if want == 0 {
+            self.tables = vec![vec![Vec::new(); self.indicators]; self.table_count];
+            return Ok(());
         }
         self.tables = bytes
             .chunks_exact(self.indicators * column)
@@ -342,6 +362,45 @@ impl Model {
             })
             .collect();
         Ok(())
+    }
+
+    /// The normalised table of normaliser `k`: its table, or the treated table
+    /// normalised by its scalings (each indicator by [`Scaling::apply`], as the
+    /// CLI's pipeline does). Errors name the indicator.
+    pub fn normalised(&self, k: usize) -> Result<std::borrow::Cow<'_, [Vec<f64>]>, String> {
+        let choice = self
+            .normalisers
+            .get(k)
+            .ok_or_else(|| format!("no normaliser number {k}"))?;
+        match (&choice.scalings, choice.table, self.treated) {
+            (None, Some(t), _) => Ok(std::borrow::Cow::Borrowed(&self.tables[t])),
+            (Some(scalings), None, Some(t)) => {
+                let treated = &self.tables[t];
+                let ids: Vec<&str> = {
+                    let mut ids = vec![""; self.indicators];
+                    for n in &self.nodes {
+                        if let Some(i) = n.indicator {
+                            ids[i] = &n.id;
+                        }
+                    }
+                    ids
+                };
+                scalings
+                    .iter()
+                    .zip(treated)
+                    .enumerate()
+                    .map(|(i, (s, x))| {
+                        s.apply(x)
+                            .map_err(|e| step_error(&format!("normalising `{}`", ids[i]), e))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(std::borrow::Cow::Owned)
+            }
+            _ => Err(format!(
+                "the normaliser `{}` gives neither a table nor its methods",
+                choice.name
+            )),
+        }
     }
 
     /// The tables as [`Model::load_tables`] reads them.
@@ -382,13 +441,23 @@ impl Model {
         if self.normalisers.is_empty() || self.aggregators.is_empty() {
             return Err("the model offers no normaliser or no aggregation".into());
         }
-        if self.tables.len() != self.normalisers.len()
+        if self.tables.len() != self.table_count
             || self
                 .tables
                 .iter()
                 .any(|t| t.len() != self.indicators || t.iter().any(|c| c.len() != self.units))
         {
-            return Err("the model's normalised tables do not match its normalisers, indicators and units".into());
+            return Err("the model's tables do not match its indicators and units".into());
+        }
+        for c in &self.normalisers {
+            let fits = match (&c.scalings, c.table) {
+                (Some(s), None) => s.len() == self.indicators && self.treated.is_some_and(|t| t < self.table_count),
+                (None, Some(t)) => t < self.table_count,
+                _ => false,
+            };
+            if !fits {
+                return Err(format!("the normaliser `{}` does not fit the model's tables", c.name));
+            }
         }
         for a in &self.aggregators {
             if a.methods.len() != n {
@@ -422,6 +491,21 @@ impl Model {
     /// negative or non-finite weights), or a step's error (e.g. a geometric mean of
     /// a zero), naming the node.
     pub fn recompute(&self, scenario: &Scenario) -> Result<Outcome, String> {
+        let table = self.normalised(scenario.normaliser)?;
+        let tree = self.aggregate_tree(scenario, &table, None)?;
+        self.finish(tree)
+    }
+
+    /// Every non-indicator node's aggregate (the index not yet rescaled). With
+    /// `previous` (an earlier scenario and its aggregates), a node whose method,
+    /// children's weights and children's values are unchanged keeps its
+    /// aggregate: the same function of the same inputs, so the same bits.
+    fn aggregate_tree(
+        &self,
+        scenario: &Scenario,
+        table: &[Vec<f64>],
+        previous: Option<(&Scenario, &[Vec<f64>])>,
+    ) -> Result<Vec<Vec<f64>>, String> {
         let n = self.nodes.len();
         if scenario.weights.len() != n {
             return Err(format!(
@@ -441,21 +525,37 @@ impl Model {
                 self.nodes[p].id
             ));
         }
-        let table = self
-            .tables
-            .get(scenario.normaliser)
-            .ok_or_else(|| format!("no normaliser number {}", scenario.normaliser))?;
         let aggregation = self
             .aggregators
             .get(scenario.aggregator)
             .ok_or_else(|| format!("no aggregation number {}", scenario.aggregator))?;
+        let method_of = |a: &Aggregation, p: usize| a.methods[p].unwrap_or(Method::Arithmetic);
         let policy: MissingPolicy = self.missing.into();
         let mut scores: Vec<Vec<f64>> = vec![Vec::new(); n];
+        let mut changed = vec![true; n];
         // Deepest first, positions in order within a depth (the CLI's order).
         let mut order: Vec<usize> = (0..n).filter(|&p| self.nodes[p].indicator.is_none()).collect();
         order.sort_by_key(|&p| std::cmp::Reverse(self.nodes[p].depth));
         for p in order {
             let node = &self.nodes[p];
+            if let Some((before, kept)) = previous {
+                let same_method = self
+                    .aggregators
+                    .get(before.aggregator)
+                    .is_some_and(|a| method_of(a, p) == method_of(aggregation, p));
+                let same_children = node.children.iter().all(|&c| {
+                    before.weights.get(c).map(|w| w.to_bits()) == Some(scenario.weights[c].to_bits())
+                        && match self.nodes[c].indicator {
+                            Some(_) => before.normaliser == scenario.normaliser,
+                            None => !changed[c],
+                        }
+                });
+                if same_method && same_children && kept.get(p).is_some_and(|k| k.len() == self.units) {
+                    scores[p] = kept[p].clone();
+                    changed[p] = false;
+                    continue;
+                }
+            }
             let children: Vec<&[f64]> = node
                 .children
                 .iter()
@@ -465,11 +565,15 @@ impl Model {
                 })
                 .collect();
             let weights: Vec<f64> = node.children.iter().map(|&c| scenario.weights[c]).collect();
-            let method = aggregation.methods[p].unwrap_or(Method::Arithmetic);
-            let column = agg::aggregate(method.into(), &children, &weights, policy)
+            let column = agg::aggregate(method_of(aggregation, p).into(), &children, &weights, policy)
                 .map_err(|e| step_error(&format!("aggregating `{}`", node.id), e))?;
             scores[p] = column;
         }
+        Ok(scores)
+    }
+
+    /// The index rescaled, ranks and tiers, from the tree's aggregates.
+    fn finish(&self, mut scores: Vec<Vec<f64>>) -> Result<Outcome, String> {
         match self.rescale {
             None => {}
             Some(Rescale::RelativeToBest) => {
@@ -636,6 +740,85 @@ impl Model {
     }
 }
 
+/// A model and the last scenario computed with it: a new scenario recomputes
+/// only the nodes it changes (moving one indicator's weight recomputes its
+/// pillar and the index, not the other pillars), with the bits
+/// [`Model::recompute`] gives. The page keeps one.
+#[derive(Debug)]
+pub struct Session {
+    /// The model.
+    pub model: Model,
+    last: Option<(Scenario, Vec<Vec<f64>>)>,
+    /// Each normaliser's table once computed (normalising 13,000 units × 200
+    /// indicators takes longer than aggregating them).
+    normalised: Vec<Option<Vec<Vec<f64>>>>,
+}
+
+impl Session {
+    /// A session on `model` (checked with [`Model::check`]).
+    pub fn new(model: Model) -> Result<Session, String> {
+        model.check()?;
+        let normalised = vec![None; model.normalisers.len()];
+        Ok(Session {
+            model,
+            last: None,
+            normalised,
+        })
+    }
+
+    /// As [`Model::recompute`], reusing the last scenario's aggregates where
+    /// nothing they depend on changed.
+    pub fn recompute(&mut self, scenario: &Scenario) -> Result<Outcome, String> {
+        self.prepare(scenario.normaliser)?;
+        let table = self.get(scenario.normaliser);
+        let previous = self.last.as_ref().map(|(s, t)| (s, t.as_slice()));
+        let tree = self.model.aggregate_tree(scenario, table, previous)?;
+        let out = self.model.finish(tree.clone())?;
+        self.last = Some((scenario.clone(), tree));
+        Ok(out)
+    }
+
+    /// Indicator `i`'s normalised column under the last scenario computed (empty
+    /// before the first).
+    pub fn indicator(&self, i: usize) -> &[f64] {
+        match &self.last {
+            Some((s, _)) => self.get(s.normaliser).get(i).map_or(&[][..], Vec::as_slice),
+            None => &[],
+        }
+    }
+
+    /// Normaliser `k`'s table (computed on first use).
+    pub fn table(&mut self, k: usize) -> Result<&[Vec<f64>], String> {
+        self.prepare(k)?;
+        Ok(self.get(k))
+    }
+
+    /// Computes and keeps normaliser `k`'s table if it is not a table of the page.
+    fn prepare(&mut self, k: usize) -> Result<(), String> {
+        if k >= self.model.normalisers.len() {
+            return Err(format!("no normaliser number {k}"));
+        }
+        if self.normalised.get(k).is_some_and(Option::is_none)
+            && let std::borrow::Cow::Owned(t) = self.model.normalised(k)?
+        {
+            self.normalised[k] = Some(t);
+        }
+        Ok(())
+    }
+
+    /// Normaliser `k`'s table, once [`Session::prepare`]d.
+    fn get(&self, k: usize) -> &[Vec<f64>] {
+        match (
+            self.normalised.get(k),
+            self.model.normalisers.get(k).and_then(|c| c.table),
+        ) {
+            (Some(Some(t)), _) => t,
+            (_, Some(t)) => &self.model.tables[t],
+            _ => &[],
+        }
+    }
+}
+
 /// Merges a variant's `extra` keys into `table`: the tables of a variant
 /// (`pipeline`, `weights`, `normalise`, `aggregate`) key by key, and each of their
 /// entries (a step's whole setting, a weight) replaced.
@@ -792,11 +975,37 @@ mod tests {
                 node("z", Some(0), vec![], Some(2), 1, 1.0),
             ],
             indicators: 3,
-            normalisers: vec![Choice {
-                name: "edition".into(),
-                label: "as published".into(),
-                variant: Map::new(),
-            }],
+            normalisers: vec![
+                Choice {
+                    name: "edition".into(),
+                    label: "as published".into(),
+                    variant: Map::new(),
+                    scalings: None,
+                    table: Some(0),
+                },
+                Choice {
+                    name: "min-max".into(),
+                    label: "min-max 0-10".into(),
+                    variant: serde_json::from_str(
+                        r#"{"pipeline":{"normalise":{"method":"min-max","lo":0.0,"hi":10.0}}}"#,
+                    )
+                    .unwrap(),
+                    scalings: Some(
+                        [
+                            Direction::HigherIsBetter,
+                            Direction::LowerIsBetter,
+                            Direction::HigherIsBetter,
+                        ]
+                        .map(|direction| Scaling {
+                            normaliser: Normaliser::MinMax { lo: 0.0, hi: 10.0 },
+                            direction,
+                            out_of: None,
+                        })
+                        .to_vec(),
+                    ),
+                    table: None,
+                },
+            ],
             aggregators: vec![
                 Aggregation {
                     name: "edition".into(),
@@ -824,7 +1033,14 @@ mod tests {
             },
             derived_weights: false,
             base_variant: None,
-            tables: vec![vec![vec![1.0, 2.0, 4.0], vec![2.0, 2.0, 0.5], vec![4.0, 1.0, 1.0]]],
+            table_count: 2,
+            treated: Some(1),
+            tables: vec![
+                vec![vec![1.0, 2.0, 4.0], vec![2.0, 2.0, 0.5], vec![4.0, 1.0, 1.0]],
+                // Treated values: min-max 0–10 of each (y lower-is-better) gives
+                // x: 0, 5, 10; y: 0, 10, 5; z: 10, 0, 5.
+                vec![vec![10.0, 20.0, 30.0], vec![9.0, 1.0, 5.0], vec![-1.0, -3.0, -2.0]],
+            ],
         }
     }
 
@@ -846,6 +1062,40 @@ mod tests {
         assert_eq!(m.recompute(&s).unwrap().ranks, vec![Some(2), Some(1), Some(3)]);
         s.weights[4] = -1.0;
         assert!(m.recompute(&s).unwrap_err().contains("`z`"));
+        // Min-max 0–10 of the treated table: a = (x + 3y)/4 = 0, 8.75, 6.25;
+        // index = (a + z)/2 = 5, 4.375, 5.625.
+        let mut s = m.nominal();
+        s.normaliser = 1;
+        let out = m.recompute(&s).unwrap();
+        assert_eq!(out.scores[1], vec![0.0, 8.75, 6.25]);
+        assert_eq!(out.scores[0], vec![5.0, 4.375, 5.625]);
+        assert_eq!(out.ranks, vec![Some(2), Some(3), Some(1)]);
+    }
+
+    #[test]
+    fn a_session_recomputes_what_changed_with_the_same_bits() {
+        let m = model();
+        let mut session = Session::new(m.clone()).unwrap();
+        let mut s = m.nominal();
+        let steps: [&dyn Fn(&mut Scenario); 7] = [
+            &|s| s.weights[2] = 0.5,
+            &|s| s.normaliser = 1,
+            &|s| s.normaliser = 0,
+            &|s| s.weights[4] = 3.0,
+            &|s| s.aggregator = 1,
+            &|s| s.weights[1] = 0.0,
+            &|s| s.aggregator = 0,
+        ];
+        assert_eq!(session.recompute(&s).unwrap(), m.recompute(&s).unwrap());
+        for step in steps {
+            step(&mut s);
+            assert_eq!(session.recompute(&s).unwrap(), m.recompute(&s).unwrap(), "{s:?}");
+        }
+        // A failing scenario leaves the session as it was.
+        let mut bad = s.clone();
+        bad.weights[2] = f64::NAN;
+        assert!(session.recompute(&bad).is_err());
+        assert_eq!(session.recompute(&s).unwrap(), m.recompute(&s).unwrap());
     }
 
     #[test]
@@ -904,14 +1154,14 @@ mod tests {
     fn tables_travel_as_bytes() {
         let mut m = model();
         let bytes = m.table_bytes();
-        assert_eq!(bytes.len(), 3 * 3 * 8);
+        assert_eq!(bytes.len(), 2 * 3 * 3 * 8);
         let tables = std::mem::take(&mut m.tables);
         m.load_tables(&bytes).unwrap();
         assert_eq!(m.tables, tables);
         assert!(
             m.load_tables(&bytes[1..])
                 .unwrap_err()
-                .contains("71 bytes, 72 expected")
+                .contains("143 bytes, 144 expected")
         );
     }
 }

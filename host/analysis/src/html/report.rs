@@ -9,6 +9,7 @@
 //! (the grammar of the fragment is `cityrank_web`'s). For tests and the reader's
 //! own scripts, every ranking row carries `data-unit` and `data-rank`;
 //! `document.body.dataset` has `ready` (`"1"` once the first ranking is drawn),
+//! `readyMs` (when that was, in milliseconds since navigation started),
 //! `recomputeMs` (the last recomputation in the module, milliseconds) and
 //! `scenario` (the fragment); script errors go to `data-errors` as in every
 //! report.
@@ -154,6 +155,8 @@ const SCRIPT: &str = r##"
   function call(status) { if (status !== 0) throw new Error(textOut()); }
 
   var scenario = null, nominal = null, result = null, selected = null;
+  // A problem with the address's scenario stays shown until another address is loaded.
+  var addressProblem = null;
   var tierNames = model.tiers.names;
 
   function recompute() {
@@ -240,16 +243,17 @@ const SCRIPT: &str = r##"
   function scenarioJson(s) { return JSON.stringify({ weights: s.weights, normaliser: s.normaliser, aggregator: s.aggregator, unit: s.unit || undefined }); }
   function fromHash() {
     put(enc.encode(location.hash.replace(/^#/, '')));
+    addressProblem = null;
     if (ex.cr_parse_fragment() !== 0) {
-      problem('The address names a scenario this page cannot show: ' + textOut() + '. Showing the edition instead.');
+      addressProblem = 'The address names a scenario this page cannot show: ' + textOut() + '. Showing the edition instead.';
       scenario = copy(nominal);
+      selected = null;
       return;
     }
-    problem(null);
     var s = JSON.parse(textOut());
     scenario = copy(s);
     selected = s.unit ? units.findIndex(function (u) { return u.id === s.unit; }) : null;
-    if (selected !== null && selected < 0) { problem('The address names unit "' + s.unit + '", which is not in this ranking.'); selected = null; }
+    if (selected !== null && selected < 0) { addressProblem = 'The address names unit "' + s.unit + '", which is not in this ranking.'; selected = null; }
   }
   function writeHash() {
     var s = copy(scenario); s.unit = selected === null ? null : units[selected].id;
@@ -345,15 +349,15 @@ const SCRIPT: &str = r##"
     })(0);
     body.innerHTML = rows.join('');
   }
-  var tables = null;
   function indicatorValue(i, u) {
-    return tables[scenario.normaliser * model.indicators * n + i * n + u];
+    var p = ex.cr_indicator_ptr(i);
+    return p === 0 ? NaN : new Float64Array(ex.memory.buffer, p, n)[u];
   }
 
   function update(fromAddress) {
     try {
       result = recompute();
-      problem(null);
+      problem(addressProblem);
     } catch (e) {
       problem('This scenario cannot be computed: ' + e.message);
       return;
@@ -373,7 +377,6 @@ const SCRIPT: &str = r##"
   });
 
   var raw = bytes($('cityrank-tables').textContent);
-  tables = new Float64Array(raw.buffer, raw.byteOffset, raw.length / 8);
   WebAssembly.instantiate(bytes($('cityrank-wasm').textContent), {}).then(function (m) {
     ex = m.instance.exports;
     var modelBytes = enc.encode(modelText), all = new Uint8Array(modelBytes.length + raw.length);
@@ -384,6 +387,7 @@ const SCRIPT: &str = r##"
     buildControls();
     fromHash();
     update();
+    document.body.dataset.readyMs = String(performance.now());
     document.body.dataset.ready = '1';
   }).catch(function (e) {
     errors.push(String(e && e.stack || e));

@@ -27,6 +27,7 @@ mod scale;
 
 use prepare::prepare;
 pub use rank::{Ranking, rank, ranking_rule, tier_plan};
+pub use scale::scaling_of;
 pub use scale::treatment_of;
 use scale::{normalise, treat};
 

@@ -3,7 +3,6 @@
 use super::{Context, CustomSteps, PluginBatches, Treated, describe};
 use crate::methodology::{LogFallback, Manifest, NormaliseSpec, TreatSpec};
 use anyhow::{Context as _, Result, anyhow, bail};
-use cityrank_steps::Direction;
 use cityrank_steps::normalise::{self as norm, Normaliser};
 use cityrank_steps::treat::{self as trt, Treatment};
 use std::sync::Arc;
@@ -56,7 +55,6 @@ pub(super) fn normalise(
     custom: &mut dyn CustomSteps,
 ) -> Result<Vec<Vec<f64>>> {
     let ids: Vec<String> = manifest.indicators.iter().map(|i| i.id.clone()).collect();
-    let directions: Vec<Direction> = manifest.indicators.iter().map(|i| i.direction.into()).collect();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); manifest.indicators.len()];
 
     // Normalise.
@@ -65,25 +63,12 @@ pub(super) fn normalise(
         let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
         match spec {
             NormaliseSpec::Plugin { name, params } => batches.add(name, params, i),
-            spec => {
-                let normaliser = normaliser_of(spec, manifest, i, &x[i], kept_ids)?;
-                let mut y = norm::normalise(&x[i], directions[i], &normaliser)
+            _ => {
+                let scaling = scaling_of(manifest, i, &x[i], kept_ids)?
+                    .context("internal error: a plugin normaliser resolved natively")?;
+                let y = scaling
+                    .apply(&x[i])
                     .map_err(|e| anyhow!("normalising `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
-                // A present value must stay a number (nothing silently becomes missing).
-                if let Some(u) = (0..y.len()).find(|&u| !x[i][u].is_nan() && !y[u].is_finite()) {
-                    bail!(
-                        "normalising `{}`: unit `{}` has {}, which becomes {} (the indicator's range or spread \
-                         overflows; rescale the data)",
-                        ind.id,
-                        kept_ids.get(u).map_or("?", String::as_str),
-                        x[i][u],
-                        y[u]
-                    );
-                }
-                if let NormaliseSpec::Ladder { out_of: Some(out_of) } = spec {
-                    let top = ind.ladder.iter().map(|l| l.points).fold(f64::NEG_INFINITY, f64::max);
-                    y.iter_mut().for_each(|v| *v = *v / top * out_of);
-                }
                 values[i] = y;
                 // The treated column is no longer needed: free it now, so a large run
                 // holds about one copy of the data at a time.
@@ -123,6 +108,26 @@ pub fn treatment_of(spec: &TreatSpec) -> Treatment {
         TreatSpec::BoxCox { lambda, shift: false } => Treatment::BoxCox { lambda: *lambda },
         TreatSpec::BoxCox { lambda, shift: true } => Treatment::BoxCoxShifted { lambda: *lambda },
     }
+}
+
+/// How indicator `i` is normalised (its spec, or the pipeline's), with `x` its
+/// treated column over the kept units `units`: `None` when the methodology's own
+/// code normalises it. [`norm::Scaling::apply`] is the pipeline's normalisation of
+/// the column (and `cityrank report`'s page calls the same).
+pub fn scaling_of(manifest: &Manifest, i: usize, x: &[f64], units: &[String]) -> Result<Option<norm::Scaling>> {
+    let ind = &manifest.indicators[i];
+    let spec = ind.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise);
+    if let NormaliseSpec::Plugin { .. } = spec {
+        return Ok(None);
+    }
+    Ok(Some(norm::Scaling {
+        normaliser: normaliser_of(spec, manifest, i, x, units)?,
+        direction: ind.direction.into(),
+        out_of: match spec {
+            NormaliseSpec::Ladder { out_of } => *out_of,
+            _ => None,
+        },
+    }))
 }
 
 /// The native normaliser of a (non-plugin) spec for indicator `i`, resolving

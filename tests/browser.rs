@@ -1,0 +1,342 @@
+//! `cityrank report`'s page in a real browser, driven by WebDriver (Debian's
+//! chromium and chromium-driver, through fantoccini): a slider moved with the
+//! keyboard changes the ranks, and they equal `cityrank run` of the scenario's
+//! variant table (which the page writes); a scenario given in the URL fragment
+//! gives the ranks `cityrank run` gives for the same weights; the page opens
+//! without a network and without script errors. The time of a recomputation in
+//! the page is printed.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install -y chromium
+//! chromium-driver`); without them the test fails unless `CITYRANK_SKIP_BROWSER=1`.
+//! On a failure the page's screenshot is saved under `target/browser-failures/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Chromium and ChromeDriver, or `None` when missing and `CITYRANK_SKIP_BROWSER=1`.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    match (cityrank::bench::chromium(), driver) {
+        (Some(b), Some(d)) => Some((b, d)),
+        _ if std::env::var("CITYRANK_SKIP_BROWSER").as_deref() == Ok("1") => {
+            eprintln!("skipped: no Chromium or ChromeDriver, and CITYRANK_SKIP_BROWSER=1");
+            None
+        }
+        _ => panic!(
+            "this test drives the report page in Chromium through ChromeDriver, which are not installed: \
+             `apt-get update && apt-get install -y chromium chromium-driver` (Debian), or set \
+             CITYRANK_SKIP_BROWSER=1 to skip it"
+        ),
+    }
+}
+
+/// A ChromeDriver process, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts ChromeDriver on a free port; the process and its address.
+fn start_driver(driver: &Path) -> (Driver, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen in 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Driver(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// A browser session: headless Chromium with a fresh profile.
+async fn session(chromium: &Path, driver: &str, profile: &Path) -> Client {
+    let mut args: Vec<String> = cityrank::bench::CHROMIUM_HEADLESS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "binary": chromium, "args": args }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("a WebDriver session starts")
+}
+
+/// Waits until the page says it is ready (`body[data-ready]`) and returns its
+/// script errors, if any.
+async fn wait_ready(c: &Client) -> String {
+    let started = Instant::now();
+    loop {
+        let ready = c
+            .execute("return document.body && document.body.dataset.ready === '1';", vec![])
+            .await
+            .unwrap();
+        let errors = c
+            .execute("return document.documentElement.dataset.errors || '';", vec![])
+            .await
+            .unwrap();
+        if ready.as_bool() == Some(true) || errors.as_str().is_some_and(|e| !e.is_empty()) {
+            return errors.as_str().unwrap_or("").to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the page was not ready in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The ranking rows' `data-unit` → `data-rank`.
+async fn ranks(c: &Client) -> BTreeMap<String, Option<u64>> {
+    let rows = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#ranking tbody tr')).map(function (r) { \
+             return [r.dataset.unit, r.dataset.rank]; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().parse().ok()))
+        .collect()
+}
+
+/// `cityrank run` of `edition` (with `extra` appended to a copy of it, the
+/// methodology and dataset made absolute) at `--variant scenario`: unit → rank.
+fn cli_ranks(cache: &Path, dir: &Path, edition: &str, extra: &str) -> BTreeMap<String, Option<u64>> {
+    let source = root().join(edition);
+    let folder = source.parent().unwrap();
+    let mut text = String::new();
+    for line in std::fs::read_to_string(&source).unwrap().lines() {
+        match line.split_once(" = ") {
+            Some((key @ ("methodology" | "dataset"), value)) => {
+                text.push_str(&format!(
+                    "{key} = \"{}\"\n",
+                    folder.join(value.trim_matches('"')).display()
+                ));
+            }
+            _ => text.push_str(&format!("{line}\n")),
+        }
+    }
+    text.push('\n');
+    text.push_str(extra);
+    let copy = dir.join("edition.toml");
+    std::fs::write(&copy, text).unwrap();
+    let o = output(
+        cityrank(cache)
+            .arg("run")
+            .arg(&copy)
+            .args(["--variant", "scenario", "--format", "json"]),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    results["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["id"].as_str().unwrap().to_string(), u["rank"].as_u64()))
+        .collect()
+}
+
+/// Saves a screenshot of the page as `target/browser-failures/NAME.png` and
+/// returns its path.
+async fn screenshot(c: &Client, name: &str) -> PathBuf {
+    let dir = root().join("target/browser-failures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.png"));
+    if let Ok(png) = c.screenshot().await {
+        std::fs::write(&path, png).unwrap();
+    }
+    path
+}
+
+/// Runs `check`; on a failure saves a screenshot and fails naming it.
+async fn checked<F: std::future::Future<Output = Result<(), String>>>(c: &Client, name: &str, check: F) {
+    if let Err(e) = check.await {
+        let shot = screenshot(c, name).await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+}
+
+#[test]
+fn sliders_and_links_give_the_ranks_of_cityrank_run() {
+    let Some((chromium, driver_bin)) = browser() else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("las.html");
+    let o = output(
+        cityrank(cache.path())
+            .args(["report", "methodologies/las-2024.toml", "-o"])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let nominal = {
+        let o = output(cityrank(cache.path()).args(["run", "methodologies/las-2024.toml", "--format", "json"]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        r["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["id"].as_str().unwrap().to_string(), u["rank"].as_u64()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (_driver, address) = start_driver(&driver_bin);
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", page.display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let c = session(&chromium, &address, profile.path()).await;
+            let opened = Instant::now();
+            c.goto(&url).await.unwrap();
+            let errors = wait_ready(&c).await;
+            let open_ms = opened.elapsed().as_secs_f64() * 1e3;
+            checked(&c, "report-open", async {
+                if !errors.is_empty() {
+                    return Err(format!("the page reported script errors: {errors}"));
+                }
+                let shown = ranks(&c).await;
+                if shown != nominal {
+                    return Err(format!("the page's first ranks differ from `cityrank run`: {shown:?}"));
+                }
+                Ok(())
+            })
+            .await;
+
+            // A slider moved with the keyboard (focus, then the right arrow key
+            // five times: five steps up).
+            checked(&c, "report-slider", async {
+                let slider = c
+                    .find(Locator::Css("input[type=range][data-node=\"digital\"]"))
+                    .await
+                    .map_err(|e| format!("no slider for `digital`: {e}"))?;
+                let label = c
+                    .execute("return document.querySelector('label[for=\"' + arguments[0].id + '\"]').textContent;", vec![serde_json::to_value(&slider).unwrap()])
+                    .await
+                    .unwrap();
+                if !label.as_str().unwrap_or("").contains("Digital") {
+                    return Err(format!("the slider's label is {label}"));
+                }
+                let right: char = fantoccini::key::Key::Right.into();
+                slider.send_keys(&right.to_string().repeat(5)).await.map_err(|e| e.to_string())?;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let moved = ranks(&c).await;
+                if moved == nominal {
+                    return Err("moving the digital weight changed no rank".into());
+                }
+                let toml = c
+                    .find(Locator::Id("toml"))
+                    .await
+                    .unwrap()
+                    .prop("value")
+                    .await
+                    .unwrap()
+                    .unwrap_or_default();
+                if !toml.contains("digital = ") {
+                    return Err(format!("the page's variant table does not set the digital weight:\n{toml}"));
+                }
+                let want = cli_ranks(cache.path(), dir.path(), "methodologies/las-2024.toml", &toml);
+                if moved != want {
+                    return Err(format!(
+                        "after the slider the page's ranks differ from `cityrank run` of its variant:\n{toml}\npage {moved:?}\ncli {want:?}"
+                    ));
+                }
+                Ok(())
+            })
+            .await;
+
+            // A scenario given in the URL fragment.
+            checked(&c, "report-fragment", async {
+                // (From another page: a change of the fragment alone is no new load.)
+                c.goto("about:blank").await.unwrap();
+                c.goto(&format!("{url}#weights=traditional:0.2,digital:0.6,institutional:0.2&unit=are-dubai"))
+                    .await
+                    .unwrap();
+                let errors = wait_ready(&c).await;
+                if !errors.is_empty() {
+                    return Err(format!("script errors: {errors}"));
+                }
+                let shown = ranks(&c).await;
+                let want = cli_ranks(
+                    cache.path(),
+                    dir.path(),
+                    "methodologies/las-2024.toml",
+                    "[variants.scenario]\nweights = { traditional = 0.2, digital = 0.6, institutional = 0.2 }\n",
+                );
+                if shown != want {
+                    return Err(format!("the fragment's ranks differ from `cityrank run`:\npage {shown:?}\ncli {want:?}"));
+                }
+                let title = c.find(Locator::Id("breakdown-title")).await.unwrap().text().await.unwrap();
+                if !title.contains("Dubai") {
+                    return Err(format!("the fragment's unit is not shown: {title}"));
+                }
+                // A fragment naming no such node is shown as a problem, and the
+                // edition's ranking is kept.
+                c.goto("about:blank").await.unwrap();
+                c.goto(&format!("{url}#weights=digitall:2")).await.unwrap();
+                wait_ready(&c).await;
+                let problem = c.find(Locator::Id("problem")).await.unwrap().text().await.unwrap();
+                if !problem.contains("no node or indicator `digitall`") {
+                    return Err(format!("a bad fragment gives no clear problem: {problem:?}"));
+                }
+                if ranks(&c).await != nominal {
+                    return Err("a bad fragment changed the ranking".into());
+                }
+                Ok(())
+            })
+            .await;
+
+            // One recomputation's time, measured in the page.
+            let ms = c
+                .execute("return parseFloat(document.body.dataset.recomputeMs);", vec![])
+                .await
+                .unwrap();
+            let bytes = std::fs::metadata(&page).unwrap().len();
+            eprintln!(
+                "LAS 2024 page: {:.2} MB, opened (navigation to first ranking) in {open_ms:.0} ms, one recomputation {} ms",
+                bytes as f64 / 1e6,
+                ms
+            );
+            c.close().await.unwrap();
+        });
+}
