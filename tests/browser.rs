@@ -239,6 +239,28 @@ fn sliders_and_links_give_the_ranks_of_cityrank_run() {
                 if shown != nominal {
                     return Err(format!("the page's first ranks differ from `cityrank run`: {shown:?}"));
                 }
+                // The map: a point per city (every LAS city has coordinates),
+                // coloured by tier; the zoom button changes the view.
+                let points = c
+                    .execute(
+                        "var cs = document.querySelectorAll('#map circle'); \
+                         return [cs.length, Array.from(cs).filter(function (x) { return x.getAttribute('fill'); }).length, \
+                         document.querySelector('#map svg').getAttribute('viewBox')];",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                if points[0] != nominal.len() || points[1] != nominal.len() {
+                    return Err(format!("the map draws {points} points, {} cities expected", nominal.len()));
+                }
+                c.find(Locator::Id("zoom-in")).await.unwrap().click().await.unwrap();
+                let zoomed = c
+                    .execute("return document.querySelector('#map svg').getAttribute('viewBox');", vec![])
+                    .await
+                    .unwrap();
+                if zoomed == points[2] {
+                    return Err(format!("the zoom button left the map's view at {zoomed}"));
+                }
                 Ok(())
             })
             .await;

@@ -73,7 +73,7 @@ impl Figure {
 }
 
 /// The names of the cases, in the order `cityrank bench` runs them.
-pub const CASES: [&str; 10] = [
+pub const CASES: [&str; 11] = [
     "sa-asem",
     "build-asem",
     "scale",
@@ -84,6 +84,7 @@ pub const CASES: [&str; 10] = [
     "excel-diff",
     "experts",
     "scale-process",
+    "report-page",
 ];
 
 /// Runs one case in this process; `root` is the repository (for the ASEM edition
@@ -100,6 +101,7 @@ pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
         "excel-diff" => excel_diff(root, quick),
         "experts" => experts(root, quick),
         "scale-process" => scale_process(root, quick),
+        "report-page" => report_page(root, quick),
         other => bail!("no benchmark case `{other}`; the cases are: {}", CASES.join(", ")),
     }
 }
@@ -1490,6 +1492,162 @@ fn before_issue_15(name: &str) -> Option<(&'static str, &'static str)> {
         "sensitivity, 8,192 builds" => ("65 s", "4.9 GB"),
         _ => return None,
     })
+}
+
+/// Script added to a copy of a `cityrank report` page by [`report_page`]: once
+/// the page is ready it moves weights as a reader would (a slider's value
+/// changed, its `input` event sent), 24 times over the sliders in turn, then
+/// switches to the second normaliser if there is one, and records each
+/// recomputation's time (the page's `recomputeMs`) on `<body>`.
+const REPORT_DRIVER: &str = r#"<script>
+document.addEventListener('cityrank:ready', function () {
+  var body = document.body, sliders = document.querySelectorAll('#weights input[type=range]'), times = [];
+  for (var k = 0; k < 24 && sliders.length > 0; k++) {
+    var s = sliders[k % sliders.length];
+    s.value = String(Math.min(parseFloat(s.max), parseFloat(s.value) * 1.2 + parseFloat(s.step)));
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+    times.push(parseFloat(body.dataset.recomputeMs));
+  }
+  body.dataset.benchWeights = times.join(',');
+  var norm = document.getElementById('normaliser');
+  if (norm.options.length > 1) {
+    norm.value = '1';
+    norm.dispatchEvent(new Event('change', { bubbles: true }));
+    body.dataset.benchSwitch = body.dataset.recomputeMs;
+  }
+});
+</script>"#;
+
+/// `cityrank report`'s page (issue 13), for LAS 2024 (62 cities) and for the
+/// synthetic 13,000 units × 200 indicators of `methodologies/data/recipe/scale.py`
+/// (three normalisers, two aggregations; needs python3): the time to write the
+/// page, its size, the time until it is ready in headless Chromium (navigation
+/// start to the first ranking drawn), and the time of one recomputation after a
+/// weight moves (the median of 24, measured in the page around the module's call)
+/// and after a switch of normaliser (which normalises every indicator once).
+/// Goals: a recomputation within a frame (≤ 16 ms); the 13,000-unit page ready in
+/// ≤ 2 s.
+fn report_page(root: &Path, quick: bool) -> Result<Vec<Figure>> {
+    let dir = tempfile_dir()?.join("report");
+    std::fs::create_dir_all(&dir)?;
+    let mut figures = Vec::new();
+    let Some(browser) = chromium() else {
+        bail!(
+            "the report-page case opens pages in Chromium, which is not installed (Debian: apt-get install chromium)"
+        );
+    };
+    let las = std::path::absolute(root.join("methodologies/las-2024.toml"))?;
+    let mut cases = vec![("LAS 2024 (62 cities)", las.display().to_string(), false)];
+    if !quick {
+        let recipe = root.join("methodologies/data/recipe/scale.py");
+        let o = std::process::Command::new("python3")
+            .arg(&recipe)
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .context("cannot run python3 (the scale recipe needs it)")?;
+        if !o.status.success() {
+            bail!("{}: {}", recipe.display(), String::from_utf8_lossy(&o.stderr).trim());
+        }
+        cases.push(("13,000 × 200", dir.join("edition.toml").display().to_string(), true));
+    }
+    for (k, (name, edition, large)) in cases.into_iter().enumerate() {
+        let page = dir.join(format!("page-{k}.html"));
+        let page_arg = page.display().to_string();
+        let (secs, peak) = process(&dir, &["report", &edition, "-o", &page_arg])?;
+        let bytes = std::fs::metadata(&page)?.len() as f64;
+        figures.push(Figure::new(
+            &format!("report {name}: time to write"),
+            secs,
+            "s",
+            None,
+            format!("`cityrank report`, peak memory {:.0} MB", peak / 1e6),
+        ));
+        figures.push(Figure::new(
+            &format!("report {name}: file size"),
+            bytes / 1e6,
+            "MB",
+            None,
+            "self-contained: the model, the tables, the WebAssembly module and the map inline".into(),
+        ));
+        let mut html = std::fs::read_to_string(&page)?;
+        let at = html.rfind("</body>").context("the page has no </body>")?;
+        html.insert_str(at, REPORT_DRIVER);
+        let driven = dir.join(format!("page-{k}-driven.html"));
+        std::fs::write(&driven, html)?;
+        let dom = dump_dom(&browser, &driven)?;
+        let attribute = |name: &str| -> Option<String> {
+            let body = &dom[dom.find("<body")?..];
+            let body = &body[..body.find('>')?];
+            let at = body.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(body[at..at + body[at..].find('"')?].to_string())
+        };
+        if let Some(e) = attribute("data-errors").filter(|e| e != "[]") {
+            bail!("{}: the page's script failed: {e}", page.display());
+        }
+        let ready: f64 = attribute("data-ready-ms")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| anyhow!("{}: the page did not become ready", page.display()))?;
+        let weights: Vec<f64> = attribute("data-bench-weights")
+            .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_default();
+        if weights.is_empty() {
+            bail!("{}: the driver script moved no weight", page.display());
+        }
+        figures.push(Figure::new(
+            &format!("report {name}: page ready"),
+            ready / 1e3,
+            "s",
+            large.then_some(2.0),
+            "headless Chromium, navigation start to the first ranking drawn".into(),
+        ));
+        figures.push(Figure::new(
+            &format!("report {name}: recompute after a weight moves"),
+            median(weights.clone()),
+            "ms",
+            Some(16.0),
+            format!(
+                "median of {} (slowest {:.1} ms), in the page: the module's call (normalised table kept; the nodes \
+                 the weight changes)",
+                weights.len(),
+                weights.iter().copied().fold(0.0, f64::max)
+            ),
+        ));
+        if let Some(switch) = attribute("data-bench-switch").and_then(|v| v.parse::<f64>().ok()) {
+            figures.push(Figure::new(
+                &format!("report {name}: recompute after a normaliser switch"),
+                switch,
+                "ms",
+                None,
+                "every indicator normalised by the module, then every node aggregated".into(),
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(figures)
+}
+
+/// The DOM of `page` after its scripts ran (headless Chromium, a fresh profile).
+fn dump_dom(browser: &Path, page: &Path) -> Result<String> {
+    let profile = page.with_extension("chromium-profile");
+    let out = std::process::Command::new(browser)
+        .args(CHROMIUM_HEADLESS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot start {}", browser.display()))?;
+    let _ = std::fs::remove_dir_all(&profile);
+    if !out.status.success() {
+        bail!(
+            "{} failed on {}: {}",
+            browser.display(),
+            page.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

@@ -11,8 +11,9 @@
 //! `document.body.dataset` has `ready` (`"1"` once the first ranking is drawn),
 //! `readyMs` (when that was, in milliseconds since navigation started),
 //! `recomputeMs` (the last recomputation in the module, milliseconds) and
-//! `scenario` (the fragment); script errors go to `data-errors` as in every
-//! report.
+//! `scenario` (the fragment); the event `cityrank:ready` is sent on `document`
+//! when the first ranking is drawn; script errors go to `data-errors` as in
+//! every report.
 
 use std::fmt::Write as _;
 
@@ -24,6 +25,10 @@ use crate::interactive::Report;
 
 /// The page module (`tools/build-web.sh`).
 pub const WEB_MODULE: &[u8] = include_bytes!("../../assets/cityrank-web.wasm");
+
+/// Country outlines under the map (Natural Earth 1:110m; `tools/vendor-map.sh`,
+/// see `host/analysis/assets/PROVENANCE.md`).
+const COUNTRIES: &str = include_str!("../../assets/countries-110m.json");
 
 /// How many ranking rows the page draws at once on a large ranking (the rest are
 /// reached by the search box).
@@ -57,6 +62,13 @@ pub fn report_page(report: &Report) -> Result<String> {
         "<script type=\"application/json\" id=\"cityrank-page\">{}</script>",
         script_json(&report.page)?
     );
+    if report.page.located {
+        let _ = writeln!(
+            h,
+            "<script type=\"application/json\" id=\"cityrank-countries\">{}</script>",
+            COUNTRIES.trim().replace('<', "\\u003c")
+        );
+    }
     let _ = writeln!(
         h,
         "<script type=\"application/octet-stream\" id=\"cityrank-tables\">{}</script>",
@@ -97,6 +109,16 @@ body { max-width: 1400px; }
 #ranking td.up { color: #1a7f37; } #ranking td.down { color: #cf222e; }
 .tier { display: inline-block; white-space: nowrap; padding: 0 6px; border-radius: 8px; color: #fff; font-size: 12px; }
 #moves svg { width: 100%; }
+#map { position: relative; }
+#map svg { width: 100%; height: auto; background: #eaf2fb; border: 1px solid #d0d7de; cursor: grab; touch-action: none; }
+#map svg.dragging { cursor: grabbing; }
+#map .land { fill: #f6f8fa; stroke: #8c959f; stroke-width: 0.3; vector-effect: non-scaling-stroke; }
+#map circle { stroke: #fff; stroke-width: 0.6; vector-effect: non-scaling-stroke; fill-opacity: 0.85; }
+#map circle.selected { stroke: #0969da; stroke-width: 2.5; }
+#map .tip { position: absolute; pointer-events: none; background: #fff; border: 1px solid #8c959f; border-radius: 4px; padding: 4px 8px; font-size: 12px; box-shadow: 0 1px 4px rgba(0,0,0,.2); white-space: nowrap; }
+.map-tools { display: flex; gap: 6px; align-items: center; margin: 4px 0; flex-wrap: wrap; }
+.legend span { display: inline-flex; align-items: center; gap: 4px; margin-right: 10px; font-size: 12px; }
+.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; }
 #breakdown td.bar { width: 40%; }
 #breakdown .fill { height: 10px; background: #0969da; }
 "#;
@@ -121,6 +143,14 @@ const BODY: &str = r#"<div class="layout">
 </aside>
 <section id="results" aria-label="Ranking">
 <p id="status" class="note" role="status" aria-live="polite"></p>
+<div id="map-section" hidden>
+<h2>Map</h2>
+<div class="map-tools"><button type="button" id="zoom-in" aria-label="Zoom in">+</button><button type="button" id="zoom-out" aria-label="Zoom out">−</button><button type="button" id="zoom-reset">Whole ranking</button>
+<span class="note">Drag to pan, scroll or use the buttons to zoom; a point's size is its score, its colour its tier.</span></div>
+<div class="legend" id="legend"></div>
+<div id="map"></div>
+<p class="note" id="map-note"></p>
+</div>
 <h2>Largest moves against the edition</h2>
 <div id="moves"></div>
 <h2>Ranking</h2>
@@ -327,6 +357,122 @@ const SCRIPT: &str = r##"
     holder.innerHTML = svg.join('');
     holder.dataset.bars = String(moves.length);
   }
+  // The map: an equirectangular projection (x = longitude, y = −latitude, in
+  // degrees), pan by dragging, zoom by the wheel or the buttons.
+  var map = null;
+  function buildMap() {
+    if (!page.located) return;
+    $('map-section').hidden = false;
+    var countries = JSON.parse($('cityrank-countries').textContent).countries;
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'Map of the ranked units, coloured by tier');
+    var d = [];
+    countries.forEach(function (c) {
+      c.rings.forEach(function (r) {
+        d.push('M' + r[0] + ' ' + (-r[1]));
+        for (var k = 2; k < r.length; k += 2) d.push('L' + r[k] + ' ' + (-r[k + 1]));
+        d.push('Z');
+      });
+    });
+    var land = document.createElementNS(ns, 'path');
+    land.setAttribute('class', 'land'); land.setAttribute('d', d.join('')); land.setAttribute('fill-rule', 'evenodd');
+    svg.append(land);
+    var dots = document.createElementNS(ns, 'g');
+    svg.append(dots);
+    var tip = document.createElement('div'); tip.className = 'tip'; tip.hidden = true;
+    $('map').append(svg, tip);
+    var circles = [], located = [];
+    units.forEach(function (u, i) {
+      if (!u.at) return;
+      var c = document.createElementNS(ns, 'circle');
+      c.setAttribute('cx', u.at[1]); c.setAttribute('cy', -u.at[0]);
+      c.dataset.unit = u.id; c.dataset.index = String(i);
+      dots.append(c); circles.push(c); located.push(i);
+    });
+    // The view: the units' extent with a margin, then what the reader pans and zooms to.
+    var lons = located.map(function (i) { return units[i].at[1]; }), lats = located.map(function (i) { return units[i].at[0]; });
+    var x0 = Math.min.apply(null, lons), x1 = Math.max.apply(null, lons), y0 = -Math.max.apply(null, lats), y1 = -Math.min.apply(null, lats);
+    var pad = Math.max(2, 0.08 * Math.max(x1 - x0, y1 - y0));
+    var home = { x: x0 - pad, y: y0 - pad, w: Math.max(x1 - x0 + 2 * pad, 10), h: Math.max(y1 - y0 + 2 * pad, 5) };
+    if (home.w / home.h < 2) { var w = home.h * 2; home.x -= (w - home.w) / 2; home.w = w; } else { var h = home.w / 2; home.y -= (h - home.h) / 2; home.h = h; }
+    var view = Object.assign({}, home);
+    function apply() {
+      svg.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h);
+      map.scale = view.w / 960;
+      resize();
+    }
+    function zoom(f, cx, cy) {
+      var w = Math.min(400, Math.max(1, view.w * f)), h = w / 2;
+      if (cx === undefined) { cx = view.x + view.w / 2; cy = view.y + view.h / 2; }
+      view.x = cx - (cx - view.x) * w / view.w; view.y = cy - (cy - view.y) * h / view.h;
+      view.w = w; view.h = h; apply();
+    }
+    function point(e) {
+      var r = svg.getBoundingClientRect();
+      return { x: view.x + (e.clientX - r.left) / r.width * view.w, y: view.y + (e.clientY - r.top) / r.height * view.h };
+    }
+    svg.addEventListener('wheel', function (e) { e.preventDefault(); var p = point(e); zoom(e.deltaY > 0 ? 1.25 : 0.8, p.x, p.y); }, { passive: false });
+    var drag = null;
+    svg.addEventListener('pointerdown', function (e) { drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false }; svg.setPointerCapture(e.pointerId); svg.classList.add('dragging'); });
+    svg.addEventListener('pointermove', function (e) {
+      if (drag) {
+        var r = svg.getBoundingClientRect();
+        if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
+        view.x = drag.vx - (e.clientX - drag.x) / r.width * view.w; view.y = drag.vy - (e.clientY - drag.y) / r.height * view.h;
+        apply(); return;
+      }
+      var t = e.target;
+      if (t.tagName === 'circle') showTip(+t.dataset.index, e); else tip.hidden = true;
+    });
+    svg.addEventListener('pointerup', function (e) {
+      svg.classList.remove('dragging');
+      var was = drag; drag = null;
+      if (was && !was.moved && e.target.tagName === 'circle') { selected = +e.target.dataset.index; drawRanking(); drawBreakdown(); drawMap(); writeHash(); }
+    });
+    svg.addEventListener('pointerleave', function () { tip.hidden = true; });
+    function showTip(i, e) {
+      var r = $('map').getBoundingClientRect(), u = units[i];
+      var pillars = nodes[0].children.filter(function (c) { return nodes[c].indicator === null; });
+      tip.innerHTML = '<b>' + text(u.name) + '</b>' + (u.country ? ' (' + text(u.country) + ')' : '') +
+        '<br>rank ' + (result.ranks[i] || '—') + ', score ' + fmt(result.scores[0][i]) +
+        (result.tiers[i] >= 0 ? ', ' + text(tierNames[result.tiers[i]]) : '') +
+        pillars.map(function (p) { return '<br>' + text(nodes[p].name) + ': ' + fmt(result.scores[p][i]); }).join('');
+      tip.style.left = (e.clientX - r.left + 12) + 'px'; tip.style.top = (e.clientY - r.top + 12) + 'px';
+      tip.hidden = false;
+    }
+    $('zoom-in').addEventListener('click', function () { zoom(0.7); });
+    $('zoom-out').addEventListener('click', function () { zoom(1 / 0.7); });
+    $('zoom-reset').addEventListener('click', function () { view = Object.assign({}, home); apply(); });
+    var legend = tierNames.map(function (t, k) { return '<span><i style="background:' + TIER_COLOURS[k % TIER_COLOURS.length] + '"></i>' + text(t) + '</span>'; });
+    $('legend').innerHTML = legend.join('') + '<span><i style="background:#8c959f"></i>no tier</span>';
+    var missing = n - located.length;
+    $('map-note').textContent = missing > 0 ? missing + ' of ' + n + ' units have no coordinates and are not on the map.' : '';
+    map = { circles: circles, located: located, scale: 1, svg: svg };
+    function resize() {
+      var lo = Infinity, hi = -Infinity;
+      located.forEach(function (i) { var v = result.scores[0][i]; if (!isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+      var k = Math.max(0.05, map.scale * 1.2);
+      circles.forEach(function (c, j) {
+        var v = result.scores[0][located[j]];
+        var f = isNaN(v) || hi === lo ? 0.5 : (v - lo) / (hi - lo);
+        c.setAttribute('r', String(k * (2 + 5 * f)));
+      });
+    }
+    map.resize = resize;
+    map.apply = apply;
+    $('map').dataset.points = String(circles.length);
+  }
+  function drawMap() {
+    if (!map) return;
+    map.circles.forEach(function (c, j) {
+      var i = map.located[j], t = result.tiers[i];
+      c.setAttribute('fill', t < 0 ? '#8c959f' : TIER_COLOURS[t % TIER_COLOURS.length]);
+      if (i === selected) c.classList.add('selected'); else c.classList.remove('selected');
+    });
+    if (!map.drawn) { map.drawn = true; map.apply(); } else map.resize();
+  }
   function drawBreakdown() {
     var body = $('breakdown').tBodies[0];
     if (selected === null) { body.innerHTML = ''; $('breakdown-title').textContent = 'Breakdown'; return; }
@@ -363,7 +509,7 @@ const SCRIPT: &str = r##"
       return;
     }
     syncControls();
-    drawRanking(); drawMoves(); drawBreakdown();
+    drawRanking(); drawMoves(); drawBreakdown(); drawMap();
     writeHash();
     $('status').textContent = 'Recomputed ' + n + ' units in ' + result.ms.toFixed(1) + ' ms.';
     document.body.dataset.recomputeMs = String(result.ms);
@@ -373,7 +519,7 @@ const SCRIPT: &str = r##"
     var tr = e.target.closest('tr[data-index]');
     if (!tr) return;
     selected = +tr.dataset.index;
-    drawRanking(); drawBreakdown(); writeHash();
+    drawRanking(); drawBreakdown(); drawMap(); writeHash();
   });
 
   var raw = bytes($('cityrank-tables').textContent);
@@ -386,9 +532,12 @@ const SCRIPT: &str = r##"
     nominal = { weights: nodes.map(function (nd) { return nd.weight; }), normaliser: 0, aggregator: 0, unit: null };
     buildControls();
     fromHash();
+    result = { scores: [], ranks: [], tiers: [] };
+    buildMap();
     update();
     document.body.dataset.readyMs = String(performance.now());
     document.body.dataset.ready = '1';
+    document.dispatchEvent(new Event('cityrank:ready'));
   }).catch(function (e) {
     errors.push(String(e && e.stack || e));
     problem('The page could not start: ' + e.message);
