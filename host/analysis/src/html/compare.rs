@@ -55,33 +55,36 @@ const SCRIPT: Script<'static> = Script {
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
   }
 
+  // Scores by tier: one panel per method, each with its own tiers on the x axis
+  // and its own score axis (methods score on different scales: a z-score method
+  // drawn on a 0–100 axis would look flat).
   function tiersChart(spec) {
-    var positions = 0;
-    methods.forEach(function (m) { positions = Math.max(positions, m.tiers.length); });
-    var cats = [];
-    for (var p = 0; p < positions; p++) {
-      var names = [];
-      methods.forEach(function (m) { if (m.tiers[p] && names.indexOf(m.tiers[p]) < 0) names.push(m.tiers[p]); });
-      cats.push((p + 1) + ': ' + names.join(' / '));
-    }
-    var series = methods.map(function (m, i) {
-      var box = cats.map(function (_, p) {
+    var cols = Math.min(3, methods.length), rows = Math.ceil(methods.length / cols);
+    var panelHeight = 250, titles = [], grids = [], xAxes = [], yAxes = [], series = [];
+    methods.forEach(function (m, i) {
+      var c = i % cols, r = Math.floor(i / cols);
+      var left = c * 100 / cols, top = r * panelHeight;
+      titles.push({ text: m.label, left: (left + 1) + '%', top: top + 4, textStyle: { fontSize: 12, fontWeight: 'bold' } });
+      grids.push({ left: (left + 5) + '%', width: (100 / cols - 8) + '%', top: top + 40, height: panelHeight - 110, containLabel: false });
+      xAxes.push({
+        type: 'category', gridIndex: i, data: m.tiers,
+        axisLabel: { interval: 0, rotate: m.tiers.length > 4 ? 35 : 0, fontSize: 10, hideOverlap: false }
+      });
+      yAxes.push({ type: 'value', gridIndex: i, scale: true, name: i % cols === 0 ? 'score' : '', nameTextStyle: { fontSize: 10 } });
+      var box = m.tiers.map(function (t) {
         var v = units
           .map(function (u) { return entry(u, i); })
-          .filter(function (e) { return e && e.tier === m.tiers[p] && e.score !== null; })
+          .filter(function (e) { return e && e.tier === t && e.score !== null; })
           .map(function (e) { return e.score; })
           .sort(function (a, b) { return a - b; });
         if (v.length === 0) return ['-', '-', '-', '-', '-'];
         return [v[0], quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75), v[v.length - 1]].map(function (x) { return round(x, 3); });
       });
-      return { type: 'boxplot', name: m.label, data: box };
+      series.push({ type: 'boxplot', name: m.label, xAxisIndex: i, yAxisIndex: i, data: box });
     });
     return draw(spec.id, {
       tooltip: { trigger: 'item' },
-      legend: { top: 0 },
-      grid: { left: 60, right: 30, top: 40, bottom: 60 },
-      xAxis: { type: 'category', data: cats, name: 'tier', nameLocation: 'middle', nameGap: 35 },
-      yAxis: { type: 'value', name: 'score', scale: true },
+      title: titles, grid: grids, xAxis: xAxes, yAxis: yAxes,
       series: series
     });
   }
@@ -100,12 +103,14 @@ const SCRIPT: Script<'static> = Script {
         type: 'line', name: u.name, symbolSize: 6, connectNulls: false,
         lineStyle: { width: 1.5 }, emphasis: { focus: 'series' },
         endLabel: { show: true, formatter: u.name, fontSize: 10 },
+        // Units tied at the end would print their names on one another.
+        labelLayout: { moveOverlap: 'shiftY' },
         data: methods.map(function (_, m) { var e = entry(u, m); return e && e.rank ? e.rank : null; })
       };
     });
     return {
       tooltip: { trigger: 'item', formatter: function (p) { return p.seriesName + ': rank ' + p.value + ' in ' + p.name; } },
-      grid: { left: summary ? 70 : 50, right: 160, top: 30, bottom: 30 },
+      grid: { left: summary ? 70 : 50, right: 160, top: 30, bottom: 40 },
       xAxis: { type: 'category', data: methods.map(function (m) { return m.label; }), boundaryGap: false },
       yAxis: { type: 'value', inverse: true, min: lo, max: hi, name: 'rank', nameLocation: 'start' },
       series: series
@@ -443,7 +448,15 @@ fn charts(report: &CompareReport, methods: &[MethodCharts], summary: Option<Summ
         title,
         height,
     };
-    let mut out = vec![chart("chart-tiers".into(), "tiers", None, "Scores by tier".into(), 420)];
+    // One panel of 250 px per method, three to a row.
+    let tier_rows = report.methods.len().div_ceil(3).max(1);
+    let mut out = vec![chart(
+        "chart-tiers".into(),
+        "tiers",
+        None,
+        "Scores by tier (each method on its own scale)".into(),
+        tier_rows * 250 + 10,
+    )];
     match summary {
         None => out.push(chart(
             "chart-bump".into(),
