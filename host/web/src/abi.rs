@@ -7,7 +7,8 @@
 //! error text is at `cr_text_ptr`/`cr_text_len`.
 //!
 //! - `cr_load(model_len, tables_len)`: the buffer holds the model's JSON followed
-//!   by the tables' bytes ([`Model::load_tables`]); the model is checked.
+//!   by the tables' bytes ([`Model::load_tables`]); the model is checked and
+//!   every normaliser's table computed ([`Session::prepare_all`]).
 //! - `cr_recompute()`: the buffer holds a [`Scenario`] as JSON (recomputed by a
 //!   [`Session`]: only the nodes it changes); afterwards
 //!   `cr_scores_ptr(p)` points at node `p`'s scores (`units` doubles; the index at
@@ -90,7 +91,9 @@ pub extern "C" fn cr_load(model_len: usize, tables_len: usize) -> i32 {
         let mut m: Model = serde_json::from_slice(&s.buffer[..model_len])
             .map_err(|e| format!("the page's model is not valid: {e}"))?;
         m.load_tables(&s.buffer[model_len..])?;
-        s.session = Some(Session::new(m)?);
+        let mut session = Session::new(m)?;
+        session.prepare_all()?;
+        s.session = Some(session);
         s.buffer = Vec::new();
         Ok(())
     })

@@ -778,6 +778,13 @@ impl Session {
         Ok(out)
     }
 
+    /// Computes every normaliser's table now (the page does it while it opens,
+    /// so that switching normaliser costs an aggregation, not a normalisation
+    /// of every indicator). Errors as [`Model::normalised`].
+    pub fn prepare_all(&mut self) -> Result<(), String> {
+        (0..self.model.normalisers.len()).try_for_each(|k| self.prepare(k))
+    }
+
     /// Indicator `i`'s normalised column under the last scenario computed (empty
     /// before the first).
     pub fn indicator(&self, i: usize) -> &[f64] {
