@@ -362,3 +362,113 @@ fn sliders_and_links_give_the_ranks_of_cityrank_run() {
             c.close().await.unwrap();
         });
 }
+
+#[test]
+fn a_page_of_13000_units_recomputes_in_the_browser() {
+    let Some((chromium, driver_bin)) = browser() else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The synthetic edition at the scale of every city on Earth (13,000 units ×
+    // 200 indicators in 5 pillars, 2% missing; three normalisers, two aggregations).
+    let o = Command::new("python3")
+        .arg(root().join("methodologies/data/recipe/scale.py"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs the scale recipe");
+    assert!(o.status.success(), "the scale recipe failed: {}", stderr(&o));
+    let edition = dir.path().join("edition.toml");
+    let page = dir.path().join("scale.html");
+    let o = output(cityrank(cache.path()).arg("report").arg(&edition).arg("-o").arg(&page));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_driver, address) = start_driver(&driver_bin);
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", page.display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let c = session(&chromium, &address, profile.path()).await;
+            c.goto(&url).await.unwrap();
+            let errors = wait_ready(&c).await;
+            checked(&c, "scale-open", async {
+                if !errors.is_empty() {
+                    return Err(format!("the page reported script errors: {errors}"));
+                }
+                // A pillar's weight moved with the keyboard; the first rows shown
+                // (the ranking's top 200) are `cityrank run`'s for that variant.
+                let slider = c
+                    .find(Locator::Css("input[type=range][data-node=\"p1\"]"))
+                    .await
+                    .map_err(|e| format!("no slider for pillar `p1`: {e}"))?;
+                let right: char = fantoccini::key::Key::Right.into();
+                slider.send_keys(&right.to_string().repeat(10)).await.map_err(|e| e.to_string())?;
+                let shown = ranks(&c).await;
+                let toml = c
+                    .find(Locator::Id("toml"))
+                    .await
+                    .unwrap()
+                    .prop("value")
+                    .await
+                    .unwrap()
+                    .unwrap_or_default();
+                let copy = dir.path().join("with-scenario.toml");
+                let text = std::fs::read_to_string(&edition).unwrap();
+                std::fs::write(&copy, format!("{text}\n{toml}")).unwrap();
+                let o = output(
+                    cityrank(cache.path())
+                        .arg("run")
+                        .arg(&copy)
+                        .args(["--variant", "scenario", "--format", "json"]),
+                );
+                if !o.status.success() {
+                    return Err(format!("cityrank run of the page's variant failed: {}", stderr(&o)));
+                }
+                let results: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+                let cli: BTreeMap<String, Option<u64>> = results["units"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| (u["id"].as_str().unwrap().to_string(), u["rank"].as_u64()))
+                    .collect();
+                if shown.len() != 200 {
+                    return Err(format!("the page shows {} rows of a large ranking, 200 expected", shown.len()));
+                }
+                for (id, rank) in &shown {
+                    if cli.get(id) != Some(rank) {
+                        return Err(format!(
+                            "unit `{id}`: the page gives rank {rank:?}, `cityrank run` {:?} (variant:\n{toml})",
+                            cli.get(id)
+                        ));
+                    }
+                }
+                let points = c
+                    .execute("return document.querySelectorAll('#map circle').length;", vec![])
+                    .await
+                    .unwrap();
+                if points != serde_json::json!(null) && points != serde_json::json!(0) {
+                    return Err(format!("the synthetic units have no coordinates, yet the map draws {points}"));
+                }
+                Ok(())
+            })
+            .await;
+            let timing = c
+                .execute(
+                    "return [parseFloat(document.body.dataset.readyMs), parseFloat(document.body.dataset.recomputeMs)];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let bytes = std::fs::metadata(&page).unwrap().len();
+            eprintln!(
+                "13,000 × 200 page: {:.1} MB, ready {} ms after navigation, one recomputation (a pillar's weight) {} ms",
+                bytes as f64 / 1e6,
+                timing[0],
+                timing[1]
+            );
+            c.close().await.unwrap();
+        });
+}
