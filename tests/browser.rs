@@ -341,8 +341,89 @@ fn sliders_and_links_give_the_ranks_of_cityrank_run() {
                 if !problem.contains("no node or indicator `digitall`") {
                     return Err(format!("a bad fragment gives no clear problem: {problem:?}"));
                 }
+                if !problem.contains("did you mean `digital`") {
+                    return Err(format!("a misspelt id gets no suggestion: {problem:?}"));
+                }
                 if ranks(&c).await != nominal {
                     return Err("a bad fragment changed the ranking".into());
+                }
+                let address = c.current_url().await.unwrap();
+                if !address.as_str().ends_with("#weights=digitall:2") {
+                    return Err(format!("the bad address was not kept for correcting: {address}"));
+                }
+                // Every pillar weighted 0 cannot be computed: the problem says how
+                // to fix it, and the edition's ranking is shown.
+                c.goto("about:blank").await.unwrap();
+                c.goto(&format!("{url}#weights=traditional:0,digital:0,institutional:0")).await.unwrap();
+                wait_ready(&c).await;
+                let problem = c.find(Locator::Id("problem")).await.unwrap().text().await.unwrap();
+                if !problem.contains("give at least one of them a weight above 0") {
+                    return Err(format!("all-zero weights give no clear problem: {problem:?}"));
+                }
+                if ranks(&c).await != nominal {
+                    return Err("all-zero weights did not fall back to the edition's ranking".into());
+                }
+                Ok(())
+            })
+            .await;
+
+            // Scores to the bit: ASEM's geometric means of min-max 1–100 (logarithms
+            // and exponentials: the module's and the CLI's must be the same
+            // functions), against `cityrank run --variant geometric`.
+            checked(&c, "report-geometric", async {
+                let asem = dir.path().join("asem.html");
+                let o = output(cityrank(cache.path()).args(["report", "methodologies/asem-2018.toml", "-o"]).arg(&asem));
+                if !o.status.success() {
+                    return Err(stderr(&o));
+                }
+                c.goto("about:blank").await.unwrap();
+                c.goto(&format!("file://{}#normalise=geometric&aggregate=geometric", asem.display()))
+                    .await
+                    .unwrap();
+                let errors = wait_ready(&c).await;
+                if !errors.is_empty() {
+                    return Err(format!("script errors: {errors}"));
+                }
+                let shown = c
+                    .execute(
+                        "return Array.from(document.querySelectorAll('#ranking tbody tr')).map(function (r) { \
+                         return [r.dataset.unit, r.dataset.score]; });",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let o = output(cityrank(cache.path()).args([
+                    "run",
+                    "methodologies/asem-2018.toml",
+                    "--variant",
+                    "geometric",
+                    "--format",
+                    "json",
+                ]));
+                if !o.status.success() {
+                    return Err(stderr(&o));
+                }
+                let results: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+                let cli: BTreeMap<String, Option<u64>> = results["units"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| (u["id"].as_str().unwrap().to_string(), u["score"].as_f64().map(f64::to_bits)))
+                    .collect();
+                let rows = shown.as_array().unwrap();
+                if rows.len() != cli.len() {
+                    return Err(format!("the page shows {} units, the CLI ranks {}", rows.len(), cli.len()));
+                }
+                for r in rows {
+                    let id = r[0].as_str().unwrap();
+                    let page: Option<u64> = r[1].as_str().and_then(|v| v.parse::<f64>().ok()).map(f64::to_bits);
+                    if cli.get(id) != Some(&page) {
+                        return Err(format!(
+                            "unit `{id}`: the page's score {:?} is not the CLI's {:?}",
+                            r[1],
+                            cli.get(id).copied().flatten().map(f64::from_bits)
+                        ));
+                    }
                 }
                 Ok(())
             })

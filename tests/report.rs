@@ -109,7 +109,7 @@ fn agrees_with_the_cli(
     scenario: &Scenario,
 ) {
     let page = model.recompute(scenario).unwrap();
-    let snippet = model.variant_toml(scenario, "scenario");
+    let snippet = model.variant_toml(scenario, "scenario").unwrap();
     let copy = edition_copy(dir, edition, &snippet);
     let cli = cli_run(cache, &copy);
     let units = data["units"].as_array().unwrap();
@@ -158,6 +158,8 @@ fn the_page_computes_what_the_cli_computes() {
     assert_eq!(scenario.weights[position("Conn")], 3.0);
     assert_eq!(scenario.weights[position("LPI")], 2.5);
     assert_eq!(model.fragment(&scenario), fragment);
+    let e = model.parse_fragment("weights=LP:2").unwrap_err();
+    assert!(e.contains("no node or indicator `LP`; did you mean `LPI`"), "{e}");
     agrees_with_the_cli(
         cache.path(),
         dir.path(),
@@ -205,7 +207,7 @@ fn a_data_driven_weighting_is_held_and_written_out() {
     let mut scenario = model.nominal();
     let conn = model.nodes.iter().position(|n| n.id == "Conn").unwrap();
     scenario.weights[conn] *= 4.0;
-    let snippet = model.variant_toml(&scenario, "scenario");
+    let snippet = model.variant_toml(&scenario, "scenario").unwrap();
     assert!(snippet.contains("weights = { method = \"manual\" }"), "{snippet}");
     // The snippet is written into a copy of the copy (the base variant `pca` is
     // carried over into it).
@@ -228,7 +230,7 @@ fn a_data_driven_weighting_is_held_and_written_out() {
 }
 
 #[test]
-fn a_panel_edition_is_refused_with_the_fix() {
+fn a_panel_of_several_years_is_refused_with_the_fix_and_one_year_is_a_page() {
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
@@ -244,6 +246,15 @@ fn a_panel_edition_is_refused_with_the_fix() {
         "{e}"
     );
     assert!(!page.exists(), "nothing is written");
+    // One year of the panel is one table: its page reproduces its run (the
+    // build's own check, unit by unit).
+    let o = output(
+        cityrank(cache.path())
+            .args(["report", "methodologies/las-2024.toml@year-2022", "-o"])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(page.exists());
 }
 
 #[test]

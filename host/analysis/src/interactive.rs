@@ -3,8 +3,11 @@
 //!
 //! [`build`] runs the edition (its variant, if one is named) once with its stages
 //! recorded and writes the page's [`Model`]: the framework tree with the weights in
-//! effect, the normalised table, the missing-value policy, the rescaling, the
-//! ranking rule and the tier plan (with each unit's peer group). The alternatives
+//! effect, the data normalisation starts from (the normalised table, when there
+//! is one normaliser; else the treated table and each normaliser's methods, or
+//! its table when the methodology's code normalises), the missing-value policy,
+//! the rescaling, the ranking rule and the tier plan (with each unit's peer
+//! group). The alternatives
 //! the reader chooses among are the edition's variants and its sensitivity
 //! alternatives that change only normalisation or aggregation (other changes —
 //! weights, imputation, outlier treatment, dropped indicators — cannot be offered
@@ -12,9 +15,10 @@
 //! is computed here by the pipeline itself, each aggregation's methods are read
 //! from its effective manifest.
 //!
-//! The model is checked before it is written: recomputed with the edition's own
-//! settings ([`Model::nominal`]), it must give every unit the score, rank and tier
-//! the run gave, to the bit; otherwise `build` fails and names the unit.
+//! The model is checked before it is written: read back from the JSON and bytes
+//! the page holds and recomputed with the edition's own settings
+//! ([`Model::nominal`]), it must give every unit the score, rank and tier the run
+//! gave, to the bit; otherwise `build` fails and names the unit.
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use cityrank_core::dataset::Dataset;
@@ -60,6 +64,9 @@ pub struct Page {
     pub units: Vec<PageUnit>,
     /// Whether the units have coordinates (`lat`, `lon` in the dataset).
     pub located: bool,
+    /// The name of the variant a scenario is copied as (`scenario`, or
+    /// `scenario-2`… when the edition has one of that name).
+    pub variant_name: String,
 }
 
 /// One unit as the page shows it.
@@ -85,10 +92,13 @@ pub struct PageUnit {
 /// model that does not reproduce the run.
 pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Result<Report> {
     let edition = arg.load(limits)?;
-    if edition.panel.is_some() {
+    if let Some(panel) = edition.panel.as_ref().filter(|p| p.years.len() > 1) {
         bail!(
-            "`{arg}` scores panel data (each unit's years averaged); a report recomputes one table of units: \
-             name an edition or a variant that scores one year"
+            "`{arg}` scores panel data over {} years (each unit's years averaged); a report recomputes one \
+             table of units: name an edition or a variant that scores one year (e.g. `panel = {{ years = [{}], \
+             weights = [1] }}`)",
+            panel.years.len(),
+            panel.years.last().copied().unwrap_or_default()
         );
     }
     let loaded = loader.load(&edition.plugin, &edition.limits)?;
@@ -101,7 +111,34 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
     let manifest = edition.effective_manifest(&loaded.manifest)?;
     let framework = manifest.framework()?;
     let stage = normalised(&out.stages)?;
-    let kept: Vec<String> = stage.units.iter().map(|&u| out.unit_ids[u].clone()).collect();
+    // A panel's rows are named `id@year`; with one year scored, each unit is a row.
+    let year_of = |id: &str| -> Option<(String, i32)> {
+        let (unit, year) = id.rsplit_once('@')?;
+        Some((unit.to_string(), year.parse().ok()?))
+    };
+    let panel = edition.panel.is_some();
+    let kept: Vec<String> = stage
+        .units
+        .iter()
+        .map(|&u| {
+            let id = &out.unit_ids[u];
+            match year_of(id).filter(|_| panel) {
+                Some((unit, _)) => unit,
+                None => id.clone(),
+            }
+        })
+        .collect();
+    {
+        let mut ids: Vec<&str> = kept.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            bail!(
+                "`{arg}` scores several rows of unit `{}` (panel years scored together); a report recomputes one \
+                 table of units: name a variant that scores one year",
+                w[0]
+            );
+        }
+    }
     let units = kept.len();
 
     // The tree, with the weights in effect (after data-driven weighting).
@@ -136,13 +173,24 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
     }
 
     // Each unit's peer group, as the run formed them.
-    let rows: Vec<usize> = kept
+    let row_of: std::collections::HashMap<(&str, Option<i32>), usize> = dataset
+        .units
         .iter()
-        .map(|id| {
-            dataset
-                .units
-                .iter()
-                .position(|u| &u.id == id)
+        .enumerate()
+        .map(|(r, u)| ((u.id.as_str(), u.time), r))
+        .collect();
+    let rows: Vec<usize> = stage
+        .units
+        .iter()
+        .map(|&u| {
+            let id = &out.unit_ids[u];
+            let key = match year_of(id).filter(|_| panel) {
+                Some((unit, year)) => (unit, Some(year)),
+                None => (id.clone(), None),
+            };
+            row_of
+                .get(&(key.0.as_str(), key.1))
+                .copied()
                 .with_context(|| format!("internal error: unit `{id}` is not in the dataset"))
         })
         .collect::<Result<_>>()?;
@@ -166,10 +214,14 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         .and_then(|v| edition.edition.variants.get(v))
         .cloned();
     let mut left_out = Vec::new();
+    let whose = match &edition.variant {
+        Some(v) => format!("as in variant `{v}`"),
+        None => "as in the edition".to_string(),
+    };
     let own = |step: &str, spec: Value| -> String {
         let mut keys = Map::new();
         keys.insert("pipeline".into(), serde_json::json!({ step: spec }));
-        format!("{} — as in the edition", summary(&keys, step))
+        format!("{} — {whose}", summary(&keys, step))
     };
     // Each normaliser's result, and how the page can compute it from the
     // treated table (when no indicator is normalised by the methodology's code).
@@ -211,8 +263,16 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             let mut alt = edition.clone();
             alt.edition.variants.insert(ALTERNATIVE.into(), merged.clone());
             alt.variant = Some(ALTERNATIVE.into());
-            let run = run::run_loaded(&loaded, &alt, &dataset, record)
-                .with_context(|| format!("running `{arg}` with the normaliser of {label}"))?;
+            // The alternative's run (its normalised stage is what the page needs; a
+            // failure after it, in an aggregation of the starting variant, leaves
+            // the normaliser out, said so, rather than the whole page).
+            let run = match run::run_loaded(&loaded, &alt, &dataset, record) {
+                Ok(run) => run,
+                Err(e) => {
+                    left_out.push(format!("{short}: running the edition with it fails: {e:#}"));
+                    continue;
+                }
+            };
             let table = normalised(&run.stages)?;
             let alt_treated = stage_named(&run.stages, "treated")?;
             let same = |t: &Vec<Vec<f64>>| {
@@ -228,7 +288,7 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             } else {
                 normalisers.push(Choice {
                     name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
-                    label: format!("{} — {label}", summary(&variant, "normalise")),
+                    label: format!("{} — from {short}", summary(&variant, "normalise")),
                     variant,
                     scalings: None,
                     table: None,
@@ -244,12 +304,15 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         if let Some(variant) = parts.aggregate
             && !aggregators.iter().any(|a| a.variant == variant)
         {
-            let m = merged.apply(&manifest_before_variant(&edition, &loaded.manifest)?, &label)?;
-            match m.framework().map_err(|e| anyhow!("{e}")).and_then(|f| methods(&f)) {
+            let methods_of = merged
+                .apply(&manifest_before_variant(&edition, &loaded.manifest)?, &label)
+                .and_then(|m| m.framework().map_err(|e| anyhow!("{e}")))
+                .and_then(|f| methods(&f));
+            match methods_of {
                 Ok(methods) if aggregators.iter().any(|a| a.methods == methods) => {}
                 Ok(methods) => aggregators.push(Aggregation {
                     name: unique(&name, aggregators.iter().map(|a| a.name.as_str())),
-                    label: format!("{} — {label}", summary(&variant, "aggregate")),
+                    label: format!("{} — from {short}", summary(&variant, "aggregate")),
                     variant,
                     methods,
                 }),
@@ -334,9 +397,15 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
     };
     model.check().map_err(|e| anyhow!("internal error: {e}"))?;
 
-    // The page must reproduce the run.
-    let nominal = model
-        .recompute(&model.nominal())
+    // The page must reproduce the run, from what the page holds: the model's JSON
+    // and the tables' bytes.
+    let mut read_back: Model = serde_json::from_str(&serde_json::to_string(&model)?)
+        .map_err(|e| anyhow!("internal error: the page's model does not read back: {e}"))?;
+    read_back
+        .load_tables(&model.table_bytes())
+        .map_err(|e| anyhow!("internal error: {e}"))?;
+    let nominal = read_back
+        .recompute(&read_back.nominal())
         .map_err(|e| anyhow!("recomputing `{arg}` as the page would: {e}"))?;
     let by_id: std::collections::HashMap<&str, &cityrank_core::results::UnitResult> =
         out.results.units.iter().map(|u| (u.id.as_str(), u)).collect();
@@ -386,6 +455,7 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             cityrank: out.results.cityrank.clone(),
             units: page_units,
             located,
+            variant_name: unique("scenario", edition.edition.variants.keys().map(String::as_str)),
         },
         model,
         left_out,
@@ -393,8 +463,8 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
     })
 }
 
-/// The name under which an alternative is run (never an edition's variant name:
-/// those are TOML keys and cannot hold a space).
+/// The name under which an alternative is run, in a copy of the edition (which
+/// this name replaces if the edition had it: the copy is never written).
 const ALTERNATIVE: &str = "report alternative";
 
 /// The run's normalised stage.
@@ -583,7 +653,10 @@ fn summary(keys: &Map<String, Value>, step: &str) -> String {
         let params: Vec<String> = spec
             .iter()
             .filter(|(k, _)| k.as_str() != "method")
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| match v.as_f64() {
+                Some(x) => format!("{k} {x}"),
+                None => format!("{k} {v}"),
+            })
             .collect();
         parts.push(if params.is_empty() {
             method.to_string()

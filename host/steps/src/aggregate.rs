@@ -5,8 +5,10 @@
 //! other, so they see the whole node at once. Every method checks its domain over
 //! all units *before* computing anything, so an error lists every offending unit.
 
+use crate::lanes::ln;
 use crate::lp::{LpError, Simplex};
 use crate::{StepError, is_missing};
+use libm::{exp, pow};
 
 /// What to do when some children of a node are missing for a unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -181,7 +183,7 @@ fn row_wise(method: Method, children: &[&[f64]], weights: &[f64], policy: Missin
             if method == Method::Arithmetic {
                 acc.iter_mut().zip(c.iter()).for_each(|(a, &v)| *a += w * v);
             } else {
-                acc.iter_mut().zip(c.iter()).for_each(|(a, &v)| *a += w * v.ln());
+                acc.iter_mut().zip(c.iter()).for_each(|(a, &v)| *a += w * ln(v));
             }
         }
         let mut wsum = 0.0;
@@ -191,7 +193,7 @@ fn row_wise(method: Method, children: &[&[f64]], weights: &[f64], policy: Missin
         if method == Method::Arithmetic {
             acc.iter_mut().for_each(|a| *a /= wsum);
         } else {
-            acc.iter_mut().for_each(|a| *a = (*a / wsum).exp());
+            acc.iter_mut().for_each(|a| *a = exp(*a / wsum));
         }
         return acc;
     }
@@ -215,7 +217,7 @@ fn row_wise(method: Method, children: &[&[f64]], weights: &[f64], policy: Missin
                 if is_missing(v) {
                     *m = true;
                 } else {
-                    *a += w * if method == Method::Arithmetic { v } else { v.ln() };
+                    *a += w * if method == Method::Arithmetic { v } else { ln(v) };
                     *p += w;
                 }
             }
@@ -230,7 +232,7 @@ fn row_wise(method: Method, children: &[&[f64]], weights: &[f64], policy: Missin
                 } else if method == Method::Arithmetic {
                     a / wsum
                 } else {
-                    (a / wsum).exp()
+                    exp(a / wsum)
                 }
             })
             .collect();
@@ -263,9 +265,9 @@ fn row_wise(method: Method, children: &[&[f64]], weights: &[f64], policy: Missin
 fn combine(method: Method, row: &mut [(f64, f64)], wsum: f64) -> f64 {
     match method {
         Method::Arithmetic => row.iter().map(|&(v, w)| w * v).sum::<f64>() / wsum,
-        Method::Geometric => (row.iter().map(|&(v, w)| w * v.ln()).sum::<f64>() / wsum).exp(),
+        Method::Geometric => exp(row.iter().map(|&(v, w)| w * ln(v)).sum::<f64>() / wsum),
         Method::Harmonic => wsum / row.iter().map(|&(v, w)| w / v).sum::<f64>(),
-        Method::Generalised { p } => (row.iter().map(|&(v, w)| w * v.powf(p)).sum::<f64>() / wsum).powf(1.0 / p),
+        Method::Generalised { p } => pow(row.iter().map(|&(v, w)| w * pow(v, p)).sum::<f64>() / wsum, 1.0 / p),
         Method::WeightedMedian => weighted_median(row, true),
         Method::WeightedMedianClassical => weighted_median(row, false),
         Method::MazziottaPareto { penalty } => {

@@ -12,7 +12,9 @@
 //! to 1.
 
 use crate::StepError;
+use crate::lanes::ln;
 use crate::rank::average_ranks;
+use libm::exp;
 
 /// The random consistency index RI(n) for `n` = 0…15 (`RANDOM_INDEX[n]`): the
 /// mean consistency index of random reciprocal matrices of order `n` on the 1–9
@@ -116,7 +118,7 @@ pub fn eigenvector(a: &[f64], n: usize) -> Result<(Vec<f64>, f64), StepError> {
 pub fn geometric_mean(a: &[f64], n: usize) -> Result<Vec<f64>, StepError> {
     check_reciprocal(a, n)?;
     let mut w: Vec<f64> = (0..n)
-        .map(|i| ((0..n).map(|j| a[i * n + j].ln()).sum::<f64>() / n as f64).exp())
+        .map(|i| exp((0..n).map(|j| ln(a[i * n + j])).sum::<f64>() / n as f64))
         .collect();
     let total: f64 = w.iter().sum();
     for x in &mut w {
@@ -205,19 +207,19 @@ pub fn complete_llsm(n: usize, given: &[(usize, usize, f64)]) -> Result<Vec<f64>
     let mut l = vec![1.0; n * n];
     let mut r = vec![0.0; n];
     for &(i, j, x) in given {
-        let ln = x.ln();
+        let log = ln(x);
         l[i * n + i] += 1.0;
         l[j * n + j] += 1.0;
         l[i * n + j] -= 1.0;
         l[j * n + i] -= 1.0;
-        r[i] += ln;
-        r[j] -= ln;
+        r[i] += log;
+        r[j] -= log;
     }
     let x = solve(&mut l, &mut r, n)?;
     let mut out = vec![1.0; n * n];
     for i in 0..n {
         for j in 0..n {
-            out[i * n + j] = (x[i] - x[j]).exp();
+            out[i * n + j] = exp(x[i] - x[j]);
         }
     }
     for &(i, j, v) in given {
@@ -279,7 +281,7 @@ pub fn aggregate_judgements(matrices: &[&[f64]], n: usize) -> Result<Vec<f64>, S
     }
     let k = matrices.len() as f64;
     Ok((0..n * n)
-        .map(|e| (matrices.iter().map(|m| m[e].ln()).sum::<f64>() / k).exp())
+        .map(|e| exp(matrices.iter().map(|m| ln(m[e])).sum::<f64>() / k))
         .collect())
 }
 
@@ -317,7 +319,7 @@ pub fn combine(vectors: &[&[f64]], n: usize, how: Combine) -> Result<Vec<f64>, S
             let mut xs: Vec<f64> = vectors.iter().map(|v| v[e]).collect();
             match how {
                 Combine::Mean => xs.iter().sum::<f64>() / k,
-                Combine::Geometric => (xs.iter().map(|x| x.ln()).sum::<f64>() / k).exp(),
+                Combine::Geometric => exp(xs.iter().map(|&x| ln(x)).sum::<f64>() / k),
                 Combine::Median => {
                     xs.sort_by(f64::total_cmp);
                     let m = xs.len();

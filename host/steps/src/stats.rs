@@ -66,7 +66,7 @@ pub fn skewness(x: &[f64]) -> f64 {
     let m = v.iter().sum::<f64>() / n;
     let m2 = v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / n;
     let m3 = v.iter().map(|a| (a - m).powi(3)).sum::<f64>() / n;
-    (n * (n - 1.0)).sqrt() / (n - 2.0) * m3 / m2.powf(1.5)
+    (n * (n - 1.0)).sqrt() / (n - 2.0) * m3 / libm::pow(m2, 1.5)
 }
 
 /// Bias-corrected sample excess kurtosis (as R's `e1071::kurtosis(type = 2)` and

@@ -293,7 +293,7 @@ where
             return Ok(f64::INFINITY);
         }
         // ln(0) on a perfect fit would be −∞, which Nelder–Mead treats as "huge".
-        Ok((ss / k as f64).max(1e-300).ln())
+        Ok(crate::lanes::ln((ss / k as f64).max(1e-300)))
     };
     let nm = nelder_mead(
         |p| objective(p, &mut w, &mut corr),

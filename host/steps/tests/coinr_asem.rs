@@ -9,6 +9,8 @@
 //! log-transformed, skewness and kurtosis before and after) must match too.
 //!
 //! Run with `--nocapture` to see the largest deviation found at each stage.
+// The platform's functions are an independent reference here.
+#![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used)]
 
 mod common;

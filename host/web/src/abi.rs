@@ -192,7 +192,7 @@ pub extern "C" fn cr_variant_toml(name_len: usize) -> i32 {
             .ok_or_else(|| "the buffer is shorter than the name".to_string())?;
         let sc = scenario(&s.buffer[..split])?;
         let name = std::str::from_utf8(&s.buffer[split..]).map_err(|_| "the name is not UTF-8".to_string())?;
-        s.text = model(s)?.variant_toml(&sc, name);
+        s.text = model(s)?.variant_toml(&sc, name)?;
         Ok(())
     })
 }

@@ -507,24 +507,7 @@ impl Model {
         previous: Option<(&Scenario, &[Vec<f64>])>,
     ) -> Result<Vec<Vec<f64>>, String> {
         let n = self.nodes.len();
-        if scenario.weights.len() != n {
-            return Err(format!(
-                "the scenario gives {} weights for {n} nodes",
-                scenario.weights.len()
-            ));
-        }
-        if let Some((p, w)) = scenario
-            .weights
-            .iter()
-            .enumerate()
-            .skip(1)
-            .find(|(_, w)| !w.is_finite() || **w < 0.0)
-        {
-            return Err(format!(
-                "the weight of `{}` is {w}; weights are finite and not negative",
-                self.nodes[p].id
-            ));
-        }
+        self.check_scenario(scenario)?;
         let aggregation = self
             .aggregators
             .get(scenario.aggregator)
@@ -565,11 +548,53 @@ impl Model {
                 })
                 .collect();
             let weights: Vec<f64> = node.children.iter().map(|&c| scenario.weights[c]).collect();
+            if weights.iter().all(|w| *w == 0.0) {
+                return Err(format!(
+                    "every child of `{}` ({}) has weight 0: give at least one of them a weight above 0",
+                    node.id,
+                    node.children
+                        .iter()
+                        .map(|&c| format!("`{}`", self.nodes[c].id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
             let column = agg::aggregate(method_of(aggregation, p).into(), &children, &weights, policy)
                 .map_err(|e| step_error(&format!("aggregating `{}`", node.id), e))?;
             scores[p] = column;
         }
         Ok(scores)
+    }
+
+    /// Whether `scenario` fits the model: a finite, non-negative weight per node,
+    /// a normaliser and an aggregation of the model's.
+    fn check_scenario(&self, scenario: &Scenario) -> Result<(), String> {
+        let n = self.nodes.len();
+        if scenario.weights.len() != n {
+            return Err(format!(
+                "the scenario gives {} weights for {n} nodes",
+                scenario.weights.len()
+            ));
+        }
+        if let Some((p, w)) = scenario
+            .weights
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, w)| !w.is_finite() || **w < 0.0)
+        {
+            return Err(format!(
+                "the weight of `{}` is {w}; weights are finite and not negative",
+                self.nodes[p].id
+            ));
+        }
+        if scenario.normaliser >= self.normalisers.len() {
+            return Err(format!("no normaliser number {}", scenario.normaliser));
+        }
+        if scenario.aggregator >= self.aggregators.len() {
+            return Err(format!("no aggregation number {}", scenario.aggregator));
+        }
+        Ok(())
     }
 
     /// The index rescaled, ranks and tiers, from the tree's aggregates.
@@ -607,7 +632,7 @@ impl Model {
             .enumerate()
             .skip(1)
             .filter(|(p, _)| scenario.weights.get(*p).is_some_and(|w| *w != nominal.weights[*p]))
-            .map(|(p, node)| format!("{}:{}", encode(&node.id), scenario.weights[p]))
+            .map(|(p, node)| format!("{}:{}", encode(&node.id), short(scenario.weights[p])))
             .collect();
         if !changed.is_empty() {
             parts.push(format!("weights={}", changed.join(",")));
@@ -635,6 +660,7 @@ impl Model {
     pub fn parse_fragment(&self, fragment: &str) -> Result<Scenario, String> {
         let mut scenario = self.nominal();
         let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        let mut seen: Vec<usize> = Vec::new();
         for part in fragment.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = part
                 .split_once('=')
@@ -642,27 +668,20 @@ impl Model {
             match key {
                 "weights" => {
                     for item in value.split(',').filter(|i| !i.is_empty()) {
-                        let (id, w) = item
-                            .split_once(':')
-                            .ok_or_else(|| format!("weights: `{item}` should be ID:WEIGHT, e.g. digital:0.4"))?;
+                        let (id, w) = item.split_once(':').ok_or_else(|| {
+                            let comma = if item.chars().all(|c| c.is_ascii_digit()) {
+                                " (a decimal comma? write decimals with a point: 0.4)"
+                            } else {
+                                ""
+                            };
+                            format!("weights: `{item}` should be ID:WEIGHT, e.g. digital:0.4{comma}")
+                        })?;
                         let id = decode(id)?;
-                        let p = self
-                            .nodes
-                            .iter()
-                            .skip(1)
-                            .position(|n| n.id == id)
-                            .map(|p| p + 1)
-                            .ok_or_else(|| {
-                                format!(
-                                    "weights: no node or indicator `{id}` (there are {})",
-                                    self.nodes
-                                        .iter()
-                                        .skip(1)
-                                        .map(|n| n.id.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            })?;
+                        let p = self.position(&id)?;
+                        if seen.contains(&p) {
+                            return Err(format!("weights: `{id}` is given twice; give each weight once"));
+                        }
+                        seen.push(p);
                         let w: f64 = w
                             .parse()
                             .ok()
@@ -690,13 +709,45 @@ impl Model {
         Ok(scenario)
     }
 
+    /// The position of the node or indicator `id` (not the index), or an error
+    /// with the closest ids (or the first ids, when none is close).
+    fn position(&self, id: &str) -> Result<usize, String> {
+        if let Some(p) = self.nodes.iter().skip(1).position(|n| n.id == id) {
+            return Ok(p + 1);
+        }
+        let ids = self.nodes.iter().skip(1).map(|n| n.id.as_str());
+        let close = cityrank_formula::closest(id, ids.clone(), 3);
+        let quoted = |v: &[&str]| v.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>();
+        if close.is_empty() {
+            let all: Vec<&str> = ids.collect();
+            let more = all.len().saturating_sub(12);
+            Err(format!(
+                "weights: no node or indicator `{id}` (there are {}{})",
+                quoted(&all[..all.len().min(12)]).join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ))
+        } else {
+            Err(format!(
+                "weights: no node or indicator `{id}`; did you mean {}?",
+                quoted(&close).join(" or ")
+            ))
+        }
+    }
+
     /// The scenario as an edition's `[variants.NAME]` table: the page's starting
     /// variant (if any) with the chosen normaliser's and aggregation's keys and the
     /// changed weights (all weights, and `pipeline.weights = { method = "manual" }`,
     /// when the edition's weights are data-driven and the scenario changes a weight
     /// or a step). `cityrank run --variant NAME`
     /// with this table in the edition gives the page's scores.
-    pub fn variant_toml(&self, scenario: &Scenario, name: &str) -> String {
+    ///
+    /// Errors: a scenario that does not fit the model (as [`Model::recompute`]).
+    pub fn variant_toml(&self, scenario: &Scenario, name: &str) -> Result<String, String> {
+        self.check_scenario(scenario)?;
         let nominal = self.nominal();
         let mut table = self.base_variant.clone().unwrap_or_default();
         for extra in [
@@ -732,11 +783,14 @@ impl Model {
             }
             merge(&mut table, &extra);
         }
+        // Tables left empty (a base variant's `pipeline = {}`) say nothing.
+        table.retain(|_, v| !matches!(v, Value::Object(o) if o.is_empty()));
         let mut out = format!("[variants.{}]\n", key(name));
+        out.push_str("description = \"A scenario from the page of `cityrank report`\"\n");
         for (k, v) in &table {
             out.push_str(&format!("{} = {}\n", key(k), inline(v)));
         }
-        out
+        Ok(out)
     }
 }
 
@@ -899,10 +953,19 @@ fn inline(v: &Value) -> String {
     }
 }
 
+/// `x` as the shortest text that reads back to the same `f64`: plain (`0.25`,
+/// `3`) or with an exponent when that is shorter (`1e-300`).
+fn short(x: f64) -> String {
+    let plain = format!("{x}");
+    let exponent = format!("{x:e}");
+    if exponent.len() < plain.len() { exponent } else { plain }
+}
+
 /// `x` as the shortest decimal that reads back to the same `f64`, always with a
-/// decimal point or an exponent (a TOML float).
+/// decimal point or an exponent (a TOML float: `3.0`, `0.25`, `1e-300`) when `x`
+/// is finite (scenarios' weights are).
 pub fn number(x: f64) -> String {
-    let s = format!("{x}");
+    let s = short(x);
     if s.contains(['.', 'e', 'E']) || !x.is_finite() {
         s
     } else {
@@ -1120,6 +1183,20 @@ mod tests {
         );
         assert_eq!(m.parse_fragment(&format!("#{f}")).unwrap(), s);
         assert_eq!(m.fragment(&m.nominal()), "");
+        let e = m.parse_fragment("weights=qq:1").unwrap_err();
+        assert!(e.contains("(there are `a`, `x`, `y`, `z`)"), "{e}");
+        let e = m.parse_fragment("weights=a:0,9").unwrap_err();
+        assert!(e.contains("decimal comma"), "{e}");
+        let e = m.parse_fragment("weights=a:1,a:2").unwrap_err();
+        assert!(e.contains("given twice"), "{e}");
+        let mut tiny = m.nominal();
+        tiny.weights[1] = 1e-300;
+        assert_eq!(m.fragment(&tiny), "weights=a:1e-300");
+        let mut zero = m.nominal();
+        zero.weights[2] = 0.0;
+        zero.weights[3] = 0.0;
+        let e = m.recompute(&zero).unwrap_err();
+        assert!(e.contains("every child of `a` (`x`, `y`) has weight 0"), "{e}");
         assert!(
             m.parse_fragment("weights=q:1")
                 .unwrap_err()
@@ -1145,14 +1222,16 @@ mod tests {
         s.weights[4] = 2.0;
         s.aggregator = 1;
         assert_eq!(
-            m.variant_toml(&s, "my scenario"),
-            "[variants.\"my scenario\"]\npipeline = { aggregate = { method = \"geometric\" } }\nweights = { z = 2.0 }\n"
+            m.variant_toml(&s, "my scenario").unwrap(),
+            "[variants.\"my scenario\"]\ndescription = \"A scenario from the page of `cityrank report`\"\n\
+             pipeline = { aggregate = { method = \"geometric\" } }\nweights = { z = 2.0 }\n"
         );
         let mut derived = m.clone();
         derived.derived_weights = true;
         assert_eq!(
-            derived.variant_toml(&s, "s"),
-            "[variants.s]\npipeline = { aggregate = { method = \"geometric\" }, weights = { method = \"manual\" } }\n\
+            derived.variant_toml(&s, "s").unwrap(),
+            "[variants.s]\ndescription = \"A scenario from the page of `cityrank report`\"\n\
+             pipeline = { aggregate = { method = \"geometric\" }, weights = { method = \"manual\" } }\n\
              weights = { a = 1.0, x = 1.0, y = 3.0, z = 2.0 }\n"
         );
     }

@@ -88,17 +88,20 @@ pub fn report_page(report: &Report) -> Result<String> {
 
 const STYLE: &str = r#"
 body { max-width: 1400px; }
-.layout { display: grid; grid-template-columns: minmax(280px, 360px) 1fr; gap: 24px; align-items: start; }
+.layout { display: grid; grid-template-columns: minmax(260px, 360px) minmax(0, 1fr); gap: 24px; align-items: start; }
+#results { min-width: 0; }
+.scroll { max-width: 100%; overflow-x: auto; }
+.of-index { font-weight: normal; color: #57606a; font-size: 12px; }
 @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
 #controls { position: sticky; top: 8px; max-height: calc(100vh - 16px); overflow-y: auto; padding-right: 8px; }
 #controls h2, #results h2 { margin-top: 12px; }
 .method label { display: block; margin: 6px 0; }
 .method select { max-width: 100%; }
-.weight { display: grid; grid-template-columns: 1fr 5.5em 3.5em; gap: 2px 6px; align-items: center; margin: 4px 0; }
+.weight { display: grid; grid-template-columns: minmax(0, 1fr) 5em 3.2em; gap: 2px 6px; align-items: center; margin: 4px 0; }
 .weight label { grid-column: 1 / -1; font-size: 13px; }
 .weight.depth-1 label { font-weight: 600; }
 .weight input[type=range] { width: 100%; }
-.weight input[type=number] { width: 5.5em; }
+.weight input[type=number] { width: 5em; box-sizing: border-box; }
 .weight .share { font-size: 12px; color: #57606a; text-align: right; font-variant-numeric: tabular-nums; }
 .buttons { display: flex; flex-wrap: wrap; gap: 6px; margin: 10px 0; }
 #toml { width: 100%; min-height: 7em; font: 12px ui-monospace, monospace; }
@@ -138,14 +141,14 @@ const BODY: &str = r#"<div class="layout">
 <button type="button" id="copy-link">Copy link</button>
 <button type="button" id="copy-toml">Copy as edition variant</button>
 </div>
-<label for="toml">This scenario as an edition variant (add it to the edition file; <code>cityrank run EDITION.toml --variant scenario</code> gives these ranks):</label>
+<label for="toml" id="toml-label">This scenario as an edition variant: add it to the edition file itself (the paths in that file are relative to it); <code>cityrank run EDITION.toml --variant <span id="variant-name">scenario</span></code> then gives these ranks.</label>
 <textarea id="toml" readonly></textarea>
 </aside>
 <section id="results" aria-label="Ranking">
 <p id="status" class="note" role="status" aria-live="polite"></p>
 <div id="map-section" hidden>
 <h2>Map</h2>
-<div class="map-tools"><button type="button" id="zoom-in" aria-label="Zoom in">+</button><button type="button" id="zoom-out" aria-label="Zoom out">−</button><button type="button" id="zoom-reset">Whole ranking</button>
+<div class="map-tools"><button type="button" id="zoom-in" aria-label="Zoom in">+</button><button type="button" id="zoom-out" aria-label="Zoom out">−</button><button type="button" id="zoom-reset">Reset view</button>
 <span class="note">Drag to pan, scroll or use the buttons to zoom; a point's size is its score, its colour its tier.</span></div>
 <div class="legend" id="legend"></div>
 <div id="map"></div>
@@ -156,10 +159,10 @@ const BODY: &str = r#"<div class="layout">
 <h2>Ranking</h2>
 <label for="search">Find a unit: </label><input type="search" id="search" placeholder="name, id or country">
 <p id="shown" class="note"></p>
-<table id="ranking"><thead></thead><tbody></tbody></table>
+<div class="scroll"><table id="ranking"><thead></thead><tbody></tbody></table></div>
 <h2 id="breakdown-title">Breakdown</h2>
 <p class="note">Click a row of the ranking to see its unit's scores under this scenario.</p>
-<table id="breakdown"><thead><tr><th scope="col">Node</th><th scope="col">Score</th><th scope="col">Share of parent</th><th scope="col"></th></tr></thead><tbody></tbody></table>
+<table id="breakdown"><thead><tr><th scope="col">Node</th><th scope="col">Score</th><th scope="col">Weight among its siblings</th><th scope="col">Score against all units (lowest to highest)</th></tr></thead><tbody></tbody></table>
 </section>
 </div>
 "#;
@@ -173,11 +176,42 @@ const SCRIPT: &str = r##"
   var modelText = $('cityrank-model').textContent;
   var model = JSON.parse(modelText), page = JSON.parse($('cityrank-page').textContent);
   var nodes = model.nodes, units = page.units, n = model.units;
-  var TIER_COLOURS = ['#1a7f37', '#4ac26b', '#bf8700', '#e16f24', '#cf222e', '#8250df', '#0969da', '#57606a', '#9a6700', '#6e7781'];
   function text(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'); }
   function bytes(b64) { var s = atob(b64.trim()), out = new Uint8Array(s.length); for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i); return out; }
-  function fmt(x) { return (x === null || isNaN(x)) ? '—' : (Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(4)); }
-  function problem(msg) { var p = $('problem'); if (msg) { p.textContent = msg; p.hidden = false; } else { p.hidden = true; p.textContent = ''; } }
+  // Two decimals as `cityrank run` prints them (Rust's `{:.2}`): the exact value
+  // rounded, halves to even (83.125 → 83.12).
+  function fmt(x) {
+    if (x === null || isNaN(x)) return '—';
+    if (Math.abs(x) >= 1e15) return x.toExponential(3);
+    var exact = x.toFixed(20), dot = exact.indexOf('.');
+    var s = x.toFixed(2);
+    if (/^50*$/.test(exact.slice(dot + 3))) {
+      var d = parseInt(exact.charAt(dot + 2), 10);
+      if (d % 2 === 0) s = exact.slice(0, dot + 3);
+    }
+    return s === '-0.00' ? '0.00' : s;
+  }
+  function problem(msg) {
+    var p = $('problem');
+    if (msg) { p.textContent = msg; p.hidden = false; document.body.dataset.problem = msg; }
+    else { p.hidden = true; p.textContent = ''; delete document.body.dataset.problem; }
+  }
+  // Tier colours in order, from the best tier (green) to the worst (red).
+  function tierColour(t) {
+    if (t === null || t < 0) return '#d0d7de';
+    var stops = [[26, 127, 55], [74, 194, 107], [212, 167, 44], [225, 111, 36], [207, 34, 46], [130, 7, 30]];
+    var k = tierNames.length < 2 ? 0 : t / (tierNames.length - 1) * (stops.length - 1);
+    var i = Math.min(stops.length - 2, Math.floor(k)), f = k - i;
+    var c = stops[i].map(function (v, j) { return Math.round(v + (stops[i + 1][j] - v) * f); });
+    return 'rgb(' + c.join(',') + ')';
+  }
+  // A slider's range shared by siblings (twice the largest sibling weight, at
+  // least 1, rounded up to 1, 2 or 5 × a power of ten) and a step of a hundredth
+  // of it, so that siblings' sliders compare and values stay short.
+  function nice(x) {
+    var e = Math.pow(10, Math.floor(Math.log10(x))), m = x / e;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e;
+  }
 
   var ex = null, enc = new TextEncoder(), dec = new TextDecoder();
   function put(b) { var p = ex.cr_buffer(b.length); new Uint8Array(ex.memory.buffer, p, b.length).set(b); }
@@ -204,14 +238,17 @@ const SCRIPT: &str = r##"
   }
 
   // Controls.
-  var sliders = {}, numbers = {}, shares = {};
+  var sliders = {}, numbers = {}, shares = {}, overalls = {};
   function buildControls() {
     var norm = $('normaliser'), aggr = $('aggregator');
-    model.normalisers.forEach(function (c, i) { norm.add(new Option(c.label, String(i))); });
-    model.aggregators.forEach(function (a, i) { aggr.add(new Option(a.label, String(i))); });
+    // Each choice with the name a link uses for it (normalise=NAME, aggregate=NAME).
+    model.normalisers.forEach(function (c, i) { norm.add(new Option(c.label + ' [' + c.name + ']', String(i))); });
+    model.aggregators.forEach(function (a, i) { aggr.add(new Option(a.label + ' [' + a.name + ']', String(i))); });
     norm.disabled = model.normalisers.length < 2; aggr.disabled = model.aggregators.length < 2;
-    norm.addEventListener('change', function () { scenario.normaliser = +norm.value; update(); });
-    aggr.addEventListener('change', function () { scenario.aggregator = +aggr.value; update(); });
+    norm.addEventListener('change', function () { addressProblem = null; scenario.normaliser = +norm.value; update(); });
+    aggr.addEventListener('change', function () { addressProblem = null; scenario.aggregator = +aggr.value; update(); });
+    if (norm.disabled) norm.title = 'This edition offers one normalisation';
+    if (aggr.disabled) aggr.title = 'This edition offers one aggregation';
     if (model.derived_weights) {
       $('weights-note').textContent += ' The edition derives its weights from the data; here they are held at the values it derived.';
     }
@@ -227,33 +264,44 @@ const SCRIPT: &str = r##"
       label.htmlFor = id; label.textContent = nd.name + (nd.name !== nd.id ? ' (' + nd.id + ')' : '');
       var range = document.createElement('input');
       range.type = 'range'; range.id = id; range.min = '0';
-      var top = Math.max(1, nd.weight * 3); range.max = String(top); range.step = String(top / 100);
+      var siblings = nodes[nd.parent].children.map(function (c) { return nodes[c].weight; });
+      var top = nice(Math.max(1, 2 * Math.max.apply(null, siblings)));
+      range.max = String(top); range.step = String(top / 100);
       range.dataset.node = nd.id;
       range.setAttribute('aria-describedby', 's-' + p);
       var num = document.createElement('input');
       num.type = 'number'; num.min = '0'; num.step = 'any'; num.dataset.node = nd.id;
       num.setAttribute('aria-label', 'Weight of ' + nd.name);
       var share = document.createElement('span'); share.className = 'share'; share.id = 's-' + p;
-      range.addEventListener('input', function () { scenario.weights[p] = parseFloat(range.value); num.value = range.value; update(); });
+      share.title = 'Share among its siblings';
+      var overall = document.createElement('span'); overall.className = 'of-index'; overall.id = 'e-' + p;
+      label.append(' ', overall);
+      range.addEventListener('input', function () { addressProblem = null; scenario.weights[p] = parseFloat(range.value); num.value = range.value; update(); });
       num.addEventListener('change', function () {
-        var w = parseFloat(num.value);
+        var w = parseFloat(num.value.replace(',', '.'));
         if (!(w >= 0) || !isFinite(w)) { problem('The weight of ' + nd.name + ' must be a number ≥ 0 (got "' + num.value + '").'); return; }
-        scenario.weights[p] = w; update();
+        addressProblem = null; scenario.weights[p] = w; update();
       });
+      overalls[p] = overall;
       sliders[p] = range; numbers[p] = num; shares[p] = share;
       div.append(label, range, num, share);
       holder.append(div);
     });
-    $('reset').addEventListener('click', function () { scenario = copy(nominal); update(); });
+    $('reset').addEventListener('click', function () { addressProblem = null; scenario = copy(nominal); update(); });
     $('copy-link').addEventListener('click', function () { copyText(location.href); });
     $('copy-toml').addEventListener('click', function () { copyText($('toml').value); });
     $('search').addEventListener('input', function () { drawRanking(); });
-    window.addEventListener('hashchange', function () { fromHash(); update(true); });
+    window.addEventListener('hashchange', function () {
+      if (location.hash.replace(/^#/, '') === (document.body.dataset.scenario || '')) return;
+      fromHash(); update(true);
+    });
   }
   function copy(s) { return { weights: s.weights.slice(), normaliser: s.normaliser, aggregator: s.aggregator, unit: s.unit || null }; }
   function copyText(t) {
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(t).catch(function () {});
-    $('status').textContent = 'Copied.';
+    var failed = function () { $('status').textContent = 'The browser did not allow copying: select the text and copy it yourself.'; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(t).then(function () { $('status').textContent = 'Copied.'; }, failed);
+    } else failed();
   }
   function syncControls() {
     $('normaliser').value = String(scenario.normaliser);
@@ -263,10 +311,26 @@ const SCRIPT: &str = r##"
       if (parseFloat(sliders[p].max) < w) sliders[p].max = String(w);
       if (parseFloat(sliders[p].value) !== w) sliders[p].value = String(w);
       if (parseFloat(numbers[p].value) !== w) numbers[p].value = String(w);
-      var parent = nodes[nodes[p].parent], sum = 0;
-      parent.children.forEach(function (c) { sum += scenario.weights[c]; });
-      shares[p].textContent = sum > 0 ? (100 * w / sum).toFixed(1) + '%' : '—';
+      shares[p].textContent = shareOf(+p) === null ? '—' : (100 * shareOf(+p)).toFixed(1) + '%';
+      var e = effective(+p);
+      overalls[p].textContent = e === null ? '' : '· ' + (100 * e).toFixed(1) + '% of the index';
     });
+  }
+  // A node's weight as a share of its siblings', and as a share of the index
+  // (the product of the shares up the tree), under the scenario.
+  function shareOf(p) {
+    var sum = 0;
+    nodes[nodes[p].parent].children.forEach(function (c) { sum += scenario.weights[c]; });
+    return sum > 0 ? scenario.weights[p] / sum : null;
+  }
+  function effective(p) {
+    var e = 1;
+    for (var q = p; nodes[q].parent !== null; q = nodes[q].parent) {
+      var s = shareOf(q);
+      if (s === null) return null;
+      e *= s;
+    }
+    return e;
   }
 
   // The scenario and the address.
@@ -291,12 +355,15 @@ const SCRIPT: &str = r##"
     var f = textOut();
     document.body.dataset.scenario = f;
     var url = location.href.replace(/#.*$/, '') + (f ? '#' + f : '');
-    if (url !== location.href) { try { history.replaceState(null, '', url); } catch (e) { location.hash = f; } }
-    var name = enc.encode('scenario');
+    // An address the page could not read stays as it was (to be corrected in
+    // place) until the reader changes something.
+    if (url !== location.href && addressProblem === null) { try { history.replaceState(null, '', url); } catch (e) { location.hash = f; } }
+    var name = enc.encode(page.variant_name);
     var json = enc.encode(scenarioJson(scenario)), both = new Uint8Array(json.length + name.length);
     both.set(json); both.set(name, json.length);
     put(both); call(ex.cr_variant_toml(name.length));
     $('toml').value = textOut();
+    $('toml').textContent = $('toml').value;
   }
 
   // What the page shows.
@@ -306,7 +373,7 @@ const SCRIPT: &str = r##"
     for (var u = 0; u < n; u++) order.push(u);
     order.sort(function (a, b) {
       var ra = result.ranks[a] || Infinity, rb = result.ranks[b] || Infinity;
-      return ra - rb || (units[a].name < units[b].name ? -1 : 1);
+      return ra - rb || a - b;
     });
     if (q) order = order.filter(function (u) {
       var x = units[u]; return (x.name + ' ' + x.id + ' ' + (x.country || '')).toLowerCase().indexOf(q) >= 0;
@@ -322,8 +389,8 @@ const SCRIPT: &str = r##"
       var r = result.ranks[u], was = units[u].rank, t = result.tiers[u];
       var d = (r && was) ? was - r : null;
       var change = d === null ? '<td>—</td>' : d > 0 ? '<td class="num up">▲ ' + d + '</td>' : d < 0 ? '<td class="num down">▼ ' + (-d) + '</td>' : '<td class="num">=</td>';
-      var tier = t < 0 ? '—' : '<span class="tier" style="background:' + TIER_COLOURS[t % TIER_COLOURS.length] + '">' + text(tierNames[t] || t) + '</span>';
-      return '<tr data-unit="' + text(units[u].id) + '" data-rank="' + (r || '') + '" data-index="' + u + '"' + (u === selected ? ' class="selected"' : '') + '>' +
+      var tier = t < 0 ? '—' : '<span class="tier" style="background:' + tierColour(t) + '">' + text(tierNames[t] || t) + '</span>';
+      return '<tr tabindex="0" data-unit="' + text(units[u].id) + '" data-rank="' + (r || '') + '" data-score="' + String(result.scores[0][u]) + '" data-index="' + u + '"' + (u === selected ? ' class="selected"' : '') + '>' +
         '<td class="num">' + (r || '—') + '</td>' + change + '<td>' + text(units[u].name) + '</td><td>' + text(units[u].country || '') + '</td>' +
         '<td class="num">' + fmt(result.scores[0][u]) + '</td><td>' + tier + '</td>' +
         pillars.map(function (p) { return '<td class="num">' + fmt(result.scores[p][u]) + '</td>'; }).join('') + '</tr>';
@@ -372,7 +439,8 @@ const SCRIPT: &str = r##"
     countries.forEach(function (c) {
       c.rings.forEach(function (r) {
         d.push('M' + r[0] + ' ' + (-r[1]));
-        for (var k = 2; k < r.length; k += 2) d.push('L' + r[k] + ' ' + (-r[k + 1]));
+        // A jump of more than 180° in longitude crosses the antimeridian: no line across the map.
+        for (var k = 2; k < r.length; k += 2) d.push((Math.abs(r[k] - r[k - 2]) > 180 ? 'M' : 'L') + r[k] + ' ' + (-r[k + 1]));
         d.push('Z');
       });
     });
@@ -439,14 +507,16 @@ const SCRIPT: &str = r##"
         '<br>rank ' + (result.ranks[i] || '—') + ', score ' + fmt(result.scores[0][i]) +
         (result.tiers[i] >= 0 ? ', ' + text(tierNames[result.tiers[i]]) : '') +
         pillars.map(function (p) { return '<br>' + text(nodes[p].name) + ': ' + fmt(result.scores[p][i]); }).join('');
-      tip.style.left = (e.clientX - r.left + 12) + 'px'; tip.style.top = (e.clientY - r.top + 12) + 'px';
       tip.hidden = false;
+      var x = e.clientX - r.left + 12, y = e.clientY - r.top + 12;
+      if (x + tip.offsetWidth > r.width) x = Math.max(0, e.clientX - r.left - 12 - tip.offsetWidth);
+      tip.style.left = x + 'px'; tip.style.top = y + 'px';
     }
     $('zoom-in').addEventListener('click', function () { zoom(0.7); });
     $('zoom-out').addEventListener('click', function () { zoom(1 / 0.7); });
     $('zoom-reset').addEventListener('click', function () { view = Object.assign({}, home); apply(); });
-    var legend = tierNames.map(function (t, k) { return '<span><i style="background:' + TIER_COLOURS[k % TIER_COLOURS.length] + '"></i>' + text(t) + '</span>'; });
-    $('legend').innerHTML = legend.join('') + '<span><i style="background:#8c959f"></i>no tier</span>';
+    var legend = tierNames.map(function (t, k) { return '<span><i style="background:' + tierColour(k) + '"></i>' + text(t) + '</span>'; });
+    $('legend').innerHTML = legend.join('') + '<span><i style="background:' + tierColour(-1) + ';outline:1px solid #8c959f"></i>no tier</span>';
     var missing = n - located.length;
     $('map-note').textContent = missing > 0 ? missing + ' of ' + n + ' units have no coordinates and are not on the map.' : '';
     map = { circles: circles, located: located, scale: 1, svg: svg };
@@ -468,7 +538,7 @@ const SCRIPT: &str = r##"
     if (!map) return;
     map.circles.forEach(function (c, j) {
       var i = map.located[j], t = result.tiers[i];
-      c.setAttribute('fill', t < 0 ? '#8c959f' : TIER_COLOURS[t % TIER_COLOURS.length]);
+      c.setAttribute('fill', tierColour(t));
       if (i === selected) c.classList.add('selected'); else c.classList.remove('selected');
     });
     if (!map.drawn) { map.drawn = true; map.apply(); } else map.resize();
@@ -489,8 +559,15 @@ const SCRIPT: &str = r##"
         var sum = 0; nodes[nd.parent].children.forEach(function (c) { sum += scenario.weights[c]; });
         share = sum > 0 ? (100 * scenario.weights[p] / sum).toFixed(1) + '%' : '—';
       }
-      var width = isNaN(v) ? 0 : Math.max(0, Math.min(100, v));
-      rows.push('<tr><td style="padding-left:' + (6 + nd.depth * 14) + 'px">' + text(nd.name) + '</td><td class="num">' + fmt(v) + '</td><td class="num">' + share + '</td><td class="bar"><div class="fill" style="width:' + width + '%"></div></td></tr>');
+      // The bar places the score between the lowest and the highest of all units.
+      var lo = Infinity, hi = -Infinity;
+      for (var k = 0; k < n; k++) {
+        var x = nd.indicator !== null ? indicatorValue(nd.indicator, k) : result.scores[p][k];
+        if (!isNaN(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+      }
+      var width = isNaN(v) ? 0 : hi > lo ? 100 * (v - lo) / (hi - lo) : 50;
+      var shown = isNaN(v) ? '<td class="num" title="missing: its weight is spread over its siblings">missing</td>' : '<td class="num">' + fmt(v) + '</td>';
+      rows.push('<tr><td style="padding-left:' + (6 + nd.depth * 14) + 'px">' + text(nd.name) + '</td>' + shown + '<td class="num">' + share + '</td><td class="bar"><div class="fill" style="width:' + width.toFixed(1) + '%"></div></td></tr>');
       nd.children.forEach(walk);
     })(0);
     body.innerHTML = rows.join('');
@@ -500,14 +577,27 @@ const SCRIPT: &str = r##"
     return p === 0 ? NaN : new Float64Array(ex.memory.buffer, p, n)[u];
   }
 
+  var lastGood = null;
   function update(fromAddress) {
     try {
       result = recompute();
       problem(addressProblem);
     } catch (e) {
-      problem('This scenario cannot be computed: ' + e.message);
-      return;
+      // Back to the last scenario that could be computed (the edition's, for an
+      // address), so that what is shown, the controls, the link and the variant
+      // agree.
+      var why = 'This scenario cannot be computed: ' + e.message + '.';
+      if (fromAddress || lastGood === null) {
+        addressProblem = why + ' Showing the edition instead.';
+        scenario = copy(nominal);
+      } else {
+        addressProblem = null;
+        scenario = copy(lastGood);
+      }
+      result = recompute();
+      problem(addressProblem === null ? why + ' The last scenario that could be computed is shown.' : addressProblem);
     }
+    lastGood = copy(scenario);
     syncControls();
     drawRanking(); drawMoves(); drawBreakdown(); drawMap();
     writeHash();
@@ -515,11 +605,20 @@ const SCRIPT: &str = r##"
     document.body.dataset.recomputeMs = String(result.ms);
   }
 
-  $('ranking').addEventListener('click', function (e) {
-    var tr = e.target.closest('tr[data-index]');
-    if (!tr) return;
+  // A row (clicked, or Enter/Space when focused) shows its unit's breakdown.
+  function pick(tr) {
     selected = +tr.dataset.index;
     drawRanking(); drawBreakdown(); drawMap(); writeHash();
+    var again = document.querySelector('#ranking tr[data-index="' + selected + '"]');
+    if (again) again.focus();
+  }
+  $('ranking').addEventListener('click', function (e) {
+    var tr = e.target.closest('tr[data-index]');
+    if (tr) pick(tr);
+  });
+  $('ranking').addEventListener('keydown', function (e) {
+    var tr = e.target.closest('tr[data-index]');
+    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); pick(tr); }
   });
 
   var raw = bytes($('cityrank-tables').textContent);
@@ -530,11 +629,12 @@ const SCRIPT: &str = r##"
     put(all);
     call(ex.cr_load(modelBytes.length, raw.length));
     nominal = { weights: nodes.map(function (nd) { return nd.weight; }), normaliser: 0, aggregator: 0, unit: null };
+    $('variant-name').textContent = page.variant_name;
     buildControls();
     fromHash();
     result = { scores: [], ranks: [], tiers: [] };
     buildMap();
-    update();
+    update(true);
     document.body.dataset.readyMs = String(performance.now());
     document.body.dataset.ready = '1';
     document.dispatchEvent(new Event('cityrank:ready'));
