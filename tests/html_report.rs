@@ -302,13 +302,24 @@ fn compare_report_renders_every_chart_in_a_browser() {
     let dom = dump_dom(&browser, &page);
     // Scores by tier, ranks across methods, a scatter, and per method its framework
     // tree and its units' breakdown.
-    let mut ids = vec!["chart-tiers".to_string(), "chart-bump".into(), "chart-scatter".into()];
+    // (LAS cities have coordinates: a map too.)
+    let mut ids = vec![
+        "chart-tiers".to_string(),
+        "chart-bump".into(),
+        "chart-map".into(),
+        "chart-scatter".into(),
+    ];
     for i in 0..methods {
         ids.push(format!("chart-tree-{i}"));
         ids.push(format!("chart-breakdown-{i}"));
     }
-    assert_eq!(ids.len(), 2 + 1 + 2 * methods);
+    assert_eq!(ids.len(), 3 + 1 + 2 * methods);
     assert_charts_drawn(&dom, &ids);
+    // A point per city on the map, each coloured.
+    assert_eq!(
+        attribute_of(&dom, "chart-map", "data-points"),
+        Some(LAS_2024_CITIES.to_string())
+    );
     // Every city in the bump chart and in each breakdown, and in the table of the
     // page (one row each, after the header); nothing summarised.
     assert_eq!(units_drawn(&dom, "chart-bump"), Some(LAS_2024_CITIES));
@@ -462,6 +473,48 @@ fn sensitivity_report_renders_every_chart_in_a_browser() {
         assert_eq!(table.matches("<tr>").count(), 1 + ASEM_2018_COUNTRIES);
         assert!(!html.contains("id=\"summary-note\""));
     }
+}
+
+#[test]
+fn sensitivity_report_maps_tier_stability_for_located_units() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("las-sensitivity.html");
+    let o = output(
+        cityrank(&dir.path().join("cache"))
+            .args([
+                "sensitivity",
+                "methodologies/las-2024.toml",
+                "--samples",
+                "4",
+                "--format",
+                "html",
+                "-o",
+            ])
+            .arg(&page),
+    );
+    assert!(o.status.success(), "sensitivity failed: {}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    let dom = dump_dom(&browser, &page);
+    let ids: Vec<String> = ["chart-ranks", "chart-sobol", "chart-tiers", "chart-map", "chart-loo"]
+        .map(String::from)
+        .to_vec();
+    assert_charts_drawn(&dom, &ids);
+    // A point per city, coloured by how often it kept its nominal tier.
+    assert_eq!(
+        attribute_of(&dom, "chart-map", "data-points"),
+        Some(LAS_2024_CITIES.to_string())
+    );
+    let map = &dom[dom.find("id=\"chart-map\"").unwrap()..];
+    let map = &map[..map.find("</svg>").unwrap()];
+    assert_eq!(map.matches("<circle").count(), LAS_2024_CITIES);
+    assert_eq!(
+        map.matches("<circle").count(),
+        map.matches(" fill=\"rgb(").count() + map.matches(" fill=\"#d0d7de\"").count()
+    );
 }
 
 #[test]

@@ -36,6 +36,7 @@
 mod compare;
 mod document;
 mod experts;
+mod map;
 mod report;
 mod sensitivity;
 
@@ -47,6 +48,7 @@ use serde::Serialize;
 pub use compare::{MethodCharts, chart_count, compare_report};
 pub use document::document_report;
 pub use experts::experts_report;
+pub use map::coordinates;
 pub use report::{WEB_MODULE, report_page};
 pub use sensitivity::{sensitivity_chart_count, sensitivity_report};
 
@@ -415,12 +417,17 @@ fn open_page(h: &mut String, title: &str) {
 
 /// The container of a chart.
 fn chart_container(h: &mut String, spec: &ChartSpec) {
+    // Height 0: the chart's own (a map is as high as its width allows).
+    let style = if spec.height == 0 {
+        String::new()
+    } else {
+        format!(" style=\"height:{}px\"", spec.height)
+    };
     let _ = writeln!(
         h,
-        "<div class=\"chart\" id=\"{}\" data-chart=\"{}\" style=\"height:{}px\"></div>",
+        "<div class=\"chart\" id=\"{}\" data-chart=\"{}\"{style}></div>",
         esc(&spec.id),
         spec.kind,
-        spec.height
     );
 }
 

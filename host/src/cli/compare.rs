@@ -142,7 +142,23 @@ pub fn run(args: CompareArgs) -> Result<()> {
                         .with_context(|| format!("breaking down `{}`", run.arg))?,
                 });
             }
-            cityrank::html::compare_report(&report, &methods)?
+            // Where the units are, when the datasets say (`lat`, `lon`), by the
+            // comparison's ids (a unit matched by name is compared under the id it
+            // has in the first method that has it).
+            let mut coordinates = std::collections::BTreeMap::new();
+            for (run, method) in runs.iter().zip(&report.methods) {
+                let edition = run.arg.load(&args.sandbox.limits())?;
+                let dataset = cityrank::dataset::Dataset::load(&edition.dataset)?;
+                for (id, at) in cityrank::html::coordinates(&dataset) {
+                    let id = report
+                        .matched_by_name
+                        .iter()
+                        .find(|m| m.method == method.label && m.id == id)
+                        .map_or(id, |m| m.as_id.clone());
+                    coordinates.entry(id).or_insert(at);
+                }
+            }
+            cityrank::html::compare_report(&report, &methods, &coordinates)?
         }
         Format::Table => compare::table(&report),
         Format::Json => compare::json(&report)?,

@@ -139,7 +139,8 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
             report.design.builds,
             started.elapsed().as_secs_f64() * 1e3
         );
-        return write_report(&report, m.format, m.output.as_deref());
+        // (The parts do not hold the dataset's coordinates: no map.)
+        return write_report(&report, m.format, m.output.as_deref(), &Default::default());
     }
     if args.shard.is_some() {
         if let Some(f) = args.format {
@@ -217,7 +218,12 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
         elapsed.as_secs_f64() * 1e3,
         report.design.builds as f64 / elapsed.as_secs_f64()
     );
-    write_report(&report, format, args.output.as_deref())
+    write_report(
+        &report,
+        format,
+        args.output.as_deref(),
+        &cityrank::html::coordinates(&dataset),
+    )
 }
 
 /// A workbook is not written to the terminal.
@@ -231,12 +237,18 @@ fn check_xlsx_output(format: SensitivityFormat, output: Option<&Path>) -> Result
 }
 
 /// Writes the report in `format` to `output` or standard output.
-fn write_report(report: &SensitivityReport, format: SensitivityFormat, output: Option<&Path>) -> Result<()> {
+/// `coordinates`: the units' `[lat, lon]` by id, for the HTML report's map.
+fn write_report(
+    report: &SensitivityReport,
+    format: SensitivityFormat,
+    output: Option<&Path>,
+    coordinates: &std::collections::BTreeMap<String, [f64; 2]>,
+) -> Result<()> {
     let text = match format {
         SensitivityFormat::Table => render::table(report),
         SensitivityFormat::Json => render::json(report)?,
         SensitivityFormat::Csv => render::csv(report)?,
-        SensitivityFormat::Html => cityrank::html::sensitivity_report(report)?,
+        SensitivityFormat::Html => cityrank::html::sensitivity_report(report, coordinates)?,
         SensitivityFormat::Xlsx => {
             let bytes = cityrank::excel::sensitivity_workbook(report)?;
             let path = output.context("--format xlsx needs -o FILE")?;

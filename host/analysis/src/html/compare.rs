@@ -13,6 +13,7 @@
 //! shows the method's top and bottom units, and the table is built by the page
 //! (paged, searchable) from the units as columns ([`Columns`]).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
@@ -304,9 +305,54 @@ const SCRIPT: Script<'static> = Script {
   }
   if (summary) after.push(unitsTable);
 
+  // Where the units are (`cityrankMap`), coloured by the tier of the method picked.
+  function mapChart(spec) {
+    var el = document.getElementById(spec.id);
+    if (!el) { errors.push('no chart container #' + spec.id); return null; }
+    var countries = JSON.parse(document.getElementById('cityrank-countries').textContent).countries;
+    var points = [];
+    units.forEach(function (u, i) { var at = data.coordinates[u.id]; if (at) points.push({ index: i, id: u.id, lat: at[0], lon: at[1] }); });
+    var bar = document.createElement('div'); bar.className = 'map-tools';
+    var label = document.createElement('label'); label.htmlFor = 'map-method'; label.textContent = 'Colour by the tiers of ';
+    var pick = document.createElement('select'); pick.id = 'map-method';
+    methods.forEach(function (meth, i) { pick.add(new Option(meth.label, String(i))); });
+    var note = document.createElement('span'); note.className = 'note'; note.textContent = ' (a point\'s size is its score in that method)';
+    var legend = document.createElement('div'); legend.className = 'legend';
+    bar.append(label, pick, note);
+    el.append(bar, legend);
+    var m = 0;
+    var map = cityrankMap(el, countries, points, {
+      prefix: 'map-', label: 'Map of the units, coloured by a method\'s tier',
+      tip: function (i) {
+        var u = units[i];
+        return '<b>' + text(u.name) + '</b>' + methods.map(function (meth, k) {
+          var e = entry(u, k);
+          return '<br>' + text(meth.label) + ': ' + (e && e.rank ? 'rank ' + e.rank + (e.tier ? ', ' + text(e.tier) : '') : '—');
+        }).join('');
+      }
+    });
+    function show() {
+      var tiers = methods[m].tiers, lo = Infinity, hi = -Infinity;
+      units.forEach(function (u) { var e = entry(u, m); if (e && e.score !== null) { lo = Math.min(lo, e.score); hi = Math.max(hi, e.score); } });
+      legend.innerHTML = tiers.map(function (t, k) {
+        return '<span><i style="background:' + cityrankTierColour(k, tiers.length) + '"></i>' + text(t) + '</span>';
+      }).join('') + '<span><i style="background:' + cityrankTierColour(-1, 0) + '"></i>no tier, or not in this method</span>';
+      map.update(
+        function (i) { var e = entry(units[i], m); return cityrankTierColour(e && e.tier ? tiers.indexOf(e.tier) : -1, tiers.length); },
+        function (i) { var e = entry(units[i], m); return e && e.score !== null && hi > lo ? (e.score - lo) / (hi - lo) : NaN; },
+        null
+      );
+    }
+    pick.addEventListener('change', function () { m = +pick.value; show(); });
+    show();
+    rendered += 1;
+    el.setAttribute('data-rendered', 'true');
+    return map;
+  }
+
   var kinds = {
     tiers: tiersChart, bump: bumpChart, shifts: shiftsChart, scatter: scatterChart, density: densityChart,
-    tree: treeChart, breakdown: breakdownChart
+    tree: treeChart, breakdown: breakdownChart, map: mapChart
   };
 "#,
 };
@@ -431,13 +477,16 @@ struct Blob<'a> {
     report: ReportData<'a>,
     methods: &'a [MethodCharts],
     charts: &'a [ChartSpec],
+    /// Each unit's `[lat, lon]`, by the comparison's id (empty: no map).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    coordinates: &'a BTreeMap<String, [f64; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<Summary>,
 }
 
 /// The charts a report on `report` draws, in order (`methods`: the chart data as
 /// the page gets them, summarised or not).
-fn charts(report: &CompareReport, methods: &[MethodCharts], summary: Option<Summary>) -> Vec<ChartSpec> {
+fn charts(report: &CompareReport, methods: &[MethodCharts], summary: Option<Summary>, located: bool) -> Vec<ChartSpec> {
     let units = report.units.len();
     let first = report.methods.first().map_or("", |m| m.label.as_str());
     let chart = |id: String, kind, method, title: String, height| ChartSpec {
@@ -475,6 +524,15 @@ fn charts(report: &CompareReport, methods: &[MethodCharts], summary: Option<Summ
             ),
             (s.top * 18 + 80).max(400),
         )),
+    }
+    if located {
+        out.push(chart(
+            "chart-map".into(),
+            "map",
+            None,
+            "Where the units are: the tiers of a method".into(),
+            0,
+        ));
     }
     if report.methods.len() > 1 {
         if summary.is_some() {
@@ -540,17 +598,25 @@ fn charts(report: &CompareReport, methods: &[MethodCharts], summary: Option<Summ
 /// the bump chart, a scatter (or when the report summarises, a histogram of rank
 /// shifts and a density of scores) when there are two methods or more, and per
 /// method its framework tree and breakdown.
-pub fn chart_count(report: &CompareReport) -> usize {
+pub fn chart_count(report: &CompareReport, located: bool) -> usize {
     let pair = usize::from(report.methods.len() > 1);
     let pair_charts = if summarises(report.units.len()) { 2 * pair } else { pair };
-    2 + pair_charts + 2 * report.methods.len()
+    2 + usize::from(located) + pair_charts + 2 * report.methods.len()
 }
 
 /// The HTML report of `report`; `methods` gives each method's framework and
 /// breakdowns, in the order of `report.methods`. A report on more than
 /// [`SUMMARY_ABOVE_UNITS`](super::SUMMARY_ABOVE_UNITS) units summarises (see the
 /// module documentation of [`crate::html`]).
-pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Result<String> {
+///
+/// `coordinates` gives units' `[lat, lon]` by the comparison's ids (see
+/// [`super::coordinates`]); with any, the report draws a map of the units coloured
+/// by the tiers of the method the reader picks.
+pub fn compare_report(
+    report: &CompareReport,
+    methods: &[MethodCharts],
+    coordinates: &BTreeMap<String, [f64; 2]>,
+) -> Result<String> {
     if methods.len() != report.methods.len() || methods.iter().zip(&report.methods).any(|(a, b)| a.label != b.label) {
         bail!("internal error: the chart data do not match the comparison's methods");
     }
@@ -570,12 +636,14 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
             )
         }
     };
-    let specs = charts(report, methods, summary);
+    let located = report.units.iter().any(|u| coordinates.contains_key(&u.id));
+    let specs = charts(report, methods, summary, located);
     let blob = script_json(&Blob {
         report: data,
         methods,
         charts: &specs,
         summary,
+        coordinates,
     })?;
     let title = format!(
         "{} — {}",
@@ -773,6 +841,15 @@ pub fn compare_report(report: &CompareReport, methods: &[MethodCharts]) -> Resul
         let _ = writeln!(h, "</ul>");
     }
 
+    if located {
+        h.push_str(&super::map::countries_script());
+        let _ = writeln!(
+            h,
+            "<style>{}</style>\n<script>{}</script>",
+            super::map::MAP_STYLE,
+            super::map::MAP_SCRIPT
+        );
+    }
     close_page(&mut h, &blob, &SCRIPT);
     Ok(h)
 }

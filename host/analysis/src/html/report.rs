@@ -26,10 +26,6 @@ use crate::interactive::Report;
 /// The page module (`tools/build-web.sh`).
 pub const WEB_MODULE: &[u8] = include_bytes!("../../assets/cityrank-web.wasm");
 
-/// Country outlines under the map (Natural Earth 1:110m; `tools/vendor-map.sh`,
-/// see `host/analysis/assets/PROVENANCE.md`).
-const COUNTRIES: &str = include_str!("../../assets/countries-110m.json");
-
 /// How many ranking rows the page draws at once on a large ranking (the rest are
 /// reached by the search box).
 const ROWS_SHOWN: usize = 200;
@@ -40,7 +36,7 @@ pub fn report_page(report: &Report) -> Result<String> {
     let mut h = String::new();
     let title = format!("{} — what if?", report.page.title);
     open_page(&mut h, &title);
-    let _ = writeln!(h, "<style>{STYLE}</style>");
+    let _ = writeln!(h, "<style>{STYLE}{}</style>", super::map::MAP_STYLE);
     let _ = writeln!(
         h,
         "<header><h1>{}</h1>\n<p class=\"note\">Edition <code>{}</code>, {} units. Move a weight or choose another \
@@ -63,11 +59,7 @@ pub fn report_page(report: &Report) -> Result<String> {
         script_json(&report.page)?
     );
     if report.page.located {
-        let _ = writeln!(
-            h,
-            "<script type=\"application/json\" id=\"cityrank-countries\">{}</script>",
-            COUNTRIES.trim().replace('<', "\\u003c")
-        );
+        h.push_str(&super::map::countries_script());
     }
     let _ = writeln!(
         h,
@@ -81,7 +73,8 @@ pub fn report_page(report: &Report) -> Result<String> {
     );
     let _ = writeln!(
         h,
-        "<script>\nvar ROWS_SHOWN = {ROWS_SHOWN};\n{SCRIPT}</script>\n</body>\n</html>"
+        "<script>\nvar ROWS_SHOWN = {ROWS_SHOWN};\n{}\n{SCRIPT}</script>\n</body>\n</html>",
+        super::map::MAP_SCRIPT
     );
     Ok(h)
 }
@@ -112,16 +105,6 @@ body { max-width: 1400px; }
 #ranking td.up { color: #1a7f37; } #ranking td.down { color: #cf222e; }
 .tier { display: inline-block; white-space: nowrap; padding: 0 6px; border-radius: 8px; color: #fff; font-size: 12px; }
 #moves svg { width: 100%; }
-#map { position: relative; }
-#map svg { width: 100%; height: auto; background: #eaf2fb; border: 1px solid #d0d7de; cursor: grab; touch-action: none; }
-#map svg.dragging { cursor: grabbing; }
-#map .land { fill: #f6f8fa; stroke: #8c959f; stroke-width: 0.3; vector-effect: non-scaling-stroke; }
-#map circle { stroke: #fff; stroke-width: 0.6; vector-effect: non-scaling-stroke; fill-opacity: 0.85; }
-#map circle.selected { stroke: #0969da; stroke-width: 2.5; }
-#map .tip { position: absolute; pointer-events: none; background: #fff; border: 1px solid #8c959f; border-radius: 4px; padding: 4px 8px; font-size: 12px; box-shadow: 0 1px 4px rgba(0,0,0,.2); white-space: nowrap; }
-.map-tools { display: flex; gap: 6px; align-items: center; margin: 4px 0; flex-wrap: wrap; }
-.legend span { display: inline-flex; align-items: center; gap: 4px; margin-right: 10px; font-size: 12px; }
-.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; }
 #breakdown td.bar { width: 40%; }
 #breakdown .fill { height: 10px; background: #0969da; }
 "#;
@@ -148,8 +131,7 @@ const BODY: &str = r#"<div class="layout">
 <p id="status" class="note" role="status" aria-live="polite"></p>
 <div id="map-section" hidden>
 <h2>Map</h2>
-<div class="map-tools"><button type="button" id="zoom-in" aria-label="Zoom in">+</button><button type="button" id="zoom-out" aria-label="Zoom out">−</button><button type="button" id="zoom-reset">Reset view</button>
-<span class="note">Drag to pan, scroll or use the buttons to zoom; a point's size is its score, its colour its tier.</span></div>
+<p class="note">A point's colour is its tier, its size its score.</p>
 <div class="legend" id="legend"></div>
 <div id="map"></div>
 <p class="note" id="map-note"></p>
@@ -197,14 +179,7 @@ const SCRIPT: &str = r##"
     else { p.hidden = true; p.textContent = ''; delete document.body.dataset.problem; }
   }
   // Tier colours in order, from the best tier (green) to the worst (red).
-  function tierColour(t) {
-    if (t === null || t < 0) return '#d0d7de';
-    var stops = [[26, 127, 55], [74, 194, 107], [212, 167, 44], [225, 111, 36], [207, 34, 46], [130, 7, 30]];
-    var k = tierNames.length < 2 ? 0 : t / (tierNames.length - 1) * (stops.length - 1);
-    var i = Math.min(stops.length - 2, Math.floor(k)), f = k - i;
-    var c = stops[i].map(function (v, j) { return Math.round(v + (stops[i + 1][j] - v) * f); });
-    return 'rgb(' + c.join(',') + ')';
-  }
+  function tierColour(t) { return cityrankTierColour(t, tierNames.length); }
   // A slider's range shared by siblings (twice the largest sibling weight, at
   // least 1, rounded up to 1, 2 or 5 × a power of ten) and a step of a hundredth
   // of it, so that siblings' sliders compare and values stay short.
@@ -424,124 +399,39 @@ const SCRIPT: &str = r##"
     holder.innerHTML = svg.join('');
     holder.dataset.bars = String(moves.length);
   }
-  // The map: an equirectangular projection (x = longitude, y = −latitude, in
-  // degrees), pan by dragging, zoom by the wheel or the buttons.
+  // The map (the shared `cityrankMap`): units coloured by tier, sized by score.
   var map = null;
   function buildMap() {
     if (!page.located) return;
     $('map-section').hidden = false;
     var countries = JSON.parse($('cityrank-countries').textContent).countries;
-    var ns = 'http://www.w3.org/2000/svg';
-    var svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'Map of the ranked units, coloured by tier');
-    var d = [];
-    countries.forEach(function (c) {
-      c.rings.forEach(function (r) {
-        d.push('M' + r[0] + ' ' + (-r[1]));
-        // A jump of more than 180° in longitude crosses the antimeridian: no line across the map.
-        for (var k = 2; k < r.length; k += 2) d.push((Math.abs(r[k] - r[k - 2]) > 180 ? 'M' : 'L') + r[k] + ' ' + (-r[k + 1]));
-        d.push('Z');
-      });
+    var points = [];
+    units.forEach(function (u, i) { if (u.at) points.push({ index: i, id: u.id, lat: u.at[0], lon: u.at[1] }); });
+    map = cityrankMap($('map'), countries, points, {
+      label: 'Map of the ranked units, coloured by tier and sized by score',
+      tip: function (i) {
+        var u = units[i], pillars = nodes[0].children.filter(function (c) { return nodes[c].indicator === null; });
+        return '<b>' + text(u.name) + '</b>' + (u.country ? ' (' + text(u.country) + ')' : '') +
+          '<br>rank ' + (result.ranks[i] || '—') + ', score ' + fmt(result.scores[0][i]) +
+          (result.tiers[i] >= 0 ? ', ' + text(tierNames[result.tiers[i]]) : '') +
+          pillars.map(function (p) { return '<br>' + text(nodes[p].name) + ': ' + fmt(result.scores[p][i]); }).join('');
+      },
+      pick: function (i) { selected = i; drawRanking(); drawBreakdown(); drawMap(); writeHash(); }
     });
-    var land = document.createElementNS(ns, 'path');
-    land.setAttribute('class', 'land'); land.setAttribute('d', d.join('')); land.setAttribute('fill-rule', 'evenodd');
-    svg.append(land);
-    var dots = document.createElementNS(ns, 'g');
-    svg.append(dots);
-    var tip = document.createElement('div'); tip.className = 'tip'; tip.hidden = true;
-    $('map').append(svg, tip);
-    var circles = [], located = [];
-    units.forEach(function (u, i) {
-      if (!u.at) return;
-      var c = document.createElementNS(ns, 'circle');
-      c.setAttribute('cx', u.at[1]); c.setAttribute('cy', -u.at[0]);
-      c.dataset.unit = u.id; c.dataset.index = String(i);
-      dots.append(c); circles.push(c); located.push(i);
-    });
-    // The view: the units' extent with a margin, then what the reader pans and zooms to.
-    var lons = located.map(function (i) { return units[i].at[1]; }), lats = located.map(function (i) { return units[i].at[0]; });
-    var x0 = Math.min.apply(null, lons), x1 = Math.max.apply(null, lons), y0 = -Math.max.apply(null, lats), y1 = -Math.min.apply(null, lats);
-    var pad = Math.max(2, 0.08 * Math.max(x1 - x0, y1 - y0));
-    var home = { x: x0 - pad, y: y0 - pad, w: Math.max(x1 - x0 + 2 * pad, 10), h: Math.max(y1 - y0 + 2 * pad, 5) };
-    if (home.w / home.h < 2) { var w = home.h * 2; home.x -= (w - home.w) / 2; home.w = w; } else { var h = home.w / 2; home.y -= (h - home.h) / 2; home.h = h; }
-    var view = Object.assign({}, home);
-    function apply() {
-      svg.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h);
-      map.scale = view.w / 960;
-      resize();
-    }
-    function zoom(f, cx, cy) {
-      var w = Math.min(400, Math.max(1, view.w * f)), h = w / 2;
-      if (cx === undefined) { cx = view.x + view.w / 2; cy = view.y + view.h / 2; }
-      view.x = cx - (cx - view.x) * w / view.w; view.y = cy - (cy - view.y) * h / view.h;
-      view.w = w; view.h = h; apply();
-    }
-    function point(e) {
-      var r = svg.getBoundingClientRect();
-      return { x: view.x + (e.clientX - r.left) / r.width * view.w, y: view.y + (e.clientY - r.top) / r.height * view.h };
-    }
-    svg.addEventListener('wheel', function (e) { e.preventDefault(); var p = point(e); zoom(e.deltaY > 0 ? 1.25 : 0.8, p.x, p.y); }, { passive: false });
-    var drag = null;
-    svg.addEventListener('pointerdown', function (e) { drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false }; svg.setPointerCapture(e.pointerId); svg.classList.add('dragging'); });
-    svg.addEventListener('pointermove', function (e) {
-      if (drag) {
-        var r = svg.getBoundingClientRect();
-        if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
-        view.x = drag.vx - (e.clientX - drag.x) / r.width * view.w; view.y = drag.vy - (e.clientY - drag.y) / r.height * view.h;
-        apply(); return;
-      }
-      var t = e.target;
-      if (t.tagName === 'circle') showTip(+t.dataset.index, e); else tip.hidden = true;
-    });
-    svg.addEventListener('pointerup', function (e) {
-      svg.classList.remove('dragging');
-      var was = drag; drag = null;
-      if (was && !was.moved && e.target.tagName === 'circle') { selected = +e.target.dataset.index; drawRanking(); drawBreakdown(); drawMap(); writeHash(); }
-    });
-    svg.addEventListener('pointerleave', function () { tip.hidden = true; });
-    function showTip(i, e) {
-      var r = $('map').getBoundingClientRect(), u = units[i];
-      var pillars = nodes[0].children.filter(function (c) { return nodes[c].indicator === null; });
-      tip.innerHTML = '<b>' + text(u.name) + '</b>' + (u.country ? ' (' + text(u.country) + ')' : '') +
-        '<br>rank ' + (result.ranks[i] || '—') + ', score ' + fmt(result.scores[0][i]) +
-        (result.tiers[i] >= 0 ? ', ' + text(tierNames[result.tiers[i]]) : '') +
-        pillars.map(function (p) { return '<br>' + text(nodes[p].name) + ': ' + fmt(result.scores[p][i]); }).join('');
-      tip.hidden = false;
-      var x = e.clientX - r.left + 12, y = e.clientY - r.top + 12;
-      if (x + tip.offsetWidth > r.width) x = Math.max(0, e.clientX - r.left - 12 - tip.offsetWidth);
-      tip.style.left = x + 'px'; tip.style.top = y + 'px';
-    }
-    $('zoom-in').addEventListener('click', function () { zoom(0.7); });
-    $('zoom-out').addEventListener('click', function () { zoom(1 / 0.7); });
-    $('zoom-reset').addEventListener('click', function () { view = Object.assign({}, home); apply(); });
     var legend = tierNames.map(function (t, k) { return '<span><i style="background:' + tierColour(k) + '"></i>' + text(t) + '</span>'; });
     $('legend').innerHTML = legend.join('') + '<span><i style="background:' + tierColour(-1) + ';outline:1px solid #8c959f"></i>no tier</span>';
-    var missing = n - located.length;
+    var missing = n - points.length;
     $('map-note').textContent = missing > 0 ? missing + ' of ' + n + ' units have no coordinates and are not on the map.' : '';
-    map = { circles: circles, located: located, scale: 1, svg: svg };
-    function resize() {
-      var lo = Infinity, hi = -Infinity;
-      located.forEach(function (i) { var v = result.scores[0][i]; if (!isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
-      var k = Math.max(0.05, map.scale * 1.2);
-      circles.forEach(function (c, j) {
-        var v = result.scores[0][located[j]];
-        var f = isNaN(v) || hi === lo ? 0.5 : (v - lo) / (hi - lo);
-        c.setAttribute('r', String(k * (2 + 5 * f)));
-      });
-    }
-    map.resize = resize;
-    map.apply = apply;
-    $('map').dataset.points = String(circles.length);
   }
   function drawMap() {
     if (!map) return;
-    map.circles.forEach(function (c, j) {
-      var i = map.located[j], t = result.tiers[i];
-      c.setAttribute('fill', tierColour(t));
-      if (i === selected) c.classList.add('selected'); else c.classList.remove('selected');
-    });
-    if (!map.drawn) { map.drawn = true; map.apply(); } else map.resize();
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i < n; i++) { var v = result.scores[0][i]; if (!isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
+    map.update(
+      function (i) { return tierColour(result.tiers[i]); },
+      function (i) { var v = result.scores[0][i]; return isNaN(v) || hi === lo ? NaN : (v - lo) / (hi - lo); },
+      selected
+    );
   }
   function drawBreakdown() {
     var body = $('breakdown').tBodies[0];

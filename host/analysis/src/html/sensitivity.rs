@@ -15,6 +15,7 @@
 //! the mean tier shares of each nominal tier's units, and the table of units is
 //! built by the page (paged, searchable) from the units as columns ([`Columns`]).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
@@ -376,9 +377,45 @@ const SCRIPT: Script<'static> = Script {
   }
   if (summary) after.push(unitsTable);
 
+  // Tier stability on the map (`cityrankMap`): the share of the builds that kept
+  // each unit in its nominal tier, from red (0) to green (1).
+  function mapChart(spec) {
+    var el = document.getElementById(spec.id);
+    if (!el) { errors.push('no chart container #' + spec.id); return null; }
+    var countries = JSON.parse(document.getElementById('cityrank-countries').textContent).countries;
+    var points = [];
+    units.forEach(function (u, i) { var at = data.coordinates[u.id]; if (at) points.push({ index: i, id: u.id, lat: at[0], lon: at[1] }); });
+    var kept = function (u) { return u.nominal_tier === null ? null : (u.tier_shares[u.nominal_tier] || 0); };
+    var legend = document.createElement('div'); legend.className = 'legend';
+    legend.innerHTML = [1, 0.75, 0.5, 0.25, 0].map(function (x) {
+      return '<span><i style="background:' + cityrankTierColour(Math.round((1 - x) * 4), 5) + '"></i>' + Math.round(100 * x) + '% of builds</span>';
+    }).join('') + '<span><i style="background:' + cityrankTierColour(-1, 0) + '"></i>no nominal tier</span>';
+    el.append(legend);
+    var lo = Infinity, hi = -Infinity;
+    units.forEach(function (u) { if (u.nominal_score !== null) { lo = Math.min(lo, u.nominal_score); hi = Math.max(hi, u.nominal_score); } });
+    var map = cityrankMap(el, countries, points, {
+      prefix: 'map-', label: 'Map of the units, coloured by how often they keep their nominal tier',
+      tip: function (i) {
+        var u = units[i], k = kept(u);
+        return '<b>' + text(u.name) + '</b><br>nominal rank ' + orMissing(u.nominal_rank) +
+          (u.nominal_tier ? ', ' + text(u.nominal_tier) : '') +
+          (k === null ? '' : '<br>kept its tier in ' + Math.round(100 * k) + '% of builds') +
+          '<br>rank 5–95%: ' + num(u.q5_rank, 1) + '–' + num(u.q95_rank, 1);
+      }
+    });
+    map.update(
+      function (i) { var k = kept(units[i]); return k === null ? cityrankTierColour(-1, 0) : cityrankTierColour((1 - k) * 4, 5); },
+      function (i) { var v = units[i].nominal_score; return v === null || !(hi > lo) ? NaN : (v - lo) / (hi - lo); },
+      null
+    );
+    rendered += 1;
+    el.setAttribute('data-rendered', 'true');
+    return map;
+  }
+
   var kinds = {
     intervals: intervalsChart, widths: widthsChart, sobol: sobolChart, tiers: tiersChart, tiermix: tierMixChart,
-    loo: looChart
+    loo: looChart, map: mapChart
   };
 "#,
 };
@@ -459,12 +496,15 @@ fn columns(r: &SensitivityReport) -> Columns<'_> {
 struct Blob<'a> {
     report: ReportData<'a>,
     charts: &'a [ChartSpec],
+    /// Each unit's `[lat, lon]` by id (empty: no map).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    coordinates: &'a BTreeMap<String, [f64; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<Summary>,
 }
 
 /// The charts a report on `r` draws, in order.
-fn charts(r: &SensitivityReport) -> Vec<ChartSpec> {
+fn charts(r: &SensitivityReport, located: bool) -> Vec<ChartSpec> {
     let summary = Summary::of(r.units.len());
     let per_unit = match summary {
         None => (r.units.len() * 16 + 90).max(240),
@@ -500,6 +540,9 @@ fn charts(r: &SensitivityReport) -> Vec<ChartSpec> {
         out.push(chart("chart-sobol", "sobol", "Sobol indices".into(), 420));
     }
     out.push(chart("chart-tiers", "tiers", subset("Tier stability"), per_unit));
+    if located {
+        out.push(chart("chart-map", "map", "Tier stability on the map".into(), 0));
+    }
     if summary.is_some() {
         let rows = share_labels(r).len();
         out.push(chart(
@@ -521,8 +564,8 @@ fn charts(r: &SensitivityReport) -> Vec<ChartSpec> {
 /// leave-one-out shifts when they were computed, and when the report summarises
 /// (more than [`SUMMARY_ABOVE_UNITS`] units) the widths of the rank intervals and
 /// the tier stability by nominal tier.
-pub fn sensitivity_chart_count(r: &SensitivityReport) -> usize {
-    charts(r).len()
+pub fn sensitivity_chart_count(r: &SensitivityReport, located: bool) -> usize {
+    charts(r, located).len()
 }
 
 /// The section of `kind`'s chart: its heading, `note` (HTML), `before` (HTML, e.g.
@@ -551,9 +594,13 @@ fn share_labels(r: &SensitivityReport) -> Vec<String> {
 /// The HTML report of a sensitivity (or uncertainty) analysis: one self-contained
 /// page with rank intervals, Sobol indices, tier stability and leave-one-out
 /// shifts, as charts and tables.
-pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
+///
+/// `coordinates` gives units' `[lat, lon]` by id (see [`super::coordinates`]);
+/// with any, the report maps how often each unit keeps its nominal tier.
+pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, [f64; 2]>) -> Result<String> {
     check_library()?;
-    let specs = charts(r);
+    let located = r.units.iter().any(|u| coordinates.contains_key(&u.id));
+    let specs = charts(r, located);
     let summary = Summary::of(r.units.len());
     let blob = script_json(&Blob {
         report: match summary {
@@ -567,6 +614,7 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
         },
         charts: &specs,
         summary,
+        coordinates,
     })?;
     let d = &r.design;
     let title = format!(
@@ -734,6 +782,16 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
     chart_section(
         &mut h,
         &specs,
+        "map",
+        &format!(
+            "Where the units are, each coloured by the share of the {over} that kept it in its nominal tier (green: \
+             always, red: never) and sized by its nominal score; point at a unit for its figures."
+        ),
+        "",
+    );
+    chart_section(
+        &mut h,
+        &specs,
         "tiermix",
         &format!(
             "For the units of each nominal tier, the mean over the units of the share of the {over} that put them \
@@ -854,6 +912,15 @@ pub fn sensitivity_report(r: &SensitivityReport) -> Result<String> {
         None => units_table(&mut h, r),
     }
 
+    if located {
+        h.push_str(&super::map::countries_script());
+        let _ = writeln!(
+            h,
+            "<style>{}</style>\n<script>{}</script>",
+            super::map::MAP_STYLE,
+            super::map::MAP_SCRIPT
+        );
+    }
     close_page(&mut h, &blob, &SCRIPT);
     Ok(h)
 }
