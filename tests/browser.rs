@@ -253,6 +253,18 @@ fn sliders_and_links_give_the_ranks_of_cityrank_run() {
                 if points[0] != nominal.len() || points[1] != nominal.len() {
                     return Err(format!("the map draws {points} points, {} cities expected", nominal.len()));
                 }
+                // A click on a point (a city alone on its part of the map) shows its
+                // unit's breakdown.
+                c.find(Locator::Css("#map circle[data-unit=\"mrt-nouakchott\"]"))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .map_err(|e| format!("clicking Nouakchott's point: {e}"))?;
+                let title = c.find(Locator::Id("breakdown-title")).await.unwrap().text().await.unwrap();
+                if !title.contains("Nouakchott") {
+                    return Err(format!("a click on Nouakchott's point shows {title:?}"));
+                }
                 c.find(Locator::Id("zoom-in")).await.unwrap().click().await.unwrap();
                 let zoomed = c
                     .execute("return document.querySelector('#map svg').getAttribute('viewBox');", vec![])

@@ -280,7 +280,9 @@ const RUNTIME: &str = r#"
   data.charts.forEach(function (spec) {
     var f = kinds[spec.kind];
     if (!f) { errors.push('unknown chart kind ' + spec.kind); return; }
-    f(spec);
+    // One chart's error does not stop the others (the charts drawn by the library
+    // are guarded by `draw`; the maps draw themselves).
+    try { f(spec); } catch (e) { errors.push(spec.id + ': ' + (e && e.message ? e.message : String(e))); }
   });
   after.forEach(function (f) {
     try { f(); } catch (e) { errors.push('after the charts: ' + (e && e.message ? e.message : String(e))); }

@@ -92,6 +92,19 @@ pub struct PageUnit {
 /// model that does not reproduce the run.
 pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Result<Report> {
     let edition = arg.load(limits)?;
+    if let Some(panel) = edition
+        .panel
+        .as_ref()
+        .filter(|p| p.years.len() == 1 && p.weights.first() != Some(&1.0))
+    {
+        bail!(
+            "`{arg}` scores one panel year with weight {} (scores multiplied and divided by it, which rounds); \
+             a report recomputes the year's scores as they are: give it weight 1 (`panel = {{ years = [{}], \
+             weights = [1] }}`)",
+            panel.weights.first().copied().unwrap_or_default(),
+            panel.years[0]
+        );
+    }
     if let Some(panel) = edition.panel.as_ref().filter(|p| p.years.len() > 1) {
         bail!(
             "`{arg}` scores panel data over {} years (each unit's years averaged); a report recomputes one \
@@ -260,45 +273,56 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         if let Some(variant) = parts.normalise
             && !normalisers.iter().any(|c| c.variant == variant)
         {
-            let mut alt = edition.clone();
-            alt.edition.variants.insert(ALTERNATIVE.into(), merged.clone());
-            alt.variant = Some(ALTERNATIVE.into());
-            // The alternative's run (its normalised stage is what the page needs; a
-            // failure after it, in an aggregation of the starting variant, leaves
-            // the normaliser out, said so, rather than the whole page).
-            let run = match run::run_loaded(&loaded, &alt, &dataset, record) {
-                Ok(run) => run,
-                Err(e) => {
-                    left_out.push(format!("{short}: running the edition with it fails: {e:#}"));
-                    continue;
+            'normaliser: {
+                // The starting variant with the alternative's normalisation only (its
+                // aggregation, if any, is offered apart).
+                let mut only = alternative.clone();
+                only.pipeline.aggregate = None;
+                only.aggregate.clear();
+                let mut alt = edition.clone();
+                alt.edition
+                    .variants
+                    .insert(ALTERNATIVE.into(), self::merged(base.as_ref(), &only)?);
+                alt.variant = Some(ALTERNATIVE.into());
+                // Its run (the normalised stage is what the page needs; a failure after
+                // it, in an aggregation of the starting variant, leaves the normaliser
+                // out, said so, rather than the whole page).
+                let run = match run::run_loaded(&loaded, &alt, &dataset, record) {
+                    Ok(run) => run,
+                    Err(e) => {
+                        left_out.push(format!(
+                            "{short}: running the edition with its normalisation fails: {e:#}"
+                        ));
+                        break 'normaliser;
+                    }
+                };
+                let table = normalised(&run.stages)?;
+                let alt_treated = stage_named(&run.stages, "treated")?;
+                let same = |t: &Vec<Vec<f64>>| {
+                    t.iter()
+                        .flatten()
+                        .map(|v| v.to_bits())
+                        .eq(table.values.iter().flatten().map(|v| v.to_bits()))
+                };
+                if tables.iter().any(same) {
+                    // The same numbers as a normaliser already offered.
+                } else if table.units != stage.units || !same_bits(&alt_treated.values, &treated.values) {
+                    left_out.push(format!("{short}: it screens other units than the edition"));
+                } else {
+                    normalisers.push(Choice {
+                        name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
+                        label: format!("{} — from {short}", summary(&variant, "normalise")),
+                        variant,
+                        scalings: None,
+                        table: None,
+                    });
+                    tables.push(table.values.clone());
+                    scalings.push(scalings_of(
+                        &alt.effective_manifest(&loaded.manifest)?,
+                        &treated.values,
+                        &kept,
+                    )?);
                 }
-            };
-            let table = normalised(&run.stages)?;
-            let alt_treated = stage_named(&run.stages, "treated")?;
-            let same = |t: &Vec<Vec<f64>>| {
-                t.iter()
-                    .flatten()
-                    .map(|v| v.to_bits())
-                    .eq(table.values.iter().flatten().map(|v| v.to_bits()))
-            };
-            if tables.iter().any(same) {
-                // The same numbers as a normaliser already offered.
-            } else if table.units != stage.units || !same_bits(&alt_treated.values, &treated.values) {
-                left_out.push(format!("{short}: it screens other units than the edition"));
-            } else {
-                normalisers.push(Choice {
-                    name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
-                    label: format!("{} — from {short}", summary(&variant, "normalise")),
-                    variant,
-                    scalings: None,
-                    table: None,
-                });
-                tables.push(table.values.clone());
-                scalings.push(scalings_of(
-                    &alt.effective_manifest(&loaded.manifest)?,
-                    &treated.values,
-                    &kept,
-                )?);
             }
         }
         if let Some(variant) = parts.aggregate

@@ -147,8 +147,12 @@ pub fn run(args: CompareArgs) -> Result<()> {
             // has in the first method that has it).
             let mut coordinates = std::collections::BTreeMap::new();
             for (run, method) in runs.iter().zip(&report.methods) {
-                let edition = run.arg.load(&args.sandbox.limits())?;
-                let dataset = cityrank::dataset::Dataset::load(&edition.dataset)?;
+                let edition = run
+                    .arg
+                    .load(&args.sandbox.limits())
+                    .with_context(|| format!("reading `{}` again for the map", run.arg))?;
+                let dataset = cityrank::dataset::Dataset::load(&edition.dataset)
+                    .with_context(|| format!("reading the dataset of `{}` again for the map", run.arg))?;
                 for (id, at) in cityrank::html::coordinates(&dataset) {
                     let id = report
                         .matched_by_name

@@ -140,6 +140,12 @@ pub fn run(args: SensitivityArgs) -> Result<()> {
             started.elapsed().as_secs_f64() * 1e3
         );
         // (The parts do not hold the dataset's coordinates: no map.)
+        if m.format == SensitivityFormat::Html {
+            eprintln!(
+                "note: a merged HTML report has no map (the parts do not hold the units' coordinates); \
+                 the report of the unsharded run draws it"
+            );
+        }
         return write_report(&report, m.format, m.output.as_deref(), &Default::default());
     }
     if args.shard.is_some() {

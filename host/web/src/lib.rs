@@ -661,6 +661,7 @@ impl Model {
         let mut scenario = self.nominal();
         let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
         let mut seen: Vec<usize> = Vec::new();
+        let mut given = std::collections::BTreeSet::new();
         for part in fragment.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = part
                 .split_once('=')
@@ -689,6 +690,9 @@ impl Model {
                             .ok_or_else(|| format!("weights: `{id}`'s weight `{w}` is not a number ≥ 0"))?;
                         scenario.weights[p] = w;
                     }
+                }
+                "normalise" | "aggregate" | "unit" if !given.insert(key) => {
+                    return Err(format!("`{key}=` is given twice; give it once"));
                 }
                 "normalise" => {
                     let name = decode(value)?;
@@ -1189,6 +1193,8 @@ mod tests {
         assert!(e.contains("decimal comma"), "{e}");
         let e = m.parse_fragment("weights=a:1,a:2").unwrap_err();
         assert!(e.contains("given twice"), "{e}");
+        let e = m.parse_fragment("aggregate=edition&aggregate=geometric").unwrap_err();
+        assert!(e.contains("`aggregate=` is given twice"), "{e}");
         let mut tiny = m.nominal();
         tiny.weights[1] = 1e-300;
         assert_eq!(m.fragment(&tiny), "weights=a:1e-300");

@@ -22,7 +22,7 @@ pub(crate) fn countries_script() -> String {
 
 /// Each unit's `[latitude, longitude]` in degrees, by id, from the dataset's `lat`
 /// and `lon` columns (empty without them; units with a missing coordinate are
-/// left out). For panel data, a unit's latest row with both.
+/// left out). For panel data, the unit's last row in the file with both.
 pub fn coordinates(dataset: &Dataset) -> BTreeMap<String, [f64; 2]> {
     let (Some(lat), Some(lon)) = (dataset.numbers.get("lat"), dataset.numbers.get("lon")) else {
         return BTreeMap::new();
@@ -127,7 +127,12 @@ function cityrankMap(holder, countries, points, options) {
   }
   svg.addEventListener('wheel', function (e) { e.preventDefault(); var p = at(e); zoom(e.deltaY > 0 ? 1.25 : 0.8, p.x, p.y); }, { passive: false });
   var drag = null;
-  svg.addEventListener('pointerdown', function (e) { drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false }; svg.setPointerCapture(e.pointerId); svg.classList.add('dragging'); });
+  // The point pressed is kept: once the pointer is captured, the release goes to
+  // the map, not to the point.
+  svg.addEventListener('pointerdown', function (e) {
+    drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false, target: e.target.tagName === 'circle' ? e.target : null };
+    svg.setPointerCapture(e.pointerId); svg.classList.add('dragging');
+  });
   svg.addEventListener('pointermove', function (e) {
     if (drag) {
       var r = svg.getBoundingClientRect();
@@ -140,7 +145,7 @@ function cityrankMap(holder, countries, points, options) {
   svg.addEventListener('pointerup', function (e) {
     svg.classList.remove('dragging');
     var was = drag; drag = null;
-    if (was && !was.moved && e.target.tagName === 'circle' && options.pick) options.pick(+e.target.dataset.index);
+    if (was && !was.moved && was.target && options.pick) options.pick(+was.target.dataset.index);
   });
   svg.addEventListener('pointerleave', function () { tip.hidden = true; });
   function showTip(i, e) {

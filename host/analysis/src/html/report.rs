@@ -164,14 +164,17 @@ const SCRIPT: &str = r##"
   // rounded, halves to even (83.125 → 83.12).
   function fmt(x) {
     if (x === null || isNaN(x)) return '—';
-    if (Math.abs(x) >= 1e15) return x.toExponential(3);
+    if (!isFinite(x)) return x > 0 ? 'inf' : '-inf';
+    if (Math.abs(x) >= 1e21) return x.toExponential(3);
+    // (JavaScript drops the sign of a negative number that rounds to zero; Rust keeps it.)
+    if (x < 0 || Object.is(x, -0)) return '-' + fmt(-x);
     var exact = x.toFixed(20), dot = exact.indexOf('.');
     var s = x.toFixed(2);
     if (/^50*$/.test(exact.slice(dot + 3))) {
       var d = parseInt(exact.charAt(dot + 2), 10);
       if (d % 2 === 0) s = exact.slice(0, dot + 3);
     }
-    return s === '-0.00' ? '0.00' : s;
+    return s;
   }
   function problem(msg) {
     var p = $('problem');
@@ -191,7 +194,8 @@ const SCRIPT: &str = r##"
   var ex = null, enc = new TextEncoder(), dec = new TextDecoder();
   function put(b) { var p = ex.cr_buffer(b.length); new Uint8Array(ex.memory.buffer, p, b.length).set(b); }
   function textOut() { return dec.decode(new Uint8Array(ex.memory.buffer, ex.cr_text_ptr(), ex.cr_text_len())); }
-  function call(status) { if (status !== 0) throw new Error(textOut()); }
+  // An error of the module (a scenario it cannot compute) is marked as such.
+  function call(status) { if (status !== 0) { var e = new Error(textOut()); e.fromModule = true; throw e; } }
 
   var scenario = null, nominal = null, result = null, selected = null;
   // A problem with the address's scenario stays shown until another address is loaded.
@@ -253,8 +257,11 @@ const SCRIPT: &str = r##"
       label.append(' ', overall);
       range.addEventListener('input', function () { addressProblem = null; scenario.weights[p] = parseFloat(range.value); num.value = range.value; update(); });
       num.addEventListener('change', function () {
-        var w = parseFloat(num.value.replace(',', '.'));
-        if (!(w >= 0) || !isFinite(w)) { problem('The weight of ' + nd.name + ' must be a number ≥ 0 (got "' + num.value + '").'); return; }
+        var w = parseFloat(num.value);
+        if (num.validity.badInput || !(w >= 0) || !isFinite(w)) {
+          problem('The weight of ' + nd.name + ' must be a number ≥ 0, with a decimal point (e.g. 0.4).');
+          return;
+        }
         addressProblem = null; scenario.weights[p] = w; update();
       });
       overalls[p] = overall;
@@ -263,11 +270,15 @@ const SCRIPT: &str = r##"
       holder.append(div);
     });
     $('reset').addEventListener('click', function () { addressProblem = null; scenario = copy(nominal); update(); });
-    $('copy-link').addEventListener('click', function () { copyText(location.href); });
+    // The link of what is shown (not of an address the page could not read).
+    $('copy-link').addEventListener('click', function () {
+      var f = document.body.dataset.scenario || '';
+      copyText(location.href.replace(/#.*$/, '') + (f ? '#' + f : ''));
+    });
     $('copy-toml').addEventListener('click', function () { copyText($('toml').value); });
     $('search').addEventListener('input', function () { drawRanking(); });
     window.addEventListener('hashchange', function () {
-      if (location.hash.replace(/^#/, '') === (document.body.dataset.scenario || '')) return;
+      if (addressProblem === null && location.hash.replace(/^#/, '') === (document.body.dataset.scenario || '')) return;
       fromHash(); update(true);
     });
   }
@@ -416,7 +427,7 @@ const SCRIPT: &str = r##"
           (result.tiers[i] >= 0 ? ', ' + text(tierNames[result.tiers[i]]) : '') +
           pillars.map(function (p) { return '<br>' + text(nodes[p].name) + ': ' + fmt(result.scores[p][i]); }).join('');
       },
-      pick: function (i) { selected = i; drawRanking(); drawBreakdown(); drawMap(); writeHash(); }
+      pick: function (i) { addressProblem = null; selected = i; drawRanking(); drawBreakdown(); drawMap(); writeHash(); }
     });
     var legend = tierNames.map(function (t, k) { return '<span><i style="background:' + tierColour(k) + '"></i>' + text(t) + '</span>'; });
     $('legend').innerHTML = legend.join('') + '<span><i style="background:' + tierColour(-1) + ';outline:1px solid #8c959f"></i>no tier</span>';
@@ -450,9 +461,9 @@ const SCRIPT: &str = r##"
         share = sum > 0 ? (100 * scenario.weights[p] / sum).toFixed(1) + '%' : '—';
       }
       // The bar places the score between the lowest and the highest of all units.
-      var lo = Infinity, hi = -Infinity;
+      var lo = Infinity, hi = -Infinity, col = nd.indicator !== null ? indicatorColumn(nd.indicator) : result.scores[p];
       for (var k = 0; k < n; k++) {
-        var x = nd.indicator !== null ? indicatorValue(nd.indicator, k) : result.scores[p][k];
+        var x = col ? col[k] : NaN;
         if (!isNaN(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
       }
       var width = isNaN(v) ? 0 : hi > lo ? 100 * (v - lo) / (hi - lo) : 50;
@@ -462,9 +473,13 @@ const SCRIPT: &str = r##"
     })(0);
     body.innerHTML = rows.join('');
   }
-  function indicatorValue(i, u) {
+  function indicatorColumn(i) {
     var p = ex.cr_indicator_ptr(i);
-    return p === 0 ? NaN : new Float64Array(ex.memory.buffer, p, n)[u];
+    return p === 0 ? null : new Float64Array(ex.memory.buffer, p, n);
+  }
+  function indicatorValue(i, u) {
+    var c = indicatorColumn(i);
+    return c === null ? NaN : c[u];
   }
 
   var lastGood = null;
@@ -473,6 +488,7 @@ const SCRIPT: &str = r##"
       result = recompute();
       problem(addressProblem);
     } catch (e) {
+      if (!e.fromModule) throw e;
       // Back to the last scenario that could be computed (the edition's, for an
       // address), so that what is shown, the controls, the link and the variant
       // agree.
@@ -497,6 +513,7 @@ const SCRIPT: &str = r##"
 
   // A row (clicked, or Enter/Space when focused) shows its unit's breakdown.
   function pick(tr) {
+    addressProblem = null;
     selected = +tr.dataset.index;
     drawRanking(); drawBreakdown(); drawMap(); writeHash();
     var again = document.querySelector('#ranking tr[data-index="' + selected + '"]');
