@@ -1650,8 +1650,18 @@ fn dump_dom(browser: &Path, page: &Path) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Removes this process's temporary folder (see `tempfile_dir`), if any.
+pub fn remove_temporary_files() {
+    let _ = std::fs::remove_dir_all(temporary_folder());
+}
+
+/// This process's temporary folder (`cityrank-bench-PID` in the system's).
+fn temporary_folder() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("cityrank-bench-{}", std::process::id()))
+}
+
 fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("cityrank-bench-{}", std::process::id()));
+    let dir = temporary_folder();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     Ok(dir)
 }

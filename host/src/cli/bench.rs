@@ -31,8 +31,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let [case] = args.cases.as_slice() else {
             bail!("--child runs exactly one --case")
         };
-        let figures = bench::run_case(case, &args.root, args.quick)?;
-        println!("{}", serde_json::to_string(&figures)?);
+        let figures = bench::run_case(case, &args.root, args.quick);
+        // The case's temporary files (synthetic datasets, reports: hundreds of MB)
+        // go with it, whether it succeeded or not.
+        bench::remove_temporary_files();
+        println!("{}", serde_json::to_string(&figures?)?);
         return Ok(());
     }
     let cases: Vec<String> = if args.cases.is_empty() {
