@@ -139,24 +139,7 @@ async fn ranks(c: &Client) -> BTreeMap<String, Option<u64>> {
 /// `cityrank run` of `edition` (with `extra` appended to a copy of it, the
 /// methodology and dataset made absolute) at `--variant scenario`: unit → rank.
 fn cli_ranks(cache: &Path, dir: &Path, edition: &str, extra: &str) -> BTreeMap<String, Option<u64>> {
-    let source = root().join(edition);
-    let folder = source.parent().unwrap();
-    let mut text = String::new();
-    for line in std::fs::read_to_string(&source).unwrap().lines() {
-        match line.split_once(" = ") {
-            Some((key @ ("methodology" | "dataset"), value)) => {
-                text.push_str(&format!(
-                    "{key} = \"{}\"\n",
-                    folder.join(value.trim_matches('"')).display()
-                ));
-            }
-            _ => text.push_str(&format!("{line}\n")),
-        }
-    }
-    text.push('\n');
-    text.push_str(extra);
-    let copy = dir.join("edition.toml");
-    std::fs::write(&copy, text).unwrap();
+    let copy = edition_copy(dir, edition, extra);
     let o = output(
         cityrank(cache)
             .arg("run")

@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use cityrank::web::{Model, Scenario};
@@ -40,31 +40,6 @@ fn report(cache: &Path, dir: &Path, edition: &str) -> (Model, serde_json::Value,
     model.check().unwrap();
     let data: serde_json::Value = serde_json::from_str(blob(&html, "cityrank-page")).unwrap();
     (model, data, stderr(&o))
-}
-
-/// A copy of the edition file `edition` in `dir` whose methodology and dataset
-/// are absolute paths, with `extra` appended; its path.
-fn edition_copy(dir: &Path, edition: &str, extra: &str) -> PathBuf {
-    let source = root().join(edition);
-    let folder = source.parent().unwrap();
-    let mut text = String::new();
-    for line in std::fs::read_to_string(&source).unwrap().lines() {
-        match line.split_once(" = ") {
-            Some((key @ ("methodology" | "dataset"), value)) if !line.starts_with(' ') => {
-                let path = folder.join(value.trim_matches('"'));
-                text.push_str(&format!("{key} = \"{}\"\n", path.display()));
-            }
-            _ => {
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
-    }
-    text.push('\n');
-    text.push_str(extra);
-    let path = dir.join(source.file_name().unwrap());
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// Per unit id: its score's bits, rank and tier.

@@ -1163,35 +1163,10 @@ pub fn chromium() -> Option<std::path::PathBuf> {
 /// (`data-rendered-ms` on `<body>`, set by the report's script), both in seconds.
 /// Fails when the page reports script errors.
 fn open_in_chromium(browser: &Path, page: &Path) -> Result<(f64, f64)> {
-    let profile = page.with_extension("chromium-profile");
     let start = Instant::now();
-    let out = std::process::Command::new(browser)
-        .args(CHROMIUM_HEADLESS)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .with_context(|| format!("cannot start {}", browser.display()))?;
+    let dom = dump_dom(browser, page)?;
     let wall = start.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&profile);
-    if !out.status.success() {
-        bail!(
-            "{} failed on {}: {}",
-            browser.display(),
-            page.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let body = dom
-        .find("<body")
-        .and_then(|at| dom[at..].find('>').map(|end| &dom[at..at + end]))
-        .ok_or_else(|| anyhow!("{}: no <body> in the browser's DOM", page.display()))?;
-    let attribute = |name: &str| {
-        let at = body.find(&format!(" {name}=\""))? + name.len() + 3;
-        Some(body[at..at + body[at..].find('"')?].to_string())
-    };
+    let attribute = |name: &str| body_attribute(&dom, name);
     if attribute("data-errors").as_deref() != Some("[]") {
         bail!(
             "{}: the page's script failed: {}",
@@ -1205,6 +1180,30 @@ fn open_in_chromium(browser: &Path, page: &Path) -> Result<(f64, f64)> {
     Ok((wall, ms / 1000.0))
 }
 
+/// The value of attribute `name` of `<body>` in a dumped DOM.
+fn body_attribute(dom: &str, name: &str) -> Option<String> {
+    let body = &dom[dom.find("<body")?..];
+    let body = &body[..body.find('>')?];
+    let at = body.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(body[at..at + body[at..].find('"')?].to_string())
+}
+
+/// Writes the synthetic edition of `methodologies/data/recipe/scale.py` (13,000
+/// units × 200 indicators; needs python3) into `dir`.
+fn scale_edition(root: &Path, dir: &Path) -> Result<()> {
+    let recipe = root.join("methodologies/data/recipe/scale.py");
+    let o = std::process::Command::new("python3")
+        .arg(&recipe)
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .context("cannot run python3 (the scale recipe needs it)")?;
+    if !o.status.success() {
+        bail!("{}: {}", recipe.display(), String::from_utf8_lossy(&o.stderr).trim());
+    }
+    Ok(())
+}
+
 /// Whole processes at the scale of every city on Earth: the synthetic edition of
 /// `methodologies/data/recipe/scale.py` (13,000 units × 200 indicators, 2%
 /// missing; needs python3), each command run as a user runs it, with its wall
@@ -1215,16 +1214,7 @@ fn open_in_chromium(browser: &Path, page: &Path) -> Result<(f64, f64)> {
 /// and ≤ 2 GiB; each HTML report open in ≤ 3 s.
 fn scale_process(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let dir = tempfile_dir()?.join("scale");
-    let recipe = root.join("methodologies/data/recipe/scale.py");
-    let o = std::process::Command::new("python3")
-        .arg(&recipe)
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .context("cannot run python3 (the scale recipe needs it)")?;
-    if !o.status.success() {
-        bail!("{}: {}", recipe.display(), String::from_utf8_lossy(&o.stderr).trim());
-    }
+    scale_edition(root, &dir)?;
     let csv = std::fs::metadata(dir.join("units.csv"))?.len() as f64;
     let mb = |b: f64| b / (1024.0 * 1024.0);
     let mut figures = Vec::new();
@@ -1539,16 +1529,7 @@ fn report_page(root: &Path, quick: bool) -> Result<Vec<Figure>> {
     let las = std::path::absolute(root.join("methodologies/las-2024.toml"))?;
     let mut cases = vec![("LAS 2024 (62 cities)", las.display().to_string(), false)];
     if !quick {
-        let recipe = root.join("methodologies/data/recipe/scale.py");
-        let o = std::process::Command::new("python3")
-            .arg(&recipe)
-            .arg("--out")
-            .arg(&dir)
-            .output()
-            .context("cannot run python3 (the scale recipe needs it)")?;
-        if !o.status.success() {
-            bail!("{}: {}", recipe.display(), String::from_utf8_lossy(&o.stderr).trim());
-        }
+        scale_edition(root, &dir)?;
         cases.push(("13,000 × 200", dir.join("edition.toml").display().to_string(), true));
     }
     for (k, (name, edition, large)) in cases.into_iter().enumerate() {
@@ -1576,12 +1557,7 @@ fn report_page(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         let driven = dir.join(format!("page-{k}-driven.html"));
         std::fs::write(&driven, html)?;
         let dom = dump_dom(&browser, &driven)?;
-        let attribute = |name: &str| -> Option<String> {
-            let body = &dom[dom.find("<body")?..];
-            let body = &body[..body.find('>')?];
-            let at = body.find(&format!(" {name}=\""))? + name.len() + 3;
-            Some(body[at..at + body[at..].find('"')?].to_string())
-        };
+        let attribute = |name: &str| body_attribute(&dom, name);
         if let Some(e) = attribute("data-errors").filter(|e| e != "[]") {
             bail!("{}: the page's script failed: {e}", page.display());
         }
@@ -1623,7 +1599,6 @@ fn report_page(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(figures)
 }
 

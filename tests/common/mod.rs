@@ -95,3 +95,28 @@ pub fn declarative_edition(extra: &str) -> String {
          methodology = \"methodology.toml\"\ndataset = \"dataset.toml\"\n{extra}\n"
     )
 }
+
+/// A copy of the edition file `edition` in `dir` whose methodology and dataset
+/// are absolute paths, with `extra` appended; its path.
+pub fn edition_copy(dir: &Path, edition: &str, extra: &str) -> PathBuf {
+    let source = root().join(edition);
+    let folder = source.parent().unwrap();
+    let mut text = String::new();
+    for line in std::fs::read_to_string(&source).unwrap().lines() {
+        match line.split_once(" = ") {
+            Some((key @ ("methodology" | "dataset"), value)) if !line.starts_with(' ') => {
+                let path = folder.join(value.trim_matches('"'));
+                text.push_str(&format!("{key} = \"{}\"\n", path.display()));
+            }
+            _ => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    text.push('\n');
+    text.push_str(extra);
+    let path = dir.join(source.file_name().unwrap());
+    std::fs::write(&path, text).unwrap();
+    path
+}

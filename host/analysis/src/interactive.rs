@@ -23,10 +23,11 @@
 use anyhow::{Context as _, Result, anyhow, bail};
 use cityrank_core::dataset::Dataset;
 use cityrank_core::edition::{LimitsSpec, ResolvedEdition, Variant};
-use cityrank_core::methodology::{Framework, Manifest, MissingSpec, NodeKind, RankSpec, RescaleSpec, WeightSpec};
+use cityrank_core::methodology::{Framework, Manifest, NodeKind, RescaleSpec, WeightSpec};
 use cityrank_core::pipeline::{self, Options};
 use cityrank_core::run::{self, Loader};
-use cityrank_web::{Aggregation, Choice, MODEL_FORMAT, Method, Missing, Model, Node, RankRule, Rescale, Tiers};
+use cityrank_steps::aggregate as agg;
+use cityrank_web::{Aggregation, Choice, MODEL_FORMAT, Model, Node, Rescale, Tiers};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -399,19 +400,12 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         indicators: positions.len(),
         normalisers,
         aggregators,
-        missing: match manifest.pipeline.missing {
-            MissingSpec::Reweight { min_share } => Missing::Reweight { min_share },
-            MissingSpec::Propagate => Missing::Propagate,
-            MissingSpec::Fail => Missing::Fail,
-        },
+        missing: manifest.pipeline.missing.into(),
         rescale: manifest.pipeline.rescale.as_ref().map(|r| match r {
             RescaleSpec::RelativeToBest => Rescale::RelativeToBest,
             RescaleSpec::MinMax { lo, hi } => Rescale::MinMax { lo: *lo, hi: *hi },
         }),
-        ranking: match manifest.pipeline.rank {
-            RankSpec::Competition => RankRule::Competition,
-            RankSpec::Dense => RankRule::Dense,
-        },
+        ranking: pipeline::ranking_rule(&manifest),
         tiers: Tiers::from_plan(&plan, tier_names),
         derived_weights: manifest.pipeline.weights != WeightSpec::Manual,
         base_variant,
@@ -529,9 +523,10 @@ fn scalings_of(
     Ok(Some(out))
 }
 
-/// Every non-indicator node's standard aggregation method.
-fn methods(framework: &Framework) -> Result<Vec<Option<Method>>> {
-    use cityrank_core::methodology::{AggregateSpec, Penalty};
+/// Every non-indicator node's standard aggregation method (the pipeline's
+/// `native_method`), or an error for a node the methodology's code aggregates.
+fn methods(framework: &Framework) -> Result<Vec<Option<agg::Method>>> {
+    use cityrank_core::methodology::AggregateSpec;
     framework
         .nodes
         .iter()
@@ -539,23 +534,21 @@ fn methods(framework: &Framework) -> Result<Vec<Option<Method>>> {
             if n.kind == NodeKind::Indicator {
                 return Ok(None);
             }
-            Ok(Some(match n.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic) {
-                AggregateSpec::Arithmetic => Method::Arithmetic,
-                AggregateSpec::Geometric => Method::Geometric,
-                AggregateSpec::Harmonic => Method::Harmonic,
-                AggregateSpec::Generalised { p } => Method::Generalised { p: *p },
-                AggregateSpec::Median => Method::Median,
-                AggregateSpec::Copeland => Method::Copeland,
-                AggregateSpec::MazziottaPareto { penalty } => Method::MazziottaPareto {
-                    positive: *penalty == Penalty::Positive,
-                },
-                AggregateSpec::BenefitOfTheDoubt => Method::BenefitOfTheDoubt,
-                AggregateSpec::Plugin { name, .. } => bail!(
-                    "node `{}` is aggregated by the methodology's own method `{name}`; a report recomputes with \
-                     cityrank's standard steps only (choose a variant with a standard aggregation)",
-                    n.id
-                ),
-            }))
+            let spec = n.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic);
+            match pipeline::native_method(spec) {
+                Some(m) => Ok(Some(m)),
+                None => {
+                    let name = match spec {
+                        AggregateSpec::Plugin { name, .. } => name.as_str(),
+                        _ => "?",
+                    };
+                    bail!(
+                        "node `{}` is aggregated by the methodology's own method `{name}`; a report recomputes with \
+                         cityrank's standard steps only (choose a variant with a standard aggregation)",
+                        n.id
+                    )
+                }
+            }
         })
         .collect()
 }

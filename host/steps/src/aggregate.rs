@@ -12,6 +12,7 @@ use libm::{exp, pow};
 
 /// What to do when some children of a node are missing for a unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum MissingPolicy {
     /// Aggregate over the children present, with their weights rescaled to sum to the
     /// original total; the result is missing when the present children carry less
@@ -28,6 +29,7 @@ pub enum MissingPolicy {
 
 /// Which way the Mazziotta–Pareto penalty for unbalanced children points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum MpiPenalty {
     /// The composite is "positive" (higher = better, e.g. well-being): imbalance is
     /// penalised, `M − S·cv`. Compind's `ci_mpi(penalty = "POS")`.
@@ -39,6 +41,7 @@ pub enum MpiPenalty {
 
 /// How a node combines its children.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Method {
     /// Weighted arithmetic mean `Σ wᵢxᵢ / Σ wᵢ` (COINr `a_amean`).
     Arithmetic,

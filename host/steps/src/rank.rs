@@ -15,6 +15,7 @@ use crate::{StepError, is_missing};
 
 /// How tied units are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Ranking {
     /// Competition ranking ("1224"): ties share the best rank of their group and the
     /// next rank skips the tied places (see [`competition`]).

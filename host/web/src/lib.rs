@@ -68,11 +68,11 @@ pub struct Model {
     /// The aggregations the reader chooses among; the first is the edition's.
     pub aggregators: Vec<Aggregation>,
     /// What aggregation does with a missing child.
-    pub missing: Missing,
+    pub missing: MissingPolicy,
     /// The index's rescaling after aggregation.
     pub rescale: Option<Rescale>,
     /// How tied scores are ranked.
-    pub ranking: RankRule,
+    pub ranking: Ranking,
     /// How ranks and scores become tiers.
     pub tiers: Tiers,
     /// Whether the edition's weights are data-driven (`equal`, `pca`, `optimised`):
@@ -145,81 +145,7 @@ pub struct Aggregation {
     /// `aggregate` per node), as JSON; empty for the edition's own.
     pub variant: Map<String, Value>,
     /// The method of every node by position (`None` for indicators).
-    pub methods: Vec<Option<Method>>,
-}
-
-/// A standard aggregation method (see `cityrank_steps::aggregate::Method`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "kebab-case")]
-pub enum Method {
-    /// Weighted arithmetic mean.
-    Arithmetic,
-    /// Weighted geometric mean.
-    Geometric,
-    /// Weighted harmonic mean.
-    Harmonic,
-    /// Weighted generalised mean of power `p`.
-    Generalised {
-        /// The power.
-        p: f64,
-    },
-    /// Weighted median.
-    Median,
-    /// Copeland's method.
-    Copeland,
-    /// Mazziotta–Pareto index, penalising imbalance (`positive`) or rewarding it.
-    MazziottaPareto {
-        /// Whether the composite is positive (higher = better).
-        positive: bool,
-    },
-    /// Benefit of the doubt.
-    BenefitOfTheDoubt,
-}
-
-impl From<Method> for agg::Method {
-    fn from(m: Method) -> agg::Method {
-        match m {
-            Method::Arithmetic => agg::Method::Arithmetic,
-            Method::Geometric => agg::Method::Geometric,
-            Method::Harmonic => agg::Method::Harmonic,
-            Method::Generalised { p } => agg::Method::Generalised { p },
-            Method::Median => agg::Method::WeightedMedian,
-            Method::Copeland => agg::Method::Copeland,
-            Method::MazziottaPareto { positive } => agg::Method::MazziottaPareto {
-                penalty: if positive {
-                    agg::MpiPenalty::Positive
-                } else {
-                    agg::MpiPenalty::Negative
-                },
-            },
-            Method::BenefitOfTheDoubt => agg::Method::BenefitOfTheDoubt,
-        }
-    }
-}
-
-/// The missing-value policy of aggregation (see `cityrank_steps::aggregate::MissingPolicy`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "policy", rename_all = "kebab-case")]
-pub enum Missing {
-    /// Reweight the present children; missing below `min_share` of the weight.
-    Reweight {
-        /// Minimum share of the weight present, in `[0, 1]`.
-        min_share: f64,
-    },
-    /// Missing as soon as a child is.
-    Propagate,
-    /// A missing child is an error.
-    Fail,
-}
-
-impl From<Missing> for MissingPolicy {
-    fn from(m: Missing) -> MissingPolicy {
-        match m {
-            Missing::Reweight { min_share } => MissingPolicy::Reweight { min_share },
-            Missing::Propagate => MissingPolicy::Propagate,
-            Missing::Fail => MissingPolicy::Fail,
-        }
-    }
+    pub methods: Vec<Option<agg::Method>>,
 }
 
 /// The index's rescaling after aggregation (ranks unchanged).
@@ -235,16 +161,6 @@ pub enum Rescale {
         /// Score of the best unit.
         hi: f64,
     },
-}
-
-/// How tied scores are ranked (see `cityrank_steps::rank::Ranking`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RankRule {
-    /// "1224".
-    Competition,
-    /// "1223".
-    Dense,
 }
 
 /// The tier plan (see `cityrank_steps::tiers::TierPlan`) and the tiers' names.
@@ -512,8 +428,8 @@ impl Model {
             .aggregators
             .get(scenario.aggregator)
             .ok_or_else(|| format!("no aggregation number {}", scenario.aggregator))?;
-        let method_of = |a: &Aggregation, p: usize| a.methods[p].unwrap_or(Method::Arithmetic);
-        let policy: MissingPolicy = self.missing.into();
+        let method_of = |a: &Aggregation, p: usize| a.methods[p].unwrap_or(agg::Method::Arithmetic);
+        let policy = self.missing;
         let mut scores: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut changed = vec![true; n];
         // Deepest first, positions in order within a depth (the CLI's order).
@@ -559,7 +475,7 @@ impl Model {
                         .join(", ")
                 ));
             }
-            let column = agg::aggregate(method_of(aggregation, p).into(), &children, &weights, policy)
+            let column = agg::aggregate(method_of(aggregation, p), &children, &weights, policy)
                 .map_err(|e| step_error(&format!("aggregating `{}`", node.id), e))?;
             scores[p] = column;
         }
@@ -610,13 +526,7 @@ impl Model {
                     .map_err(|e| step_error("rescaling the index", e))?;
             }
         }
-        let ranks = rk::rank(
-            &scores[0],
-            match self.ranking {
-                RankRule::Competition => Ranking::Competition,
-                RankRule::Dense => Ranking::Dense,
-            },
-        );
+        let ranks = rk::rank(&scores[0], self.ranking);
         let (tiers, _) = tr::assign(&scores[0], &ranks, &self.tiers.plan()?).map_err(|e| step_error("tiers", e))?;
         Ok(Outcome { scores, ranks, tiers })
     }
@@ -1085,18 +995,30 @@ mod tests {
                     name: "edition".into(),
                     label: "as published".into(),
                     variant: Map::new(),
-                    methods: vec![Some(Method::Arithmetic), Some(Method::Arithmetic), None, None, None],
+                    methods: vec![
+                        Some(agg::Method::Arithmetic),
+                        Some(agg::Method::Arithmetic),
+                        None,
+                        None,
+                        None,
+                    ],
                 },
                 Aggregation {
                     name: "geometric".into(),
                     label: "geometric".into(),
                     variant: serde_json::from_str(r#"{"pipeline":{"aggregate":{"method":"geometric"}}}"#).unwrap(),
-                    methods: vec![Some(Method::Geometric), Some(Method::Geometric), None, None, None],
+                    methods: vec![
+                        Some(agg::Method::Geometric),
+                        Some(agg::Method::Geometric),
+                        None,
+                        None,
+                        None,
+                    ],
                 },
             ],
-            missing: Missing::Reweight { min_share: 0.0 },
+            missing: MissingPolicy::Reweight { min_share: 0.0 },
             rescale: None,
-            ranking: RankRule::Competition,
+            ranking: Ranking::Competition,
             tiers: Tiers {
                 names: vec!["top".into(), "rest".into()],
                 shares: Some(vec![0.5, 1.0]),

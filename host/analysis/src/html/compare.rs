@@ -842,13 +842,7 @@ pub fn compare_report(
     }
 
     if located {
-        h.push_str(&super::map::countries_script());
-        let _ = writeln!(
-            h,
-            "<style>{}</style>\n<script>{}</script>",
-            super::map::MAP_STYLE,
-            super::map::MAP_SCRIPT
-        );
+        h.push_str(&super::map::assets());
     }
     close_page(&mut h, &blob, &SCRIPT);
     Ok(h)

@@ -20,6 +20,15 @@ pub(crate) fn countries_script() -> String {
     )
 }
 
+/// What a report page needs to draw maps: the country outlines, the map's style
+/// and [`MAP_SCRIPT`].
+pub(crate) fn assets() -> String {
+    format!(
+        "{}<style>{MAP_STYLE}</style>\n<script>{MAP_SCRIPT}</script>\n",
+        countries_script()
+    )
+}
+
 /// Each unit's `[latitude, longitude]` in degrees, by id, from the dataset's `lat`
 /// and `lon` columns (empty without them; units with a missing coordinate are
 /// left out). For panel data, the unit's last row in the file with both.

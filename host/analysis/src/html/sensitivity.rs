@@ -913,13 +913,7 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
     }
 
     if located {
-        h.push_str(&super::map::countries_script());
-        let _ = writeln!(
-            h,
-            "<style>{}</style>\n<script>{}</script>",
-            super::map::MAP_STYLE,
-            super::map::MAP_SCRIPT
-        );
+        h.push_str(&super::map::assets());
     }
     close_page(&mut h, &blob, &SCRIPT);
     Ok(h)
