@@ -685,3 +685,149 @@ fn new_from_a_workbook_or_a_csv_in_another_dialect() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--sheet is for workbooks"), "{}", stderr(&o));
 }
+
+/// A Python methodology that misbehaves as its edition's id says.
+const HOSTILE_PY: &str = r#"import math
+
+from cityrank_sdk import Methodology, log, ratio
+
+
+def down(n):
+    return down(n + 1) + 1
+
+
+class Hostile(Methodology):
+    def derive(self, edition, data):
+        if edition == "loop":
+            while True:
+                pass
+        if edition == "memory":
+            blocks = []
+            while True:
+                blocks.append(bytearray(1 << 20))
+        if edition == "huge-error":
+            raise ValueError("\x1b[2Jcleared the screen; " + "x" * 50_000_000)
+        if edition == "log-flood":
+            for _ in range(10_000):
+                log("y" * 10_240)
+        if edition == "recursion":
+            down(0)
+        if edition == "short-column":
+            return {"rapid_transit": [1.0]}
+        if edition == "infinity":
+            return {"rapid_transit": [math.inf] * len(data)}
+        return {"rapid_transit": ratio(data["metro_km"], data["population_k"], 1000)}
+"#;
+
+/// The JavaScript twin of [`HOSTILE_PY`].
+const HOSTILE_JS: &str = r#"import { Methodology, log, ratio } from "cityrank-sdk";
+
+function down(n) {
+  return down(n + 1) + 1;
+}
+
+export default class Hostile extends Methodology {
+  derive(edition, data) {
+    if (edition === "loop") for (;;) {}
+    if (edition === "memory") {
+      const blocks = [];
+      for (;;) blocks.push(new Float64Array(1 << 17));
+    }
+    if (edition === "huge-error") throw new Error("\u001b[2Jcleared the screen; " + "x".repeat(50_000_000));
+    if (edition === "log-flood") for (let i = 0; i < 10000; i++) log("y".repeat(10240));
+    if (edition === "recursion") down(0);
+    if (edition === "short-column") return { rapid_transit: [1] };
+    if (edition === "infinity") return { rapid_transit: data.number("metro_km").map(() => Infinity) };
+    return { rapid_transit: ratio(data.number("metro_km"), data.number("population_k"), 1000) };
+  }
+}
+"#;
+
+/// Hostile Python and JavaScript plugins (loops, memory growth, a 50 MB error
+/// message with a terminal escape, a flood of log messages, unbounded recursion,
+/// a short column, infinities): each is stopped with its own message, exit
+/// status 1, no output file, a bounded stderr, and within the time and memory
+/// bounds of the Rust hostile cases (`tests/sandbox.rs`: 60 s, 512 MiB).
+#[test]
+fn hostile_python_and_javascript_plugins_are_stopped() {
+    let cache = shared_cache();
+    for (lang, file, code) in [
+        ("python", "methodology.py", HOSTILE_PY),
+        ("js", "methodology.js", HOSTILE_JS),
+    ] {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("hostile");
+        let o = output(cityrank(cache).arg("new").arg(&dir).args(["--lang", lang]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::write(dir.join("methodology").join(file), code).unwrap();
+        let edition = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+        assert!(edition.contains("id = \"hostile-2024\""), "{edition}");
+        // The well-behaved edition runs (and builds and compiles the component once).
+        let o = output(cityrank(cache).arg("run").arg(dir.join("edition.toml")));
+        assert!(o.status.success(), "{lang}: {}", stderr(&o));
+        let who = "function `derive`: ";
+        for (mode, limits, expected) in [
+            ("loop", "fuel = 2_000_000_000", "ran out of fuel after 2000000000 units"),
+            ("memory", "memory_mib = 64", "memory"),
+            ("huge-error", "", "more bytes cut)"),
+            (
+                "log-flood",
+                "",
+                "more messages not kept (at most 200 messages and 64 KiB per call)",
+            ),
+            (
+                "recursion",
+                "",
+                if lang == "python" {
+                    "RecursionError"
+                } else {
+                    "stack overflow"
+                },
+            ),
+            ("short-column", "", "column `rapid_transit` has 1 values for 15 units"),
+            ("infinity", "", "column `rapid_transit` is infinite for unit `"),
+        ] {
+            let path = dir.join(format!("{mode}.toml"));
+            let text = edition.replace("id = \"hostile-2024\"", &format!("id = \"{mode}\""));
+            let text = if limits.is_empty() {
+                text
+            } else {
+                format!("{text}\n[limits]\n{limits}\n")
+            };
+            std::fs::write(&path, text).unwrap();
+            let out = parent.path().join(format!("{mode}.json"));
+            let peak_file = parent.path().join("peak");
+            let started = std::time::Instant::now();
+            let o = output(
+                cityrank(cache)
+                    .arg("run")
+                    .arg(&path)
+                    .args(["--format", "json", "-o"])
+                    .arg(&out)
+                    .env("CITYRANK_PEAK_MEMORY_FILE", &peak_file),
+            );
+            let seconds = started.elapsed().as_secs_f64();
+            let err = stderr(&o);
+            // A flood of log messages is bounded, not an error: the run succeeds.
+            let fails = mode != "log-flood";
+            assert_eq!(
+                o.status.code(),
+                Some(if fails { 1 } else { 0 }),
+                "{lang} {mode}: {}",
+                &err[..err.len().min(2000)]
+            );
+            assert_eq!(out.exists(), !fails, "{lang} {mode}: a failed run left its output");
+            let who = if fails { who } else { "plugin info: " };
+            assert!(err.len() < 64 << 10, "{lang} {mode}: {} bytes on stderr", err.len());
+            assert!(!err.contains('\u{1b}'), "{lang} {mode}: an escape reached the terminal");
+            assert!(
+                err.contains(who) && err.contains(expected),
+                "{lang} {mode}: expected `{expected}` in: {}",
+                &err[..err.len().min(2000)]
+            );
+            assert!(seconds <= 60.0, "{lang} {mode}: {seconds:.1} s");
+            let peak: f64 = std::fs::read_to_string(&peak_file).unwrap().trim().parse().unwrap();
+            assert!(peak <= 512.0 * f64::from(1 << 20), "{lang} {mode}: peak {peak} bytes");
+        }
+    }
+}

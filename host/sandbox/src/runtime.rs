@@ -67,6 +67,9 @@ const MAX_TABLE_ELEMENTS: usize = 100_000;
 const MAX_LOG_MESSAGES: usize = 200;
 /// Most bytes of one log message kept.
 const MAX_LOG_MESSAGE_BYTES: usize = 4096;
+/// Most bytes of log messages kept per call, all messages together (what a plugin
+/// can make the host print: at most 64 KiB, whatever it writes).
+const MAX_LOG_BYTES: usize = 64 << 10;
 /// Most bytes of a plugin's error message shown.
 const MAX_ERROR_BYTES: usize = 4096;
 
@@ -125,6 +128,8 @@ struct HostState {
     memory_limit: usize,
     log: Vec<LogMessage>,
     dropped_log: usize,
+    /// Bytes of the messages in `log`.
+    log_bytes: usize,
 }
 
 impl ResourceLimiter for HostState {
@@ -155,10 +160,13 @@ impl HostState {
             self.dropped_log += 1;
             return;
         }
-        self.log.push(LogMessage {
-            level,
-            message: bounded(&message, MAX_LOG_MESSAGE_BYTES),
-        });
+        let message = bounded(&message, MAX_LOG_MESSAGE_BYTES);
+        if self.log_bytes + message.len() > MAX_LOG_BYTES {
+            self.dropped_log += 1;
+            return;
+        }
+        self.log_bytes += message.len();
+        self.log.push(LogMessage { level, message });
     }
 }
 
@@ -578,6 +586,7 @@ impl WasmPlugin {
                 memory_limit: limits.memory_bytes,
                 log: Vec::new(),
                 dropped_log: 0,
+                log_bytes: 0,
             },
         );
         store.limiter(|s| s as &mut dyn ResourceLimiter);
@@ -592,8 +601,9 @@ impl WasmPlugin {
             state.log.push(LogMessage {
                 level: "warn",
                 message: format!(
-                    "{} more messages not kept (at most {MAX_LOG_MESSAGES} per call)",
-                    state.dropped_log
+                    "{} more messages not kept (at most {MAX_LOG_MESSAGES} messages and {} KiB per call)",
+                    state.dropped_log,
+                    MAX_LOG_BYTES >> 10
                 ),
             });
         }
