@@ -275,6 +275,31 @@ fn division_by_zero_is_a_warning_and_a_missing_value() {
     assert!(err.contains("warning: "), "{err}");
     assert!(err.contains("division by zero"), "{err}");
     assert!(err.contains("`if(d > 0, x / d, missing)`"), "{err}");
+    // The results record the warning, naming the manifest as the edition does, so
+    // that they are the same bytes run by an absolute path or from the edition's
+    // directory (a path as the process opened it broke `cityrank verify`).
+    let by_path = dir.path().join("by-path.json");
+    let o = output(
+        cityrank(cache)
+            .arg("run")
+            .arg(dir.path().join("e.toml"))
+            .args(["--format", "json", "-o"])
+            .arg(&by_path),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o =
+        output(
+            cityrank(cache)
+                .current_dir(dir.path())
+                .args(["run", "e.toml", "--format", "json", "-o", "here.json"]),
+        );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&by_path).unwrap();
+    assert_eq!(bytes, std::fs::read(dir.path().join("here.json")).unwrap());
+    let results: Value = serde_json::from_slice(&bytes).unwrap();
+    let warning = results["warnings"][0].as_str().unwrap();
+    // The formula is on line 17 of the manifest, its text from column 12.
+    assert!(warning.starts_with("m.toml:17:12: "), "{warning}");
 }
 
 #[test]
@@ -818,6 +843,16 @@ fn hostile_python_and_javascript_plugins_are_stopped() {
             );
             assert_eq!(out.exists(), !fails, "{lang} {mode}: a failed run left its output");
             let who = if fails { who } else { "plugin info: " };
+            if !fails {
+                // What the plugin warned about is in the results too.
+                let results: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+                let warnings = results["warnings"].as_array().unwrap();
+                assert!(
+                    warnings.iter().any(|w| w.as_str().unwrap().starts_with("plugin warn: ")
+                        && w.as_str().unwrap().contains("more messages not kept")),
+                    "{lang}: {warnings:?}"
+                );
+            }
             assert!(err.len() < 64 << 10, "{lang} {mode}: {} bytes on stderr", err.len());
             assert!(!err.contains('\u{1b}'), "{lang} {mode}: an escape reached the terminal");
             assert!(

@@ -59,7 +59,10 @@ pub struct Results {
     /// Resources the plugin used.
     pub usage: Usage,
     /// Warnings of the run (also printed on standard error), e.g. a formula that
-    /// divided by zero for some units.
+    /// divided by zero for some units, and the plugin's own `warn` and `error`
+    /// log messages (`plugin warn: …`). Files are named by their paths relative to
+    /// the edition's directory, as the edition names them (the same text wherever
+    /// the edition runs from).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }

@@ -2,7 +2,7 @@
 //! load the dataset, derive the indicators in the sandbox, score, rank and tier.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -441,7 +441,17 @@ fn run_derived(
             })
             .collect(),
         usage,
-        warnings: warnings.clone(),
+        // What the plugin itself warned about is kept with the other warnings.
+        warnings: warnings
+            .iter()
+            .cloned()
+            .chain(
+                log.iter()
+                    .filter(|m| m.level == "warn" || m.level == "error")
+                    .map(|m| format!("plugin {}: {}", m.level, m.message)),
+            )
+            .map(|w| portable(&w, &edition.path))
+            .collect(),
     };
     // Units ranked without a whole node's score: warned about, and recorded with the others.
     for w in crate::report::unscored_nodes(&results) {
@@ -458,6 +468,38 @@ fn run_derived(
         rebuilt: loaded.rebuilt,
         cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
     })
+}
+
+/// A warning as the results record it: the files it names (a manifest's formula,
+/// the edition itself) by their paths relative to the edition's directory, as the
+/// edition names them, instead of as this process opened them (relative to its
+/// working directory, or absolute), so that the results of one edition are the
+/// same bytes wherever and from wherever it runs (`cityrank verify` compares
+/// them). A file the edition names by an absolute path keeps it.
+pub fn portable(warning: &str, edition: &Path) -> String {
+    let Some(dir) = edition.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return warning.to_string();
+    };
+    let dir = dir.display().to_string();
+    let prefix = if dir.ends_with(std::path::MAIN_SEPARATOR) {
+        dir
+    } else {
+        format!("{dir}{}", std::path::MAIN_SEPARATOR)
+    };
+    // At the start of the warning, or after a space or a backtick (a path quoted
+    // within the text), never inside another path.
+    let mut out = String::with_capacity(warning.len());
+    let mut rest = warning;
+    while let Some(at) = rest.find(&prefix) {
+        let boundary = at == 0 && out.is_empty() || rest[..at].ends_with([' ', '`', '(']);
+        out.push_str(&rest[..at]);
+        if !boundary {
+            out.push_str(&prefix);
+        }
+        rest = &rest[at + prefix.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// How many units (and entries of each per-unit table) the results' own schema
@@ -1384,5 +1426,26 @@ impl CustomSteps for SandboxSteps<'_> {
             );
         }
         Ok(table.numbers.into_iter().map(|c| (c.id, c.values)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::portable;
+    use std::path::Path;
+
+    #[test]
+    fn warnings_name_files_as_the_edition_does() {
+        let edition = Path::new("/home/me/rankings/methodologies/e.toml");
+        // The manifest as opened (edition directory + `../plugins/m/methodology.toml`).
+        let w = "/home/me/rankings/methodologies/../plugins/m/methodology.toml:3:4: x: y";
+        assert_eq!(portable(w, edition), "../plugins/m/methodology.toml:3:4: x: y");
+        // The edition itself, quoted within a warning.
+        let w = "variant `v` of `/home/me/rankings/methodologies/e.toml` drops a pillar";
+        assert_eq!(portable(w, edition), "variant `v` of `e.toml` drops a pillar");
+        // Inside another path, or run from the edition's own directory: unchanged.
+        let w = "see /elsewhere/home/me/rankings/methodologies/x";
+        assert_eq!(portable(w, edition), w);
+        assert_eq!(portable("e.toml:1:1: z", Path::new("e.toml")), "e.toml:1:1: z");
     }
 }
