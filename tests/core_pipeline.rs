@@ -57,6 +57,20 @@ fn asem_index_and_ranks_are_coinrs() {
     }
 }
 
+/// A run that records its stages records exactly the tables the steps' catalogue
+/// names, in its order (the names `--stages`, `explain` and the workbook use).
+#[test]
+fn a_run_records_the_stages_the_catalogue_names() {
+    let edition = ResolvedEdition::load(&root().join("methodologies/asem-2018.toml"), &LimitsSpec::default()).unwrap();
+    let options = cityrank_core::pipeline::Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    let out = run::run_edition(&ManifestsOnly, &edition, options).unwrap();
+    let recorded: Vec<&str> = out.stages.iter().map(|s| s.name).collect();
+    assert_eq!(recorded, cityrank_core::catalogue::stage_names());
+}
+
 /// A three-unit methodology written out by hand: two indicators, min-max onto
 /// [0, 100], arithmetic mean with weights 1 and 3.
 fn tiny(dir: &Path, extra_edition: &str) -> PathBuf {

@@ -239,6 +239,35 @@ fn ranks_within_groups() {
     }
 }
 
+/// A group column to rank within that the dataset does not have is found by
+/// `validate` (every variant is checked, before any run), named with the closest
+/// column; `run` refuses it with the same words.
+#[test]
+fn ranks_within_an_unknown_group_column_are_refused_with_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = edition_copy(
+        dir.path(),
+        "methodologies/las-2024.toml",
+        "[variants.by-regon]\ndescription = \"a typo\"\npipeline = { rank = { rule = \"dense\", within = \"regon\" } }\n",
+    );
+    let expected = "(variant `by-regon`): pipeline.rank.within: `regon` is not a group column of dataset `las-2024` \
+                    (its group columns: region); did you mean `region`?";
+    let o = output(cityrank(dir.path()).arg("validate").arg(&edition));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains(expected), "{}", stderr(&o));
+    let o = output(
+        cityrank(dir.path())
+            .arg("run")
+            .arg(format!("{}@by-regon", edition.display())),
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("pipeline.rank.within: `regon` is not a group column"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// The peer-ratings methodology rates each HDI group on its own part of the AAA–D
 /// scale, as IMD does (2023 report: highest group AAA–BB, second A–CCC, third BB–C,
 /// lowest CCC–D), in equal shares of the group.

@@ -923,7 +923,7 @@ fn excel_diff(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         ..Default::default()
     };
     let out = crate::run::run_edition(&crate::run::ManifestsOnly, &edition, options)?;
-    let raw = out.stages.iter().find(|s| s.name == "raw");
+    let raw = out.stages.iter().find(|s| s.name == crate::catalogue::stage::RAW);
     let (json_secs, _) = time(reps, || crate::report::json(&out.results))?;
     let (write_secs, bytes) = time(reps, || {
         crate::excel::results_workbook(&out.results, raw.map(|s| (s, out.unit_ids.as_slice())))

@@ -140,7 +140,7 @@ pub struct PairCorrelation {
 pub fn aggregated_stage(stages: &[Stage]) -> Result<&Stage> {
     stages
         .iter()
-        .find(|s| s.name == "aggregated")
+        .find(|s| s.name == cityrank_core::catalogue::stage::AGGREGATED)
         .context("internal error: the run recorded no `aggregated` stage; run it with `record_stages`")
 }
 
@@ -496,7 +496,7 @@ mod tests {
         let q = z.clone();
         let index: Vec<f64> = p.iter().zip(&q).map(|(a, b)| (a + b) / 2.0).collect();
         let stage = Stage {
-            name: "aggregated",
+            name: cityrank_core::catalogue::stage::AGGREGATED,
             units: (0..5).collect(),
             columns: ["x", "y", "z", "p", "q", "index"]
                 .iter()

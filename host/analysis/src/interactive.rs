@@ -239,7 +239,7 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
     };
     // Each normaliser's result, and how the page can compute it from the
     // treated table (when no indicator is normalised by the methodology's code).
-    let treated = stage_named(&out.stages, "treated")?;
+    let treated = stage_named(&out.stages, cityrank_core::catalogue::stage::TREATED)?;
     let mut normalisers = vec![Choice {
         name: "edition".into(),
         label: own("normalise", serde_json::to_value(&manifest.pipeline.normalise)?),
@@ -298,7 +298,7 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
                     }
                 };
                 let table = normalised(&run.stages)?;
-                let alt_treated = stage_named(&run.stages, "treated")?;
+                let alt_treated = stage_named(&run.stages, cityrank_core::catalogue::stage::TREATED)?;
                 let same = |t: &Vec<Vec<f64>>| {
                     t.iter()
                         .flatten()
@@ -487,7 +487,7 @@ const ALTERNATIVE: &str = "report alternative";
 
 /// The run's normalised stage.
 fn normalised(stages: &[pipeline::Stage]) -> Result<&pipeline::Stage> {
-    stage_named(stages, "normalised")
+    stage_named(stages, cityrank_core::catalogue::stage::NORMALISED)
 }
 
 /// The run's stage `name`.

@@ -10,13 +10,35 @@
 //! recompute) all follow from [`STEPS`].
 //!
 //! Adding a step: its spec field in `PipelineSpec` and in `PipelineOverride`
-//! (what a variant may set), its computation in `pipeline/`, and one entry here;
-//! a test checks that every `[pipeline]` key has an entry and that a variant's
-//! `pipeline` table has the same keys.
+//! (what a variant may set: the type system cannot derive one from the other
+//! and keep the documents' schemas readable), its computation in `pipeline/`
+//! (recording its table under a [`stage`] name), and one entry here; tests check
+//! that every `[pipeline]` key has an entry, that a variant's `pipeline` table has
+//! the same keys, and that a run records exactly the stages [`stage_names`] lists.
 
 use serde_json::{Value, json};
 
 use crate::methodology::{Framework, Manifest, NormaliseSpec, PipelineOverride, TreatSpec};
+
+/// The names of the stage tables (`--stages`, `explain`, the results workbook):
+/// the pipeline records its tables under these, and [`STEPS`] says which step
+/// leaves which.
+pub mod stage {
+    /// The `raw` stage table.
+    pub const RAW: &str = "raw";
+    /// The `denominated` stage table.
+    pub const DENOMINATED: &str = "denominated";
+    /// The `imputed` stage table.
+    pub const IMPUTED: &str = "imputed";
+    /// The `screened` stage table.
+    pub const SCREENED: &str = "screened";
+    /// The `treated` stage table.
+    pub const TREATED: &str = "treated";
+    /// The `normalised` stage table.
+    pub const NORMALISED: &str = "normalised";
+    /// The `aggregated` stage table.
+    pub const AGGREGATED: &str = "aggregated";
+}
 
 /// The memoised phases of a pipeline run, in order: a change to a step
 /// invalidates its phase and every later one (a sensitivity analysis recomputes
@@ -82,11 +104,11 @@ fn no_key(_: &Manifest) -> Value {
 }
 
 /// Every standard step, in the order it runs.
-pub static STEPS: [StepDef; 11] = [
+pub static STEPS: [StepDef; 10] = [
     StepDef {
         name: "denominate",
         label: "Denomination",
-        stage: Some("denominated"),
+        stage: Some(stage::DENOMINATED),
         phase: Phase::Prepare,
         skippable: true,
         apply: |o, m| {
@@ -105,7 +127,7 @@ pub static STEPS: [StepDef; 11] = [
     StepDef {
         name: "impute",
         label: "Imputation of missing values",
-        stage: Some("imputed"),
+        stage: Some(stage::IMPUTED),
         phase: Phase::Prepare,
         skippable: true,
         apply: |o, m| {
@@ -121,7 +143,7 @@ pub static STEPS: [StepDef; 11] = [
     StepDef {
         name: "screen",
         label: "Screening of units by data availability",
-        stage: Some("screened"),
+        stage: Some(stage::SCREENED),
         phase: Phase::Prepare,
         skippable: true,
         apply: |o, m| {
@@ -137,7 +159,7 @@ pub static STEPS: [StepDef; 11] = [
     StepDef {
         name: "treat",
         label: "Outlier treatment",
-        stage: Some("treated"),
+        stage: Some(stage::TREATED),
         phase: Phase::Treat,
         skippable: true,
         apply: |o, m| {
@@ -164,7 +186,7 @@ pub static STEPS: [StepDef; 11] = [
     StepDef {
         name: "normalise",
         label: "Normalisation",
-        stage: Some("normalised"),
+        stage: Some(stage::NORMALISED),
         phase: Phase::Normalise,
         skippable: false,
         apply: |o, m| {
@@ -204,7 +226,7 @@ pub static STEPS: [StepDef; 11] = [
     StepDef {
         name: "aggregate",
         label: "Aggregation",
-        stage: Some("aggregated"),
+        stage: Some(stage::AGGREGATED),
         phase: Phase::Later,
         skippable: false,
         apply: |o, m| {
@@ -258,28 +280,12 @@ pub static STEPS: [StepDef; 11] = [
         phase: Phase::Later,
         skippable: false,
         apply: |o, m| {
-            if let Some(v) = o.rank {
-                m.pipeline.rank = v;
+            if let Some(v) = &o.rank {
+                m.pipeline.rank = m.pipeline.rank.overridden_by(v);
             }
         },
         skip: nothing,
         overridden: |o| o.rank.is_some(),
-        part: Part::None,
-        key: no_key,
-    },
-    StepDef {
-        name: "rank_within",
-        label: "Ranks within groups",
-        stage: None,
-        phase: Phase::Later,
-        skippable: false,
-        apply: |o, m| {
-            if let Some(v) = &o.rank_within {
-                m.pipeline.rank_within = Some(v.clone());
-            }
-        },
-        skip: nothing,
-        overridden: |o| o.rank_within.is_some(),
         part: Part::None,
         key: no_key,
     },
@@ -303,7 +309,7 @@ pub fn skippable_names() -> String {
 /// The stage tables a run can write, in order: `raw`, then one per step that
 /// leaves one (`denominated`, …, `aggregated`).
 pub fn stage_names() -> Vec<&'static str> {
-    std::iter::once("raw")
+    std::iter::once(stage::RAW)
         .chain(STEPS.iter().filter_map(|s| s.stage))
         .collect()
 }

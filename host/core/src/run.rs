@@ -455,9 +455,9 @@ fn run_derived(
     };
     // Units ranked without a whole node's score: warned about, and recorded with the others.
     for w in crate::report::unscored_nodes(&results) {
-        results.warnings.push(w.clone());
-        warnings.push(w);
+        results.warnings.push(w);
     }
+    let warnings = results.warnings.clone();
     check_schema(&mut results)?;
     Ok(RunOutput {
         results,
@@ -620,47 +620,21 @@ fn dataset_info(dataset: &Dataset, rows: &[usize]) -> DatasetInfo {
 
 /// The ranking step of a run: ranks and tiers of the scored units, within peer
 /// groups of the manifest's covariate and within the groups of the dataset column
-/// `pipeline.rank_within` when asked; also which group column that is.
+/// `pipeline.rank.within` when asked; also which group column that is.
 fn rank_scored(manifest: &Manifest, dataset: &Dataset, scored: &Scored) -> Result<(pipeline::Ranking, Option<usize>)> {
-    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
-        None => None,
-        Some(spec) => {
-            let v = dataset.numbers.get(&spec.covariate).with_context(|| {
-                format!(
-                    "peer_groups.covariate: `{}` is not a numeric variable of dataset `{}`",
-                    spec.covariate, dataset.description.id
-                )
-            })?;
-            Some(scored.rows.iter().map(|&r| v[r]).collect())
-        }
-    };
+    let (within, covariate) = ranking_columns(manifest, dataset)?;
+    let covariate: Option<Vec<f64>> = covariate.map(|v| scored.rows.iter().map(|&r| v[r]).collect());
     // The groups of a dataset group column (e.g. a region) to rank within, if asked.
-    let within: Option<(usize, Vec<&str>)> = match &manifest.pipeline.rank_within {
-        None => None,
-        Some(column) => {
-            let g = dataset
-                .description
-                .columns
-                .groups
+    let within: Option<(usize, Vec<&str>)> = within.map(|g| {
+        (
+            g,
+            scored
+                .rows
                 .iter()
-                .position(|c| c == column)
-                .with_context(|| {
-                    format!(
-                        "pipeline.rank_within: `{column}` is not a group column of dataset `{}` (its groups: {})",
-                        dataset.description.id,
-                        dataset.description.columns.groups.join(", ")
-                    )
-                })?;
-            Some((
-                g,
-                scored
-                    .rows
-                    .iter()
-                    .map(|&r| dataset.units[r].groups[g].as_str())
-                    .collect(),
-            ))
-        }
-    };
+                .map(|&r| dataset.units[r].groups[g].as_str())
+                .collect(),
+        )
+    });
     let ranking = pipeline::rank(
         &scored.scores[0],
         manifest,
@@ -670,6 +644,54 @@ fn rank_scored(manifest: &Manifest, dataset: &Dataset, scored: &Scored) -> Resul
             .map(|(g, labels)| (dataset.description.columns.groups[*g].as_str(), labels.as_slice())),
     )?;
     Ok((ranking, within.map(|(g, _)| g)))
+}
+
+/// The dataset columns the ranking step of `manifest` reads: the group column
+/// `pipeline.rank.within` names (its position among the dataset's group
+/// columns) and the peer groups' numeric covariate. Errors name the key, the
+/// dataset, its columns of that kind and the closest.
+pub fn ranking_columns<'d>(manifest: &Manifest, dataset: &'d Dataset) -> Result<(Option<usize>, Option<&'d [f64]>)> {
+    let description = &dataset.description;
+    let within = match manifest.pipeline.rank.within() {
+        None => None,
+        Some(column) => {
+            let groups = &description.columns.groups;
+            let position = groups.iter().position(|c| c == column);
+            if position.is_none() {
+                let hint = crate::diagnostic::did_you_mean(column, groups.iter().map(String::as_str), 2)
+                    .map_or(String::new(), |h| format!("; {h}"));
+                bail!(
+                    "pipeline.rank.within: `{column}` is not a group column of dataset `{}` (its group columns: {}){hint}",
+                    description.id,
+                    if groups.is_empty() {
+                        "none".to_string()
+                    } else {
+                        groups.join(", ")
+                    }
+                );
+            }
+            position
+        }
+    };
+    let covariate = match &manifest.peer_groups {
+        None => None,
+        Some(spec) => Some(
+            dataset
+                .numbers
+                .get(&spec.covariate)
+                .map(Vec::as_slice)
+                .with_context(|| {
+                    let hint =
+                        crate::diagnostic::did_you_mean(&spec.covariate, dataset.numbers.keys().map(String::as_str), 2)
+                            .map_or(String::new(), |h| format!("; {h}"));
+                    format!(
+                        "peer_groups.covariate: `{}` is not a numeric variable of dataset `{}`{hint}",
+                        spec.covariate, description.id
+                    )
+                })?,
+        ),
+    };
+    Ok((within, covariate))
 }
 
 /// The pipeline as `manifest` (the effective one: after the edition's tiers and

@@ -49,11 +49,7 @@ pub fn run(args: AnalyseArgs) -> Result<()> {
     };
     let output = cityrank::run::run_edition(&sandbox, &edition, options)
         .with_context(|| format!("running `{}`", args.edition))?;
-    for m in &output.log {
-        if args.verbose || matches!(m.level, "warn" | "error") {
-            eprintln!("plugin {}: {}", m.level, m.message);
-        }
-    }
+    super::print_plugin_log(&output.log, args.verbose, false, None);
     super::print_warnings(&cityrank::report::notices(&output.results), None);
     let stage = analysis::aggregated_stage(&output.stages)?;
     let between = match args.between.as_deref() {

@@ -78,11 +78,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let mut runs = Vec::with_capacity(args.editions.len());
     for arg in &args.editions {
         let run = runner.run(arg).with_context(|| format!("running `{arg}`"))?;
-        for m in &run.log {
-            if args.verbose || matches!(m.level, "warn" | "error") {
-                eprintln!("{arg}: plugin {}: {}", m.level, m.message);
-            }
-        }
+        super::print_plugin_log(&run.log, args.verbose, false, Some(&arg.to_string()));
         super::print_warnings(&cityrank::report::notices(&run.results), Some(&arg.to_string()));
         runs.push(run);
     }

@@ -54,11 +54,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
     let run = runner
         .run(&args.edition)
         .with_context(|| format!("running `{}`", args.edition))?;
-    for m in &run.log {
-        if args.verbose || matches!(m.level, "warn" | "error") {
-            eprintln!("plugin {}: {}", m.level, m.message);
-        }
-    }
+    super::print_plugin_log(&run.log, args.verbose, false, None);
     super::print_warnings(&cityrank::report::notices(&run.results), None);
     let e = explain::explain(&run.results, &run.manifest, &args.unit, args.top)?;
     let text = match args.format {

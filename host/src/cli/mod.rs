@@ -135,6 +135,26 @@ impl SandboxArgs {
     }
 }
 
+/// Prints on standard error what a plugin logged that its run's warnings do not
+/// already hold (its `warn` and `error` messages are among them, printed by
+/// [`print_warnings`]): `info` messages when `info` or `verbose`, `debug` ones when
+/// `verbose`; prefixed with the edition when several runs print theirs.
+fn print_plugin_log(log: &[cityrank::plugin::LogMessage], verbose: bool, info: bool, edition: Option<&str>) {
+    for m in log {
+        let shown = match m.level {
+            "debug" => verbose,
+            "info" => info || verbose,
+            _ => false,
+        };
+        if shown {
+            match edition {
+                Some(e) => eprintln!("{e}: plugin {}: {}", m.level, m.message),
+                None => eprintln!("plugin {}: {}", m.level, m.message),
+            }
+        }
+    }
+}
+
 /// Prints a run's warnings on standard error (`warning: …`), naming the edition
 /// when several runs print theirs.
 fn print_warnings(warnings: &[String], edition: Option<&str>) {

@@ -78,11 +78,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         ..Default::default()
     };
     let output = cityrank::run::run_edition(&sandbox, &edition, options)?;
-    for m in &output.log {
-        if args.verbose || m.level != "debug" {
-            eprintln!("plugin {}: {}", m.level, m.message);
-        }
-    }
+    super::print_plugin_log(&output.log, args.verbose, true, None);
     super::print_warnings(&report::notices(&output.results), None);
     let bytes = match args.format {
         Format::Table => report::table(&output.results).into_bytes(),
@@ -91,7 +87,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         // Written as it is produced too.
         Format::Csv => Vec::new(),
         Format::Xlsx => {
-            let raw = output.stages.iter().find(|s| s.name == "raw");
+            let raw = output.stages.iter().find(|s| s.name == cityrank::catalogue::stage::RAW);
             cityrank::excel::results_workbook(&output.results, raw.map(|s| (s, output.unit_ids.as_slice())))?
         }
     };

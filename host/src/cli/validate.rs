@@ -60,12 +60,17 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
     for name in edition.edition.variants.keys() {
         let result = (|| -> anyhow::Result<()> {
             let e = ResolvedEdition::load_variant(&args.path, &flags, Some(name))?;
-            if e.dataset != edition.dataset || e.panel != edition.panel {
-                let d = Dataset::load(&e.dataset)?;
-                cityrank::run::derive_rows(&loaded, &e, &d)?;
-            }
+            let own;
+            let d = if e.dataset != edition.dataset || e.panel != edition.panel {
+                own = Dataset::load(&e.dataset)?;
+                cityrank::run::derive_rows(&loaded, &e, &own)?;
+                &own
+            } else {
+                &dataset
+            };
             let m = e.effective_manifest(&loaded.manifest)?;
             m.framework().map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
+            cityrank::run::ranking_columns(&m, d).map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
             if loaded.plugin.is_none()
                 && let Some(step) = m.plugin_steps().first()
             {
@@ -83,10 +88,10 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
             problems.push(e);
         }
     }
-    if let Err(e) = edition
-        .effective_manifest(&loaded.manifest)
-        .and_then(|m| m.framework().map(|_| ()))
-    {
+    if let Err(e) = edition.effective_manifest(&loaded.manifest).and_then(|m| {
+        m.framework()?;
+        cityrank::run::ranking_columns(&m, &dataset).map(|_| ())
+    }) {
         problems.push(format!("{file}: {e:#}"));
     }
     // One line per problem: an error may hold several (each formula's unknown names),

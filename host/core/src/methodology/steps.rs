@@ -409,15 +409,79 @@ impl From<MissingSpec> for cityrank_steps::aggregate::MissingPolicy {
     }
 }
 
-/// Ranking rule.
+/// How tied scores are ranked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum RankSpec {
+pub enum RankRule {
     /// Ties share the best rank and the next rank is skipped ("1224").
     #[default]
     Competition,
     /// Ties share the best rank and no rank is skipped ("1223").
     Dense,
+}
+
+/// The ranking step: the rule for ties (`rank = "dense"`), or the rule and the
+/// groups to rank within as well (`rank = { rule = "dense", within = "region" }`:
+/// each unit also gets its rank within its group of that dataset group column,
+/// reported as `group` and `group_rank` per unit).
+///
+/// In a variant, the rule alone keeps the methodology's `within`; the table
+/// replaces both (without `within`, no ranks within groups).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RankSpec {
+    /// The rule for ties alone.
+    Rule(RankRule),
+    /// The rule and the groups to rank within.
+    Table(RankTable),
+}
+
+impl Default for RankSpec {
+    fn default() -> Self {
+        RankSpec::Rule(RankRule::default())
+    }
+}
+
+/// The table form of [`RankSpec`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RankTable {
+    /// How tied scores are ranked (default `competition`).
+    #[serde(default)]
+    pub rule: RankRule,
+    /// Also rank units within the groups of this dataset group column (e.g. a region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+}
+
+impl RankSpec {
+    /// The rule for ties.
+    pub fn rule(&self) -> RankRule {
+        match self {
+            RankSpec::Rule(r) => *r,
+            RankSpec::Table(t) => t.rule,
+        }
+    }
+
+    /// The dataset group column to rank within, if any.
+    pub fn within(&self) -> Option<&str> {
+        match self {
+            RankSpec::Rule(_) => None,
+            RankSpec::Table(t) => t.within.as_deref(),
+        }
+    }
+
+    /// This ranking as a variant's `over` changes it: a rule alone keeps
+    /// `within`; a table replaces both.
+    pub fn overridden_by(&self, over: &RankSpec) -> RankSpec {
+        match (over, self.within()) {
+            (RankSpec::Rule(rule), Some(within)) => RankSpec::Table(RankTable {
+                rule: *rule,
+                within: Some(within.to_string()),
+            }),
+            _ => over.clone(),
+        }
+    }
 }
 
 /// A rescaling of the index's scores after aggregation (ranks are unchanged).
@@ -468,13 +532,9 @@ pub struct PipelineSpec {
     /// Rescaling of the index's scores (absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescale: Option<RescaleSpec>,
-    /// Ranking rule.
+    /// Ranking: the rule for ties, and the groups to rank within as well.
     #[serde(default)]
     pub rank: RankSpec,
-    /// Also rank units within the groups of this dataset group column (e.g. a
-    /// region); reported as `group` and `group_rank` per unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank_within: Option<String>,
 }
 
 /// Pipeline steps a variant replaces; absent keys keep the methodology's.
@@ -508,10 +568,36 @@ pub struct PipelineOverride {
     /// Rescaling of the index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescale: Option<RescaleSpec>,
-    /// Ranking rule.
+    /// Ranking (the rule alone keeps the methodology's groups to rank within; a
+    /// table replaces both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<RankSpec>,
-    /// Rank within the groups of this dataset group column as well.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank_within: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RankRule, RankSpec, RankTable};
+
+    fn parse(toml_value: &str) -> RankSpec {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            rank: RankSpec,
+        }
+        toml::from_str::<Doc>(&format!("rank = {toml_value}")).unwrap().rank
+    }
+
+    #[test]
+    fn the_ranking_step_is_a_rule_or_a_table() {
+        assert_eq!(parse("\"dense\""), RankSpec::Rule(RankRule::Dense));
+        let by_region = parse("{ within = \"region\" }");
+        assert_eq!(by_region.rule(), RankRule::Competition);
+        assert_eq!(by_region.within(), Some("region"));
+        // A variant's rule alone keeps the groups; its table replaces both.
+        let dense = by_region.overridden_by(&RankSpec::Rule(RankRule::Dense));
+        assert_eq!((dense.rule(), dense.within()), (RankRule::Dense, Some("region")));
+        let plain = by_region.overridden_by(&RankSpec::Table(RankTable::default()));
+        assert_eq!((plain.rule(), plain.within()), (RankRule::Competition, None));
+        // The rule alone is written as before (results of editions without groups keep their bytes).
+        assert_eq!(serde_json::to_string(&RankSpec::default()).unwrap(), "\"competition\"");
+    }
 }

@@ -330,7 +330,7 @@ pub fn run(
             let Treated { x, reports } = treat(manifest, ctx, x, &info.kept, &kept_ids, custom)?;
             if options.record_stages {
                 stages.push(Stage {
-                    name: "treated",
+                    name: crate::catalogue::stage::TREATED,
                     units: info.kept.clone(),
                     columns: ids(),
                     values: x.clone(),
@@ -339,7 +339,7 @@ pub fn run(
             let normalised = normalise(manifest, ctx, x, &info.kept, &kept_ids, custom)?;
             if options.record_stages {
                 stages.push(Stage {
-                    name: "normalised",
+                    name: crate::catalogue::stage::NORMALISED,
                     units: info.kept.clone(),
                     columns: ids(),
                     values: normalised.clone(),
@@ -476,7 +476,7 @@ pub fn run(
             table.push(values[p].clone());
         }
         stages.push(Stage {
-            name: "aggregated",
+            name: crate::catalogue::stage::AGGREGATED,
             units: kept.clone(),
             columns,
             values: table,

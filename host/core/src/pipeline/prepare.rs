@@ -4,6 +4,7 @@ use super::{
     Context, CustomSteps, Imputed, Options, PrepInfo, Prepared, ScreenedOut, Stage, columns_back, describe,
     group_labels, step_err, unit_positions,
 };
+use crate::catalogue::stage;
 use crate::methodology::{Framework, ImputeSpec, Manifest};
 use anyhow::{Context as _, Result, anyhow, bail};
 use cityrank_steps::Direction;
@@ -36,7 +37,7 @@ pub(super) fn prepare(
     };
     let all: Vec<usize> = (0..n).collect();
     let mut x = raw;
-    record("raw", &all, &x);
+    record(stage::RAW, &all, &x);
     // Denominate.
     if let Some(spec) = &manifest.pipeline.denominate {
         for (i, ind) in manifest.indicators.iter().enumerate() {
@@ -51,7 +52,7 @@ pub(super) fn prepare(
                 .map_err(|e| anyhow!("denominating `{}` by `{d}`: {}", ind.id, describe(&e, ctx.units, &all)))?;
         }
     }
-    record("denominated", &all, &x);
+    record(stage::DENOMINATED, &all, &x);
 
     // Impute.
     // The cells imputed: reported by the native methods; for a plugin's method,
@@ -132,7 +133,7 @@ pub(super) fn prepare(
                 .collect()
         }
     };
-    record("imputed", &all, &x);
+    record(stage::IMPUTED, &all, &x);
 
     // Screen.
     let (kept, screened_out) = match &manifest.pipeline.screen {
@@ -169,7 +170,7 @@ pub(super) fn prepare(
     if kept.is_empty() {
         bail!("screening removed every unit; lower pipeline.screen's thresholds");
     }
-    record("screened", &kept, &x);
+    record(stage::SCREENED, &kept, &x);
     Ok(Prepared {
         x,
         info: Arc::new(PrepInfo {

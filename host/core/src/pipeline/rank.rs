@@ -1,7 +1,7 @@
 //! Ranks, tiers, peer groups and ranks within groups.
 
 use super::group_index;
-use crate::methodology::{Manifest, RankSpec, TierRule, check_tiers};
+use crate::methodology::{Manifest, RankRule, TierRule, check_tiers};
 use anyhow::{Result, anyhow, bail};
 use cityrank_steps::{rank as rk, tiers as tr};
 
@@ -17,14 +17,14 @@ pub struct Ranking {
     /// Whether each unit is in the best tier open to it: the first tier, or the
     /// first of its peer group's scale when groups are rated on scales of their own.
     pub top: Vec<bool>,
-    /// Rank within the unit's group (`pipeline.rank_within`), when asked for.
+    /// Rank within the unit's group (`pipeline.rank.within`), when asked for.
     pub group_ranks: Option<Vec<Option<u32>>>,
 }
 
 /// Ranks units by `scores` (the manifest's ranking rule) and assigns its tiers —
 /// within peer groups formed from `covariate` when the manifest asks for them —
 /// and ranks them within the groups `within` gives (the dataset column
-/// `pipeline.rank_within` names, and its label per unit), by the same rule.
+/// `pipeline.rank.within` names, and its label per unit), by the same rule.
 pub fn rank(
     scores: &[f64],
     manifest: &Manifest,
@@ -53,9 +53,9 @@ pub fn rank(
 
 /// The manifest's rule for tied scores.
 pub fn ranking_rule(manifest: &Manifest) -> rk::Ranking {
-    match manifest.pipeline.rank {
-        RankSpec::Competition => rk::Ranking::Competition,
-        RankSpec::Dense => rk::Ranking::Dense,
+    match manifest.pipeline.rank.rule() {
+        RankRule::Competition => rk::Ranking::Competition,
+        RankRule::Dense => rk::Ranking::Dense,
     }
 }
 
