@@ -20,7 +20,15 @@ fn dependencies(crate_dir: &str) -> Vec<String> {
 
 #[test]
 fn only_the_sandbox_links_a_webassembly_runtime() {
-    for dir in ["host", "host/core", "host/analysis", "host/steps", "host/formula"] {
+    for dir in [
+        "host",
+        "host/core",
+        "host/analysis",
+        "host/steps",
+        "host/formula",
+        "host/web",
+        "fuzz",
+    ] {
         let deps = dependencies(dir);
         for forbidden in ["wasmtime", "wit-component", "wasmparser", "cranelift-codegen"] {
             assert!(
@@ -40,6 +48,8 @@ fn the_libraries_have_no_terminal_and_no_command_line() {
         "host/sandbox",
         "host/steps",
         "host/formula",
+        "host/web",
+        "fuzz",
     ] {
         let deps = dependencies(dir);
         for forbidden in ["clap", "indicatif", "mimalloc"] {
@@ -60,6 +70,48 @@ fn the_core_and_the_analyses_do_not_depend_on_the_sandbox() {
         );
     }
     assert!(!dependencies("host/core").iter().any(|d| d == "cityrank-analysis"));
+}
+
+/// The top-level modules `code` names through `crate::`: `crate::a::x`, and each
+/// item of a group, `crate::{a, b::y}`, across lines.
+fn crate_paths(code: &str) -> Vec<String> {
+    let word = |s: &str| -> String { s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + 7..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Up to the matching brace; each top-level item's first segment.
+            let mut depth = 0usize;
+            let mut start = 0;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        out.push(word(group[start..j].trim_start()));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        out.push(word(group[start..j].trim_start()));
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push(word(rest));
+        }
+    }
+    out.retain(|n| !n.is_empty() && n != "self");
+    out
+}
+
+#[test]
+fn grouped_imports_are_read() {
+    assert_eq!(
+        crate_paths("use crate::{a, b::{c, d},\n    e::f};\nlet x = crate::g::h();"),
+        ["a", "b", "e", "g"]
+    );
 }
 
 /// Each top-level module of `src` and the top-level modules its code (not its
@@ -89,17 +141,18 @@ fn module_graph(src: &std::path::Path) -> std::collections::BTreeMap<String, std
             .into_owned();
         let top = first.trim_end_matches(".rs").to_string();
         let text = std::fs::read_to_string(&f).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let code: String = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let deps = graph.entry(top.clone()).or_default();
-        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-            for (i, _) in line.match_indices("crate::") {
-                let name: String = line[i + 7..]
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() && name != top {
-                    deps.insert(name);
-                }
+        for name in crate_paths(&code) {
+            if name != top {
+                deps.insert(name);
             }
         }
     }
@@ -108,7 +161,16 @@ fn module_graph(src: &std::path::Path) -> std::collections::BTreeMap<String, std
 
 #[test]
 fn no_import_cycle_between_modules() {
-    for src in ["host/core/src", "host/analysis/src", "host/sandbox/src", "host/src"] {
+    for src in [
+        "host/core/src",
+        "host/analysis/src",
+        "host/sandbox/src",
+        "host/src",
+        "host/steps/src",
+        "host/formula/src",
+        "host/web/src",
+        "fuzz/src",
+    ] {
         let graph = module_graph(&root().join(src));
         // Depth-first search for a path back to the start.
         for start in graph.keys() {

@@ -6,11 +6,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::error::{ErrorKind, FormulaError};
-use crate::eval::Bound;
 use crate::functions::Func;
 use crate::ops::{self, BinOp, UnOp, finite};
 use crate::parse::{Formula, NodeId, NodeKind};
-use crate::suggest::closest;
 
 /// What a name of a formula stands for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,8 +25,8 @@ pub enum Binding {
 /// close names for unknown ones.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    variables: BTreeMap<String, usize>,
-    constants: BTreeMap<String, f64>,
+    pub(crate) variables: BTreeMap<String, usize>,
+    pub(crate) constants: BTreeMap<String, f64>,
 }
 
 impl Scope {
@@ -62,68 +60,6 @@ impl Scope {
             .keys()
             .filter(|k| self.variables.contains_key(*k))
             .map(String::as_str)
-    }
-}
-
-impl Formula {
-    /// Binds every name of the formula with `resolve`, which says what a name
-    /// stands for (`None`: nothing), and folds the parts made only of numbers and
-    /// constants (with the very operations of evaluation, so the bits are the same).
-    ///
-    /// `resolve` is called once per occurrence of a name, in source order.
-    ///
-    /// Errors: ``unknown variable `x` `` ([`ErrorKind::UnknownName`], spanning the
-    /// first name that `resolve` does not know; use [`crate::closest`] for a
-    /// suggestion), or a part made only of numbers and constants that has no value
-    /// ([`ErrorKind::Constant`]: `x / k` is fine with `k = 0`, but `100 / k` is an
-    /// error, and so is `clamp(x, lo, hi)` with constants `lo > hi`).
-    pub fn bind(&self, mut resolve: impl FnMut(&str) -> Option<Binding>) -> Result<Bound, FormulaError> {
-        let expr = lower(self, &mut |name, span| match resolve(name) {
-            Some(Binding::Column(c)) => Ok(Leaf::Column(c)),
-            Some(Binding::Constant(v)) => Ok(Leaf::Constant(v)),
-            None => Err(FormulaError::new(
-                ErrorKind::UnknownName,
-                span.clone(),
-                format!("unknown variable `{name}`"),
-            )),
-        })?;
-        Ok(Bound::compile(&expr))
-    }
-
-    /// As [`Formula::bind`], with the names of `scope`. Errors also: a name that is
-    /// both a variable and a constant ([`ErrorKind::Ambiguous`]); an unknown name
-    /// comes with up to three close names of the scope as a hint
-    /// (``unknown variable `popuation_k`; did you mean `population_k`?``).
-    pub fn bind_scope(&self, scope: &Scope) -> Result<Bound, FormulaError> {
-        let expr = lower(
-            self,
-            &mut |name, span| match (scope.variables.get(name), scope.constants.get(name)) {
-                (Some(_), Some(_)) => Err(FormulaError::new(
-                    ErrorKind::Ambiguous,
-                    span.clone(),
-                    format!("`{name}` is both a variable and a constant"),
-                )
-                .with_hint("rename the constant")),
-                (Some(&c), None) => Ok(Leaf::Column(c)),
-                (None, Some(&v)) => Ok(Leaf::Constant(v)),
-                (None, None) => {
-                    let names = scope.variables.keys().chain(scope.constants.keys()).map(String::as_str);
-                    let close = closest(name, names, 3);
-                    let e = FormulaError::new(
-                        ErrorKind::UnknownName,
-                        span.clone(),
-                        format!("unknown variable `{name}`"),
-                    );
-                    Err(if close.is_empty() {
-                        e
-                    } else {
-                        let list: Vec<String> = close.iter().map(|c| format!("`{c}`")).collect();
-                        e.with_hint(format!("did you mean {}?", list.join(" or ")))
-                    })
-                }
-            },
-        )?;
-        Ok(Bound::compile(&expr))
     }
 }
 

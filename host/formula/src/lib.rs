@@ -198,6 +198,7 @@
 //! helps to suggest a variable for a misspelt name.
 
 mod bind;
+mod compile;
 mod error;
 mod eval;
 mod functions;

@@ -44,14 +44,13 @@ pub struct Formula {
 }
 
 impl Formula {
-    /// Parses `source` (see the crate docs for the language).
+    /// The syntax tree of `source`, its names unchecked and its constant parts
+    /// not yet folded ([`Formula::parse`] does both steps).
     ///
     /// Errors (a [`FormulaError`] with the byte span of the problem): a syntax
     /// error, an unknown function, a wrong number of arguments, a limit exceeded
-    /// ([`MAX_SOURCE_BYTES`], [`MAX_NODES`], [`MAX_DEPTH`], [`MAX_ARGUMENTS`]), or a
-    /// part made only of numbers that never has a value (`1 / 0`, `clamp(x, 9, 1)`).
-    /// Names are not checked: that is [`Formula::bind`]'s job.
-    pub fn parse(source: &str) -> Result<Formula, FormulaError> {
+    /// ([`MAX_SOURCE_BYTES`], [`MAX_NODES`], [`MAX_DEPTH`], [`MAX_ARGUMENTS`]).
+    pub(crate) fn parse_syntax(source: &str) -> Result<Formula, FormulaError> {
         let mut p = Parser {
             src: source,
             lexer: Lexer::new(source),
@@ -89,9 +88,6 @@ impl Formula {
             root,
             names: p.names,
         };
-        // Fold the parts made of numbers only, to report `1 / 0` and reversed
-        // constant `clamp` bounds now (every name stands for a column here).
-        crate::bind::lower(&formula, &mut |_, _| Ok(crate::bind::Leaf::Column(0)))?;
         Ok(formula)
     }
 
