@@ -246,14 +246,22 @@ fn every_problem_of_a_dataset_description_is_reported() {
     let tiny = std::fs::read_to_string(root().join("tests/fixtures/tiny/dataset.toml")).unwrap();
     std::fs::write(
         &path,
-        format!("{tiny}\n[[variables]]\nid = \"x\"\ntype = \"number\"\nsource = \"wdi\"\n\n[[sources]]\nid = \"wbi\"\ntitle = \"World Bank\"\nlicence = \"CC BY 4.0\"\n"),
+        format!("{tiny}\n[[variables]]\nid = \"x\"\ntype = \"number\"\nsource = \"wdi\"\n\n[[sources]]\nid = \"wbi\"\ntitle = \"World Bank\"\nlicence = \"CC BY 4.0\"\n\n[[variables]]\nid = \"y\"\ntype = \"number\"\nmin = 10\nmax = 1\n"),
     )
     .unwrap();
     let err = match Dataset::load(&path) {
         Ok(_) => panic!("a broken description loaded"),
         Err(e) => format!("{e:#}"),
     };
-    assert!(err.contains("2 problems"), "{err}");
+    assert!(err.contains("3 problems"), "{err}");
+    // The last variable's `min = 10` is line 30, its value at column 7.
+    assert!(
+        err.contains(&format!(
+            "{}:30:7: variable `y`: min: variable `y` has min = 10 above max = 1; swap them",
+            path.display()
+        )),
+        "{err}"
+    );
     // The tiny description has 15 lines, then a blank one: the second
     // `[[variables]]` is line 17, its `id` value line 18 column 6, its `source`
     // value line 20 column 10.

@@ -936,6 +936,15 @@ fn check_description(description: &DatasetDescription, source: &crate::diagnosti
                 .unwrap_or_default();
             problems.push(format!("variables[{i}].source: no source `{s}` in [[sources]]{hint}"));
         }
+        if let (Some(lo), Some(hi)) = (v.min, v.max)
+            && lo > hi
+        {
+            // Said once here, not as every cell being outside an empty range.
+            problems.push(format!(
+                "variables[{i}].min: variable `{}` has min = {lo} above max = {hi}; swap them",
+                v.id
+            ));
+        }
     }
     if let Some(w) = &description.columns.wide {
         if description.columns.time.is_some() {
