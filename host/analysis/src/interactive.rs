@@ -93,6 +93,99 @@ pub struct PageUnit {
 /// model that does not reproduce the run.
 pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Result<Report> {
     let edition = arg.load(limits)?;
+    refuse_averaged_years(arg, &edition)?;
+    let loaded = loader.load(&edition.plugin, &edition.limits)?;
+    let dataset = Dataset::load(&edition.dataset)?;
+    let out = run::run_loaded(&loaded, &edition, &dataset, recording()).with_context(|| format!("running `{arg}`"))?;
+    let manifest = edition.effective_manifest(&loaded.manifest)?;
+    let framework = manifest.framework()?;
+    let stage = normalised(&out.stages)?;
+    let keys = unit_keys(arg, stage, &out.unit_ids, edition.panel.is_some())?;
+    let kept: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();
+    let nodes = tree(&framework, &out.results)?;
+    let rows = dataset_rows(&dataset, &keys)?;
+    let covariate = run::ranking_columns(&manifest, &dataset)?
+        .1
+        .map(|v| rows.iter().map(|&r| v[r]).collect::<Vec<f64>>());
+    let plan = pipeline::tier_plan(&manifest, covariate.as_deref())?;
+    let tier_names: Vec<String> = out.results.tiers.iter().map(|t| t.label.clone()).collect();
+    let treated = stage_named(&out.stages, cityrank_core::catalogue::stage::TREATED)?;
+    let mut offered = Offered::collect(
+        &edition, &loaded, &dataset, &manifest, &framework, stage, treated, &kept,
+    )?;
+    let (shipped, treated_table) = ship(&mut offered.normalisers, offered.tables, offered.scalings, treated)?;
+    let Offered {
+        normalisers,
+        aggregators,
+        left_out,
+        base,
+        ..
+    } = offered;
+    let base_variant = match &base {
+        None => None,
+        Some(v) => {
+            let mut table = as_object(v)?;
+            table.remove("description");
+            Some(table)
+        }
+    };
+    let model = Model {
+        format: MODEL_FORMAT,
+        units: kept.len(),
+        nodes,
+        indicators: framework.indicators().count(),
+        normalisers,
+        aggregators,
+        missing: manifest.pipeline.missing.into(),
+        rescale: manifest.pipeline.rescale.as_ref().map(|r| match r {
+            RescaleSpec::RelativeToBest => Rescale::RelativeToBest,
+            RescaleSpec::MinMax { lo, hi } => Rescale::MinMax { lo: *lo, hi: *hi },
+        }),
+        ranking: pipeline::ranking_rule(&manifest),
+        tiers: Tiers::from_plan(&plan, tier_names),
+        derived_weights: manifest.pipeline.weights != WeightSpec::Manual,
+        base_variant,
+        table_count: shipped.len(),
+        treated: treated_table,
+        tables: shipped,
+    };
+    model.check().map_err(|e| anyhow!("internal error: {e}"))?;
+
+    let page_units = reproduced(arg, &model, &out.results, &kept, &rows, &dataset)?;
+    let located = page_units.iter().any(|u| u.at.is_some());
+    Ok(Report {
+        page: Page {
+            title: out.results.edition.name.clone(),
+            // The file's name, not its path: the page holds no path of the machine.
+            edition: match &edition.variant {
+                Some(v) => format!("{}@{v}", out.results.edition.file),
+                None => out.results.edition.file.clone(),
+            },
+            variant: edition.variant.clone(),
+            file: out.results.edition.file.clone(),
+            cityrank: out.results.cityrank.clone(),
+            units: page_units,
+            located,
+            variant_name: unique("scenario", edition.edition.variants.keys().map(String::as_str)),
+        },
+        model,
+        left_out,
+        warnings: out.warnings,
+    })
+}
+
+/// A run that records its stage tables (the page needs the treated and
+/// normalised ones).
+fn recording() -> Options<'static> {
+    Options {
+        record_stages: true,
+        ..Default::default()
+    }
+}
+
+/// Refuses an edition whose panel years are averaged or weighted: the page
+/// recomputes one table of units as it is.
+fn refuse_averaged_years(arg: &EditionArg, edition: &ResolvedEdition) -> Result<()> {
     if let Some(panel) = edition
         .panel
         .as_ref()
@@ -115,54 +208,51 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             panel.years.last().copied().unwrap_or_default()
         );
     }
-    let loaded = loader.load(&edition.plugin, &edition.limits)?;
-    let dataset = Dataset::load(&edition.dataset)?;
-    let record = Options {
-        record_stages: true,
-        ..Default::default()
-    };
-    let out = run::run_loaded(&loaded, &edition, &dataset, record).with_context(|| format!("running `{arg}`"))?;
-    let manifest = edition.effective_manifest(&loaded.manifest)?;
-    let framework = manifest.framework()?;
-    let stage = normalised(&out.stages)?;
-    // A panel's rows are named `id@year`; with one year scored, each unit is a row.
+    Ok(())
+}
+
+/// Each scored unit of the normalised `stage`: its id and, for panel data (rows
+/// named `id@year`), its year. Errors: a unit scored in several rows (panel
+/// years scored together).
+fn unit_keys(
+    arg: &EditionArg,
+    stage: &pipeline::Stage,
+    unit_ids: &[String],
+    panel: bool,
+) -> Result<Vec<(String, Option<i32>)>> {
     let year_of = |id: &str| -> Option<(String, i32)> {
         let (unit, year) = id.rsplit_once('@')?;
         Some((unit.to_string(), year.parse().ok()?))
     };
-    let panel = edition.panel.is_some();
-    let kept: Vec<String> = stage
+    let keys: Vec<(String, Option<i32>)> = stage
         .units
         .iter()
         .map(|&u| {
-            let id = &out.unit_ids[u];
+            let id = &unit_ids[u];
             match year_of(id).filter(|_| panel) {
-                Some((unit, _)) => unit,
-                None => id.clone(),
+                Some((unit, year)) => (unit, Some(year)),
+                None => (id.clone(), None),
             }
         })
         .collect();
-    {
-        let mut ids: Vec<&str> = kept.iter().map(String::as_str).collect();
-        ids.sort_unstable();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            bail!(
-                "`{arg}` scores several rows of unit `{}` (panel years scored together); a report recomputes one \
-                 table of units: name a variant that scores one year",
-                w[0]
-            );
-        }
+    let mut ids: Vec<&str> = keys.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        bail!(
+            "`{arg}` scores several rows of unit `{}` (panel years scored together); a report recomputes one \
+             table of units: name a variant that scores one year",
+            w[0]
+        );
     }
-    let units = kept.len();
+    Ok(keys)
+}
 
-    // The tree, with the weights in effect (after data-driven weighting).
+/// The framework's tree for the page, with the weights in effect (after
+/// data-driven weighting, as the results give them).
+fn tree(framework: &Framework, results: &cityrank_core::results::Results) -> Result<Vec<Node>> {
     let positions: Vec<usize> = framework.indicators().collect();
-    let weight_of: std::collections::HashMap<&str, f64> = out
-        .results
-        .framework
-        .iter()
-        .map(|n| (n.id.as_str(), n.weight))
-        .collect();
+    let weight_of: std::collections::HashMap<&str, f64> =
+        results.framework.iter().map(|n| (n.id.as_str(), n.weight)).collect();
     let mut depth = vec![0usize; framework.nodes.len()];
     let mut nodes = Vec::with_capacity(framework.nodes.len());
     for (p, n) in framework.nodes.iter().enumerate() {
@@ -185,172 +275,206 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             },
         });
     }
+    Ok(nodes)
+}
 
-    // Each unit's peer group, as the run formed them.
+/// The dataset row of each unit key (id and year, as [`unit_keys`] gives them).
+fn dataset_rows(dataset: &Dataset, keys: &[(String, Option<i32>)]) -> Result<Vec<usize>> {
     let row_of: std::collections::HashMap<(&str, Option<i32>), usize> = dataset
         .units
         .iter()
         .enumerate()
         .map(|(r, u)| ((u.id.as_str(), u.time), r))
         .collect();
-    let rows: Vec<usize> = stage
-        .units
-        .iter()
-        .map(|&u| {
-            let id = &out.unit_ids[u];
-            let key = match year_of(id).filter(|_| panel) {
-                Some((unit, year)) => (unit, Some(year)),
-                None => (id.clone(), None),
-            };
+    keys.iter()
+        .map(|(id, year)| {
             row_of
-                .get(&(key.0.as_str(), key.1))
+                .get(&(id.as_str(), *year))
                 .copied()
                 .with_context(|| format!("internal error: unit `{id}` is not in the dataset"))
         })
-        .collect::<Result<_>>()?;
-    let covariate: Option<Vec<f64>> = match &manifest.peer_groups {
-        None => None,
-        Some(spec) => {
-            let v = dataset
-                .numbers
-                .get(&spec.covariate)
-                .with_context(|| format!("peer_groups.covariate: `{}` is not a numeric variable", spec.covariate))?;
-            Some(rows.iter().map(|&r| v[r]).collect())
-        }
-    };
-    let plan = pipeline::tier_plan(&manifest, covariate.as_deref())?;
-    let tier_names: Vec<String> = out.results.tiers.iter().map(|t| t.label.clone()).collect();
+        .collect()
+}
 
-    // The alternatives.
-    let base = edition
-        .variant
-        .as_ref()
-        .and_then(|v| edition.edition.variants.get(v))
-        .cloned();
-    let mut left_out = Vec::new();
-    let whose = match &edition.variant {
-        Some(v) => format!("as in variant `{v}`"),
-        None => "as in the edition".to_string(),
-    };
-    let own = |step: &str, spec: Value| -> String {
-        let mut keys = Map::new();
-        keys.insert("pipeline".into(), serde_json::json!({ step: spec }));
-        format!("{} — {whose}", summary(&keys, step))
-    };
-    // Each normaliser's result, and how the page can compute it from the
-    // treated table (when no indicator is normalised by the methodology's code).
-    let treated = stage_named(&out.stages, cityrank_core::catalogue::stage::TREATED)?;
-    let mut normalisers = vec![Choice {
-        name: "edition".into(),
-        label: own("normalise", serde_json::to_value(&manifest.pipeline.normalise)?),
-        variant: Map::new(),
-        scalings: None,
-        table: None,
-    }];
-    let mut tables = vec![stage.values.clone()];
-    let mut scalings = vec![scalings_of(&manifest, &treated.values, &kept)?];
-    let mut aggregators = vec![Aggregation {
-        name: "edition".into(),
-        label: own("aggregate", serde_json::to_value(&manifest.pipeline.aggregate)?),
-        variant: Map::new(),
-        methods: methods(&framework)?,
-    }];
-    for Alternative {
-        name,
-        label,
-        short,
-        variant: alternative,
-    } in alternatives(&edition)
-    {
-        let parts = match switchable(&alternative) {
-            Ok(parts) => parts,
-            Err(Unswitchable::Same) => continue,
-            Err(Unswitchable::Changes(what)) => {
-                left_out.push(format!("{short}: it changes {what}"));
-                continue;
-            }
+/// A table of indicator columns (one `Vec` of unit values per indicator).
+type Table = Vec<Vec<f64>>;
+
+/// The normalisers and aggregations the page offers (the edition's, then its
+/// variants' and sensitivity alternatives' that change only these steps), each
+/// normaliser's table and how the page computes it from the treated table, and
+/// what was left out and why.
+struct Offered {
+    normalisers: Vec<Choice>,
+    aggregators: Vec<Aggregation>,
+    /// Each normaliser's normalised table, in `normalisers` order.
+    tables: Vec<Table>,
+    /// Each normaliser's scalings of the treated table (`None`: computed by the
+    /// methodology's code).
+    scalings: Vec<Option<Vec<cityrank_steps::normalise::Scaling>>>,
+    left_out: Vec<String>,
+    /// The variant the page starts from, if any.
+    base: Option<Variant>,
+}
+
+impl Offered {
+    #[allow(clippy::too_many_arguments)]
+    fn collect(
+        edition: &ResolvedEdition,
+        loaded: &run::LoadedMethodology,
+        dataset: &Dataset,
+        manifest: &Manifest,
+        framework: &Framework,
+        stage: &pipeline::Stage,
+        treated: &pipeline::Stage,
+        kept: &[String],
+    ) -> Result<Offered> {
+        let base = edition
+            .variant
+            .as_ref()
+            .and_then(|v| edition.edition.variants.get(v))
+            .cloned();
+        let mut left_out = Vec::new();
+        let whose = match &edition.variant {
+            Some(v) => format!("as in variant `{v}`"),
+            None => "as in the edition".to_string(),
         };
-        let merged = merged(base.as_ref(), &alternative)?;
-        if let Some(variant) = parts.normalise
-            && !normalisers.iter().any(|c| c.variant == variant)
+        let own = |step: &str, spec: Value| -> String {
+            let mut keys = Map::new();
+            keys.insert("pipeline".into(), serde_json::json!({ step: spec }));
+            format!("{} — {whose}", summary(&keys, step))
+        };
+        // Each normaliser's result, and how the page can compute it from the
+        // treated table (when no indicator is normalised by the methodology's code).
+        let mut normalisers = vec![Choice {
+            name: "edition".into(),
+            label: own("normalise", serde_json::to_value(&manifest.pipeline.normalise)?),
+            variant: Map::new(),
+            scalings: None,
+            table: None,
+        }];
+        let mut tables = vec![stage.values.clone()];
+        let mut scalings = vec![scalings_of(manifest, &treated.values, kept)?];
+        let mut aggregators = vec![Aggregation {
+            name: "edition".into(),
+            label: own("aggregate", serde_json::to_value(&manifest.pipeline.aggregate)?),
+            variant: Map::new(),
+            methods: methods(framework)?,
+        }];
+        for Alternative {
+            name,
+            label,
+            short,
+            variant: alternative,
+        } in alternatives(edition)
         {
-            'normaliser: {
-                // The starting variant with the alternative's normalisation only (its
-                // aggregation, if any, is offered apart).
-                let mut only = alternative.clone();
-                only.pipeline.aggregate = None;
-                only.aggregate.clear();
-                let mut alt = edition.clone();
-                alt.edition
-                    .variants
-                    .insert(ALTERNATIVE.into(), self::merged(base.as_ref(), &only)?);
-                alt.variant = Some(ALTERNATIVE.into());
-                // Its run (the normalised stage is what the page needs; a failure after
-                // it, in an aggregation of the starting variant, leaves the normaliser
-                // out, said so, rather than the whole page).
-                let run = match run::run_loaded(&loaded, &alt, &dataset, record) {
-                    Ok(run) => run,
-                    Err(e) => {
-                        left_out.push(format!(
-                            "{short}: running the edition with its normalisation fails: {e:#}"
-                        ));
-                        break 'normaliser;
+            let parts = match switchable(&alternative) {
+                Ok(parts) => parts,
+                Err(Unswitchable::Same) => continue,
+                Err(Unswitchable::Changes(what)) => {
+                    left_out.push(format!("{short}: it changes {what}"));
+                    continue;
+                }
+            };
+            let merged = merged(base.as_ref(), &alternative)?;
+            if let Some(variant) = parts.normalise
+                && !normalisers.iter().any(|c| c.variant == variant)
+            {
+                'normaliser: {
+                    // The starting variant with the alternative's normalisation only (its
+                    // aggregation, if any, is offered apart).
+                    let mut only = alternative.clone();
+                    only.pipeline.aggregate = None;
+                    only.aggregate.clear();
+                    let mut alt = edition.clone();
+                    alt.edition
+                        .variants
+                        .insert(ALTERNATIVE.into(), self::merged(base.as_ref(), &only)?);
+                    alt.variant = Some(ALTERNATIVE.into());
+                    // Its run (the normalised stage is what the page needs; a failure after
+                    // it, in an aggregation of the starting variant, leaves the normaliser
+                    // out, said so, rather than the whole page).
+                    let run = match run::run_loaded(loaded, &alt, dataset, recording()) {
+                        Ok(run) => run,
+                        Err(e) => {
+                            left_out.push(format!(
+                                "{short}: running the edition with its normalisation fails: {e:#}"
+                            ));
+                            break 'normaliser;
+                        }
+                    };
+                    let table = normalised(&run.stages)?;
+                    let alt_treated = stage_named(&run.stages, cityrank_core::catalogue::stage::TREATED)?;
+                    let same = |t: &Vec<Vec<f64>>| {
+                        t.iter()
+                            .flatten()
+                            .map(|v| v.to_bits())
+                            .eq(table.values.iter().flatten().map(|v| v.to_bits()))
+                    };
+                    if tables.iter().any(same) {
+                        // The same numbers as a normaliser already offered.
+                    } else if table.units != stage.units || !same_bits(&alt_treated.values, &treated.values) {
+                        left_out.push(format!("{short}: it screens other units than the edition"));
+                    } else {
+                        normalisers.push(Choice {
+                            name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
+                            label: format!("{} — from {short}", summary(&variant, "normalise")),
+                            variant,
+                            scalings: None,
+                            table: None,
+                        });
+                        tables.push(table.values.clone());
+                        scalings.push(scalings_of(
+                            &alt.effective_manifest(&loaded.manifest)?,
+                            &treated.values,
+                            kept,
+                        )?);
                     }
-                };
-                let table = normalised(&run.stages)?;
-                let alt_treated = stage_named(&run.stages, cityrank_core::catalogue::stage::TREATED)?;
-                let same = |t: &Vec<Vec<f64>>| {
-                    t.iter()
-                        .flatten()
-                        .map(|v| v.to_bits())
-                        .eq(table.values.iter().flatten().map(|v| v.to_bits()))
-                };
-                if tables.iter().any(same) {
-                    // The same numbers as a normaliser already offered.
-                } else if table.units != stage.units || !same_bits(&alt_treated.values, &treated.values) {
-                    left_out.push(format!("{short}: it screens other units than the edition"));
-                } else {
-                    normalisers.push(Choice {
-                        name: unique(&name, normalisers.iter().map(|c| c.name.as_str())),
-                        label: format!("{} — from {short}", summary(&variant, "normalise")),
+                }
+            }
+            if let Some(variant) = parts.aggregate
+                && !aggregators.iter().any(|a| a.variant == variant)
+            {
+                let methods_of = merged
+                    .apply(&manifest_before_variant(edition, &loaded.manifest)?, &label)
+                    .and_then(|m| m.framework().map_err(|e| anyhow!("{e}")))
+                    .and_then(|f| methods(&f));
+                match methods_of {
+                    Ok(methods) if aggregators.iter().any(|a| a.methods == methods) => {}
+                    Ok(methods) => aggregators.push(Aggregation {
+                        name: unique(&name, aggregators.iter().map(|a| a.name.as_str())),
+                        label: format!("{} — from {short}", summary(&variant, "aggregate")),
                         variant,
-                        scalings: None,
-                        table: None,
-                    });
-                    tables.push(table.values.clone());
-                    scalings.push(scalings_of(
-                        &alt.effective_manifest(&loaded.manifest)?,
-                        &treated.values,
-                        &kept,
-                    )?);
+                        methods,
+                    }),
+                    Err(e) => left_out.push(format!("{short}: {e}")),
                 }
             }
         }
-        if let Some(variant) = parts.aggregate
-            && !aggregators.iter().any(|a| a.variant == variant)
-        {
-            let methods_of = merged
-                .apply(&manifest_before_variant(&edition, &loaded.manifest)?, &label)
-                .and_then(|m| m.framework().map_err(|e| anyhow!("{e}")))
-                .and_then(|f| methods(&f));
-            match methods_of {
-                Ok(methods) if aggregators.iter().any(|a| a.methods == methods) => {}
-                Ok(methods) => aggregators.push(Aggregation {
-                    name: unique(&name, aggregators.iter().map(|a| a.name.as_str())),
-                    label: format!("{} — from {short}", summary(&variant, "aggregate")),
-                    variant,
-                    methods,
-                }),
-                Err(e) => left_out.push(format!("{short}: {e}")),
-            }
-        }
-    }
 
-    // One normaliser: its table. Several: the treated table, normalised in the
-    // page by each normaliser's methods (a page of 13,000 units × 200 indicators
-    // holds one table, not one per normaliser), and the tables of normalisers the
-    // methodology's code computes.
-    let mut shipped: Vec<Vec<Vec<f64>>> = Vec::new();
+        Ok(Offered {
+            normalisers,
+            aggregators,
+            tables,
+            scalings,
+            left_out,
+            base,
+        })
+    }
+}
+
+/// The tables the page holds: with one normaliser, its table; with several, the
+/// treated table (normalised in the page by each normaliser's scalings — a page
+/// of 13,000 units × 200 indicators holds one table, not one per normaliser) and
+/// the tables of normalisers the methodology's code computes. Sets each choice's
+/// table or scalings; returns the tables and the treated table's position.
+/// Errors: a scaling that does not give the run's normalised table, to the bit.
+fn ship(
+    normalisers: &mut [Choice],
+    mut tables: Vec<Table>,
+    scalings: Vec<Option<Vec<cityrank_steps::normalise::Scaling>>>,
+    treated: &pipeline::Stage,
+) -> Result<(Vec<Table>, Option<usize>)> {
+    let mut shipped: Vec<Table> = Vec::new();
     let mut treated_table = None;
     if normalisers.len() == 1 {
         normalisers[0].table = Some(0);
@@ -384,37 +508,20 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             }
         }
     }
+    Ok((shipped, treated_table))
+}
 
-    let base_variant = match &base {
-        None => None,
-        Some(v) => {
-            let mut table = as_object(v)?;
-            table.remove("description");
-            Some(table)
-        }
-    };
-    let model = Model {
-        format: MODEL_FORMAT,
-        units,
-        nodes,
-        indicators: positions.len(),
-        normalisers,
-        aggregators,
-        missing: manifest.pipeline.missing.into(),
-        rescale: manifest.pipeline.rescale.as_ref().map(|r| match r {
-            RescaleSpec::RelativeToBest => Rescale::RelativeToBest,
-            RescaleSpec::MinMax { lo, hi } => Rescale::MinMax { lo: *lo, hi: *hi },
-        }),
-        ranking: pipeline::ranking_rule(&manifest),
-        tiers: Tiers::from_plan(&plan, tier_names),
-        derived_weights: manifest.pipeline.weights != WeightSpec::Manual,
-        base_variant,
-        table_count: shipped.len(),
-        treated: treated_table,
-        tables: shipped,
-    };
-    model.check().map_err(|e| anyhow!("internal error: {e}"))?;
-
+/// The page's units, after checking that the page reproduces the run from what
+/// it holds (the model's JSON and the tables' bytes): every unit's score bits,
+/// rank and tier. Errors: any difference (a bug).
+fn reproduced(
+    arg: &EditionArg,
+    model: &Model,
+    results: &cityrank_core::results::Results,
+    kept: &[String],
+    rows: &[usize],
+    dataset: &Dataset,
+) -> Result<Vec<PageUnit>> {
     // The page must reproduce the run, from what the page holds: the model's JSON
     // and the tables' bytes.
     let mut read_back: Model = serde_json::from_str(&serde_json::to_string(&model)?)
@@ -426,8 +533,8 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
         .recompute(&read_back.nominal())
         .map_err(|e| anyhow!("recomputing `{arg}` as the page would: {e}"))?;
     let by_id: std::collections::HashMap<&str, &cityrank_core::results::UnitResult> =
-        out.results.units.iter().map(|u| (u.id.as_str(), u)).collect();
-    let mut page_units = Vec::with_capacity(units);
+        results.units.iter().map(|u| (u.id.as_str(), u)).collect();
+    let mut page_units = Vec::with_capacity(kept.len());
     let (lat, lon) = (dataset.numbers.get("lat"), dataset.numbers.get("lon"));
     for (k, id) in kept.iter().enumerate() {
         let unit = by_id
@@ -459,26 +566,7 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
             at,
         });
     }
-    let located = page_units.iter().any(|u| u.at.is_some());
-    Ok(Report {
-        page: Page {
-            title: out.results.edition.name.clone(),
-            // The file's name, not its path: the page holds no path of the machine.
-            edition: match &edition.variant {
-                Some(v) => format!("{}@{v}", out.results.edition.file),
-                None => out.results.edition.file.clone(),
-            },
-            variant: edition.variant.clone(),
-            file: out.results.edition.file.clone(),
-            cityrank: out.results.cityrank.clone(),
-            units: page_units,
-            located,
-            variant_name: unique("scenario", edition.edition.variants.keys().map(String::as_str)),
-        },
-        model,
-        left_out,
-        warnings: out.warnings,
-    })
+    Ok(page_units)
 }
 
 /// The name under which an alternative is run, in a copy of the edition (which

@@ -25,7 +25,7 @@ use super::{
     ChartSpec, SUMMARY_ABOVE_UNITS, Script, Summary, chart_container, check_library, close_page, esc, open_page,
     round_to, script_json,
 };
-use crate::sensitivity::{DesignKind, LeaveOneOut, SensitivityReport, SobolInfo};
+use crate::sensitivity::{DesignInfo, DesignKind, LeaveOneOut, SensitivityReport, SobolInfo};
 use cityrank_core::report::fmt_opt;
 
 /// The report's own script (drawing the charts from the data blob).
@@ -642,7 +642,25 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
 
     let mut h = String::new();
     open_page(&mut h, &title);
-    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
+    header(&mut h, r, &title, summary);
+    inputs_section(&mut h, d);
+    intervals_section(&mut h, &specs, &over, summary.is_some());
+    sobol_section(&mut h, r, &specs);
+    tiers_section(&mut h, r, &specs, &over);
+    leave_one_out_section(&mut h, r, &specs);
+    units_section(&mut h, r, summary);
+    if located {
+        h.push_str(&super::map::assets());
+    }
+    close_page(&mut h, &blob, &SCRIPT);
+    Ok(h)
+}
+
+/// The page's heading: the title, how the analysis was run (design, size, seed,
+/// hashes), and, for a summarised report, what it summarises.
+fn header(h: &mut String, r: &SensitivityReport, title: &str, summary: Option<Summary>) {
+    let d = &r.design;
+    let _ = writeln!(h, "<h1>{}</h1>", esc(title));
     let _ = writeln!(
         h,
         "<p class=\"note\">cityrank {} · {} design, N = {}, {} builds, seed {}{}. \
@@ -678,8 +696,10 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
             t = s.top
         );
     }
+}
 
-    // Inputs.
+/// The uncertain inputs and their alternatives.
+fn inputs_section(h: &mut String, d: &DesignInfo) {
     let _ = writeln!(
         h,
         "<h2>Uncertain inputs</h2>\n<table>\n<tr><th>input</th><th>alternatives (equally likely)</th></tr>"
@@ -693,25 +713,27 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         );
     }
     let _ = writeln!(h, "</table>");
+}
 
-    // Rank intervals.
+/// Rank intervals (and, summarised, the picker) and their widths.
+fn intervals_section(h: &mut String, specs: &[ChartSpec], over: &str, summarised: bool) {
     chart_section(
-        &mut h,
-        &specs,
+        h,
+        specs,
         "intervals",
         &format!(
             "Each unit's median rank (dot) and the 5th–95th percentiles of its rank (whisker) over {over}; \
              the hollow diamond marks the nominal rank. Units in nominal order."
         ),
-        if summary.is_some() {
+        if summarised {
             "\n<div id=\"units-pick\" class=\"picker\"></div>"
         } else {
             ""
         },
     );
     chart_section(
-        &mut h,
-        &specs,
+        h,
+        specs,
         "widths",
         &format!(
             "The number of units by the width of their rank interval (95th − 5th percentile of the rank over \
@@ -719,8 +741,11 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         ),
         "",
     );
+}
 
-    // Sobol indices.
+/// The Sobol indices of the target, as a chart and a table, or why there are none.
+fn sobol_section(h: &mut String, r: &SensitivityReport, specs: &[ChartSpec]) {
+    let d = &r.design;
     match &r.sensitivity {
         Some(s) => {
             let has_ci = s.indices.iter().any(|i| i.first_ci.is_some() || i.total_ci.is_some());
@@ -737,7 +762,7 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
                     "No bootstrap intervals (<code>bootstrap = 0</code>)."
                 }
             );
-            chart_section(&mut h, &specs, "sobol", &note, "");
+            chart_section(h, specs, "sobol", &note, "");
             let _ = writeln!(
                 h,
                 "<table>\n<tr><th>input</th><th>first order</th><th>90% interval</th><th>total order</th>\
@@ -767,11 +792,14 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
             );
         }
     }
+}
 
-    // Tier stability.
+/// Tier stability: the shares per tier, the map, the tiers' mix, the top tier's
+/// changes and each weight input's tier changes on its own.
+fn tiers_section(h: &mut String, r: &SensitivityReport, specs: &[ChartSpec], over: &str) {
     chart_section(
-        &mut h,
-        &specs,
+        h,
+        specs,
         "tiers",
         &format!(
             "The share of the {over} that put each unit in each tier (best tier first; <code>unranked</code>: \
@@ -780,8 +808,8 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         "",
     );
     chart_section(
-        &mut h,
-        &specs,
+        h,
+        specs,
         "map",
         &format!(
             "Where the units are, each coloured by the share of the {over} that kept it in its nominal tier (green: \
@@ -790,8 +818,8 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         "",
     );
     chart_section(
-        &mut h,
-        &specs,
+        h,
+        specs,
         "tiermix",
         &format!(
             "For the units of each nominal tier, the mean over the units of the share of the {over} that put them \
@@ -846,8 +874,10 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         }
         let _ = writeln!(h, "</table>");
     }
+}
 
-    // Leave one out.
+/// The rank shifts when each indicator or pillar is left out, or why there are none.
+fn leave_one_out_section(h: &mut String, r: &SensitivityReport, specs: &[ChartSpec]) {
     if r.leave_one_out.is_empty() {
         let _ = writeln!(
             h,
@@ -857,8 +887,8 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         );
     } else {
         chart_section(
-            &mut h,
-            &specs,
+            h,
+            specs,
             "loo",
             "The mean absolute rank shift against the nominal ranking when each indicator or pillar is left \
              out, largest first.",
@@ -896,8 +926,11 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
         }
         let _ = writeln!(h, "</table>\n</details>");
     }
+}
 
-    // Units.
+/// Every unit: a table in the page, or (summarised) a paged, searchable one the
+/// script builds.
+fn units_section(h: &mut String, r: &SensitivityReport, summary: Option<Summary>) {
     match summary {
         Some(s) => {
             let _ = writeln!(
@@ -909,14 +942,8 @@ pub fn sensitivity_report(r: &SensitivityReport, coordinates: &BTreeMap<String, 
                 s.units, s.page_rows
             );
         }
-        None => units_table(&mut h, r),
+        None => units_table(h, r),
     }
-
-    if located {
-        h.push_str(&super::map::assets());
-    }
-    close_page(&mut h, &blob, &SCRIPT);
-    Ok(h)
 }
 
 /// The table of every unit, in the page (a report that does not summarise).
