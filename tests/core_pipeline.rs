@@ -105,6 +105,48 @@ tiers = [{ label = "top", upper_share = 0.34 }, { label = "rest", upper_share = 
     edition
 }
 
+/// A misspelt methodology or dataset path is named with the closest entry of its folder.
+#[test]
+fn a_misspelt_path_gets_the_closest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(dir.path(), "");
+    let text = std::fs::read_to_string(&edition).unwrap();
+    std::fs::write(&edition, text.replace("methodology.toml", "methodolgy.toml")).unwrap();
+    let err = run_error(&edition, None);
+    assert!(
+        err.contains("methodolgy.toml` does not exist; did you mean `methodology.toml`?"),
+        "{err}"
+    );
+}
+
+/// Every problem of a variant at once, each at its place in the edition file
+/// (they came one at a time: a fix, a run, the next).
+#[test]
+fn every_problem_of_a_variant_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(
+        dir.path(),
+        "[variants.v]\nskip = [\"treet\"]\nweights = { z = 1.0 }\nnormalise = { yy = { method = \"rank\" } }\n\
+         aggregate = { q = { method = \"geometric\" } }\ndrop = [\"w\"]\n",
+    );
+    let err = run_error(&edition, Some("v"));
+    let file = edition.display();
+    assert!(err.contains("5 problems"), "{err}");
+    // The edition's variant table starts on line 7: `skip` is line 8, `weights` 9, …;
+    // each problem is at its value: `skip = ` is 7 characters, so column 8;
+    // `weights = { z = ` 16, column 17; `normalise = { yy = ` 19, column 20;
+    // `aggregate = { q = ` 18, column 19; `drop = ` 7, column 8.
+    for expected in [
+        format!("{file}:8:8: variants.v.skip: `treet` cannot be skipped"),
+        format!("{file}:9:17: variants.v.weights.z: no node or indicator `z` in methodology `hand`"),
+        format!("{file}:10:20: variants.v.normalise.yy: no indicator `yy` in methodology `hand`"),
+        format!("{file}:11:19: variants.v.aggregate.q: no aggregate node `q` in methodology `hand`"),
+        format!("{file}:12:8: variants.v.drop: no node or indicator `w` in methodology `hand`"),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+    }
+}
+
 #[test]
 fn hand_calculated_scores_ranks_and_record() {
     let dir = tempfile::tempdir().unwrap();

@@ -346,6 +346,26 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     })
 }
 
+/// "; did you mean `name`?" for the entries of the directory `path` names that are
+/// close to its last component (a misspelt file or folder), or "" when none is
+/// or the directory cannot be read.
+pub fn did_you_mean_path(path: &std::path::Path) -> String {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return String::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    names.sort();
+    did_you_mean(name, names.iter().map(String::as_str), 2).map_or(String::new(), |h| format!("; {h}"))
+}
+
 /// Fails with every problem of one document (`origin`), each already rendered
 /// at its place (see [`Source::render`]): one problem as it is, several under a
 /// count. `Ok` when there are none.

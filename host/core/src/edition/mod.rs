@@ -287,39 +287,45 @@ impl Variant {
         Ok(m)
     }
 
-    /// Applies this variant to `m` itself (see [`Variant::apply`]).
+    /// Applies this variant to `m` itself (see [`Variant::apply`]). Errors: every
+    /// problem of the variant at once, one per line, each starting with its key
+    /// path (`variants.v.weights.x: …`).
     pub fn apply_in_place(&self, m: &mut Manifest, key: &str) -> Result<()> {
+        let mut problems: Vec<String> = Vec::new();
         for step in &STEPS {
             (step.apply)(&self.pipeline, m);
         }
         for name in &self.skip {
             match crate::catalogue::step(name) {
                 Some(step) if step.skippable => (step.skip)(m),
-                _ => bail!(
+                _ => problems.push(format!(
                     "{key}.skip: `{name}` cannot be skipped; skippable steps are {}",
                     crate::catalogue::skippable_names()
-                ),
+                )),
             }
         }
         for (id, w) in &self.weights {
             if !(w.is_finite() && *w >= 0.0) {
-                bail!("{key}.weights.{id}: expected a finite weight ≥ 0, got {w}");
-            }
-            if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
+                problems.push(format!("{key}.weights.{id}: expected a finite weight ≥ 0, got {w}"));
+            } else if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
                 n.weight = *w;
             } else if let Some(i) = m.indicators.iter_mut().find(|i| &i.id == id) {
                 i.weight = *w;
             } else {
-                return Err(no_part(m, &format!("{key}.weights.{id}"), id));
+                problems.push(no_part(m, &format!("{key}.weights.{id}"), id).to_string());
             }
         }
         for (id, spec) in &self.normalise {
-            let i = indicator_mut(m, id, &format!("{key}.normalise"))?;
-            i.normalise = Some(spec.clone());
+            match indicator_mut(m, id, &format!("{key}.normalise")) {
+                Ok(i) => i.normalise = Some(spec.clone()),
+                Err(e) => problems.push(e.to_string()),
+            }
         }
         for (id, spec) in &self.treat {
-            let i = indicator_mut(m, id, &format!("{key}.treat"))?;
-            i.treat = Some(spec.clone());
+            match indicator_mut(m, id, &format!("{key}.treat")) {
+                Ok(i) => i.treat = Some(spec.clone()),
+                Err(e) => problems.push(e.to_string()),
+            }
         }
         for (id, spec) in &self.aggregate {
             if m.index.id == *id {
@@ -327,20 +333,29 @@ impl Variant {
             } else if let Some(n) = m.nodes.iter_mut().find(|n| &n.id == id) {
                 n.aggregate = Some(spec.clone());
             } else {
-                bail!(
-                    "{key}.aggregate.{id}: no aggregate node `{id}` in methodology `{}`",
+                let nodes = std::iter::once(m.index.id.as_str()).chain(m.nodes.iter().map(|n| n.id.as_str()));
+                let hint = crate::diagnostic::did_you_mean(id, nodes, 2).map_or(String::new(), |d| format!("; {d}"));
+                problems.push(format!(
+                    "{key}.aggregate.{id}: no aggregate node `{id}` in methodology `{}`{hint}",
                     m.id
-                );
+                ));
             }
         }
         if let Some(t) = &self.tiers {
             m.tiers = t.clone();
         }
-        if let Some(scales) = &self.peer_scales {
-            set_peer_scales(m, scales, key)?;
+        if let Some(scales) = &self.peer_scales
+            && let Err(e) = set_peer_scales(m, scales, key)
+        {
+            problems.push(e.to_string());
         }
-        if !self.drop.is_empty() {
-            drop_parts(m, &self.drop, key)?;
+        if !self.drop.is_empty()
+            && let Err(e) = drop_parts(m, &self.drop, key)
+        {
+            problems.push(format!("{e:#}"));
+        }
+        if !problems.is_empty() {
+            bail!("{}", problems.join("\n"));
         }
         Ok(())
     }
@@ -387,11 +402,13 @@ fn no_part(m: &Manifest, at: &str, id: &str) -> anyhow::Error {
 /// Removes the named indicators and nodes (with their subtrees), then any node
 /// left without children.
 fn drop_parts(m: &mut Manifest, ids: &[String], key: &str) -> Result<()> {
-    for id in ids {
-        let known = m.nodes.iter().any(|n| &n.id == id) || m.indicators.iter().any(|i| &i.id == id);
-        if !known {
-            return Err(no_part(m, &format!("{key}.drop"), id));
-        }
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|id| !(m.nodes.iter().any(|n| &n.id == *id) || m.indicators.iter().any(|i| &i.id == *id)))
+        .map(|id| no_part(m, &format!("{key}.drop"), id).to_string())
+        .collect();
+    if !unknown.is_empty() {
+        bail!("{}", unknown.join("\n"));
     }
     let mut gone: Vec<String> = ids.to_vec();
     loop {
@@ -539,7 +556,11 @@ impl PluginSource {
             }
             return Ok(PluginSource::Component(path.to_path_buf()));
         }
-        bail!("`{}` does not exist", path.display())
+        bail!(
+            "`{}` does not exist{}",
+            path.display(),
+            crate::diagnostic::did_you_mean_path(path)
+        )
     }
 
     /// The path it names.
@@ -648,8 +669,9 @@ impl ResolvedEdition {
             let at = base.join(d);
             (!at.is_file()).then(|| {
                 format!(
-                    "{key}: `{}` does not exist (a dataset description, relative to the edition file)",
-                    at.display()
+                    "{key}: `{}` does not exist (a dataset description, relative to the edition file){}",
+                    at.display(),
+                    crate::diagnostic::did_you_mean_path(&at)
                 )
             })
         };
@@ -692,8 +714,9 @@ impl ResolvedEdition {
                     let at = base.join(&e.file);
                     if here(|o| o.file.is_some()) && !at.is_file() {
                         problems.push(format!(
-                            "{key}.file: `{}` does not exist (the expert panel file, relative to the edition file)",
-                            at.display()
+                            "{key}.file: `{}` does not exist (the expert panel file, relative to the edition file){}",
+                            at.display(),
+                            crate::diagnostic::did_you_mean_path(&at)
                         ));
                     }
                     if here(|o| o.max_cr.is_some()) && e.max_cr.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
@@ -873,12 +896,17 @@ impl ResolvedEdition {
             .and_then(|n| self.edition.variants.get(n).map(|v| (n, v)));
         if let Some((name, v)) = variant {
             m = v.apply(&m, &format!("variants.{name}")).map_err(|e| {
-                // Point into the edition file: `file:line:column: variants.x.weights.y: …`.
-                let source = std::fs::read_to_string(&self.path).unwrap_or_default();
-                anyhow::anyhow!(
-                    "{}",
-                    crate::diagnostic::Source::new(file.to_string(), source).render(&format!("{e:#}"))
-                )
+                // Point into the edition file, each problem at its place:
+                // `file:line:column: variants.x.weights.y: …`.
+                let source = crate::diagnostic::Source::new(
+                    file.to_string(),
+                    std::fs::read_to_string(&self.path).unwrap_or_default(),
+                );
+                let text = format!("{e:#}");
+                let rendered: Vec<String> = text.lines().map(|l| source.render(l)).collect();
+                crate::diagnostic::bail_all(&file.to_string(), rendered)
+                    .err()
+                    .unwrap_or(e)
             })?;
         }
         // Replaced tiers must still fit the per-group scales.
