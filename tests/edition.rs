@@ -268,6 +268,31 @@ fn ranks_within_an_unknown_group_column_are_refused_with_the_closest() {
     );
 }
 
+/// `validate` checks the sensitivity analysis as declared, without a build: a
+/// noise level the framework does not have is found there, at its place, with
+/// the levels it has (it passed `validate` and failed `cityrank sensitivity`).
+#[test]
+fn validate_checks_the_sensitivity_design() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = edition_copy(
+        dir.path(),
+        "methodologies/las-2024.toml",
+        "[[sensitivity.inputs]]\nname = \"deep\"\nweight_noise = { levels = [7], factor = 0.25 }\n",
+    );
+    let lines = std::fs::read_to_string(&edition).unwrap().lines().count();
+    let o = output(cityrank(dir.path()).arg("validate").arg(&edition));
+    assert!(!o.status.success());
+    // The appended input's `weight_noise` is the file's last line; `levels` is its
+    // first key, the array at column 27 (`weight_noise = { levels = ` is 26 characters);
+    // the input is named by its name.
+    let expected = format!(
+        "{}:{lines}:27: sensitivity: input `deep`: weight_noise.levels: no node is at levels [7]; this framework's \
+         weights are at levels 1 (indicators) to 2 (the index's children)",
+        edition.display()
+    );
+    assert!(stderr(&o).contains(&expected), "missing `{expected}` in {}", stderr(&o));
+}
+
 /// The peer-ratings methodology rates each HDI group on its own part of the AAA–D
 /// scale, as IMD does (2023 report: highest group AAA–BB, second A–CCC, third BB–C,
 /// lowest CCC–D), in equal shares of the group.

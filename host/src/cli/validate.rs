@@ -94,6 +94,18 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
     }) {
         problems.push(format!("{file}: {e:#}"));
     }
+    // The sensitivity analysis as declared: its inputs and design, checked without a build.
+    if let Some(spec) = &edition.edition.sensitivity
+        && derived.is_ok()
+        && let Err(e) = cityrank::sensitivity::check(&loaded, &edition, &dataset, spec)
+    {
+        let text = format!("{e:#}");
+        let source = cityrank::diagnostic::Source::new(file.clone(), std::fs::read_to_string(&args.path)?);
+        problems.push(match text.strip_prefix(&format!("{file}: ")) {
+            Some(rest) => source.render(rest),
+            None => text,
+        });
+    }
     // One line per problem: an error may hold several (each formula's unknown names),
     // and lines that start with spaces continue the one above.
     let mut lines: Vec<String> = Vec::new();

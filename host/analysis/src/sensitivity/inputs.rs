@@ -40,8 +40,10 @@ pub(super) fn noise_sets(
         .collect();
     if targets.is_empty() {
         bail!(
-            "weight_noise.levels: no node is at levels {:?} (indicators are level 1)",
-            noise.levels
+            "weight_noise.levels: no node is at levels {:?}; this framework's weights are at levels 1 (indicators) \
+             to {} (the index's children)",
+            noise.levels,
+            (1..framework.nodes.len()).map(|p| level[p]).max().unwrap_or(1)
         );
     }
     let nominal: Vec<f64> = targets.iter().map(|&p| framework.nodes[p].weight).collect();
@@ -192,7 +194,7 @@ pub(super) fn resolve_inputs(
             continue;
         }
         if let Some(noise) = &input.weight_noise {
-            let (targets, sets) = noise_sets(&base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}: {e}"))?;
+            let (targets, sets) = noise_sets(&base_framework, noise, &mut rng).map_err(|e| anyhow!("{key}.{e}"))?;
             let label = format!("±{}% at levels {:?}", noise.factor * 100.0, noise.levels);
             infos.push(InputInfo {
                 name: input.name.clone(),

@@ -220,14 +220,38 @@ enum Outcome {
     Part(Box<Part>),
 }
 
-fn analyse_edition(
+/// Checks the analysis declared in `spec` without running a build: its settings,
+/// every input (each alternative applied to the methodology, each noise level
+/// present in the framework, the expert panel) and the design's size — what
+/// `cityrank validate` reports before anyone waits for builds.
+///
+/// # Errors
+/// The first problem, as [`analyse`] would report it.
+pub fn check(
     loaded: &LoadedMethodology,
     edition: &ResolvedEdition,
     dataset: &cityrank_core::dataset::Dataset,
     spec: &SensitivitySpec,
-    over: &Overrides,
-    shard: Option<Shard>,
-) -> Result<Outcome> {
+) -> Result<()> {
+    with_subject(loaded, edition, dataset, spec, |subject, spec| {
+        let over = Overrides::default();
+        let file = subject.label.clone();
+        let settings = Settings::resolve(&spec, &over, &file)?;
+        let (inputs, _) = resolve_inputs(&spec, &subject, &subject.base, settings.seed, &file)?;
+        check_design_size(&settings, inputs.len(), &file)
+    })
+}
+
+/// Calls `f` with what an analysis of `edition` is about and its `[sensitivity]`
+/// table, the expert panel's settings in alternatives turned into the weights
+/// they give.
+fn with_subject<R>(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &cityrank_core::dataset::Dataset,
+    spec: &SensitivitySpec,
+    f: impl FnOnce(Subject<'_>, SensitivitySpec) -> Result<R>,
+) -> Result<R> {
     let file = edition.path.display().to_string();
     if edition.panel.is_some() {
         bail!("{file}: sensitivity analysis of panel editions is not supported; run it on one year");
@@ -273,7 +297,20 @@ fn analyse_edition(
         plugin: loaded.plugin.as_deref().map(|p| (p, &edition.limits)),
         experts,
     };
-    run_subject(subject, &spec, over, shard)
+    f(subject, spec)
+}
+
+fn analyse_edition(
+    loaded: &LoadedMethodology,
+    edition: &ResolvedEdition,
+    dataset: &cityrank_core::dataset::Dataset,
+    spec: &SensitivitySpec,
+    over: &Overrides,
+    shard: Option<Shard>,
+) -> Result<Outcome> {
+    with_subject(loaded, edition, dataset, spec, |subject, spec| {
+        run_subject(subject, &spec, over, shard)
+    })
 }
 
 /// Runs an analysis of `subject`.
