@@ -124,3 +124,52 @@ fn duplicates_and_csv_lines() {
         "edition.toml:7:56: tier `a`: label: `a` is already the label of tiers[0]",
     );
 }
+
+/// A methodology from another institution cannot make the host recurse without
+/// end or hold gigabytes: a manifest nested 100,000 deep is a located syntax
+/// error quoting a bounded part of its line, and one of 40 MB is refused before
+/// it is read; both exit 1, print little and write nothing.
+#[test]
+fn deeply_nested_and_enormous_manifests_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = declarative_manifest(&[("p", &["a"])]);
+    std::fs::write(dir.path().join("d.csv"), "id,name,country,a\nu1,U1,X,1\nu2,U2,Y,2\n").unwrap();
+    std::fs::write(
+        dir.path().join("dataset.toml"),
+        dataset_description("d.csv", "", &["a"]),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("edition.toml"), declarative_edition("")).unwrap();
+    let out = dir.path().join("out.json");
+    let run = || {
+        output(
+            cityrank(&dir.path().join("cache"))
+                .arg("run")
+                .arg(dir.path().join("edition.toml"))
+                .args(["--format", "json", "-o"])
+                .arg(&out),
+        )
+    };
+    std::fs::write(
+        dir.path().join("methodology.toml"),
+        format!("{base}\nx = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    let err = stderr(&o);
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    assert!(err.contains("invalid TOML: cannot recurse further"), "{err}");
+    std::fs::write(
+        dir.path().join("methodology.toml"),
+        format!("{base}\n# {}\n", "x".repeat(40 << 20)),
+    )
+    .unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    let err = stderr(&o);
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    assert!(err.contains("the manifest is 40.0 MiB; the limit is 16 MiB"), "{err}");
+}

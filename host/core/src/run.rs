@@ -106,6 +106,25 @@ impl LoadedMethodology {
     }
 }
 
+/// The largest methodology manifest read, in bytes. A real one is tens of
+/// kilobytes (200 indicators: 25 KB; 10,000 would be about 2 MB), and parsing a
+/// manifest costs about twelve times its size in memory: a manifest from another
+/// institution, or from a plugin, cannot make the host hold gigabytes.
+pub const MAX_MANIFEST_BYTES: usize = 16 << 20;
+
+/// Refuses a manifest of `bytes` above [`MAX_MANIFEST_BYTES`].
+fn refuse_enormous_manifest(bytes: usize, origin: &str) -> Result<()> {
+    if bytes > MAX_MANIFEST_BYTES {
+        bail!(
+            "{origin}: the manifest is {:.1} MiB; the limit is {} MiB (a methodology of 10,000 indicators is about \
+             2 MB): is it the methodology, or data written into it?",
+            bytes as f64 / f64::from(1u32 << 20),
+            MAX_MANIFEST_BYTES >> 20
+        );
+    }
+    Ok(())
+}
+
 /// A loader for declarative manifests only: refuses methodologies with code
 /// (for tools and tests that must not run any).
 pub struct ManifestsOnly;
@@ -126,6 +145,13 @@ impl Loader for ManifestsOnly {
 /// Loads a declarative manifest file: no component, every indicator computed by
 /// the host from `from` or `formula`.
 pub fn load_manifest(path: &std::path::Path) -> Result<LoadedMethodology> {
+    // Refused before it is read.
+    if let Ok(meta) = std::fs::metadata(path) {
+        refuse_enormous_manifest(
+            usize::try_from(meta.len()).unwrap_or(usize::MAX),
+            &path.display().to_string(),
+        )?;
+    }
     let bytes =
         crate::fsutil::read_file(path).with_context(|| format!("cannot read methodology `{}`", path.display()))?;
     let origin = path.display().to_string();
@@ -158,6 +184,7 @@ pub fn load_manifest(path: &std::path::Path) -> Result<LoadedMethodology> {
 /// manifest without a component (`has_code` false) must say where every
 /// indicator's values come from and cannot ask for the plugin's own steps.
 pub fn check_manifest(text: &str, origin: &str, has_code: bool) -> Result<(Manifest, Framework, Formulas)> {
+    refuse_enormous_manifest(text.len(), origin)?;
     let source = crate::diagnostic::Source::new(origin, text);
     let manifest: Manifest = schema::parse_toml(text, origin)?;
     let mut problems: Vec<String> = Vec::new();
