@@ -248,6 +248,31 @@ fn non_components_are_refused() {
     );
 }
 
+/// A component whose compilation would be expensive is refused before it is
+/// compiled: above 64 MiB, or with more than 200,000 functions (compiling costs
+/// time in proportion to the code, and no fuel bounds it).
+#[test]
+fn components_that_would_be_expensive_to_compile_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut huge = wat("exports-nothing.wat");
+    huge.resize(65 << 20, 0);
+    let err = fails(dir.path(), &component_edition(dir.path(), "huge.wasm", &huge), &[]);
+    assert!(
+        err.contains("plugin `huge.wasm` is refused: it is 65.0 MiB; the limit is 64 MiB"),
+        "{err}"
+    );
+    let many = format!("(component (core module {}))", "(func)".repeat(200_001));
+    let err = fails(
+        dir.path(),
+        &component_edition(dir.path(), "many.wasm", &wat::parse_str(many).unwrap()),
+        &[],
+    );
+    assert!(
+        err.contains("plugin `many.wasm` is refused: it holds 200001 functions; the limit is 200000"),
+        "{err}"
+    );
+}
+
 #[test]
 fn components_without_the_contract_are_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -303,7 +303,9 @@ impl Sandbox {
 
     /// Like [`Sandbox::load_component`], from bytes; `label` names the plugin in errors.
     pub fn load_bytes(&self, bytes: &[u8], label: &str) -> Result<WasmPlugin> {
-        check_header(bytes).map_err(|e| anyhow!("plugin `{label}` is refused: {e}"))?;
+        check_header(bytes)
+            .and_then(|()| check_size(bytes))
+            .map_err(|e| anyhow!("plugin `{label}` is refused: {e}"))?;
         let Runtime { engine, linker } = self.runtime()?;
         let sha256 = cityrank_core::digest::sha256_hex(bytes);
         let (component, cached) = self
@@ -415,6 +417,43 @@ impl Sandbox {
         }
         Ok((component, false))
     }
+}
+
+/// Most bytes of a component. A Python methodology's component (the interpreter
+/// and its library) is about 18 MiB, a JavaScript one 2 MiB, a Rust one 0.1 MiB.
+const MAX_COMPONENT_BYTES: usize = 64 << 20;
+/// Most functions in a component's core modules, counted before anything is
+/// compiled: compiling to native code costs time in proportion to the code, and
+/// no fuel bounds it. The Python runtime holds about 13,000.
+const MAX_FUNCTIONS: u64 = 200_000;
+
+/// Refuses a component whose compilation would be expensive: above
+/// [`MAX_COMPONENT_BYTES`], or with more than [`MAX_FUNCTIONS`] functions in its
+/// core modules (nested ones included). A component that does not parse is left
+/// to the compiler, which says why.
+fn check_size(bytes: &[u8]) -> Result<()> {
+    if bytes.len() > MAX_COMPONENT_BYTES {
+        bail!(
+            "it is {:.1} MiB; the limit is {} MiB (a Python methodology's component is about 18 MiB)",
+            bytes.len() as f64 / f64::from(1u32 << 20),
+            MAX_COMPONENT_BYTES >> 20
+        );
+    }
+    let mut functions: u64 = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(wasmparser::Payload::CodeSectionStart { count, .. }) => functions += u64::from(count),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    if functions > MAX_FUNCTIONS {
+        bail!(
+            "it holds {functions} functions; the limit is {MAX_FUNCTIONS} (compiling them would take long; a Python \
+             methodology's component holds about 13,000)"
+        );
+    }
+    Ok(())
 }
 
 /// Checks the 8-byte header: WebAssembly, and a component rather than a core module.
@@ -906,6 +945,31 @@ fn table_size(t: &Table) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_bundled_components_are_well_within_the_size_limits() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for (file, at_least) in [
+            ("plugins/u4ssc-python/u4ssc.component.wasm", 5_000),
+            ("plugins/u4ssc-js/u4ssc.component.wasm", 500),
+            ("plugins/u4ssc/u4ssc.component.wasm", 10),
+        ] {
+            let bytes = std::fs::read(root.join(file)).unwrap();
+            let mut functions = 0u64;
+            for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+                if let Ok(wasmparser::Payload::CodeSectionStart { count, .. }) = payload {
+                    functions += u64::from(count);
+                }
+            }
+            eprintln!("{file}: {} bytes, {functions} functions", bytes.len());
+            assert!(
+                functions >= at_least,
+                "{file}: {functions} functions: nested modules not counted?"
+            );
+            assert!(functions * 4 < super::MAX_FUNCTIONS && bytes.len() * 3 < super::MAX_COMPONENT_BYTES);
+            super::check_size(&bytes).unwrap();
+        }
+    }
+
     use super::*;
 
     #[test]
