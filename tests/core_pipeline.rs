@@ -339,3 +339,360 @@ fn warnings_are_kept_in_the_results() {
     let json = serde_json::to_value(&out.results).unwrap();
     assert_eq!(json["warnings"].as_array().unwrap().len(), 1);
 }
+
+/// A COINr reference table of `tests/fixtures/coinr/` (see PROVENANCE.md there),
+/// rows keyed by their first column (uCode or iCode); empty cells are NA.
+struct Reference {
+    header: Vec<String>,
+    keys: Vec<String>,
+    rows: BTreeMap<String, Vec<String>>,
+}
+
+impl Reference {
+    fn read(name: &str) -> Reference {
+        let mut reader = csv::Reader::from_path(root().join("tests/fixtures/coinr").join(name)).unwrap();
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        let mut keys = Vec::new();
+        let mut rows = BTreeMap::new();
+        for r in reader.records() {
+            let r: Vec<String> = r.unwrap().iter().map(str::to_string).collect();
+            keys.push(r[0].clone());
+            rows.insert(r[0].clone(), r);
+        }
+        Reference { header, keys, rows }
+    }
+
+    fn get(&self, key: &str, column: &str) -> &str {
+        match self.header.iter().position(|h| h == column) {
+            Some(j) => &self.rows[key][j],
+            None => "",
+        }
+    }
+
+    fn number(&self, key: &str, column: &str) -> f64 {
+        match self.get(key, column) {
+            "" => f64::NAN,
+            v => v.parse().unwrap(),
+        }
+    }
+
+    /// The data columns (all but the key column).
+    fn columns(&self) -> &[String] {
+        &self.header[1..]
+    }
+}
+
+/// The largest relative deviation from COINr found, where, and over how many values;
+/// a value farther than 1e-9·max(1, |COINr|), or missing where COINr's is not (or
+/// the reverse), fails.
+#[derive(Default)]
+struct Largest {
+    rel: f64,
+    at: String,
+    values: usize,
+}
+
+impl Largest {
+    fn check(&mut self, at: &str, ours: Option<f64>, coinr: f64) {
+        let ours = ours.unwrap_or(f64::NAN);
+        self.values += 1;
+        if ours.is_nan() || coinr.is_nan() {
+            assert!(ours.is_nan() && coinr.is_nan(), "{at}: ours {ours}, COINr {coinr}");
+            return;
+        }
+        let rel = (ours - coinr).abs() / coinr.abs().max(1.0);
+        assert!(rel <= 1e-9, "{at}: ours {ours:.17}, COINr {coinr:.17}");
+        if rel > self.rel {
+            self.rel = rel;
+            self.at = at.to_string();
+        }
+    }
+}
+
+/// The ASEM edition at `variant`, run in process with its stage tables.
+fn run_asem(edition: &Path, variant: &str) -> run::RunOutput {
+    let edition = ResolvedEdition::load_variant(edition, &LimitsSpec::default(), Some(variant)).unwrap();
+    let options = cityrank_core::pipeline::Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    run::run_edition(&ManifestsOnly, &edition, options).unwrap()
+}
+
+/// The treated value of every unit and indicator, as `(unit, indicator) → value`.
+fn treated_values(out: &run::RunOutput) -> BTreeMap<(String, String), f64> {
+    let stage = out.stages.iter().find(|s| s.name == "treated").unwrap();
+    let mut values = BTreeMap::new();
+    for (c, column) in stage.columns.iter().enumerate() {
+        for (k, &u) in stage.units.iter().enumerate() {
+            values.insert((out.unit_ids[u].clone(), column.clone()), stage.values[c][k]);
+        }
+    }
+    values
+}
+
+/// The ASEM edition's treatment variants reproduce COINr 1.1.14's `Treat` with the
+/// same options, through the whole pipeline: the treated value of every unit and
+/// indicator, the treatment report (what was applied to each indicator, the points
+/// winsorised, skewness and kurtosis before and after, as COINr's details table
+/// gives them), the score of every node and indicator, and the ranks.
+#[test]
+fn asem_treatment_variants_are_coinrs() {
+    let edition = root().join("methodologies/asem-2018.toml");
+    // (variant, COINr case, what a kept first treatment is, what the second gives)
+    let cases = [
+        ("log-ct-orig", "a_log_CT_orig_winmax1", "winsorised", "log_orig"),
+        ("box-cox-first", "c1_boxcox_f1", "box_cox", "log"),
+        ("box-cox-combined", "c3_boxcox_f1_combine", "box_cox", "box_cox+log"),
+        ("box-cox-second", "c2_boxcox_f2_winmax1", "winsorised", "box_cox"),
+        ("force-win", "d_force_win", "winsorised", "log"),
+    ];
+    for (variant, case, first, second) in cases {
+        let out = run_asem(&edition, variant);
+        // Treated values.
+        let treated = Reference::read(&format!("more/{case}_Treated.csv"));
+        let ours = treated_values(&out);
+        assert_eq!(ours.len(), 51 * 49, "{variant}");
+        let mut values = Largest::default();
+        for unit in &treated.keys {
+            for code in treated.columns() {
+                values.check(
+                    &format!("{variant} treated {unit}/{code}"),
+                    ours.get(&(unit.clone(), code.clone())).copied(),
+                    treated.number(unit, code),
+                );
+            }
+        }
+        // The treatment report.
+        let details = Reference::read(&format!("more/{case}_treat_details.csv"));
+        let report: BTreeMap<&str, &cityrank_core::results::TreatmentInfo> = out
+            .results
+            .treatment
+            .iter()
+            .map(|t| (t.indicator.as_str(), t))
+            .collect();
+        assert_eq!(report.len(), details.keys.len(), "{variant}: one entry per indicator");
+        let mut moments = Largest::default();
+        let (mut kept, mut second_ran) = (0, 0);
+        for code in &details.keys {
+            let t = report[code.as_str()];
+            let at = |what: &str| format!("{variant} {code} {what}");
+            let nwin = details.number(code, "winsorise.nwin");
+            assert_eq!(
+                t.winsorised,
+                if nwin.is_nan() { 0 } else { nwin as usize },
+                "{}",
+                at("nwin")
+            );
+            moments.check(
+                &at("skew before"),
+                t.skew_before,
+                details.number(code, "check_SkewKurt0.Skew"),
+            );
+            moments.check(
+                &at("kurtosis before"),
+                t.kurt_before,
+                details.number(code, "check_SkewKurt0.Kurt"),
+            );
+            // Passing at once: untreated; else the first treatment kept where it
+            // passes; else the second treatment (COINr's check_SkewKurt2).
+            let (expected, after) = if details.get(code, "check_SkewKurt0.Pass") == "TRUE" {
+                ("none", None)
+            } else if details.get(code, "check_SkewKurt2.Pass").is_empty() {
+                kept += 1;
+                (first, Some(1))
+            } else {
+                second_ran += 1;
+                (second, Some(2))
+            };
+            assert_eq!(t.transform, expected, "{}", at("transform"));
+            if let Some(k) = after {
+                let check = format!("check_SkewKurt{k}");
+                moments.check(
+                    &at("skew after"),
+                    t.skew_after,
+                    details.number(code, &format!("{check}.Skew")),
+                );
+                moments.check(
+                    &at("kurtosis after"),
+                    t.kurt_after,
+                    details.number(code, &format!("{check}.Kurt")),
+                );
+            }
+        }
+        // Scores of every indicator (normalised) and aggregate, and ranks.
+        let results = Reference::read(&format!("more/{case}_results.csv"));
+        let units: BTreeMap<&str, &cityrank_core::results::UnitResult> =
+            out.results.units.iter().map(|u| (u.id.as_str(), u)).collect();
+        assert_eq!(units.len(), results.keys.len(), "{variant}");
+        let mut scores = Largest::default();
+        for unit in &results.keys {
+            let u = units[unit.as_str()];
+            assert_eq!(
+                u.rank.map(f64::from),
+                Some(results.number(unit, "Rank")),
+                "{variant} rank of {unit}"
+            );
+            scores.check(
+                &format!("{variant} {unit} score"),
+                u.score,
+                results.number(unit, "Index"),
+            );
+            for column in results.columns().iter().filter(|c| *c != "Rank") {
+                scores.check(
+                    &format!("{variant} {unit}/{column}"),
+                    u.scores.get(column),
+                    results.number(unit, column),
+                );
+            }
+        }
+        println!(
+            "{variant} (COINr {case}): {} treated values, largest relative deviation {:.3e} at {}; \
+             treatment of {} indicators ({kept} first treatment kept, {second_ran} second), {} moments, {:.3e} at {}; \
+             {} scores, {:.3e} at {}; ranks exact",
+            values.values,
+            values.rel,
+            values.at,
+            details.keys.len(),
+            moments.values,
+            moments.rel,
+            moments.at,
+            scores.values,
+            scores.rel,
+            scores.at
+        );
+    }
+}
+
+/// A copy of the ASEM edition in `dir` (methodology and dataset by absolute
+/// paths) with `extra` appended.
+fn asem_copy(dir: &Path, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("methodologies/asem-2018.toml"))
+        .unwrap()
+        .replace(
+            "methodology = \"../plugins/asem\"",
+            &format!("methodology = {:?}", root().join("plugins/asem").display().to_string()),
+        )
+        .replace(
+            "dataset = \"data/asem-2018/dataset.toml\"",
+            &format!(
+                "dataset = {:?}",
+                root()
+                    .join("methodologies/data/asem-2018/dataset.toml")
+                    .display()
+                    .to_string()
+            ),
+        );
+    let path = dir.join("asem-2018.toml");
+    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    path
+}
+
+/// `log = "log-gii"` applies the GII's log where COINr 1.1.14 (whose `log_GII`
+/// returns its input) leaves the values untreated: the indicators that reach it
+/// are COINr's, their values the formula's; the indicators it reverses (maximum
+/// below 1) are warned about.
+#[test]
+fn the_gii_log_is_applied_where_coinr_reaches_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = asem_copy(
+        dir.path(),
+        "[variants.log-gii]\npipeline = { treat = { method = \"coinr\", winmax = 0, log = \"log-gii\" } }\n",
+    );
+    let out = run_asem(&edition, "log-gii");
+    let details = Reference::read("more/b_log_GII_winmax0_treat_details.csv");
+    let coinr = Reference::read("more/b_log_GII_winmax0_Treated.csv");
+    let formula = Reference::read("more/b_log_GII_formula_values_NOT_used_by_COINr.csv");
+    let screened = Reference::read("asem_default_Screened.csv");
+    let reached: Vec<&String> = details
+        .keys
+        .iter()
+        .filter(|c| !details.get(c, "check_SkewKurt2.Pass").is_empty())
+        .collect();
+    assert_eq!(reached.len(), 15);
+    let report: BTreeMap<&str, &str> = out
+        .results
+        .treatment
+        .iter()
+        .map(|t| (t.indicator.as_str(), t.transform.as_str()))
+        .collect();
+    let ours = treated_values(&out);
+    let mut values = Largest::default();
+    for code in &details.keys {
+        let gii = reached.contains(&code);
+        assert_eq!(report[code.as_str()], if gii { "log_gii" } else { "none" }, "{code}");
+        let expected = if gii { &formula } else { &coinr };
+        for unit in &expected.keys {
+            values.check(
+                &format!("{unit}/{code}"),
+                ours.get(&(unit.clone(), code.clone())).copied(),
+                expected.number(unit, code),
+            );
+        }
+    }
+    // Reversed: the indicators reaching the log whose largest value is below 1.
+    let warned: Vec<&str> = out
+        .results
+        .warnings
+        .iter()
+        .filter(|w| w.contains("reversed its order"))
+        .map(|w| w.split('`').nth(1).unwrap())
+        .collect();
+    let below_one: Vec<&str> = reached
+        .iter()
+        .filter(|c| screened.keys.iter().all(|u| screened.number(u, c) < 1.0))
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(warned, below_one);
+    assert!(!warned.is_empty());
+    println!(
+        "log-gii: {} treated values, largest relative deviation {:.3e} at {}; reversed: {warned:?}",
+        values.values, values.rel, values.at
+    );
+    let json = serde_json::to_value(&out.results).unwrap();
+    assert_eq!(json["pipeline"]["steps"]["treat"]["log"], "log-gii");
+}
+
+/// The COINr names of the logs are the older names' equals; new settings are
+/// written in the results only when set; settings that another replaces are refused.
+#[test]
+fn treatment_settings_read_as_coinrs() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = asem_copy(
+        dir.path(),
+        "[variants.log-ct]\npipeline = { treat = { method = \"coinr\", winmax = 1, log = \"log-ct\" } }\n\
+         [variants.coinr]\npipeline = { treat = { method = \"coinr\", winmax = 1 } }\n\
+         [variants.first-and-winmax]\npipeline = { treat = { method = \"coinr\", winmax = 1, first = { method = \"box-cox\", lambda = 0.5, shift = true } } }\n\
+         [variants.then-and-log]\npipeline = { treat = { method = \"coinr\", log = \"log-ct-orig\", then = { method = \"box-cox\", lambda = 0.5, shift = true } } }\n",
+    );
+    let named = run_asem(&edition, "log-ct");
+    let default = run_asem(&edition, "coinr");
+    assert_eq!(treated_values(&named), treated_values(&default));
+    let json = serde_json::to_value(&default.results).unwrap();
+    let treat = json["pipeline"]["steps"]["treat"].as_object().unwrap();
+    let mut keys: Vec<&str> = treat.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["kurt", "log", "method", "skew", "winmax"]);
+    assert_eq!(treat["log"], "coinr");
+    let err = run_error(&edition, Some("first-and-winmax"));
+    assert!(
+        err.contains("pipeline.treat: `winmax` and `force_win` set winsorisation, which `first` replaces"),
+        "{err}"
+    );
+    let err = run_error(&edition, Some("then-and-log"));
+    assert!(
+        err.contains("pipeline.treat: `log` names the second treatment, which `then` replaces"),
+        "{err}"
+    );
+    // Box-Cox inside the loop says whether it shifts (the schema refuses the edition).
+    let other = tempfile::tempdir().unwrap();
+    let edition = asem_copy(
+        other.path(),
+        "[variants.no-shift]\npipeline = { treat = { method = \"coinr\", first = { method = \"box-cox\", lambda = 0.5 } } }\n",
+    );
+    let err = run_error(&edition, Some("no-shift"));
+    assert!(
+        err.contains("variants.no-shift.pipeline.treat.first: \"shift\" is a required property"),
+        "{err}"
+    );
+}

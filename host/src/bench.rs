@@ -279,6 +279,10 @@ fn synthetic_manifest(pillars: usize, per: usize) -> Manifest {
                 skew: 2.0,
                 kurt: 3.5,
                 log: Default::default(),
+                force_win: false,
+                first: None,
+                then: None,
+                combine: false,
             }),
             normalise: NormaliseSpec::MinMax { lo: 0.0, hi: 100.0 },
             aggregate: AggregateSpec::Arithmetic,
@@ -448,6 +452,10 @@ fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
                                 skew: 2.0,
                                 kurt: 3.5,
                                 log: Default::default(),
+                                force_win: false,
+                                first: None,
+                                then: None,
+                                combine: false,
                             })
                         })
                     })

@@ -189,9 +189,14 @@ pub struct ScreenedUnit {
 pub struct TreatmentInfo {
     /// Indicator id.
     pub indicator: String,
-    /// What was applied: `none`, `winsorised`, `log`, `log_neg`, `box_cox`.
+    /// What was applied: `none`, `winsorised`, `log` (COINr `log_CT`), `log_neg`
+    /// (`log_CT_plus` on a negative skew), `log_orig` (`log_CT_orig`), `log_gii`
+    /// (the formula of `log_GII`), `box_cox`; or, when the second treatment of
+    /// COINr's loop was applied to the first one's output (`combine`), both joined
+    /// by `+`, e.g. `box_cox+log`.
     pub transform: String,
-    /// Points winsorised (as COINr counts them).
+    /// Points winsorised (as COINr counts them, also when the winsorisation was
+    /// then discarded for the second treatment).
     pub winsorised: usize,
     /// Ids of the units whose values were winsorised.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

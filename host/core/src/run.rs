@@ -454,7 +454,7 @@ fn run_derived(
             .iter()
             .map(|(i, r)| TreatmentInfo {
                 indicator: manifest.indicators[*i].id.clone(),
-                transform: r.transform.as_str().to_string(),
+                transform: r.label(),
                 winsorised: r.nwin,
                 units: r
                     .winsorised

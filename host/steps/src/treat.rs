@@ -1,29 +1,41 @@
 //! Outlier treatment: winsorisation and non-linear transforms, as COINr's `Treat`.
 //!
-//! The default rule ([`Treatment::Coinr`]) reproduces COINr 1.1's default
-//! `Treat()` (`f1 = "winsorise"`, `f2 = "log_CT"`, `f_pass = "check_SkewKurt"`):
+//! Sources: COINr 1.1.14 (`github.com/bluefoxr/COINr`, tag `v1.1.14`), `R/treat.R`;
+//! the functions are quoted in the repository's `tools/coinr/SOURCE-NOTES.md`.
 //!
-//! 1. An indicator *passes* when `|skew| < skew` **or** `kurtosis < kurt` (so it is
-//!    treated only when `|skew| ≥ skew` and `kurtosis ≥ kurt`), with the
-//!    bias-corrected sample moments of [`stats::skew_kurt`]. A passing indicator is
-//!    left alone.
-//! 2. Otherwise it is winsorised one step at a time: if the current skewness is
-//!    `≥ 0`, every point equal to the current maximum is set to the largest *other*
-//!    value; if negative, every point equal to the minimum is set to the smallest
-//!    other value. After each step the pass test is repeated; the loop stops when it
-//!    passes or when `nwin ≥ winmax`, where `nwin` is the size of the latest group
-//!    of tied maxima plus that of the latest group of tied minima (COINr's count:
-//!    since winsorised points join the next maximum's tie group, this counts the
-//!    points winsorised so far, and a step can overshoot `winmax` on ties).
-//! 3. If the winsorised indicator still fails, winsorisation is discarded and the
-//!    *original* values are log-transformed instead, whatever the skew's sign:
-//!    `ln(x − min + 0.01·(max − min))` (COINr `log_CT`), with the portable
-//!    [`lanes::ln`] (within an ulp of R's, the same bits on every platform and in a
-//!    plugin). The result is returned even if it still fails the test.
+//! # COINr's treatment loop
 //!
-//! Where COINr cannot decide (fewer than four values, a constant column, or
-//! winsorisation that makes the column constant) its test returns `NA` and it
+//! COINr's `Treat.numeric` (treat.R, lines 591–795) treats an indicator in up to
+//! two steps, and [`treat_loop`] does exactly the same with a [`TreatLoop`]:
+//!
+//! 1. **The check** (COINr `check_SkewKurt`, lines 1213–1228): an indicator *passes*
+//!    when `|skew| < skew` **or** `kurtosis < kurt` (so it is treated only when
+//!    `|skew| ≥ skew` and `kurtosis ≥ kurt`), with the bias-corrected sample moments
+//!    of [`stats::skew_kurt`]. A passing indicator is left alone (COINr
+//!    `check_SkewKurt0`).
+//! 2. **The first treatment** (COINr `f1`) runs on the values of a failing
+//!    indicator, and is checked again (`check_SkewKurt1`). If it passes, its values
+//!    are kept and nothing else happens.
+//! 3. Otherwise **the second treatment** (COINr `f2`) runs on the *original*
+//!    values, the first treatment's work being thrown away; or, with `combine`
+//!    (COINr `combine_treat = TRUE`), on the first treatment's output, so the two
+//!    stack. Its values are returned **whether or not they pass** the check
+//!    (`check_SkewKurt2`).
+//!
+//! Where the check cannot decide (fewer than four values, a constant column, or a
+//! treatment that makes the column constant) COINr's test returns `NA` and COINr
 //! returns the indicator untreated; so does [`treat`].
+//!
+//! The treatments ([`LoopStep`]): winsorisation (COINr `winsorise`, lines
+//! 861–927, see [`LoopStep::Winsorise`]); the logs `log_CT`, `log_CT_plus`,
+//! `log_CT_orig` and `log_GII`; and Box-Cox (`boxcox`). Every logarithm is the
+//! portable [`lanes::ln`] and every power [`libm::pow`] (within an ulp of R's, the
+//! same bits on every platform and in a plugin).
+//!
+//! COINr's default (`f1 = "winsorise"` with `winmax = 5`, `f2 = "log_CT"`) is
+//! [`Treatment::COINR_DEFAULT`]; [`Treatment::Coinr`] and
+//! [`Treatment::CoinrSkewAware`] are the loop with winsorisation first and
+//! `log_CT` or `log_CT_plus` second.
 
 use crate::{StepError, is_missing, lanes, present, stats};
 
@@ -35,7 +47,8 @@ pub enum Treatment {
     /// COINr's default rule (see the module documentation): winsorise up to
     /// `winmax` points while `|skew| ≥ skew` and `kurtosis ≥ kurt`, else fall back
     /// to `log_CT` on the original values. COINr's defaults are
-    /// [`Treatment::COINR_DEFAULT`].
+    /// [`Treatment::COINR_DEFAULT`]. The same as [`Treatment::Loop`] with
+    /// [`TreatLoop::coinr`].
     Coinr {
         /// Maximum number of points to winsorise.
         winmax: usize,
@@ -45,10 +58,10 @@ pub enum Treatment {
         kurt: f64,
     },
     /// As [`Treatment::Coinr`], but the fallback log follows the sign of the skew
-    /// (COINr's `log_CT_plus`): `ln(x − min + a)` when the skewness is `> 0`,
-    /// `−ln(max + a − x)` otherwise, with `a = 0.01·(max − min)`. COINr's default
-    /// `log_CT` ignores the sign, which makes a negatively skewed indicator *more*
-    /// skewed; this variant does not.
+    /// (COINr's `log_CT_plus`, [`LoopStep::LogCtPlus`]): `ln(x − min + a)` when the
+    /// skewness is `> 0`, `−ln(max + a − x)` otherwise, with `a = 0.01·(max − min)`.
+    /// COINr's default `log_CT` ignores the sign, which makes a negatively skewed
+    /// indicator *more* skewed; this variant does not.
     CoinrSkewAware {
         /// Maximum number of points to winsorise.
         winmax: usize,
@@ -57,6 +70,10 @@ pub enum Treatment {
         /// Kurtosis threshold.
         kurt: f64,
     },
+    /// COINr's treatment loop with any first and second treatment (COINr `Treat`
+    /// with `f1`, `f2`, `combine_treat` and winsorisation's `force_win`): see
+    /// [`TreatLoop`] and the module documentation.
+    Loop(TreatLoop),
     /// Clip every value to `mean ± k·sd` (sample standard deviation of the present
     /// values); a single pass, no test.
     WinsoriseSd {
@@ -87,6 +104,111 @@ impl Treatment {
     };
 }
 
+/// COINr's treatment loop (`Treat.numeric`, treat.R lines 591–795): check, first
+/// treatment where the check fails, second treatment where the first one's output
+/// still fails (see the module documentation).
+///
+/// COINr's `Treat(global_specs = list(f1 = …, f1_para = …, f2 = …, f2_para = …),
+/// combine_treat = …)` with `f_pass = "check_SkewKurt"` and
+/// `f_pass_para = list(skew_thresh = skew, kurt_thresh = kurt)`; winsorisation's own
+/// `skew_thresh` and `kurt_thresh` are the same `skew` and `kurt` (as in COINr's
+/// defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TreatLoop {
+    /// The first treatment (COINr `f1`), applied to an indicator that fails the check.
+    pub first: LoopStep,
+    /// The second treatment (COINr `f2`), applied where the first one's output
+    /// still fails; `None`: the first one's output is returned anyway (COINr
+    /// `f2 = NULL`). It cannot be [`LoopStep::Winsorise`].
+    pub second: Option<LoopStep>,
+    /// Apply the second treatment to the first one's output instead of the
+    /// original values (COINr `combine_treat = TRUE`; default `FALSE`).
+    pub combine: bool,
+    /// Absolute skewness threshold of the check (COINr `skew_thresh`, default 2).
+    pub skew: f64,
+    /// Kurtosis threshold of the check (COINr `kurt_thresh`, default 3.5).
+    pub kurt: f64,
+}
+
+impl TreatLoop {
+    /// COINr's default loop with its thresholds: winsorise up to `winmax` points,
+    /// then `log_CT` on the original values ([`Treatment::Coinr`]).
+    pub fn coinr(winmax: usize, skew: f64, kurt: f64) -> TreatLoop {
+        TreatLoop {
+            first: LoopStep::Winsorise { winmax, force: false },
+            second: Some(LoopStep::LogCt),
+            combine: false,
+            skew,
+            kurt,
+        }
+    }
+}
+
+/// One treatment inside COINr's loop (a COINr `f1` or `f2`). `min` and `max` are
+/// those of the present values the treatment is given; missing values stay missing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoopStep {
+    /// COINr's `winsorise(winmax, force_win)` (treat.R, lines 861–927), one step at
+    /// a time: if the current skewness is `≥ 0`, every point equal to the current
+    /// maximum is set to the largest *other* value; if negative, every point equal
+    /// to the minimum is set to the smallest other value. After each step the check
+    /// is repeated; the loop stops when it passes (unless `force`) or when
+    /// `nwin ≥ winmax`, where `nwin` is the size of the latest group of tied maxima
+    /// plus that of the latest group of tied minima (COINr's count: since
+    /// winsorised points join the next maximum's tie group, this counts the points
+    /// winsorised so far, and a step can overshoot `winmax` on ties). `winmax = 0`:
+    /// no step at all. Only as the first treatment.
+    Winsorise {
+        /// Most points winsorised (COINr `winmax`, default 5).
+        winmax: usize,
+        /// Keep winsorising up to `winmax` points even once the check passes
+        /// (COINr `force_win`). In the loop, winsorisation only runs where the
+        /// initial check fails, so an indicator that passes is still left alone.
+        force: bool,
+    },
+    /// COINr's `log_CT` (treat.R, lines 987–995), its default second treatment:
+    /// `ln(x − min + 0.01·(max − min))`, whatever the skew's sign.
+    LogCt,
+    /// COINr's `log_CT_plus` (treat.R, lines 1019–1037): with
+    /// `a = 0.01·(max − min)`, `ln(x − min + a)` when the skewness of the values it
+    /// is given is `> 0`, else `−ln(max + a − x)` (labelled `log_CT_neg`).
+    LogCtPlus,
+    /// COINr's `log_CT_orig` (treat.R, lines 1055–1063): `ln(x − min + 1)`. Scale
+    /// dependent: for an indicator whose range is much smaller than 1 the `+1`
+    /// makes it almost linear.
+    LogCtOrig,
+    /// The GII's log, as COINr's `log_GII` (treat.R, lines 950–967) computes it:
+    /// `ln((max − 1)·(x − min)/(max − min) + 1)`, mapping `[min, max]` onto
+    /// `[0, ln max]`.
+    ///
+    /// **COINr 1.1.14 differs here, on purpose:** its `log_GII` computes this but
+    /// returns the values *untreated* (a bug), so in COINr an indicator that
+    /// reaches `f2 = "log_GII"` keeps its original values (with
+    /// `combine_treat = FALSE`), its `check_SkewKurt2` being that of the original
+    /// values. This applies the formula as intended.
+    ///
+    /// The formula assumes `max > 1` (the GII's scales): with `max < 1`, `max − 1`
+    /// is negative and the transform **reverses the indicator's order**
+    /// ([`TreatReport::reversed`]); `max = 1` makes it constant (the check cannot
+    /// decide: left untreated); with `max ≤ 0` it is undefined (a
+    /// [`StepError::Domain`]).
+    LogGii,
+    /// COINr's `boxcox(lambda, makepos)` (treat.R, lines 1089–1105): with `shift`
+    /// (COINr `makepos = TRUE`) the values are first shifted to `x − min + 1`, so
+    /// the minimum becomes 1; then `(x^λ − 1)/λ`, or `ln x` when `λ = 0` (so
+    /// `λ = 0` with `shift` is `log_CT_orig`). Without `shift` every present value
+    /// must be `> 0` (else a [`StepError::Domain`]; COINr would take the logarithm
+    /// or power of negative numbers and carry on with `NaN`s). `λ > 1` increases
+    /// right skew. COINr's `boxcox` returns a bare vector, so COINr records no
+    /// per-point labels for it.
+    BoxCox {
+        /// The exponent λ (finite).
+        lambda: f64,
+        /// Shift to `x − min + 1` first (COINr `makepos`).
+        shift: bool,
+    },
+}
+
 /// What was finally applied to the indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transform {
@@ -94,22 +216,32 @@ pub enum Transform {
     None,
     /// Some points were winsorised (or clipped); the others are unchanged.
     Winsorised,
-    /// `ln(x − min + 0.01·(max − min))` (COINr `log_CT`).
+    /// `ln(x − min + 0.01·(max − min))` (COINr `log_CT`, or `log_CT_plus` for
+    /// positive skew).
     Log,
-    /// `−ln(max + 0.01·(max − min) − x)`, for negative skew (COINr `log_CT_plus`).
+    /// `−ln(max + 0.01·(max − min) − x)`, for negative skew (COINr `log_CT_plus`'s
+    /// `log_CT_neg`).
     LogNegative,
+    /// `ln(x − min + 1)` (COINr `log_CT_orig`).
+    LogOrig,
+    /// `ln((max − 1)·(x − min)/(max − min) + 1)` (the formula of COINr's
+    /// `log_GII`, applied: see [`LoopStep::LogGii`]).
+    LogGii,
     /// A Box-Cox transform (shifted or not).
     BoxCox,
 }
 
 impl Transform {
-    /// Short name for reports: `"none"`, `"winsorised"`, `"log"`, `"log_neg"`, `"box_cox"`.
+    /// Short name for reports: `"none"`, `"winsorised"`, `"log"`, `"log_neg"`,
+    /// `"log_orig"`, `"log_gii"`, `"box_cox"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Transform::None => "none",
             Transform::Winsorised => "winsorised",
             Transform::Log => "log",
             Transform::LogNegative => "log_neg",
+            Transform::LogOrig => "log_orig",
+            Transform::LogGii => "log_gii",
             Transform::BoxCox => "box_cox",
         }
     }
@@ -133,7 +265,8 @@ pub struct WinsorisedPoint {
     pub side: Side,
     /// Its original value.
     pub from: f64,
-    /// Its treated value.
+    /// Its winsorised value (when a second treatment was applied on top, the value
+    /// it was given, before that treatment).
     pub to: f64,
 }
 
@@ -149,25 +282,46 @@ pub struct ShapeCheck {
     pub pass: Option<bool>,
 }
 
-/// What [`treat`] did to one indicator.
+/// What [`treat`] did to one indicator: COINr's `Dets_Table` row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TreatReport {
-    /// What the returned values are.
+    /// What the returned values are (for a combined treatment, the second one; see
+    /// `combined`).
     pub transform: Transform,
+    /// When the returned values are `transform` applied to the first treatment's
+    /// output (COINr `combine_treat = TRUE`), what that first treatment did.
+    pub combined: Option<Transform>,
     /// The input (COINr `check_SkewKurt0`).
     pub before: ShapeCheck,
-    /// After the winsorisation stage of the COINr rules, when it ran
-    /// (COINr `check_SkewKurt1`), even if its result was then discarded for a log.
-    pub after_winsorising: Option<ShapeCheck>,
-    /// The returned values (for a log fallback, COINr `check_SkewKurt2`).
+    /// After the first treatment of COINr's loop, when it ran (COINr
+    /// `check_SkewKurt1`), even if its result was then discarded for the second
+    /// treatment.
+    pub after_first: Option<ShapeCheck>,
+    /// The returned values (when the second treatment ran, COINr `check_SkewKurt2`).
     pub after: ShapeCheck,
     /// Points winsorised by the winsorisation stage, counted as COINr does
-    /// (`winsorise.nwin`), also when it was then discarded for a log; for
-    /// [`Treatment::WinsoriseSd`], the number of clipped points.
+    /// (`winsorise.nwin`), also when it was then discarded for the second
+    /// treatment; for [`Treatment::WinsoriseSd`], the number of clipped points.
     pub nwin: usize,
     /// The points winsorised in the returned values, by unit (empty unless
-    /// `transform` is [`Transform::Winsorised`]).
+    /// `transform` is [`Transform::Winsorised`] or `combined` is).
     pub winsorised: Vec<WinsorisedPoint>,
+    /// The returned values run in the opposite order of the input: only the
+    /// formula of COINr's `log_GII` does that, on an indicator whose maximum is
+    /// below 1 (see [`LoopStep::LogGii`]).
+    pub reversed: bool,
+}
+
+impl TreatReport {
+    /// The name of what was applied, for reports: [`Transform::as_str`], or for a
+    /// combined treatment both joined by `+` (e.g. `"box_cox+log"`, as COINr joins
+    /// the labels of its treated points).
+    pub fn label(&self) -> String {
+        match self.combined {
+            Some(first) => format!("{}+{}", first.as_str(), self.transform.as_str()),
+            None => self.transform.as_str().to_string(),
+        }
+    }
 }
 
 /// R's `<` with `NA` for a missing operand.
@@ -192,19 +346,16 @@ fn shape(x: &[f64]) -> ShapeCheck {
     ShapeCheck { skew, kurt, pass: None }
 }
 
-fn untreated(
-    x: &[f64],
-    before: ShapeCheck,
-    after_winsorising: Option<ShapeCheck>,
-    nwin: usize,
-) -> (Vec<f64>, TreatReport) {
+fn untreated(x: &[f64], before: ShapeCheck, after_first: Option<ShapeCheck>, nwin: usize) -> (Vec<f64>, TreatReport) {
     let report = TreatReport {
         transform: Transform::None,
+        combined: None,
         before,
-        after_winsorising,
+        after_first,
         after: before,
         nwin,
         winsorised: Vec::new(),
+        reversed: false,
     };
     (x.to_vec(), report)
 }
@@ -213,22 +364,25 @@ fn untreated(
 /// values stay missing, in place) and a report of what was done.
 ///
 /// See the module documentation for COINr's rule. Errors: parameters out of range
-/// ([`StepError::InvalidParameter`]) and, for [`Treatment::BoxCox`], present values
-/// `≤ 0` ([`StepError::Domain`], listing the units).
+/// ([`StepError::InvalidParameter`]) and values outside a transform's domain
+/// ([`StepError::Domain`], listing the units): for [`Treatment::BoxCox`] and an
+/// unshifted [`LoopStep::BoxCox`], present values `≤ 0`; for [`LoopStep::LogGii`],
+/// a maximum `≤ 0`.
 pub fn treat(x: &[f64], t: &Treatment) -> Result<(Vec<f64>, TreatReport), StepError> {
     match *t {
         Treatment::None => {
             let before = shape(x);
             Ok(untreated(x, before, None, 0))
         }
-        Treatment::Coinr { winmax, skew, kurt } => {
-            check_thresholds(skew, kurt)?;
-            Ok(coinr(x, winmax, skew, kurt, false))
-        }
-        Treatment::CoinrSkewAware { winmax, skew, kurt } => {
-            check_thresholds(skew, kurt)?;
-            Ok(coinr(x, winmax, skew, kurt, true))
-        }
+        Treatment::Coinr { winmax, skew, kurt } => treat_loop(x, &TreatLoop::coinr(winmax, skew, kurt)),
+        Treatment::CoinrSkewAware { winmax, skew, kurt } => treat_loop(
+            x,
+            &TreatLoop {
+                second: Some(LoopStep::LogCtPlus),
+                ..TreatLoop::coinr(winmax, skew, kurt)
+            },
+        ),
+        Treatment::Loop(l) => treat_loop(x, &l),
         Treatment::WinsoriseSd { k } => {
             if !(k.is_finite() && k > 0.0) {
                 return Err(StepError::InvalidParameter {
@@ -259,6 +413,17 @@ fn check_thresholds(skew: f64, kurt: f64) -> Result<(), StepError> {
     Ok(())
 }
 
+fn check_lambda(lambda: f64) -> Result<(), StepError> {
+    if lambda.is_finite() {
+        Ok(())
+    } else {
+        Err(StepError::InvalidParameter {
+            name: "lambda".into(),
+            expected: format!("a finite exponent, got {lambda}"),
+        })
+    }
+}
+
 /// Largest and smallest present values.
 fn extremes(x: &[f64]) -> (f64, f64) {
     // Comparisons rather than `f64::max`/`min`, which a plugin would call as functions.
@@ -267,19 +432,182 @@ fn extremes(x: &[f64]) -> (f64, f64) {
     })
 }
 
-/// COINr's default rule (`log_plus` selects `log_CT_plus` for the fallback).
-fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> (Vec<f64>, TreatReport) {
-    let before = check(x, skew_t, kurt_t);
-    if before.pass != Some(false) {
-        return untreated(x, before, None, 0);
+/// What one treatment of the loop gave.
+struct Stepped {
+    /// The treated values.
+    y: Vec<f64>,
+    /// The check of `y`.
+    check: ShapeCheck,
+    /// What the values are.
+    transform: Transform,
+    /// COINr's `winsorise.nwin` (0 for a transform).
+    nwin: usize,
+    /// The winsorised points.
+    points: Vec<WinsorisedPoint>,
+    /// Whether `y` runs against the input's order.
+    reversed: bool,
+}
+
+/// COINr's treatment loop (`Treat.numeric`): see the module documentation.
+///
+/// Errors as [`treat`]'s; a [`LoopStep::Winsorise`] as the second treatment is an
+/// [`StepError::InvalidParameter`].
+pub fn treat_loop(x: &[f64], l: &TreatLoop) -> Result<(Vec<f64>, TreatReport), StepError> {
+    check_thresholds(l.skew, l.kurt)?;
+    for s in std::iter::once(&l.first).chain(&l.second) {
+        if let LoopStep::BoxCox { lambda, .. } = *s {
+            check_lambda(lambda)?;
+        }
     }
-    // Stage 1: winsorise, exactly as COINr's `winsorise()`.
+    if let Some(LoopStep::Winsorise { .. }) = l.second {
+        return Err(StepError::InvalidParameter {
+            name: "second".into(),
+            expected: "a transform: winsorisation can only be the first treatment".into(),
+        });
+    }
+    let before = check(x, l.skew, l.kurt);
+    if before.pass != Some(false) {
+        return Ok(untreated(x, before, None, 0));
+    }
+    // First treatment (COINr f1), on the original values.
+    let Some(first) = step(x, before, &l.first, l)? else {
+        return Ok(untreated(x, before, None, 0));
+    };
+    let after_first = first.check;
+    let kept = |s: Stepped| -> (Vec<f64>, TreatReport) {
+        let report = TreatReport {
+            transform: s.transform,
+            combined: None,
+            before,
+            after_first: Some(after_first),
+            after: after_first,
+            nwin: s.nwin,
+            winsorised: s.points,
+            reversed: s.reversed,
+        };
+        (s.y, report)
+    };
+    let second = match (after_first.pass, &l.second) {
+        (None, _) => return Ok(untreated(x, before, Some(after_first), first.nwin)),
+        (Some(true), _) | (Some(false), None) => return Ok(kept(first)),
+        (Some(false), Some(second)) => second,
+    };
+    // Second treatment (COINr f2): on the original values, or with COINr's
+    // combine_treat on the first one's output.
+    let out = if l.combine {
+        step(&first.y, after_first, second, l)?
+    } else {
+        step(x, before, second, l)?
+    };
+    let Some(out) = out.filter(|o| o.check.pass.is_some()) else {
+        return Ok(untreated(x, before, Some(after_first), first.nwin));
+    };
+    let combined = (l.combine && first.transform != Transform::None).then_some(first.transform);
+    let report = TreatReport {
+        transform: out.transform,
+        combined,
+        before,
+        after_first: Some(after_first),
+        after: out.check,
+        nwin: first.nwin,
+        winsorised: if combined.is_some() { first.points } else { Vec::new() },
+        reversed: out.reversed,
+    };
+    Ok((out.y, report))
+}
+
+/// One treatment of the loop on `x` (whose check is `start`): `None` where COINr
+/// gives up on the indicator (and returns it untreated).
+fn step(x: &[f64], start: ShapeCheck, s: &LoopStep, l: &TreatLoop) -> Result<Option<Stepped>, StepError> {
+    let (y, transform, reversed) = match *s {
+        LoopStep::Winsorise { winmax, force } => return Ok(winsorise(x, start, winmax, force, l.skew, l.kurt)),
+        LoopStep::LogCt => (log_ct(x, false), Transform::Log, false),
+        LoopStep::LogCtPlus => {
+            // COINr's `skew(x) > 0`: the skewness of the values it is given.
+            let negative = start.skew <= 0.0;
+            let t = if negative {
+                Transform::LogNegative
+            } else {
+                Transform::Log
+            };
+            (log_ct(x, negative), t, false)
+        }
+        LoopStep::LogCtOrig => {
+            let (_, lo) = extremes(x);
+            (ln_of(x, |v| v - lo + 1.0), Transform::LogOrig, false)
+        }
+        LoopStep::LogGii => {
+            let (hi, lo) = extremes(x);
+            if hi <= 0.0 {
+                let units: Vec<usize> = (0..x.len())
+                    .filter(|&u| !is_missing(x[u]) && gii_argument(x[u], hi, lo) <= 0.0)
+                    .collect();
+                return Err(StepError::Domain {
+                    method: "the GII log (log-gii)".into(),
+                    units,
+                    needs: "a largest value > 0 (its formula takes the logarithm of values down to it)".into(),
+                    hint: "use another log (log-ct, log-ct-orig) or shift the indicator first".into(),
+                });
+            }
+            (ln_of(x, |v| gii_argument(v, hi, lo)), Transform::LogGii, hi < 1.0)
+        }
+        LoopStep::BoxCox { lambda, shift } => (box_cox_values(x, lambda, shift)?, Transform::BoxCox, false),
+    };
+    let check = check(&y, l.skew, l.kurt);
+    Ok(Some(Stepped {
+        y,
+        check,
+        transform,
+        nwin: 0,
+        points: Vec::new(),
+        reversed,
+    }))
+}
+
+/// The argument of the GII's log, in COINr's order of operations:
+/// `(mx − 1)·(x − mn)/(mx − mn) + 1`.
+fn gii_argument(v: f64, hi: f64, lo: f64) -> f64 {
+    (hi - 1.0) * (v - lo) / (hi - lo) + 1.0
+}
+
+/// `ln(arg(v))` of every present value (the portable `ln`, two at a time: the same
+/// bits natively and in a plugin); a missing value stays missing.
+fn ln_of(x: &[f64], arg: impl Fn(f64) -> f64) -> Vec<f64> {
+    let mut z: Vec<f64> = x.iter().map(|&v| if is_missing(v) { v } else { arg(v) }).collect();
+    lanes::ln_in_place(&mut z);
+    z
+}
+
+/// COINr's `log_CT` (`negative = false`), or `log_CT_plus`'s mirror image
+/// `−ln(max + a − x)` (`negative = true`), with `a = 0.01·(max − min)`.
+fn log_ct(x: &[f64], negative: bool) -> Vec<f64> {
+    let (hi, lo) = extremes(x);
+    let a = 0.01 * (hi - lo);
+    let mut z = if negative {
+        ln_of(x, |v| hi + a - v)
+    } else {
+        ln_of(x, |v| v - lo + a)
+    };
+    if negative {
+        // (Negation is a sign flip, not arithmetic: exact, and free in the sandbox.)
+        z.iter_mut().filter(|v| !v.is_nan()).for_each(|v| *v = -*v);
+    }
+    z
+}
+
+/// COINr's `winsorise()` (treat.R, lines 861–927) on `x`, whose check is `start`
+/// (failing): `None` where COINr gives up (every present value tied, or, with
+/// `force`, a column made constant).
+fn winsorise(x: &[f64], start: ShapeCheck, winmax: usize, force: bool, skew_t: f64, kurt_t: f64) -> Option<Stepped> {
     let mut y = x.to_vec();
     let mut imax: Vec<usize> = Vec::new();
     let mut imin: Vec<usize> = Vec::new();
     let mut nwin = 0usize;
-    let mut current = before;
-    while current.pass == Some(false) && nwin < winmax {
+    let mut current = start;
+    while (current.pass == Some(false) || force) && nwin < winmax {
+        // Forced on past a column made constant (no pass or fail): COINr's
+        // `skew(x) >= 0` is NA and the column is returned untreated.
+        current.pass?;
         let high = current.skew >= 0.0;
         // One pass on the skewed side (values flipped for the low tail, exactly): the
         // extreme value and the runner-up among the other values.
@@ -299,7 +627,7 @@ fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> 
         group.extend((0..y.len()).filter(|&u| y[u] == target));
         if replacement.is_infinite() {
             // Every present value is tied: COINr's test becomes NA and it gives up.
-            return untreated(x, before, None, 0);
+            return None;
         }
         for &u in group.iter() {
             y[u] = replacement;
@@ -307,75 +635,30 @@ fn coinr(x: &[f64], winmax: usize, skew_t: f64, kurt_t: f64, log_plus: bool) -> 
         nwin = imax.len() + imin.len();
         current = check(&y, skew_t, kurt_t);
     }
-    let after_winsorising = current;
-    match after_winsorising.pass {
-        None => untreated(x, before, Some(after_winsorising), nwin),
-        Some(true) => {
-            let mut winsorised: Vec<WinsorisedPoint> = imax
-                .iter()
-                .map(|&u| (u, Side::High))
-                .chain(imin.iter().map(|&u| (u, Side::Low)))
-                .map(|(unit, side)| WinsorisedPoint {
-                    unit,
-                    side,
-                    from: x[unit],
-                    to: y[unit],
-                })
-                .collect();
-            winsorised.sort_by_key(|p| p.unit);
-            let report = TreatReport {
-                transform: if nwin > 0 {
-                    Transform::Winsorised
-                } else {
-                    Transform::None
-                },
-                before,
-                after_winsorising: Some(after_winsorising),
-                after: after_winsorising,
-                nwin,
-                winsorised,
-            };
-            (y, report)
-        }
-        Some(false) => {
-            // Stage 2: log-transform the original values.
-            let (hi, lo) = extremes(x);
-            let a = 0.01 * (hi - lo);
-            let negative = log_plus && before.skew <= 0.0;
-            // The arguments, then their logarithms two at a time (the portable `ln`:
-            // the same bits natively and in a plugin); a missing value stays missing.
-            let mut z: Vec<f64> = x
-                .iter()
-                .map(|&v| {
-                    if is_missing(v) {
-                        v
-                    } else if negative {
-                        hi + a - v
-                    } else {
-                        v - lo + a
-                    }
-                })
-                .collect();
-            lanes::ln_in_place(&mut z);
-            if negative {
-                z.iter_mut().filter(|v| !v.is_nan()).for_each(|v| *v = -*v);
-            }
-            let after = check(&z, skew_t, kurt_t);
-            let report = TreatReport {
-                transform: if negative {
-                    Transform::LogNegative
-                } else {
-                    Transform::Log
-                },
-                before,
-                after_winsorising: Some(after_winsorising),
-                after,
-                nwin,
-                winsorised: Vec::new(),
-            };
-            (z, report)
-        }
-    }
+    let mut points: Vec<WinsorisedPoint> = imax
+        .iter()
+        .map(|&u| (u, Side::High))
+        .chain(imin.iter().map(|&u| (u, Side::Low)))
+        .map(|(unit, side)| WinsorisedPoint {
+            unit,
+            side,
+            from: x[unit],
+            to: y[unit],
+        })
+        .collect();
+    points.sort_by_key(|p| p.unit);
+    Some(Stepped {
+        y,
+        check: current,
+        transform: if nwin > 0 {
+            Transform::Winsorised
+        } else {
+            Transform::None
+        },
+        nwin,
+        points,
+        reversed: false,
+    })
 }
 
 /// Clips to `mean ± k·sd`.
@@ -419,23 +702,37 @@ fn winsorise_sd(x: &[f64], k: f64) -> (Vec<f64>, TreatReport) {
         } else {
             Transform::Winsorised
         },
+        combined: None,
         before,
-        after_winsorising: None,
+        after_first: None,
         after: shape(&y),
         nwin: winsorised.len(),
         winsorised,
+        reversed: false,
     };
     (y, report)
 }
 
 /// Box-Cox, optionally after COINr's shift `x − min + 1`.
 fn box_cox(x: &[f64], lambda: f64, shifted: bool) -> Result<(Vec<f64>, TreatReport), StepError> {
-    if !lambda.is_finite() {
-        return Err(StepError::InvalidParameter {
-            name: "lambda".into(),
-            expected: format!("a finite exponent, got {lambda}"),
-        });
-    }
+    check_lambda(lambda)?;
+    let y = box_cox_values(x, lambda, shifted)?;
+    let report = TreatReport {
+        transform: Transform::BoxCox,
+        combined: None,
+        before: shape(x),
+        after_first: None,
+        after: shape(&y),
+        nwin: 0,
+        winsorised: Vec::new(),
+        reversed: false,
+    };
+    Ok((y, report))
+}
+
+/// The values of COINr's `boxcox(x, lambda, makepos = shifted)` (λ checked by the
+/// caller); without the shift, values `≤ 0` are a domain error.
+fn box_cox_values(x: &[f64], lambda: f64, shifted: bool) -> Result<Vec<f64>, StepError> {
     let (_, lo) = extremes(x);
     let shift = |v: f64| if shifted { v - lo + 1.0 } else { v };
     if !shifted {
@@ -455,8 +752,7 @@ fn box_cox(x: &[f64], lambda: f64, shifted: bool) -> Result<(Vec<f64>, TreatRepo
             });
         }
     }
-    let y: Vec<f64> = x
-        .iter()
+    Ok(x.iter()
         .map(|&v| {
             if is_missing(v) {
                 v
@@ -466,16 +762,7 @@ fn box_cox(x: &[f64], lambda: f64, shifted: bool) -> Result<(Vec<f64>, TreatRepo
                 (libm::pow(shift(v), lambda) - 1.0) / lambda
             }
         })
-        .collect();
-    let report = TreatReport {
-        transform: Transform::BoxCox,
-        before: shape(x),
-        after_winsorising: None,
-        after: shape(&y),
-        nwin: 0,
-        winsorised: Vec::new(),
-    };
-    Ok((y, report))
+        .collect())
 }
 
 #[cfg(test)]
@@ -503,7 +790,7 @@ mod tests {
         assert_eq!(r.transform, Transform::None);
         assert_eq!(r.before.pass, Some(true));
         assert!(r.before.skew.abs() < 1e-12);
-        assert_eq!(r.after_winsorising, None);
+        assert_eq!(r.after_first, None);
     }
 
     #[test]
@@ -533,7 +820,7 @@ mod tests {
                 to: 10.0
             }]
         );
-        let after = r.after_winsorising.unwrap();
+        let after = r.after_first.unwrap();
         assert_eq!(after.pass, Some(true));
         assert!((after.skew - stats::skewness(&expected)).abs() < 1e-12);
         assert_eq!(r.after, after);
@@ -621,7 +908,7 @@ mod tests {
         let (y, r) = treat(&x, &Treatment::COINR_DEFAULT).unwrap();
         assert_eq!(r.transform, Transform::Log);
         assert_eq!(r.nwin, 5);
-        assert_eq!(r.after_winsorising.unwrap().pass, Some(false));
+        assert_eq!(r.after_first.unwrap().pass, Some(false));
         assert!(r.winsorised.is_empty());
         assert!((y[0] - 10.09f64.ln()).abs() < 1e-14);
         assert!((y[99] - 1019.09f64.ln()).abs() < 1e-14);
@@ -726,6 +1013,205 @@ mod tests {
         let (y, _) = treat(&[-1.0, 0.0, 2.0], &Treatment::BoxCoxShifted { lambda: 1.0 }).unwrap();
         assert!(same(&y, &[0.0, 1.0, 3.0]));
         assert!(treat(&[1.0], &Treatment::BoxCox { lambda: f64::NAN }).is_err());
+    }
+
+    /// COINr's loop with `first` and `second`, thresholds 2 and 3.5.
+    fn coinr_loop(first: LoopStep, second: LoopStep, combine: bool) -> Treatment {
+        Treatment::Loop(TreatLoop {
+            first,
+            second: Some(second),
+            combine,
+            skew: 2.0,
+            kurt: 3.5,
+        })
+    }
+
+    /// Nine copies of `a` and one `b`: a two-point shape with p = 1/10, which fails
+    /// (skewness √10, kurtosis 10, see `falls_back_to_log_of_the_original_values`)
+    /// whatever monotone transform is applied to it.
+    fn nine_and_one(a: f64, b: f64) -> Vec<f64> {
+        let mut x = vec![a; 9];
+        x.push(b);
+        x
+    }
+
+    #[test]
+    fn log_ct_orig_and_the_gii_log() {
+        // Nine zeros and 10, no winsorisation: log_CT_orig is ln(x − 0 + 1): 0 and
+        // ln 11 (log_CT would give ln(x + 0.1)).
+        let t = coinr_loop(
+            LoopStep::Winsorise {
+                winmax: 0,
+                force: false,
+            },
+            LoopStep::LogCtOrig,
+            false,
+        );
+        let (y, r) = treat(&nine_and_one(0.0, 10.0), &t).unwrap();
+        assert!(same(&y, &nine_and_one(0.0, 11f64.ln())));
+        assert_eq!(
+            (r.transform, r.label().as_str(), r.nwin),
+            (Transform::LogOrig, "log_orig", 0)
+        );
+        assert_eq!(r.after_first.unwrap().pass, Some(false));
+        // The GII log: min 1, max 10 → (10 − 1)(x − 1)/(10 − 1) + 1 = x → ln x.
+        let t = coinr_loop(
+            LoopStep::Winsorise {
+                winmax: 0,
+                force: false,
+            },
+            LoopStep::LogGii,
+            false,
+        );
+        let (y, r) = treat(&nine_and_one(1.0, 10.0), &t).unwrap();
+        assert!(same(&y, &nine_and_one(0.0, 10f64.ln())));
+        assert_eq!((r.transform, r.reversed), (Transform::LogGii, false));
+        // Max 0.5 < 1: (0.5 − 1)(x − 0)/0.5 + 1 = 1 − x → 0.5 goes to ln 0.5 < 0: the
+        // order is reversed, and the report says so.
+        let (y, r) = treat(&nine_and_one(0.0, 0.5), &t).unwrap();
+        assert!(same(&y, &nine_and_one(0.0, 0.5f64.ln())));
+        assert!(r.reversed);
+        // Max −1 ≤ 0: (−2)(x + 2)/1 + 1 is −1 at the maximum (unit 9): undefined.
+        match treat(&nine_and_one(-2.0, -1.0), &t) {
+            Err(StepError::Domain { units, .. }) => assert_eq!(units, vec![9]),
+            other => panic!("expected a domain error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn box_cox_first_is_kept_where_it_passes() {
+        // 1..10 and 100 fail (skewness 3.26, kurtosis 10.7). Box-Cox λ = 0 after the
+        // shift x − 1 + 1 is ln x, whose skewness 1.16 is below 2: it passes and is
+        // kept; the second treatment does not run.
+        let mut x: Vec<f64> = (1..=10).map(f64::from).collect();
+        x.push(100.0);
+        let t = coinr_loop(
+            LoopStep::BoxCox {
+                lambda: 0.0,
+                shift: true,
+            },
+            LoopStep::LogCt,
+            false,
+        );
+        let (y, r) = treat(&x, &t).unwrap();
+        let ln: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+        assert!(same(&y, &ln));
+        assert_eq!(r.before.pass, Some(false));
+        assert_eq!((r.transform, r.nwin, r.combined), (Transform::BoxCox, 0, None));
+        let after = r.after_first.unwrap();
+        assert_eq!(after.pass, Some(true));
+        assert!((after.skew - stats::skewness(&ln)).abs() < 1e-12);
+        assert_eq!(r.after, after);
+    }
+
+    #[test]
+    fn the_second_treatment_takes_the_original_values_or_with_combine_the_first_ones() {
+        // Nine 5s and a 15. Box-Cox λ = 2 after the shift (x − 5 + 1): 1 → 0,
+        // 11 → (121 − 1)/2 = 60: the same two-point shape, still failing.
+        let x = nine_and_one(5.0, 15.0);
+        let first = LoopStep::BoxCox {
+            lambda: 2.0,
+            shift: true,
+        };
+        // log_CT_orig of the original values: ln(x − 5 + 1) → 0 and ln 11.
+        let (y, r) = treat(&x, &coinr_loop(first, LoopStep::LogCtOrig, false)).unwrap();
+        assert!(same(&y, &nine_and_one(0.0, 11f64.ln())));
+        assert_eq!((r.transform, r.combined), (Transform::LogOrig, None));
+        assert_eq!(r.after_first.unwrap().pass, Some(false));
+        // Combined (COINr combine_treat): of Box-Cox's output, ln(x1 + 1) → 0 and ln 61.
+        let (y, r) = treat(&x, &coinr_loop(first, LoopStep::LogCtOrig, true)).unwrap();
+        assert!(same(&y, &nine_and_one(0.0, 61f64.ln())));
+        assert_eq!((r.transform, r.combined), (Transform::LogOrig, Some(Transform::BoxCox)));
+        assert_eq!(r.label(), "box_cox+log_orig");
+        // Box-Cox second, after a winsorisation that cannot help: winsorising the 15
+        // makes the column constant, COINr's check cannot decide → untreated. With
+        // winmax 0 instead: Box-Cox λ = 0.5 of (x − 5 + 1): (√1 − 1)/0.5 = 0 and
+        // (√11 − 1)/0.5.
+        let t = coinr_loop(
+            LoopStep::Winsorise {
+                winmax: 0,
+                force: false,
+            },
+            LoopStep::BoxCox {
+                lambda: 0.5,
+                shift: true,
+            },
+            false,
+        );
+        let (y, r) = treat(&x, &t).unwrap();
+        assert!(same(&y, &nine_and_one(0.0, (11f64.sqrt() - 1.0) / 0.5)));
+        assert_eq!(r.transform, Transform::BoxCox);
+        let (y, r) = treat(&x, &Treatment::COINR_DEFAULT).unwrap();
+        assert_eq!((y, r.transform), (x, Transform::None));
+    }
+
+    #[test]
+    fn forced_winsorisation_goes_on_to_winmax() {
+        // 1..10 and 1000 pass after one point (1000 → 10). Forced with winmax 2, a
+        // second step: the skewness of 1..10, 10 is negative, so the minimum 1 goes
+        // to 2; nwin = 1 (latest high group) + 1 (latest low group) = 2.
+        let mut x: Vec<f64> = (1..=10).map(f64::from).collect();
+        x.push(1000.0);
+        let forced = coinr_loop(LoopStep::Winsorise { winmax: 2, force: true }, LoopStep::LogCt, false);
+        let (y, r) = treat(&x, &forced).unwrap();
+        let mut expected = vec![2.0];
+        expected.extend((2..=10).map(f64::from));
+        expected.push(10.0);
+        assert_eq!(y, expected);
+        assert_eq!((r.transform, r.nwin), (Transform::Winsorised, 2));
+        assert_eq!(
+            r.winsorised,
+            vec![
+                WinsorisedPoint {
+                    unit: 0,
+                    side: Side::Low,
+                    from: 1.0,
+                    to: 2.0
+                },
+                WinsorisedPoint {
+                    unit: 10,
+                    side: Side::High,
+                    from: 1000.0,
+                    to: 10.0
+                }
+            ]
+        );
+        // Not forced: one point.
+        let plain = coinr_loop(
+            LoopStep::Winsorise {
+                winmax: 2,
+                force: false,
+            },
+            LoopStep::LogCt,
+            false,
+        );
+        assert_eq!(treat(&x, &plain).unwrap().1.nwin, 1);
+        // An indicator that passes the initial check is left alone, forced or not.
+        let passing: Vec<f64> = (1..=10).map(f64::from).collect();
+        let (y, r) = treat(&passing, &forced).unwrap();
+        assert_eq!((y, r.transform, r.nwin), (passing, Transform::None, 0));
+    }
+
+    #[test]
+    fn loop_parameter_checks() {
+        let x = [1.0, 2.0];
+        let winsorise = LoopStep::Winsorise {
+            winmax: 5,
+            force: false,
+        };
+        assert!(treat(&x, &coinr_loop(winsorise, winsorise, false)).is_err());
+        let bad = LoopStep::BoxCox {
+            lambda: f64::INFINITY,
+            shift: true,
+        };
+        assert!(treat(&x, &coinr_loop(bad, LoopStep::LogCt, false)).is_err());
+        assert!(treat(&x, &coinr_loop(winsorise, bad, false)).is_err());
+        // The default loop is Treatment::Coinr.
+        let x: Vec<f64> = (0..10).map(|i| f64::from(i * i * i)).chain([1e6]).collect();
+        assert_eq!(
+            treat(&x, &Treatment::Loop(TreatLoop::coinr(5, 2.0, 3.5))).unwrap(),
+            treat(&x, &Treatment::COINR_DEFAULT).unwrap()
+        );
     }
 
     #[test]

@@ -309,11 +309,11 @@ fn treatment_details_match_coinr() {
         if nwin[r].is_empty() {
             // Passed at once: no winsorisation stage.
             assert_eq!(rep.transform, Transform::None, "{ctx}");
-            assert!(rep.after_winsorising.is_none() && rep.nwin == 0, "{ctx}");
+            assert!(rep.after_first.is_none() && rep.nwin == 0, "{ctx}");
             continue;
         }
         assert_eq!(rep.nwin, nwin[r].parse::<usize>().unwrap(), "{ctx}");
-        let after = rep.after_winsorising.unwrap();
+        let after = rep.after_first.unwrap();
         assert_eq!(after.pass, Some(pass1[r] == "TRUE"), "{ctx}");
         assert!(close(after.skew, skew1[r]) && close(after.kurt, kurt1[r]), "{ctx}");
         max_dev = max_dev

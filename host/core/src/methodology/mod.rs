@@ -638,6 +638,18 @@ impl Manifest {
                 problems.push(e.to_string());
             }
         }
+        // Treatments: settings that another setting replaces.
+        let treatments = std::iter::once(("pipeline.treat".to_string(), self.pipeline.treat.as_ref())).chain(
+            self.indicators
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("indicators[{i}].treat"), x.treat.as_ref())),
+        );
+        for (key, spec) in treatments {
+            if let Some(p) = spec.and_then(TreatSpec::problem) {
+                problems.push(format!("{key}: {p}"));
+            }
+        }
         if let Err(e) = check_tiers(&self.tiers) {
             problems.push(e.to_string());
         }

@@ -102,15 +102,64 @@ pub struct ScreenSpec {
     pub exclude: Vec<String>,
 }
 
-/// The log transform COINr falls back to when winsorisation is not enough.
+/// The log transform COINr's loop falls back to when the first treatment
+/// (winsorisation) is not enough: COINr's `f2` (COINr 1.1.14, `R/treat.R`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LogFallback {
-    /// COINr's default `log_CT`: `ln(x − min + 0.01·(max − min))`, whatever the skew's sign.
+    /// COINr's default `log_CT`: `ln(x − min + 0.01·(max − min))`, whatever the
+    /// skew's sign (also written `log-ct`).
     #[default]
     Coinr,
-    /// COINr's `log_CT_plus`: mirrored for negatively skewed indicators.
+    /// COINr's `log_CT_plus`: `ln(x − min + a)` for a positive skew,
+    /// `−ln(max + a − x)` otherwise, with `a = 0.01·(max − min)` (also written
+    /// `log-ct-plus`).
     SkewAware,
+    /// COINr's `log_CT`, by its COINr name: the same as `coinr`.
+    LogCt,
+    /// COINr's `log_CT_plus`, by its COINr name: the same as `skew-aware`.
+    LogCtPlus,
+    /// COINr's `log_CT_orig`: `ln(x − min + 1)`. Scale dependent: for an indicator
+    /// whose range is much smaller than 1 (a share, a ratio per capita) the `+1`
+    /// makes it almost linear.
+    LogCtOrig,
+    /// The GII's log, `ln((max − 1)·(x − min)/(max − min) + 1)`, mapping
+    /// `[min, max]` onto `[0, ln max]`: the formula of COINr's `log_GII`. COINr
+    /// 1.1.14 computes it but returns the values untreated (a bug); cityrank applies
+    /// it, so an indicator that reaches it differs from COINr's on purpose. It
+    /// assumes a maximum above 1: with a maximum below 1 it reverses the
+    /// indicator's order (the run warns), with a maximum ≤ 0 it is an error.
+    LogGii,
+}
+
+/// A treatment inside COINr's loop other than its defaults (COINr's `f1` or `f2`),
+/// as `first` or `then` of `method = "coinr"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LoopTreatment {
+    /// COINr's `boxcox(lambda, makepos)`: `(x^λ − 1)/λ`, or `ln x` when `λ = 0`,
+    /// after shifting the values to `x − min + 1` when `shift` (COINr
+    /// `makepos = TRUE`, so `λ = 0` with `shift` is `log_CT_orig`). Without `shift`
+    /// every value must be > 0. λ > 1 increases right skew; with `shift`, an
+    /// indicator whose range is much smaller than 1 is left almost linear.
+    ///
+    /// In COINr, `f1 = "boxcox"` must come with winsorisation's parameters removed
+    /// (`f1_para = list(winmax = NULL, skew_thresh = NULL, kurt_thresh = NULL,
+    /// force_win = NULL, lambda = …, makepos = …)`): `global_specs = list(f1 =
+    /// "boxcox", f1_para = list(lambda = 0.5))` keeps `winmax` (the specs are
+    /// merged), boxcox fails on it and COINr silently returns every failing
+    /// indicator untreated, with a warning. Here `first = { method = "box-cox", … }`
+    /// is the former.
+    BoxCox {
+        /// λ (finite).
+        lambda: f64,
+        /// Shift by `x − min + 1` first (COINr `makepos`).
+        shift: bool,
+    },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Outlier treatment of indicators.
@@ -119,22 +168,53 @@ pub enum LogFallback {
 pub enum TreatSpec {
     /// No treatment.
     None,
-    /// COINr's default: treat only where |skew| ≥ `skew` and kurtosis ≥ `kurt`;
-    /// winsorise one point at a time on the skewed side, up to `winmax` points, then
-    /// fall back to a log transform of the original values.
+    /// COINr's treatment loop (COINr 1.1.14 `Treat`, `R/treat.R`), by default its
+    /// default: treat only where |skew| ≥ `skew` and kurtosis ≥ `kurt`; first
+    /// winsorise one point at a time on the skewed side, up to `winmax` points,
+    /// while the check fails; if still failing, throw that away and apply the
+    /// `log` transform to the original values instead (kept even if it fails).
+    ///
+    /// `first` replaces winsorisation (COINr's `f1`), `then` replaces the log
+    /// (COINr's `f2`), `combine` applies the second treatment to the first one's
+    /// output (COINr's `combine_treat`), `force_win` winsorises `winmax` points
+    /// whatever the check (COINr's `force_win`). Examples:
+    /// `{ method = "coinr", winmax = 1, log = "log-ct-orig" }`;
+    /// `{ method = "coinr", first = { method = "box-cox", lambda = 0.5, shift = true } }`.
     Coinr {
-        /// Most points winsorised per indicator.
+        /// Most points winsorised per indicator (COINr `winmax`, default 5; 0: no
+        /// winsorisation, a failing indicator goes straight to the second treatment).
         #[serde(default = "five")]
         winmax: usize,
-        /// Absolute skewness threshold.
+        /// Absolute skewness threshold (COINr `skew_thresh`, default 2).
         #[serde(default = "two")]
         skew: f64,
-        /// Kurtosis threshold.
+        /// Kurtosis threshold (COINr `kurt_thresh`, default 3.5).
         #[serde(default = "three_and_a_half")]
         kurt: f64,
-        /// Which log transform to fall back to.
+        /// The second treatment, a log transform (COINr `f2`, default `log_CT`);
+        /// `then` replaces it.
         #[serde(default)]
         log: LogFallback,
+        /// Winsorise `winmax` points of a failing indicator even once the check
+        /// passes (COINr winsorise's `force_win`). The initial check still decides
+        /// which indicators are treated: one that passes is left alone.
+        #[serde(default, skip_serializing_if = "is_false")]
+        force_win: bool,
+        /// The first treatment instead of winsorisation (COINr `f1`): applied where
+        /// the check fails and kept if its output passes. `winmax` and `force_win`
+        /// are winsorisation's and cannot be set with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        first: Option<LoopTreatment>,
+        /// The second treatment instead of the `log` (COINr `f2`): applied where the
+        /// first treatment's output still fails, and kept even if it fails too.
+        /// `log` cannot be set with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        then: Option<LoopTreatment>,
+        /// Apply the second treatment to the first one's output rather than to the
+        /// original values, so the two stack (COINr `combine_treat = TRUE`; by
+        /// default the first treatment's work is thrown away).
+        #[serde(default, skip_serializing_if = "is_false")]
+        combine: bool,
     },
     /// Clip to mean ± k standard deviations.
     WinsoriseSd {
@@ -158,6 +238,35 @@ pub enum TreatSpec {
         #[serde(default)]
         params: PluginParams,
     },
+}
+
+impl TreatSpec {
+    /// What the schema cannot say is wrong with this treatment: settings of a
+    /// treatment that another setting replaces (`winmax` or `force_win` with
+    /// `first`, `log` with `then`). One sentence, to follow the key path.
+    pub fn problem(&self) -> Option<String> {
+        let TreatSpec::Coinr {
+            winmax,
+            log,
+            force_win,
+            first,
+            then,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        if first.is_some() && (*winmax != five() || *force_win) {
+            return Some(
+                "`winmax` and `force_win` set winsorisation, which `first` replaces: remove them, or `first`"
+                    .to_string(),
+            );
+        }
+        if then.is_some() && *log != LogFallback::default() {
+            return Some("`log` names the second treatment, which `then` replaces: give one of them".to_string());
+        }
+        None
+    }
 }
 
 fn five() -> usize {
@@ -576,7 +685,76 @@ pub struct PipelineOverride {
 
 #[cfg(test)]
 mod tests {
-    use super::{RankRule, RankSpec, RankTable};
+    use super::{LogFallback, LoopTreatment, RankRule, RankSpec, RankTable, TreatSpec};
+
+    fn treat(toml_value: &str) -> TreatSpec {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            treat: TreatSpec,
+        }
+        toml::from_str::<Doc>(&format!("treat = {toml_value}")).unwrap().treat
+    }
+
+    #[test]
+    fn coinrs_treatment_options_read_and_write() {
+        // The default is written as before: no new key (results keep their bytes).
+        let default = treat("{ method = \"coinr\" }");
+        assert_eq!(
+            serde_json::to_string(&default).unwrap(),
+            r#"{"method":"coinr","winmax":5,"skew":2.0,"kurt":3.5,"log":"coinr"}"#
+        );
+        assert_eq!(default.problem(), None);
+        // COINr's names of the logs.
+        for (name, log) in [
+            ("log-ct", LogFallback::LogCt),
+            ("log-ct-plus", LogFallback::LogCtPlus),
+            ("log-ct-orig", LogFallback::LogCtOrig),
+            ("log-gii", LogFallback::LogGii),
+        ] {
+            let TreatSpec::Coinr { log: read, .. } = treat(&format!("{{ method = \"coinr\", log = \"{name}\" }}"))
+            else {
+                panic!("{name}")
+            };
+            assert_eq!(read, log);
+        }
+        // Box-Cox first, combined; forced winsorisation; Box-Cox second.
+        let spec = treat(
+            "{ method = \"coinr\", first = { method = \"box-cox\", lambda = 0.5, shift = true }, combine = true }",
+        );
+        let TreatSpec::Coinr { first, combine, .. } = &spec else {
+            panic!()
+        };
+        assert_eq!(
+            (first, *combine),
+            (
+                &Some(LoopTreatment::BoxCox {
+                    lambda: 0.5,
+                    shift: true
+                }),
+                true
+            )
+        );
+        assert_eq!(spec.problem(), None);
+        assert!(
+            serde_json::to_string(&spec)
+                .unwrap()
+                .ends_with(r#""first":{"method":"box-cox","lambda":0.5,"shift":true},"combine":true}"#)
+        );
+        assert_eq!(treat("{ method = \"coinr\", force_win = true }").problem(), None);
+        // Settings another replaces.
+        let p = treat(
+            "{ method = \"coinr\", force_win = true, first = { method = \"box-cox\", lambda = 0.0, shift = true } }",
+        )
+        .problem()
+        .unwrap();
+        assert!(p.contains("`first` replaces"), "{p}");
+        let p = treat(
+            "{ method = \"coinr\", log = \"log-gii\", then = { method = \"box-cox\", lambda = 0.5, shift = true } }",
+        )
+        .problem()
+        .unwrap();
+        assert!(p.contains("`then` replaces"), "{p}");
+    }
 
     fn parse(toml_value: &str) -> RankSpec {
         #[derive(serde::Deserialize)]

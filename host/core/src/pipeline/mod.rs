@@ -373,7 +373,19 @@ pub fn run(
         weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
     }
     let order = framework.bottom_up();
-    let mut warnings = Vec::new();
+    // The GII log on an indicator whose maximum is below 1 reverses its order.
+    let mut warnings: Vec<String> = treatment
+        .iter()
+        .filter(|(_, r)| r.reversed)
+        .map(|(i, _)| {
+            format!(
+                "treating `{}`: the GII log (log-gii) reversed its order: its largest value is below 1, so the \
+                 formula's `max − 1` is negative and its best units now score worst. Use another log \
+                 (log-ct, log-ct-orig) or rescale the indicator",
+                manifest.indicators[*i].id
+            )
+        })
+        .collect();
     for &p in &order {
         let node = &framework.nodes[p];
         let method = node.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic);

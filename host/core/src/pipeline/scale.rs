@@ -1,10 +1,10 @@
 //! Outlier treatment and normalisation: the steps that put indicators on a common scale.
 
 use super::{Context, CustomSteps, PluginBatches, Treated, describe};
-use crate::methodology::{LogFallback, Manifest, NormaliseSpec, TreatSpec};
+use crate::methodology::{LogFallback, LoopTreatment, Manifest, NormaliseSpec, TreatSpec};
 use anyhow::{Context as _, Result, anyhow, bail};
 use cityrank_steps::normalise::{self as norm, Normaliser};
-use cityrank_steps::treat::{self as trt, Treatment};
+use cityrank_steps::treat::{self as trt, LoopStep, TreatLoop, Treatment};
 use std::sync::Arc;
 
 /// Outlier treatment of every indicator (plugin methods batched into one call each).
@@ -26,7 +26,7 @@ pub(super) fn treat(
             None | Some(TreatSpec::None) => {}
             Some(TreatSpec::Plugin { name, params }) => batches.add(name, params, i),
             Some(spec) => {
-                let t = treatment_of(spec);
+                let t = treatment_of(spec).map_err(|e| anyhow!("treating `{}`: {e}", ind.id))?;
                 let (y, report) = trt::treat(&x[i], &t)
                     .map_err(|e| anyhow!("treating `{}`: {}", ind.id, describe(&e, ctx.units, kept)))?;
                 x[i] = y;
@@ -80,34 +80,51 @@ pub(super) fn normalise(
     Ok(values)
 }
 
-/// The native treatment of a (non-plugin) spec.
-pub fn treatment_of(spec: &TreatSpec) -> Treatment {
-    match spec {
+/// The native treatment of a (non-plugin) spec; an error when the spec sets a
+/// treatment another of its settings replaces ([`TreatSpec::problem`]).
+pub fn treatment_of(spec: &TreatSpec) -> Result<Treatment> {
+    if let Some(p) = spec.problem() {
+        bail!("{p}");
+    }
+    let loop_step = |t: &LoopTreatment| match *t {
+        LoopTreatment::BoxCox { lambda, shift } => LoopStep::BoxCox { lambda, shift },
+    };
+    Ok(match spec {
         TreatSpec::None | TreatSpec::Plugin { .. } => Treatment::None,
         TreatSpec::Coinr {
             winmax,
             skew,
             kurt,
-            log: LogFallback::Coinr,
-        } => Treatment::Coinr {
-            winmax: *winmax,
+            log,
+            force_win,
+            first,
+            then,
+            combine,
+        } => Treatment::Loop(TreatLoop {
+            first: first.as_ref().map_or(
+                LoopStep::Winsorise {
+                    winmax: *winmax,
+                    force: *force_win,
+                },
+                loop_step,
+            ),
+            second: Some(then.as_ref().map_or(
+                match log {
+                    LogFallback::Coinr | LogFallback::LogCt => LoopStep::LogCt,
+                    LogFallback::SkewAware | LogFallback::LogCtPlus => LoopStep::LogCtPlus,
+                    LogFallback::LogCtOrig => LoopStep::LogCtOrig,
+                    LogFallback::LogGii => LoopStep::LogGii,
+                },
+                loop_step,
+            )),
+            combine: *combine,
             skew: *skew,
             kurt: *kurt,
-        },
-        TreatSpec::Coinr {
-            winmax,
-            skew,
-            kurt,
-            log: LogFallback::SkewAware,
-        } => Treatment::CoinrSkewAware {
-            winmax: *winmax,
-            skew: *skew,
-            kurt: *kurt,
-        },
+        }),
         TreatSpec::WinsoriseSd { k } => Treatment::WinsoriseSd { k: *k },
         TreatSpec::BoxCox { lambda, shift: false } => Treatment::BoxCox { lambda: *lambda },
         TreatSpec::BoxCox { lambda, shift: true } => Treatment::BoxCoxShifted { lambda: *lambda },
-    }
+    })
 }
 
 /// How indicator `i` is normalised (its spec, or the pipeline's), with `x` its

@@ -63,3 +63,5 @@ pub fn num(s: &str) -> f64 {
         s.parse().unwrap()
     }
 }
+
+pub mod asem;
