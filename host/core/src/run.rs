@@ -217,6 +217,9 @@ pub struct RunOutput {
     pub rebuilt: bool,
     /// Whether its compiled form came from the cache.
     pub cached: bool,
+    /// What the optimisation of a level's weights found (`weights = { method =
+    /// "optimised", level = … }`): the objective, the evaluations, the correlations.
+    pub optimised: Option<pipeline::LevelOptimisation>,
 }
 
 /// Runs an edition (its variant, if one is selected).
@@ -467,6 +470,7 @@ fn run_derived(
         warnings,
         rebuilt: loaded.rebuilt,
         cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
+        optimised: out.optimised,
     })
 }
 
