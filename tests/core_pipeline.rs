@@ -329,12 +329,11 @@ impl Coinr {
     fn numbers(&self, name: &str) -> Vec<f64> {
         self.strings(name)
             .iter()
-            .map(|s| {
-                if s.is_empty() || s == "NA" {
-                    f64::NAN
-                } else {
-                    s.parse().unwrap()
-                }
+            .map(|s| match s.as_str() {
+                "" | "NA" => f64::NAN,
+                "TRUE" => 1.0,
+                "FALSE" => 0.0,
+                s => s.parse().unwrap(),
             })
             .collect()
     }
@@ -601,4 +600,313 @@ fn optimised_weights_of_a_level_refuse_what_cannot_be_optimised() {
         assert_eq!(w, found.weights, "{variant}");
         assert!((w[0] + w[1] - 1.0).abs() < 1e-15, "{variant}: {w:?}");
     }
+}
+
+// ── A variant's denominator (COINr's Denominate with another denomby) ─────────
+
+/// The variant `goods-by-population` of `asem-2018` divides Goods by Population
+/// instead of GDP, as COINr's `Denominate(coin, dset = "Raw", denomby)` with that
+/// row changed: every stage (denominated, imputed, screened, treated, normalised,
+/// aggregated), the treatment report, and every unit's scores and rank are COINr's
+/// (tests/fixtures/coinr/more/f_goods_by_pop_*), to 1e-9.
+#[test]
+fn asem_goods_by_population_is_coinrs_at_every_stage() {
+    let path = root().join("methodologies/asem-2018.toml");
+    let edition = ResolvedEdition::load_variant(&path, &LimitsSpec::default(), Some("goods-by-population")).unwrap();
+    let options = cityrank_core::pipeline::Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    let out = run::run_edition(&ManifestsOnly, &edition, options).unwrap();
+    let goods = out.results.pipeline.indicators["Goods"].denominator.as_deref();
+    assert_eq!(goods, Some("Population"));
+    let mut report = Vec::new();
+    for (stage, coinr) in [
+        ("denominated", "Denominated"),
+        ("imputed", "Imputed"),
+        ("screened", "Screened"),
+        ("treated", "Treated"),
+        ("normalised", "Normalised"),
+        ("aggregated", "Aggregated"),
+    ] {
+        let ours = out.stages.iter().find(|s| s.name == stage).unwrap();
+        let theirs = Coinr::read(&format!("more/f_goods_by_pop_{coinr}.csv"));
+        let mut columns: Vec<&String> = theirs.header[1..].iter().collect();
+        let mut mine: Vec<&String> = ours.columns.iter().collect();
+        columns.sort();
+        mine.sort();
+        assert_eq!(mine, columns, "{stage}: columns");
+        let units: Vec<&str> = ours.units.iter().map(|&u| out.unit_ids[u].as_str()).collect();
+        let codes = theirs.strings("uCode");
+        assert_eq!(units.len(), codes.len(), "{stage}: units");
+        let mut largest = Largest::default();
+        for column in &theirs.header[1..] {
+            let c = ours.columns.iter().position(|x| x == column).unwrap();
+            for (code, value) in codes.iter().zip(theirs.numbers(column)) {
+                let row = units.iter().position(|u| u == code).unwrap();
+                assert_eq!(
+                    ours.values[c][row].is_nan(),
+                    value.is_nan(),
+                    "{stage}: {code}/{column} missing"
+                );
+                largest.check(&format!("{stage}: {code}/{column}"), ours.values[c][row], value, TOL);
+            }
+        }
+        report.push(format!(
+            "{stage:>12}: largest relative deviation {:.2e} at {}",
+            largest.value, largest.at
+        ));
+    }
+    // The denominated Goods are Goods / Population, and differ from the default build's.
+    let default = Coinr::read("asem_default_Denominated.csv");
+    let theirs = Coinr::read("more/f_goods_by_pop_Denominated.csv");
+    assert_ne!(default.numbers("Goods"), theirs.numbers("Goods"));
+    assert_eq!(default.numbers("Services"), theirs.numbers("Services"));
+
+    // Treatment: points winsorised and the transform exactly, moments to 1e-9.
+    let details = Coinr::read("more/f_goods_by_pop_treat_details.csv");
+    let json = serde_json::to_value(&out.results.treatment).unwrap();
+    let treatment: BTreeMap<&str, &serde_json::Value> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["indicator"].as_str().unwrap(), t))
+        .collect();
+    assert_eq!(treatment.len(), details.rows.len());
+    let mut moments = Largest::default();
+    for (k, id) in details.strings("iCode").iter().enumerate() {
+        let t = treatment[id.as_str()];
+        let nwin = details.numbers("winsorise.nwin")[k];
+        assert_eq!(
+            t["winsorised"].as_f64().unwrap(),
+            if nwin.is_nan() { 0.0 } else { nwin },
+            "{id}"
+        );
+        let pass0 = details.numbers("check_SkewKurt0.Pass")[k] == 1.0;
+        let pass1 = details.numbers("check_SkewKurt1.Pass")[k] == 1.0;
+        let transform = if pass0 {
+            "none"
+        } else if pass1 {
+            "winsorised"
+        } else {
+            "log"
+        };
+        assert_eq!(t["transform"], transform, "{id}");
+        let value = |key: &str| t[key].as_f64().unwrap_or(f64::NAN);
+        moments.check(
+            &format!("{id} skew"),
+            value("skew_before"),
+            details.numbers("check_SkewKurt0.Skew")[k],
+            TOL,
+        );
+        moments.check(
+            &format!("{id} kurtosis"),
+            value("kurt_before"),
+            details.numbers("check_SkewKurt0.Kurt")[k],
+            TOL,
+        );
+        if transform == "winsorised" {
+            let (s, c) = (
+                details.numbers("check_SkewKurt1.Skew")[k],
+                details.numbers("check_SkewKurt1.Kurt")[k],
+            );
+            moments.check(&format!("{id} skew after"), value("skew_after"), s, TOL);
+            moments.check(&format!("{id} kurtosis after"), value("kurt_after"), c, TOL);
+        }
+    }
+    report.push(format!(
+        "{:>12}: largest relative deviation {:.2e} at {}",
+        "treatment", moments.value, moments.at
+    ));
+    let mut scores = Largest::default();
+    check_results(
+        "goods-by-population",
+        &out,
+        &Coinr::read("more/f_goods_by_pop_results.csv"),
+        &mut scores,
+    );
+    report.push(format!(
+        "{:>12}: largest relative deviation {:.2e} at {}; ranks exact",
+        "results", scores.value, scores.at
+    ));
+    for line in report {
+        println!("asem goods-by-population {line}");
+    }
+}
+
+/// A variant's `denominate` table: a variable, `false`, or the variable and its
+/// scale; an unknown indicator or variable is an error naming the key and the
+/// closest name, at its place in the edition file.
+#[test]
+fn a_variant_changes_an_indicators_denominator() {
+    let dir = tempfile::tempdir().unwrap();
+    // The tiny methodology has no denominate step: the variants switch it on.
+    let edition = tiny(
+        dir.path(),
+        "[variants.by-x]\npipeline = { denominate = { scale = 1.0 } }\ndenominate = { y = \"x\" }\n\
+         [variants.by-x-scaled]\npipeline = { denominate = {} }\n\
+         denominate = { y = { denominator = \"x\", scale = 10.0 } }\n\
+         [variants.none]\ndenominate = { y = false }\n",
+    );
+    let by_x = run_edition(&edition, Some("by-x")).unwrap();
+    let steps = &by_x.results.pipeline.indicators["y"];
+    assert_eq!(
+        (steps.denominator.as_deref(), steps.denominator_scale),
+        (Some("x"), None)
+    );
+    // x = 1, 3, 2 → min-max 0, 100, 50; y = x² divided by x is x, lower is better →
+    // 100, 0, 50; index = (1·x + 3·y) / 4 = 75, 25, 50.
+    let scores: Vec<(&str, f64)> = by_x
+        .results
+        .units
+        .iter()
+        .map(|u| (u.id.as_str(), u.score.unwrap()))
+        .collect();
+    assert_eq!(scores, [("a", 75.0), ("c", 50.0), ("b", 25.0)]);
+    // With a scale the divided values are 10× larger, and min-max gives the same scores.
+    let scaled = run_edition(&edition, Some("by-x-scaled")).unwrap();
+    assert_eq!(scaled.results.pipeline.indicators["y"].denominator_scale, Some(10.0));
+    let same: Vec<f64> = scaled.results.units.iter().map(|u| u.score.unwrap()).collect();
+    assert_eq!(
+        same,
+        by_x.results.units.iter().map(|u| u.score.unwrap()).collect::<Vec<_>>()
+    );
+    // `false` leaves an indicator without a denominator undenominated.
+    let none = run_edition(&edition, Some("none")).unwrap();
+    assert_eq!(none.results.pipeline.indicators["y"].denominator, None);
+
+    // Errors: the indicator, the variable (closest name, its place), `true`, a
+    // scale alone for an indicator without a denominator, a bad scale.
+    let bad = |variant: &str| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let edition = tiny(dir.path(), &format!("[variants.v]\n{variant}\n"));
+        run_error(&edition, Some("v"))
+    };
+    let e = bad("denominate = { Y = \"x\" }");
+    assert!(
+        e.contains("variants.v.denominate.Y: no indicator `Y` in methodology `hand`; did you mean `y`?"),
+        "{e}"
+    );
+    let e = bad("denominate = { y = \"X\" }");
+    assert!(
+        e.contains("hand.toml:8:")
+            && e.contains("variants.v.denominate.y: `X` is not a numeric variable of dataset `tiny`")
+            && e.contains("did you mean `x`?"),
+        "{e}"
+    );
+    let e = bad("denominate = { y = true }");
+    assert!(
+        e.contains("variants.v.denominate.y: `true` names no denominator"),
+        "{e}"
+    );
+    let e = bad("denominate = { y = { scale = 1000.0 } }");
+    assert!(
+        e.contains("variants.v.denominate.y.scale: indicator `y` has no denominator to scale"),
+        "{e}"
+    );
+    let e = bad("denominate = { y = { denominator = \"x\", scale = 0.0 } }");
+    assert!(
+        e.contains("variants.v.denominate.y.scale: expected a finite number > 0, got 0"),
+        "{e}"
+    );
+    let e = bad("denominate = { y = { } }");
+    assert!(
+        e.contains("variants.v.denominate.y: give `denominator`, `scale` or both"),
+        "{e}"
+    );
+
+    // On ASEM, with its names: typos of the indicator and of the variable, and a
+    // text variable. Every variant on the edition's dataset is checked, whichever runs.
+    let dir = tempfile::tempdir().unwrap();
+    let asem = |variant: &str| -> PathBuf {
+        let edition = dir.path().join("asem.toml");
+        std::fs::write(
+            &edition,
+            format!(
+                "schema_version = 1\nid = \"asem\"\nname = \"ASEM\"\nyear = 2018\nmethodology = \"{}\"\n\
+                 dataset = \"{}\"\n[variants.ok]\ndenominate = {{ Goods = \"Population\" }}\n[variants.v]\n{variant}\n",
+                root().join("plugins/asem").display().to_string().replace('\\', "/"),
+                root()
+                    .join("methodologies/data/asem-2018/dataset.toml")
+                    .display()
+                    .to_string()
+                    .replace('\\', "/")
+            ),
+        )
+        .unwrap();
+        edition
+    };
+    let e = run_error(&asem("denominate = { Good = \"Population\" }"), Some("v"));
+    assert!(
+        e.contains("variants.v.denominate.Good: no indicator `Good` in methodology `asem`; did you mean `Goods`"),
+        "{e}"
+    );
+    let e = run_error(&asem("denominate = { Goods = \"Populaton\" }"), Some("ok"));
+    assert!(
+        e.contains("asem.toml:10:")
+            && e.contains("variants.v.denominate.Goods: `Populaton` is not a numeric variable of dataset `asem-2018`")
+            && e.contains("did you mean `Population`?"),
+        "{e}"
+    );
+    let e = run_error(&asem("denominate = { Goods = \"GDP_group\" }"), None);
+    assert!(
+        e.contains("`GDP_group` is not a numeric variable of dataset `asem-2018`"),
+        "{e}"
+    );
+}
+
+/// An indicator's own scale factor (`denominator_scale`, COINr's `ScaleFactor`)
+/// replaces the pipeline's; a variant's `pipeline.denominate` replaces it, and
+/// says so.
+#[test]
+fn an_indicators_own_denominator_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(
+        dir.path(),
+        "[variants.global]\npipeline = { denominate = { scale = 1.0 } }\n\
+         [variants.kept]\npipeline = { denominate = { scale = 1.0 } }\ndenominate = { y = { scale = 10.0 } }\n",
+    );
+    let manifest = dir.path().join("methodology.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "formula = \"x * x\", weight = 3.0",
+        "formula = \"x * x\", weight = 3.0, denominator = \"x\", denominator_scale = 10.0",
+    );
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "description = \"Checked by hand\"",
+            "description = \"Checked by hand\"\npipeline = { denominate = { scale = 1000.0 } }",
+        ),
+    )
+    .unwrap();
+    let own = |out: &run::RunOutput| out.results.pipeline.indicators["y"].denominator_scale;
+    let base = run_edition(&edition, None).unwrap();
+    assert_eq!(own(&base), Some(10.0));
+    let global = run_edition(&edition, Some("global")).unwrap();
+    assert_eq!(own(&global), None);
+    let note = global
+        .warnings
+        .iter()
+        .find(|w| w.contains("pipeline.denominate"))
+        .unwrap();
+    assert!(
+        note.contains("variant `global`: its pipeline.denominate replaces the own denominator scale of `y` as well"),
+        "{note}"
+    );
+    let kept = run_edition(&edition, Some("kept")).unwrap();
+    assert_eq!(own(&kept), Some(10.0));
+    assert!(!kept.warnings.iter().any(|w| w.contains("pipeline.denominate")));
+    // y / (x / s) = s·x: min-max makes the scale invisible in the scores.
+    let scores = |out: &run::RunOutput| out.results.units.iter().map(|u| u.score).collect::<Vec<_>>();
+    assert_eq!(scores(&base), scores(&global));
+    // The manifest's own checks.
+    let bad = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("denominator_scale = 10.0", "denominator_scale = 0.0");
+    std::fs::write(&manifest, bad).unwrap();
+    let e = run_error(&edition, None);
+    assert!(
+        e.contains("indicator `y`: denominator_scale: expected a finite number > 0, got 0"),
+        "{e}"
+    );
 }

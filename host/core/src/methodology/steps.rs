@@ -26,9 +26,41 @@ pub type PluginParams = BTreeMap<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DenominateSpec {
-    /// Scale factor: the indicator is divided by `denominator / scale` (default 1).
+    /// Scale factor: the indicator is divided by `denominator / scale` (default 1;
+    /// an indicator's `denominator_scale` replaces it).
     #[serde(default = "one_f")]
     pub scale: f64,
+}
+
+/// A variant's change to one indicator's denominator (its `denominate` table,
+/// by indicator id): a dataset variable (`Goods = "Population"`, the scale then
+/// the pipeline's), `false` (not denominated), or a table with the variable and
+/// its scale factor (`Goods = { denominator = "Population", scale = 1000 }`;
+/// either key alone changes only that, the scale alone keeping the variable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DenominatorChange {
+    /// The dataset variable the indicator is divided by (COINr's `Denominator`);
+    /// the indicator's own scale factor, if any, goes with its old denominator.
+    Variable(String),
+    /// `false`: the indicator is not denominated.
+    Off(bool),
+    /// The variable, its scale factor, or both.
+    Table(DenominatorTable),
+}
+
+/// The table form of [`DenominatorChange`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DenominatorTable {
+    /// The dataset variable the indicator is divided by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
+    /// Its scale factor (COINr's `ScaleFactor`): the indicator is divided by
+    /// `denominator / scale`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub scale: Option<f64>,
 }
 
 /// Imputation of missing indicator values.
@@ -598,7 +630,7 @@ pub struct PipelineSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineOverride {
-    /// Denomination.
+    /// Denomination (replaces the indicators' own scale factors too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominate: Option<DenominateSpec>,
     /// Imputation.
