@@ -248,6 +248,7 @@ fn synthetic_manifest(pillars: usize, per: usize) -> Manifest {
             from: None,
             formula: None,
             denominator: None,
+            denominator_scale: None,
             target: None,
             treat: None,
             normalise: None,

@@ -60,6 +60,8 @@ pub enum Phase {
 pub enum Part {
     /// None.
     None,
+    /// `denominate`: indicators' own denominators and scale factors.
+    IndicatorDenominate,
     /// `treat`: indicators' own outlier treatment.
     IndicatorTreat,
     /// `normalise`: indicators' own normalisation.
@@ -90,7 +92,8 @@ pub struct StepDef {
     /// Whether a variant's `pipeline` table sets this step.
     pub overridden: fn(&PipelineOverride) -> bool,
     /// The per-indicator or per-node settings of a variant that belong to this
-    /// step (a variant's `treat`, `normalise`, `weights` or `aggregate` table).
+    /// step (a variant's `denominate`, `treat`, `normalise`, `weights` or
+    /// `aggregate` table).
     pub part: Part,
     /// The settings of this step its phase's cache key covers (per indicator
     /// where indicators have their own).
@@ -114,13 +117,18 @@ pub static STEPS: [StepDef; 10] = [
         apply: |o, m| {
             if let Some(v) = &o.denominate {
                 m.pipeline.denominate = Some(v.clone());
+                m.indicators.iter_mut().for_each(|i| i.denominator_scale = None);
             }
         },
         skip: |m| m.pipeline.denominate = None,
         overridden: |o| o.denominate.is_some(),
-        part: Part::None,
+        part: Part::IndicatorDenominate,
         key: |m| {
-            let denominators: Vec<&Option<String>> = m.indicators.iter().map(|i| &i.denominator).collect();
+            let denominators: Vec<(&Option<String>, &Option<f64>)> = m
+                .indicators
+                .iter()
+                .map(|i| (&i.denominator, &i.denominator_scale))
+                .collect();
             json!([m.pipeline.denominate, denominators])
         },
     },

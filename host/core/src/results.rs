@@ -147,6 +147,9 @@ pub struct IndicatorSteps {
     /// The dataset variable it is divided by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominator: Option<String>,
+    /// Its own scale factor of the denominator (absent: the pipeline's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator_scale: Option<f64>,
     /// Its outlier treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub treat: Option<TreatSpec>,

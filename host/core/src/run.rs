@@ -244,6 +244,9 @@ pub struct RunOutput {
     pub rebuilt: bool,
     /// Whether its compiled form came from the cache.
     pub cached: bool,
+    /// What the optimisation of a level's weights found (`weights = { method =
+    /// "optimised", level = … }`): the objective, the evaluations, the correlations.
+    pub optimised: Option<pipeline::LevelOptimisation>,
 }
 
 /// Runs an edition (its variant, if one is selected).
@@ -494,6 +497,7 @@ fn run_derived(
         warnings,
         rebuilt: loaded.rebuilt,
         cached: loaded.plugin.as_ref().is_some_and(|p| p.was_cached()),
+        optimised: out.optimised,
     })
 }
 
@@ -736,6 +740,7 @@ pub fn resolved_pipeline(manifest: &Manifest) -> ResolvedPipeline {
                     target: i.target,
                     ladder: i.ladder.clone(),
                     denominator: i.denominator.clone(),
+                    denominator_scale: i.denominator_scale,
                     treat: i.treat.clone(),
                     normalise: i.normalise.clone(),
                 },
@@ -886,12 +891,14 @@ fn take_sole_columns(
         return given;
     }
     let manifest = &loaded.manifest;
+    let variant_denominators = edition.variant_denominators();
     let read_elsewhere = |name: &str| {
         manifest.inputs.iter().any(|i| i.id == name)
             || manifest
                 .indicators
                 .iter()
                 .any(|i| i.denominator.as_deref() == Some(name))
+            || variant_denominators.iter().any(|(_, d)| d == name)
             || manifest.peer_groups.as_ref().is_some_and(|p| p.covariate == name)
             || covariate == Some(name)
     };
@@ -1010,13 +1017,42 @@ fn derive_with(
         })
         .collect();
     // The variables the pipeline reads (not the indicators' inputs, which the
-    // plugin or the formulas have read): denominators and the peer-group covariate.
-    // A variant cannot name others.
+    // plugin or the formulas have read): denominators (the methodology's and those
+    // its variants name) and the peer-group covariate. A variant's denominator
+    // must be a numeric variable of the dataset it runs on.
+    let variant_denominators = edition.variant_denominators();
+    let unknown: Vec<String> = variant_denominators
+        .iter()
+        .filter(|(_, name)| !dataset.numbers.contains_key(name))
+        .map(|(key, name)| {
+            let hint = crate::diagnostic::did_you_mean(name, dataset.numbers.keys().map(String::as_str), 2)
+                .map_or(String::new(), |h| format!("; {h}"));
+            let what = if dataset.texts.contains_key(name) {
+                "a text variable, not a numeric one,"
+            } else {
+                "not a numeric variable"
+            };
+            format!(
+                "{key}: `{name}` is {what} of dataset `{}` ({file}){hint}",
+                dataset.description.id
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        // Each at its place in the edition file, all at once.
+        let origin = edition.path.display().to_string();
+        let source = crate::diagnostic::Source::new(
+            origin.clone(),
+            std::fs::read_to_string(&edition.path).unwrap_or_default(),
+        );
+        crate::diagnostic::bail_all(&origin, unknown.iter().map(|p| source.render(p)).collect())?;
+    }
     let used: std::collections::BTreeSet<&str> = loaded
         .manifest
         .indicators
         .iter()
         .filter_map(|i| i.denominator.as_deref())
+        .chain(variant_denominators.iter().map(|(_, d)| d.as_str()))
         .chain(loaded.manifest.peer_groups.as_ref().map(|p| p.covariate.as_str()))
         .collect();
     let variables = dataset
@@ -1403,6 +1439,16 @@ fn variant_notices(base: &Manifest, effective: &Manifest, edition: &ResolvedEdit
             out.push(format!(
                 "variant `{name}`: its pipeline.normalise replaces the own normalisation of {} as well (e.g. a \
                  ladder); to keep one, set it again in [variants.{name}.normalise]",
+                ids.join(", ")
+            ));
+        }
+    }
+    if variant.pipeline.denominate.is_some() {
+        let ids = replaced(&|i| i.denominator_scale.is_some());
+        if !ids.is_empty() {
+            out.push(format!(
+                "variant `{name}`: its pipeline.denominate replaces the own denominator scale of {} as well; to \
+                 keep one, set it again in [variants.{name}.denominate]",
                 ids.join(", ")
             ));
         }

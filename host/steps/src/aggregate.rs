@@ -43,7 +43,10 @@ pub enum MpiPenalty {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Method {
-    /// Weighted arithmetic mean `Σ wᵢxᵢ / Σ wᵢ` (COINr `a_amean`).
+    /// Weighted arithmetic mean `Σ wᵢxᵢ / Σ wᵢ` (COINr `a_amean`). Weights may be
+    /// negative, as in COINr (the optimised weights of a level can be): they must
+    /// not sum to 0, and a unit whose present children's weights sum to 0 gets a
+    /// missing value.
     Arithmetic,
     /// Weighted geometric mean `exp(Σ wᵢ ln xᵢ / Σ wᵢ)`; needs every value > 0
     /// (COINr `a_gmean`).
@@ -124,7 +127,7 @@ pub fn aggregate(
     weights: &[f64],
     policy: MissingPolicy,
 ) -> Result<Vec<f64>, StepError> {
-    check_inputs(children, weights)?;
+    check_inputs(method, children, weights)?;
     if let MissingPolicy::Reweight { min_share } = policy
         && !(0.0..=1.0).contains(&min_share)
     {
@@ -166,7 +169,9 @@ pub fn aggregate(
 fn accepted(policy: MissingPolicy, any_missing: bool, wsum: f64, total: f64) -> bool {
     match policy {
         MissingPolicy::Propagate => !any_missing,
-        MissingPolicy::Reweight { min_share } => wsum > 0.0 && wsum >= min_share * total,
+        // (With non-negative weights `wsum ≠ 0` is `wsum > 0`; the arithmetic mean's
+        // weights may be negative, and any non-zero present weight is a mean.)
+        MissingPolicy::Reweight { min_share } => wsum != 0.0 && (min_share == 0.0 || wsum >= min_share * total),
         MissingPolicy::Fail => true,
     }
 }
@@ -527,7 +532,7 @@ fn check_domain(method: Method, children: &[&[f64]], weights: &[f64], n: usize) 
     }
 }
 
-fn check_inputs(children: &[&[f64]], weights: &[f64]) -> Result<(), StepError> {
+fn check_inputs(method: Method, children: &[&[f64]], weights: &[f64]) -> Result<(), StepError> {
     if children.len() != weights.len() {
         return Err(StepError::Shape {
             what: format!("{} children but {} weights", children.len(), weights.len()),
@@ -544,10 +549,28 @@ fn check_inputs(children: &[&[f64]], weights: &[f64]) -> Result<(), StepError> {
             what: "children of different lengths".into(),
         });
     }
+    // The arithmetic mean takes weights of either sign, as COINr's `a_amean` (the
+    // optimised weights of a level can be negative); the other methods need
+    // non-negative ones.
+    if method == Method::Arithmetic {
+        if weights.iter().any(|w| !w.is_finite()) {
+            return Err(StepError::InvalidParameter {
+                name: "weights".into(),
+                expected: "finite weights".into(),
+            });
+        }
+        if weights.iter().sum::<f64>() == 0.0 {
+            return Err(StepError::InvalidParameter {
+                name: "weights".into(),
+                expected: "weights with a non-zero sum".into(),
+            });
+        }
+        return Ok(());
+    }
     if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
         return Err(StepError::InvalidParameter {
             name: "weights".into(),
-            expected: "finite, non-negative weights".into(),
+            expected: "finite, non-negative weights (only the arithmetic mean takes negative ones)".into(),
         });
     }
     if weights.iter().sum::<f64>() <= 0.0 {
@@ -914,7 +937,43 @@ mod tests {
     #[test]
     fn rejects_bad_weights() {
         assert!(aggregate(Method::Arithmetic, &[&[1.0]], &[0.0], REWEIGHT).is_err());
-        assert!(aggregate(Method::Arithmetic, &[&[1.0]], &[-1.0], REWEIGHT).is_err());
+        assert!(aggregate(Method::Arithmetic, &[&[1.0], &[2.0]], &[1.0, -1.0], REWEIGHT).is_err());
+        assert!(aggregate(Method::Arithmetic, &[&[1.0]], &[f64::NAN], REWEIGHT).is_err());
+        assert!(aggregate(Method::Geometric, &[&[1.0]], &[-1.0], REWEIGHT).is_err());
+        assert!(aggregate(Method::WeightedMedian, &[&[1.0], &[2.0]], &[2.0, -1.0], REWEIGHT).is_err());
         assert!(aggregate(Method::Arithmetic, &[&[1.0]], &[1.0, 2.0], REWEIGHT).is_err());
+    }
+
+    /// The arithmetic mean with a negative weight, as COINr's `a_amean` computes it
+    /// (`w/sum(w)` over the present children, then `sum(w*x)`): the optimised
+    /// weights of a level can be negative.
+    #[test]
+    fn arithmetic_means_take_negative_weights() {
+        let x: [&[f64]; 3] = [
+            &[10.0, 10.0, f64::NAN, 1.0],
+            &[20.0, 40.0, 5.0, f64::NAN],
+            &[30.0, 0.0, 7.0, f64::NAN],
+        ];
+        let w = [-0.2, 0.6, 0.6];
+        for policy in [REWEIGHT, MissingPolicy::Propagate] {
+            let y = aggregate(Method::Arithmetic, &x, &w, policy).unwrap();
+            // (−2 + 12 + 18) / 1 = 28; (−2 + 24 + 0) / 1 = 22.
+            assert!(close(y[0], 28.0) && close(y[1], 22.0), "{y:?}");
+            if policy == REWEIGHT {
+                // Unit 3: (3 + 4.2) / 1.2 = 6; unit 4: −0.2·1 / −0.2 = 1, as `a_amean`.
+                assert!(close(y[2], 6.0) && close(y[3], 1.0), "{y:?}");
+            } else {
+                assert!(y[2].is_nan() && y[3].is_nan());
+            }
+        }
+        // Present weights that sum to 0 give no mean.
+        let y = aggregate(
+            Method::Arithmetic,
+            &[&[1.0, 1.0], &[f64::NAN, 2.0], &[3.0, f64::NAN]],
+            &[1.0, 1.0, -1.0],
+            REWEIGHT,
+        )
+        .unwrap();
+        assert!(y[0].is_nan() && close(y[1], 1.5), "{y:?}");
     }
 }

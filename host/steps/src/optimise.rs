@@ -99,8 +99,13 @@ pub(crate) fn nelder_mead<E>(
             converged = true;
             break;
         }
+        // As R: −P_H first, then every vertex in index order (P_H included), so
+        // that the centroid has R's bits.
         for i in 0..n {
-            let s: f64 = (0..=n).map(|j| p[j][i]).sum::<f64>() - p[hi][i];
+            let mut s = -p[hi][i];
+            for vertex in &p {
+                s += vertex[i];
+            }
             centroid[i] = s / n as f64;
         }
         for i in 0..n {

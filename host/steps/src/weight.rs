@@ -167,7 +167,35 @@ pub fn noisy_into(weights: &[f64], noise_factor: f64, draws: &[f64], out: &mut V
     Ok(())
 }
 
-/// Settings of [`optimise_for_correlation`]; the defaults are COINr's.
+/// What optimised weights aim for (COINr `get_opt_weights(optype = …)`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Objective {
+    /// Each child's correlation with the aggregate, as a share of the children's
+    /// correlations, matches its target share: with `cᵢ` the correlations and `tᵢ`
+    /// the targets (both summing to 1), minimise `ln(Σ (tᵢ − cᵢ/Σc)² / k)` (COINr
+    /// `optype = "balance"`). Nelder–Mead starts from the targets.
+    #[default]
+    Balance,
+    /// The children's correlations with the aggregate sum to as much as possible:
+    /// minimise `−Σ cᵢ` (COINr `optype = "infomax"`). Nelder–Mead starts from the
+    /// children's current weights.
+    Infomax,
+}
+
+/// How a Nelder–Mead candidate `p` (free real numbers) becomes weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Candidates {
+    /// `|pᵢ| / Σ|pⱼ|`: the weights never go negative.
+    #[default]
+    NonNegative,
+    /// `pᵢ / Σpⱼ`, as COINr's `get_opt_weights` does: nothing keeps a weight from
+    /// going negative (the aggregate then subtracts that child), and a candidate
+    /// whose entries sum to 0 has no weights (its objective is the worst).
+    Signed,
+}
+
+/// Settings of [`optimise_for_correlation`]; the defaults are COINr's (but for
+/// [`Candidates`], whose default keeps weights non-negative).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OptimiseOptions {
     /// Correlation between each child and the aggregate (COINr `cortype`, default Pearson).
@@ -177,6 +205,13 @@ pub struct OptimiseOptions {
     pub reltol: f64,
     /// Maximum number of objective evaluations (COINr `maxiter`, default 500).
     pub max_evaluations: usize,
+    /// What the weights aim for (COINr `optype`, default balance).
+    pub objective: Objective,
+    /// How candidates become weights.
+    pub candidates: Candidates,
+    /// Keep every evaluation in [`OptimisedWeights::trace`] (to check the search
+    /// step by step, e.g. against R's).
+    pub trace: bool,
 }
 
 impl Default for OptimiseOptions {
@@ -185,8 +220,21 @@ impl Default for OptimiseOptions {
             correlation: Correlation::Pearson,
             reltol: 0.1,
             max_evaluations: 500,
+            objective: Objective::Balance,
+            candidates: Candidates::NonNegative,
+            trace: false,
         }
     }
+}
+
+/// One evaluation of the objective during the search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The candidate Nelder–Mead evaluated (before it became weights).
+    pub parameters: Vec<f64>,
+    /// The objective's value there (non-finite when the candidate has no weights
+    /// or a correlation is undefined; Nelder–Mead takes it as 10³⁵).
+    pub value: f64,
 }
 
 /// Result of a weight optimisation.
@@ -194,30 +242,44 @@ impl Default for OptimiseOptions {
 pub struct OptimisedWeights {
     /// Optimised weights, summing to 1.
     pub weights: Vec<f64>,
-    /// Correlation of each child with the aggregate at these weights, normalised to
-    /// sum to 1 (COINr's "Obtained", to compare with the normalised target).
+    /// The best candidate Nelder–Mead found, of which `weights` are the normalised
+    /// form (COINr's `OptResults$par`).
+    pub parameters: Vec<f64>,
+    /// The correlation of each child with the aggregate at these weights (COINr
+    /// reports them normalised to sum to 1 for balance).
     pub correlations: Vec<f64>,
-    /// Final objective `ln(Σ (targetᵢ − corrᵢ)² / k)`.
+    /// The objective at these weights (COINr's `OptResults$value`).
     pub objective: f64,
-    /// Objective evaluations used.
+    /// Objective evaluations used (COINr's `OptResults$counts["function"]`).
     pub evaluations: usize,
-    /// Whether Nelder–Mead met its tolerance.
+    /// Whether Nelder–Mead met its tolerance (rather than the evaluation limit or a
+    /// failed shrink).
     pub converged: bool,
+    /// Every evaluation in order, when [`OptimiseOptions::trace`] is set.
+    pub trace: Vec<Evaluation>,
 }
 
-/// Weights optimised so that each child's correlation with the aggregate matches a
-/// target share (COINr `get_opt_weights(optype = "balance")`).
+/// Weights optimised for the correlations of `children` with an aggregate (COINr
+/// `get_opt_weights`): either so that each child's share of the correlations matches
+/// a target share ([`Objective::Balance`]) or so that the correlations are as large
+/// as possible ([`Objective::Infomax`]).
 ///
-/// For candidate weights `w` (normalised to sum to 1) `aggregate_of(w)` returns the
-/// column to correlate against — the node itself, or the index as COINr does. With
-/// `cᵢ` the correlation of child `i` with it, normalised to `Σcᵢ = 1`, Nelder–Mead
-/// minimises `ln(Σ (tᵢ − cᵢ)² / k)` from the start `w = t`, where `t` is `target`
-/// normalised to sum to 1 (equal shares when `None`). Nelder–Mead searches freely;
-/// a candidate is mapped to weights `|pᵢ| / Σ|pⱼ|` so that they stay non-negative
-/// (COINr passes negative candidates through).
+/// For candidate weights `w` (normalised to sum to 1, see [`Candidates`])
+/// `aggregate_of(w)` returns the column to correlate against: the node itself, or
+/// the index, re-aggregated with these weights as COINr does. `target` are the
+/// balance's target shares (normalised to sum to 1; equal shares when `None`);
+/// `current` are the children's current weights, where the infomax search starts
+/// (the balance search starts from the normalised targets, as COINr's). Nelder–Mead
+/// is R's `optim()` (see [`crate::optimise`]), with `options.reltol` and
+/// `options.max_evaluations`.
+///
+/// Errors on fewer than two children, bad targets or tolerance, and a constant child
+/// ([`StepError::Degenerate`]: its correlation is undefined for every candidate, so
+/// the start would come back as the "optimum"); errors of `aggregate_of` end the search.
 pub fn optimise_for_correlation<F>(
     children: &[&[f64]],
     target: Option<&[f64]>,
+    current: &[f64],
     options: &OptimiseOptions,
     mut aggregate_of: F,
 ) -> Result<OptimisedWeights, StepError>
@@ -230,6 +292,11 @@ where
             what: "weight optimisation: children".into(),
             present: k,
             needed: 2,
+        });
+    }
+    if current.len() != k {
+        return Err(StepError::Shape {
+            what: format!("{k} children but {} current weights", current.len()),
         });
     }
     let t: Vec<f64> = match target {
@@ -251,6 +318,18 @@ where
             expected: format!("a positive tolerance, got {}", options.reltol),
         });
     }
+    let start: &[f64] = match options.objective {
+        Objective::Balance => &t,
+        Objective::Infomax => {
+            if current.iter().any(|v| !v.is_finite()) || current.iter().sum::<f64>() == 0.0 {
+                return Err(StepError::InvalidParameter {
+                    name: "current".into(),
+                    expected: format!("finite current weights with a non-zero sum, got {current:?}"),
+                });
+            }
+            current
+        }
+    };
     // A constant child has no correlation with anything: every candidate would be
     // as good as the start, which would come back as the "optimum".
     if let Some(c) = children.iter().position(|col| {
@@ -259,22 +338,38 @@ where
     }) {
         return Err(StepError::Degenerate {
             column: c,
-            why: "is constant over the units: its correlation with the aggregate is undefined, so no weights can \
-                  balance it"
-                .into(),
+            why: match options.objective {
+                Objective::Balance => {
+                    "is constant over the units: its correlation with the aggregate is undefined, so \
+                                       no weights can balance it"
+                }
+                Objective::Infomax => {
+                    "is constant over the units: its correlation with the aggregate is undefined, so \
+                                       no weights can maximise it"
+                }
+            }
+            .into(),
         });
     }
     let mut w = vec![0.0; k];
     let mut corr = vec![0.0; k];
-    // Evaluates the objective at candidate p, leaving weights in `w` and normalised
+    let mut trace = Vec::new();
+    // Evaluates the objective at candidate p, leaving weights in `w` and the
     // correlations in `corr`.
     let mut objective = |p: &[f64], w: &mut Vec<f64>, corr: &mut Vec<f64>| -> Result<f64, StepError> {
-        let s: f64 = p.iter().map(|v| v.abs()).sum();
-        if !(s > 0.0 && s.is_finite()) {
+        let s: f64 = match options.candidates {
+            Candidates::NonNegative => p.iter().map(|v| v.abs()).sum(),
+            Candidates::Signed => p.iter().sum(),
+        };
+        if !(s != 0.0 && s.is_finite()) {
+            corr.iter_mut().for_each(|c| *c = f64::NAN);
             return Ok(f64::INFINITY);
         }
         for (wi, pi) in w.iter_mut().zip(p) {
-            *wi = pi.abs() / s;
+            *wi = match options.candidates {
+                Candidates::NonNegative => pi.abs() / s,
+                Candidates::Signed => pi / s,
+            };
         }
         let parent = aggregate_of(w)?;
         for (ci, child) in corr.iter_mut().zip(children) {
@@ -284,20 +379,40 @@ where
                 Err(e) => return Err(e),
             };
         }
-        let cs: f64 = corr.iter().sum();
-        corr.iter_mut().for_each(|c| *c /= cs);
-        let ss: f64 = t.iter().zip(corr.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-        // An undefined fit (a correlation that could not be computed) is the worst,
-        // never the best: `NaN.max(x)` would be `x`.
-        if ss.is_nan() {
-            return Ok(f64::INFINITY);
-        }
-        // ln(0) on a perfect fit would be −∞, which Nelder–Mead treats as "huge".
-        Ok(crate::lanes::ln((ss / k as f64).max(1e-300)))
+        let value = match options.objective {
+            Objective::Balance => {
+                let cs: f64 = corr.iter().sum();
+                let ss: f64 = t
+                    .iter()
+                    .zip(corr.iter())
+                    .map(|(a, c)| (a - c / cs) * (a - c / cs))
+                    .sum();
+                // An undefined fit (a correlation that could not be computed) is the
+                // worst, never the best: `NaN.max(x)` would be `x`.
+                if ss.is_nan() {
+                    f64::INFINITY
+                } else {
+                    // ln(0) on a perfect fit would be −∞, which Nelder–Mead (as R's)
+                    // would take for the worst value.
+                    crate::lanes::ln((ss / k as f64).max(1e-300))
+                }
+            }
+            Objective::Infomax => -corr.iter().sum::<f64>(),
+        };
+        Ok(value)
     };
     let nm = nelder_mead(
-        |p| objective(p, &mut w, &mut corr),
-        &t,
+        |p| {
+            let v = objective(p, &mut w, &mut corr)?;
+            if options.trace {
+                trace.push(Evaluation {
+                    parameters: p.to_vec(),
+                    value: v,
+                });
+            }
+            Ok(v)
+        },
+        start,
         options.reltol,
         options.max_evaluations,
     )?;
@@ -305,10 +420,12 @@ where
     let value = objective(&nm.x, &mut w, &mut corr)?;
     Ok(OptimisedWeights {
         weights: w,
+        parameters: nm.x,
         correlations: corr,
         objective: value,
         evaluations: nm.evaluations,
         converged: nm.converged,
+        trace,
     })
 }
 
@@ -317,11 +434,12 @@ where
 pub fn optimise_node(
     children: &[&[f64]],
     target: Option<&[f64]>,
+    current: &[f64],
     method: Method,
     policy: MissingPolicy,
     options: &OptimiseOptions,
 ) -> Result<OptimisedWeights, StepError> {
-    optimise_for_correlation(children, target, options, |w| {
+    optimise_for_correlation(children, target, current, options, |w| {
         aggregate::aggregate(method, children, w, policy)
     })
 }
@@ -394,17 +512,94 @@ mod tests {
             reltol: 1e-10,
             ..OptimiseOptions::default()
         };
-        let r = optimise_node(&[&x, &y], None, Method::Arithmetic, reweight, &opts).unwrap();
+        let ones = [1.0, 1.0];
+        let r = optimise_node(&[&x, &y], None, &ones, Method::Arithmetic, reweight, &opts).unwrap();
         assert!((r.weights[0] - 0.5).abs() < 1e-6, "{r:?}");
-        assert!((r.correlations[0] - 0.5).abs() < 1e-6, "{r:?}");
+        assert!((r.correlations[0] - r.correlations[1]).abs() < 1e-6, "{r:?}");
         // A 2:1 target on an asymmetric pair: the fit reaches the target shares.
         let z = [2.0, 1.0, 4.0, 3.0, 6.0, 5.0];
         let target = [2.0, 1.0];
-        let r = optimise_node(&[&y, &z], Some(&target), Method::Arithmetic, reweight, &opts).unwrap();
-        assert!((r.correlations[0] - 2.0 / 3.0).abs() < 1e-4, "{r:?}");
+        let r = optimise_node(&[&y, &z], Some(&target), &ones, Method::Arithmetic, reweight, &opts).unwrap();
+        let share = r.correlations[0] / (r.correlations[0] + r.correlations[1]);
+        assert!((share - 2.0 / 3.0).abs() < 1e-4, "{r:?}");
         assert!((r.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(r.weights.iter().all(|w| *w >= 0.0) && r.trace.is_empty());
         // Bad targets.
-        assert!(optimise_node(&[&x, &y], Some(&[1.0]), Method::Arithmetic, reweight, &opts).is_err());
-        assert!(optimise_node(&[&x], None, Method::Arithmetic, reweight, &opts).is_err());
+        assert!(optimise_node(&[&x, &y], Some(&[1.0]), &ones, Method::Arithmetic, reweight, &opts).is_err());
+        assert!(optimise_node(&[&x], None, &[1.0], Method::Arithmetic, reweight, &opts).is_err());
+    }
+
+    #[test]
+    fn infomax_maximises_the_sum_of_the_correlations() {
+        // For children of equal spread the sum of their correlations with a·x + b·y is
+        // (a + b)(1 + r)/√(a² + b² + 2abr), largest at a = b; x is twice the spread
+        // of the other (a permutation of the same values), so the optimum weights x
+        // by 1/3 and y by 2/3.
+        let x = [2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0];
+        let y = [2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 7.0];
+        let opts = OptimiseOptions {
+            reltol: 1e-14,
+            objective: Objective::Infomax,
+            trace: true,
+            ..OptimiseOptions::default()
+        };
+        let reweight = MissingPolicy::Reweight { min_share: 0.0 };
+        let start = [1.0, 1.0];
+        let r = optimise_node(&[&x, &y], None, &start, Method::Arithmetic, reweight, &opts).unwrap();
+        assert!((r.weights[0] - 1.0 / 3.0).abs() < 1e-6 && r.converged, "{r:?}");
+        assert!((r.correlations[0] - r.correlations[1]).abs() < 1e-7, "{r:?}");
+        assert_eq!(r.objective, -(r.correlations[0] + r.correlations[1]));
+        // The trace starts at the current weights, then the initial simplex (+10%).
+        assert_eq!(r.trace.len(), r.evaluations);
+        assert_eq!(r.trace[0].parameters, start);
+        assert_eq!(r.trace[1].parameters, [1.1, 1.0]);
+        assert_eq!(r.trace[2].parameters, [1.0, 1.1]);
+        let mean: Vec<f64> = (0..7).map(|u| (x[u] + y[u]) / 2.0).collect();
+        let at_start = -(analysis::pearson(&x, &mean).unwrap() + analysis::pearson(&y, &mean).unwrap());
+        assert_eq!(r.trace[0].value, at_start);
+        assert!(r.objective < at_start);
+    }
+
+    #[test]
+    fn signed_candidates_keep_their_signs() {
+        // COINr's mapping p / Σp: the weights the aggregate sees are the candidate
+        // normalised with its signs; |p| / Σ|p| keeps them non-negative.
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let z = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0];
+        for candidates in [Candidates::Signed, Candidates::NonNegative] {
+            let opts = OptimiseOptions {
+                reltol: 1e-12,
+                candidates,
+                trace: true,
+                ..OptimiseOptions::default()
+            };
+            let mut seen = Vec::new();
+            let r = optimise_for_correlation(&[&x, &z], None, &[1.0, 1.0], &opts, |w| {
+                seen.push(w.to_vec());
+                Ok((0..6).map(|u| (w[0] * x[u] + w[1] * z[u]) / (w[0] + w[1])).collect())
+            })
+            .unwrap();
+            // One call per evaluation, and one more at the optimum.
+            assert_eq!(seen.len(), r.trace.len() + 1);
+            for (e, w) in r.trace.iter().zip(&seen) {
+                let p = &e.parameters;
+                let expected: Vec<f64> = match candidates {
+                    Candidates::Signed => p.iter().map(|v| v / (p[0] + p[1])).collect(),
+                    Candidates::NonNegative => p.iter().map(|v| v.abs() / (p[0].abs() + p[1].abs())).collect(),
+                };
+                assert_eq!(w, &expected);
+            }
+            assert_eq!(seen.last(), Some(&r.weights));
+        }
+        // Infomax cannot start from current weights that sum to 0.
+        let opts = OptimiseOptions {
+            objective: Objective::Infomax,
+            candidates: Candidates::Signed,
+            ..OptimiseOptions::default()
+        };
+        let r = optimise_for_correlation(&[&x, &z], None, &[1.0, -1.0], &opts, |w| {
+            Ok((0..6).map(|u| w[0] * x[u] + w[1] * z[u]).collect())
+        });
+        assert!(matches!(r, Err(StepError::InvalidParameter { .. })), "{r:?}");
     }
 }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Part, Phase, STEPS};
 pub use crate::methodology::PipelineOverride;
-use crate::methodology::{AggregateSpec, IndicatorSpec, Manifest, NormaliseSpec, TierSpec, TreatSpec};
+use crate::methodology::{
+    AggregateSpec, DenominatorChange, DenominatorTable, IndicatorSpec, Manifest, NormaliseSpec, TierSpec, TreatSpec,
+};
 use crate::plugin::Limits;
 
 pub mod sensitivity;
@@ -225,6 +227,11 @@ pub struct Variant {
     /// without children are left out too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop: Vec<String>,
+    /// Denominator per indicator id: a dataset variable (`Goods = "Population"`),
+    /// `false` (not denominated), or `{ denominator = "…", scale = … }` (COINr's
+    /// `denomby` row: `Denominator` and `ScaleFactor`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub denominate: BTreeMap<String, DenominatorChange>,
     /// Normalisation per indicator id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub normalise: BTreeMap<String, NormaliseSpec>,
@@ -268,6 +275,7 @@ impl Variant {
                     || self.skip.iter().any(|k| k == s.name)
                     || match s.part {
                         Part::None => false,
+                        Part::IndicatorDenominate => !self.denominate.is_empty(),
                         Part::IndicatorTreat => !self.treat.is_empty(),
                         Part::IndicatorNormalise => !self.normalise.is_empty(),
                         Part::Weights => !self.weights.is_empty(),
@@ -315,6 +323,11 @@ impl Variant {
                 problems.push(no_part(m, &format!("{key}.weights.{id}"), id).to_string());
             }
         }
+        for (id, change) in &self.denominate {
+            let at = format!("{key}.denominate");
+            let i = indicator_mut(m, id, &at)?;
+            change_denominator(i, change, &format!("{at}.{id}"))?;
+        }
         for (id, spec) in &self.normalise {
             match indicator_mut(m, id, &format!("{key}.normalise")) {
                 Ok(i) => i.normalise = Some(spec.clone()),
@@ -359,6 +372,69 @@ impl Variant {
         }
         Ok(())
     }
+}
+
+/// Makes a variant's change to indicator `i`'s denominator (`key` names it in errors).
+fn change_denominator(i: &mut IndicatorSpec, change: &DenominatorChange, key: &str) -> Result<()> {
+    let scale_ok = |scale: f64| -> Result<f64> {
+        if scale.is_finite() && scale > 0.0 {
+            Ok(scale)
+        } else {
+            bail!("{key}.scale: expected a finite number > 0, got {scale}")
+        }
+    };
+    match change {
+        DenominatorChange::Variable(v)
+        | DenominatorChange::Table(DenominatorTable {
+            denominator: Some(v),
+            scale: None,
+        }) => {
+            if v.trim().is_empty() {
+                bail!("{key}: give the dataset variable to divide by, or `false` for none");
+            }
+            // A scale factor belongs to the denominator it scales.
+            i.denominator = Some(v.clone());
+            i.denominator_scale = None;
+        }
+        DenominatorChange::Off(false) => {
+            i.denominator = None;
+            i.denominator_scale = None;
+        }
+        DenominatorChange::Off(true) => {
+            bail!(
+                "{key}: `true` names no denominator; give the dataset variable to divide by (e.g. \"Population\"), \
+                 or `false` for none"
+            )
+        }
+        DenominatorChange::Table(DenominatorTable {
+            denominator: Some(v),
+            scale: Some(scale),
+        }) => {
+            if v.trim().is_empty() {
+                bail!("{key}.denominator: give the dataset variable to divide by");
+            }
+            i.denominator = Some(v.clone());
+            i.denominator_scale = Some(scale_ok(*scale)?);
+        }
+        DenominatorChange::Table(DenominatorTable {
+            denominator: None,
+            scale: Some(scale),
+        }) => {
+            let scale = scale_ok(*scale)?;
+            if i.denominator.is_none() {
+                bail!(
+                    "{key}.scale: indicator `{}` has no denominator to scale; give `denominator` too",
+                    i.id
+                );
+            }
+            i.denominator_scale = Some(scale);
+        }
+        DenominatorChange::Table(DenominatorTable {
+            denominator: None,
+            scale: None,
+        }) => bail!("{key}: give `denominator`, `scale` or both"),
+    }
+    Ok(())
 }
 
 /// Replaces the methodology's per-group rating scales (`key` names the override for
@@ -783,6 +859,47 @@ impl ResolvedEdition {
         })
     }
 
+    /// The dataset variables that the variants running on this edition's dataset
+    /// (those without a dataset of their own, or with this one) and the sensitivity
+    /// analysis's alternatives name as denominators, each with its key path
+    /// (`variants.NAME.denominate.ID`): the rows derived once serve every variant,
+    /// so these variables are read with them.
+    pub fn variant_denominators(&self) -> Vec<(String, String)> {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let named = |v: &Variant, key: &str| -> Vec<(String, String)> {
+            v.denominate
+                .iter()
+                .filter_map(|(id, change)| {
+                    let variable = match change {
+                        DenominatorChange::Variable(d) => d,
+                        DenominatorChange::Table(DenominatorTable {
+                            denominator: Some(d), ..
+                        }) => d,
+                        _ => return None,
+                    };
+                    Some((format!("{key}.denominate.{id}"), variable.clone()))
+                })
+                .collect()
+        };
+        let here = |v: &Variant| base.join(v.dataset.as_ref().unwrap_or(&self.edition.dataset)) == self.dataset;
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (name, v) in &self.edition.variants {
+            if here(v) {
+                out.extend(named(v, &format!("variants.{name}")));
+            }
+        }
+        if let Some(spec) = &self.edition.sensitivity {
+            for (i, input) in spec.inputs.iter().enumerate() {
+                for (j, v) in input.alternatives.iter().enumerate() {
+                    if here(v) {
+                        out.extend(named(v, &format!("sensitivity.inputs[{i}].alternatives[{j}]")));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Refuses a methodology whose SHA-256 (`sha256`; its manifest's is
     /// `manifest_sha256`) is not the one the edition pins (`methodology_sha256`,
     /// hex in either case). The error is located in the edition file, names both
@@ -941,6 +1058,10 @@ mod tests {
         assert_eq!(v.reach(), Phase::Normalise);
         v.skip.push("treat".into());
         assert_eq!(v.reach(), Phase::Treat);
+        let mut d = Variant::default();
+        d.denominate
+            .insert("x".into(), DenominatorChange::Variable("population".into()));
+        assert_eq!(d.reach(), Phase::Prepare);
         v.drop.push("x".into());
         assert_eq!(v.reach(), Phase::Prepare);
     }

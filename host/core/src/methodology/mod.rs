@@ -214,6 +214,12 @@ pub struct IndicatorSpec {
     /// A dataset variable the indicator is divided by in the `denominate` step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominator: Option<String>,
+    /// The scale factor of this indicator's denominator (COINr's `ScaleFactor`): it
+    /// is divided by `denominator / denominator_scale` (default: the pipeline's
+    /// `denominate.scale`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub denominator_scale: Option<f64>,
     /// Target value, in the indicator's units (for distance-to-target methods).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
@@ -875,6 +881,18 @@ fn check_indicator(i: usize, spec: &IndicatorSpec, default: &NormaliseSpec) -> R
     }
     if !spec.weight.is_finite() {
         bail!("indicators[{i}].weight: expected a finite number");
+    }
+    if let Some(scale) = spec.denominator_scale {
+        if !(scale.is_finite() && scale > 0.0) {
+            bail!("indicators[{i}].denominator_scale: expected a finite number > 0, got {scale}");
+        }
+        if spec.denominator.is_none() {
+            bail!(
+                "indicators[{i}].denominator_scale: indicator `{}` has no denominator to scale; give its \
+                 `denominator` too, or remove the scale",
+                spec.id
+            );
+        }
     }
     Ok(())
 }

@@ -26,9 +26,41 @@ pub type PluginParams = BTreeMap<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DenominateSpec {
-    /// Scale factor: the indicator is divided by `denominator / scale` (default 1).
+    /// Scale factor: the indicator is divided by `denominator / scale` (default 1;
+    /// an indicator's `denominator_scale` replaces it).
     #[serde(default = "one_f")]
     pub scale: f64,
+}
+
+/// A variant's change to one indicator's denominator (its `denominate` table,
+/// by indicator id): a dataset variable (`Goods = "Population"`, the scale then
+/// the pipeline's), `false` (not denominated), or a table with the variable and
+/// its scale factor (`Goods = { denominator = "Population", scale = 1000 }`;
+/// either key alone changes only that, the scale alone keeping the variable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DenominatorChange {
+    /// The dataset variable the indicator is divided by (COINr's `Denominator`);
+    /// the indicator's own scale factor, if any, goes with its old denominator.
+    Variable(String),
+    /// `false`: the indicator is not denominated.
+    Off(bool),
+    /// The variable, its scale factor, or both.
+    Table(DenominatorTable),
+}
+
+/// The table form of [`DenominatorChange`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DenominatorTable {
+    /// The dataset variable the indicator is divided by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
+    /// Its scale factor (COINr's `ScaleFactor`): the indicator is divided by
+    /// `denominator / scale`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub scale: Option<f64>,
 }
 
 /// Imputation of missing indicator values.
@@ -464,16 +496,73 @@ pub enum WeightSpec {
         #[serde(default)]
         loadings: bool,
     },
-    /// Weights of each node's children optimised so that each child's correlation
-    /// with the node matches equal shares (COINr `get_opt_weights`, Nelder–Mead).
+    /// Weights optimised for the correlations of the framework's parts with an
+    /// aggregate (COINr `get_opt_weights`, Nelder–Mead as R's `optim()`).
+    ///
+    /// Without `level`, each node's children against the node: the weights of a
+    /// node's children, normalised as `|p|/Σ|p|` (never negative).
+    ///
+    /// With `level` (COINr's `Level`), the weights of every node at that level at
+    /// once, against the index: each candidate is normalised to sum to 1 over the
+    /// level (`p/Σp`, no positivity constraint, as COINr: a weight may come out
+    /// negative, which only the arithmetic mean accepts), the nodes above the level
+    /// are re-aggregated with it (every other weight as the methodology has it), and
+    /// the Pearson correlations of the level's aggregates with the index are
+    /// compared (pairwise-complete). The candidates follow the order of the level's
+    /// nodes in the manifest (COINr's weight-table order). The level's weights, as
+    /// written afterwards, sum to 1 over the level.
     Optimised {
-        /// Relative tolerance of the optimiser.
+        /// COINr's `Level`: the level whose weights are optimised together,
+        /// counted from the indicators upward (indicators 1, a node one above its
+        /// highest child: in a tree of indicators, pillars, sub-indices and the
+        /// index, pillars are 2 and sub-indices 3). Below the index's level.
+        /// Absent: each node's children against the node.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1))]
+        level: Option<usize>,
+        /// COINr's `optype`: `balance` (default), each correlation the same share of
+        /// their sum (`ln(Σ(1/k − cᵢ/Σc)²/k)` minimised, from equal weights), or
+        /// `infomax`, the correlations' sum as large as possible (`−Σcᵢ` minimised,
+        /// from the current weights).
+        #[serde(default, skip_serializing_if = "OptimiseObjective::is_balance")]
+        objective: OptimiseObjective,
+        /// Relative tolerance of the optimiser (COINr `toler`, default 0.1: with it
+        /// the search usually stops at the best corner of its first simplex, one
+        /// weight 10% up; 1e-8 gets close to the optimum).
         #[serde(default = "tenth")]
         reltol: f64,
-        /// Most objective evaluations.
+        /// Most objective evaluations (COINr `maxiter`; R counts evaluations, not
+        /// iterations).
         #[serde(default = "five_hundred")]
         max_evaluations: usize,
     },
+}
+
+/// What optimised weights aim for (COINr's `optype`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimiseObjective {
+    /// Each correlation the same share of their sum (equal targets, COINr
+    /// `itarg = "equal"`).
+    #[default]
+    Balance,
+    /// The correlations' sum as large as possible.
+    Infomax,
+}
+
+impl OptimiseObjective {
+    fn is_balance(&self) -> bool {
+        *self == OptimiseObjective::Balance
+    }
+}
+
+impl From<OptimiseObjective> for cityrank_steps::weight::Objective {
+    fn from(o: OptimiseObjective) -> Self {
+        match o {
+            OptimiseObjective::Balance => cityrank_steps::weight::Objective::Balance,
+            OptimiseObjective::Infomax => cityrank_steps::weight::Objective::Infomax,
+        }
+    }
 }
 
 fn tenth() -> f64 {
@@ -650,7 +739,7 @@ pub struct PipelineSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineOverride {
-    /// Denomination.
+    /// Denomination (replaces the indicators' own scale factors too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denominate: Option<DenominateSpec>,
     /// Imputation.

@@ -21,10 +21,12 @@ use cityrank_steps::{Direction, StepError, weight as wt};
 
 use crate::methodology::{AggregateSpec, Framework, Manifest, Penalty, PluginParams, RescaleSpec, WeightSpec};
 
+mod level;
 mod prepare;
 mod rank;
 mod scale;
 
+pub use level::{LevelOptimisation, levels};
 use prepare::prepare;
 pub use rank::{Ranking, rank, ranking_rule, tier_plan};
 pub use scale::scaling_of;
@@ -179,6 +181,9 @@ pub struct Outcome {
     /// Notices for the author (e.g. a child whose PCA loading has the opposite
     /// sign of its siblings', hidden by squared loadings).
     pub warnings: Vec<String>,
+    /// What the optimisation of a level's weights found, when the weights are
+    /// optimised by level.
+    pub optimised: Option<LevelOptimisation>,
 }
 
 /// Memoised stage results, shared by the builds of a sensitivity analysis: a stage
@@ -372,7 +377,17 @@ pub fn run(
     if manifest.pipeline.weights == WeightSpec::Equal {
         weights.iter_mut().skip(1).for_each(|w| *w = 1.0);
     }
-    let order = framework.bottom_up();
+    // Optimised weights of one level: the nodes up to that level are aggregated
+    // first (by level), then the level's weights are optimised, then the rest.
+    let by_level = match level::level_spec(manifest) {
+        Some((l, search)) => Some((level::LevelPlan::new(manifest, framework, l)?, search)),
+        None => None,
+    };
+    let mut order = framework.bottom_up();
+    if let Some((plan, _)) = &by_level {
+        order.sort_by_key(|&p| plan.levels[p]);
+    }
+    let mut optimised = None;
     // The GII log on an indicator whose maximum is below 1 reverses its order.
     let mut warnings: Vec<String> = treatment
         .iter()
@@ -387,6 +402,21 @@ pub fn run(
         })
         .collect();
     for &p in &order {
+        if let Some((plan, search)) = &by_level
+            && optimised.is_none()
+            && plan.is_above(p)
+        {
+            let column = |c: usize| -> &[f64] {
+                if indicator_of[c] == usize::MAX {
+                    values[c].as_slice()
+                } else {
+                    &normalised_cols[indicator_of[c]]
+                }
+            };
+            let (report, notes) = level::optimise(plan, framework, search, policy, &column, &mut weights)?;
+            warnings.extend(notes);
+            optimised = Some(report);
+        }
         let node = &framework.nodes[p];
         let method = node.aggregate.as_ref().unwrap_or(&AggregateSpec::Arithmetic);
         let children: Vec<&[f64]> = node
@@ -424,6 +454,8 @@ pub fn run(
             }
             (
                 WeightSpec::Optimised {
+                    level: None,
+                    objective,
                     reltol,
                     max_evaluations,
                 },
@@ -432,11 +464,13 @@ pub fn run(
                 let opts = wt::OptimiseOptions {
                     reltol: *reltol,
                     max_evaluations: *max_evaluations,
+                    objective: (*objective).into(),
                     ..Default::default()
                 };
-                let r =
-                    wt::optimise_for_correlation(&children, None, &opts, |w| agg::aggregate(m, &children, w, policy))
-                        .map_err(|e| weighting_error("optimised weights", &node.id, &child_ids(framework, node), e))?;
+                let r = wt::optimise_for_correlation(&children, None, &w, &opts, |w| {
+                    agg::aggregate(m, &children, w, policy)
+                })
+                .map_err(|e| weighting_error("optimised weights", &node.id, &child_ids(framework, node), e))?;
                 w = r.weights;
             }
             _ => {}
@@ -514,6 +548,7 @@ pub fn run(
         weights,
         scores: values,
         warnings,
+        optimised,
     })
 }
 

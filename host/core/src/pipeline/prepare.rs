@@ -48,7 +48,8 @@ pub(super) fn prepare(
                     ind.id
                 )
             })?;
-            x[i] = cityrank_steps::denominate::denominate(&x[i], denom, spec.scale)
+            let scale = ind.denominator_scale.unwrap_or(spec.scale);
+            x[i] = cityrank_steps::denominate::denominate(&x[i], denom, scale)
                 .map_err(|e| anyhow!("denominating `{}` by `{d}`: {}", ind.id, describe(&e, ctx.units, &all)))?;
         }
     }
