@@ -339,3 +339,131 @@ fn warnings_are_kept_in_the_results() {
     let json = serde_json::to_value(&out.results).unwrap();
     assert_eq!(json["warnings"].as_array().unwrap().len(), 1);
 }
+
+// ── Panel data, year by year as in COINr's purse ──────────────────────────────
+
+/// A run of `variant` of the edition at `path` that records its stages.
+fn run_with_stages(path: &Path, variant: Option<&str>) -> run::RunOutput {
+    let edition = ResolvedEdition::load_variant(path, &LimitsSpec::default(), variant).unwrap();
+    let options = cityrank_core::pipeline::Options {
+        record_stages: true,
+        ..Default::default()
+    };
+    run::run_edition(&ManifestsOnly, &edition, options).unwrap()
+}
+
+/// Three units over three years (`tests/fixtures/tiny-panel`), one indicator `x`
+/// (min-max 0–100), with `panel` set by `panel` (TOML).
+fn tiny_panel(dir: &Path, panel: &str, extra: &str) -> PathBuf {
+    std::fs::write(
+        dir.join("methodology.toml"),
+        r#"schema_version = 2
+id = "hand-panel"
+name = "Hand panel"
+version = "1.0.0"
+description = "Checked by hand"
+index = { id = "index", name = "Index" }
+nodes = [{ id = "p", name = "P", parent = "index" }]
+indicators = [{ id = "x", name = "X", parent = "p", direction = "higher", unit = "1", from = "x" }]
+tiers = [{ label = "all", upper_share = 1.0 }]
+"#,
+    )
+    .unwrap();
+    let edition = dir.join("panel.toml");
+    std::fs::write(
+        &edition,
+        format!(
+            "schema_version = 1\nid = \"hand-panel\"\nname = \"Hand\"\nyear = 2024\nmethodology = \"methodology.toml\"\n\
+             dataset = \"{}\"\npanel = {panel}\n{extra}",
+            root()
+                .join("tests/fixtures/tiny-panel/dataset.toml")
+                .display()
+                .to_string()
+                .replace('\\', "/")
+        ),
+    )
+    .unwrap();
+    edition
+}
+
+/// Normalisation year by year, by hand: x is a 1, b 4, c 0 in 2022; b 5, c 2 in
+/// 2023 (a missing); a 3, c 2 in 2024 (b missing). Pooled, the range is 0–5 over
+/// all nine rows; year by year it is each year's own.
+#[test]
+fn normalisation_by_year_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let years = "years = [2022, 2023, 2024], weights = [1, 1, 1]";
+    let normalised = |panel: &str| -> BTreeMap<String, f64> {
+        let out = run_with_stages(&tiny_panel(dir.path(), panel, ""), None);
+        let s = out.stages.iter().find(|s| s.name == "normalised").unwrap();
+        s.units
+            .iter()
+            .zip(&s.values[0])
+            .filter(|(_, v)| !v.is_nan())
+            .map(|(&u, &v)| (out.unit_ids[u].clone(), v))
+            .collect()
+    };
+    let pooled = normalised(&format!("{{ {years} }}"));
+    assert_eq!(pooled["a@2022"], 20.0);
+    assert_eq!(pooled["b@2023"], 100.0);
+    assert_eq!(pooled["c@2024"], 40.0);
+    let by_year = normalised(&format!("{{ {years}, by_year = [\"normalise\"] }}"));
+    let expected: BTreeMap<String, f64> = [
+        ("a@2022", 25.0),
+        ("b@2022", 100.0),
+        ("c@2022", 0.0),
+        ("b@2023", 100.0),
+        ("c@2023", 0.0),
+        ("a@2024", 100.0),
+        ("c@2024", 0.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(by_year, expected);
+}
+
+/// A step run year by year that fails names the year and the unit; a step that
+/// cannot run year by year, or one named twice, is refused at its place.
+#[test]
+fn panel_by_year_errors_name_the_year_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let years = "years = [2022, 2023, 2024], weights = [1, 1, 1]";
+    // Box-Cox needs x > 0; c has 0 in 2022.
+    let edition = tiny_panel(
+        dir.path(),
+        &format!("{{ {years}, by_year = [\"treat\"] }}"),
+        "[variants.v]\npipeline = { treat = { method = \"box-cox\", lambda = 0.5 } }\n",
+    );
+    let err = run_error(&edition, Some("v"));
+    assert!(
+        err.contains("treating `x` in 2022: ") && err.contains("c@2022"),
+        "{err}"
+    );
+
+    let edition = tiny_panel(dir.path(), &format!("{{ {years}, by_year = [\"screen\"] }}"), "");
+    let err = run_error(&edition, None);
+    // Screening reads one row (a unit in a year) at a time: it is the same year by
+    // year, so it is not a choice.
+    let at = format!("{}:7:71: ", edition.display());
+    assert!(
+        err.contains(&format!(
+            "{at}panel.by_year[0]: \"screen\" is not one of \"treat\", \"normalise\""
+        )),
+        "{err}"
+    );
+
+    let edition = tiny_panel(
+        dir.path(),
+        &format!("{{ {years}, by_year = [\"treat\", \"treat\"] }}"),
+        "",
+    );
+    let err = run_error(&edition, None);
+    let at = format!("{}:7:80: ", edition.display());
+    assert!(
+        err.contains(&format!(
+            "{at}panel.by_year[1]: \"treat\" is listed twice; name each step once"
+        )),
+        "{err}"
+    );
+}
