@@ -45,7 +45,8 @@ fn asem_dataset_manifest_and_fixtures_match_the_recipe() {
     check_recipe(
         "asem.py",
         "coinr/ASEM_iData.csv",
-        "the committed ASEM dataset, plugins/asem/methodology.toml or tests/fixtures/coinr differ",
+        "the committed ASEM datasets (asem-2018, asem-2018-panel), plugins/asem/methodology.toml, \
+         plugins/asem-purse/methodology.toml or tests/fixtures/coinr differ",
     );
 }
 

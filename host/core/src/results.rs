@@ -53,7 +53,8 @@ pub struct Results {
     /// Units removed by screening (not ranked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub screened_out: Vec<ScreenedUnit>,
-    /// Outlier treatment of each treated indicator.
+    /// Outlier treatment of each treated indicator (of each indicator and year,
+    /// when a panel treats its years on their own).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub treatment: Vec<TreatmentInfo>,
     /// Resources the plugin used.
@@ -192,6 +193,12 @@ pub struct ScreenedUnit {
 pub struct TreatmentInfo {
     /// Indicator id.
     pub indicator: String,
+    /// The year whose rows were treated together, when a panel treats each year
+    /// on its own (`panel.by_year = ["treat"]`, as COINr's `Treat` on a purse: its
+    /// details table has a `Time` column); then each indicator has an entry per
+    /// year. Absent when every row was treated at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// What was applied: `none`, `winsorised`, `log` (COINr `log_CT`), `log_neg`
     /// (`log_CT_plus` on a negative skew), `log_orig` (`log_CT_orig`), `log_gii`
     /// (the formula of `log_GII`), `box_cox`; or, when the second treatment of
@@ -201,7 +208,7 @@ pub struct TreatmentInfo {
     /// Points winsorised (as COINr counts them, also when the winsorisation was
     /// then discarded for the second treatment).
     pub winsorised: usize,
-    /// Ids of the units whose values were winsorised.
+    /// Ids of the units whose values were winsorised (`id@year` for panel data).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<String>,
     /// Bias-corrected skewness before treatment.

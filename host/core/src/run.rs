@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::dataset::Dataset;
-use crate::edition::{PluginSource, ResolvedEdition};
+use crate::edition::{PanelStep, PluginSource, ResolvedEdition};
 use crate::formulas::Formulas;
 use crate::methodology::{Framework, Manifest, VariableType};
 use crate::pipeline::{self, CustomSteps, NamedColumn};
@@ -304,7 +304,13 @@ fn run_derived(
     let raw = derived.take_raw_for(manifest, &loaded.manifest);
     let rows = &derived.rows;
     let unit_ids = &derived.unit_ids;
-    let ctx = derived.context();
+    let mut ctx = derived.context();
+    if let (Some(rows), Some(panel)) = (ctx.panel.as_mut(), &edition.panel) {
+        rows.by_year = pipeline::ByYear {
+            treat: panel.runs_by_year(PanelStep::Treat),
+            normalise: panel.runs_by_year(PanelStep::Normalise),
+        };
+    }
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, spec) in manifest.indicators.iter().enumerate() {
         for (u, v) in raw[i].iter().enumerate() {
@@ -455,8 +461,10 @@ fn run_derived(
         treatment: out
             .treatment
             .iter()
-            .map(|(i, r)| TreatmentInfo {
-                indicator: manifest.indicators[*i].id.clone(),
+            .map(|t| (t, &t.report))
+            .map(|(t, r)| TreatmentInfo {
+                indicator: manifest.indicators[t.indicator].id.clone(),
+                year: t.year,
                 transform: r.label(),
                 winsorised: r.nwin,
                 units: r
@@ -864,6 +872,7 @@ impl Derived {
             panel: (!self.panel_time.is_empty()).then_some(pipeline::PanelRows {
                 unit: &self.panel_unit,
                 time: &self.panel_time,
+                by_year: pipeline::ByYear::default(),
             }),
         }
     }

@@ -24,6 +24,16 @@ Python 3.11, standard library only. Reads `<shared>/coinr/ASEM_iData.csv` and
   indicators with parent, weight, direction (1 = higher, -1 = lower), unit, target
   and denominator, and the pipeline of COINr's default build
   (`build_example_coin()`).
+- `<out>/asem-2018-panel/units.csv`, `dataset.toml` and `SOURCES.md`: COINr's panel
+  example, `<shared>/coinr/ASEM_iData_p.csv` (the same 51 countries in 2018-2022), the
+  same columns plus `year` (= Time) after the group columns, one row per country and
+  year in ASEM_iData_p's order; numbers copied as their exact text, as above.
+- `--purse-manifest` (default `plugins/asem-purse/methodology.toml`): the manifest of
+  COINr's example purse (`build_example_purse()`): the same framework and indicators
+  (without denominators), and its steps: screen at 90% availability, COINr outlier
+  treatment, min-max 0-100, arithmetic means (no denomination, no imputation). The
+  edition `methodologies/asem-2018-panel.toml` runs it on the panel, treating each
+  year on its own (`panel.by_year = ["treat"]`).
 - `--fixtures` (default `tests/fixtures/coinr` of this repository): the COINr reference
   tables the conformance test reads, copied byte for byte from `<shared>/coinr/reference`,
   with a PROVENANCE.md listing their SHA-256.
@@ -49,6 +59,8 @@ REPO = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 
 DATASET_ID = "asem-2018"
 YEAR = 2018
+PANEL_ID = "asem-2018-panel"
+PANEL_YEARS = [2018, 2019, 2020, 2021, 2022]
 GROUPS = ["GDP_group", "GDPpc_group", "Pop_group", "EurAsia_group"]
 DENOMINATORS = ["Area", "Energy", "GDP", "Population"]
 # The reference tables the conformance test compares against (tests/asem_conformance.rs).
@@ -127,7 +139,28 @@ def load(shared: str) -> dict:
                 continue
             if cell.strip() != cell or not _is_finite_number(cell):
                 raise SystemExit(f"ASEM_iData.csv: {row['uCode']}/{c}: {cell!r} is not a plain number")
-    return {"data": data, "indicators": indicators, "aggregates": aggregates, "meta": by_code}
+    panel_header, panel = read_csv(os.path.join(coinr, "ASEM_iData_p.csv"))
+    if panel_header != header:
+        raise SystemExit("ASEM_iData_p.csv: expected the columns of ASEM_iData.csv")
+    if sorted({row["Time"] for row in panel}) != [str(y) for y in PANEL_YEARS]:
+        raise SystemExit(f"ASEM_iData_p.csv: expected Time in {PANEL_YEARS}")
+    keys = [(row["uCode"], row["Time"]) for row in panel]
+    if len(set(keys)) != len(keys):
+        raise SystemExit("ASEM_iData_p.csv: uCode and Time are not unique")
+    if sorted({row["uCode"] for row in panel}) != sorted(codes):
+        raise SystemExit("ASEM_iData_p.csv: expected the countries of ASEM_iData.csv")
+    for row in panel:
+        for c in [*DENOMINATORS, *(m["iCode"] for m in indicators)]:
+            cell = row[c]
+            if cell != "" and (cell.strip() != cell or not _is_finite_number(cell)):
+                raise SystemExit(f"ASEM_iData_p.csv: {row['uCode']}/{row['Time']}/{c}: {cell!r} is not a plain number")
+    return {
+        "data": data,
+        "panel": panel,
+        "indicators": indicators,
+        "aggregates": aggregates,
+        "meta": by_code,
+    }
 
 
 def _is_finite_number(s: str) -> bool:
@@ -173,6 +206,16 @@ def render_units(d: dict) -> str:
     return buf.getvalue()
 
 
+def render_panel_units(d: dict) -> str:
+    cols = [*DENOMINATORS, *(m["iCode"] for m in d["indicators"])]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "name", *GROUPS, "year", *cols])
+    for row in d["panel"]:
+        w.writerow([row["uCode"], row["uName"], *(row[g] for g in GROUPS), row["Time"], *(row[c] for c in cols)])
+    return buf.getvalue()
+
+
 def missing_cells(d: dict) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for m in d["indicators"]:
@@ -186,26 +229,47 @@ def missing_cells(d: dict) -> dict[str, list[str]]:
     return out
 
 
-def render_dataset(d: dict) -> str:
+def render_dataset(d: dict, panel: bool = False) -> str:
     n = len(d["data"])
+    if panel:
+        years = f"{PANEL_YEARS[0]}-{PANEL_YEARS[-1]}"
+        head = [
+            f"id = {q(PANEL_ID)}",
+            f"title = {q(f'ASEM Sustainable Connectivity, {years} (COINr 1.1.14 example panel data)')}",
+            f"year = {PANEL_YEARS[-1]}",
+            'file = "units.csv"',
+            "rule = "
+            + q(
+                f"The {n} ASEM member countries of COINr's panel example (ASEM_iData_p), one row per country and "
+                f"year ({', '.join(map(str, PANEL_YEARS))}), in its order; nothing added, removed or re-ordered. "
+                "The 2018 rows are ASEM_iData; COINr made the later years from them with artificial noise."
+            ),
+        ]
+        var_year: list[str] = []
+    else:
+        head = [
+            f"id = {q(DATASET_ID)}",
+            f"title = {q('ASEM Sustainable Connectivity, 2018 (COINr 1.1.14 example data)')}",
+            f"year = {YEAR}",
+            'file = "units.csv"',
+            "rule = "
+            + q(
+                f"The {n} ASEM member countries of COINr's ASEM example (ASEM_iData), in its order; "
+                "nothing added, removed or re-ordered."
+            ),
+        ]
+        var_year = [f"year = {YEAR}"]
     L = [
         "# Generated by methodologies/data/recipe/asem.py from COINr's ASEM example; do not edit.",
         "schema_version = 1",
-        f"id = {q(DATASET_ID)}",
-        f"title = {q('ASEM Sustainable Connectivity, 2018 (COINr 1.1.14 example data)')}",
-        f"year = {YEAR}",
-        'file = "units.csv"',
-        "rule = "
-        + q(
-            f"The {n} ASEM member countries of COINr's ASEM example (ASEM_iData), in its order; "
-            "nothing added, removed or re-ordered."
-        ),
+        *head,
         f"licence = {q(LICENCE)}",
         "",
         "[columns]",
         'id = "id"',
         'name = "name"',
         f"groups = [{', '.join(q(g) for g in GROUPS)}]",
+        *(['time = "year"'] if panel else []),
         "",
     ]
     for c in DENOMINATORS:
@@ -217,7 +281,7 @@ def render_dataset(d: dict) -> str:
             f"unit = {q(m['Unit'])}",
             f"description = {q(m['iName'] + ' (denominator).')}",
             'source = "coinr"',
-            f"year = {YEAR}",
+            *var_year,
             "min = 0.0",
         ]
         if c == "Area":
@@ -228,7 +292,9 @@ def render_dataset(d: dict) -> str:
         L.append("")
     for m in d["indicators"]:
         desc = f"{m['iName']} ({m['Parent']} pillar)."
-        if m["Denominator"]:
+        if m["Denominator"] and panel:
+            desc += f" Raw value (COINr's default build divides it by {m['Denominator']}; its example purse does not)."
+        elif m["Denominator"]:
             desc += f" Raw value; the methodology divides it by {m['Denominator']}."
         L += [
             "[[variables]]",
@@ -237,7 +303,7 @@ def render_dataset(d: dict) -> str:
             f"unit = {q(m['Unit'])}",
             f"description = {q(desc)}",
             'source = "coinr"',
-            f"year = {YEAR}",
+            *var_year,
             "",
         ]
     L += [
@@ -249,7 +315,7 @@ def render_dataset(d: dict) -> str:
             "ASEM_iData / ASEM_iMeta, from the ASEM Sustainable Connectivity Portal (JRC)"
         ),
         f"licence = {q('MIT (COINr); data: ASEM Sustainable Connectivity Portal, European Commission JRC')}",
-        'file = "shared/data/coinr/ASEM_iData.csv"',
+        f"file = {q('shared/data/coinr/ASEM_iData_p.csv' if panel else 'shared/data/coinr/ASEM_iData.csv')}",
         f"url = {q(COINR_URL)}",
         "",
     ]
@@ -328,12 +394,76 @@ def render_sources(d: dict) -> str:
     return "\n".join(L)
 
 
+def render_panel_sources(d: dict) -> str:
+    rows = d["panel"]
+    n = len(d["data"])
+    years = ", ".join(map(str, PANEL_YEARS))
+    L = [
+        f"# ASEM Sustainable Connectivity, {PANEL_YEARS[0]}-{PANEL_YEARS[-1]} (`{PANEL_ID}`)",
+        "",
+        "Generated by `methodologies/data/recipe/asem.py` from `shared/data/coinr` (do not edit by hand):",
+        "",
+        "```sh",
+        "python3 methodologies/data/recipe/asem.py --shared ../shared/data --out methodologies/data          # regenerate",
+        "python3 methodologies/data/recipe/asem.py --shared ../shared/data --out methodologies/data --check  # verify",
+        "```",
+        "",
+        f"{len(rows)} rows: the {n} countries of `asem-2018` in each of the years {years} (COINr's panel example). "
+        f"{len(d['indicators'])} indicators, {len(DENOMINATORS)} denominators, {len(GROUPS)} group columns and "
+        "`year`. The same run generates `plugins/asem-purse/methodology.toml`, the steps of COINr's example purse "
+        "(`build_example_purse()`), which `methodologies/asem-2018-panel.toml` runs on these rows.",
+        "",
+        "## Source, licence and attribution",
+        "",
+        "- **coinr** - `ASEM_iData_p`, the panel example data shipped with COINr 1.1.14, the composite-indicator R "
+        "package of the European Commission's Joint Research Centre (JRC): file `shared/data/coinr/ASEM_iData_p.csv`. "
+        f"Package: {COINR_URL} (source {COINR_REPO}). Licence: MIT, copyright 2022 William Becker.",
+        "- Its 2018 rows are `ASEM_iData` (the data of the ASEM Sustainable Connectivity Portal of the JRC, "
+        f"{PORTAL_URL}), identical cell for cell; **the rows of 2019-2022 are not observations**: COINr made them "
+        "from 2018 with artificial noise, to demonstrate panel data. Use them to test panel methods, not to "
+        "describe the countries.",
+        "",
+        "Attribution: *ASEM Sustainable Connectivity data (European Commission, Joint Research Centre), as "
+        "distributed in the COINr R package v1.1.14 (W. Becker et al., MIT licence); years after 2018 synthetic "
+        "(COINr's example panel).*",
+        "",
+        "## What the recipe does",
+        "",
+        "- `id` = `uCode`, `name` = `uName`, the group columns as in `asem-2018`, `year` = `Time`; rows in "
+        "ASEM_iData_p's order (year by year, the countries in ASEM_iData's order within each year).",
+        "- Denominators and indicators: the exact text of ASEM_iData_p.csv (no rounding or reformatting), so the "
+        "values are bit-identical with COINr's.",
+        "",
+        "## Missing cells",
+        "",
+    ]
+    miss: dict[str, dict[str, list[str]]] = {}
+    for c in [*(m["iCode"] for m in d["indicators"]), *DENOMINATORS]:
+        for row in rows:
+            if row[c] == "":
+                miss.setdefault(c, {}).setdefault(row["uCode"], []).append(row["Time"])
+    total = sum(len(y) for by in miss.values() for y in by.values())
+    L += [
+        f"{total} missing cells (empty; nothing is imputed here - COINr's example purse does not impute).",
+        "",
+        "| column | missing | countries (years) |",
+        "|---|---|---|",
+    ]
+    for c, by in miss.items():
+        shown = " ".join(
+            f"{u}" if len(ys) == len(PANEL_YEARS) else f"{u} ({', '.join(ys)})" for u, ys in by.items()
+        )
+        L.append(f"| `{c}` | {sum(len(y) for y in by.values())} | {shown} |")
+    L += ["", "A country named without years misses the value in every year.", ""]
+    return "\n".join(L)
+
+
 # --------------------------------------------------------------------------------------
 # The manifest of plugins/asem
 # --------------------------------------------------------------------------------------
 
 
-def render_manifest(d: dict) -> str:
+def render_manifest(d: dict, purse: bool = False) -> str:
     aggs = d["aggregates"]
     index = [a for a in aggs if a["Level"] == "4"]
     if len(index) != 1 or index[0]["iCode"] != "Index":
@@ -341,36 +471,70 @@ def render_manifest(d: dict) -> str:
     nodes = [a for a in aggs if a["Level"] == "3"] + [a for a in aggs if a["Level"] == "2"]
     if len(nodes) + 1 != len(aggs):
         raise SystemExit("ASEM_iMeta.csv: expected aggregates at levels 2, 3 and 4 only")
+    if purse:
+        about = [
+            'id = "asem-purse"',
+            'name = "ASEM Sustainable Connectivity Index (COINr example purse)"',
+            'version = "0.1.0"',
+            'description = """',
+            "COINr's ASEM example as panel data (a purse: one coin per year): 49 indicators",
+            "of the connectivity and sustainability of 51 Asian and European countries, in",
+            "8 pillars, 2 sub-indices (Connectivity, Sustainability) and an index. The steps",
+            "are those of COINr's example purse: no denomination and no imputation (missing",
+            "values stay missing), screen out countries with less than 90% of the indicators,",
+            "treat outliers (winsorise up to 5 points while |skew| >= 2 and kurtosis >= 3.5,",
+            "else log), normalise min-max onto 0-100 (lower-is-better indicators flipped) and",
+            "take weighted arithmetic means of the values present up the tree with",
+            "ASEM_iMeta's weights. Run it with a panel that treats each year on its own",
+            '(`panel.by_year = ["treat"]`), as methodologies/asem-2018-panel.toml does.',
+            '"""',
+            'reconstructs = """',
+            "COINr 1.1.14's example purse (build_example_purse()), step by step;",
+            "tests/core_pipeline.rs checks every stage of each year against COINr's own",
+            "output. A worked example of panel data in the toolkit; its years after 2018",
+            "are synthetic (COINr's example panel).",
+            '"""',
+            'editions = ["asem-2018-panel"]',
+            "",
+            "[[sources]]",
+            'title = "COINr 1.1.14, ASEM panel example (ASEM_iData_p, ASEM_iMeta, build_example_purse())"',
+            f"url = {q(COINR_URL)}",
+            'note = "framework, weights, directions, units, targets and the example purse\'s steps; MIT"',
+        ]
+    else:
+        about = [
+            'id = "asem"',
+            'name = "ASEM Sustainable Connectivity Index (COINr default build)"',
+            'version = "0.1.0"',
+            'description = """',
+            "COINr's ASEM example: 49 indicators of the connectivity and sustainability of",
+            "51 Asian and European countries, in 8 pillars, 2 sub-indices (Connectivity,",
+            "Sustainability) and an index. The steps are COINr's default build: denominate by",
+            "each indicator's denominator, impute missing values by the EurAsia_group mean,",
+            "screen out countries with less than 90% of the indicators, treat outliers (winsorise",
+            "up to 5 points while |skew| >= 2 and kurtosis >= 3.5, else log), normalise min-max",
+            "onto 0-100 (lower-is-better indicators flipped) and take weighted arithmetic means",
+            "up the tree with ASEM_iMeta's weights.",
+            '"""',
+            'reconstructs = """',
+            "COINr 1.1.14's default build of its ASEM example (build_example_coin()),",
+            "step by step; tests/asem_conformance.rs checks every stage against COINr's own",
+            "output. It is a worked example of the toolkit, not the official computation of",
+            "the ASEM Sustainable Connectivity Portal.",
+            '"""',
+            'editions = ["asem-2018"]',
+            "",
+            "[[sources]]",
+            'title = "COINr 1.1.14, ASEM example (ASEM_iData, ASEM_iMeta, build_example_coin())"',
+            f"url = {q(COINR_URL)}",
+            'note = "framework, weights, directions, units, targets, denominators and the default build; MIT"',
+        ]
     L = [
         "# Generated by methodologies/data/recipe/asem.py from COINr's ASEM_iMeta.csv; do not edit.",
         "# Regenerate: python3 methodologies/data/recipe/asem.py --shared ../shared/data --out methodologies/data",
         "# A declarative manifest: every indicator is a dataset variable (`from`), no plugin code.",
         "schema_version = 2",
-        'id = "asem"',
-        'name = "ASEM Sustainable Connectivity Index (COINr default build)"',
-        'version = "0.1.0"',
-        'description = """',
-        "COINr's ASEM example: 49 indicators of the connectivity and sustainability of",
-        "51 Asian and European countries, in 8 pillars, 2 sub-indices (Connectivity,",
-        "Sustainability) and an index. The steps are COINr's default build: denominate by",
-        "each indicator's denominator, impute missing values by the EurAsia_group mean,",
-        "screen out countries with less than 90% of the indicators, treat outliers (winsorise",
-        "up to 5 points while |skew| >= 2 and kurtosis >= 3.5, else log), normalise min-max",
-        "onto 0-100 (lower-is-better indicators flipped) and take weighted arithmetic means",
-        "up the tree with ASEM_iMeta's weights.",
-        '"""',
-        'reconstructs = """',
-        "COINr 1.1.14's default build of its ASEM example (build_example_coin()),",
-        "step by step; tests/asem_conformance.rs checks every stage against COINr's own",
-        "output. It is a worked example of the toolkit, not the official computation of",
-        "the ASEM Sustainable Connectivity Portal.",
-        '"""',
-        'editions = ["asem-2018"]',
-        "",
-        "[[sources]]",
-        'title = "COINr 1.1.14, ASEM example (ASEM_iData, ASEM_iMeta, build_example_coin())"',
-        f"url = {q(COINR_URL)}",
-        'note = "framework, weights, directions, units, targets, denominators and the default build; MIT"',
+        *about,
         "",
         "[[sources]]",
         'title = "ASEM Sustainable Connectivity Portal (European Commission, Joint Research Centre)"',
@@ -411,14 +575,22 @@ def render_manifest(d: dict) -> str:
             f"target = {num(m['Target'])}",
             f"from = {q(m['iCode'])}",
         ]
-        if m["Denominator"]:
+        if m["Denominator"] and not purse:
             L.append(f"denominator = {q(m['Denominator'])}")
         L.append("")
+    if purse:
+        L += [
+            "# ── Pipeline: COINr's example purse (no denomination, no imputation) ─────────",
+            "[pipeline]",
+        ]
+    else:
+        L += [
+            "# ── Pipeline: COINr's default build ─────────────────────────────────────────",
+            "[pipeline]",
+            "denominate = { scale = 1.0 }",
+            'impute = { method = "group-mean", group = "EurAsia_group" }',
+        ]
     L += [
-        "# ── Pipeline: COINr's default build ─────────────────────────────────────────",
-        "[pipeline]",
-        "denominate = { scale = 1.0 }",
-        'impute = { method = "group-mean", group = "EurAsia_group" }',
         "screen = { min_availability = 0.9 }",
         'treat = { method = "coinr", winmax = 5 }',
         'normalise = { method = "min-max", lo = 0.0, hi = 100.0 }',
@@ -483,7 +655,7 @@ def render_provenance(shared: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def generate(shared: str, out: str, manifest: str, fixtures: str) -> list[tuple[str, bytes]]:
+def generate(shared: str, out: str, manifest: str, purse_manifest: str, fixtures: str) -> list[tuple[str, bytes]]:
     """Returns (path, bytes) of every generated file (paths under the given roots)."""
     d = load(shared)
     files = [
@@ -491,6 +663,10 @@ def generate(shared: str, out: str, manifest: str, fixtures: str) -> list[tuple[
         (os.path.join(out, DATASET_ID, "dataset.toml"), render_dataset(d).encode()),
         (os.path.join(out, DATASET_ID, "SOURCES.md"), render_sources(d).encode()),
         (manifest, render_manifest(d).encode()),
+        (os.path.join(out, PANEL_ID, "units.csv"), render_panel_units(d).encode()),
+        (os.path.join(out, PANEL_ID, "dataset.toml"), render_dataset(d, panel=True).encode()),
+        (os.path.join(out, PANEL_ID, "SOURCES.md"), render_panel_sources(d).encode()),
+        (purse_manifest, render_manifest(d, purse=True).encode()),
         (os.path.join(fixtures, "PROVENANCE.md"), render_provenance(shared).encode()),
     ]
     for name in FIXTURES:
@@ -512,13 +688,18 @@ def main(argv=None) -> int:
         help="where to write the plugin's manifest (default: plugins/asem/methodology.toml)",
     )
     ap.add_argument(
+        "--purse-manifest",
+        default=os.path.join(REPO, "plugins", "asem-purse", "methodology.toml"),
+        help="where to write the example purse's manifest (default: plugins/asem-purse/methodology.toml)",
+    )
+    ap.add_argument(
         "--fixtures",
         default=os.path.join(REPO, "tests", "fixtures", "coinr"),
         help="where to copy the reference tables (default: tests/fixtures/coinr)",
     )
     ap.add_argument("--check", action="store_true", help="compare with the committed files; exit 1 if any differs")
     args = ap.parse_args(argv)
-    files = generate(args.shared, args.out, args.manifest, args.fixtures)
+    files = generate(args.shared, args.out, args.manifest, args.purse_manifest, args.fixtures)
     if args.check:
         bad = 0
         for path, new in files:

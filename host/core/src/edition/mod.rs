@@ -188,7 +188,7 @@ fn resolve_experts(
 /// Panel data: the dataset has a time column; the rows of `years` are scored
 /// together (so normalisation is joint across years and scores are comparable),
 /// then each unit's scores are averaged over the years with `weights` and the
-/// average is ranked.
+/// average is ranked. Each row is a unit in a year (`id@year` in stage tables).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PanelSpec {
@@ -200,6 +200,49 @@ pub struct PanelSpec {
     #[serde(default = "half")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub min_share: f64,
+    /// Steps run on each year's rows on their own rather than on the rows of every
+    /// year together: `treat` (COINr's `Treat` on a purse, which treats each year's
+    /// coin separately) and `normalise` (COINr's `Normalise(purse, global = FALSE)`).
+    /// Absent or `[]`: both run on all the years' rows at once (pooled: one
+    /// minimum and maximum per indicator over every unit and year, COINr's default
+    /// `Normalise(purse, global = TRUE)`). COINr's example purse
+    /// (`build_example_purse()`) is `by_year = ["treat"]`. Denomination, screening
+    /// and aggregation read one row (a unit in a year) at a time, so they are the
+    /// same either way: screening judges each unit in each year on its own, as
+    /// COINr's `Screen` on each coin of a purse. Imputation stays pooled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_year: Vec<PanelStep>,
+}
+
+/// A step that a panel runs year by year (see [`PanelSpec::by_year`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PanelStep {
+    /// Outlier treatment: each year's skewness, kurtosis and winsorisation from
+    /// that year's rows alone (COINr's `Treat` on a purse); the treatment report
+    /// then has one entry per indicator and year.
+    Treat,
+    /// Normalisation: each year's minimum and maximum (or mean, ranks, …) from that
+    /// year's rows alone (COINr's `Normalise(purse, global = FALSE)`), so scores
+    /// are not comparable across years.
+    Normalise,
+}
+
+impl PanelStep {
+    /// The step's name in `by_year`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PanelStep::Treat => "treat",
+            PanelStep::Normalise => "normalise",
+        }
+    }
+}
+
+impl PanelSpec {
+    /// Whether `step` runs on each year's rows on their own.
+    pub fn runs_by_year(&self, step: PanelStep) -> bool {
+        self.by_year.contains(&step)
+    }
 }
 
 fn half() -> f64 {
@@ -697,6 +740,14 @@ fn panel_problems(p: &PanelSpec, key: &str) -> Vec<String> {
         if p.years[..i].contains(y) {
             out.push(format!(
                 "{key}.years[{i}]: {y} is listed twice; give each year once, with its weight"
+            ));
+        }
+    }
+    for (i, s) in p.by_year.iter().enumerate() {
+        if p.by_year[..i].contains(s) {
+            out.push(format!(
+                "{key}.by_year[{i}]: \"{}\" is listed twice; name each step once",
+                s.as_str()
             ));
         }
     }

@@ -89,6 +89,32 @@ pub struct PanelRows<'a> {
     pub unit: &'a [usize],
     /// Year of each row.
     pub time: &'a [f64],
+    /// The steps that run on each year's rows on their own (the edition's
+    /// `panel.by_year`; by default none: every step pools the years).
+    pub by_year: ByYear,
+}
+
+/// Which steps of a panel run on each year's rows on their own rather than on
+/// every row at once (see [`crate::edition::PanelSpec::by_year`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByYear {
+    /// Outlier treatment, year by year (COINr's `Treat` on a purse).
+    pub treat: bool,
+    /// Normalisation, year by year (COINr's `Normalise(purse, global = FALSE)`).
+    pub normalise: bool,
+}
+
+/// The outlier treatment of one indicator (in one year, when a panel treats its
+/// years on their own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorTreatment {
+    /// Position in the manifest's indicators.
+    pub indicator: usize,
+    /// The year whose rows were treated together, when the panel treats each year
+    /// on its own (`None`: all the rows were treated together).
+    pub year: Option<i32>,
+    /// What was done; its winsorised points' `unit` are positions among the kept rows.
+    pub report: TreatReport,
 }
 
 /// One stage's table: rows are units, columns indicators (or nodes).
@@ -172,8 +198,8 @@ pub struct Outcome {
     pub stages: Vec<Stage>,
     /// What screening and imputation did (shared with the stage cache).
     pub prepared: Arc<PrepInfo>,
-    /// Outlier treatment per indicator position (shared with the stage cache).
-    pub treatment: Arc<Vec<(usize, TreatReport)>>,
+    /// Outlier treatment per indicator (and year), shared with the stage cache.
+    pub treatment: Arc<Vec<IndicatorTreatment>>,
     /// Weight of every framework node (by position) as used by aggregation.
     pub weights: Vec<f64>,
     /// `scores[p][k]`: score of node `p` for kept unit `k`.
@@ -256,8 +282,8 @@ pub struct Prepared {
 pub struct Treated {
     /// Indicator columns of the kept units.
     pub x: Vec<Vec<f64>>,
-    /// Outlier treatment per indicator position (indicators treated natively).
-    pub reports: Arc<Vec<(usize, TreatReport)>>,
+    /// Outlier treatment per indicator (and year), for indicators treated natively.
+    pub reports: Arc<Vec<IndicatorTreatment>>,
 }
 
 /// Normalised indicator columns, owned by this run or shared with the stage cache.
@@ -391,13 +417,14 @@ pub fn run(
     // The GII log on an indicator whose maximum is below 1 reverses its order.
     let mut warnings: Vec<String> = treatment
         .iter()
-        .filter(|(_, r)| r.reversed)
-        .map(|(i, _)| {
+        .filter(|t| t.report.reversed)
+        .map(|t| {
             format!(
-                "treating `{}`: the GII log (log-gii) reversed its order: its largest value is below 1, so the \
+                "treating `{}`{}: the GII log (log-gii) reversed its order: its largest value is below 1, so the \
                  formula's `max − 1` is negative and its best units now score worst. Use another log \
                  (log-ct, log-ct-orig) or rescale the indicator",
-                manifest.indicators[*i].id
+                manifest.indicators[t.indicator].id,
+                t.year.map_or(String::new(), |y| format!(" in {y}"))
             )
         })
         .collect();
