@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use cityrank_core::dataset::Dataset;
-use cityrank_core::edition::{PanelSpec, ResolvedEdition};
+use cityrank_core::edition::{PanelSpec, PanelStep, ResolvedEdition};
 use cityrank_core::methodology::{IndicatorSpec, Manifest, NodeKind};
 use cityrank_core::results::Results;
 
@@ -102,16 +102,38 @@ fn panel_section(panel: &PanelSpec, layout: Option<&str>) -> String {
         .map(|(y, w)| format!("{y}: {}%", num(w / total * 100.0, 1)))
         .collect();
     let _ = writeln!(out, "## Years scored (panel data)\n");
+    let by_year = |step: PanelStep| panel.by_year.contains(&step);
+    let steps = match (by_year(PanelStep::Treat), by_year(PanelStep::Normalise)) {
+        (false, false) => format!(
+            "Every step runs on the rows of all {} years at once (one row per unit and year), so normalisation is \
+             joint over the years and a score means the same in every year.",
+            years.len()
+        ),
+        (true, false) => format!(
+            "Outlier treatment runs on each year's rows on their own (each year's skewness, kurtosis and \
+             winsorisation, as COINr's `Treat` on a purse); the other steps run on the rows of all {} years at once \
+             (one row per unit and year), so normalisation is joint over the years and a score means the same in \
+             every year.",
+            years.len()
+        ),
+        (treat, true) => format!(
+            "{} on each year's rows on their own, so a score compares a unit with the other units of its year, \
+             not across years; the other steps run on the rows of all {} years at once.",
+            if treat {
+                "Outlier treatment and normalisation run"
+            } else {
+                "Normalisation runs"
+            },
+            years.len()
+        ),
+    };
     let _ = writeln!(
         out,
-        "The ranking scores the years {} of the dataset together{}. Every step runs on the rows of all {} years at \
-         once (one row per unit and year), so normalisation is joint over the years and a score means the same in \
-         every year.",
+        "The ranking scores the years {} of the dataset together{}. {steps}",
         and_list(&years),
         layout
             .map(|l| format!("; the dataset holds them as {l}"))
             .unwrap_or_default(),
-        years.len()
     );
     let _ = writeln!(
         out,

@@ -18,15 +18,6 @@ pub(super) enum Input {
     },
 }
 
-/// COINr levels: indicators 1, each node one above its highest child.
-pub(super) fn levels(framework: &Framework) -> Vec<usize> {
-    let mut level = vec![1usize; framework.nodes.len()];
-    for p in framework.bottom_up() {
-        level[p] = 1 + framework.nodes[p].children.iter().map(|&c| level[c]).max().unwrap_or(0);
-    }
-    level
-}
-
 /// Draws the noisy weight sets of a weight-noise input: the ids of the nodes it
 /// perturbs and `replicates` weight vectors for them.
 pub(super) fn noise_sets(
@@ -34,7 +25,8 @@ pub(super) fn noise_sets(
     noise: &WeightNoise,
     rng: &mut Rng,
 ) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
-    let level = levels(framework);
+    // COINr levels: indicators 1, each node one above its highest child.
+    let level = cityrank_core::pipeline::levels(framework);
     let targets: Vec<usize> = (1..framework.nodes.len())
         .filter(|&p| noise.levels.contains(&level[p]))
         .collect();
