@@ -332,7 +332,14 @@ fn warnings_are_kept_in_the_results() {
     )
     .unwrap();
     let out = run_edition(&edition, None).unwrap();
-    assert_eq!(out.results.warnings, out.warnings);
+    // The results name the manifest as the edition does; the terminal, by its path.
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(out.warnings[0].starts_with(&format!("{}:", dir.path().join("methodology.toml").display())));
+    assert!(
+        out.results.warnings[0].starts_with("methodology.toml:"),
+        "{:?}",
+        out.results.warnings
+    );
     assert_eq!(out.results.warnings.len(), 1, "{:?}", out.results.warnings);
     let w = &out.results.warnings[0];
     assert!(w.contains("division by zero") && w.contains('a'), "{w}");
@@ -1183,12 +1190,27 @@ fn a_variant_changes_an_indicators_denominator() {
     assert_eq!(none.results.pipeline.indicators["y"].denominator, None);
 
     // Errors: the indicator, the variable (closest name, its place), `true`, a
-    // scale alone for an indicator without a denominator, a bad scale.
+    // scale alone for an indicator without a denominator, a bad scale. (The
+    // variants switch the denomination step on; without it a denominator would
+    // change nothing, which is an error of its own, below.)
     let bad = |variant: &str| -> String {
         let dir = tempfile::tempdir().unwrap();
-        let edition = tiny(dir.path(), &format!("[variants.v]\n{variant}\n"));
+        let edition = tiny(
+            dir.path(),
+            &format!("[variants.v]\npipeline = {{ denominate = {{}} }}\n{variant}\n"),
+        );
         run_error(&edition, Some("v"))
     };
+    let dir = tempfile::tempdir().unwrap();
+    let edition = tiny(dir.path(), "[variants.v]\ndenominate = { y = \"x\" }\n");
+    let e = run_error(&edition, Some("v"));
+    assert!(
+        e.contains(
+            "variants.v.denominate: the variant changes denominators, but methodology `hand` has no \
+                    denomination step, so they would change nothing"
+        ),
+        "{e}"
+    );
     let e = bad("denominate = { Y = \"x\" }");
     assert!(
         e.contains("variants.v.denominate.Y: no indicator `Y` in methodology `hand`; did you mean `y`?"),
@@ -1196,7 +1218,7 @@ fn a_variant_changes_an_indicators_denominator() {
     );
     let e = bad("denominate = { y = \"X\" }");
     assert!(
-        e.contains("hand.toml:8:")
+        e.contains("hand.toml:9:")
             && e.contains("variants.v.denominate.y: `X` is not a numeric variable of dataset `tiny`")
             && e.contains("did you mean `x`?"),
         "{e}"

@@ -268,6 +268,43 @@ fn ranks_within_an_unknown_group_column_are_refused_with_the_closest() {
     );
 }
 
+/// Every problem of a variant is one problem of `validate`'s list, at its place,
+/// counted (a variant's own list was nested under a "1 problem" header); a
+/// variant's denominators without a denomination step would change nothing and
+/// are refused (they were silently ignored).
+#[test]
+fn validate_lists_every_problem_of_a_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = edition_copy(
+        dir.path(),
+        "methodologies/las-2024.toml",
+        "[variants.typos]\nskip = [\"treet\"]\nweights = { nope = 1.0 }\ndenominate = { rapid = \"population_k\" }\n",
+    );
+    let text = std::fs::read_to_string(&edition).unwrap();
+    let line = |start: &str| text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
+    let (skip, weights, denominate) = (line("skip = "), line("weights = { nope"), line("denominate = "));
+    let o = output(cityrank(dir.path()).arg("validate").arg(&edition));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    let file = edition.display();
+    assert!(err.contains(&format!("{file}: 4 problems:\n")), "{err}");
+    assert!(!err.contains("1 problem"), "{err}");
+    // Each at its value: `skip = ` is 7 characters, `weights = { nope = ` 19,
+    // `denominate = { rapid = ` 23, `denominate = ` 13.
+    for expected in [
+        format!("{file}:{skip}:8: variants.typos.skip: `treet` cannot be skipped"),
+        format!("{file}:{weights}:20: variants.typos.weights.nope: no node or indicator `nope`"),
+        format!("{file}:{denominate}:24: variants.typos.denominate.rapid: no indicator `rapid`"),
+        format!(
+            "{file}:{denominate}:14: variants.typos.denominate: the variant changes denominators, but methodology \
+             `harbor-ladder` has no denomination step, so they would change nothing; add `pipeline = {{ denominate \
+             = {{}} }}` to the variant"
+        ),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in {err}");
+    }
+}
+
 /// `validate` checks the sensitivity analysis as declared, without a build: a
 /// noise level the framework does not have is found there, at its place, with
 /// the levels it has (it passed `validate` and failed `cityrank sensitivity`).

@@ -103,6 +103,15 @@ pub fn build(loader: &dyn Loader, arg: &EditionArg, limits: &LimitsSpec) -> Resu
     let keys = unit_keys(arg, stage, &out.unit_ids, edition.panel.is_some())?;
     let kept: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();
     let nodes = tree(&framework, &out.results)?;
+    if let Some(n) = nodes.iter().find(|n| n.weight < 0.0) {
+        bail!(
+            "`{arg}` weights `{}` by {} (optimised weights of a level may be negative); a report page moves weights \
+             as shares of their siblings, which negative weights do not have: report a variant whose weights are \
+             not negative (e.g. `objective = \"infomax\"`, or COINr's default tolerance)",
+            n.id,
+            n.weight
+        );
+    }
     let rows = dataset_rows(&dataset, &keys)?;
     let covariate = run::ranking_columns(&manifest, &dataset)?
         .1

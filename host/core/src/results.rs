@@ -327,7 +327,7 @@ pub struct UnitResult {
     /// Index score of each year, for panel data (the `score` is their weighted average).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_year: BTreeMap<String, Option<f64>>,
-    /// The unit's group, when the methodology ranks within groups (`rank_within`).
+    /// The unit's group, when the methodology ranks within groups (`rank = { within = … }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The unit's rank within its group.

@@ -238,7 +238,9 @@ pub struct RunOutput {
     pub unit_ids: Vec<String>,
     /// What the plugin logged, in call order.
     pub log: Vec<LogMessage>,
-    /// Notices for the author (printed as warnings by the CLI).
+    /// Notices for the author (printed as warnings by the CLI), naming files as
+    /// this process opened them; the results hold the same notices with the paths
+    /// the edition gives ([`portable`]).
     pub warnings: Vec<String>,
     /// Whether the plugin's component was built during this run.
     pub rebuilt: bool,
@@ -479,23 +481,22 @@ fn run_derived(
             })
             .collect(),
         usage,
-        // What the plugin itself warned about is kept with the other warnings.
-        warnings: warnings
-            .iter()
-            .cloned()
-            .chain(
-                log.iter()
-                    .filter(|m| m.level == "warn" || m.level == "error")
-                    .map(|m| format!("plugin {}: {}", m.level, m.message)),
-            )
-            .map(|w| portable(&w, &edition.path))
-            .collect(),
+        warnings: Vec::new(),
     };
-    // Units ranked without a whole node's score: warned about, and recorded with the others.
-    for w in crate::report::unscored_nodes(&results) {
-        results.warnings.push(w);
-    }
-    let warnings = results.warnings.clone();
+    // What the plugin itself warned about is kept with the other warnings, and units
+    // ranked without a whole node's score are warned about too. The results name
+    // files as the edition does (`portable`); the terminal, as this process opened
+    // them (a path relative to the edition would mislead from another directory).
+    let mut warnings: Vec<String> = warnings
+        .into_iter()
+        .chain(
+            log.iter()
+                .filter(|m| m.level == "warn" || m.level == "error")
+                .map(|m| format!("plugin {}: {}", m.level, m.message)),
+        )
+        .collect();
+    warnings.extend(crate::report::unscored_nodes(&results));
+    results.warnings = warnings.iter().map(|w| portable(w, &edition.path)).collect();
     check_schema(&mut results)?;
     Ok(RunOutput {
         results,
@@ -1451,6 +1452,20 @@ fn variant_notices(base: &Manifest, effective: &Manifest, edition: &ResolvedEdit
                 ids.join(", ")
             ));
         }
+    }
+    // A ranking table without `within` drops the methodology's ranks within groups.
+    if let (Some(within), Some(crate::methodology::RankSpec::Table(t))) =
+        (base.pipeline.rank.within(), &variant.pipeline.rank)
+        && t.within.is_none()
+    {
+        out.push(format!(
+            "variant `{name}`: its `rank` table has no `within`, so it drops the methodology's ranks within \
+             `{within}`; to keep them, write the rule alone (`rank = \"{}\"`) or add `within = \"{within}\"`",
+            match t.rule {
+                crate::methodology::RankRule::Competition => "competition",
+                crate::methodology::RankRule::Dense => "dense",
+            }
+        ));
     }
     if variant.pipeline.denominate.is_some() {
         let ids = replaced(&|i| i.denominator_scale.is_some());

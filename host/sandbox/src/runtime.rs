@@ -293,11 +293,17 @@ impl Sandbox {
     /// loads it from the cache), refuses any import other than the contract's `log`
     /// and checks it exports the contract's `plugin` interface.
     pub fn load_component(&self, path: &Path) -> Result<WasmPlugin> {
-        let bytes = cityrank_core::fsutil::read_file(path)
-            .with_context(|| format!("cannot read plugin `{}`", path.display()))?;
         let label = path
             .file_name()
             .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        // An enormous file is refused before it is read.
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.len() > MAX_COMPONENT_BYTES as u64
+        {
+            bail!("plugin `{label}` is refused: {}", too_large(meta.len()));
+        }
+        let bytes = cityrank_core::fsutil::read_file(path)
+            .with_context(|| format!("cannot read plugin `{}`", path.display()))?;
         self.load_bytes(&bytes, &label)
     }
 
@@ -427,17 +433,22 @@ const MAX_COMPONENT_BYTES: usize = 64 << 20;
 /// no fuel bounds it. The Python runtime holds about 13,000.
 const MAX_FUNCTIONS: u64 = 200_000;
 
+/// Why a component of `bytes` is refused.
+fn too_large(bytes: u64) -> String {
+    format!(
+        "it is {:.1} MiB; the limit is {} MiB (a Python methodology's component is about 18 MiB)",
+        bytes as f64 / f64::from(1u32 << 20),
+        MAX_COMPONENT_BYTES >> 20
+    )
+}
+
 /// Refuses a component whose compilation would be expensive: above
 /// [`MAX_COMPONENT_BYTES`], or with more than [`MAX_FUNCTIONS`] functions in its
 /// core modules (nested ones included). A component that does not parse is left
 /// to the compiler, which says why.
 fn check_size(bytes: &[u8]) -> Result<()> {
     if bytes.len() > MAX_COMPONENT_BYTES {
-        bail!(
-            "it is {:.1} MiB; the limit is {} MiB (a Python methodology's component is about 18 MiB)",
-            bytes.len() as f64 / f64::from(1u32 << 20),
-            MAX_COMPONENT_BYTES >> 20
-        );
+        bail!("{}", too_large(bytes.len() as u64));
     }
     let mut functions: u64 = 0;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {

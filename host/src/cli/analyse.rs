@@ -50,7 +50,7 @@ pub fn run(args: AnalyseArgs) -> Result<()> {
     let output = cityrank::run::run_edition(&sandbox, &edition, options)
         .with_context(|| format!("running `{}`", args.edition))?;
     super::print_plugin_log(&output.log, args.verbose, false, None);
-    super::print_warnings(&cityrank::report::notices(&output.results), None);
+    super::print_warnings(&output.warnings, None);
     let stage = analysis::aggregated_stage(&output.stages)?;
     let between = match args.between.as_deref() {
         Some([a, b]) => Some((a.as_str(), b.as_str())),

@@ -79,7 +79,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     for arg in &args.editions {
         let run = runner.run(arg).with_context(|| format!("running `{arg}`"))?;
         super::print_plugin_log(&run.log, args.verbose, false, Some(&arg.to_string()));
-        super::print_warnings(&cityrank::report::notices(&run.results), Some(&arg.to_string()));
+        super::print_warnings(&run.warnings, Some(&arg.to_string()));
         runs.push(run);
     }
     let results: Vec<&cityrank::results::Results> = runs.iter().map(|r| &r.results).collect();

@@ -40,7 +40,7 @@ pub fn run(args: DocumentArgs) -> Result<()> {
     let dataset = Dataset::load(&edition.dataset)?;
     let output = cityrank::run::run_loaded(&loaded, &edition, &dataset, Default::default())
         .with_context(|| format!("running `{}`", args.edition))?;
-    super::print_warnings(&cityrank::report::notices(&output.results), None);
+    super::print_warnings(&output.warnings, None);
     let manifest = edition.effective_manifest(&loaded.manifest)?;
     let mut text = cityrank::document::markdown(&edition, &manifest, &dataset, &output.results);
     if args.format == Format::Html {

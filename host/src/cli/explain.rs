@@ -55,7 +55,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         .run(&args.edition)
         .with_context(|| format!("running `{}`", args.edition))?;
     super::print_plugin_log(&run.log, args.verbose, false, None);
-    super::print_warnings(&cityrank::report::notices(&run.results), None);
+    super::print_warnings(&run.warnings, None);
     let e = explain::explain(&run.results, &run.manifest, &args.unit, args.top)?;
     let text = match args.format {
         Format::Table => explain::table(&e),

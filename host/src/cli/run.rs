@@ -79,7 +79,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     };
     let output = cityrank::run::run_edition(&sandbox, &edition, options)?;
     super::print_plugin_log(&output.log, args.verbose, true, None);
-    super::print_warnings(&report::notices(&output.results), None);
+    super::print_warnings(&output.warnings, None);
     let bytes = match args.format {
         Format::Table => report::table(&output.results).into_bytes(),
         // Written as it is produced, below (about 100 MB for 13,000 units).

@@ -110,7 +110,18 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
     // and lines that start with spaces continue the one above.
     let mut lines: Vec<String> = Vec::new();
     for p in &problems {
-        for l in p.lines() {
+        // A list of problems (`file: 3 problems:` and the problems indented under
+        // it) is listed as its problems, so that the count below counts them.
+        let listed = p
+            .lines()
+            .next()
+            .is_some_and(|head| head.ends_with(" problems:") && p.lines().skip(1).all(|l| l.starts_with("  ")));
+        let body: Vec<&str> = if listed {
+            p.lines().skip(1).map(|l| &l[2..]).collect()
+        } else {
+            p.lines().collect()
+        };
+        for l in body {
             match lines.last_mut() {
                 Some(last) if l.starts_with(' ') => {
                     last.push_str("\n    ");

@@ -146,6 +146,21 @@ pub fn aggregate(
     }
     let n = children[0].len();
     check_domain(method, children, weights, n)?;
+    // A share of the weight means nothing when weights have mixed signs (optimised
+    // weights of a level may be negative): a unit with every child present could
+    // hold "less than" the whole. Refused rather than answered wrongly.
+    if let MissingPolicy::Reweight { min_share } = policy
+        && min_share > 0.0
+        && weights.iter().any(|&w| w < 0.0)
+    {
+        return Err(StepError::InvalidParameter {
+            name: "min_share".into(),
+            expected: format!(
+                "0 when weights are negative (a share {min_share} of weights with mixed signs has no meaning); \
+                 set the missing-value policy's min_share to 0, or use weights that are not negative"
+            ),
+        });
+    }
     if policy == MissingPolicy::Fail {
         let bad: Vec<usize> = (0..n).filter(|&u| children.iter().any(|c| is_missing(c[u]))).collect();
         if !bad.is_empty() {
@@ -588,6 +603,25 @@ mod tests {
     use super::*;
 
     const REWEIGHT: MissingPolicy = MissingPolicy::Reweight { min_share: 0.0 };
+
+    #[test]
+    fn a_share_of_weights_with_mixed_signs_is_refused() {
+        let (a, b) = ([1.0, 2.0], [3.0, 4.0]);
+        let children: [&[f64]; 2] = [&a, &b];
+        // Weights 0.3 and −0.5 sum to −0.2: a unit with both children present would
+        // hold −0.2 < 0.5 · −0.2 = −0.1 of the weight and be dropped.
+        let err = aggregate(
+            Method::Arithmetic,
+            &children,
+            &[0.3, -0.5],
+            MissingPolicy::Reweight { min_share: 0.5 },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("min_share"), "{err}");
+        // With min_share 0 the mean is defined: (0.3·1 − 0.5·3) / −0.2 = 6.
+        let got = aggregate(Method::Arithmetic, &children, &[0.3, -0.5], REWEIGHT).unwrap();
+        assert!((got[0] - 6.0).abs() < 1e-12, "{got:?}");
+    }
 
     /// The column-wise means with missing values give the bits of the unit-by-unit
     /// definition (`combine` over each unit's present children, in child order),

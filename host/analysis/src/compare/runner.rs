@@ -90,6 +90,8 @@ pub struct EditionRun {
     pub manifest: Manifest,
     /// What the plugin logged.
     pub log: Vec<LogMessage>,
+    /// The run's warnings, naming files as this process opened them.
+    pub warnings: Vec<String>,
 }
 
 /// Runs editions, loading each methodology once.
@@ -129,6 +131,7 @@ impl<'s> Runner<'s> {
             results: output.results,
             manifest,
             log: output.log,
+            warnings: output.warnings,
         })
     }
 }

@@ -368,8 +368,32 @@ impl Variant {
         }
         for (id, change) in &self.denominate {
             let at = format!("{key}.denominate");
-            let i = indicator_mut(m, id, &at)?;
-            change_denominator(i, change, &format!("{at}.{id}"))?;
+            match indicator_mut(m, id, &at) {
+                Ok(i) => {
+                    if let Err(e) = change_denominator(i, change, &format!("{at}.{id}")) {
+                        problems.push(format!("{e:#}"));
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        // Denominators change only where the denomination step runs: without it, a
+        // denominator set would silently do nothing (`false` changes nothing anyway).
+        let divides = self
+            .denominate
+            .values()
+            .any(|c| !matches!(c, crate::methodology::DenominatorChange::Off(false)));
+        if divides && m.pipeline.denominate.is_none() {
+            problems.push(format!(
+                "{key}.denominate: the variant changes denominators, but {} has no denomination step, so they \
+                 would change nothing; add `pipeline = {{ denominate = {{}} }}` to the variant (or to the \
+                 methodology's [pipeline])",
+                if self.skip.iter().any(|s| s == "denominate") {
+                    "the variant skips the denomination step (`skip = [\"denominate\"]`)".to_string()
+                } else {
+                    format!("methodology `{}`", m.id)
+                }
+            ));
         }
         for (id, spec) in &self.normalise {
             match indicator_mut(m, id, &format!("{key}.normalise")) {

@@ -209,7 +209,8 @@ pub enum TreatSpec {
     /// `first` replaces winsorisation (COINr's `f1`), `then` replaces the log
     /// (COINr's `f2`), `combine` applies the second treatment to the first one's
     /// output (COINr's `combine_treat`), `force_win` winsorises `winmax` points
-    /// whatever the check (COINr's `force_win`). Examples:
+    /// of an indicator that fails the check, whatever the check says after each point
+    /// (COINr's `force_win`; an indicator that passes the check is left alone). Examples:
     /// `{ method = "coinr", winmax = 1, log = "log-ct-orig" }`;
     /// `{ method = "coinr", first = { method = "box-cox", lambda = 0.5, shift = true } }`.
     Coinr {

@@ -214,8 +214,44 @@ pub(super) fn optimise<'a>(
         .iter()
         .zip(&result.weights)
         .filter(|(_, w)| **w < 0.0)
-        .map(|(id, w)| format!("`{id}` ({w:.4})"))
+        .map(|(id, w)| {
+            if w.abs() < 1e-4 {
+                format!("`{id}` ({w:.3e})")
+            } else {
+                format!("`{id}` ({w:.4})")
+            }
+        })
         .collect();
+    // The search stopped at its first simplex (the start and one step along each
+    // weight): at COINr's default tolerance, 0.1, it usually does, and the
+    // "optimised" weights are the start with one weight moved by 10%.
+    if result.converged && result.evaluations <= plan.targets.len() + 1 {
+        warnings.push(format!(
+            "optimised weights of level {}: the search stopped after its first {} evaluations (its first simplex: \
+             the start with one weight moved), as COINr's get_opt_weights does at its default tolerance; for an \
+             optimum, set `reltol = 1e-8` (and `max_evaluations = 5000`)",
+            plan.level, result.evaluations
+        ));
+    }
+    // A parent whose children's weights nearly cancel: its mean divides by almost
+    // nothing, and rounding decides its score.
+    let mut parents: Vec<usize> = plan.targets.iter().filter_map(|&t| framework.nodes[t].parent).collect();
+    parents.sort_unstable();
+    parents.dedup();
+    for q in parents {
+        let children = &framework.nodes[q].children;
+        let sum: f64 = children.iter().map(|&c| weights[c]).sum();
+        let size: f64 = children.iter().map(|&c| weights[c].abs()).sum();
+        if sum <= 1e-6 * size {
+            warnings.push(format!(
+                "optimised weights of level {}: the weights of `{}`'s children sum to {sum:.3e} (their sizes to \
+                 {size:.3e}): its score divides by almost nothing, so rounding decides it and its children's \
+                 effective weights can change sign; constrain the search (fewer nodes at the level) or use another \
+                 weighting",
+                plan.level, framework.nodes[q].id
+            ));
+        }
+    }
     if !negative.is_empty() {
         warnings.push(format!(
             "optimised weights of level {}: {} {} a negative weight, which subtracts {} from {}: as COINr's \
