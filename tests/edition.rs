@@ -305,6 +305,50 @@ fn validate_lists_every_problem_of_a_variant() {
     }
 }
 
+/// Outlier treatment that changes a ladder-scored indicator before its rungs (in
+/// the indicator's own units) score it is warned about, with the variant table
+/// that leaves it untreated; with that table, no warning (a new user's log
+/// treatment of LAS moved Dubai from 83.12 to 67.58 without a word).
+#[test]
+fn treating_a_ladder_indicator_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = edition_copy(
+        dir.path(),
+        "methodologies/las-2024.toml",
+        "[variants.logged]\npipeline = { treat = { method = \"coinr\", winmax = 0 } }\n",
+    );
+    let o = output(
+        cityrank(dir.path())
+            .arg("run")
+            .arg(format!("{}@logged", edition.display())),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let warning = err
+        .lines()
+        .find(|l| l.contains("are scored on ladders whose rungs are in their own units, but outlier treatment"))
+        .unwrap_or_else(|| panic!("no ladder warning in {err}"));
+    assert!(warning.contains("`air_connectivity`"), "{warning}");
+    // The fix it gives, as a variant table, silences it.
+    let fix = warning
+        .split("leave them untreated: `")
+        .nth(1)
+        .and_then(|rest| rest.split("` in the variant").next())
+        .unwrap();
+    let edition = edition_copy(
+        dir.path(),
+        "methodologies/las-2024.toml",
+        &format!("[variants.logged]\npipeline = {{ treat = {{ method = \"coinr\", winmax = 0 }} }}\n{fix}\n"),
+    );
+    let o = output(
+        cityrank(dir.path())
+            .arg("run")
+            .arg(format!("{}@logged", edition.display())),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("scored on ladders"), "{}", stderr(&o));
+}
+
 /// `validate` checks the sensitivity analysis as declared, without a build: a
 /// noise level the framework does not have is found there, at its place, with
 /// the levels it has (it passed `validate` and failed `cityrank sensitivity`).

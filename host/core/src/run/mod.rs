@@ -285,6 +285,7 @@ fn run_derived(
     // ranked without a whole node's score are warned about too. The results name
     // files as the edition does (`portable`); the terminal, as this process opened
     // them (a path relative to the edition would mislead from another directory).
+    warnings.extend(ladder_notices(manifest, &results.treatment));
     let mut warnings: Vec<String> = warnings
         .into_iter()
         .chain(
@@ -508,6 +509,60 @@ fn indicator_notices(manifest: &Manifest, raw: &[Vec<f64>], units: &[String]) ->
             )),
             Some(_) => {}
         }
+    }
+    out
+}
+
+/// Ladder-scored indicators whose values a step changed before the rungs scored
+/// them: the rungs are in the indicator's own units (300 destinations, 25 km),
+/// and outlier treatment (where it changed something: `treatment`) or a
+/// denominator hands them other numbers (logarithms, km per thousand people), so
+/// units may land on other rungs, silently. One warning per kind of change.
+fn ladder_notices(manifest: &Manifest, treatment: &[crate::results::TreatmentInfo]) -> Vec<String> {
+    use crate::methodology::NormaliseSpec;
+    let ladders = manifest.indicators.iter().filter(|spec| {
+        matches!(
+            spec.normalise.as_ref().unwrap_or(&manifest.pipeline.normalise),
+            NormaliseSpec::Ladder { .. }
+        )
+    });
+    let (mut treated, mut divided) = (Vec::new(), Vec::new());
+    for spec in ladders {
+        if treatment
+            .iter()
+            .any(|t| t.indicator == spec.id && t.transform != "none")
+        {
+            treated.push(spec.id.as_str());
+        }
+        if spec.denominator.is_some() && manifest.pipeline.denominate.is_some() {
+            divided.push(spec.id.as_str());
+        }
+    }
+    let list = |ids: &[&str]| ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
+    let table = |ids: &[&str], value: &str| {
+        ids.iter()
+            .map(|i| format!("{i} = {value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    if !treated.is_empty() {
+        out.push(format!(
+            "indicators {} are scored on ladders whose rungs are in their own units, but outlier treatment changed \
+             their values first, so the rungs scored other numbers; leave them untreated: `treat = {{ {} }}` in \
+             the variant (or give rungs in the treated units)",
+            list(&treated),
+            table(&treated, "{ method = \"none\" }")
+        ));
+    }
+    if !divided.is_empty() {
+        out.push(format!(
+            "indicators {} are scored on ladders whose rungs are in their own units, but their denominators divided \
+             their values first, so the rungs scored other numbers; leave them undivided: `denominate = {{ {} }}` in \
+             the variant (or give rungs in the divided units)",
+            list(&divided),
+            table(&divided, "false")
+        ));
     }
     out
 }
