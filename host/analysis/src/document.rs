@@ -23,6 +23,11 @@ use cityrank_core::results::Results;
 
 /// A number in at most `digits` decimals, without trailing zeros (`0.25`, `1`).
 fn num(x: f64, digits: usize) -> String {
+    // A small number that the digits would round to 0 (a tolerance of 1e-8) is
+    // written as a power of ten.
+    if x != 0.0 && x.abs() < 10f64.powi(-(digits as i32)) {
+        return format!("{x:e}");
+    }
     let s = format!("{x:.digits$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -472,4 +477,18 @@ pub fn markdown(edition: &ResolvedEdition, manifest: &Manifest, dataset: &Datase
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn small_settings_are_not_rounded_to_zero() {
+        assert_eq!(num(1e-8, 6), "1e-8");
+        assert_eq!(num(0.1, 6), "0.1");
+        assert_eq!(num(0.0, 3), "0");
+        assert_eq!(num(2.5e-4, 3), "2.5e-4");
+        assert_eq!(num(5000.0, 6), "5000");
+    }
 }
