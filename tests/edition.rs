@@ -224,6 +224,19 @@ fn ranks_within_groups() {
         regions.keys().map(String::as_str).collect::<Vec<_>>(),
         ["africa", "asia"]
     );
+    // The table and the CSV show them too (they were in the JSON and the workbook only).
+    let o = output(cityrank(dir.path()).args(["run", "methodologies/las-2024.toml@by-region", "--format", "csv"]));
+    assert!(
+        stdout(&o).starts_with("rank,tier,group,group rank,id,name,"),
+        "{}",
+        stdout(&o)
+    );
+    let o = output(cityrank(dir.path()).args(["run", "methodologies/las-2024.toml@by-region"]));
+    let header = stdout(&o).lines().nth(1).unwrap().to_string();
+    assert!(
+        header.contains(" group ") && header.contains(" group rank  city"),
+        "{header}"
+    );
     for (region, mut members) in regions {
         // Competition ranks among the region's own cities: sorted by score, a city
         // tied with the previous one shares its rank, else its rank is its position.

@@ -28,6 +28,11 @@ fn has_peer_groups(results: &Results) -> bool {
     results.units.iter().any(|u| u.peer_group.is_some())
 }
 
+/// Whether units were also ranked within groups (`rank = { within = … }`).
+fn has_group_ranks(results: &Results) -> bool {
+    results.units.iter().any(|u| u.group.is_some())
+}
+
 /// The ranking as an aligned table: rank, tier, peer group (when tiers are assigned
 /// within peer groups), city, country, score and the score of each first-level node
 /// (pillar).
@@ -40,9 +45,13 @@ pub fn table(results: &Results) -> String {
         })
         .collect();
     let peer = has_peer_groups(results);
+    let groups = has_group_ranks(results);
     let mut header: Vec<String> = ["rank", "tier"].iter().map(|s| s.to_string()).collect();
     if peer {
         header.push("peer group".into());
+    }
+    if groups {
+        header.extend(["group".to_string(), "group rank".to_string()]);
     }
     header.extend(["city", "country", "score"].iter().map(|s| s.to_string()));
     // Columns from `score` on are numbers, as is the rank.
@@ -59,6 +68,10 @@ pub fn table(results: &Results) -> String {
             if peer {
                 row.push(u.peer_group.clone().unwrap_or_else(|| "–".into()));
             }
+            if groups {
+                row.push(u.group.clone().unwrap_or_else(|| "–".into()));
+                row.push(u.group_rank.map_or("–".into(), |r| r.to_string()));
+            }
             row.extend([
                 u.name.clone(),
                 u.country.clone().unwrap_or_default(),
@@ -68,7 +81,8 @@ pub fn table(results: &Results) -> String {
             row
         })
         .collect();
-    let numeric = |c: usize| c == 0 || c >= first_number;
+    let group_rank_column = groups.then(|| 2 + usize::from(peer) + 1);
+    let numeric = |c: usize| c == 0 || c >= first_number || Some(c) == group_rank_column;
     let mut out = String::new();
     let d = &results.dataset;
     let years: std::collections::BTreeSet<&str> = results
@@ -358,7 +372,8 @@ pub fn notices(results: &Results) -> Vec<String> {
     out
 }
 
-/// CSV: `rank,tier` (then `peer group` when tiers are assigned within peer groups),
+/// CSV: `rank,tier` (then `peer group` when tiers are assigned within peer groups,
+/// and `group,group rank` when units are also ranked within groups),
 /// `id,name,country,score`, then one column per framework node (headed by its id).
 pub fn csv(results: &Results) -> Result<String> {
     csv_with(results, &CsvOptions::default())
@@ -391,13 +406,27 @@ pub fn csv_to(results: &Results, options: &CsvOptions, out: &mut dyn std::io::Wr
     }
     let mut w = ::csv::Writer::from_writer(out);
     let peer = has_peer_groups(results);
+    let groups = has_group_ranks(results);
     let mut header: Vec<String> = ["rank", "tier"].iter().map(|s| s.to_string()).collect();
     if peer {
         header.push("peer group".into());
     }
+    if groups {
+        header.extend(["group".to_string(), "group rank".to_string()]);
+    }
     header.extend(["id", "name", "country", "score"].iter().map(|s| s.to_string()));
     // Names may repeat (or be `score`): such a one gets its id too.
-    let fixed = ["rank", "tier", "peer group", "id", "name", "country", "score"];
+    let fixed = [
+        "rank",
+        "tier",
+        "peer group",
+        "group",
+        "group rank",
+        "id",
+        "name",
+        "country",
+        "score",
+    ];
     let repeated =
         |name: &str| fixed.contains(&name) || results.framework.iter().filter(|n| n.name == name).count() > 1;
     header.extend(results.framework.iter().map(|n| match options.names {
@@ -424,6 +453,13 @@ pub fn csv_to(results: &Results, options: &CsvOptions, out: &mut dyn std::io::Wr
         w.write_field(u.tier.as_deref().unwrap_or_default())?;
         if peer {
             w.write_field(u.peer_group.as_deref().unwrap_or_default())?;
+        }
+        if groups {
+            w.write_field(u.group.as_deref().unwrap_or_default())?;
+            match u.group_rank {
+                Some(r) => w.write_field(r.to_string())?,
+                None => w.write_field("")?,
+            }
         }
         w.write_field(&u.id)?;
         w.write_field(&u.name)?;
