@@ -318,6 +318,29 @@ fn validate_lists_every_problem_of_a_variant() {
     }
 }
 
+/// The ranking table says which units it does not list because screening removed
+/// them: COINr's example purse screens out BGD, BRN, KHM, LAO and MMR in each of
+/// its five years (tests/fixtures/coinr/more/g_purse_Screened.csv), 46 of 51 ranked.
+#[test]
+fn the_table_names_the_units_screened_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = output(cityrank(dir.path()).args(["run", "methodologies/asem-2018-panel.toml"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("screened out — "))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        line.starts_with("screened out — 25 rows (unit × year) of 5 units not ranked: `BGD@2018` ("),
+        "{line}"
+    );
+    assert!(
+        line.contains(" and 17 more (see `screened_out` in --format json)"),
+        "{line}"
+    );
+}
+
 /// Outlier treatment that changes a ladder-scored indicator before its rungs (in
 /// the indicator's own units) score it is warned about, with the variant table
 /// that leaves it untreated; with that table, no warning (a new user's log

@@ -148,6 +148,34 @@ pub fn table(results: &Results) -> String {
             count_rows(results.missing.keys().map(String::as_str))
         );
     }
+    if !results.screened_out.is_empty() {
+        // Units the table does not list: said, so that 46 rows of 51 units are explained.
+        const LISTED: usize = 8;
+        let shown: Vec<String> = results
+            .screened_out
+            .iter()
+            .take(LISTED)
+            .map(|s| {
+                if s.forced {
+                    format!("`{}` (excluded)", s.id)
+                } else {
+                    format!("`{}` ({:.0}% of its indicators present)", s.id, s.availability * 100.0)
+                }
+            })
+            .collect();
+        let more = results.screened_out.len().saturating_sub(LISTED);
+        let _ = writeln!(
+            out,
+            "screened out — {} not ranked: {}{} (see `screened_out` in --format json)",
+            count_rows(results.screened_out.iter().map(|s| s.id.as_str())),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     let partial: Vec<String> = results
         .units
         .iter()
