@@ -318,6 +318,29 @@ fn validate_lists_every_problem_of_a_variant() {
     }
 }
 
+/// `validate` finds optimised weights of a level the framework does not have
+/// before any run (it was found only by `run`): LAS's index is level 3 (its
+/// indicators 1, its pillars 2), so the levels below it are 1 and 2.
+#[test]
+fn validate_checks_the_level_of_optimised_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = edition_copy(
+        dir.path(),
+        "methodologies/las-2024.toml",
+        "[variants.deep]\npipeline = { weights = { method = \"optimised\", level = 3 } }\n",
+    );
+    let o = output(cityrank(dir.path()).arg("validate").arg(&edition));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(
+            "(variant `deep`): pipeline.weights.level: 3 is not a level below the index's; the levels are counted \
+             from the indicators (1) upward, and `index` is level 3, so give 1 to 2"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// The ranking table says which units it does not list because screening removed
 /// them: COINr's example purse screens out BGD, BRN, KHM, LAO and MMR in each of
 /// its five years (tests/fixtures/coinr/more/g_purse_Screened.csv), 46 of 51 ranked.

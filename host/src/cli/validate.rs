@@ -69,7 +69,8 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
                 &dataset
             };
             let m = e.effective_manifest(&loaded.manifest)?;
-            m.framework().map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
+            let framework = m.framework().map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
+            cityrank::pipeline::check_level(&m, &framework).map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
             cityrank::run::ranking_columns(&m, d).map_err(|x| anyhow!("{file} (variant `{name}`): {x}"))?;
             if loaded.plugin.is_none()
                 && let Some(step) = m.plugin_steps().first()
@@ -89,7 +90,8 @@ fn validate_edition(args: &ValidateArgs) -> Result<()> {
         }
     }
     if let Err(e) = edition.effective_manifest(&loaded.manifest).and_then(|m| {
-        m.framework()?;
+        let framework = m.framework()?;
+        cityrank::pipeline::check_level(&m, &framework)?;
         cityrank::run::ranking_columns(&m, &dataset).map(|_| ())
     }) {
         problems.push(format!("{file}: {e:#}"));

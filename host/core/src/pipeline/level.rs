@@ -318,6 +318,20 @@ fn level_error(plan: &LevelPlan, framework: &Framework, objective: OptimiseObjec
 }
 
 /// The spec's search settings and level, if the weights are optimised by level.
+/// Checks the optimised weights of a level that `manifest` asks for against its
+/// tree, without searching (the level is below the index's, its nodes can be
+/// aggregated): what `cityrank validate` reports before a run. `Ok` when no level
+/// is asked for.
+///
+/// # Errors
+/// As a run would report them, keyed `pipeline.weights.level`.
+pub fn check_level(manifest: &Manifest, framework: &Framework) -> Result<()> {
+    match level_spec(manifest) {
+        Some((level, _)) => LevelPlan::new(manifest, framework, level).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn level_spec(manifest: &Manifest) -> Option<(usize, Search)> {
     match &manifest.pipeline.weights {
         crate::methodology::WeightSpec::Optimised {

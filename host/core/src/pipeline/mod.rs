@@ -26,7 +26,7 @@ mod prepare;
 mod rank;
 mod scale;
 
-pub use level::{LevelOptimisation, levels};
+pub use level::{LevelOptimisation, check_level, levels};
 use prepare::prepare;
 pub use rank::{Ranking, rank, ranking_rule, tier_plan};
 pub use scale::scaling_of;
