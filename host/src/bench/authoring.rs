@@ -155,7 +155,7 @@ pub(super) fn authoring(root: &Path, quick: bool) -> Result<Vec<Figure>> {
             }
         }
     }
-    let medians: Vec<f64> = times.into_iter().map(median).collect();
+    let medians: Vec<f64> = times.iter().map(|t| cityrank_steps::stats::median(t)).collect();
     let rust = medians[0];
     for ((lang, _), secs) in langs.iter().zip(&medians) {
         let (goal, note) = match *lang {

@@ -137,16 +137,7 @@ pub(super) fn synthetic_manifest(pillars: usize, per: usize) -> Manifest {
         indicators,
         pipeline: PipelineSpec {
             impute: Some(ImputeSpec::Mean),
-            treat: Some(TreatSpec::Coinr {
-                winmax: 5,
-                skew: 2.0,
-                kurt: 3.5,
-                log: Default::default(),
-                force_win: false,
-                first: None,
-                then: None,
-                combine: false,
-            }),
+            treat: Some(TreatSpec::coinr(5)),
             normalise: NormaliseSpec::MinMax { lo: 0.0, hi: 100.0 },
             aggregate: AggregateSpec::Arithmetic,
             ..Default::default()
@@ -310,16 +301,7 @@ pub(super) fn monte_carlo(quick: bool) -> Result<Vec<Figure>> {
                 alternatives: (1..=5)
                     .map(|w| {
                         alt(&format!("winmax {w}"), &|v| {
-                            v.pipeline.treat = Some(TreatSpec::Coinr {
-                                winmax: w,
-                                skew: 2.0,
-                                kurt: 3.5,
-                                log: Default::default(),
-                                force_win: false,
-                                first: None,
-                                then: None,
-                                combine: false,
-                            })
+                            v.pipeline.treat = Some(TreatSpec::coinr(w))
                         })
                     })
                     .collect(),

@@ -116,16 +116,6 @@ pub fn run_case(case: &str, root: &Path, quick: bool) -> Result<Vec<Figure>> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// Times `f` `reps` times (after one warm-up) and returns the median in seconds.
 fn time<T>(reps: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
     let mut last = f()?;
@@ -135,7 +125,7 @@ fn time<T>(reps: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
         last = f()?;
         times.push(t.elapsed().as_secs_f64());
     }
-    Ok((median(times), last))
+    Ok((cityrank_steps::stats::median(&times), last))
 }
 
 /// Peak and current resident memory of this process, in bytes (Linux `/proc`).

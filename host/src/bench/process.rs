@@ -396,7 +396,7 @@ pub(super) fn report_page(root: &Path, quick: bool) -> Result<Vec<Figure>> {
         ));
         figures.push(Figure::new(
             &format!("report {name}: recompute after a weight moves"),
-            median(weights.clone()),
+            cityrank_steps::stats::median(&weights),
             "ms",
             Some(16.0),
             format!(

@@ -274,6 +274,21 @@ pub enum TreatSpec {
 }
 
 impl TreatSpec {
+    /// COINr's default treatment winsorising up to `winmax` points (thresholds
+    /// 2 and 3.5, `log_CT`, no other option).
+    pub fn coinr(winmax: usize) -> TreatSpec {
+        TreatSpec::Coinr {
+            winmax,
+            skew: two(),
+            kurt: three_and_a_half(),
+            log: LogFallback::default(),
+            force_win: false,
+            first: None,
+            then: None,
+            combine: false,
+        }
+    }
+
     /// What the schema cannot say is wrong with this treatment: settings of a
     /// treatment that another setting replaces (`winmax` or `force_win` with
     /// `first`, `log` with `then`). One sentence, to follow the key path.
@@ -777,12 +792,14 @@ pub struct PipelineOverride {
 mod tests {
     use super::{LogFallback, LoopTreatment, RankRule, RankSpec, RankTable, TreatSpec};
 
+    /// The value `toml_value` of a one-key TOML document, as a `T`.
+    fn value<T: serde::de::DeserializeOwned>(toml_value: &str) -> T {
+        let doc: toml::Table = toml::from_str(&format!("x = {toml_value}")).unwrap();
+        doc["x"].clone().try_into().unwrap()
+    }
+
     fn treat(toml_value: &str) -> TreatSpec {
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            treat: TreatSpec,
-        }
-        toml::from_str::<Doc>(&format!("treat = {toml_value}")).unwrap().treat
+        value(toml_value)
     }
 
     #[test]
@@ -847,11 +864,7 @@ mod tests {
     }
 
     fn parse(toml_value: &str) -> RankSpec {
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            rank: RankSpec,
-        }
-        toml::from_str::<Doc>(&format!("rank = {toml_value}")).unwrap().rank
+        value(toml_value)
     }
 
     #[test]

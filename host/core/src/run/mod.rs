@@ -538,30 +538,35 @@ fn ladder_notices(manifest: &Manifest, treatment: &[crate::results::TreatmentInf
             divided.push(spec.id.as_str());
         }
     }
-    let list = |ids: &[&str]| ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
-    let table = |ids: &[&str], value: &str| {
-        ids.iter()
-            .map(|i| format!("{i} = {value}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut out = Vec::new();
-    if !treated.is_empty() {
+    for (ids, change, leave, key, value) in [
+        (
+            &treated,
+            "outlier treatment changed",
+            "untreated",
+            "treat",
+            "{ method = \"none\" }",
+        ),
+        (
+            &divided,
+            "their denominators divided",
+            "undivided",
+            "denominate",
+            "false",
+        ),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+        let table: Vec<String> = ids.iter().map(|i| format!("{i} = {value}")).collect();
         out.push(format!(
-            "indicators {} are scored on ladders whose rungs are in their own units, but outlier treatment changed \
-             their values first, so the rungs scored other numbers; leave them untreated: `treat = {{ {} }}` in \
-             the variant (or give rungs in the treated units)",
-            list(&treated),
-            table(&treated, "{ method = \"none\" }")
-        ));
-    }
-    if !divided.is_empty() {
-        out.push(format!(
-            "indicators {} are scored on ladders whose rungs are in their own units, but their denominators divided \
-             their values first, so the rungs scored other numbers; leave them undivided: `denominate = {{ {} }}` in \
-             the variant (or give rungs in the divided units)",
-            list(&divided),
-            table(&divided, "false")
+            "indicators {} are scored on ladders whose rungs are in their own units, but {change} their values \
+             first, so the rungs scored other numbers; leave them {leave}: `{key} = {{ {} }}` in the variant (or \
+             give rungs in the {} units)",
+            list.join(", "),
+            table.join(", "),
+            leave.trim_start_matches("un")
         ));
     }
     out
